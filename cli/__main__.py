@@ -1,0 +1,3 @@
+from lorapan.main import main
+
+raise SystemExit(main())

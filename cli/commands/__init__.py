@@ -1,0 +1,1 @@
+"""CLI subcommands: each module defines NAME, ORDER and register(subparsers)."""

@@ -1,0 +1,1 @@
+"""The dataset engine: no UI imports (enforced by tests/test_import_hygiene.py)."""

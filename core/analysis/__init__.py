@@ -1,0 +1,1 @@
+"""Image analysis: probe, sharpness, perceptual hashes, clone groups (cached)."""

@@ -1,0 +1,1 @@
+"""Limited datasets: crops, altered clones, collages."""

@@ -1,0 +1,1 @@
+"""Rules engine: the methodology as checks with stable ids and fixes."""

@@ -1,0 +1,1 @@
+"""WD14-family ONNX autotagger."""

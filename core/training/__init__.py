@@ -1,0 +1,1 @@
+"""Kohya training: presets, step math, config, detached runs, log parsing."""

@@ -1,0 +1,1 @@
+"""Bundled Textual themes (TOML files), shipped as package data."""

@@ -1,0 +1,1 @@
+"""The Textual app: renders core state and sends intents to core."""
