@@ -1,3 +1,97 @@
-"""Entry point: `lorapan` with no subcommand or a PATH opens the app."""
-def main(argv=None) -> int:
-    return 0
+"""The `lorapan` command: subcommands are discovered from `lorapan.commands`.
+
+Each module in `cli/commands/` defines ``NAME`` (the subcommand), ``ORDER`` (its place
+in ``--help``), ``HELP`` (one line) and ``register(subparsers)`` which adds a parser
+whose ``func(args) -> int`` runs it. Keeping one module per command lets each be
+owned and tested on its own. This module never imports textual: only the ``open``
+command does, lazily, when the app is actually started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from lorapan import __version__, commands
+from lorapan.core.cli_support import EXIT_USAGE
+
+EPILOG = """\
+examples:
+  lorapan demo                         write the demo dataset and open it in the app
+  lorapan ~/data/goblin                open a dataset folder in the app
+  lorapan info ~/data/goblin           images, captions, orphans, kohya folders
+  lorapan check ~/data/goblin          the method's rules; exit 1 while errors remain
+  lorapan fix ~/data/goblin --dry-run  what the one-key fixes would change
+  lorapan edit DIR --query 'solo AND NOT smile' --add 'closed mouth'
+  lorapan undo DIR                     undo the last edit (works across restarts)
+  lorapan scan DIR                     analyse images: unreadable, blurry, clones
+  lorapan train DIR --dry-run          the kohya dataset TOML and exact command
+
+Every command takes --help. Scripts: add --json. Exit codes: 0 done, 1 done with
+findings, conflicts or unreadable files, 2 usage error.
+"""
+
+
+def _command_modules() -> list[ModuleType]:
+    mods = []
+    for info in pkgutil.iter_modules(commands.__path__):
+        if info.name.startswith("_"):
+            continue
+        mods.append(importlib.import_module(f"lorapan.commands.{info.name}"))
+    return sorted(mods, key=lambda m: (getattr(m, "ORDER", 100), m.NAME))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lorapan",
+        description="Build LoRA training datasets and train on them, from the terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lorapan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in _command_modules():
+        mod.register(sub)
+    return parser
+
+
+def _known_commands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # argparse offers no public accessor
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `lorapan PATH` (no subcommand) opens the app on PATH.
+    if (
+        args_list
+        and not args_list[0].startswith("-")
+        and args_list[0] not in _known_commands(parser)
+    ):
+        args_list.insert(0, "open")
+    if not args_list:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

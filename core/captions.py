@@ -1,0 +1,165 @@
+"""Caption files: comma-separated tags on the first line.
+
+Parsing keeps what a later write needs to reproduce the file's own conventions:
+encoding (UTF-8 with or without BOM), line ending, final newline, separator and
+any lines after the first (kohya reads only the first line unless wildcards are
+on, so those are reported, and kept). A caption whose tags did not change is
+written back as its original bytes, so untouched files stay byte-identical.
+
+Splitting honours parentheses: ``(red hair:1.2)``, ``(a, b:1.1)`` and
+``artist \\(style\\)`` stay one tag each; escaped parentheses do not count.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+# The WD14 reference tagger's kaomoji list: underscores here are part of the face.
+KAOMOJI = frozenset(
+    {
+        "0_0", "(o)_(o)", "+_+", "+_-", "._.", "<o>_<o>", "<|>_<|>", "=_=", ">_<",
+        "3_3", "6_9", ">_o", "@_@", "^_^", "o_o", "u_u", "x_x", "|_|", "||_||",
+        "-_-", ";_;", "t_t", "^_^;", "o_0", "0_o", "*_*", "._.;", "q_q",
+    }
+)  # fmt: skip
+
+
+class CaptionDecodeError(ValueError):
+    """The caption is not valid UTF-8; it stays read-only until converted."""
+
+
+@dataclass
+class Caption:
+    """A parsed caption file (or a new, empty one)."""
+
+    tags: tuple[str, ...] = ()
+    bom: bool = False
+    newline: str = "\n"
+    final_newline: bool = False
+    separator: str = ", "
+    extra_lines: tuple[str, ...] = ()
+    raw: bytes | None = None  # bytes as read; None for a caption not on disk yet
+    _orig_tags: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def is_multiline(self) -> bool:
+        return bool(self.extra_lines)
+
+
+def is_kaomoji(tag: str) -> bool:
+    """True for faces like ``^_^`` whose underscores must never become spaces."""
+    t = tag.strip()
+    if t.lower() in KAOMOJI:
+        return True
+    # Short tags made mostly of punctuation around an underscore are faces too.
+    letters = sum(ch.isalpha() for ch in t)
+    return "_" in t and len(t) <= 7 and letters <= 2 and not t.replace("_", "").isalnum()
+
+
+def apply_tag_style(tag: str, style: str) -> str:
+    """Convert ``tag`` to ``underscores`` or ``spaces`` style; ``keep`` leaves it."""
+    if style == "keep" or is_kaomoji(tag):
+        return tag
+    if style == "underscores":
+        return tag.replace(" ", "_")
+    if style == "spaces":
+        return tag.replace("_", " ")
+    raise ValueError(f"unknown tag style {style!r}")
+
+
+def norm_tag(tag: str) -> str:
+    """The form used to compare tags: lower case, underscores as spaces (not kaomoji)."""
+    t = tag.strip()
+    if is_kaomoji(t):
+        return t.lower()
+    return " ".join(t.replace("_", " ").split()).lower()
+
+
+def split_tags(line: str) -> list[str]:
+    """Split on commas outside parentheses; trim; drop empty tags."""
+    tags: list[str] = []
+    depth = 0
+    current: list[str] = []
+    escaped = False
+    for ch in line:
+        if escaped:
+            current.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            current.append(ch)
+            escaped = True
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}" and depth > 0:
+            depth -= 1
+        if ch == "," and depth == 0:
+            tags.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    tags.append("".join(current))
+    return [t.strip() for t in tags if t.strip()]
+
+
+def _detect_newline(text: str) -> str:
+    for nl in ("\r\n", "\n", "\r"):
+        if nl in text:
+            return nl
+    return "\n"
+
+
+def _detect_separator(line: str, tags: list[str]) -> str:
+    if len(tags) < 2:
+        return ", "
+    return ", " if ", " in line or "," not in line else ","
+
+
+def parse_caption(data: bytes) -> Caption:
+    """Parse caption bytes; raise CaptionDecodeError when not UTF-8."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaptionDecodeError(
+            f"not valid UTF-8 (byte {exc.start}); convert it to UTF-8 to edit it"
+        ) from None
+    newline = _detect_newline(text)
+    final_newline = text.endswith(("\n", "\r"))
+    content = text[: -len(newline)] if final_newline and text.endswith(newline) else text
+    if final_newline and not text.endswith(newline):
+        content = text.rstrip("\r\n")
+    lines = content.split(newline) if content else [""]
+    first, extra = lines[0], tuple(lines[1:])
+    tags = tuple(split_tags(first))
+    return Caption(
+        tags=tags,
+        bom=bom,
+        newline=newline,
+        final_newline=final_newline,
+        separator=_detect_separator(first, list(tags)),
+        extra_lines=extra,
+        raw=data,
+        _orig_tags=tags,
+    )
+
+
+def format_caption(caption: Caption, tags: tuple[str, ...] | list[str] | None = None) -> bytes:
+    """Bytes for ``caption`` with ``tags``; the original bytes when tags are unchanged."""
+    new_tags = tuple(caption.tags if tags is None else tags)
+    if caption.raw is not None and new_tags == caption._orig_tags:
+        return caption.raw
+    lines = [caption.separator.join(new_tags), *caption.extra_lines]
+    text = caption.newline.join(lines)
+    if caption.final_newline:
+        text += caption.newline
+    data = text.encode("utf-8")
+    return codecs.BOM_UTF8 + data if caption.bom else data
+
+
+def new_caption(tags: tuple[str, ...] = ()) -> Caption:
+    """A caption that does not exist on disk yet (written without final newline)."""
+    return Caption(tags=tuple(tags))

@@ -1,0 +1,408 @@
+"""A dataset folder: images paired with captions, a tag index, safe edits.
+
+``Dataset.open(root)`` walks the folder without decoding any image: it pairs each
+image with its caption by stem, reads the captions, notes orphans both ways and
+the kohya ``N_name`` folders, and builds the tag index. Every change of captions
+goes through :meth:`Dataset.apply_changes`, which journals it (undoable, crash-safe)
+and refuses to overwrite files that changed on disk since they were read.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.captions import (
+    Caption,
+    CaptionDecodeError,
+    format_caption,
+    new_caption,
+    parse_caption,
+)
+from lorapan.core.edits import TagChange
+from lorapan.core.journal import Journal, OpResult, Transaction
+from lorapan.core.naming import IMAGE_EXTS, natural_key, parse_kohya_folder
+from lorapan.core.safe_write import TEMP_PREFIX, FileStamp
+from lorapan.core.settings import STATE_DIR, Settings, load_settings
+from lorapan.core.tag_index import TagIndex
+
+
+@dataclass(frozen=True)
+class KohyaFolder:
+    path: str  # relative to root ("" for the root itself)
+    repeats: int
+    name: str
+    image_count: int = 0
+
+
+@dataclass(frozen=True)
+class IgnoredFolder:
+    path: str
+    image_count: int
+    reason: str
+
+
+@dataclass
+class ImageItem:
+    """One image and its caption as last read from disk."""
+
+    relpath: str
+    image_path: Path
+    caption_path: Path | None  # None: no caption file yet
+    default_caption_path: Path
+    caption: Caption | None = None
+    caption_error: str | None = None  # set: the caption is read-only
+    stamp: FileStamp = field(default_factory=FileStamp.missing)
+    folder: KohyaFolder | None = None
+    extra_captions: tuple[str, ...] = ()  # e.g. both .txt and .caption exist
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.caption.tags if self.caption else ()
+
+    @property
+    def has_caption(self) -> bool:
+        return self.caption_path is not None
+
+    @property
+    def read_only(self) -> bool:
+        return self.caption_error is not None
+
+    @property
+    def name(self) -> str:
+        return self.image_path.name
+
+
+@dataclass
+class ApplyResult:
+    """What an edit, undo or redo did."""
+
+    label: str
+    applied: list[str] = field(default_factory=list)  # image relpaths
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (relpath, reason)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    txn_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts and not self.unreadable
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "applied": self.applied,
+            "conflicts": [{"image": p, "reason": r} for p, r in self.conflicts],
+            "unreadable": [{"image": p, "reason": r} for p, r in self.unreadable],
+            "unchanged": self.unchanged,
+            "transaction": self.txn_id,
+        }
+
+
+Listener = Callable[[set[str], str], None]
+
+
+def _read_caption(path: Path) -> tuple[Caption | None, FileStamp, str | None]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+            st = os.fstat(fh.fileno())
+    except OSError as exc:
+        return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}"
+    import hashlib
+
+    stamp = FileStamp(True, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    try:
+        return parse_caption(data), stamp, None
+    except CaptionDecodeError as exc:
+        return None, stamp, str(exc)
+
+
+class Dataset:
+    """The in-memory view of one dataset folder; see module docstring."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = Path(root).resolve()
+        self.settings = settings
+        self.items: dict[str, ImageItem] = {}
+        self.orphan_captions: list[str] = []
+        self.folders: list[KohyaFolder] = []
+        self.ignored_folders: list[IgnoredFolder] = []
+        self.index = TagIndex()
+        self.journal = Journal(self.root, self.root / STATE_DIR)
+        self.journal.on_write.append(self._note_own_write)
+        self.listeners: list[Listener] = []
+        self.lock = threading.RLock()
+        self._by_caption: dict[str, str] = {}
+        #: Recent writes of our own (relpath -> count), for the watcher to ignore.
+        self.own_writes: dict[str, int] = {}
+
+    # ---- opening -----------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path | str, settings: Settings | None = None) -> Dataset:
+        root = Path(root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"{root} is not a folder")
+        ds = cls(root, settings or load_settings(root))
+        ds._scan()
+        return ds
+
+    @property
+    def state_dir(self) -> Path:
+        path = self.root / STATE_DIR
+        path.mkdir(exist_ok=True)
+        return path
+
+    def _walk(self) -> Iterable[tuple[str, list[str]]]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and d != "__pycache__"
+            )
+            rel = os.path.relpath(dirpath, self.root)
+            yield ("" if rel == "." else rel.replace(os.sep, "/")), filenames
+
+    def _scan(self) -> None:
+        cap_exts = {e.lower(): i for i, e in enumerate(self.settings.caption_extensions)}
+        items: list[ImageItem] = []
+        orphans: list[str] = []
+        per_top: dict[str, int] = {}
+        for rel_dir, files in self._walk():
+            folder = self.root / rel_dir if rel_dir else self.root
+            images: dict[str, str] = {}
+            captions: dict[str, list[tuple[int, str]]] = {}
+            for name in files:
+                if name.startswith(TEMP_PREFIX):
+                    continue
+                stem, ext = os.path.splitext(name)
+                lext = ext.lower()
+                if lext in IMAGE_EXTS and stem:
+                    images[stem] = name
+                elif lext in cap_exts and stem:
+                    captions.setdefault(stem, []).append((cap_exts[lext], name))
+            for stem, name in images.items():
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                caps = sorted(captions.pop(stem, []))
+                item = self._make_item(rel, folder, stem, caps)
+                items.append(item)
+                top = rel_dir.split("/", 1)[0] if rel_dir else ""
+                per_top[top] = per_top.get(top, 0) + 1
+            for caps in captions.values():
+                for _, name in caps:
+                    orphans.append(f"{rel_dir}/{name}" if rel_dir else name)
+        items.sort(key=lambda it: natural_key(it.relpath))
+        self._layout_folders(items, per_top)
+        for item in items:
+            self.items[item.relpath] = item
+            if item.caption_path is not None:
+                self._by_caption[self._rel(item.caption_path)] = item.relpath
+            self.index.add_image(item.relpath, item.tags)
+        self.orphan_captions = sorted(orphans, key=natural_key)
+
+    def _make_item(
+        self, rel: str, folder: Path, stem: str, caps: list[tuple[int, str]]
+    ) -> ImageItem:
+        default = folder / f"{stem}{self.settings.caption_extension}"
+        item = ImageItem(rel, folder / os.path.basename(rel), None, default)
+        if caps:
+            item.caption_path = folder / caps[0][1]
+            item.extra_captions = tuple(name for _, name in caps[1:])
+            item.caption, item.stamp, item.caption_error = _read_caption(item.caption_path)
+        return item
+
+    def _layout_folders(self, items: list[ImageItem], per_top: dict[str, int]) -> None:
+        root_kohya = parse_kohya_folder(self.root.name)
+        tops = {t: parse_kohya_folder(t) for t in per_top if t}
+        if root_kohya and not any(tops.values()):
+            f = KohyaFolder("", root_kohya[0], root_kohya[1], len(items))
+            self.folders = [f]
+            for it in items:
+                it.folder = f
+            return
+        kohya = {t: KohyaFolder(t, p[0], p[1], per_top[t]) for t, p in tops.items() if p}
+        self.folders = sorted(kohya.values(), key=lambda f: natural_key(f.path))
+        if not kohya:
+            return
+        for it in items:
+            top = it.relpath.split("/", 1)[0] if "/" in it.relpath else ""
+            it.folder = kohya.get(top)
+        for top, count in sorted(per_top.items()):
+            if top in kohya:
+                continue
+            where = "the dataset root" if not top else f"folder {top!r}"
+            reason = (
+                f"{where} has {count} image(s) that kohya ignores: only `N_name` "
+                "folders (N = repeats) beside it are read; move them into one"
+            )
+            self.ignored_folders.append(IgnoredFolder(top, count, reason))
+
+    # ---- lookups -----------------------------------------------------------
+    def _rel(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.root).as_posix()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def item_for_caption(self, caption_rel: str) -> ImageItem | None:
+        rel = self._by_caption.get(caption_rel)
+        return self.items.get(rel) if rel else None
+
+    @property
+    def images_without_caption(self) -> list[str]:
+        return [r for r, it in self.items.items() if it.caption_path is None]
+
+    @property
+    def unreadable_captions(self) -> list[tuple[str, str]]:
+        return [(r, it.caption_error) for r, it in self.items.items() if it.caption_error]
+
+    @property
+    def multiline_captions(self) -> list[str]:
+        return [r for r, it in self.items.items() if it.caption and it.caption.is_multiline]
+
+    def select(self, query: str | None) -> list[str]:
+        """Relpaths matching a query (all images when ``query`` is empty)."""
+        if not query:
+            return list(self.items)
+        from lorapan.core.query import compile_query
+
+        q = compile_query(query)
+        return [r for r, it in self.items.items() if q.matches(it)]
+
+    # ---- changes -------------------------------------------------------------
+    def apply_changes(self, changes: Iterable[TagChange], label: str) -> ApplyResult:
+        """Write new tags for each change, journaled; unchanged tags are skipped."""
+        result = ApplyResult(label)
+        ops: list[tuple[str, bytes | None, bytes | None]] = []
+        owners: dict[str, str] = {}
+        with self.lock:
+            for ch in changes:
+                item = self.items.get(ch.relpath)
+                if item is None:
+                    result.conflicts.append((ch.relpath, "image no longer in the dataset"))
+                    continue
+                if item.read_only:
+                    result.unreadable.append((ch.relpath, item.caption_error or "read-only"))
+                    continue
+                if tuple(ch.after) == item.tags and (item.has_caption or not ch.after):
+                    result.unchanged += 1
+                    continue
+                if tuple(ch.before) != item.tags:
+                    result.conflicts.append((ch.relpath, "tags changed since the edit was planned"))
+                    continue
+                cap = item.caption or new_caption()
+                after = format_caption(cap, tuple(ch.after))
+                path = item.caption_path or item.default_caption_path
+                rel = self._rel(path)
+                ops.append((rel, cap.raw, after))
+                owners[rel] = ch.relpath
+            if not ops:
+                return result
+            txn, res = self.journal.run(label, ops)
+            self._absorb(res, owners, result)
+            result.txn_id = txn.id
+        self._notify(set(result.applied), label)
+        return result
+
+    def _absorb(self, res: OpResult, owners: dict[str, str], result: ApplyResult) -> None:
+        for rel in res.done:
+            result.applied.append(owners.get(rel, rel))
+        for rel, reason in res.conflicts:
+            result.conflicts.append((owners.get(rel, rel), reason))
+
+    def _note_own_write(self, caption_rel: str) -> None:
+        self.own_writes[caption_rel] = self.own_writes.get(caption_rel, 0) + 1
+        owner = self._by_caption.get(caption_rel) or self._owner_of_new_caption(caption_rel)
+        if owner:
+            self._reload_item(owner)
+
+    def _owner_of_new_caption(self, caption_rel: str) -> str | None:
+        stem_rel = os.path.splitext(caption_rel)[0]
+        for ext in IMAGE_EXTS:
+            for cand in (stem_rel + ext, stem_rel + ext.upper()):
+                if cand in self.items:
+                    return cand
+        return None
+
+    def _reload_item(self, relpath: str) -> None:
+        item = self.items[relpath]
+        before = item.tags
+        folder = item.image_path.parent
+        stem = item.image_path.stem
+        caps = []
+        for i, ext in enumerate(self.settings.caption_extensions):
+            if (folder / f"{stem}{ext}").exists():
+                caps.append((i, f"{stem}{ext}"))
+        if item.caption_path is not None:
+            self._by_caption.pop(self._rel(item.caption_path), None)
+        fresh = self._make_item(relpath, folder, stem, caps)
+        fresh.folder = item.folder
+        self.items[relpath] = fresh
+        if fresh.caption_path is not None:
+            self._by_caption[self._rel(fresh.caption_path)] = relpath
+        self.index.update_image(relpath, before, fresh.tags)
+
+    def reload(self, relpaths: Iterable[str], reason: str = "reload") -> set[str]:
+        """Re-read captions from disk (after an outside change or a conflict)."""
+        done = set()
+        with self.lock:
+            for rel in relpaths:
+                if rel in self.items:
+                    self._reload_item(rel)
+                    done.add(rel)
+        if done:
+            self._notify(done, reason)
+        return done
+
+    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
+        result = ApplyResult(label, txn_id=txn.id)
+        owners = {
+            op.path: (
+                self._by_caption.get(op.path) or self._owner_of_new_caption(op.path) or op.path
+            )
+            for op in txn.ops
+        }
+        self._absorb(res, owners, result)
+        return result
+
+    def undo(self) -> ApplyResult | None:
+        with self.lock:
+            out = self.journal.undo()
+            if out is None:
+                return None
+            txn, res = out
+            result = self._txn_result(txn, res, f"undo: {txn.label}")
+        self._notify(set(result.applied), result.label)
+        return result
+
+    def redo(self) -> ApplyResult | None:
+        with self.lock:
+            out = self.journal.redo()
+            if out is None:
+                return None
+            txn, res = out
+            result = self._txn_result(txn, res, f"redo: {txn.label}")
+        self._notify(set(result.applied), result.label)
+        return result
+
+    def recover(self, finish: bool) -> list[ApplyResult]:
+        """Finish or roll back transactions interrupted by a crash."""
+        results = []
+        with self.lock:
+            for txn in self.journal.incomplete():
+                res = self.journal.finish(txn) if finish else self.journal.rollback(txn)
+                verb = "finished" if finish else "rolled back"
+                results.append(self._txn_result(txn, res, f"{verb}: {txn.label}"))
+        for r in results:
+            self._notify(set(r.applied), r.label)
+        return results
+
+    # ---- listeners -----------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(relpaths, reason)`` runs after each change of captions."""
+        self.listeners.append(listener)
+
+    def _notify(self, relpaths: set[str], reason: str) -> None:
+        for listener in list(self.listeners):
+            listener(relpaths, reason)

@@ -1,0 +1,143 @@
+"""Tag edits as pure functions on tag tuples, and planning them over images.
+
+Matching compares tags in their normalised form (case, underscores vs spaces), so
+``long_hair`` and ``long hair`` are one tag; kaomoji such as ``^_^`` keep their
+underscores. A plan is a list of :class:`TagChange`; only images whose tags
+actually change are in it, so untouched captions are never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from lorapan.core.captions import norm_tag
+
+Tags = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """New tags for one image's caption (``before`` is what the plan saw)."""
+
+    relpath: str
+    before: Tags
+    after: Tags
+
+    @property
+    def added(self) -> list[str]:
+        old = {norm_tag(t) for t in self.before}
+        return [t for t in self.after if norm_tag(t) not in old]
+
+    @property
+    def removed(self) -> list[str]:
+        new = {norm_tag(t) for t in self.after}
+        return [t for t in self.before if norm_tag(t) not in new]
+
+    def to_dict(self) -> dict:
+        return {
+            "image": self.relpath,
+            "before": list(self.before),
+            "after": list(self.after),
+            "added": self.added,
+            "removed": self.removed,
+        }
+
+
+def _index(tags: Tags, tag: str) -> int:
+    key = norm_tag(tag)
+    for i, t in enumerate(tags):
+        if norm_tag(t) == key:
+            return i
+    return -1
+
+
+def has_tag(tags: Iterable[str], tag: str) -> bool:
+    key = norm_tag(tag)
+    return any(norm_tag(t) == key for t in tags)
+
+
+def add_tag(tags: Tags, tag: str, position: int | None = None) -> Tags:
+    """Add ``tag`` at ``position`` (end when None); no-op if already present."""
+    tag = tag.strip()
+    if not tag or _index(tags, tag) >= 0:
+        return tags
+    pos = len(tags) if position is None else max(0, min(position, len(tags)))
+    return tags[:pos] + (tag,) + tags[pos:]
+
+
+def remove_tag(tags: Tags, tag: str) -> Tags:
+    key = norm_tag(tag)
+    return tuple(t for t in tags if norm_tag(t) != key)
+
+
+def replace_tag(tags: Tags, old: str, new: str) -> Tags:
+    """Rename ``old`` to ``new`` in place; if ``new`` is already there, drop ``old``.
+
+    Replacing a tag with itself changes nothing (a peer tool deleted it).
+    """
+    new = new.strip()
+    i = _index(tags, old)
+    if i < 0 or tags[i] == new:
+        return tags
+    if not new:
+        return remove_tag(tags, old)
+    j = _index(tags, new)
+    if j >= 0 and j != i:
+        return remove_tag(tags, old)
+    return tags[:i] + (new,) + tags[i + 1 :]
+
+
+def move_to_front(tags: Tags, tag: str) -> Tags:
+    i = _index(tags, tag)
+    if i <= 0:
+        return tags
+    return (tags[i],) + tags[:i] + tags[i + 1 :]
+
+
+def move_tag(tags: Tags, tag: str, position: int) -> Tags:
+    i = _index(tags, tag)
+    if i < 0:
+        return tags
+    rest = tags[:i] + tags[i + 1 :]
+    pos = max(0, min(position, len(rest)))
+    return rest[:pos] + (tags[i],) + rest[pos:]
+
+
+def dedupe(tags: Tags) -> Tags:
+    seen: set[str] = set()
+    out = []
+    for t in tags:
+        key = norm_tag(t)
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return tuple(out)
+
+
+def sort_tags(tags: Tags, keep_first: int = 1) -> Tags:
+    """Sort alphabetically, keeping the first ``keep_first`` tags (the core tag) in place."""
+    head, tail = tags[:keep_first], tags[keep_first:]
+    return head + tuple(sorted(tail, key=norm_tag))
+
+
+def plan(
+    current: Mapping[str, Tags], relpaths: Iterable[str], fn: Callable[[Tags], Tags]
+) -> list[TagChange]:
+    """Apply ``fn`` to each image's tags; keep only the images that change."""
+    changes = []
+    for rel in relpaths:
+        before = tuple(current[rel])
+        after = tuple(fn(before))
+        if after != before:
+            changes.append(TagChange(rel, before, after))
+    return changes
+
+
+def chain(*fns: Callable[[Tags], Tags]) -> Callable[[Tags], Tags]:
+    def run(tags: Tags) -> Tags:
+        for fn in fns:
+            tags = fn(tags)
+        return tags
+
+    return run

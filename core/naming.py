@@ -1,0 +1,27 @@
+"""File-name helpers: natural sort and the kohya ``N_name`` folder pattern."""
+
+from __future__ import annotations
+
+import re
+
+IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"})
+_KOHYA = re.compile(r"^(\d+)_(.+)$", re.DOTALL)
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that puts ``img2`` before ``img10``."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))
+
+
+def parse_kohya_folder(name: str) -> tuple[int, str] | None:
+    """``"10_gob goblin, v2"`` -> ``(10, "gob goblin, v2")``; None when not kohya-shaped."""
+    m = _KOHYA.match(name)
+    if not m or not m.group(2).strip():
+        return None
+    return int(m.group(1)), m.group(2)
+
+
+def is_image_name(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in IMAGE_EXTS

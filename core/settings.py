@@ -1,0 +1,169 @@
+"""Per-dataset settings in ``lorapan.toml`` at the dataset root.
+
+The file is read with tomllib (tomli on 3.10) and written with tomli-w. Only the
+keys lorapan owns are validated; every other key and table is kept as it was, so a
+user's notes or another tool's tables survive a save. Areas (analysis, rules,
+tagger, training) keep their options in their own table, read with
+:meth:`Settings.section`.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from lorapan.core.safe_write import atomic_write
+
+SETTINGS_FILE = "lorapan.toml"
+STATE_DIR = ".lorapan"
+
+KINDS = (
+    "character",
+    "couple",
+    "group",
+    "background",
+    "asset",
+    "concept",
+    "style",
+    "single-image",
+    "bundle-characters",
+    "bundle-backgrounds",
+    "bundle-costumes",
+    "bundle-concepts",
+)
+TAG_STYLES = ("keep", "underscores", "spaces")
+
+_DEFAULTS: dict[str, Any] = {
+    "kind": "character",
+    "name": "",
+    "core_tag": "",
+    "style_tag": "anime screencap",
+    "caption_extension": ".txt",
+    "tag_style": "keep",
+    "blacklist_extra": [],
+}
+
+
+class SettingsError(ValueError):
+    """A value in lorapan.toml is not allowed; the message names key and choices."""
+
+
+@dataclass
+class Settings:
+    """The ``[dataset]`` table as attributes, plus the whole document kept raw."""
+
+    kind: str = "character"
+    name: str = ""
+    core_tag: str = ""
+    style_tag: str = "anime screencap"
+    caption_extension: str = ".txt"
+    tag_style: str = "keep"
+    blacklist_extra: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A copy of table ``name`` (``{}`` when absent)."""
+        value = self.raw.get(name, {})
+        return copy.deepcopy(value) if isinstance(value, dict) else {}
+
+    def set_section(self, name: str, table: dict[str, Any]) -> None:
+        self.raw[name] = copy.deepcopy(table)
+
+    @property
+    def checklist(self) -> dict[str, bool]:
+        """Manual checklist ticks (rule or item id -> ticked)."""
+        table = self.raw.get("checklist", {})
+        return {str(k): bool(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+    def tick(self, item: str, ticked: bool = True) -> None:
+        self.raw.setdefault("checklist", {})[item] = ticked
+
+    @property
+    def caption_extensions(self) -> tuple[str, ...]:
+        """The configured extension first, then the other ones kohya users meet."""
+        exts = [self.caption_extension]
+        for ext in (".txt", ".caption"):
+            if ext not in exts:
+                exts.append(ext)
+        return tuple(exts)
+
+
+def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
+    values = dict(_DEFAULTS)
+    for key in _DEFAULTS:
+        if key in table:
+            values[key] = table[key]
+    for key in ("name", "core_tag", "style_tag", "caption_extension", "kind", "tag_style"):
+        if not isinstance(values[key], str):
+            raise SettingsError(f"{where}: [dataset] {key} must be a string")
+    if values["kind"] not in KINDS:
+        raise SettingsError(
+            f"{where}: [dataset] kind = {values['kind']!r} is not a subject kind; "
+            f"allowed: {', '.join(KINDS)}"
+        )
+    if values["tag_style"] not in TAG_STYLES:
+        raise SettingsError(
+            f"{where}: [dataset] tag_style = {values['tag_style']!r}; "
+            f"allowed: {', '.join(TAG_STYLES)}"
+        )
+    ext = values["caption_extension"]
+    if not ext.startswith(".") or len(ext) < 2 or "/" in ext:
+        raise SettingsError(
+            f"{where}: [dataset] caption_extension = {ext!r} must look like '.txt' or '.caption'"
+        )
+    extra = values["blacklist_extra"]
+    if not isinstance(extra, list) or not all(isinstance(t, str) for t in extra):
+        raise SettingsError(f"{where}: [dataset] blacklist_extra must be a list of tags")
+    return values
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``root/lorapan.toml``; defaults when it does not exist.
+
+    Raises :class:`SettingsError` for a file that is not TOML or holds a bad value.
+    """
+    path = Path(root) / SETTINGS_FILE
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+    table = raw.get("dataset", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [dataset] must be a table")
+    values = _validate(table, str(path))
+    return Settings(**values, raw=raw, path=path)
+
+
+def save_settings(root: Path, settings: Settings) -> Path:
+    """Write settings back, keeping every key lorapan does not own."""
+    _validate({k: getattr(settings, k) for k in _DEFAULTS}, str(Path(root) / SETTINGS_FILE))
+    doc = copy.deepcopy(settings.raw)
+    table = doc.setdefault("dataset", {})
+    for key in _DEFAULTS:
+        table[key] = copy.deepcopy(getattr(settings, key))
+    path = Path(root) / SETTINGS_FILE
+    atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))
+    settings.raw = doc
+    settings.path = path
+    return path
+
+
+def state_dir(root: Path, create: bool = True) -> Path:
+    """``root/.lorapan``: journal, analysis cache, run logs."""
+    path = Path(root) / STATE_DIR
+    if create:
+        path.mkdir(exist_ok=True)
+    return path

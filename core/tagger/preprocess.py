@@ -1,0 +1,85 @@
+"""Image -> model input, exactly as the WD14 reference tagger (kohya.md section 5).
+
+1. transparency (RGBA, LA, PA or a ``transparency`` entry) composited onto white,
+   anything else converted to RGB;
+2. RGB -> BGR;
+3. padded to a centred square with white (top/left get half, bottom/right the rest);
+4. resized to the model's size: area averaging when shrinking (cv2 INTER_AREA there,
+   PIL's BOX filter here: the same area weights), Lanczos when enlarging;
+5. float32, 0-255, not normalised, HWC (stacked to NHWC by the caller).
+
+Images are decoded through the shared decode path, which also turns 16-bit and
+other exotic modes into 8-bit ones (the reference's ``convert("RGB")`` clips
+16-bit grey to white; scaling it is the one deliberate difference).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+WHITE = (255, 255, 255)
+
+
+def _open(path: Path) -> Image.Image:
+    try:
+        from lorapan.core.analysis.imaging import open_image
+    except ImportError:  # the shared decode path is not there yet
+        return _open_local(path)
+    return open_image(path)
+
+
+def _open_local(path: Path) -> Image.Image:
+    with Image.open(path) as im:
+        im.load()
+        return to_8bit(im)
+
+
+def to_8bit(im: Image.Image) -> Image.Image:
+    """Scale 16-bit and 32-bit integer/float grey to 8 bits instead of clipping."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+        return Image.fromarray(np.clip(np.rint(arr * 255.0 / top), 0, 255).astype(np.uint8), "L")
+    return im
+
+
+def to_rgb_on_white(im: Image.Image) -> Image.Image:
+    """Composite transparency onto white; everything else to plain RGB."""
+    im = to_8bit(im)
+    if im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, WHITE)
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return im.convert("RGB")
+
+
+def pad_square(im: Image.Image) -> Image.Image:
+    w, h = im.size
+    side = max(w, h)
+    if w == h:
+        return im
+    canvas = Image.new("RGB", (side, side), WHITE)
+    canvas.paste(im, ((side - w) // 2, (side - h) // 2))
+    return canvas
+
+
+def resize_square(im: Image.Image, size: int) -> Image.Image:
+    if im.size == (size, size):
+        return im
+    shrinking = im.size[0] > size
+    return im.resize((size, size), Image.Resampling.BOX if shrinking else Image.Resampling.LANCZOS)
+
+
+def prepare(im: Image.Image, size: int) -> np.ndarray:
+    """A decoded image -> (size, size, 3) float32 BGR 0-255."""
+    square = resize_square(pad_square(to_rgb_on_white(im)), size)
+    return np.asarray(square, dtype=np.uint8)[:, :, ::-1].astype(np.float32)
+
+
+def load(path: Path | str, size: int) -> np.ndarray:
+    """Decode ``path`` and prepare it; raises OSError/ValueError for unreadable files."""
+    return prepare(_open(Path(path)), size)

@@ -1,0 +1,185 @@
+"""kohya sd-scripts step math, bucket-aware (kohya.md §3).
+
+sd-scripts counts an epoch as ``Σ_buckets ceil(images_in_bucket × repeats / batch)``
+batches, so images in different aspect-ratio buckets round up separately. Civitai's
+``ceil(N·r·E / bs)`` ignores that and is a few steps short; these functions
+reproduce the trainer's own numbers so the predicted step count is the real one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Size = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """The dataset keys that decide buckets (names as in the kohya dataset TOML)."""
+
+    resolution: int = 512
+    enable_bucket: bool = True
+    min_bucket_reso: int = 256
+    max_bucket_reso: int = 1024
+    bucket_reso_steps: int = 64
+
+
+@dataclass(frozen=True)
+class FolderSizes:
+    """One kohya subset: its image sizes and how often each image repeats."""
+
+    sizes: tuple[Size, ...]
+    repeats: int = 1
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """What the trainer will report: batches per epoch, epochs, total steps."""
+
+    num_repeats: int
+    images: int
+    images_with_repeats: int
+    steps_per_epoch: int
+    epochs: int
+    total_steps: int
+    civitai_steps: int  # Civitai's formula, for comparison
+
+
+def make_bucket_resolutions(
+    max_reso: Size, min_size: int = 256, max_size: int = 1024, divisible: int = 64
+) -> list[Size]:
+    """Same as ``library.model_util.make_bucket_resolutions``."""
+    max_width, max_height = max_reso
+    max_area = max_width * max_height
+    resos: set[Size] = set()
+    side = int(math.sqrt(max_area) // divisible) * divisible
+    resos.add((side, side))
+    width = min_size
+    while width <= max_size:
+        height = min(max_size, int((max_area // width) // divisible) * divisible)
+        if height >= min_size:
+            resos.add((width, height))
+            resos.add((height, width))
+        width += divisible
+    return sorted(resos)
+
+
+def _adjusted_limits(spec: BucketSpec) -> tuple[int, int]:
+    """BucketManager rounds min/max down to the step (it warns when it has to)."""
+    step = spec.bucket_reso_steps
+    return spec.min_bucket_reso // step * step, spec.max_bucket_reso // step * step
+
+
+def bucket_resolutions(spec: BucketSpec) -> list[Size]:
+    if not spec.enable_bucket:
+        return [(spec.resolution, spec.resolution)]
+    lo, hi = _adjusted_limits(spec)
+    return make_bucket_resolutions(
+        (spec.resolution, spec.resolution), lo, hi, spec.bucket_reso_steps
+    )
+
+
+def assign_bucket(size: Size, resos: Sequence[Size]) -> Size:
+    """The bucket whose aspect ratio is closest; ties go to the first, like ``argmin``."""
+    if len(resos) == 1:
+        return resos[0]
+    w, h = size
+    ratio = w / h
+    best = min(range(len(resos)), key=lambda i: (abs(resos[i][0] / resos[i][1] - ratio), i))
+    return resos[best]
+
+
+def bucket_counts(sizes: Iterable[Size], spec: BucketSpec) -> Counter[Size]:
+    """How many images (without repeats) land in each bucket."""
+    resos = bucket_resolutions(spec)
+    return Counter(assign_bucket(s, resos) for s in sizes)
+
+
+def batches_per_epoch(folders: Sequence[FolderSizes], spec: BucketSpec, batch_size: int) -> int:
+    """``len(train_dataset)``: Σ_buckets ceil(count_with_repeats / batch_size)."""
+    per_bucket: Counter[Size] = Counter()
+    resos = bucket_resolutions(spec)
+    for folder in folders:
+        for size in folder.sizes:
+            per_bucket[assign_bucket(size, resos)] += folder.repeats
+    return sum(math.ceil(n / batch_size) for n in per_bucket.values())
+
+
+def update_steps_per_epoch(batches: int, num_processes: int = 1, grad_accum: int = 1) -> int:
+    """Optimizer steps in one epoch after the dataloader is split over processes."""
+    per_process = math.ceil(batches / max(1, num_processes))
+    return math.ceil(per_process / max(1, grad_accum))
+
+
+def civitai_steps(images: int, repeats: int, epochs: int, batch_size: int) -> int:
+    """Civitai's own estimate: ``ceil(N·r·E / bs)``, capped at 10000."""
+    return min(10000, math.ceil(images * repeats * epochs / batch_size))
+
+
+def plan_steps(
+    folders: Sequence[FolderSizes],
+    spec: BucketSpec,
+    batch_size: int,
+    *,
+    max_train_steps: int | None = None,
+    max_train_epochs: int | None = None,
+    num_processes: int = 1,
+    grad_accum: int = 1,
+) -> StepPlan:
+    """Predict what the trainer prints for these folders (repeats taken as given).
+
+    Epochs override steps, as in ``train_network.py``; with neither, 1600 steps.
+    """
+    batches = batches_per_epoch(folders, spec, batch_size)
+    spe = update_steps_per_epoch(batches, num_processes, grad_accum)
+    if max_train_epochs:
+        total = max_train_epochs * spe
+    else:
+        total = max_train_steps if max_train_steps else 1600
+    epochs = math.ceil(total / spe) if spe else 0
+    images = sum(len(f.sizes) for f in folders)
+    with_repeats = sum(len(f.sizes) * f.repeats for f in folders)
+    repeats = folders[0].repeats if folders else 0
+    return StepPlan(
+        num_repeats=repeats,
+        images=images,
+        images_with_repeats=with_repeats,
+        steps_per_epoch=spe,
+        epochs=epochs,
+        total_steps=total,
+        civitai_steps=civitai_steps(images, repeats, max(1, epochs), batch_size),
+    )
+
+
+def repeats_for_target(
+    sizes: Sequence[Size],
+    spec: BucketSpec,
+    batch_size: int,
+    epochs: int,
+    target_steps: int,
+    *,
+    num_processes: int = 1,
+    grad_accum: int = 1,
+) -> int:
+    """The ``num_repeats`` whose real step count over ``epochs`` is closest to the target.
+
+    Starts at ``r0 = T·bs·GA·P / (N·E)`` and evaluates the bucket-aware count for
+    nearby values; ties go to the larger value so the run is never cut short.
+    """
+    n = len(sizes)
+    if n == 0 or target_steps <= 0:
+        return 1
+    epochs = max(1, epochs)
+    r0 = target_steps * batch_size * grad_accum * max(1, num_processes) / (n * epochs)
+    counts = bucket_counts(sizes, spec)
+
+    def steps(r: int) -> int:
+        batches = sum(math.ceil(c * r / batch_size) for c in counts.values())
+        return epochs * update_steps_per_epoch(batches, num_processes, grad_accum)
+
+    lo = max(1, math.floor(r0) - 3)
+    candidates = range(lo, max(lo, math.ceil(r0) + 3) + 1)
+    return min(candidates, key=lambda r: (abs(steps(r) - target_steps), -r))
