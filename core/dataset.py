@@ -355,6 +355,85 @@ class Dataset:
             self._notify(done, reason)
         return done
 
+    def refresh_paths(self, paths: Iterable[str], reason: str = "outside change") -> set[str]:
+        """Bring the view in line with disk for files (images or captions) that changed.
+
+        ``paths`` are relative to the root. New images are added, deleted ones
+        dropped, captions re-read; orphan lists follow. Returns the image relpaths
+        whose entry changed (added, removed or re-read); listeners are told.
+        """
+        touched: set[str] = set()
+        with self.lock:
+            for rel in paths:
+                touched |= self._refresh_one(rel.replace(os.sep, "/"))
+            if touched:
+                self._resort()
+        if touched:
+            self._notify(touched, reason)
+        return touched
+
+    def _refresh_one(self, rel: str) -> set[str]:
+        path = self.root / rel
+        name = os.path.basename(rel)
+        if name.startswith(TEMP_PREFIX) or rel.startswith(STATE_DIR + "/"):
+            return set()
+        stem, ext = os.path.splitext(rel)
+        if ext.lower() in IMAGE_EXTS:
+            if path.is_file() and rel not in self.items:
+                return self._add_image(rel)
+            if not path.exists() and rel in self.items:
+                return self._drop_image(rel)
+            return {rel} if rel in self.items else set()
+        if ext.lower() in {e.lower() for e in self.settings.caption_extensions}:
+            owner = self._by_caption.get(rel) or self._owner_of_new_caption(rel)
+            if owner:
+                self._reload_item(owner)
+                self._set_orphan(rel, False)
+                return {owner}
+            self._set_orphan(rel, path.is_file())
+        return set()
+
+    def _add_image(self, rel: str) -> set[str]:
+        folder = (self.root / rel).parent
+        stem = os.path.splitext(os.path.basename(rel))[0]
+        caps = []
+        for i, ext in enumerate(self.settings.caption_extensions):
+            if (folder / f"{stem}{ext}").exists():
+                caps.append((i, f"{stem}{ext}"))
+        item = self._make_item(rel, folder, stem, caps)
+        top = rel.split("/", 1)[0] if "/" in rel else ""
+        item.folder = next((f for f in self.folders if f.path == top), None)
+        if len(self.folders) == 1 and self.folders[0].path == "":
+            item.folder = self.folders[0]
+        self.items[rel] = item
+        if item.caption_path is not None:
+            cap_rel = self._rel(item.caption_path)
+            self._by_caption[cap_rel] = rel
+            self._set_orphan(cap_rel, False)
+        self.index.add_image(rel, item.tags)
+        return {rel}
+
+    def _drop_image(self, rel: str) -> set[str]:
+        item = self.items.pop(rel)
+        self.index.remove_image(rel, item.tags)
+        if item.caption_path is not None:
+            cap_rel = self._rel(item.caption_path)
+            self._by_caption.pop(cap_rel, None)
+            self._set_orphan(cap_rel, item.caption_path.exists())
+        return {rel}
+
+    def _set_orphan(self, cap_rel: str, orphan: bool) -> None:
+        present = cap_rel in self.orphan_captions
+        if orphan and not present:
+            self.orphan_captions.append(cap_rel)
+            self.orphan_captions.sort(key=natural_key)
+        elif not orphan and present:
+            self.orphan_captions.remove(cap_rel)
+
+    def _resort(self) -> None:
+        if list(self.items) != sorted(self.items, key=natural_key):
+            self.items = dict(sorted(self.items.items(), key=lambda kv: natural_key(kv[0])))
+
     def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
         result = ApplyResult(label, txn_id=txn.id)
         owners = {

@@ -14,6 +14,7 @@ changed by another program is reported as a conflict and left alone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -155,10 +156,8 @@ class Journal:
     def _write(self, rel: str, digest: str | None) -> None:
         path = self.root / rel
         if digest is None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-            except FileNotFoundError:
-                pass
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             data = self.blob(digest)

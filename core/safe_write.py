@@ -10,6 +10,7 @@ change.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -101,10 +102,8 @@ def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> 
             os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_dir(path.parent)
     return FileStamp.of_bytes(path, data)
