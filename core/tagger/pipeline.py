@@ -105,7 +105,7 @@ def run_pipeline(
             t0 = time.perf_counter()
             probs = model.run(np.stack(arrays))
             stats.infer_s += time.perf_counter() - t0
-            for key, row in zip(keys, probs):
+            for key, row in zip(keys, probs, strict=True):
                 stats.images += 1
                 yield ImageResult(key, scores=row)
     finally:
@@ -130,5 +130,5 @@ def run_sequential(
             except Exception as exc:
                 yield ImageResult(key, error=_describe(exc))
         if arrays:
-            for key, row in zip(keys, model.run(np.stack(arrays))):
+            for key, row in zip(keys, model.run(np.stack(arrays)), strict=True):
                 yield ImageResult(key, scores=row)

@@ -8,9 +8,10 @@
    PIL's BOX filter here: the same area weights), Lanczos when enlarging;
 5. float32, 0-255, not normalised, HWC (stacked to NHWC by the caller).
 
-Images are decoded through the shared decode path, which also turns 16-bit and
-other exotic modes into 8-bit ones (the reference's ``convert("RGB")`` clips
-16-bit grey to white; scaling it is the one deliberate difference).
+Images are decoded through the shared decode path (``lorapan.core.analysis.imaging``),
+which applies EXIF orientation and scales 16-bit and other exotic modes to 8 bits.
+The reference's ``convert("RGB")`` clips 16-bit grey to white and ignores orientation:
+those two are the deliberate differences.
 """
 
 from __future__ import annotations
@@ -24,17 +25,9 @@ WHITE = (255, 255, 255)
 
 
 def _open(path: Path) -> Image.Image:
-    try:
-        from lorapan.core.analysis.imaging import open_image
-    except ImportError:  # the shared decode path is not there yet
-        return _open_local(path)
+    from lorapan.core.analysis.imaging import open_image
+
     return open_image(path)
-
-
-def _open_local(path: Path) -> Image.Image:
-    with Image.open(path) as im:
-        im.load()
-        return to_8bit(im)
 
 
 def to_8bit(im: Image.Image) -> Image.Image:
@@ -81,5 +74,5 @@ def prepare(im: Image.Image, size: int) -> np.ndarray:
 
 
 def load(path: Path | str, size: int) -> np.ndarray:
-    """Decode ``path`` and prepare it; raises OSError/ValueError for unreadable files."""
+    """Decode ``path`` and prepare it; raises imaging.DecodeError for unreadable files."""
     return prepare(_open(Path(path)), size)
