@@ -1,0 +1,192 @@
+"""Run image analysis over a dataset: cached, parallel, chunked, cancellable.
+
+Facts are cached in ``state_dir / "analysis.sqlite"`` keyed by relative path,
+file size and mtime_ns: an unchanged file is never decoded twice, a changed one
+is analysed again, and rows for deleted files are dropped. Decoding runs in a
+process pool (forkserver, so a threaded host such as the app is safe to fork
+from) sized to the machine; small jobs run in this process, where starting
+workers would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.analysis.cache import AnalysisCache
+from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
+from lorapan.core.analysis.probe import analyse_chunk
+
+CACHE_NAME = "analysis.sqlite"
+INLINE_LIMIT = 16  # at or under this many files to decode, no pool is started
+_MISSING = "file not found: it was moved or deleted; rescan"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunStats:
+    """What the last :meth:`Analyzer.run` did (the app and tests read it)."""
+
+    total: int = 0
+    from_cache: int = 0
+    analysed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+
+class Analyzer:
+    """Analyse images under ``root``; results cached under ``state_dir``."""
+
+    def __init__(self, root: Path, state_dir: Path, config: AnalysisConfig | None = None) -> None:
+        self.root = Path(root)
+        self.state_dir = Path(state_dir)
+        self.config = config or AnalysisConfig()
+        self.cache = AnalysisCache(self.state_dir / CACHE_NAME)
+        self.last_run = RunStats()
+
+    # -- reading -----------------------------------------------------------------------
+    def cached(self, relpaths: list[str]) -> dict[str, ImageFacts]:
+        """Cached facts for the files that did not change since; decodes nothing."""
+        rows = self.cache.load()
+        out: dict[str, ImageFacts] = {}
+        for rel in relpaths:
+            row = rows.get(rel)
+            if row is not None and self._stat(rel) == row[:2]:
+                out[rel] = row[2].with_flags(self.config)
+        return out
+
+    # -- running -----------------------------------------------------------------------
+    def run(
+        self,
+        relpaths: list[str],
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        force: bool = False,
+    ) -> dict[str, ImageFacts]:
+        """Facts for every path in ``relpaths`` (only those done so far when cancelled)."""
+        stats = RunStats(total=len(relpaths))
+        self.last_run = stats
+        rows = self.cache.load()
+        results: dict[str, ImageFacts] = {}
+        todo: list[str] = []
+        for rel in relpaths:
+            current = self._stat(rel)
+            row = rows.get(rel)
+            if current is None:
+                results[rel] = _missing(rel)
+            elif not force and row is not None and row[:2] == current:
+                results[rel] = row[2]
+            else:
+                todo.append(rel)
+        stats.from_cache = len(results) - sum(
+            1 for f in results.values() if f.error_message == _MISSING
+        )
+        stats.dropped = self._drop_deleted(rows, relpaths)
+        done = len(results)
+        if progress:
+            progress(done, len(relpaths))
+        for batch in self._analyse(todo, cancel):
+            self.cache.store(batch)
+            for facts in batch:
+                results[facts.relpath] = facts
+                stats.analysed.append(facts.relpath)
+            done += len(batch)
+            if progress:
+                progress(done, len(relpaths))
+        stats.cancelled = bool(cancel and cancel.is_set() and done < len(relpaths))
+        ordered = {rel: results[rel].with_flags(self.config) for rel in relpaths if rel in results}
+        return ordered
+
+    def _stat(self, rel: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.root / rel)
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    def _drop_deleted(self, rows: dict, relpaths: list[str]) -> list[str]:
+        wanted = set(relpaths)
+        gone = [
+            rel
+            for rel in rows
+            if (rel in wanted and self._stat(rel) is None)
+            or (rel not in wanted and not (self.root / rel).exists())
+        ]
+        self.cache.drop(gone)
+        return gone
+
+    def _analyse(self, todo: list[str], cancel: threading.Event | None):
+        """Yield lists of fresh facts, one per finished chunk."""
+        if not todo:
+            return
+        workers = self._workers(len(todo))
+        if workers <= 1:
+            size = max(1, min(32, len(todo)))
+            for start in range(0, len(todo), size):
+                if cancel and cancel.is_set():
+                    return
+                yield analyse_chunk(
+                    str(self.root), todo[start : start + size], self.config.max_pixels
+                )
+            return
+        yield from self._analyse_pool(todo, workers, cancel)
+
+    def _workers(self, n_todo: int) -> int:
+        if n_todo <= INLINE_LIMIT:
+            return 1
+        machine = self.config.workers or os.cpu_count() or 1
+        return max(1, min(machine, math.ceil(n_todo / INLINE_LIMIT)))
+
+    def _analyse_pool(self, todo: list[str], workers: int, cancel: threading.Event | None):
+        chunk = max(4, min(64, math.ceil(len(todo) / (workers * 8))))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+        jobs: dict[Future, list[str]] = {}
+        pending: set[Future] = set()
+        try:
+            for start in range(0, len(todo), chunk):
+                part = todo[start : start + chunk]
+                fut = pool.submit(analyse_chunk, str(self.root), part, self.config.max_pixels)
+                jobs[fut] = part
+            pending = set(jobs)
+            while pending:
+                if cancel and cancel.is_set():
+                    return
+                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        # Workers could not start or died (e.g. killed for memory): go on here.
+                        yield analyse_chunk(str(self.root), jobs[fut], self.config.max_pixels)
+        finally:
+            for fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=not (cancel and cancel.is_set()), cancel_futures=True)
+
+
+def _missing(rel: str) -> ImageFacts:
+    return ImageFacts(relpath=rel, error_kind="unreadable", error_message=_MISSING)
+
+
+def _mp_context():
+    """fork while this process has one thread (fast, no re-import); else forkserver.
+
+    Forking a threaded process (the app) can deadlock a child on a lock some
+    other thread held, so then a clean server process forks the workers.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+__all__ = ["AnalysisConfig", "Analyzer", "ImageFacts", "RunStats"]
