@@ -25,3 +25,46 @@ def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> int:
     if hint:
         print(f"  next: {hint}", file=sys.stderr)
     return code
+
+
+def open_dataset(path: str):  # -> tuple[Dataset | None, int]
+    """Open a dataset for a command, or print why not and return an exit code."""
+    from pathlib import Path
+
+    from lorapan.core.dataset import Dataset
+    from lorapan.core.settings import SettingsError
+
+    root = Path(path).expanduser()
+    if not root.exists():
+        return None, fail(f"{root} does not exist", "give the folder that holds your images")
+    if not root.is_dir():
+        return None, fail(f"{root} is not a folder", "give the folder that holds your images")
+    try:
+        return Dataset.open(root), EXIT_OK
+    except SettingsError as exc:
+        return None, fail(str(exc), "fix lorapan.toml (see README: Settings)")
+    except PermissionError as exc:
+        return None, fail(
+            f"cannot read {exc.filename}: permission denied", "check the folder's permissions"
+        )
+
+
+def refuse_if_interrupted(ds) -> int | None:
+    """Edits wait until an interrupted transaction is finished or rolled back."""
+    pending = ds.journal.incomplete()
+    if not pending:
+        return None
+    labels = ", ".join(f"'{t.label}' ({len(t.ops)} files)" for t in pending)
+    return fail(
+        f"an edit was interrupted before it finished: {labels}",
+        f"run `lorapan recover {ds.root} --finish` to complete it, "
+        f"or `lorapan recover {ds.root} --rollback` to undo what it did",
+        code=EXIT_FINDINGS,
+    )
+
+
+def shorten(items: list[str], limit: int = 5) -> str:
+    """'a, b, c and 7 more' for long lists of files."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"

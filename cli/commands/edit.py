@@ -1,0 +1,181 @@
+"""`lorapan edit PATH`: bulk tag edits over all images or a query, journaled."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from functools import partial
+
+from lorapan.core import edits
+from lorapan.core.captions import apply_tag_style
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+    open_dataset,
+    print_json,
+    refuse_if_interrupted,
+)
+from lorapan.core.query import QueryError
+
+NAME = "edit"
+ORDER = 30
+HELP = "add, remove, rename, move tags on many captions (undoable)"
+
+EPILOG = """\
+The edits run in this order: replace, remove, add, front, dedupe, sort, tag style.
+Every edit is journaled: `lorapan undo PATH` reverts it, even after a restart.
+
+queries (--query):
+  long hair                      images tagged "long hair" (or long_hair)
+  solo AND NOT smile             AND, OR, NOT (upper case) or & | !
+  (red hair OR blue hair) AND 1girl
+  *hair*                         wildcards
+  tags>30  tags<=5  tags=0       tag-count comparisons
+  has:caption  lacks:caption     caption file present / missing
+  folder:10_gob*  name:*.png     folder / file name, with wildcards
+
+examples:
+  lorapan edit DIR --add "anime screencap" --dry-run
+  lorapan edit DIR --query "solo AND NOT smile" --add "closed mouth"
+  lorapan edit DIR --replace "green hair=green_gob_hair" --remove "short hair"
+  lorapan edit DIR --front "gob goblin with third eye focus" --dedupe
+  lorapan edit DIR --tag-style spaces          long_hair -> long hair (kaomoji kept)
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Edit the tags of many captions at once.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument("--query", "-q", help="only images matching this query")
+    p.add_argument("--add", action="append", default=[], metavar="TAG", help="add TAG (repeatable)")
+    p.add_argument(
+        "--at", type=int, default=None, metavar="N", help="position for --add (0 = first)"
+    )
+    p.add_argument("--remove", action="append", default=[], metavar="TAG", help="remove TAG")
+    p.add_argument(
+        "--replace", action="append", default=[], metavar="OLD=NEW", help="rename OLD to NEW"
+    )
+    p.add_argument(
+        "--front", action="append", default=[], metavar="TAG", help="move TAG to the front"
+    )
+    p.add_argument("--dedupe", action="store_true", help="drop repeated tags")
+    p.add_argument("--sort", action="store_true", help="sort tags, keeping the first tag in place")
+    p.add_argument(
+        "--tag-style", choices=("underscores", "spaces"), help="rewrite tags in this style"
+    )
+    p.add_argument(
+        "--dry-run", "-n", action="store_true", help="show what would change, write nothing"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tags]] | str:
+    """The edit functions in order, or an error message."""
+    ops: list[Callable[[edits.Tags], edits.Tags]] = []
+    for pair in args.replace:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip():
+            return f"--replace takes OLD=NEW, got {pair!r}"
+        ops.append(partial(edits.replace_tag, old=old.strip(), new=new.strip()))
+    ops += [partial(edits.remove_tag, tag=t) for t in args.remove]
+    for i, tag in enumerate(args.add):
+        pos = None if args.at is None else args.at + i
+        ops.append(partial(edits.add_tag, tag=tag, position=pos))
+    ops += [partial(edits.move_to_front, tag=t) for t in reversed(args.front)]
+    if args.dedupe:
+        ops.append(edits.dedupe)
+    if args.sort:
+        ops.append(edits.sort_tags)
+    if args.tag_style:
+        style = args.tag_style
+        ops.append(lambda tags: tuple(apply_tag_style(t, style) for t in tags))
+    return ops
+
+
+def describe(changes: list[edits.TagChange]) -> list[str]:
+    lines = []
+    for ch in changes:
+        parts = [f"+{t}" for t in ch.added] + [f"-{t}" for t in ch.removed]
+        if not parts:
+            parts = ["reordered"]
+        lines.append(f"{ch.relpath}: {', '.join(parts)}")
+    return lines
+
+
+def label_for(args: argparse.Namespace) -> str:
+    bits = (
+        [f"+{t}" for t in args.add]
+        + [f"-{t}" for t in args.remove]
+        + [f"{p}" for p in args.replace]
+    )
+    bits += [f"front {t}" for t in args.front]
+    bits += ["dedupe"] * args.dedupe + ["sort"] * args.sort
+    bits += [f"style {args.tag_style}"] if args.tag_style else []
+    where = f" where {args.query}" if args.query else ""
+    return "edit " + " ".join(bits) + where
+
+
+def run(args: argparse.Namespace) -> int:
+    ops = build_ops(args)
+    if isinstance(ops, str):
+        return fail(ops, "see `lorapan edit --help`")
+    if not ops:
+        return fail(
+            "no edit given",
+            "add --add, --remove, --replace, --front, --dedupe, --sort or --tag-style",
+        )
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    try:
+        rels = ds.select(args.query)
+    except QueryError as exc:
+        return fail(
+            f"bad query: {exc}", "see the query examples in `lorapan edit --help`", EXIT_USAGE
+        )
+    rels = [r for r in rels if ds.items[r].has_caption or args.add]
+    current = {r: ds.items[r].tags for r in rels}
+    changes = edits.plan(current, rels, edits.chain(*ops))
+    if args.dry_run:
+        return _report(args, changes, None, len(rels))
+    if (refused := refuse_if_interrupted(ds)) is not None:
+        return refused
+    result = ds.apply_changes(changes, label_for(args))
+    return _report(args, changes, result, len(rels))
+
+
+def _report(args, changes, result, matched: int) -> int:
+    if args.json:
+        out = {
+            "matched": matched,
+            "dry_run": result is None,
+            "changes": [c.to_dict() for c in changes],
+        }
+        if result is not None:
+            out["result"] = result.to_dict()
+        print_json(out)
+    else:
+        for line in describe(changes):
+            print(line)
+        verb = "would change" if result is None else "changed"
+        n = len(changes) if result is None else len(result.applied)
+        print(f"{verb} {n} of {matched} captions")
+        if result is not None:
+            for rel, why in result.conflicts:
+                print(f"  not written: {rel}: {why} (reload it and run the edit again)")
+            for rel, why in result.unreadable:
+                print(f"  not written: {rel}: {why}")
+            if result.applied:
+                print(f"undo with: lorapan undo {args.path}")
+    if result is not None and not result.ok:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,130 @@
+"""`lorapan undo|redo|history|recover PATH`: the edit journal from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, open_dataset, print_json
+
+NAME = "history"
+ORDER = 40
+HELP = "list the journaled edits (newest last)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for name, helptext, func in (
+        ("undo", "undo the last edit (works across restarts)", run_undo),
+        ("redo", "redo the last undone edit", run_redo),
+        (NAME, HELP, run_history),
+    ):
+        p = sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext[0].upper() + helptext[1:] + ".",
+            epilog=f"example:\n  lorapan {name} ~/data/goblin",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("path", help="dataset folder")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+    p = sub.add_parser(
+        "recover",
+        help="finish or roll back an edit interrupted by a crash",
+        description="An edit killed half-way leaves a pending journal entry. Finish it "
+        "(write the remaining files) or roll it back (restore what it already wrote).",
+        epilog="examples:\n  lorapan recover DIR --finish\n  lorapan recover DIR --rollback",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--finish", action="store_true", help="complete the interrupted edit")
+    group.add_argument("--rollback", action="store_true", help="undo what it already wrote")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_recover)
+
+
+def _print_result(args, result) -> int:
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"{result.label}: {len(result.applied)} files restored")
+        for rel, why in result.conflicts:
+            print(f"  not touched: {rel}: {why}")
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _blocked(ds) -> int | None:
+    if ds.journal.incomplete():
+        return fail(
+            "an edit was interrupted before it finished",
+            f"run `lorapan recover {ds.root} --finish` or `--rollback` first",
+            EXIT_FINDINGS,
+        )
+    return None
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    if (blocked := _blocked(ds)) is not None:
+        return blocked
+    result = ds.undo()
+    if result is None:
+        print("nothing to undo")
+        return EXIT_OK
+    return _print_result(args, result)
+
+
+def run_redo(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    if (blocked := _blocked(ds)) is not None:
+        return blocked
+    result = ds.redo()
+    if result is None:
+        print("nothing to redo")
+        return EXIT_OK
+    return _print_result(args, result)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    txns = ds.journal.transactions()
+    if args.json:
+        print_json(
+            [
+                {
+                    "seq": t.seq,
+                    "id": t.id,
+                    "label": t.label,
+                    "state": t.state,
+                    "created": t.created,
+                    "files": t.paths,
+                }
+                for t in txns
+            ]
+        )
+        return EXIT_OK
+    if not txns:
+        print("no edits yet")
+    for t in txns:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t.created))
+        print(f"{t.seq:>4}  {when}  {t.state:<11} {len(t.ops):>5} files  {t.label}")
+    return EXIT_OK
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    results = ds.recover(finish=args.finish)
+    if not results:
+        print("nothing to recover: no interrupted edit")
+        return EXIT_OK
+    codes = [_print_result(args, r) for r in results]
+    return max(codes)

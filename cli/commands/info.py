@@ -1,0 +1,100 @@
+"""`lorapan info PATH`: what the folder holds, before anything else."""
+
+from __future__ import annotations
+
+import argparse
+
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, open_dataset, print_json, shorten
+
+NAME = "info"
+ORDER = 10
+HELP = "images, captions, orphans, kohya folders, unreadable captions"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Summarise a dataset folder without decoding any image.",
+        epilog="examples:\n  lorapan info ~/data/goblin\n  lorapan info ~/data/goblin --json | jq .orphan_captions",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def summary(ds) -> dict:
+    s = ds.settings
+    return {
+        "root": str(ds.root),
+        "kind": s.kind,
+        "name": s.name,
+        "core_tag": s.core_tag,
+        "style_tag": s.style_tag,
+        "caption_extension": s.caption_extension,
+        "images": len(ds.items),
+        "captions": sum(1 for it in ds.items.values() if it.has_caption),
+        "tags": len(ds.index),
+        "images_without_caption": ds.images_without_caption,
+        "orphan_captions": ds.orphan_captions,
+        "unreadable_captions": [{"image": r, "reason": why} for r, why in ds.unreadable_captions],
+        "multiline_captions": ds.multiline_captions,
+        "folders": [
+            {"path": f.path, "repeats": f.repeats, "name": f.name, "images": f.image_count}
+            for f in ds.folders
+        ],
+        "ignored_by_kohya": [
+            {"path": f.path, "images": f.image_count, "reason": f.reason}
+            for f in ds.ignored_folders
+        ],
+        "interrupted_edits": [t.label for t in ds.journal.incomplete()],
+    }
+
+
+def _print_human(info: dict) -> None:
+    print(f"{info['root']}")
+    print(
+        f"  kind {info['kind']}, core tag {info['core_tag'] or '(not set)'!r}, style tag {info['style_tag']!r}"
+    )
+    print(f"  {info['images']} images, {info['captions']} captions, {info['tags']} distinct tags")
+    for f in info["folders"]:
+        print(
+            f"  folder {f['path'] or '.'}: {f['images']} images x {f['repeats']} repeats ({f['name']})"
+        )
+    for f in info["ignored_by_kohya"]:
+        print(f"  ! {f['reason']}")
+    if info["images_without_caption"]:
+        print(
+            f"  ! {len(info['images_without_caption'])} images without caption: {shorten(info['images_without_caption'])}"
+        )
+    if info["orphan_captions"]:
+        print(
+            f"  ! {len(info['orphan_captions'])} captions without image: {shorten(info['orphan_captions'])}"
+        )
+    for u in info["unreadable_captions"]:
+        print(f"  ! {u['image']}: caption {u['reason']}")
+    if info["multiline_captions"]:
+        print(
+            f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
+            f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}"
+        )
+    for label in info["interrupted_edits"]:
+        print(
+            f"  ! interrupted edit {label!r}: run `lorapan recover {info['root']} --finish` or `--rollback`"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    info = summary(ds)
+    if args.json:
+        print_json(info)
+    else:
+        _print_human(info)
+    problems = (
+        info["unreadable_captions"] or info["orphan_captions"] or info["images_without_caption"]
+    )
+    return EXIT_FINDINGS if problems else EXIT_OK

@@ -1,0 +1,62 @@
+"""`lorapan tags PATH`: the tag frequency table."""
+
+from __future__ import annotations
+
+import argparse
+
+from lorapan.core.cli_support import EXIT_OK, EXIT_USAGE, fail, open_dataset, print_json
+from lorapan.core.query import QueryError
+
+NAME = "tags"
+ORDER = 20
+HELP = "tag frequency table (optionally over a query)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Count how many images carry each tag, most common first.",
+        epilog="examples:\n  lorapan tags DIR\n  lorapan tags DIR --query 'outdoors AND NOT day' --limit 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument("--query", "-q", help="only images matching this query (see README: Queries)")
+    p.add_argument("--limit", type=int, default=0, help="show only the N most common tags")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def frequencies(ds, relpaths: list[str]) -> list[tuple[str, int]]:
+    if len(relpaths) == len(ds.items):
+        return ds.index.frequencies()
+    from lorapan.core.tag_index import TagIndex
+
+    sub = TagIndex()
+    for rel in relpaths:
+        sub.add_image(rel, ds.items[rel].tags)
+    return sub.frequencies()
+
+
+def run(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    try:
+        rels = ds.select(args.query)
+    except QueryError as exc:
+        return fail(
+            f"bad query: {exc}", "see `lorapan edit --help` for the query syntax", EXIT_USAGE
+        )
+    rows = frequencies(ds, rels)
+    if args.limit > 0:
+        rows = rows[: args.limit]
+    if args.json:
+        print_json({"images": len(rels), "tags": [{"tag": t, "count": n} for t, n in rows]})
+        return EXIT_OK
+    total = max(1, len(rels))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    for tag, n in rows:
+        print(f"{n:>{width}}  {100 * n / total:5.1f}%  {tag}")
+    print(f"{len(rows)} tags over {len(rels)} images")
+    return EXIT_OK
