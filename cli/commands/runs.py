@@ -1,0 +1,50 @@
+"""`lorapan runs PATH`: the dataset's training runs, newest last."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from lorapan.core.cli_support import EXIT_OK, fail, print_json
+
+NAME = "runs"
+ORDER = 61
+HELP = "list training runs and how they ended"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description=HELP,
+        epilog="examples:\n  lorapan runs ~/data/goblin\n  lorapan runs ~/data/goblin --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lorapan.core.training.runs import list_runs
+    from lorapan.core.training.textview import run_row
+
+    root = Path(args.path).expanduser()
+    if not root.is_dir():
+        return fail(f"{args.path} is not a folder")
+    rows = [run_row(r) for r in list_runs(root)]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print(f"no training runs yet; start one with: lorapan train {args.path}")
+        return EXIT_OK
+    for r in rows:
+        steps = f"{r['step'] or 0}/{r['total'] or '?'}"
+        loss = f"loss {r['loss']:.4g}" if isinstance(r["loss"], float) else ""
+        print(f"{r['id']}  {r['status']:<9} {steps:>11}  {loss}  {r['preset'] or ''}")
+        for reason in r["reasons"][:2]:
+            print(f"    {reason}")
+        if r["note"]:
+            print(f"    {r['note']}")
+    return EXIT_OK

@@ -1,0 +1,215 @@
+"""`lorapan train PATH`: kohya dataset TOML + exact command, pre-flight, detached start."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+from lorapan.core.settings import SettingsError
+
+NAME = "train"
+ORDER = 60
+HELP = "train a LoRA with kohya sd-scripts (detached; survives a dropped SSH session)"
+
+EPILOG = """\
+examples:
+  lorapan train ~/data/goblin --dry-run              the dataset TOML and exact command
+  lorapan train ~/data/goblin --dry-run --json       {"dataset_config": ..., "argv": [...]}
+  lorapan train ~/data/goblin --set targetSteps=600 --set resolution=512
+  lorapan train ~/data/goblin --civitai params.json  the guide's JSON ("THIS WILL DIFFER" = compute)
+  lorapan train ~/data/goblin --watch                start and show progress (Ctrl-C detaches)
+
+settings ([training] in lorapan.toml or the user config; --set works for them too):
+  sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
+  model_family (sd15|sdxl), output_dir, output_name, num_processes, extra_args,
+  mixed_precision, save_precision, sample_every_n_steps, sample_sampler, seed
+Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description=HELP,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument("--preset", help="characters or concepts (default: from the dataset kind)")
+    p.add_argument("--civitai", metavar="FILE", help="Civitai trainer params JSON to import")
+    p.add_argument(
+        "--export-civitai", metavar="FILE", help="write the params JSON with numRepeats filled in"
+    )
+    p.add_argument("--sdxl", action="store_true", help="train SDXL (sdxl_train_network.py)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a preset value or setting for this run (repeatable)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the TOML and command; start nothing"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--watch", action="store_true", help="show progress until the run ends")
+    p.add_argument("--force", action="store_true", help="start despite error-level findings")
+    p.set_defaults(func=run)
+
+
+def _plan(args: argparse.Namespace):
+    from lorapan.core.training import presets as P
+    from lorapan.core.training.config import build_plan, read_user_training
+    from lorapan.core.training.inputs import load_inputs
+    from lorapan.core.training.runs import new_run_dir
+
+    root = Path(args.path).expanduser()
+    inputs = load_inputs(root)
+    civitai = None
+    if args.civitai:
+        text = Path(args.civitai).expanduser().read_text(encoding="utf-8", errors="replace")
+        civitai = P.parse_civitai(text, Path(args.civitai).name)
+    overrides = dict(P.parse_override(item) for item in args.sets)
+    run_dir = new_run_dir(root, create=not args.dry_run)
+    plan = build_plan(
+        inputs,
+        run_dir,
+        preset=args.preset,
+        civitai=civitai,
+        sdxl=True if args.sdxl else None,
+        overrides=overrides,
+        user_table=read_user_training(),
+    )
+    return inputs, plan
+
+
+def _summary(plan) -> dict:
+    st = plan.steps
+    return {
+        "images": st.images,
+        "num_repeats": plan.num_repeats,
+        "images_with_repeats": st.images_with_repeats,
+        "steps_per_epoch": st.steps_per_epoch,
+        "epochs": st.epochs,
+        "total_steps": st.total_steps,
+        "civitai_formula_steps": st.civitai_steps,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from lorapan.core.training.preflight import blocking, preflight
+    from lorapan.core.training.presets import PresetError, export_civitai
+
+    if not Path(args.path).expanduser().is_dir():
+        return fail(f"{args.path} is not a folder", "give the dataset folder")
+    try:
+        inputs, plan = _plan(args)
+    except (PresetError, SettingsError, OSError) as exc:
+        return fail(str(exc), "see lorapan train --help for keys and presets")
+    checks = preflight(plan, inputs, force=args.force)
+    if args.export_civitai:
+        from lorapan.core.safe_write import atomic_write
+
+        text = export_civitai(plan.params, plan.num_repeats[0] if plan.num_repeats else 1)
+        atomic_write(Path(args.export_civitai).expanduser(), text.encode("utf-8"))
+    errors = blocking(checks)
+    if args.dry_run:
+        return _dry_run(args, plan, checks, errors)
+    for c in checks:
+        if c.level != "info" or not args.json:
+            print(
+                f"{c.level}: {c.message}" + (f"\n  next: {c.hint}" if c.hint else ""),
+                file=sys.stderr,
+            )
+    if errors:
+        (plan.run_dir).rmdir()
+        print(f"lorapan: not started: {len(errors)} pre-flight error(s)", file=sys.stderr)
+        return EXIT_FINDINGS
+    return _start(args, plan)
+
+
+def _dry_run(args, plan, checks, errors) -> int:
+    if args.json:
+        print_json(
+            {
+                "dataset_config": plan.dataset_toml,
+                "argv": plan.argv,
+                "preset": plan.preset,
+                "sdxl": plan.sdxl,
+                "steps": _summary(plan),
+                "prompts": plan.prompts,
+                "checks": [
+                    {"level": c.level, "message": c.message, "hint": c.hint} for c in checks
+                ],
+            }
+        )
+    else:
+        print(f"# preset: {plan.preset} ({'SDXL' if plan.sdxl else 'SD1.5'})")
+        print(f"# dataset config ({plan.run_dir / 'dataset.toml'}):")
+        print(plan.dataset_toml)
+        print("# command:")
+        print(shlex.join(plan.argv))
+        print("\n# sample prompts:")
+        print("\n".join(plan.prompts))
+        print()
+        for c in checks:
+            print(f"{c.level}: {c.message}" + (f"  (next: {c.hint})" if c.hint else ""))
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _start(args, plan) -> int:
+    from lorapan.core.training.runs import RunError, start_run
+
+    try:
+        info = start_run(plan)
+    except (RunError, OSError) as exc:
+        return fail(f"cannot start the run: {exc}")
+    if args.json and not args.watch:
+        print_json({"run": info.id, "status": info.status, "log": str(info.log), "argv": plan.argv})
+        return EXIT_OK
+    print(f"started run {info.id} ({info.status}); log: {info.log}")
+    print(f"  follow: lorapan logs {args.path} {info.id} --follow")
+    print(f"  stop:   lorapan stop {args.path} {info.id}")
+    if args.watch:
+        return watch(info)
+    return EXIT_OK
+
+
+def watch(info) -> int:
+    """Progress until the run ends; Ctrl-C detaches (the run goes on)."""
+    from lorapan.core.training.logparse import LogParser
+    from lorapan.core.training.runs import follow, load_run
+    from lorapan.core.training.textview import progress_line
+
+    parser = LogParser()
+    tty = sys.stdout.isatty()
+    last_print = 0.0
+    try:
+        for chunk in follow(info):
+            parser.feed(chunk)
+            line = progress_line(parser.progress)
+            now = time.monotonic()
+            if tty:
+                sys.stdout.write("\r\x1b[K" + line)
+                sys.stdout.flush()
+            elif now - last_print > 5:
+                print(line, flush=True)
+                last_print = now
+    except KeyboardInterrupt:
+        print(f"\ndetached; run {info.id} goes on (lorapan runs / logs / stop)")
+        return EXIT_OK
+    parser.flush()
+    final = load_run(info.path)
+    print(("\n" if tty else "") + progress_line(parser.progress))
+    print(f"run {final.id}: {final.status}")
+    for reason in final.state.get("reasons", []):
+        print(f"  {reason}")
+    return EXIT_OK if final.status == "succeeded" else EXIT_FINDINGS
+
+

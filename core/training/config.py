@@ -1,0 +1,393 @@
+"""From preset + settings + dataset to the kohya dataset TOML and the exact argv.
+
+Precedence, lowest first: the preset (chosen, or the one for the dataset's kind),
+the user config's ``[training]``, the dataset's ``lorapan.toml`` ``[training]``,
+then ``--set`` for one run. Civitai keys (``targetSteps``) tune the recipe; the
+snake_case keys below (``sd_scripts``, ``base_model``…) say where things are.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from lorapan.core.training import presets as P
+from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.steps import (
+    BucketSpec,
+    FolderSizes,
+    StepPlan,
+    plan_steps,
+    repeats_for_target,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Where-things-are settings: key -> (type, default).
+SETTING_KEYS: dict[str, tuple[type, Any]] = {
+    "preset": (str, ""),
+    "sd_scripts": (str, ""),
+    "python": (str, ""),
+    "launcher": (str, "accelerate"),  # or "python"
+    "accelerate": (str, ""),
+    "base_model": (str, ""),
+    "model_family": (str, "sd15"),  # or "sdxl"
+    "output_dir": (str, ""),
+    "output_name": (str, ""),
+    "num_processes": (int, 1),
+    "extra_args": (list, []),
+    "mixed_precision": (str, "fp16"),
+    "save_precision": (str, "fp16"),
+    "sample_every_n_steps": (int, 0),  # 0: a quarter of the run
+    "sample_sampler": (str, "euler_a"),
+    "seed": (int, 0),
+    "prompt_count": (int, 4),
+}
+OPTIMIZER_ARGS = {
+    "adafactor": ["scale_parameter=False", "relative_step=False", "warmup_init=False"],
+    "adamw8bit": ["weight_decay=0.1"],
+    "prodigy": ["weight_decay=0.5", "decouple=True", "betas=0.9,0.99", "use_bias_correction=False"],
+}
+
+
+def user_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    env = os.environ.get("LORAPAN_CONFIG")
+    return Path(env) if env else Path(user_config_dir("lorapan")) / "config.toml"
+
+
+def read_user_training() -> dict[str, Any]:
+    path = user_config_path()
+    if not path.exists():
+        return {}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise P.PresetError(f"{path}: not valid TOML ({exc})") from None
+    table = doc.get("training", {})
+    return table if isinstance(table, dict) else {}
+
+
+def _coerce_setting(key: str, value: Any) -> Any:
+    kind, _ = SETTING_KEYS[key]
+    if kind is list:
+        return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise P.PresetError(f"{key} = {value!r} is not a valid {kind.__name__}") from None
+
+
+@dataclass
+class Layer:
+    """Civitai params and settings from one source, already typed."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def split_layer(table: dict[str, Any], where: str) -> Layer:
+    """Sort a ``[training]`` table or ``--set`` items into params and settings."""
+    layer = Layer()
+    for key, value in table.items():
+        if key in P.PARAM_TYPES:
+            layer.params[key] = P.coerce(key, value)
+        elif key in SETTING_KEYS:
+            layer.settings[key] = _coerce_setting(key, value)
+        else:
+            known = sorted([*P.PARAM_TYPES, *SETTING_KEYS])
+            raise P.PresetError(f"{where}: unknown training key {key!r}; known: {', '.join(known)}")
+    return layer
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, computed before anything is written or launched."""
+
+    preset: str
+    params: dict[str, Any]
+    settings: dict[str, Any]
+    sdxl: bool
+    num_repeats: list[int]
+    steps: StepPlan
+    dataset_config: dict[str, Any]
+    argv: list[str]
+    prompts: list[str]
+    run_dir: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dataset_toml(self) -> str:
+        return tomli_w.dumps(self.dataset_config)
+
+    @property
+    def script_args(self) -> list[str]:
+        """The arguments after the script path (what the script's argparse sees)."""
+        idx = next(i for i, a in enumerate(self.argv) if a.endswith("train_network.py"))
+        return self.argv[idx + 1 :]
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.settings["output_dir"])
+
+    @property
+    def final_model(self) -> Path:
+        return self.output_dir / f"{self.settings['output_name']}.safetensors"
+
+
+def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]:
+    settings = {k: v for k, (_, v) in SETTING_KEYS.items()}
+    for layer in layers:
+        settings.update(layer.settings)
+    root = inputs.root
+    if not settings["output_dir"]:
+        settings["output_dir"] = str(root / ".lorapan" / "output")
+    settings["output_dir"] = str(Path(settings["output_dir"]).expanduser())
+    if not settings["output_name"]:
+        settings["output_name"] = inputs.settings.name or root.name
+    sd = Path(settings["sd_scripts"]).expanduser() if settings["sd_scripts"] else None
+    if not settings["python"]:
+        venv_py = sd / "venv" / "bin" / "python" if sd else None
+        settings["python"] = str(venv_py) if venv_py and venv_py.exists() else sys.executable
+    if not settings["accelerate"]:
+        sibling = Path(settings["python"]).parent / "accelerate"
+        settings["accelerate"] = (
+            str(sibling) if sibling.exists() else (shutil.which("accelerate") or "accelerate")
+        )
+    return settings
+
+
+def _fmt(value: float) -> str:
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+def dataset_config(
+    inputs: TrainInputs, params: dict[str, Any], repeats: list[int], sdxl: bool
+) -> dict[str, Any]:
+    """The ``--dataset_config`` document; ``caption_extension`` is always written."""
+    res = int(params.get("resolution", 1024 if sdxl else 512))
+    general: dict[str, Any] = {
+        "caption_extension": inputs.settings.caption_extension,
+        "shuffle_caption": bool(params.get("shuffleCaption", False)),
+        "keep_tokens": int(params.get("keepTokens", 0)),
+        "flip_aug": bool(params.get("flipAugmentation", False)),
+    }
+    ds: dict[str, Any] = {
+        "resolution": res,
+        "batch_size": int(params.get("trainBatchSize", 1)),
+        "enable_bucket": bool(params.get("enableBucket", False)),
+    }
+    if ds["enable_bucket"]:
+        ds.update(min_bucket_reso=256, max_bucket_reso=max(1024, 2 * res), bucket_reso_steps=64)
+    subsets = []
+    for folder, r in zip(inputs.folders, repeats, strict=True):
+        sub: dict[str, Any] = {"image_dir": str(folder.path), "num_repeats": int(r)}
+        if inputs.settings.core_tag:
+            sub["class_tokens"] = inputs.settings.core_tag
+        subsets.append(sub)
+    ds["subsets"] = subsets
+    return {"general": general, "datasets": [ds]}
+
+
+def bucket_spec(config: dict[str, Any]) -> BucketSpec:
+    ds = config["datasets"][0]
+    return BucketSpec(
+        resolution=ds["resolution"],
+        enable_bucket=ds["enable_bucket"],
+        min_bucket_reso=ds.get("min_bucket_reso", 256),
+        max_bucket_reso=ds.get("max_bucket_reso", 1024),
+        bucket_reso_steps=ds.get("bucket_reso_steps", 64),
+    )
+
+
+def compute_repeats(
+    inputs: TrainInputs, params: dict[str, Any], spec: BucketSpec, nproc: int
+) -> list[int]:
+    value = params.get("numRepeats", P.COMPUTE)
+    if value == P.FOLDER:
+        return [f.repeats for f in inputs.folders]
+    if isinstance(value, int):
+        return [value] * len(inputs.folders)
+    target = int(params.get("targetSteps", 0))
+    if not target:
+        return [f.repeats for f in inputs.folders]
+    sizes = [s for f in inputs.folders for s in f.sizes]
+    r = repeats_for_target(
+        sizes,
+        spec,
+        int(params.get("trainBatchSize", 1)),
+        int(params.get("maxTrainEpochs", 1) or 1),
+        target,
+        num_processes=nproc,
+    )
+    return [r] * len(inputs.folders)
+
+
+def launcher_argv(settings: dict[str, Any], script: Path) -> list[str]:
+    nproc = int(settings["num_processes"])
+    if settings["launcher"] == "python" and nproc <= 1:
+        return [settings["python"], str(script)]
+    argv = [settings["accelerate"], "launch", "--num_cpu_threads_per_process", "1"]
+    if nproc > 1:
+        argv += ["--num_processes", str(nproc), "--multi_gpu"]
+    return [*argv, str(script)]
+
+
+def train_args(
+    plan_params: dict[str, Any],
+    settings: dict[str, Any],
+    run_dir: Path,
+    sdxl: bool,
+    steps: StepPlan,
+) -> list[str]:
+    """The script's arguments, following kohya.md §2."""
+    p = plan_params
+    opt = str(p.get("optimizerType", "AdamW8bit"))
+    unet_lr = float(p.get("unetLR", 1e-4))
+    te_lr = float(p.get("textEncoderLR", 0.0))
+    sched = str(p.get("lrScheduler", "constant"))
+    if opt.lower() == "prodigy":  # Civitai forces these for Prodigy
+        unet_lr, te_lr = 1.0, (1.0 if te_lr else 0.0)
+        sched = "cosine" if sched == "cosine_with_restarts" else sched
+    a = [
+        "--pretrained_model_name_or_path",
+        settings["base_model"],
+        "--dataset_config",
+        str(run_dir / "dataset.toml"),
+        "--output_dir",
+        settings["output_dir"],
+        "--output_name",
+        settings["output_name"],
+        "--save_model_as",
+        "safetensors",
+        "--network_module",
+        "networks.lora",
+        "--network_dim",
+        str(int(p.get("networkDim", 16))),
+        "--network_alpha",
+        _fmt(p.get("networkAlpha", 1)),
+    ]
+    if str(p.get("loraType", "lora")).lower() == "locon":
+        a += ["--network_args", "conv_dim=4", "conv_alpha=1"]
+    a += ["--optimizer_type", opt]
+    if opt.lower() in OPTIMIZER_ARGS:
+        a += ["--optimizer_args", *OPTIMIZER_ARGS[opt.lower()]]
+    a += ["--learning_rate", _fmt(unet_lr), "--unet_lr", _fmt(unet_lr)]
+    a += ["--network_train_unet_only"] if te_lr == 0 else ["--text_encoder_lr", _fmt(te_lr)]
+    a += ["--lr_scheduler", sched]
+    if sched == "cosine_with_restarts":
+        a += ["--lr_scheduler_num_cycles", str(int(p.get("lrSchedulerNumCycles", 1)))]
+    if float(p.get("minSnrGamma", 0) or 0):
+        a += ["--min_snr_gamma", _fmt(p["minSnrGamma"])]
+    if float(p.get("noiseOffset", 0) or 0):
+        a += ["--noise_offset", _fmt(p["noiseOffset"])]
+    if not sdxl and p.get("clipSkip"):
+        a += ["--clip_skip", str(int(p["clipSkip"]))]
+    if p.get("targetSteps"):
+        a += ["--max_train_steps", str(steps.total_steps)]
+    else:
+        a += ["--max_train_epochs", str(int(p.get("maxTrainEpochs", 1)))]
+    a += [
+        "--mixed_precision",
+        settings["mixed_precision"],
+        "--save_precision",
+        settings["save_precision"],
+    ]
+    every = settings["sample_every_n_steps"] or max(1, steps.total_steps // 4)
+    a += [
+        "--sample_prompts",
+        str(run_dir / "prompts.txt"),
+        "--sample_every_n_steps",
+        str(every),
+        "--sample_sampler",
+        settings["sample_sampler"],
+        "--console_log_simple",
+    ]
+    if settings["seed"]:
+        a += ["--seed", str(settings["seed"])]
+    return a + list(settings["extra_args"])
+
+
+def build_plan(
+    inputs: TrainInputs,
+    run_dir: Path,
+    *,
+    preset: str | None = None,
+    civitai: P.Preset | None = None,
+    sdxl: bool | None = None,
+    overrides: dict[str, str] | None = None,
+    user_table: dict[str, Any] | None = None,
+) -> RunPlan:
+    """Merge the layers, compute repeats and steps, and build TOML and argv."""
+    dataset_table = inputs.settings.section("training")
+    layers = [
+        split_layer(user_table or {}, "user config [training]"),
+        split_layer(dataset_table, "lorapan.toml [training]"),
+        split_layer(dict(overrides or {}), "--set"),
+    ]
+    chosen = preset or next(
+        (lay.settings["preset"] for lay in reversed(layers) if lay.settings.get("preset")), ""
+    )
+    base = civitai or (P.load_preset(chosen) if chosen else P.preset_for_kind(inputs.settings.kind))
+    params = dict(base.params)
+    for layer in layers:
+        params.update(layer.params)
+    warnings = list(base.warnings) + P.check_engine(params)
+    settings = resolve_settings(inputs, layers)
+    if sdxl is None:
+        sdxl = (
+            civitai.family if civitai and civitai.family else settings["model_family"]
+        ) == "sdxl"
+    settings["model_family"] = "sdxl" if sdxl else "sd15"
+    nproc = max(1, int(settings["num_processes"]))
+    draft = dataset_config(inputs, params, [1] * len(inputs.folders), sdxl)
+    spec = bucket_spec(draft)
+    repeats = compute_repeats(inputs, params, spec, nproc)
+    config = dataset_config(inputs, params, repeats, sdxl)
+    folders = [FolderSizes(tuple(f.sizes), r) for f, r in zip(inputs.folders, repeats, strict=True)]
+    target = int(params.get("targetSteps", 0) or 0)
+    steps = plan_steps(
+        folders,
+        spec,
+        int(params.get("trainBatchSize", 1)),
+        max_train_steps=target or None,
+        max_train_epochs=None if target else int(params.get("maxTrainEpochs", 1) or 1),
+        num_processes=nproc,
+    )
+    from lorapan.core.training.prompts import flexibility_prompts
+
+    res = config["datasets"][0]["resolution"]
+    prompts = flexibility_prompts(
+        inputs.settings.core_tag or settings["output_name"],
+        inputs.settings.kind,
+        inputs.tag_counts,
+        count=settings["prompt_count"],
+        size=res,
+    )
+    script = Path(settings["sd_scripts"] or ".") / (
+        "sdxl_train_network.py" if sdxl else "train_network.py"
+    )
+    argv = launcher_argv(settings, script) + train_args(params, settings, run_dir, sdxl, steps)
+    return RunPlan(
+        preset=base.name,
+        params=params,
+        settings=settings,
+        sdxl=sdxl,
+        num_repeats=repeats,
+        steps=steps,
+        dataset_config=config,
+        argv=argv,
+        prompts=prompts,
+        run_dir=run_dir,
+        warnings=warnings,
+    )

@@ -1,0 +1,109 @@
+"""What training needs from a dataset, as plain values.
+
+Reads the dataset through ``lorapan.core.dataset`` when it is available; otherwise
+scans kohya ``N_name`` folders directly (images plus caption files), so the
+training code can be used and tested on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.settings import Settings, load_settings
+from PIL import Image
+
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+_KOHYA_DIR = re.compile(r"^(\d+)_(.+)$")
+
+
+@dataclass
+class FolderInput:
+    """One kohya subset: folder, its ``N_`` repeats, and image sizes (w, h)."""
+
+    path: Path
+    repeats: int
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class TrainInputs:
+    root: Path
+    settings: Settings
+    folders: list[FolderInput]
+    tag_counts: Counter[str]
+
+    @property
+    def image_count(self) -> int:
+        return sum(len(f.sizes) for f in self.folders)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the header only (no decode); None when unreadable."""
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _tags(text: str) -> list[str]:
+    first = text.splitlines()[0] if text.strip() else ""
+    return [t.strip() for t in first.split(",") if t.strip()]
+
+
+def _scan(root: Path, caption_ext: str) -> tuple[dict[Path, tuple[int, list[Path]]], Counter[str]]:
+    folders: dict[Path, tuple[int, list[Path]]] = {}
+    tags: Counter[str] = Counter()
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        m = _KOHYA_DIR.match(sub.name)
+        if not m:
+            continue
+        images = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_EXTS)
+        folders[sub] = (int(m.group(1)), images)
+        for img in images:
+            cap = img.with_suffix(caption_ext)
+            if cap.exists():
+                tags.update(_tags(cap.read_text(encoding="utf-8", errors="replace")))
+    return folders, tags
+
+
+def _from_dataset(root: Path) -> tuple[dict[Path, tuple[int, list[Path]]], Counter[str]] | None:
+    try:
+        from lorapan.core.dataset import Dataset  # the lead's dataset model
+    except ImportError:
+        return None
+    ds = Dataset.open(root)
+    folders: dict[Path, tuple[int, list[Path]]] = {}
+    tags: Counter[str] = Counter()
+    for item in ds.items.values():
+        folder = getattr(item, "folder", None)
+        if folder is None:
+            continue
+        path = root / folder.path if folder.path else root  # relative; "" = the root itself
+        entry = folders.setdefault(path, (int(folder.repeats), []))
+        entry[1].append(Path(item.image_path))
+        tags.update(item.tags)
+    return folders, tags
+
+
+def load_inputs(root: Path) -> TrainInputs:
+    """Settings, kohya folders with image sizes, and tag counts for ``root``."""
+    root = Path(root).resolve()
+    settings = load_settings(root)
+    found = _from_dataset(root) or _scan(root, settings.caption_extension)
+    folders, tags = found
+    out = []
+    for path, (repeats, images) in sorted(folders.items()):
+        fi = FolderInput(path, repeats)
+        for img in images:
+            size = image_size(img)
+            if size is None:
+                fi.unreadable.append(img)
+            else:
+                fi.sizes.append(size)
+        out.append(fi)
+    return TrainInputs(root, settings, out, tags)

@@ -1,0 +1,134 @@
+"""Checks before a run starts; each failure is one clear message with what to do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from lorapan.core.training.config import RunPlan
+from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.schema import validate_dataset_config, validate_train_args
+
+
+@dataclass
+class Check:
+    level: str  # "error", "warning" or "info"
+    message: str
+    hint: str = ""
+
+
+def _rule_errors(inputs: TrainInputs) -> list[str] | None:
+    """Error-level findings from the rules engine; None when it is not installed."""
+    try:
+        from lorapan.core.dataset import Dataset
+        from lorapan.core.rules.engine import check_dataset
+    except ImportError:
+        return None
+    findings = check_dataset(Dataset.open(inputs.root))
+    return [
+        str(getattr(f, "message", f))
+        for f in findings
+        if str(getattr(f, "level", getattr(f, "severity", ""))).lower() == "error"
+    ]
+
+
+def _looks_local(model: str) -> bool:
+    """A path rather than a Hugging Face repo id such as ``org/model``."""
+    return model.startswith(("/", "~", ".")) or model.endswith((".safetensors", ".ckpt"))
+
+
+def _executable(name: str) -> bool:
+    return bool(shutil.which(name)) or (Path(name).is_file() and os.access(name, os.X_OK))
+
+
+def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> list[Check]:
+    """Everything that would make the run fail or waste GPU time, found up front."""
+    s = plan.settings
+    checks: list[Check] = []
+    errors = _rule_errors(inputs)
+    if errors:
+        level = "warning" if force else "error"
+        checks.append(
+            Check(
+                level,
+                f"{len(errors)} error-level finding(s): {errors[0]}",
+                "fix them (lorapan check) or start with --force",
+            )
+        )
+    if not inputs.folders or inputs.image_count == 0:
+        checks.append(
+            Check(
+                "error",
+                f"no images in kohya N_name folders under {inputs.root}",
+                "put images in a folder such as 10_mychar",
+            )
+        )
+    unreadable = [p for f in inputs.folders for p in f.unreadable]
+    if unreadable:
+        checks.append(
+            Check("warning", f"{len(unreadable)} unreadable image(s), e.g. {unreadable[0]}")
+        )
+    sd = Path(s["sd_scripts"]).expanduser() if s["sd_scripts"] else None
+    script = "sdxl_train_network.py" if plan.sdxl else "train_network.py"
+    if sd is None:
+        checks.append(
+            Check(
+                "error",
+                "the sd-scripts folder is not set",
+                "set sd_scripts in lorapan.toml [training] or the user config",
+            )
+        )
+    elif not (sd / script).is_file():
+        checks.append(
+            Check(
+                "error",
+                f"{script} not found in {sd}",
+                "point sd_scripts at a kohya-ss/sd-scripts checkout",
+            )
+        )
+    launcher = plan.argv[0]
+    if not _executable(launcher):
+        checks.append(
+            Check(
+                "error",
+                f"cannot run {launcher}",
+                "set python (or accelerate) in [training] to the sd-scripts venv",
+            )
+        )
+    model = s["base_model"]
+    if not model:
+        checks.append(Check("error", "base model not set", "set base_model in [training]"))
+    elif _looks_local(model) and not Path(model).expanduser().exists():
+        checks.append(
+            Check(
+                "error",
+                f"base model not found: {model}",
+                "set base_model to a .safetensors file or a diffusers folder",
+            )
+        )
+    out = Path(s["output_dir"])
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), None)
+    if probe is None or not os.access(probe, os.W_OK):
+        checks.append(Check("error", f"output folder not writable: {out}"))
+    for problem in validate_dataset_config(plan.dataset_config):
+        checks.append(Check("error", f"dataset config: {problem}"))
+    for problem in validate_train_args(plan.script_args, plan.sdxl):
+        checks.append(Check("error", f"trainer arguments: {problem}"))
+    for warning in plan.warnings:
+        checks.append(Check("warning", warning))
+    st = plan.steps
+    checks.append(
+        Check(
+            "info",
+            f"{st.images} images × {plan.num_repeats[0] if plan.num_repeats else 0} repeats "
+            f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {st.epochs} epoch(s), "
+            f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})",
+        )
+    )
+    return checks
+
+
+def blocking(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.level == "error"]

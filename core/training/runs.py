@@ -1,0 +1,230 @@
+"""Start, list, follow and stop detached training runs.
+
+A run lives in ``<dataset>/.lorapan/runs/<id>/``. :func:`start_run` writes the
+files and launches the supervisor (:mod:`.supervisor`) in its own session without
+a shell; nothing in this process needs to stay alive for the run to finish.
+Anyone can re-attach later by following ``log`` and reading ``state.json``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lorapan.core.training.config import RunPlan
+from lorapan.core.training.runstate import (
+    ACTIVE,
+    group_alive,
+    now_iso,
+    pid_alive,
+    read_json,
+    runs_dir,
+    update_state,
+    write_json,
+)
+
+
+class RunError(RuntimeError):
+    """A run cannot be started, found or stopped; the message says why."""
+
+
+@dataclass
+class RunInfo:
+    id: str
+    path: Path
+    state: dict[str, Any]
+    command: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return str(self.state.get("status", "unknown"))
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def log(self) -> Path:
+        return self.path / "log"
+
+
+def new_run_dir(root: Path, create: bool = True) -> Path:
+    """A fresh ``runs/<timestamp>`` folder (suffixed when two start in one second)."""
+    base = runs_dir(root)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if not create:
+        return base / stamp
+    base.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        path = base / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RunError(f"cannot create a run folder in {base}")
+
+
+def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
+    run_dir = plan.run_dir
+    (run_dir / "dataset.toml").write_text(plan.dataset_toml, encoding="utf-8")
+    (run_dir / "prompts.txt").write_text("\n".join(plan.prompts) + "\n", encoding="utf-8")
+    write_json(
+        run_dir / "command.json",
+        {
+            "argv": plan.argv,
+            "cwd": plan.settings.get("sd_scripts") or None,
+            "env": dict(env or {}),
+            "preset": plan.preset,
+            "params": plan.params,
+            "sdxl": plan.sdxl,
+            "num_repeats": plan.num_repeats,
+            "steps_per_epoch": plan.steps.steps_per_epoch,
+            "total_steps": plan.steps.total_steps,
+            "output_dir": str(plan.output_dir),
+            "final_model": str(plan.final_model),
+            "created": now_iso(),
+        },
+    )
+    write_json(run_dir / "state.json", {"status": "starting", "created": now_iso()})
+
+
+def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 10.0) -> RunInfo:
+    """Write the run's files and launch it detached; return once the trainer has a pid."""
+    write_run_files(plan, env)
+    Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
+    with open(plan.run_dir / "supervisor.log", "ab") as err:
+        subprocess.Popen(
+            [sys.executable, "-m", "lorapan.core.training.supervisor", str(plan.run_dir)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            close_fds=True,
+            cwd=str(plan.run_dir),
+        )
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        state = read_json(plan.run_dir / "state.json")
+        if state.get("pid") or state.get("status") not in ("starting", None):
+            break
+        time.sleep(0.05)
+    return load_run(plan.run_dir)
+
+
+def load_run(path: Path) -> RunInfo:
+    """A run's state, corrected when its supervisor died without recording an end."""
+    state = read_json(path / "state.json")
+    command = read_json(path / "command.json")
+    sup = state.get("supervisor_pid")
+    if state.get("status") in ACTIVE and sup and not pid_alive(int(sup)):
+        if group_alive(state.get("pgid")):
+            state["note"] = "supervisor gone; the trainer is still running"
+        else:
+            state["status"] = "lost"
+            state["reasons"] = ["the supervisor ended without recording how the run ended"]
+    return RunInfo(path.name, path, state, command)
+
+
+def list_runs(root: Path) -> list[RunInfo]:
+    base = runs_dir(root)
+    if not base.exists():
+        return []
+    return [load_run(p) for p in sorted(base.iterdir()) if (p / "command.json").exists()]
+
+
+def find_run(root: Path, run_id: str | None) -> RunInfo:
+    """By id (or unique prefix); ``None`` or ``latest`` gives the newest run."""
+    runs = list_runs(root)
+    if not runs:
+        raise RunError(f"no training runs in {runs_dir(root)}")
+    if run_id in (None, "", "latest"):
+        return runs[-1]
+    matches = [r for r in runs if r.id == run_id] or [
+        r for r in runs if r.id.startswith(str(run_id))
+    ]
+    if len(matches) != 1:
+        ids = ", ".join(r.id for r in runs[-5:])
+        raise RunError(f"no single run matches {run_id!r}; recent runs: {ids}")
+    return matches[0]
+
+
+def follow(
+    run: RunInfo, *, from_start: bool = True, poll: float = 0.2, stop: Any = None
+) -> Iterator[str]:
+    """Yield the log's text as it grows, until the run has ended and all is read.
+
+    ``stop`` is an optional callable; when it returns True the generator ends (detach).
+    """
+    offset = 0 if from_start else (run.log.stat().st_size if run.log.exists() else 0)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    while True:
+        chunk = b""
+        if run.log.exists():
+            with open(run.log, "rb") as fh:
+                fh.seek(offset)
+                chunk = fh.read(1 << 20)
+            offset += len(chunk)
+        if chunk:
+            yield decoder.decode(chunk)
+            continue
+        if stop is not None and stop():
+            return
+        if not load_run(run.path).active:
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+            return
+        time.sleep(poll)
+
+
+def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool = True) -> RunInfo:
+    """Ask the supervisor to stop: SIGINT to the trainer's group, then SIGTERM, then SIGKILL.
+
+    Falls back to signalling the group from here when the supervisor is gone.
+    """
+    state = load_run(run.path).state
+    if state.get("status") not in ACTIVE:
+        return load_run(run.path)
+    (run.path / "stop.json").write_text(json.dumps({"grace": list(grace), "at": now_iso()}))
+    sup = state.get("supervisor_pid")
+    if sup and pid_alive(int(sup)):
+        os.kill(int(sup), signal.SIGTERM)
+    else:
+        _escalate_here(run.path, state.get("pgid"), grace)
+    if wait:
+        deadline = time.monotonic() + sum(grace) + 10
+        while time.monotonic() < deadline and load_run(run.path).active:
+            time.sleep(0.1)
+    return load_run(run.path)
+
+
+def _escalate_here(run_dir: Path, pgid: int | None, grace: tuple[float, float]) -> None:
+    if not pgid or not group_alive(pgid):
+        update_state(run_dir, status="stopped", ended=now_iso(), reasons=["nothing was running"])
+        return
+    for sig, wait in ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and group_alive(pgid):
+            time.sleep(0.1)
+        if not group_alive(pgid):
+            break
+    update_state(
+        run_dir,
+        status="stopped",
+        ended=now_iso(),
+        stop_signal=sig.name,
+        reasons=["stopped on request (the supervisor was gone, so no exit status)"],
+    )

@@ -1,0 +1,130 @@
+"""Stand-in for sd-scripts' ``train_network.py``: replays a captured real log.
+
+Real training needs a GPU and model weights, so tests launch this instead. It
+takes the same arguments (checked with lorapan's copy of the trainer's argparse
+facts; a bad one prints argparse's usage error and exits 2), reads the dataset
+TOML, and replays a fixture from ``../shared/fixtures/kohya`` at a realistic
+pace: one training step per ``REPLAY_STEP_S`` seconds. It writes the checkpoint
+files and sample PNGs the log announces under ``--output_dir``.
+
+Behaviour that follows the real trainer:
+- dataset folders without images -> the real "No data found" log, exit status 0;
+- SIGINT -> Python's KeyboardInterrupt (traceback, death by SIGINT), unless SIGINT
+  was inherited as ignored, in which case it is ignored, as in the real runs;
+- SIGTERM -> dies silently.
+
+Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
+``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "kohya"
+SEP = re.compile(r"(\r|\n)")
+BAR_STEP = re.compile(r"^steps:\s+\d+%\|[^|]*\|\s*(\d+)/\d+")
+CKPT = re.compile(r"saving checkpoint: (\S+?)((?:-\d{6}|-step\d{8})?)\.safetensors")
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    from lorapan.core.training.schema import validate_train_args
+
+    prog = Path(sys.argv[0]).name
+    errors = validate_train_args(argv, sdxl=prog.startswith("sdxl"))
+    if errors:
+        print(f"usage: {prog} [-h] [--output_dir OUTPUT_DIR] ...", file=sys.stderr)
+        print(f"{prog}: error: {errors[0]}", file=sys.stderr)
+        raise SystemExit(2)
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--output_dir", default=".")
+    p.add_argument("--output_name", default="last")
+    p.add_argument("--dataset_config")
+    p.add_argument("--max_train_steps", type=int)
+    return p.parse_known_args(argv)[0]
+
+
+def _has_images(dataset_config: str | None) -> bool:
+    if not dataset_config:
+        return True
+    import tomllib
+
+    doc = tomllib.loads(Path(dataset_config).read_text(encoding="utf-8"))
+    for ds in doc.get("datasets", []):
+        for sub in ds.get("subsets", []):
+            d = Path(sub.get("image_dir", ""))
+            if d.is_dir() and any(p.suffix.lower() in IMAGE_EXTS for p in d.iterdir()):
+                return True
+    return False
+
+
+class Replay:
+    def __init__(self, args: argparse.Namespace, step_s: float) -> None:
+        self.out = Path(args.output_dir)
+        self.name = args.output_name
+        self.step_s = step_s
+        self.step = 0
+
+    def _emit(self, text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def _segment(self, seg: str) -> str:
+        m = BAR_STEP.match(seg)
+        if m and int(m.group(1)) > self.step:
+            self.step = int(m.group(1))
+            time.sleep(self.step_s)  # the step's work happens before its redraw
+        c = CKPT.search(seg)
+        if c:
+            path = self.out / f"{self.name}{c.group(2)}.safetensors"
+            self.out.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"replay")
+            seg = seg[: c.start(1)] + str(path)
+        if "generating sample images at step" in seg:
+            self._sample()
+        return seg
+
+    def _sample(self) -> None:
+        from PIL import Image
+
+        folder = self.out / "sample"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        Image.new("RGB", (64, 64), (self.step * 20 % 255, 90, 120)).save(
+            folder / f"{self.name}_{self.step:06d}_00_{stamp}.png"
+        )
+
+    def play(self, text: str) -> None:
+        for part in SEP.split(text):
+            if part in ("\r", "\n"):
+                self._emit(part)
+            elif part:
+                if part.startswith("TIME wall="):  # the capture's own timing line
+                    continue
+                self._emit(self._segment(part))
+
+
+def _exit_status(text: str) -> int:
+    m = re.search(r"returned non-zero exit status (\d+)", text)
+    return 1 if m else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(sys.argv[1:] if argv is None else argv)
+    log = Path(os.environ.get("REPLAY_LOG") or FIXTURES / "run-pipe-unbuffered.log")
+    if not _has_images(args.dataset_config):
+        log = FIXTURES / "fail-missing-dir.log"
+    text = log.read_bytes().decode("utf-8", "replace")
+    Replay(args, float(os.environ.get("REPLAY_STEP_S", "0.2"))).play(text)
+    forced = os.environ.get("REPLAY_EXIT")
+    return int(forced) if forced else _exit_status(text)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
