@@ -7,7 +7,6 @@ from pathlib import Path
 
 import imagegen as gen
 import pytest
-
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CLONE_LABELS, clone_count, find_groups
 
@@ -74,14 +73,16 @@ def test_clone_count_counts_only_unaltered_copies(tmp_path: Path) -> None:
     groups = find_groups(_scan(tmp_path))
     assert clone_count(groups) == 3
     assert sorted(groups[0].clones) == ["recompressed.jpg", "resized.png", "same.png"]
-    assert CLONE_LABELS == {"identical", "resized", "recompressed"}
+    assert {"identical", "resized", "recompressed"} == CLONE_LABELS
 
 
 def test_original_is_found_whichever_file_comes_first(tmp_path: Path) -> None:
     src = _source("photo", seed=5)
     # The smaller copy sorts first by name; the original is still the large one.
     gen.save(gen.resized(src, 0.4), tmp_path / "a_small.png")
-    gen.save(gen.cropped(src, (0.1, 0.1, 0.9, 0.9)).resize((1200, 900)), tmp_path / "b_crop_big.png")
+    gen.save(
+        gen.cropped(src, (0.1, 0.1, 0.9, 0.9)).resize((1200, 900)), tmp_path / "b_crop_big.png"
+    )
     gen.save(src, tmp_path / "z_source.png")
     groups = find_groups(_scan(tmp_path))
     assert len(groups) == 1
