@@ -150,13 +150,29 @@ def read_input_spec(session) -> InputSpec:
 class TaggerModel:
     """An onnxruntime session plus its tag list; ``provider`` is the one actually running."""
 
-    def __init__(self, folder: Path, session, tags: TagList, spec: InputSpec) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        session,
+        tags: TagList,
+        spec: InputSpec,
+        requested: list[str] | None = None,
+    ) -> None:
         self.folder = folder
         self.session = session
         self.tags = tags
         self.spec = spec
         self.id = model_id(folder)
         self.provider = session.get_providers()[0]
+        self.requested = requested or [self.provider]
+
+    @property
+    def fallback_note(self) -> str | None:
+        """Set when a preferred provider was available but onnxruntime did not start it."""
+        wanted = self.requested[0]
+        if wanted == self.provider:
+            return None
+        return f"{wanted} is installed but did not start (drivers or CUDA/cuDNN libraries); running on {self.provider}"
 
     @classmethod
     def open(
@@ -189,7 +205,7 @@ class TaggerModel:
         width = session.get_outputs()[0].shape[-1]
         if isinstance(width, int) and width != len(tags):
             raise ModelError(_width_message(folder, width, len(tags)))
-        return cls(folder, session, tags, spec)
+        return cls(folder, session, tags, spec, chosen)
 
     @property
     def name(self) -> str:

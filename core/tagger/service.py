@@ -72,6 +72,21 @@ def tag_options(
     )
 
 
+def dataset_blacklist(ds: Dataset) -> set[str]:
+    """The rules' blacklist for this dataset's kind, when the rules engine provides one.
+
+    The dataset's own ``blacklist_extra`` is always added by :func:`tag_options`.
+    """
+    try:
+        from lorapan.core.rules import blacklist_for  # type: ignore[attr-defined]
+    except ImportError:
+        return set()
+    try:
+        return set(blacklist_for(ds))
+    except Exception:  # a rules data problem must not stop tagging
+        return set()
+
+
 def configured_batch(ds: Dataset) -> int:
     value = ds.settings.section("tagger").get("batch_size", DEFAULT_BATCH)
     return value if isinstance(value, int) and value > 0 else DEFAULT_BATCH
