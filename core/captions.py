@@ -77,7 +77,10 @@ def norm_tag(tag: str) -> str:
 
 
 def split_tags(line: str) -> list[str]:
-    """Split on commas outside parentheses; trim; drop empty tags."""
+    """Split on commas outside parentheses; trim; drop empty tags.
+
+    An unbalanced ``(`` falls back to plain comma splitting for the rest of the line.
+    """
     tags: list[str] = []
     depth = 0
     current: list[str] = []
@@ -91,16 +94,18 @@ def split_tags(line: str) -> list[str]:
             current.append(ch)
             escaped = True
             continue
-        if ch in "([{":
+        if ch == "(":
             depth += 1
-        elif ch in ")]}" and depth > 0:
+        elif ch == ")" and depth > 0:
             depth -= 1
         if ch == "," and depth == 0:
             tags.append("".join(current))
             current = []
             continue
         current.append(ch)
-    tags.append("".join(current))
+    rest = "".join(current)
+    # An unclosed "(" must not swallow the rest of the line: split it plainly.
+    tags.extend(rest.split(",") if depth > 0 else [rest])
     return [t.strip() for t in tags if t.strip()]
 
 

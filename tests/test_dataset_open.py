@@ -1,0 +1,84 @@
+"""Opening folders: pairing, orphans, kohya folders, odd names, unreadable captions."""
+
+from __future__ import annotations
+
+from conftest import write_dataset
+from lorapan.core.dataset import Dataset
+from lorapan.core.settings import load_settings, save_settings
+
+
+def test_pairs_by_stem_and_lists_orphans_both_ways(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x, y", "b.PNG": None, "sub/c.JPG": "z"})
+    (tmp_path / "lonely.txt").write_text("orphan")
+    ds = Dataset.open(tmp_path)
+    assert list(ds.items) == ["a.png", "b.PNG", "sub/c.JPG"]
+    assert ds.items["a.png"].tags == ("x", "y")
+    assert ds.images_without_caption == ["b.PNG"]
+    assert ds.orphan_captions == ["lonely.txt"]
+    assert ds.index.count("x") == 1 and ds.index.images("z") == {"sub/c.JPG"}
+
+
+def test_natural_order_puts_2_before_10(tmp_path):
+    write_dataset(tmp_path, {f"img{i}.png": "t" for i in (10, 2, 1)})
+    assert list(Dataset.open(tmp_path).items) == ["img1.png", "img2.png", "img10.png"]
+
+
+def test_kohya_folders_with_spaces_and_commas_and_ignored_siblings(tmp_path):
+    write_dataset(
+        tmp_path,
+        {"10_gob goblin, v2/a.png": "t", "3_bg/b.png": "t", "extra/c.png": "t", "d.png": "t"},
+    )
+    ds = Dataset.open(tmp_path)
+    folders = {f.path: (f.repeats, f.name, f.image_count) for f in ds.folders}
+    assert folders == {"10_gob goblin, v2": (10, "gob goblin, v2", 1), "3_bg": (3, "bg", 1)}
+    assert ds.items["10_gob goblin, v2/a.png"].folder.repeats == 10
+    ignored = {f.path: f.image_count for f in ds.ignored_folders}
+    assert ignored == {"": 1, "extra": 1}
+    assert all("kohya ignores" in f.reason for f in ds.ignored_folders)
+
+
+def test_odd_file_names(tmp_path):
+    names = {
+        "with space.png": "a",
+        "ünïcödé 画像.webp": "b",
+        "dots.in.name.jpeg": "c",
+        "-dash.gif": "d",
+    }
+    write_dataset(tmp_path, names)
+    ds = Dataset.open(tmp_path)
+    assert sorted(ds.items) == sorted(names)
+    assert all(ds.items[n].has_caption for n in names)
+
+
+def test_caption_extension_setting_and_both_extensions(tmp_path):
+    write_dataset(tmp_path, {"a.png": None, "b.png": None})
+    (tmp_path / "a.caption").write_text("from caption")
+    (tmp_path / "b.txt").write_text("from txt")
+    (tmp_path / "b.caption").write_text("from caption")
+    s = load_settings(tmp_path)
+    s.caption_extension = ".caption"
+    save_settings(tmp_path, s)
+    ds = Dataset.open(tmp_path)
+    assert ds.items["a.png"].tags == ("from caption",)
+    assert ds.items["b.png"].tags == ("from caption",)
+    assert ds.items["b.png"].extra_captions == ("b.txt",)
+
+
+def test_non_utf8_and_multiline_captions_are_reported_and_read_only(tmp_path):
+    write_dataset(tmp_path, {"a.png": "caf\xe9".encode("latin-1"), "b.png": "x\ny"})
+    ds = Dataset.open(tmp_path)
+    assert ds.items["a.png"].read_only
+    assert "UTF-8" in dict(ds.unreadable_captions)["a.png"]
+    assert ds.multiline_captions == ["b.png"]
+    from lorapan.core.edits import TagChange
+
+    res = ds.apply_changes([TagChange("a.png", (), ("new",))], "try")
+    assert res.unreadable and not res.applied
+    assert (tmp_path / "a.txt").read_bytes() == "caf\xe9".encode("latin-1")
+
+
+def test_lorapan_state_folder_is_not_part_of_the_dataset(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x"})
+    (tmp_path / ".lorapan").mkdir()
+    (tmp_path / ".lorapan" / "thumb.png").write_bytes(b"")
+    assert list(Dataset.open(tmp_path).items) == ["a.png"]

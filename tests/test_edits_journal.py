@@ -1,0 +1,84 @@
+"""Edits: untouched files stay byte-identical, conflicts are reported, undo works."""
+
+from __future__ import annotations
+
+import codecs
+
+from conftest import write_dataset
+from lorapan.core import edits
+from lorapan.core.dataset import Dataset
+
+
+def _tags(ds):
+    return {r: it.tags for r, it in ds.items.items()}
+
+
+def test_edit_writes_only_changed_captions_and_keeps_their_conventions(tmp_path):
+    write_dataset(
+        tmp_path,
+        {"a.png": codecs.BOM_UTF8 + b"x, y\r\n", "b.png": b"x, smile", "c.png": b"z,w\nline two\n"},
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.txt")}
+    ds = Dataset.open(tmp_path)
+    changes = edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "smile"))
+    assert [c.relpath for c in changes] == ["a.png", "c.png"]
+    res = ds.apply_changes(changes, "add smile")
+    assert res.ok and res.applied == ["a.png", "c.png"]
+    assert (tmp_path / "a.txt").read_bytes() == codecs.BOM_UTF8 + b"x, y, smile\r\n"
+    assert (tmp_path / "b.txt").read_bytes() == before["b.txt"]
+    assert (tmp_path / "c.txt").read_bytes() == b"z,w,smile\nline two\n"
+    assert ds.index.count("smile") == 3
+
+
+def test_replace_with_itself_keeps_the_tag():
+    assert edits.replace_tag(("a", "b"), "b", "b") == ("a", "b")
+    assert edits.replace_tag(("a", "b"), "a", "b") == ("b",)
+    assert edits.replace_tag(("long_hair",), "long hair", "green_gob_hair") == ("green_gob_hair",)
+
+
+def test_outside_change_between_read_and_write_is_a_conflict(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x", "b.png": "x"})
+    ds = Dataset.open(tmp_path)
+    (tmp_path / "a.txt").write_text("changed by another tool")
+    res = ds.apply_changes(
+        edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "new")), "add new"
+    )
+    assert res.applied == ["b.png"]
+    assert [r for r, _ in res.conflicts] == ["a.png"]
+    assert (tmp_path / "a.txt").read_text() == "changed by another tool"
+
+
+def test_undo_and_redo_restore_bytes_and_survive_a_restart(tmp_path):
+    write_dataset(tmp_path, {"a.png": b"x, y\r\n", "b.png": None})
+    original = (tmp_path / "a.txt").read_bytes()
+    ds = Dataset.open(tmp_path)
+    ds.apply_changes(edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "new")), "add new")
+    assert (tmp_path / "b.txt").read_bytes() == b"new"  # caption created for b.png
+    ds2 = Dataset.open(tmp_path)  # a new process would see the same journal
+    res = ds2.undo()
+    assert res is not None and sorted(res.applied) == ["a.png", "b.png"]
+    assert (tmp_path / "a.txt").read_bytes() == original
+    assert not (tmp_path / "b.txt").exists()
+    assert ds2.index.count("new") == 0
+    Dataset.open(tmp_path).redo()
+    assert (tmp_path / "a.txt").read_bytes() == b"x, y, new\r\n"
+
+
+def test_a_new_edit_after_undo_discards_redo(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x"})
+    ds = Dataset.open(tmp_path)
+    ds.apply_changes(edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "one")), "one")
+    ds.undo()
+    ds.apply_changes(edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "two")), "two")
+    assert ds.redo() is None
+    assert (tmp_path / "a.txt").read_text() == "x, two"
+
+
+def test_undo_refuses_a_file_changed_since(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x"})
+    ds = Dataset.open(tmp_path)
+    ds.apply_changes(edits.plan(_tags(ds), ds.items, lambda t: edits.add_tag(t, "one")), "one")
+    (tmp_path / "a.txt").write_text("edited elsewhere")
+    res = ds.undo()
+    assert res is not None and res.conflicts and not res.applied
+    assert (tmp_path / "a.txt").read_text() == "edited elsewhere"
