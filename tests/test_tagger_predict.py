@@ -8,14 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx_models import SIZE, expected_scores, make_model_dir
-from PIL import Image
-
 from lorapan.core.tagger.model import TaggerModel
 from lorapan.core.tagger.pipeline import run_pipeline, run_sequential
 from lorapan.core.tagger.predict import TagOptions, mcut_threshold, select
 from lorapan.core.tagger.runner import score_images
 from lorapan.core.tagger.scores import latest_model, load_scores, tag_categories
+from onnx_models import SIZE, expected_scores, make_model_dir
+from PIL import Image
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -91,7 +90,9 @@ def test_tag_style_keeps_kaomoji(model: TaggerModel, tmp_path: Path) -> None:
     spaced = tags_of(model, path, TagOptions(style="spaces"))
     assert "^_^" in spaced and "long hair" in spaced
     underscored = tags_of(model, path, TagOptions(style="underscores"))
-    assert "^_^" in underscored and "long_hair" in underscored and "red_knight_(series)" in underscored
+    assert (
+        "^_^" in underscored and "long_hair" in underscored and "red_knight_(series)" in underscored
+    )
 
 
 def test_mcut_threshold_cuts_at_the_widest_gap() -> None:
@@ -103,14 +104,20 @@ def test_mcut_selects_only_tags_above_the_gap(model: TaggerModel, tmp_path: Path
     path = solid(tmp_path, "red.png", RED)
     got = tags_of(model, path, TagOptions(mcut_general=True))
     scores = tags_of(model, path, TagOptions(general=0.0))
-    cut = mcut_threshold(np.array(sorted(s for t, s in scores.items() if t not in ("red knight (series)", "maybe char"))))
+    cut = mcut_threshold(
+        np.array(
+            sorted(s for t, s in scores.items() if t not in ("red knight (series)", "maybe char"))
+        )
+    )
     assert set(got) - {"red knight (series)"} == {t for t, s in scores.items() if s > cut} - {
         "red knight (series)",
         "maybe char",
     }
 
 
-def test_pipeline_keeps_order_and_reports_unreadable_images(model: TaggerModel, tmp_path: Path) -> None:
+def test_pipeline_keeps_order_and_reports_unreadable_images(
+    model: TaggerModel, tmp_path: Path
+) -> None:
     items = []
     for i in range(11):
         colour = (RED, GREEN, BLUE)[i % 3]
@@ -126,7 +133,9 @@ def test_pipeline_keeps_order_and_reports_unreadable_images(model: TaggerModel, 
     errors = {r.key: r.error for r in results if r.error}
     assert set(errors) == {"broken", "gone"}
     assert "cannot read the image" in errors["broken"]
-    sequential = {r.key: r.scores for r in run_sequential(model, items, batch_size=3) if r.scores is not None}
+    sequential = {
+        r.key: r.scores for r in run_sequential(model, items, batch_size=3) if r.scores is not None
+    }
     for r in good:
         np.testing.assert_allclose(r.scores, sequential[r.key], rtol=1e-6)
 
@@ -142,7 +151,9 @@ def test_pipeline_stops_when_cancelled(model: TaggerModel, tmp_path: Path) -> No
     assert 4 <= len(seen) < 40
 
 
-def test_scores_are_cached_and_reused_until_the_image_changes(model: TaggerModel, tmp_path: Path) -> None:
+def test_scores_are_cached_and_reused_until_the_image_changes(
+    model: TaggerModel, tmp_path: Path
+) -> None:
     state = tmp_path / ".lorapan"
     red, blue = solid(tmp_path, "red.png", RED), solid(tmp_path, "blue.png", BLUE)
     items = [("red.png", red), ("blue.png", blue)]
@@ -150,8 +161,11 @@ def test_scores_are_cached_and_reused_until_the_image_changes(model: TaggerModel
     assert first.cached == 0 and first.stats.images == 2
     second = score_images(model, state, items)
     assert second.cached == 2 and second.stats.images == 0
-    np.testing.assert_allclose(second.scores["red.png"][first.scores["red.png"] >= 0.01],
-                               first.scores["red.png"][first.scores["red.png"] >= 0.01], rtol=1e-6)
+    np.testing.assert_allclose(
+        second.scores["red.png"][first.scores["red.png"] >= 0.01],
+        first.scores["red.png"][first.scores["red.png"] >= 0.01],
+        rtol=1e-6,
+    )
     Image.new("RGB", (SIZE, SIZE), GREEN).save(red)  # same name, new content
     third = score_images(model, state, items)
     assert third.cached == 1 and third.stats.images == 1
@@ -169,7 +183,11 @@ def test_rules_can_read_cached_scores_and_categories(model: TaggerModel, tmp_pat
     assert latest_model(state) == model.id
     assert load_scores(state, model.id) == scores
     cats = tag_categories(state)
-    assert cats["red_knight_(series)"] == "character" and cats["red"] == "general" and cats["explicit"] == "rating"
+    assert (
+        cats["red_knight_(series)"] == "character"
+        and cats["red"] == "general"
+        and cats["explicit"] == "rating"
+    )
 
 
 def test_cancelled_run_keeps_finished_scores(model: TaggerModel, tmp_path: Path) -> None:

@@ -60,8 +60,10 @@ def plan_add_missing(ds: Dataset, predictions: Predictions) -> list[TagChange]:
 def leading_tags(ds: Dataset, before: tuple[str, ...]) -> tuple[str, ...]:
     """The tags a replaced caption starts with: core tag, then style tag."""
     core = ds.settings.core_tag.strip()
-    if not core and before and ds.index.count(before[0]) == len(ds.items):
-        core = before[0]
+    if not core and before:
+        captioned = sum(1 for item in ds.items.values() if item.tags)
+        if ds.index.count(before[0]) == captioned:
+            core = before[0]
     style = ds.settings.style_tag.strip()
     return dedupe(tuple(t for t in (core, style) if t))
 
