@@ -282,7 +282,36 @@ def _too_large(width: int, height: int, max_pixels: int) -> DecodeError:
     )
 
 
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+
+
+def _sniff(data: bytes) -> str | None:
+    """The image format a file's first bytes announce, if any."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    for magic, name in _SIGNATURES:
+        if data.startswith(magic):
+            return name
+    return None
+
+
 def _not_image(data: bytes) -> DecodeError:
+    fmt = _sniff(data)
+    if fmt is not None and len(data) < 64:
+        return DecodeError("truncated", f"the {fmt} file stops inside its header; copy it again")
+    if fmt is not None:
+        return DecodeError(
+            "unsupported",
+            f"this {fmt} file uses a variant lorapan cannot read (an unusual pixel mode or "
+            "compression); re-save it as 8-bit PNG or JPEG",
+        )
     head = data[:512]
     if head and all(b in _TEXT_BYTES for b in head):
         return DecodeError(

@@ -1,0 +1,170 @@
+"""`lorapan scan PATH`: analyse every image; report unreadable, blurry, small, clones."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lorapan.core.analysis.analyzer import Analyzer
+from lorapan.core.analysis.clones import CloneGroup, clone_count, find_groups
+from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+
+NAME = "scan"
+ORDER = 40
+HELP = "analyse images: unreadable, grayscale, low resolution, blurry, clones"
+
+EPILOG = """\
+examples:
+  lorapan scan ~/data/goblin            summary; the second run reads the cache
+  lorapan scan ~/data/goblin --force    analyse every image again
+  lorapan scan ~/data/goblin --json     summary, per-image table and clone groups
+
+Thresholds come from the [analysis] table of lorapan.toml (blur_threshold,
+training_resolution, low_res_fraction). Results are cached in .lorapan/.
+Exit 0 when every image decodes, 1 when some are unreadable, 2 on usage errors.
+"""
+_LIST_LIMIT = 20
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        NAME,
+        help=HELP,
+        description=HELP,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", metavar="PATH", help="dataset folder")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument("--force", action="store_true", help="ignore the cache")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.path).expanduser()
+    if not root.is_dir():
+        return fail(f"{root} is not a folder", "give the dataset folder that holds the images")
+    try:
+        relpaths, section, state_dir = _dataset(root)
+    except (OSError, ValueError) as exc:
+        return fail(f"cannot open {root}: {exc}", "fix lorapan.toml or the folder's permissions")
+    analyzer = Analyzer(root, state_dir, AnalysisConfig.from_settings(section))
+    started = time.perf_counter()
+    bar = _ProgressBar() if sys.stderr.isatty() and not args.json else None
+    try:
+        facts = analyzer.run(relpaths, progress=bar, force=args.force)
+    finally:
+        if bar:
+            bar.close()
+    groups = find_groups(facts, analyzer.config)
+    elapsed = time.perf_counter() - started
+    summary = _summary(facts, groups, analyzer, elapsed)
+    if args.json:
+        print_json(
+            {
+                "root": str(root.resolve()),
+                "summary": summary,
+                "images": [f.to_dict() for f in facts.values()],
+                "groups": [g.to_dict() for g in groups],
+            }
+        )
+    else:
+        _print_report(facts, groups, summary, analyzer.config)
+    return EXIT_FINDINGS if summary["unreadable"] else EXIT_OK
+
+
+def _dataset(root: Path) -> tuple[list[str], dict, Path]:
+    """Image paths, the [analysis] settings table and the state folder of ``root``."""
+    from lorapan.core.dataset import Dataset
+
+    ds = Dataset.open(root)
+    return list(ds.items), ds.settings.section("analysis"), ds.state_dir
+
+
+def _summary(
+    facts: dict[str, ImageFacts], groups: list[CloneGroup], analyzer: Analyzer, elapsed: float
+) -> dict:
+    readable = [f for f in facts.values() if f.ok]
+    clones = clone_count(groups)
+    return {
+        "images": len(facts),
+        "from_cache": analyzer.last_run.from_cache,
+        "analysed": len(analyzer.last_run.analysed),
+        "seconds": round(elapsed, 3),
+        "unreadable": sum(1 for f in facts.values() if not f.ok),
+        "grayscale": sum(1 for f in readable if f.grayscale),
+        "low_res": sum(1 for f in readable if f.low_res),
+        "blurry": sum(1 for f in readable if f.blurry),
+        "clone_groups": len(groups),
+        "clones": clones,
+        "clone_ratio": round(clones / len(facts), 4) if facts else 0.0,
+        "altered": sum(len(g.altered) for g in groups),
+    }
+
+
+def _print_report(
+    facts: dict[str, ImageFacts], groups: list[CloneGroup], summary: dict, config: AnalysisConfig
+) -> None:
+    print(
+        f"{summary['images']} images: {summary['analysed']} analysed, "
+        f"{summary['from_cache']} from cache ({summary['seconds']:.2f} s)"
+    )
+    bad = [f for f in facts.values() if not f.ok]
+    _section(
+        f"Unreadable ({len(bad)})", [f"{f.relpath}: {f.error_kind}: {f.error_message}" for f in bad]
+    )
+    readable = [f for f in facts.values() if f.ok]
+    _section(f"Grayscale ({summary['grayscale']})", [f.relpath for f in readable if f.grayscale])
+    _section(
+        f"Low resolution, short side under {config.low_res_side}px ({summary['low_res']})",
+        [f"{f.relpath} ({f.width}x{f.height})" for f in readable if f.low_res],
+    )
+    _section(
+        f"Blurry, sharpness under {config.blur_threshold:g} ({summary['blurry']})",
+        [f"{f.relpath} (sharpness {f.sharpness:.0f})" for f in readable if f.blurry],
+    )
+    lines = []
+    for g in groups:
+        lines.append(f"{g.original} (original)")
+        lines.extend(f"  {label:<15} {rel}" for rel, label in g.members)
+    _section(f"Clone groups ({len(groups)})", lines, limit=_LIST_LIMIT * 5)
+    pct = 100.0 * summary["clone_ratio"]
+    print(
+        f"\nClones (identical, resized, recompressed): {summary['clones']} ({pct:.1f}%); "
+        f"altered copies: {summary['altered']}"
+    )
+
+
+def _section(title: str, lines: list[str], limit: int = _LIST_LIMIT) -> None:
+    if not lines:
+        return
+    print(f"\n{title}")
+    for line in lines[:limit]:
+        print(f"  {line}")
+    if len(lines) > limit:
+        print(f"  ... and {len(lines) - limit} more (see --json)")
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        filled = int(self.width * done / total) if total else self.width
+        bar = "#" * filled + "." * (self.width - filled)
+        sys.stderr.write(f"\rscanning [{bar}] {done}/{total}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r" + " " * (self.width + 32) + "\r")
+        sys.stderr.flush()
