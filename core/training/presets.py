@@ -141,9 +141,15 @@ def parse_override(item: str) -> tuple[str, str]:
 _REPEATS_LINE = re.compile(r'^(?P<indent>\s*)"numRepeats"\s*:\s*(?P<value>.*?)\s*$')
 
 
+# Text copied from a web page: non-breaking spaces and typographic quotes.
+_WEB_CHARS = str.maketrans(
+    {"\xa0": " ", "\u2007": " ", "\u202f": " ", "\u201c": '"', "\u201d": '"', "\ufeff": ""}
+)
+
+
 def _repair_placeholder(text: str) -> str:
     """Replace a non-JSON ``numRepeats`` value (the guide's placeholder) by "compute"."""
-    lines = text.splitlines()
+    lines = text.translate(_WEB_CHARS).splitlines()
     for i, line in enumerate(lines):
         m = _REPEATS_LINE.match(line)
         if not m:

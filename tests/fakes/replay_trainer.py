@@ -14,7 +14,9 @@ Behaviour that follows the real trainer:
 - SIGTERM -> dies silently.
 
 Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
-``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status).
+``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status),
+``REPLAY_IGNORE`` (``INT`` or ``INT,TERM``: start with those signals ignored, as a
+trainer started in the background by a non-interactive shell inherits SIGINT ignored).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -116,6 +119,8 @@ def _exit_status(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for name in filter(None, os.environ.get("REPLAY_IGNORE", "").split(",")):
+        signal.signal(getattr(signal, f"SIG{name.strip()}"), signal.SIG_IGN)
     args = _args(sys.argv[1:] if argv is None else argv)
     log = Path(os.environ.get("REPLAY_LOG") or FIXTURES / "run-pipe-unbuffered.log")
     if not _has_images(args.dataset_config):

@@ -1,0 +1,206 @@
+"""Presets, Civitai JSON, settings layers, and the TOML/argv checked against sd-scripts' facts."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from lorapan.core.training import presets as P
+from lorapan.core.training.config import build_plan
+from lorapan.core.training.inputs import load_inputs
+from lorapan.core.training.schema import validate_dataset_config, validate_train_args
+from test_training_env import SHARED, make_dataset, runnable_training
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+
+def _guide_json(which: str) -> str:
+    """The guide's own params block, with its literal THIS WILL DIFFER line."""
+    text = next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
+    head = "All Character Datasets" if which == "characters" else "All Concepts / Backgrounds"
+    start = text.index("{", text.index(head))
+    return text[start : text.index("}", start) + 1]
+
+
+def _plan(tmp_path, **kw):
+    training = kw.pop("training", None)
+    root = make_dataset(
+        tmp_path / "ds", kw.pop("sizes", None), training=training, kind=kw.pop("kind", "character")
+    )
+    return build_plan(load_inputs(root), tmp_path / "run", **kw)
+
+
+@pytest.mark.parametrize("which", ["characters", "concepts"])
+def test_guide_json_with_placeholder_equals_shipped_preset(which):
+    assert "THIS WILL DIFFER" in _guide_json(which)
+    imported = P.parse_civitai(_guide_json(which))
+    assert imported.params == P.load_preset(which).params
+    assert imported.params["numRepeats"] == P.COMPUTE
+
+
+def test_preset_follows_kind(tmp_path):
+    assert _plan(tmp_path / "a", kind="character").preset == "characters"
+    assert _plan(tmp_path / "b", kind="background").preset == "concepts"
+    assert _plan(tmp_path / "c", kind="background", preset="characters").preset == "characters"
+
+
+@pytest.mark.parametrize("engine", ["rapid", "musubi", "ai-toolkit", "flux2-dev"])
+def test_other_engines_rejected_with_reason(engine):
+    doc = json.loads(json.dumps({**P.load_preset("characters").params, "engine": engine}))
+    with pytest.raises(P.PresetError, match="sd-scripts"):
+        P.parse_civitai(json.dumps(doc))
+
+
+def test_export_fills_computed_repeats(tmp_path):
+    plan = _plan(tmp_path)
+    out = json.loads(P.export_civitai(plan.params, plan.num_repeats[0]))
+    assert out["numRepeats"] == plan.num_repeats[0] and out["targetSteps"] == 1120
+    again = P.parse_civitai(json.dumps(out))
+    assert again.params["numRepeats"] == plan.num_repeats[0]
+
+
+def test_civitai_export_with_base_model_sets_family():
+    doc = {"trainingDetails": {"baseModel": "pony", "params": P.load_preset("concepts").params}}
+    assert P.parse_civitai(json.dumps(doc)).family == "sdxl"
+
+
+def test_generated_toml_passes_schema_and_sets_caption_extension(tmp_path):
+    plan = _plan(tmp_path)
+    doc = tomllib.loads(plan.dataset_toml)  # the text that is written, read back
+    assert validate_dataset_config(doc) == []
+    assert doc["general"]["caption_extension"] == ".txt"
+    sub = doc["datasets"][0]["subsets"][0]
+    assert sub["num_repeats"] == plan.num_repeats[0] and sub["image_dir"].endswith("3_gob")
+    assert doc["datasets"][0]["max_bucket_reso"] >= doc["datasets"][0]["resolution"]
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        (
+            {"datasets": [{"resolution": 512, "network_dim": 4, "subsets": [{"image_dir": "x"}]}]},
+            "extra keys not allowed",
+        ),
+        (
+            {"datasets": [{"resolution": 512, "subsets": [{"num_repeats": 2}]}]},
+            "required key not provided",
+        ),
+        (
+            {"datasets": [{"resolution": 512, "batch_size": 1.0, "subsets": [{"image_dir": "x"}]}]},
+            "expected int",
+        ),
+        (
+            {
+                "datasets": [
+                    {"resolution": 512, "network_multiplier": 1, "subsets": [{"image_dir": "x"}]}
+                ]
+            },
+            "expected float",
+        ),
+    ],
+)
+def test_schema_rejects_what_the_sanitizer_rejects(doc, message):
+    assert any(message in e for e in validate_dataset_config(doc))
+
+
+def test_sd15_argv(tmp_path):
+    plan = _plan(tmp_path)
+    a = plan.script_args
+    script = plan.argv[-len(a) - 1]
+    assert script.rsplit("/", 1)[-1] == "train_network.py" and plan.argv[:2] == [
+        plan.settings["accelerate"],
+        "launch",
+    ]
+    assert validate_train_args(a, sdxl=False) == []
+    assert a[a.index("--clip_skip") + 1] == "2"
+    assert a[a.index("--optimizer_args") + 1 : a.index("--optimizer_args") + 4] == [
+        "scale_parameter=False",
+        "relative_step=False",
+        "warmup_init=False",
+    ]
+    assert a[a.index("--max_train_steps") + 1] == "1120" and "--max_train_epochs" not in a
+    assert a[a.index("--learning_rate") + 1] == a[a.index("--unet_lr") + 1] == "0.0005"
+    assert "--console_log_simple" in a and "--sample_prompts" in a
+    assert a[a.index("--lr_scheduler_num_cycles") + 1] == "3"
+
+
+def test_sdxl_argv_drops_clip_skip(tmp_path):
+    plan = _plan(tmp_path, sdxl=True)
+    assert plan.argv[-len(plan.script_args) - 1].endswith("sdxl_train_network.py")
+    assert "--clip_skip" not in plan.script_args
+    assert validate_train_args(plan.script_args, sdxl=True) == []
+    assert validate_train_args([*plan.script_args, "--clip_skip", "2"], sdxl=True)
+
+
+def test_text_encoder_lr_zero_trains_unet_only(tmp_path):
+    plan = _plan(tmp_path, overrides={"textEncoderLR": "0"})
+    assert "--network_train_unet_only" in plan.script_args
+    assert "--text_encoder_lr" not in plan.script_args
+
+
+def test_schema_catches_a_bad_argument_like_argparse():
+    errors = validate_train_args(["--network_dim", "abc", "--text_encoder_lr1", "1e-5"], sdxl=True)
+    assert any("invalid int value: 'abc'" in e for e in errors)
+    assert any("unrecognized arguments: --text_encoder_lr1" in e for e in errors)
+
+
+def test_layers_dataset_table_then_set(tmp_path):
+    plan = _plan(
+        tmp_path,
+        training={"targetSteps": 600, "networkDim": 4},
+        overrides={"resolution": "512", "targetSteps": "300"},
+    )
+    assert plan.params["networkDim"] == 4  # from lorapan.toml
+    assert plan.params["targetSteps"] == 300  # --set wins
+    assert plan.dataset_config["datasets"][0]["resolution"] == 512
+    assert plan.steps.total_steps == 300
+
+
+def test_unknown_or_badly_typed_set_is_a_clear_error(tmp_path):
+    with pytest.raises(P.PresetError, match="unknown training key 'netDim'"):
+        _plan(tmp_path / "a", overrides={"netDim": "4"})
+    with pytest.raises(P.PresetError, match="networkDim = 'four' is not a valid int"):
+        _plan(tmp_path / "b", overrides={"networkDim": "four"})
+
+
+def test_several_gpus_use_accelerate_multi_gpu(tmp_path):
+    plan = _plan(tmp_path, training={"num_processes": 2, "accelerate": "/opt/venv/bin/accelerate"})
+    assert plan.argv[:7] == [
+        "/opt/venv/bin/accelerate",
+        "launch",
+        "--num_cpu_threads_per_process",
+        "1",
+        "--num_processes",
+        "2",
+        "--multi_gpu",
+    ]
+
+
+def test_prompts_use_tags_absent_from_dataset(tmp_path):
+    plan = _plan(tmp_path)  # captions say "standing, smile"
+    assert len(plan.prompts) == 4
+    for line in plan.prompts:
+        prompt = line.split(" --")[0]
+        assert prompt.startswith("gob goblin, ")
+        assert "standing" not in prompt
+    assert "--w 1024 --h 1024" in plan.prompts[0]
+
+
+def test_runnable_settings_pass_preflight(tmp_path):
+    from lorapan.core.training.preflight import blocking, preflight
+
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    inputs = load_inputs(root)
+    plan = build_plan(inputs, tmp_path / "run")
+    assert blocking(preflight(plan, inputs)) == []
+    broken = build_plan(
+        inputs,
+        tmp_path / "run",
+        overrides={"base_model": str(tmp_path / "nope.safetensors"), "sd_scripts": str(tmp_path)},
+    )
+    messages = " | ".join(c.message for c in blocking(preflight(broken, inputs)))
+    assert "base model not found" in messages and "train_network.py not found" in messages

@@ -1,0 +1,170 @@
+"""Runs with real processes: the stand-in trainer replays captured sd-scripts output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from lorapan.core.training.config import build_plan
+from lorapan.core.training.inputs import load_inputs
+from lorapan.core.training.logparse import LogParser
+from lorapan.core.training.runs import (
+    find_run,
+    follow,
+    list_runs,
+    load_run,
+    new_run_dir,
+    start_run,
+    stop_run,
+)
+from test_training_env import alive, make_dataset, replay_env, runnable_training, wait_for
+
+
+def _plan(tmp_path: Path, **training):
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path, **training))
+    inputs = load_inputs(root)
+    return root, build_plan(inputs, new_run_dir(root))
+
+
+def _wait_end(run, timeout=60.0):
+    assert wait_for(lambda: not load_run(run.path).active, timeout), load_run(run.path).state
+    return load_run(run.path)
+
+
+def test_run_completes_writes_model_samples_and_state(tmp_path):
+    root, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env())
+    assert run.state["pid"] and run.state["pgid"] == run.state["pid"]
+    assert run.state["supervisor_pid"] != os.getpid()
+    parser = LogParser()
+    for chunk in follow(run):
+        parser.feed(chunk)
+    end = load_run(run.path)
+    assert end.status == "succeeded", end.state
+    assert end.state["exit_code"] == 0 and parser.progress.step == 10
+    assert plan.final_model.exists()
+    assert sorted(p.name for p in (plan.output_dir / "sample").glob("*.png"))  # samples at 5 and 10
+    assert (run.path / "dataset.toml").read_text() == plan.dataset_toml
+    assert [r.id for r in list_runs(root)] == [run.id]
+
+
+def test_run_survives_its_starter_dying_and_reattaches(tmp_path):
+    """Start from a child process that is SIGKILLed at once; the run goes on; re-attach."""
+    root, plan = _plan(tmp_path)
+    script = textwrap.dedent(f"""
+        import os, pickle, sys, time
+        from pathlib import Path
+        from lorapan.core.training.config import build_plan
+        from lorapan.core.training.inputs import load_inputs
+        from lorapan.core.training.runs import new_run_dir, start_run
+        root = Path({str(root)!r})
+        plan = build_plan(load_inputs(root), new_run_dir(root))
+        run = start_run(plan, env={replay_env(step_s=0.15)!r})
+        print(run.id, flush=True)
+        time.sleep(600)
+    """)
+    starter = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    run_id = starter.stdout.readline().strip()
+    starter.kill()  # the app / SSH session is gone
+    starter.wait()
+    run = find_run(root, run_id)
+    assert run.active
+    parser = LogParser()
+    for chunk in follow(run):  # re-attach: follow the log from the start
+        parser.feed(chunk)
+    assert parser.progress.step == 10
+    assert load_run(run.path).status == "succeeded"
+
+
+def test_stop_sends_sigint_to_group(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env(step_s=0.5))
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    end = stop_run(run, grace=(20, 20))
+    assert end.status == "stopped" and end.state["stop_signal"] == "SIGINT"
+    assert end.state["signal"] == "SIGINT"
+    assert "KeyboardInterrupt" in run.log.read_text(errors="replace")
+    assert not alive(run.state["pid"])
+
+
+def test_stop_escalates_when_sigint_is_ignored(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env(step_s=0.5, REPLAY_IGNORE="INT,TERM"))
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    end = stop_run(run, grace=(0.5, 0.5))
+    assert end.status == "stopped"
+    assert end.state["stop_signal"] == "SIGKILL" and end.state["signal"] == "SIGKILL"
+    assert not alive(run.state["pid"])
+
+
+def test_stop_reaches_trainer_behind_a_launcher_that_forwards_nothing(tmp_path):
+    """Like `accelerate launch`: the launcher dies, its child keeps running; the group stop gets both."""
+    launcher = tmp_path / "launcher.py"
+    launcher.write_text(
+        textwrap.dedent("""
+        import os, subprocess, sys
+        child = subprocess.Popen([sys.executable, *sys.argv[1:]])
+        open(os.environ["CHILD_PID_FILE"], "w").write(str(child.pid))
+        sys.exit(child.wait())
+    """)
+    )
+    root, plan = _plan(tmp_path)
+    script_at = plan.argv.index(next(a for a in plan.argv if a.endswith("train_network.py")))
+    plan.argv[:script_at] = [sys.executable, str(launcher)]
+    pid_file = tmp_path / "child.pid"
+    run = start_run(
+        plan, env=replay_env(step_s=0.5, REPLAY_IGNORE="INT", CHILD_PID_FILE=str(pid_file))
+    )
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    child = int(pid_file.read_text())
+    end = stop_run(run, grace=(1.0, 5.0))
+    assert end.status == "stopped"
+    assert end.state["stop_signal"] == "SIGTERM"  # SIGINT killed the launcher only
+    assert not alive(child)
+
+
+def test_crash_exit_is_failure_with_the_error(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env("fail-late-valueerror.log"))
+    end = _wait_end(run)
+    assert end.status == "failed" and end.state["exit_code"] == 1
+    assert "persistent_workers option needs num_workers > 0" in " ".join(end.state["reasons"])
+
+
+def test_no_data_found_with_exit_zero_is_failure(tmp_path):
+    root, plan = _plan(tmp_path)
+    for p in (root / "3_gob").iterdir():  # the images vanish before the trainer reads them
+        p.unlink()
+    run = start_run(plan, env=replay_env())
+    end = _wait_end(run)
+    assert end.state["exit_code"] == 0
+    assert end.status == "failed" and "no data" in " ".join(end.state["reasons"])
+    assert not plan.final_model.exists()
+
+
+def test_nan_loss_run_is_flagged(tmp_path):
+    _, plan = _plan(tmp_path)
+    end = _wait_end(start_run(plan, env=replay_env("run-nan-loss.log")))
+    assert end.state["exit_code"] == 0 and end.status == "failed"
+    assert "NaN at step 2" in " ".join(end.state["reasons"])
+
+
+def test_missing_trainer_executable_is_reported(tmp_path):
+    _, plan = _plan(tmp_path)
+    plan.argv[0] = str(tmp_path / "no-such-python")
+    end = _wait_end(start_run(plan))
+    assert end.status == "failed" and "cannot start the trainer" in end.state["reasons"][0]
+
+
+def test_lost_supervisor_is_noticed(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env(step_s=0.3))
+    sup = run.state["supervisor_pid"]
+    os.kill(sup, signal.SIGKILL)
+    assert wait_for(lambda: not alive(sup))
+    os.killpg(run.state["pgid"], signal.SIGKILL)
+    assert wait_for(lambda: load_run(run.path).status == "lost")
