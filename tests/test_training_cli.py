@@ -1,0 +1,102 @@
+"""`lorapan train / runs / logs / stop` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from lorapan.core.training.runs import find_run, load_run
+from lorapan.core.training.schema import validate_dataset_config, validate_train_args
+from test_training_env import SHARED, make_dataset, replay_env, runnable_training, wait_for
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+
+def test_dry_run_json_has_toml_and_argv(tmp_path, lorapan_cmd):
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--dry-run", "--json", "--set", "targetSteps=12")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    doc = tomllib.loads(out["dataset_config"])
+    assert validate_dataset_config(doc) == []
+    script_at = next(i for i, a in enumerate(out["argv"]) if a.endswith("train_network.py"))
+    assert validate_train_args(out["argv"][script_at + 1 :], sdxl=False) == []
+    assert out["argv"][out["argv"].index("--max_train_steps") + 1] == "12"
+    assert out["steps"]["total_steps"] == 12
+    assert not (root / ".lorapan" / "runs").exists() or not any(
+        (root / ".lorapan" / "runs").iterdir()
+    )
+
+
+def test_dry_run_text_shows_toml_command_and_predicted_steps(tmp_path, lorapan_cmd):
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--dry-run", "--sdxl")
+    assert res.returncode == 0, res.stderr
+    assert 'caption_extension = ".txt"' in res.stdout
+    assert "sdxl_train_network.py" in res.stdout and "--clip_skip" not in res.stdout
+    assert "steps/epoch" in res.stdout
+
+
+def test_civitai_guide_json_import_and_export(tmp_path, lorapan_cmd):
+    text = next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
+    start = text.index("{", text.index("All Character Datasets"))
+    params = tmp_path / "params.json"
+    params.write_text(text[start : text.index("}", start) + 1], encoding="utf-8")
+    root = make_dataset(tmp_path / "ds")
+    exported = tmp_path / "out.json"
+    res = lorapan_cmd(
+        "train", root, "--civitai", params, "--dry-run", "--json", "--export-civitai", exported
+    )
+    out = json.loads(res.stdout)
+    assert out["steps"]["total_steps"] == 1120
+    assert json.loads(exported.read_text())["numRepeats"] == out["steps"]["num_repeats"][0]
+
+
+def test_rejected_engine_and_bad_set_are_clear_errors(tmp_path, lorapan_cmd):
+    root = make_dataset(tmp_path / "ds")
+    params = tmp_path / "p.json"
+    params.write_text(json.dumps({"engine": "musubi", "networkDim": 4}))
+    res = lorapan_cmd("train", root, "--civitai", params, "--dry-run")
+    assert res.returncode == 2 and "musubi" in res.stderr and "Traceback" not in res.stderr
+    res = lorapan_cmd("train", root, "--set", "resolution", "--dry-run")
+    assert res.returncode == 2 and "KEY=VALUE" in res.stderr
+
+
+def test_preflight_blocks_start(tmp_path, lorapan_cmd):
+    root = make_dataset(tmp_path / "ds")  # no sd_scripts / base model configured
+    res = lorapan_cmd("train", root)
+    assert res.returncode == 1
+    assert "sd-scripts folder is not set" in res.stderr and "base model not set" in res.stderr
+    assert not any((root / ".lorapan" / "runs").glob("*/command.json"))
+
+
+def test_train_runs_logs_stop_end_to_end(tmp_path, lorapan_cmd, monkeypatch):
+    for key, value in replay_env(step_s=0.4).items():
+        monkeypatch.setenv(key, value)  # the run inherits the environment it was started from
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--json")
+    assert res.returncode == 0, res.stderr
+    run_id = json.loads(res.stdout)["run"]
+    run = find_run(root, run_id)
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    listed = json.loads(lorapan_cmd("runs", root, "--json").stdout)
+    assert [r["id"] for r in listed] == [run_id] and listed[0]["status"] == "running"
+    stopped = lorapan_cmd("stop", root, run_id, "--grace", "10", "5")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    logs = lorapan_cmd("logs", root, run_id)
+    assert "steps:" in logs.stdout and "\r" not in logs.stdout
+    assert load_run(run.path).status == "stopped"
+
+
+def test_watch_follows_to_the_end(tmp_path, lorapan_cmd, monkeypatch):
+    for key, value in replay_env(step_s=0.02).items():
+        monkeypatch.setenv(key, value)
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--watch")
+    assert res.returncode == 0, res.stderr
+    assert "step 10/10" in res.stdout and "succeeded" in res.stdout
+    follow = lorapan_cmd("logs", root, "latest", "--follow")
+    assert "model saved." in follow.stdout
