@@ -1,0 +1,167 @@
+"""`lorapan augment PATH IMAGE...`: crops and altered clones for a limited dataset."""
+
+from __future__ import annotations
+
+import argparse
+
+from lorapan.core.augment.alter import ALL_ALTERATIONS
+from lorapan.core.augment.crops import SpecError
+from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
+from lorapan.core.augment.select import resolve_images
+from lorapan.core.augment.writer import WriteResult, write_outputs
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    fail,
+    open_dataset,
+    print_json,
+    refuse_if_interrupted,
+)
+
+NAME = "augment"
+ORDER = 50
+HELP = "crops, altered clones and grayscale copies for a limited dataset (undoable)"
+
+EPILOG = """\
+The guide's limited-dataset recipe: crop the source for each element, clone
+every crop and alter each clone (aspect ratio, angle, orientation, colour), with
+at least one grayscale copy per source. New files never overwrite anything
+(<stem>__crop-g2x2-1.png, <stem>__gray.png, a -2 is added when a name is taken).
+Captions start from the source's tags, core and style tags first; a grayscale
+copy adds `monochrome, greyscale`, a low-resolution copy `low quality, blurry,
+worst quality`. How each file was made is kept in .lorapan/augment.json. Then tag
+each new image by hand, as the guide asks.
+
+crops (--crops, items separated by ';'):
+  grid, grid:3x3          equal cells (columns x rows)
+  pizza, pizza:6          wedges from the centre, each cut to its bounding box
+  centre, centre:0.5      the middle part
+  0,0,0.5,0.5             a box as fractions x0,y0,x1,y1
+alterations (--alter, comma-separated; default without --crops: all of them):
+  aspect[:3/4[:pad]]  rotate[:-10[:fill]]  flip[:v]  colour (= tint + enhance)
+  tint[:#3366ff[:0.3]]  enhance[:1.6]  grayscale  quality (= jpeg + lowres)
+  jpeg[:30]  lowres[:0.33]
+
+examples:
+  lorapan augment DIR gob.png --dry-run
+  lorapan augment DIR gob.png --crops "grid:3x3;centre" --alter grayscale,flip
+  lorapan augment DIR street.png --crops pizza:8 --crossover
+  lorapan augment DIR gob.png --crops "0.2,0,0.8,0.5" --min-size 384
+  lorapan undo DIR                      removes every file the last augment made
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Make crops and altered copies of source images (the limited-dataset workflow).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="source images (paths in the dataset)"
+    )
+    p.add_argument(
+        "--crops", action="append", default=[], metavar="SPEC", help="crops to make (repeatable)"
+    )
+    p.add_argument("--alter", metavar="LIST", help=f"alterations (default: {ALL_ALTERATIONS})")
+    p.add_argument(
+        "--min-size",
+        type=int,
+        metavar="PX",
+        help="skip results whose short side is under PX (default: [augment] min_size or 256)",
+    )
+    p.add_argument("--crossover", action="store_true", help="add `crossover` (constant background)")
+    p.add_argument(
+        "--source-only",
+        action="store_true",
+        help="alter the source images only, not each crop",
+    )
+    p.add_argument(
+        "--dry-run", "-n", action="store_true", help="show what would be made, write nothing"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def options_from(args: argparse.Namespace, default_min: int) -> Options:
+    crops = ";".join(c for c in args.crops if c.strip())
+    alter = args.alter if args.alter is not None else ("" if crops else ALL_ALTERATIONS)
+    return Options(
+        crops=crops,
+        alter=alter,
+        min_size=args.min_size if args.min_size is not None else default_min,
+        crossover=args.crossover,
+        alter_crops=not args.source_only,
+    )
+
+
+def print_plan(plan: AugmentPlan) -> None:
+    by_source: dict[str, list] = {}
+    for out in plan.outputs:
+        by_source.setdefault(out.sources[0], []).append(out)
+    for source, outs in by_source.items():
+        print(f"{source}: {len(outs)} new image(s)")
+        last_caption = None
+        for out in outs:
+            print(f"  {out.relpath}  {out.size[0]}x{out.size[1]}  {out.description}")
+            caption = ", ".join(out.tags)
+            if caption != last_caption:
+                print(f"      caption: {caption}")
+                last_caption = caption
+    for skip in plan.skipped:
+        print(f"  skipped {skip.name} ({skip.source}): {skip.reason}")
+    for rel, message in plan.problems:
+        print(f"  cannot use {rel}: {message}")
+    for hint in plan.hints:
+        print(f"hint: {hint}")
+
+
+def print_result(result: WriteResult, root: str) -> None:
+    print(
+        f"made {len(result.images)} image(s) with captions; "
+        f"undo with `lorapan undo {root}`; tag each one by hand (the guide's step 4)"
+    )
+    for path, why in result.conflicts:
+        print(f"  not written: {path}: {why}")
+    for path, why in result.errors:
+        print(f"  not made: {path}: {why}")
+
+
+def run(args: argparse.Namespace) -> int:
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return code
+    relpaths, missing = resolve_images(ds, args.images)
+    if missing:
+        return fail(
+            f"not an image of {ds.root}: {', '.join(missing)}",
+            f"give paths inside the dataset; `lorapan info {args.path}` lists them",
+        )
+    try:
+        options = options_from(args, min_size_setting(ds))
+        plan = plan_augment(ds, relpaths, options)
+    except SpecError as exc:
+        return fail(str(exc), f"see `lorapan {NAME} --help` for the forms")
+    result = None
+    if not args.dry_run and plan.outputs:
+        if (blocked := refuse_if_interrupted(ds)) is not None:
+            return blocked
+        result = write_outputs(ds, plan.outputs, f"augment {', '.join(relpaths)}")
+    if args.json:
+        doc = {"dry_run": args.dry_run, "plan": plan.to_dict()}
+        if result is not None:
+            doc["result"] = result.to_dict()
+        print_json(doc)
+    else:
+        print_plan(plan)
+        if args.dry_run:
+            print(f"dry run: {len(plan.outputs)} image(s) would be made; nothing written")
+        elif result is not None:
+            print_result(result, args.path)
+        else:
+            print("nothing to make")
+    bad = plan.problems or (result is not None and not result.ok)
+    return EXIT_FINDINGS if bad else EXIT_OK

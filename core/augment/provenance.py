@@ -1,0 +1,58 @@
+"""How each made file was made: ``.lorapan/augment.json``.
+
+One record per created image (relpath -> ``{"source", "sources", "operation",
+"params", "steps", "made"}``), so the rules can label a file as an altered copy
+of its source (``altered.kinds``) instead of a clone, without a bookkeeping tag
+in the caption. The file is written inside the same journal transaction as the
+images, so undo takes the records away with the files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lorapan.core.settings import STATE_DIR
+
+PROVENANCE_FILE = "augment.json"
+PROVENANCE_REL = f"{STATE_DIR}/{PROVENANCE_FILE}"
+VERSION = 1
+
+
+def read_bytes(root: Path) -> bytes | None:
+    try:
+        return (Path(root) / PROVENANCE_REL).read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def parse(data: bytes | None) -> dict[str, dict]:
+    """The records in ``data``; an unreadable file counts as empty (never fatal)."""
+    if not data:
+        return {}
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return (
+        {str(k): v for k, v in files.items() if isinstance(v, dict)}
+        if isinstance(files, dict)
+        else {}
+    )
+
+
+def load(root: Path) -> dict[str, dict]:
+    """Records of files made by augment/collage (relpath -> record), whether or not
+    the file still exists."""
+    return parse(read_bytes(root))
+
+
+def render(records: dict[str, dict]) -> bytes:
+    doc = {"version": VERSION, "files": dict(sorted(records.items()))}
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def altered_from(root: Path, relpath: str) -> dict | None:
+    """The record of ``relpath`` when lorapan made it, else None."""
+    return load(root).get(relpath)
