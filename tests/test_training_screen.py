@@ -1,0 +1,111 @@
+"""The training screen on a tiny host app, following a real replay subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lorapan.core.training.config import build_plan
+from lorapan.core.training.inputs import load_inputs
+from lorapan.core.training.runs import load_run, new_run_dir, start_run
+from lorapan.tui.screens.training import TrainingScreen
+from lorapan.tui.widgets.loss_chart import LossChart, render_chart
+from test_training_env import make_dataset, replay_env, runnable_training
+from textual.app import App
+from textual.widgets import Log, ProgressBar, Static
+
+
+class Host(App):
+    def __init__(self, screen: TrainingScreen) -> None:
+        super().__init__()
+        self._training = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._training)
+
+
+async def _until(pilot, predicate, timeout: float = 60.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+def _root(tmp_path, **training):
+    return make_dataset(tmp_path / "ds", training=runnable_training(tmp_path, **training))
+
+
+def _start(root, **env):
+    plan = build_plan(load_inputs(root), new_run_dir(root))
+    return start_run(plan, env=replay_env(**env))
+
+
+async def test_screen_follows_a_run_to_the_end(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.05)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        bar = screen.query_one("#tr-progress", ProgressBar)
+        assert (bar.progress, bar.total) == (10, 10)
+        assert len(screen.query_one(LossChart).losses) == 10
+        log = screen.query_one("#tr-log", Log)
+        text = "\n".join(log.lines)
+        assert "model saved." in text and "\r" not in text
+        # the 10 steps give 20 bar redraws; collapsed, far fewer bar lines remain
+        assert sum(1 for ln in log.lines if ln.startswith("steps:")) < 20
+        stats = str(screen.query_one("#tr-stats", Static).render())
+        assert (
+            "step 10/10" in stats and "gob-step00000008" not in stats and "gob.safetensors" in stats
+        )
+        assert screen.sample_shown and screen.sample_shown.endswith(".png")
+
+
+async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.4)
+    screen = TrainingScreen(root)  # no id: the newest run
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
+        await pilot.press("r")  # re-attach: reads the log again from the start
+        assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
+        await pilot.press("x")
+        assert await _until(
+            pilot, lambda: "stopped" in str(screen.query_one("#tr-status", Static).render())
+        )
+    assert load_run(run.path).status == "stopped"
+
+
+async def test_start_key_reports_preflight_errors(tmp_path):
+    root = make_dataset(tmp_path / "ds")  # nothing configured
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        await pilot.press("s")
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        messages = " ".join(n.message for n in pilot.app._notifications)
+        assert "sd-scripts folder is not set" in messages
+    assert not any((root / ".lorapan" / "runs").glob("*"))
+
+
+async def test_start_key_starts_and_follows(tmp_path, monkeypatch):
+    for key, value in replay_env(step_s=0.02).items():
+        monkeypatch.setenv(key, value)
+    root = _root(tmp_path)
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        await pilot.press("s")
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        assert screen.run is not None and screen.last.step == 10
+
+
+def test_chart_marks_nan_and_scales_finite_values():
+    text = render_chart([1.0, 0.9, float("nan"), 0.8], 40, 8).plain
+    assert "NaN!" in text and "·" in text and "•" in text
+    assert "0.8" in text and "1" in text.splitlines()[1]

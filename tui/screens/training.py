@@ -1,0 +1,356 @@
+"""The training screen: follow a run's log live; start, stop and re-attach.
+
+``TrainingScreen(root, run_id=None)`` attaches to ``run_id`` (or the newest run).
+A thread worker follows the log file and parses it off the event loop; the screen
+receives at most ten batched updates a second, so a trainer printing hundreds of
+progress redraws a second costs the UI little. The log pane is capped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.training.logparse import LogParser
+from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run, stop_run
+from lorapan.core.training.textview import duration
+from lorapan.tui.widgets.loss_chart import LossChart
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Log, ProgressBar, Static
+from textual.worker import get_current_worker
+
+LOG_LINES = 2000
+UPDATE_EVERY = 0.1  # seconds between batched updates to the UI
+SAMPLE_EVERY = 1.0
+
+
+@dataclass
+class Snapshot:
+    """What the follow worker saw since the last update (values, not live objects)."""
+
+    run_id: str
+    lines: list[str] = field(default_factory=list)
+    step: int = 0
+    total: int = 0
+    loss: float | None = None
+    rate: float | None = None
+    eta_s: float | None = None
+    epoch: int = 0
+    epochs: int = 0
+    checkpoints: list[str] = field(default_factory=list)
+    samples: int = 0
+    errors: list[str] = field(default_factory=list)
+    nan_step: int | None = None
+    started: bool = False
+    loss_from: int = 0
+    losses: list[float] = field(default_factory=list)
+    sample_path: str | None = None
+    status: str | None = None  # set when the run has ended
+    reasons: list[str] = field(default_factory=list)
+
+
+class TrainingScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s", "start", "Start", id="training-start"),
+        Binding("x", "stop", "Stop", id="training-stop"),
+        Binding("r", "reattach", "Re-attach", id="training-reattach"),
+        Binding("escape", "close", "Back", id="training-back"),
+    ]
+    DEFAULT_CSS = """
+    TrainingScreen #tr-status { height: auto; padding: 0 1; }
+    TrainingScreen #tr-bar { height: 1; padding: 0 1; }
+    TrainingScreen #tr-gpu { width: 1fr; padding: 0 1; color: $text-muted; }
+    TrainingScreen #tr-stats { height: 2; padding: 0 1; color: $text-muted; }
+    TrainingScreen #tr-middle { height: 14; }
+    TrainingScreen LossChart { width: 2fr; height: 100%; }
+    TrainingScreen #tr-sample { width: 1fr; height: 100%; }
+    TrainingScreen #tr-sample-path { height: 1; color: $text-muted; }
+    TrainingScreen Log { height: 1fr; border-top: solid $panel; }
+    """
+
+    class Update(Message):
+        def __init__(self, snap: Snapshot) -> None:
+            super().__init__()
+            self.snap = snap
+
+    def __init__(self, root: Path, run_id: str | None = None) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.run_id = run_id
+        self.run: RunInfo | None = None
+        self.last: Snapshot | None = None
+        self.updates = 0
+        self.sample_shown: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("no run yet: press s to start one", id="tr-status", markup=False)
+        with Horizontal(id="tr-bar"):
+            yield ProgressBar(total=None, show_eta=False, id="tr-progress")
+            yield Static("", id="tr-gpu", markup=False)
+        yield Static("", id="tr-stats", markup=False)
+        with Horizontal(id="tr-middle"):
+            yield LossChart(id="tr-chart")
+            with Vertical(id="tr-sample"):
+                yield Static("no sample yet", id="tr-sample-path", markup=False)
+                yield _sample_widget()
+        yield Log(max_lines=LOG_LINES, id="tr-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.attach(self.run_id)
+        if shutil.which("nvidia-smi"):
+            self.gpu_stats()
+
+    # -- attaching ------------------------------------------------------------
+    def attach(self, run_id: str | None) -> None:
+        try:
+            run = find_run(self.root, run_id)
+        except RunError as exc:
+            if run_id:
+                self.notify(str(exc), severity="error")
+            return
+        self.run, self.run_id = run, run.id
+        self.query_one("#tr-log", Log).clear()
+        self.query_one(LossChart).set_losses([])
+        self.sample_shown = None
+        self._status(
+            f"run {run.id}: {run.status}"
+            + (f" — {run.command.get('preset')}" if run.command else "")
+        )
+        self.follow_run(run)
+
+    @work(thread=True, exclusive=True, group="training-follow", exit_on_error=False)
+    def follow_run(self, run: RunInfo) -> None:
+        worker = get_current_worker()
+        parser = LogParser()
+        pending: list[str] = []
+        sent_losses = 0
+        last_post = 0.0
+        last_sample = 0.0
+        sample: str | None = None
+        out_dir = Path(run.command.get("output_dir", "")) / "sample"
+
+        def post(final: bool = False) -> None:
+            nonlocal pending, sent_losses, last_post, last_sample, sample
+            now = time.monotonic()
+            if now - last_sample >= SAMPLE_EVERY or final:
+                sample = _newest_png(out_dir) or sample
+                last_sample = now
+            p = parser.progress
+            start = max(0, sent_losses - 1)  # the last step's loss may have been redrawn
+            snap = Snapshot(
+                run.id,
+                pending,
+                p.step,
+                p.total,
+                p.loss,
+                p.rate,
+                p.eta_s,
+                p.epoch,
+                p.epochs,
+                list(p.checkpoints[-3:]),
+                len(p.sample_steps),
+                list(p.errors[:3]),
+                p.nan_step,
+                p.training_started,
+                start,
+                [v for _, v in p.losses[start:]],
+                sample,
+            )
+            sent_losses = len(p.losses)
+            if final:
+                state = load_run(run.path)
+                snap.status, snap.reasons = state.status, list(state.state.get("reasons", []))
+            pending = []
+            last_post = now
+            self.post_message(self.Update(snap))
+
+        def idle() -> bool:
+            if pending or time.monotonic() - last_post > SAMPLE_EVERY:
+                post()
+            return worker.is_cancelled
+
+        for chunk in follow(run, stop=idle, poll=0.1):
+            if worker.is_cancelled:
+                return
+            pending.extend(parser.feed(chunk))
+            if time.monotonic() - last_post >= UPDATE_EVERY:
+                post()
+        if not worker.is_cancelled:
+            pending.extend(parser.flush())
+            post(final=True)
+
+    @on(Update)
+    def _apply(self, message: Update) -> None:
+        snap = message.snap
+        if snap.run_id != self.run_id:
+            return  # from a worker of a run we left
+        self.updates += 1
+        self.last = snap
+        if snap.lines:
+            self.query_one("#tr-log", Log).write_lines(snap.lines)
+        chart = self.query_one(LossChart)
+        if snap.losses or snap.loss_from < len(chart.losses):
+            chart.losses[snap.loss_from :] = snap.losses
+            chart.refresh()
+        bar = self.query_one("#tr-progress", ProgressBar)
+        if snap.total:
+            bar.update(total=snap.total, progress=snap.step)
+        self.query_one("#tr-stats", Static).update(_stats_text(snap))
+        if snap.sample_path and snap.sample_path != self.sample_shown:
+            self.sample_shown = snap.sample_path
+            self.query_one("#tr-sample-path", Static).update(Path(snap.sample_path).name)
+            self.load_sample(Path(snap.sample_path))
+        if snap.status:
+            line = f"run {snap.run_id}: {snap.status}"
+            self._status("\n".join([line, *snap.reasons[:3]]))
+        elif snap.nan_step is not None:
+            self._status(f"run {snap.run_id}: running — loss is NaN since step {snap.nan_step}!")
+        elif snap.started:
+            self._status(f"run {snap.run_id}: running")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#tr-status", Static).update(text)
+
+    # -- samples and GPU --------------------------------------------------------
+    @work(thread=True, exclusive=True, group="training-sample", exit_on_error=False)
+    def load_sample(self, path: Path) -> None:
+        widget = self.query_one("#tr-sample-image")
+        if hasattr(widget, "show_thumb"):
+            from lorapan.tui.widgets.preview import make_thumb
+
+            thumb = make_thumb(path, widget.box)
+            self.app.call_from_thread(widget.show_thumb, thumb)
+
+    @work(thread=True, exclusive=True, group="training-gpu", exit_on_error=False)
+    def gpu_stats(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            text = _gpu_text()
+            if text:
+                self.app.call_from_thread(self._set_gpu, text)
+            time.sleep(2.0)
+
+    def _set_gpu(self, text: str) -> None:
+        self.query_one("#tr-gpu", Static).update(text)
+
+    # -- actions -------------------------------------------------------------
+    def action_reattach(self) -> None:
+        self.attach(None)
+
+    def action_close(self) -> None:
+        self.workers.cancel_group(self, "training-follow")
+        self.workers.cancel_group(self, "training-gpu")
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_stop(self) -> None:
+        if self.run is None or not load_run(self.run.path).active:
+            self.notify("no running run to stop")
+            return
+        self.notify(f"stopping run {self.run.id} (Ctrl-C to the trainer's process group)")
+        self._stop(self.run)
+
+    @work(thread=True, group="training-stop", exit_on_error=False)
+    def _stop(self, run: RunInfo) -> None:
+        stop_run(run, wait=False)
+
+    def action_start(self) -> None:
+        if self.run is not None and load_run(self.run.path).active:
+            self.notify(
+                f"run {self.run.id} is still running; stop it first (x)", severity="warning"
+            )
+            return
+        self._start()
+
+    @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
+    def _start(self) -> None:
+        from lorapan.core.training.config import build_plan, read_user_training
+        from lorapan.core.training.inputs import load_inputs
+        from lorapan.core.training.preflight import blocking, preflight
+        from lorapan.core.training.runs import new_run_dir, start_run
+
+        run_dir = None
+        try:
+            inputs = load_inputs(self.root)
+            run_dir = new_run_dir(self.root)
+            plan = build_plan(inputs, run_dir, user_table=read_user_training())
+        except (ValueError, OSError) as exc:
+            if run_dir is not None:
+                run_dir.rmdir()
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        errors = blocking(preflight(plan, inputs))
+        if errors:
+            run_dir.rmdir()
+            for c in errors:
+                msg = c.message + (f"\n{c.hint}" if c.hint else "")
+                self.app.call_from_thread(self.notify, msg, severity="error", timeout=10)
+            return
+        run = start_run(plan)
+        self.app.call_from_thread(self.attach, run.id)
+
+
+def _sample_widget():
+    try:
+        from lorapan.tui.widgets.preview import PreviewImage
+
+        return PreviewImage(id="tr-sample-image")
+    except ImportError:  # the preview widget is optional here
+        return Static("", id="tr-sample-image")
+
+
+def _newest_png(folder: Path) -> str | None:
+    try:
+        files = [p for p in folder.iterdir() if p.suffix.lower() == ".png"]
+    except OSError:
+        return None
+    return str(max(files, key=lambda p: p.stat().st_mtime_ns)) if files else None
+
+
+def _stats_text(s: Snapshot) -> str:
+    if not s.started:
+        first = f"error: {s.errors[0]}" if s.errors else "loading model and data…"
+        return first
+    loss = f"{s.loss:.4g}" if s.loss is not None else "-"
+    rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
+    ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
+    line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}"
+    line2 = f"checkpoints: {ckpt}  samples: {s.samples}"
+    if s.errors:
+        line2 += f"  error: {s.errors[0]}"
+    return f"{line1}\n{line2}"
+
+
+def _gpu_text() -> str:
+    """``GPU 87% 10.2/24.0 GiB`` per GPU from nvidia-smi; empty when unavailable."""
+    try:
+        out = subprocess.run(
+            [
+                "nvidia-smi",
+                "--query-gpu=utilization.gpu,memory.used,memory.total",
+                "--format=csv,noheader,nounits",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    parts = []
+    for i, row in enumerate(out.strip().splitlines()):
+        try:
+            util, used, total = (float(x) for x in row.split(","))
+        except ValueError:
+            continue
+        parts.append(f"GPU{i} {util:.0f}% {used / 1024:.1f}/{total / 1024:.1f} GiB")
+    return "  ".join(parts)
