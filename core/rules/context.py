@@ -1,0 +1,143 @@
+"""What every rule needs to know about one dataset, computed once per settings change.
+
+Holds the vocabularies with the dataset's overrides, the normalised core and style
+tags, the subjects of a bundle, the cached image facts and tagger scores, and how
+new tags are spelled (the dataset's own tag style).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from lorapan.core.captions import apply_tag_style
+from lorapan.core.captions import norm_tag as _norm_tag
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.vocab import Vocab
+
+INCONSISTENT_BELOW = 15
+INCONSISTENT_THRESHOLD = 0.35
+
+
+@lru_cache(maxsize=131072)
+def norm(tag: str) -> str:
+    """:func:`norm_tag`, cached: datasets repeat the same few thousand tags."""
+    return _norm_tag(tag)
+
+
+@dataclass
+class RuleContext:
+    dataset: Dataset
+    vocab: Vocab
+    core: str  # as written in settings ("" when not set)
+    core_norm: str
+    style: str
+    style_norm: str
+    subjects: frozenset[str]  # bundle core tags (normalised); empty: told by first tag
+    tag_style: str  # "underscores" / "spaces" for tags lorapan writes
+    facts: Mapping[str, Any] | None = None
+    clone_groups: list[Any] | None = None
+    scores_loaded: bool = False
+    rare_seen: dict[str, list[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # rel -> [(norm, name)]
+
+    @property
+    def profile(self):  # noqa: ANN201 - Profile
+        return self.vocab.profile
+
+    def styled(self, tag: str) -> str:
+        """``tag`` spelled in the dataset's style (underscores or spaces)."""
+        return apply_tag_style(tag, self.tag_style)
+
+
+def detect_tag_style(dataset: Dataset, sample: int = 400) -> str:
+    """``underscores`` when most multi-word tags in the captions use them, else ``spaces``."""
+    setting = dataset.settings.tag_style
+    if setting in ("underscores", "spaces"):
+        return setting
+    under = spaced = 0
+    for i, item in enumerate(dataset.items.values()):
+        if i >= sample:
+            break
+        for t in item.tags:
+            if "_" in t and " " not in t:
+                under += 1
+            elif " " in t:
+                spaced += 1
+    return "underscores" if under > spaced else "spaces"
+
+
+def build_context(
+    dataset: Dataset,
+    facts: Mapping[str, Any] | None,
+    clone_groups: list[Any] | None,
+    scores: Mapping[str, Mapping[str, float]] | None,
+    categories: Mapping[str, str] | None = None,
+) -> RuleContext:
+    settings = dataset.settings
+    vocab = Vocab(settings)
+    rules = vocab.rules
+    subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
+    ctx = RuleContext(
+        dataset=dataset,
+        vocab=vocab,
+        core=settings.core_tag.strip(),
+        core_norm=norm(settings.core_tag) if settings.core_tag.strip() else "",
+        style=settings.style_tag.strip(),
+        style_norm=norm(settings.style_tag) if settings.style_tag.strip() else "",
+        subjects=subjects,
+        tag_style=detect_tag_style(dataset),
+        facts=facts,
+        clone_groups=clone_groups,
+    )
+    if scores:
+        ctx.scores_loaded = True
+        ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
+    return ctx
+
+
+def _skip_seen(ctx: RuleContext, n: str) -> bool:
+    v = ctx.vocab
+    if n in v.blacklist or n in v.kind_prune or n in v.lowq:
+        return True
+    return bool(v.profile.hair_eyes) and (v.is_hair_tag(n) or v.is_eye_tag(n))
+
+
+def rare_seen_tags(
+    ctx: RuleContext,
+    scores: Mapping[str, Mapping[str, float]],
+    categories: Mapping[str, str],
+) -> dict[str, list[tuple[str, str]]]:
+    """Per image, the tags the tagger saw that occur in fewer than 15 images.
+
+    Only general tags above the threshold count (character and rating tags are not
+    elements of the picture); tags other rules remove are left out.
+    """
+    rules = ctx.vocab.rules
+    threshold = float(rules.get("inconsistent_threshold", INCONSISTENT_THRESHOLD))
+    below = int(rules.get("inconsistent_below", INCONSISTENT_BELOW))
+    seen: dict[str, list[tuple[str, str, float]]] = {}
+    counts: Counter[str] = Counter()
+    for rel, tag_scores in scores.items():
+        if rel not in ctx.dataset.items:
+            continue
+        row = []
+        for name, score in tag_scores.items():
+            if score < threshold or categories.get(name, "general") != "general":
+                continue
+            n = norm(name)
+            if _skip_seen(ctx, n):
+                continue
+            row.append((n, name, score))
+            counts[n] += 1
+        seen[rel] = row
+    out = {}
+    for rel, row in seen.items():
+        rare = sorted((r for r in row if counts[r[0]] < below), key=lambda r: -r[2])
+        if rare:
+            out[rel] = [(n, name) for n, name, _ in rare]
+    return out

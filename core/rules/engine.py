@@ -1,0 +1,296 @@
+"""The rules engine: every rule of ``methodology.md``, live over a dataset.
+
+``RulesEngine(dataset).check()`` returns a :class:`Report`. The engine subscribes to
+the dataset, so after an edit it re-analyses only the images that changed: each
+image's issues are kept (``perimage.analyse``), the images are grouped per issue in
+dataset order (``groups.Group``), and only findings whose group changed are rebuilt.
+Dataset-wide rules (counts, constant tags, coverage, bundles) read those groups and
+a tag counter, which one edit changes by a few entries.
+
+Image facts (``lorapan scan``) and tagger scores arrive later through
+:meth:`RulesEngine.set_facts` and :meth:`RulesEngine.set_scores`; the rules that
+need them say so until then.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules import dataset_rules, messages
+from lorapan.core.rules.context import RuleContext, build_context
+from lorapan.core.rules.dataset_rules import View, aim_range
+from lorapan.core.rules.fixes import FixOutcome, apply_fix
+from lorapan.core.rules.groups import Group
+from lorapan.core.rules.model import SEVERITY_RANK, Finding, Readiness, Report
+from lorapan.core.rules.perimage import ImageState, IssueKey, analyse
+from lorapan.core.rules.readiness import StepFacts, step_facts
+
+ReportListener = Callable[[Report], None]
+
+
+def rule_matches(rule_id: str, wanted: Iterable[str] | None) -> bool:
+    """``--rule tags`` matches ``tags.core``; ``--rule coverage`` all coverage items."""
+    if not wanted:
+        return True
+    return any(rule_id == w or rule_id.startswith(w.rstrip(".") + ".") for w in wanted)
+
+
+class RulesEngine:
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        facts: Mapping[str, Any] | None = None,
+        scores: Mapping[str, Mapping[str, float]] | None = None,
+        clone_groups: list[Any] | None = None,
+        categories: Mapping[str, str] | None = None,
+        live: bool = True,
+    ) -> None:
+        self.dataset = dataset
+        self._facts = facts
+        self._clone_groups = clone_groups
+        self._scores = scores
+        self._categories = categories
+        self._lock = threading.RLock()
+        self._listeners: list[ReportListener] = []
+        self._steps: StepFacts | None = None
+        self.rebuild()
+        if live:
+            dataset.subscribe(self._on_change)
+
+    # ---- state ---------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Re-read settings and re-check every image (settings or image set changed)."""
+        with self._lock:
+            ds = self.dataset
+            groups = self._clone_groups
+            if self._facts is not None and groups is None:
+                groups = _find_clone_groups(self._facts)
+            self.ctx: RuleContext = build_context(
+                ds, self._facts, groups, self._scores, self._categories
+            )
+            self._order = {rel: i for i, rel in enumerate(ds.items)}
+            self._states: dict[str, ImageState] = {}
+            self._groups: dict[IssueKey, Group] = {}
+            self._counts: Counter[str] = Counter()
+            self._first: Counter[str] = Counter()
+            self._cache: dict[IssueKey, Finding | None] = {}
+            self._constant_cache: dict[tuple[str, int], list[str]] = {}
+            self._dirty: set[IssueKey] = set()
+            self._steps = None
+            for rel, item in ds.items.items():
+                self._set_state(rel, analyse(self.ctx, item))
+
+    def _set_state(self, rel: str, new: ImageState) -> None:
+        pos = self._order[rel]
+        old = self._states.get(rel)
+        if old is not None:
+            for key, details in old.issues.items():
+                if new.issues.get(key) == details:
+                    continue
+                self._groups[key].remove(pos, details)
+                self._dirty.add(key)
+            _count(self._counts, old.norms, -1)
+            _count(self._first, (old.first,), -1)
+        for key, details in new.issues.items():
+            if old is not None and old.issues.get(key) == details:
+                continue
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = Group()
+            group.add(pos, rel, details)
+            self._dirty.add(key)
+        _count(self._counts, new.norms, 1)
+        _count(self._first, (new.first,), 1)
+        self._states[rel] = new
+
+    def _on_change(self, relpaths: set[str], reason: str) -> None:
+        with self._lock:
+            items = self.dataset.items
+            same_set = len(items) == len(self._order) and all(
+                r in self._order for r in relpaths if r in items
+            )
+            if not same_set or any(r not in items and r in self._order for r in relpaths):
+                self.rebuild()
+            else:
+                for rel in relpaths:
+                    if rel in items:
+                        self._set_state(rel, analyse(self.ctx, items[rel]))
+        if self._listeners:
+            report = self.check()
+            for cb in list(self._listeners):
+                cb(report)
+
+    # ---- inputs ----------------------------------------------------------------------
+    def set_facts(
+        self, facts: Mapping[str, Any] | None, clone_groups: list[Any] | None = None
+    ) -> None:
+        """Image analysis arrived (relpath -> ImageFacts); re-check and tell listeners."""
+        self._facts = facts
+        self._clone_groups = clone_groups
+        self._refresh_all()
+
+    def set_scores(
+        self,
+        scores: Mapping[str, Mapping[str, float]] | None,
+        categories: Mapping[str, str] | None = None,
+    ) -> None:
+        self._scores = scores
+        self._categories = categories
+        self._refresh_all()
+
+    def settings_changed(self) -> None:
+        """Call after ``dataset.settings`` changed (kind, core tag, ticks, overrides)."""
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        self.rebuild()
+        if self._listeners:
+            report = self.check()
+            for cb in list(self._listeners):
+                cb(report)
+
+    def subscribe(self, listener: ReportListener) -> None:
+        """``listener(report)`` runs after every change the engine sees."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: ReportListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # ---- fixes -------------------------------------------------------------------------
+    def apply_fix(self, finding: Finding, dry_run: bool = False) -> FixOutcome:
+        """Apply a finding's fix (settings first, then journaled tag changes)."""
+        if finding.fix is None:
+            raise ValueError(f"{finding.rule_id}: this finding has no automatic fix")
+        outcome = apply_fix(self.dataset, finding.fix, dry_run=dry_run)
+        if finding.fix.settings and not dry_run:
+            self.settings_changed()
+        return outcome
+
+    # ---- report ------------------------------------------------------------------------
+    def check(self, rule_ids: Iterable[str] | None = None) -> Report:
+        wanted = list(rule_ids) if rule_ids else None
+        with self._lock:
+            view = self._view()
+            findings = self._group_findings() + dataset_rules.dataset_findings(view)
+            cover, cover_findings = dataset_rules.coverage(view)
+            findings += cover_findings
+            findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule_id, f.key))
+            readiness = self._readiness(findings, cover, view)
+        if wanted:
+            findings = [f for f in findings if rule_matches(f.rule_id, wanted)]
+            if not any(rule_matches(f"coverage.{c.id}", wanted) for c in cover):
+                cover = []
+        return Report(findings, cover, readiness)
+
+    def _view(self) -> View:
+        states = self._states
+        return View(
+            ctx=self.ctx,
+            groups=self._groups,
+            counts=self._counts,
+            first_counts=self._first,
+            total=len(self.dataset.items),
+            order=self._order,
+            images_of=self._images_of,
+            first_of=lambda rel: states[rel].first if rel in states else "",
+        )
+
+    def _images_of(self, tag: str) -> list[str]:
+        key = (tag, self._counts.get(tag, 0))
+        cached = self._constant_cache.get(key)
+        if cached is None:
+            order = self._order
+            cached = sorted(self.dataset.index.images(tag), key=lambda r: order.get(r, 0))
+            self._constant_cache = {k: v for k, v in self._constant_cache.items() if k[0] != tag}
+            self._constant_cache[key] = cached
+        return list(cached)
+
+    def _group_findings(self) -> list[Finding]:
+        for key in self._dirty:
+            group = self._groups.get(key)
+            self._cache[key] = (
+                messages.build(self.ctx, key, group, self._counts) if group is not None else None
+            )
+        self._dirty.clear()
+        return [f for f in self._cache.values() if f is not None]
+
+    def _readiness(self, findings: list[Finding], cover: list, view: View) -> Readiness:
+        if self._steps is None:
+            self._steps = step_facts(self.dataset, self.ctx.facts)
+        st = self._steps
+        n = view.total
+        lo, hi = aim_range(self.ctx, n)
+        if self.ctx.profile.per_subject:
+            lo, hi = self.ctx.profile.per_subject, None
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = sum(1 for f in findings if f.severity == "warning")
+        done = sum(1 for c in cover if c.done)
+        r = Readiness(
+            kind=self.dataset.settings.kind,
+            images=n,
+            aim_min=lo,
+            aim_max=hi,
+            errors=errors,
+            warnings=warnings,
+            coverage_done=done,
+            coverage_total=len(cover),
+            preset=st.preset,
+            target_steps=st.target,
+            repeats=st.repeats,
+            predicted_steps=st.predicted,
+            sizes_known=st.sizes_known,
+            folder_steps=st.folder_steps,
+        )
+        r.summary = summary_line(r, self.ctx.profile.per_subject is not None)
+        return r
+
+
+def summary_line(r: Readiness, per_subject: bool) -> str:
+    if r.aim_min is not None and r.aim_max is not None:
+        aim = f" (aim {r.aim_min}–{r.aim_max})"
+    elif r.aim_min is not None:
+        aim = f" (aim {r.aim_min}{' per subject' if per_subject else ''})"
+    else:
+        aim = ""
+    parts = [f"{r.kind}: {r.images} images{aim}"]
+    parts.append(
+        "no errors" if not r.errors else f"{r.errors} error{'s' if r.errors != 1 else ''} left"
+    )
+    if r.coverage_total:
+        parts.append(f"coverage {r.coverage_done}/{r.coverage_total}")
+    if r.repeats is not None:
+        note = "" if r.sizes_known else ", sizes assumed square"
+        parts.append(
+            f"numRepeats {r.repeats} → {r.predicted_steps} steps (target {r.target_steps}, "
+            f"preset {r.preset}{note})"
+        )
+    if r.folder_steps is not None:
+        parts.append(f"kohya folders as named: {r.folder_steps} steps")
+    return " · ".join(parts)
+
+
+def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
+    for k in keys:
+        v = counter.get(k, 0) + delta
+        if v > 0:
+            counter[k] = v
+        else:
+            counter.pop(k, None)
+
+
+def _find_clone_groups(facts: Mapping[str, Any]) -> list[Any] | None:
+    """Clone groups from the analysis helper's ``find_groups``; None when not available."""
+    try:
+        from lorapan.core.analysis.clones import find_groups
+    except ImportError:
+        return None
+    try:
+        return list(find_groups(facts))
+    except Exception:  # noqa: BLE001 - a broken cache must not stop the check
+        return None

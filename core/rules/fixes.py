@@ -1,0 +1,258 @@
+"""Fixes: tag edits computed from the captions as they are when the fix is planned.
+
+Planners read the dataset at plan time (not the finding's snapshot), so a preview
+always shows what applying would do now, and a fix applied twice changes nothing the
+second time. :func:`apply_fix` writes settings first (not journaled) and then the
+tag changes through the journal, so ``lorapan undo`` reverts the caption edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from lorapan.core.dataset import ApplyResult, Dataset
+from lorapan.core.edits import (
+    TagChange,
+    add_tag,
+    dedupe,
+    move_to_front,
+    plan,
+    remove_tag,
+)
+from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.model import Fix
+from lorapan.core.rules.vocab import slug
+from lorapan.core.settings import save_settings
+
+Tags = tuple[str, ...]
+
+
+def _current(ds: Dataset, images: Iterable[str]) -> tuple[dict[str, Tags], list[str]]:
+    rels = [r for r in images if r in ds.items and not ds.items[r].read_only]
+    return {r: ds.items[r].tags for r in rels}, rels
+
+
+def tag_fix(rule_id: str, label: str, images: list[str], fn: Callable[[Tags], Tags]) -> Fix:
+    """A fix that runs the same tag function over ``images``."""
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        current, rels = _current(ds, frozen)
+        return plan(current, rels, fn)
+
+    return Fix(label, planner, rule_id)
+
+
+def remove_norms(tags: Tags, norms: frozenset[str]) -> Tags:
+    return tuple(t for t in tags if norm(t) not in norms)
+
+
+def lead_count(ctx: RuleContext, tags: Tags) -> int:
+    """How many leading tags are the core/style tags (new tags go after them)."""
+    own = {ctx.core_norm, ctx.style_norm} | set(ctx.subjects)
+    n = 0
+    for t in tags:
+        if norm(t) not in own:
+            break
+        n += 1
+    return n
+
+
+def core_fn(core: str) -> Callable[[Tags], Tags]:
+    return lambda tags: move_to_front(add_tag(tags, core, 0), core)
+
+
+def style_fn(ctx: RuleContext) -> Callable[[Tags], Tags]:
+    def fn(tags: Tags) -> Tags:
+        pos = 1 if tags and norm(tags[0]) in ({ctx.core_norm} | set(ctx.subjects)) else 0
+        return add_tag(tags, ctx.style, pos)
+
+    return fn
+
+
+def lowq_add_fn(ctx: RuleContext) -> Callable[[Tags], Tags]:
+    def fn(tags: Tags) -> Tags:
+        pos = lead_count(ctx, tags)
+        for t in ctx.vocab.lowq_list:
+            before = len(tags)
+            tags = add_tag(tags, ctx.styled(t), pos)
+            pos += len(tags) - before
+        return tags
+
+    return fn
+
+
+def dedupe_fn(tags: Tags) -> Tags:
+    return dedupe(tags)
+
+
+# ---- hair / eyes -------------------------------------------------------------
+def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[str | None, str]:
+    """The ``<colour>_<name>_<part>`` tag to merge into, or None with the reason.
+
+    An existing unique tag wins (the most common one); otherwise the dominant
+    ``<colour> hair`` / ``<colour> eyes`` tag gives the colour.
+    """
+    v = ctx.vocab
+    if not v.name:
+        return None, "set the character's name first ([dataset] name in lorapan.toml)"
+    is_unique = v.is_unique_hair if part == "hair" else v.is_unique_eyes
+    colour_of = v.hair_colour if part == "hair" else v.eye_colour
+    existing = [(c, t) for t, c in counts.items() if c > 0 and is_unique(t)]
+    if existing:
+        _c, tag = max(existing, key=lambda ct: (ct[0], ct[1]))
+        return _spell_unique(ctx, tag), ""
+    colours = [(c, colour_of(t)) for t, c in counts.items() if c > 0 and colour_of(t)]
+    if not colours:
+        return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
+    _c, colour = max(colours, key=lambda cc: (cc[0], cc[1]))
+    return _spell_unique(ctx, f"{colour} {v.name_norm} {part}"), ""
+
+
+def _spell_unique(ctx: RuleContext, normed: str) -> str:
+    tag = slug(normed)
+    return tag.replace("_", " ") if ctx.dataset.settings.tag_style == "spaces" else tag
+
+
+def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Tags]:
+    """Replace every tag where ``is_part`` holds by ``unique``, at the first one's place."""
+    key = norm(unique)
+
+    def fn(tags: Tags) -> Tags:
+        idx = [i for i, t in enumerate(tags) if is_part(norm(t))]
+        if not idx:
+            return tags
+        first = idx[0]
+        out: list[str] = []
+        for i, t in enumerate(tags):
+            if i == first:
+                out.append(unique)
+            if i in idx or norm(t) == key:
+                continue
+            out.append(t)
+        return dedupe(tuple(out))
+
+    return fn
+
+
+def hair_eyes_fix(
+    ctx: RuleContext, counts: Mapping[str, int], part: str, images: list[str]
+) -> tuple[Fix | None, str]:
+    if ctx.profile.hair_eyes != "fix":
+        return None, "tags cannot tell whose hair/eyes each tag describes: merge them by hand"
+    unique, why = unique_tag(ctx, counts, part)
+    if unique is None:
+        return None, why
+    is_part = ctx.vocab.is_hair_tag if part == "hair" else ctx.vocab.is_eye_tag
+    words = "hair colour/style" if part == "hair" else "eye colour"
+    label = f"replace {words} tags with '{unique}' (other people's go too)"
+    return tag_fix(f"tags.{part}-unique", label, images, merge_fn(is_part, unique)), ""
+
+
+# ---- core tag proposal ----------------------------------------------------------
+def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) -> str | None:
+    """The first tag every caption starts with, else one shared by all, else the kind's shape."""
+    ds = ctx.dataset
+    if total:
+        for first, n in first_counts.items():
+            if n == total and first:
+                return ds.index.display(first)
+        items = [it for it in ds.items.values() if it.tags]
+        if items and len(items) == total:
+            shared = [t for t in items[0].tags if ds.index.count(t) == total]
+            if shared:
+                return shared[0]
+    name = ds.settings.name.strip()
+    if name:
+        return ctx.vocab.profile.core_shape.format(name=name)
+    return None
+
+
+def core_proposal_fix(ctx: RuleContext, proposal: str) -> Fix:
+    fn = core_fn(proposal)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        current, rels = _current(ds, [r for r, it in ds.items.items() if it.has_caption])
+        return plan(current, rels, fn)
+
+    label = (
+        f"set core tag '{proposal}' in lorapan.toml (a settings write, not undone by "
+        "`lorapan undo`) and put it first in every caption"
+    )
+    return Fix(label, planner, "tags.core", settings={"core_tag": proposal})
+
+
+def new_caption_fix(ctx: RuleContext, images: list[str]) -> Fix:
+    first = [t for t in (ctx.core, ctx.style) if t]
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        out = []
+        for rel in frozen:
+            item = ds.items.get(rel)
+            if item is not None and not item.has_caption and first:
+                out.append(TagChange(rel, (), tuple(first)))
+        return out
+
+    label = f"create the missing captions with '{', '.join(first)}' (then tag them)"
+    return Fix(label, planner, "pair.orphans")
+
+
+def inconsistent_fix(ctx: RuleContext, images: list[str]) -> Fix:
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        out = []
+        for rel in frozen:
+            item = ds.items.get(rel)
+            if item is None or item.read_only:
+                continue
+            tags = item.tags
+            for _n, name in ctx.rare_seen.get(rel, []):
+                tags = add_tag(tags, ctx.styled(name))
+            if tags != item.tags:
+                out.append(TagChange(rel, item.tags, tags))
+        return out
+
+    return Fix("add the elements the tagger saw", planner, "tags.inconsistent")
+
+
+def remove_fix(rule_id: str, label: str, images: list[str], norms: frozenset[str]) -> Fix:
+    return tag_fix(rule_id, label, images, lambda t: remove_norms(t, norms))
+
+
+def remove_one_fix(rule_id: str, tag: str, images: list[str]) -> Fix:
+    return tag_fix(rule_id, f"remove '{tag}'", images, lambda t: remove_tag(t, tag))
+
+
+# ---- applying ----------------------------------------------------------------------
+@dataclass
+class FixOutcome:
+    rule_id: str
+    label: str
+    changes: list[TagChange]
+    result: ApplyResult | None
+    settings: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule_id,
+            "label": self.label,
+            "settings": self.settings,
+            "changes": [c.to_dict() for c in self.changes],
+            "result": self.result.to_dict() if self.result else None,
+        }
+
+
+def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
+    """Write the fix's settings (if any), then its tag changes through the journal."""
+    if fix.settings and not dry_run:
+        for key, value in fix.settings.items():
+            setattr(ds.settings, key, value)
+        save_settings(ds.root, ds.settings)
+    changes = fix.plan(ds)
+    if dry_run or not changes:
+        return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
+    result = ds.apply_changes(changes, label=fix.journal_label)
+    return FixOutcome(fix.rule_id, fix.label, changes, result, fix.settings)

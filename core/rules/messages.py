@@ -1,0 +1,252 @@
+"""Findings built from the per-image groups: plain words, what is wrong and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from lorapan.core.rules import fixes
+from lorapan.core.rules.context import RuleContext
+from lorapan.core.rules.groups import Group
+from lorapan.core.rules.model import Finding
+
+IssueKey = tuple[str, str]
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def verb(n: int, one: str, many: str) -> str:
+    """``1 image carries`` / ``2 images carry``."""
+    return one if n == 1 else many
+
+
+def top_details(details: Counter[str], limit: int = 6) -> str:
+    rows = details.most_common()
+    text = ", ".join(f"'{t}' ×{c}" for t, c in rows[:limit])
+    return text + (f", and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def build(
+    ctx: RuleContext, key: IssueKey, group: Group, counts: Mapping[str, int]
+) -> Finding | None:
+    """The finding for one issue group (None for internal keys)."""
+    rule, sub = key
+    builder = _BUILDERS.get(rule)
+    if builder is None or not len(group):
+        return None
+    f = builder(ctx, sub, group, counts)
+    if f is not None:
+        f.key = f"{rule}:{sub}" if sub else rule
+        f.details = dict(group.details)
+    return f
+
+
+def _imgs(group: Group) -> str:
+    return plural(len(group), "image")
+
+
+def _caption_unreadable(ctx, sub, g, counts):
+    return Finding(
+        "caption.unreadable",
+        "error",
+        f"{plural(len(g), 'caption')} cannot be read as UTF-8 text: lorapan keeps them "
+        "read-only and the trainer would read garbled tags. Convert them to UTF-8.",
+        g.images,
+    )
+
+
+def _caption_empty(ctx, sub, g, counts):
+    return Finding(
+        "caption.empty",
+        "error",
+        f"{plural(len(g), 'caption')} {verb(len(g), 'is', 'are')} empty: those images train with no tags at all, "
+        "not even the core tag. Tag them (the guide: two tags in every caption plus what varies).",
+        g.images,
+    )
+
+
+def _no_caption(ctx, sub, g, counts):
+    fix = fixes.new_caption_fix(ctx, g.images) if (ctx.core or ctx.style) else None
+    return Finding(
+        "pair.orphans",
+        "error",
+        f"{_imgs(g)} {verb(len(g), 'has', 'have')} no caption file: the trainer learns them without the core tag, "
+        "so they blur the subject. Every image needs its caption.",
+        g.images,
+        fix,
+    )
+
+
+def _core(ctx, sub, g, counts):
+    if sub == "missing":
+        msg = (
+            f"the core tag '{ctx.core}' is missing from {plural(len(g), 'caption')}: it must "
+            "be in every caption, first, so the trainer (keep_tokens = 1) ties the subject to it."
+        )
+        fix = fixes.tag_fix(
+            "tags.core", f"insert '{ctx.core}' first", g.images, fixes.core_fn(ctx.core)
+        )
+    elif sub == "not-first":
+        msg = (
+            f"the core tag '{ctx.core}' is not the first tag in {plural(len(g), 'caption')}: "
+            "training keeps only the first token fixed (keep_tokens = 1) and shuffles the rest."
+        )
+        fix = fixes.tag_fix(
+            "tags.core", f"move '{ctx.core}' to the front", g.images, fixes.core_fn(ctx.core)
+        )
+    else:
+        subjects = ", ".join(sorted(ctx.subjects))
+        msg = (
+            f"{plural(len(g), 'caption')} {verb(len(g), 'does', 'do')} not start with a subject's core tag ({subjects}): "
+            "in a bundle each subject is told apart by its core tag, first in the caption."
+        )
+        fix = None
+    return Finding("tags.core", "error", msg, g.images, fix)
+
+
+def _style(ctx, sub, g, counts):
+    fix = fixes.tag_fix(
+        "tags.style", f"insert '{ctx.style}' after the core tag", g.images, fixes.style_fn(ctx)
+    )
+    return Finding(
+        "tags.style",
+        "error",
+        f"the style tag '{ctx.style}' is missing from {plural(len(g), 'caption')}: the guide puts "
+        "it in every caption so the dataset's look can be switched on and off when prompting.",
+        g.images,
+        fix,
+    )
+
+
+def _blacklist(ctx, sub, g, counts):
+    tags = frozenset(g.details)
+    fix = fixes.remove_fix(
+        "tags.blacklist", f"remove {plural(len(tags), 'blacklisted tag')}", g.images, tags
+    )
+    return Finding(
+        "tags.blacklist",
+        "error",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} blacklisted tags ({top_details(g.details)}): the guide removes "
+        "body/biology tags, franchise names and conflicting meta tags so they do not "
+        "compete with the subject's own tags.",
+        g.images,
+        fix,
+    )
+
+
+def _kind_prune(ctx, sub, g, counts):
+    tags = frozenset(g.details)
+    fix = fixes.remove_fix(
+        "tags.kind-prune",
+        f"remove {plural(len(tags), 'tag')} the subject itself is",
+        g.images,
+        tags,
+    )
+    return Finding(
+        "tags.kind-prune",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tags that describe the subject itself ({top_details(g.details)}): "
+        f"a {ctx.profile.label} dataset drops them so the core tag absorbs them.",
+        g.images,
+        fix,
+    )
+
+
+def _duplicate(ctx, sub, g, counts):
+    fix = fixes.tag_fix(
+        "tags.duplicate", "keep the first of each repeated tag", g.images, fixes.dedupe_fn
+    )
+    return Finding(
+        "tags.duplicate",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'repeats', 'repeat')} a tag within one caption ({top_details(g.details)}): a repeated "
+        "tag weighs double and the guide asks for non-duplicating tags.",
+        g.images,
+        fix,
+    )
+
+
+def _conflict(ctx, sub, g, counts):
+    return Finding(
+        "tags.conflict",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tags that exclude each other ({top_details(g.details)}): at most "
+        "one can be true; remove the wrong one (the guide asks for non-conflicting tags).",
+        g.images,
+    )
+
+
+def _hair_eyes(part: str):
+    def builder(ctx, sub, g, counts):
+        rule = f"tags.{part}-unique"
+        fix, why = fixes.hair_eyes_fix(ctx, counts, part, g.images)
+        shape = f"<colour>_{ctx.vocab.name.replace(' ', '_') or '<name>'}_{part}"
+        words = "hair colour/style" if part == "hair" else "eye colour"
+        msg = (
+            f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "
+            f"them into one unique tag '{shape}' and removes other people's, so the "
+            "character's look is learned as one token."
+        )
+        if why:
+            msg += f" No automatic fix: {why}."
+        return Finding(rule, "error", msg, g.images, fix)
+
+    return builder
+
+
+def _lowq(ctx, sub, g, counts):
+    words = ", ".join(ctx.vocab.lowq_list)
+    if sub == "missing":
+        fix = fixes.tag_fix("quality.lowq-tag", f"add '{words}'", g.images, fixes.lowq_add_fn(ctx))
+        msg = (
+            f"{_imgs(g)} {verb(len(g), 'is', 'are')} blurry or small but {verb(len(g), 'lacks', 'lack')} '{words}': the guide tags low-quality "
+            "images so the blur is tied to those tags, not to the subject."
+        )
+    else:
+        fix = fixes.remove_fix("quality.lowq-tag", f"remove '{words}'", g.images, ctx.vocab.lowq)
+        msg = (
+            f"{_imgs(g)} {verb(len(g), 'is', 'are')} sharp but {verb(len(g), 'carries', 'carry')} low-quality tags ({top_details(g.details)}): "
+            "only blurry or low-resolution images carry them."
+        )
+    return Finding("quality.lowq-tag", "warning", msg, g.images, fix)
+
+
+def _unreadable(ctx, sub, g, counts):
+    return Finding(
+        "image.unreadable",
+        "error",
+        f"{_imgs(g)} will not decode ({top_details(g.details, 3)}): the trainer stops or "
+        "skips them. Replace or remove them.",
+        g.images,
+    )
+
+
+def _inconsistent(ctx, sub, g, counts):
+    return Finding(
+        "tags.inconsistent",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'lacks', 'lack')} elements the tagger saw ({top_details(g.details)}): elements seen "
+        "in fewer than 15 images must be tagged, or the LoRA bakes them into the subject.",
+        g.images,
+        fixes.inconsistent_fix(ctx, g.images),
+    )
+
+
+_BUILDERS = {
+    "caption.unreadable": _caption_unreadable,
+    "caption.empty": _caption_empty,
+    "pair.orphans": _no_caption,
+    "tags.core": _core,
+    "tags.style": _style,
+    "tags.blacklist": _blacklist,
+    "tags.kind-prune": _kind_prune,
+    "tags.duplicate": _duplicate,
+    "tags.conflict": _conflict,
+    "tags.hair-unique": _hair_eyes("hair"),
+    "tags.eyes-unique": _hair_eyes("eyes"),
+    "quality.lowq-tag": _lowq,
+    "image.unreadable": _unreadable,
+    "tags.inconsistent": _inconsistent,
+}

@@ -1,0 +1,160 @@
+"""What the rules engine reports: findings, fixes, coverage items, readiness.
+
+A :class:`Finding` names a rule of ``methodology.md`` by its id, says in plain words
+what is wrong and why the guide asks for it, lists the images concerned and, where
+the rule allows, carries a :class:`Fix`. A fix is a *plan*: ``fix.plan(dataset)``
+returns the tag changes it would make (for a preview) and
+``dataset.apply_changes(fix.plan(ds), label=fix.journal_label)`` applies them through
+the journal, so ``lorapan undo`` reverts them. A fix may also change settings
+(``fix.settings``, e.g. the proposed core tag); settings writes are not journaled,
+which the fix's label says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset import Dataset
+    from lorapan.core.edits import TagChange
+
+SEVERITIES = ("error", "warning", "advice", "manual")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A previewable edit; ``planner(dataset)`` computes it from the current tags."""
+
+    label: str
+    planner: Callable[[Dataset], list[TagChange]]
+    rule_id: str = ""
+    settings: dict[str, Any] | None = None  # [dataset] keys to set (not journaled)
+
+    def plan(self, dataset: Dataset) -> list[TagChange]:
+        return self.planner(dataset)
+
+    @property
+    def journal_label(self) -> str:
+        return f"fix {self.rule_id}" if self.rule_id else "fix"
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"label": self.label}
+        if self.settings:
+            out["settings"] = dict(self.settings)
+        return out
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    message: str
+    images: list[str] = field(default_factory=list)
+    fix: Fix | None = None
+    key: str = ""
+    details: dict[str, int] = field(default_factory=dict)  # e.g. tag -> image count
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if not self.key:
+            self.key = self.rule_id
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule_id,
+            "severity": self.severity,
+            "message": self.message,
+            "images": list(self.images),
+            "image_count": len(self.images),
+            "details": dict(self.details),
+            "fix": self.fix.to_dict() if self.fix else None,
+            "key": self.key,
+        }
+
+
+@dataclass
+class CoverageItem:
+    """One checklist line: a tag-counted item, or a manual checkbox."""
+
+    id: str
+    label: str
+    count: int
+    minimum: int
+    manual: bool = False
+    ticked: bool = False
+    images: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.ticked if self.manual else self.count >= self.minimum
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "count": self.count,
+            "minimum": self.minimum,
+            "manual": self.manual,
+            "ticked": self.ticked,
+            "done": self.done,
+            "images": len(self.images),
+        }
+
+
+@dataclass
+class Readiness:
+    """Where the dataset stands against the guide, in numbers a user can act on."""
+
+    kind: str
+    images: int
+    aim_min: int | None
+    aim_max: int | None
+    errors: int
+    warnings: int
+    coverage_done: int
+    coverage_total: int
+    preset: str
+    target_steps: int
+    repeats: int | None  # numRepeats that lands on the target (None: no images)
+    predicted_steps: int | None
+    sizes_known: bool
+    folder_steps: int | None = None  # steps with the kohya folders' own N_ repeats
+    summary: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    coverage: list[CoverageItem]
+    readiness: Readiness
+
+    def by_severity(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {s: [] for s in SEVERITIES}
+        for f in self.findings:
+            out[f.severity].append(f)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {s: len(v) for s, v in self.by_severity().items()}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def find(self, rule_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule_id == rule_id]
+
+    def to_dict(self) -> dict:
+        return {
+            "readiness": self.readiness.to_dict(),
+            "counts": self.counts(),
+            "findings": [f.to_dict() for f in self.findings],
+            "coverage": [c.to_dict() for c in self.coverage],
+        }

@@ -1,0 +1,162 @@
+"""Rules that look at one image at a time.
+
+:func:`analyse` returns, for one image, the set of *issue keys* it falls under
+(``(rule_id, sub)``) with details (e.g. which blacklisted tags), plus internal keys
+(``_``-prefixed) that the dataset-wide rules aggregate (coverage items, bundle
+subjects, special details). The engine keeps these per image, so an edit only
+re-analyses the images it changed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lorapan.core.dataset import ImageItem
+from lorapan.core.rules.context import RuleContext, norm
+
+IssueKey = tuple[str, str]
+
+
+@dataclass
+class ImageState:
+    norms: frozenset[str] = frozenset()
+    first: str = ""
+    issues: dict[IssueKey, tuple[str, ...]] = field(default_factory=dict)
+
+
+def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
+    issues: dict[IssueKey, tuple[str, ...]] = {}
+    _facts_issues(ctx, item.relpath, issues)
+    if item.read_only:
+        issues[("caption.unreadable", "")] = (item.caption_error or "unreadable",)
+        return ImageState(issues=issues)
+    tags = item.tags
+    norms = [norm(t) for t in tags]
+    nset = frozenset(norms)
+    if not item.has_caption:
+        issues[("pair.orphans", "no-caption")] = ()
+        return ImageState(nset, "", issues)
+    if not tags:
+        issues[("caption.empty", "")] = ()
+    _core_style(ctx, norms, nset, issues)
+    _must_go(ctx, norms, nset, issues)
+    _hair_eyes(ctx, norms, issues)
+    _quality(ctx, item.relpath, nset, issues)
+    _inconsistent(ctx, item.relpath, nset, issues)
+    _aggregates(ctx, norms, nset, issues)
+    return ImageState(nset, norms[0] if norms else "", issues)
+
+
+def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
+    if ctx.profile.bundle:
+        if ctx.subjects and (not norms or norms[0] not in ctx.subjects):
+            where = [s for s in ctx.subjects if s in nset]
+            issues[("tags.core", "bundle-missing" if not where else "bundle-not-first")] = ()
+    elif ctx.core_norm:
+        if ctx.core_norm not in nset:
+            issues[("tags.core", "missing")] = ()
+        elif norms[0] != ctx.core_norm:
+            issues[("tags.core", "not-first")] = ()
+    if ctx.style_norm and ctx.style_norm not in nset:
+        issues[("tags.style", "missing")] = ()
+
+
+def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
+    v = ctx.vocab
+    bl = tuple(sorted(nset & v.blacklist))
+    if bl:
+        issues[("tags.blacklist", "")] = bl
+    if v.profile.prune and v.kind_prune:
+        pr = tuple(sorted(nset & v.kind_prune))
+        if pr:
+            issues[("tags.kind-prune", "")] = pr
+    if len(nset) != len(norms):
+        dup = tuple(sorted(n for n, c in Counter(norms).items() if c > 1))
+        issues[("tags.duplicate", "")] = dup
+    pairs = []
+    for n in nset:
+        for m in v.conflicts.get(n, ()):
+            if m in nset and n < m:
+                pairs.append(f"{n} + {m}")
+    if pairs:
+        issues[("tags.conflict", "")] = tuple(sorted(pairs))
+
+
+def _hair_eyes(ctx: RuleContext, norms: list[str], issues: dict) -> None:
+    v = ctx.vocab
+    if not v.profile.hair_eyes:
+        return
+    hair = tuple(dict.fromkeys(n for n in norms if v.is_hair_tag(n)))
+    if hair:
+        issues[("tags.hair-unique", "")] = hair
+    eyes = tuple(dict.fromkeys(n for n in norms if v.is_eye_tag(n)))
+    if eyes:
+        issues[("tags.eyes-unique", "")] = eyes
+
+
+def _facts_issues(ctx: RuleContext, rel: str, issues: dict) -> None:
+    if ctx.facts is None:
+        return
+    f = ctx.facts.get(rel)
+    if f is not None and getattr(f, "error_kind", None):
+        msg = getattr(f, "error_message", "") or f.error_kind
+        issues[("image.unreadable", "")] = (f"{f.error_kind}: {msg}",)
+
+
+def is_low_quality(facts: object) -> bool:
+    return bool(getattr(facts, "blurry", False) or getattr(facts, "low_res", False))
+
+
+def _quality(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict) -> None:
+    if ctx.facts is None:
+        return
+    f = ctx.facts.get(rel)
+    if f is None or getattr(f, "error_kind", None):
+        return
+    have = nset & ctx.vocab.lowq
+    if is_low_quality(f):
+        if have != ctx.vocab.lowq:
+            issues[("quality.lowq-tag", "missing")] = tuple(sorted(ctx.vocab.lowq - have))
+    elif have:
+        issues[("quality.lowq-tag", "misplaced")] = tuple(sorted(have))
+
+
+def _inconsistent(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict) -> None:
+    seen = ctx.rare_seen.get(rel)
+    if not seen:
+        return
+    missing = tuple(n for n, _name in seen if n not in nset)
+    if missing:
+        issues[("tags.inconsistent", "")] = missing
+
+
+def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
+    """Internal keys the dataset-wide rules count."""
+    v = ctx.vocab
+    for spec in v.coverage:
+        if not spec.manual and nset & spec.tags:
+            issues[("coverage", spec.id)] = ()
+    if v.profile.bundle:
+        issues[("_subject", norms[0] if norms else "")] = ()
+        if v.profile.hair_eyes:
+            for n in nset:
+                if v.is_body_tag(n) and n not in ctx.subjects and n != ctx.style_norm:
+                    issues[("_bio", n)] = ()
+    if v.profile.hair_eyes == "fix":
+        focus = bool(nset & v.detail_focus)
+        facebody = bool(nset & v.face_body)
+        for n in nset:
+            if v.is_special_detail(n):
+                issues[("_detail", n)] = ()
+                if focus:
+                    issues[("_detail-focus", n)] = ()
+                if facebody:
+                    issues[("_detail-facebody", n)] = ()
+    if v.indoor and nset & v.indoor:
+        issues[("_indoor", "")] = ()
+    if v.outdoor and nset & v.outdoor:
+        issues[("_outdoor", "")] = ()
+    own = {ctx.core_norm, ctx.style_norm} | v.lowq
+    if not (nset - own):
+        issues[("_bare", "")] = ()

@@ -1,0 +1,78 @@
+"""Readiness: counts against aims, errors left, and the repeats the preset needs.
+
+The repeats come from kohya's bucket-aware step math (``core/training/steps.py``):
+with image sizes from the analysis cache each image lands in its real bucket;
+without them every image is taken as square (one bucket), and the summary says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.training.presets import preset_for_kind
+from lorapan.core.training.steps import (
+    BucketSpec,
+    FolderSizes,
+    plan_steps,
+    repeats_for_target,
+)
+
+Size = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    preset: str
+    target: int
+    repeats: int | None
+    predicted: int | None
+    sizes_known: bool
+    folder_steps: int | None
+
+
+def _size(facts: Any) -> Size | None:
+    w, h = getattr(facts, "width", None), getattr(facts, "height", None)
+    if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+        return (w, h)
+    return None
+
+
+def step_facts(ds: Dataset, facts: Mapping[str, Any] | None) -> StepFacts:
+    preset = preset_for_kind(ds.settings.kind)
+    p = preset.params
+    target = int(p.get("targetSteps", 0) or 0)
+    res = int(p.get("resolution", 1024) or 1024)
+    bs = int(p.get("trainBatchSize", 1) or 1)
+    epochs = int(p.get("maxTrainEpochs", 1) or 1)
+    spec = BucketSpec(
+        resolution=res,
+        enable_bucket=bool(p.get("enableBucket", True)),
+        max_bucket_reso=max(1024, res),
+    )
+    sizes: dict[str, Size] = {}
+    known = True
+    for rel in ds.items:
+        s = _size(facts.get(rel)) if facts else None
+        if s is None:
+            known = False
+            s = (res, res)
+        sizes[rel] = s
+    if not sizes:
+        return StepFacts(preset.name, target, None, None, known, None)
+    repeats = repeats_for_target(list(sizes.values()), spec, bs, epochs, target)
+    plan = plan_steps(
+        [FolderSizes(tuple(sizes.values()), repeats)], spec, bs, max_train_epochs=epochs
+    )
+    folder_steps = None
+    if ds.folders:
+        subsets = []
+        for f in ds.folders:
+            fs = tuple(s for rel, s in sizes.items() if ds.items[rel].folder == f)
+            if fs:
+                subsets.append(FolderSizes(fs, f.repeats))
+        if subsets:
+            folder_steps = plan_steps(subsets, spec, bs, max_train_epochs=epochs).total_steps
+    return StepFacts(preset.name, target, repeats, plan.total_steps, known, folder_steps)

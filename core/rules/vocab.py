@@ -1,0 +1,245 @@
+"""The method's vocabularies, read from ``core/data/*.toml`` and a dataset's overrides.
+
+Shipped lists are data (blacklist, conflict pairs, hair/eye words, coverage tag sets,
+low-quality tags, kind profiles). A dataset changes them in its ``lorapan.toml``::
+
+    [dataset]
+    blacklist_extra = ["some name"]          # extends the blacklist
+    [rules]
+    blacklist_allow = ["horns"]              # keeps a listed tag for this dataset
+    kind_prune = ["building", "sky"]         # tags.kind-prune
+    [rules.vocab]                            # replaces a list of vocab.toml
+    lowq_tags = ["low quality", "blurry"]
+    [rules.vocab_add]                        # extends a list of vocab.toml
+    conflicts = [["happy", "sad"]]
+    [rules.coverage.view-front]              # changes one coverage item
+    tags = ["from front"]
+    minimum = 2
+
+Everything compares in :func:`norm_tag` form, so both tag styles match.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lorapan.core.captions import norm_tag
+from lorapan.core.settings import Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@cache
+def data_file(name: str) -> dict[str, Any]:
+    """A shipped data file, parsed (cached; callers must not mutate it)."""
+    text = resources.files("lorapan.core").joinpath("data", name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _norms(tags: Any) -> frozenset[str]:
+    return frozenset(norm_tag(str(t)) for t in tags or () if str(t).strip())
+
+
+@dataclass(frozen=True)
+class CoverageSpec:
+    id: str
+    label: str
+    tags: frozenset[str]
+    minimum: int
+    manual: bool
+
+
+@dataclass(frozen=True)
+class Profile:
+    kind: str
+    label: str
+    limited_below: int | None
+    aim_min: int | None
+    aim_max: int | None
+    second_aim: tuple[int, int] | None
+    per_subject: int | None
+    blacklists: tuple[str, ...]
+    hair_eyes: str  # "fix", "detect" or ""
+    prune: bool
+    bundle: bool
+    core_shape: str
+
+
+def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
+    table = dict(data_file("profiles.toml").get(kind, {}))
+    for key in ("limited_below", "aim_min", "aim_max", "per_subject"):
+        if overrides and isinstance(overrides.get(key), int):
+            table[key] = overrides[key]
+    he = table.get("hair_eyes", False)
+    second = None
+    if "second_aim_min" in table:
+        second = (int(table["second_aim_min"]), int(table["second_aim_max"]))
+    return Profile(
+        kind=kind,
+        label=str(table.get("label", kind)),
+        limited_below=table.get("limited_below"),
+        aim_min=table.get("aim_min"),
+        aim_max=table.get("aim_max"),
+        second_aim=second,
+        per_subject=table.get("per_subject"),
+        blacklists=tuple(table.get("blacklists", ())),
+        hair_eyes="fix" if he is True else ("detect" if he == "detect" else ""),
+        prune=bool(table.get("prune", False)),
+        bundle=bool(table.get("bundle", False)),
+        core_shape=str(table.get("core_shape", "{name} focus")),
+    )
+
+
+def _coverage_specs(kind: str, overrides: dict[str, Any]) -> list[CoverageSpec]:
+    doc = data_file("coverage.toml")
+    kinds = doc["kinds"]
+    items = kinds.get(kind, [])
+    if isinstance(items, str):  # a bundle reuses its base kind's list
+        items = kinds.get(items, [])
+    sets = doc["sets"]
+    specs = []
+    for it in items:
+        over = overrides.get(it["id"], {}) if isinstance(overrides, dict) else {}
+        tags = over.get("tags", sets.get(it.get("set", ""), []))
+        manual = bool(over.get("manual", it.get("manual", False)))
+        specs.append(
+            CoverageSpec(
+                id=it["id"],
+                label=str(over.get("label", it["label"])),
+                tags=_norms(tags),
+                minimum=int(over.get("minimum", it.get("minimum", 1))),
+                manual=manual,
+            )
+        )
+    return specs
+
+
+class Vocab:
+    """All word lists for one dataset, normalised, with its overrides applied."""
+
+    def __init__(self, settings: Settings) -> None:
+        rules = settings.section("rules")
+        self.rules = rules
+        self.profile = load_profile(settings.kind, rules)
+        base = dict(data_file("vocab.toml"))
+        for key, value in (rules.get("vocab") or {}).items():
+            base[key] = value
+        for key, value in (rules.get("vocab_add") or {}).items():
+            base[key] = list(base.get(key, [])) + list(value)
+        self.raw = base
+        self.colours = _norms(base["colours"])
+        self.hair_styles = _norms(base["hair_styles"])
+        self.hair_not_style = _norms(base["hair_not_style"])
+        self.eye_colour_tags = _norms(base["eye_colour_tags"])
+        self.lowq_list = [str(t) for t in base["lowq_tags"]]
+        self.lowq = _norms(self.lowq_list)
+        self.multi_person = _norms(base["multi_person"])
+        self.special_words = _norms(base["special_detail_words"])
+        self.detail_focus = _norms(base["detail_focus_tags"])
+        self.face_body = _norms(base["face_body_tags"])
+        self.body_words = _norms(base["body_words"])
+        self.indoor = _norms(base["indoor_tags"])
+        self.outdoor = _norms(base["outdoor_tags"])
+        self.conflicts = self._pairs(base["conflicts"])
+        self.blacklist = self._blacklist(settings, rules)
+        self.kind_prune = _norms(rules.get("kind_prune", []))
+        self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
+        name = settings.name.strip() or _name_from_core(settings.core_tag)
+        self.name = name
+        self.name_norm = norm_tag(name) if name else ""
+        self._unique_hair = _unique_re(self.name_norm, "hair")
+        self._unique_eyes = _unique_re(self.name_norm, "eyes")
+
+    @staticmethod
+    def _pairs(rows: Any) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for row in rows or ():
+            if len(row) != 2:
+                continue
+            a, b = norm_tag(row[0]), norm_tag(row[1])
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    def _blacklist(self, settings: Settings, rules: dict[str, Any]) -> frozenset[str]:
+        doc = data_file("blacklist.toml")
+        tags: set[str] = set()
+        for name in self.profile.blacklists:
+            tags |= _norms(doc.get(name, []))
+        tags |= _norms(settings.blacklist_extra)
+        return frozenset(tags - _norms(rules.get("blacklist_allow", [])))
+
+    # ---- classification (arguments are norm_tag forms) ------------------------
+    def is_unique_hair(self, tag: str) -> bool:
+        return bool(self._unique_hair and self._unique_hair.match(tag))
+
+    def is_unique_eyes(self, tag: str) -> bool:
+        return bool(self._unique_eyes and self._unique_eyes.match(tag))
+
+    def hair_colour(self, tag: str) -> str | None:
+        if tag.endswith(" hair"):
+            colour = tag[: -len(" hair")]
+            if colour in self.colours:
+                return colour
+        return None
+
+    def eye_colour(self, tag: str) -> str | None:
+        if tag.endswith(" eyes"):
+            colour = tag[: -len(" eyes")]
+            if colour in self.colours:
+                return colour
+        return None
+
+    def is_hair_tag(self, tag: str) -> bool:
+        """A hair colour or style tag the merge folds into the unique tag."""
+        if self.is_unique_hair(tag) or tag in self.hair_not_style:
+            return False
+        return tag in self.hair_styles or tag.endswith(" hair")
+
+    def is_eye_tag(self, tag: str) -> bool:
+        if self.is_unique_eyes(tag):
+            return False
+        return tag in self.eye_colour_tags or self.eye_colour(tag) is not None
+
+    def is_special_detail(self, tag: str) -> bool:
+        """A tag naming a tattoo, scar, ...: one of the words, or a phrase inside it."""
+        words = set(re.split(r"[\s()]+", tag))
+        return any((w in tag) if " " in w else (w in words) for w in self.special_words)
+
+    def is_body_tag(self, tag: str) -> bool:
+        if self.is_unique_hair(tag) or self.is_unique_eyes(tag):
+            return True
+        if self.is_hair_tag(tag) or self.is_eye_tag(tag):
+            return True
+        words = set(tag.split())
+        return bool(words & self.body_words) or tag in self.body_words
+
+
+def _unique_re(name_norm: str, part: str) -> re.Pattern[str] | None:
+    if not name_norm:
+        return None
+    return re.compile(rf"^\S.* {re.escape(name_norm)} {part}$")
+
+
+def _name_from_core(core_tag: str) -> str:
+    """A name guessed from a core tag: its words before 'with'/'focus'/'and'."""
+    words = norm_tag(core_tag).split()
+    out = []
+    for w in words:
+        if w in {"with", "focus", "and", "couple"}:
+            break
+        out.append(w)
+    return " ".join(out[:1]) if out else ""
+
+
+def slug(text: str) -> str:
+    """``green gob`` -> ``green_gob`` (the guide writes unique tags with underscores)."""
+    return "_".join(norm_tag(text).split())
