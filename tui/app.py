@@ -1,0 +1,390 @@
+"""The reviewer app: ``make_app`` builds it (the CLI and tests use the same factory).
+
+Threads never touch widgets: the dataset listener, the analysis worker and the
+rules engine post messages (``lorapan.tui.messages``) and the handlers here, on
+the event loop, update the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from lorapan.core.dataset import Dataset
+from lorapan.tui.commands import ActionsProvider, FilesProvider
+from lorapan.tui.config import AppConfig, load_config, save_theme
+from lorapan.tui.keymap import bindings_for, load_keymap
+from lorapan.tui.messages import (
+    AnalysisFinished,
+    AnalysisProgress,
+    DatasetChanged,
+    Notice,
+    RulesReport,
+)
+from lorapan.tui.screens.main import MainScreen, optional
+from lorapan.tui.themes_loader import load_themes
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+
+class LorapanApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "lorapan"
+    BINDINGS: list[Binding] = bindings_for("app")
+    COMMANDS = App.COMMANDS | {ActionsProvider, FilesProvider}
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        config: AppConfig | None = None,
+        *,
+        analyse: bool = True,
+        watch: bool = True,
+        rules: bool = True,
+    ) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self.config = config or load_config()
+        self.analyse_on_open = analyse
+        self.watch_folder = watch
+        self.rules_on = rules
+        self.keymap: dict[str, str] = {}
+        self.problems: list[str] = list(self.config.problems)
+        self._cancel = threading.Event()
+        self._watcher: Any = None
+        self.engine: Any = None
+        self._pending: set[str] = set()
+        self._pending_reason = ""
+        self._flush_timer: Any = None
+        self._theme_ready = False
+        themes, problems = load_themes(self.config.directory)
+        self.problems += problems
+        for theme in themes:
+            self.register_theme(theme)
+        keymap, problems = load_keymap(self.config.directory)
+        self.keymap = keymap
+        self.problems += problems
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        else:
+            self.problems.append(f"theme {self.config.theme!r} not found; lorapan-dark used")
+            self.theme = "lorapan-dark"
+        dataset.subscribe(self._dataset_listener)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {"chip-first": "#F2A65A"}
+
+    # ---- lifecycle -------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_ready = True
+        self.push_screen(MainScreen(self.dataset, preview=self.config.preview != "off"))
+        for problem in self.problems:
+            self.notify(problem, severity="warning", timeout=8)
+        self._offer_recovery()
+        if self.rules_on:
+            self._start_rules()
+        if self.analyse_on_open:
+            self.start_analysis()
+        if self.watch_folder:
+            self._start_watcher()
+        if not self.is_headless:
+            self._watch_terminal()
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+        if self._watcher is not None:
+            with contextlib.suppress(Exception):
+                self._watcher.stop()
+
+    def _watch_terminal(self) -> None:
+        """Exit when the terminal goes away (SSH drop): SIGHUP, or stdin no longer a TTY."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+
+        def check() -> None:
+            try:
+                alive = os.isatty(sys.__stdin__.fileno())
+            except (OSError, ValueError, AttributeError):
+                alive = False
+            if not alive:
+                self.exit(return_code=1)
+
+        self.set_interval(2.0, check)
+
+    @property
+    def main(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # ---- dataset notifications (any thread) -------------------------------------
+    def _dataset_listener(self, relpaths: set[str], reason: str) -> None:
+        self.post_message(DatasetChanged(set(relpaths), reason))
+
+    def on_dataset_changed(self, message: DatasetChanged) -> None:
+        """Batch bursts (a watcher may report many) into one refresh per frame."""
+        self._pending |= message.relpaths
+        self._pending_reason = message.reason
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(0.05, self._flush_changes)
+
+    def _flush_changes(self) -> None:
+        self._flush_timer = None
+        rels, reason = self._pending, self._pending_reason
+        self._pending = set()
+        main = self.main
+        if main is not None and main.is_mounted:
+            main.refresh_from_dataset(rels, reason)
+        screen = self.screen
+        if screen is not main and hasattr(screen, "refresh_from_dataset"):
+            try:
+                screen.refresh_from_dataset()
+            except TypeError:
+                screen.refresh_from_dataset(rels, reason)
+
+    def _forward(self, message: Any) -> None:
+        main = self.main
+        if main is not None:
+            main.post_message(message)
+
+    def on_analysis_progress(self, message: AnalysisProgress) -> None:
+        self._forward(AnalysisProgress(message.done, message.total))
+
+    def on_analysis_finished(self, message: AnalysisFinished) -> None:
+        self._forward(
+            AnalysisFinished(message.facts, message.clone_groups, message.cancelled, message.error)
+        )
+        if self.engine is not None and hasattr(self.engine, "set_facts"):
+            self.engine.set_facts(message.facts)
+
+    def on_rules_report(self, message: RulesReport) -> None:
+        self._forward(RulesReport(message.report))
+
+    # ---- recovery -----------------------------------------------------------------
+    def _offer_recovery(self) -> None:
+        incomplete = self.dataset.journal.incomplete()
+        if not incomplete:
+            return
+        from lorapan.tui.screens.confirm import ChoiceScreen
+
+        lines = ["lorapan stopped in the middle of writing these edits:"]
+        for txn in incomplete:
+            lines.append(f"  {txn.label} ({len(txn.ops)} file(s))")
+        lines += ["", "Finish writes the rest; roll back restores every file as it was."]
+
+        def decided(choice: str | None) -> None:
+            if choice not in ("finish", "rollback"):
+                self.notify("left as is; you will be asked again next time", timeout=4)
+                return
+            results = self.dataset.recover(choice == "finish")
+            files = sum(len(r.applied) for r in results)
+            verb = "finished" if choice == "finish" else "rolled back"
+            self.notify(f"{verb} {len(results)} interrupted edit(s), {files} file(s)")
+
+        self.push_screen(
+            ChoiceScreen(
+                "An edit was interrupted",
+                "\n".join(lines),
+                [
+                    ("f", "finish", "Finish"),
+                    ("r", "rollback", "Roll back"),
+                    ("l", "later", "Later"),
+                ],
+                escape_value="later",
+            ),
+            decided,
+        )
+
+    # ---- analysis ---------------------------------------------------------------------
+    def start_analysis(self, force: bool = False) -> None:
+        if optional("lorapan.core.analysis.analyzer", "Analyzer") is None:
+            return
+        self.new_cancel_event()
+        self._analyse(force)
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def _analyse(self, force: bool) -> None:
+        from lorapan.core.analysis.analyzer import Analyzer
+
+        cancel = self._cancel
+        try:
+            analyzer = Analyzer(self.dataset.root, self.dataset.state_dir)
+            rels = list(self.dataset.items)
+            cached = analyzer.cached(rels)
+            if cached:
+                self.post_message(AnalysisFinished(cached, _clone_index(cached), False))
+            facts = analyzer.run(
+                rels,
+                progress=lambda done, total: self.post_message(AnalysisProgress(done, total)),
+                cancel=cancel,
+                force=force,
+            )
+        except Exception as exc:
+            self.post_message(AnalysisFinished({}, {}, False, f"analysis failed: {exc}"))
+            return
+        self.post_message(AnalysisFinished(facts, _clone_index(facts), cancel.is_set()))
+
+    def new_cancel_event(self) -> threading.Event:
+        self._cancel = threading.Event()
+        return self._cancel
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        return self._cancel
+
+    def cancel_work(self) -> bool:
+        running = [w for w in self.workers if w.state == WorkerState.RUNNING]
+        self._cancel.set()
+        return bool(running)
+
+    # ---- rules ---------------------------------------------------------------------------
+    def _start_rules(self) -> None:
+        engine_cls = optional("lorapan.core.rules.engine", "RulesEngine")
+        if engine_cls is None:
+            return
+        try:
+            self.engine = engine_cls(self.dataset)
+        except Exception as exc:
+            self.notify(f"rules engine failed to start: {exc}", severity="error")
+            return
+        if hasattr(self.engine, "subscribe"):
+            self.engine.subscribe(lambda report: self.post_message(RulesReport(report)))
+        self._check_rules()
+
+    @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
+    def _check_rules(self) -> None:
+        report = self.engine.check()
+        self.post_message(RulesReport(report))
+
+    # ---- watcher -------------------------------------------------------------------------
+    def _start_watcher(self) -> None:
+        watcher_cls = optional("lorapan.core.watch", "DatasetWatcher")
+        if watcher_cls is None:
+            return
+        try:
+            self._watcher = watcher_cls(self.dataset, on_error=self._watch_error)
+            self._watcher.start()
+        except Exception as exc:
+            self._watcher = None
+            self.notify(f"not following outside changes: {exc}", severity="warning")
+
+    def _watch_error(self, exc: BaseException) -> None:
+        self.post_message(Notice(f"folder watcher: {exc}", "warning"))
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
+
+    # ---- worker failures --------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.name or 'background work'} failed: {error}",
+                severity="error",
+                timeout=8,
+            )
+
+    # ---- actions ------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from lorapan.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
+
+    def action_next_theme(self) -> None:
+        names = [n for n in sorted(self.available_themes) if n.startswith(("lorapan", "high"))]
+        names += [n for n in sorted(self.available_themes) if n not in names]
+        i = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(i + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def _theme_changed(self, theme: Any) -> None:
+        if not self._theme_ready or theme.name == self.config.theme:
+            return
+        problem = save_theme(self.config, theme.name)
+        if problem:
+            self.notify(problem, severity="warning")
+
+    def run_scoped_action(self, scope: str, action: str) -> None:
+        """Run a palette command on the widget that owns it."""
+        main = self.main
+        if scope == "app" or main is None:
+            self.run_action(action)
+            return
+        target: Any = main
+        if scope == "files":
+            target = main.files
+        elif scope == "chips":
+            from lorapan.tui.widgets.tag_chips import TagChips
+
+            target = main.query_one(TagChips)
+        target.run_action(action) if hasattr(target, "run_action") else None
+
+    def filter_tag(self, tag: str) -> None:
+        if self.main is not None:
+            self.main.set_filter(f'tag:"{tag}"')
+
+    def goto_image(self, rel: str) -> None:
+        main = self.main
+        if main is None:
+            return
+        if not main.files.move_to(rel):
+            main.set_filter("")
+            main.files.move_to(rel)
+        main.files.focus()
+
+
+def _clone_index(facts: dict[str, Any]) -> dict[str, int]:
+    """relpath -> clone group number (1-based) for images in a clone group."""
+    find_groups = optional("lorapan.core.analysis.clones", "find_groups")
+    if find_groups is None:
+        return {}
+    out: dict[str, int] = {}
+    for n, group in enumerate(find_groups(facts), 1):
+        out[group.original] = n
+        for rel, _label in group.members:
+            out[rel] = n
+    return out
+
+
+def make_app(
+    root: Path | str | None = None,
+    *,
+    dataset: Dataset | None = None,
+    config: AppConfig | None = None,
+    config_dir: Path | None = None,
+    preview: str | None = None,
+    theme: str | None = None,
+    analyse: bool = True,
+    watch: bool = True,
+    rules: bool = True,
+) -> LorapanApp:
+    """Build the app on a dataset folder (or an open ``dataset``)."""
+    if dataset is None:
+        if root is None:
+            raise ValueError("make_app needs a root folder or a dataset")
+        dataset = Dataset.open(Path(root))
+    cfg = config or load_config(config_dir)
+    if preview:
+        cfg.preview = preview
+    if theme:
+        cfg.theme = theme
+    return LorapanApp(dataset, cfg, analyse=analyse, watch=watch, rules=rules)
+
+
+def run_app(root: Path, **opts: Any) -> int:
+    """Open the dataset and run the app in this terminal; returns an exit code."""
+    app = make_app(root, **opts)
+    result = app.run()
+    return int(app.return_code or 0) if result is None else 0

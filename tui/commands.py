@@ -1,0 +1,89 @@
+"""Command palette providers: every action with its key, jump to a file, filter by a tag."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from lorapan.tui.keymap import SPECS, display_keys, keys_for
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from lorapan.tui.app import LorapanApp
+
+EXTRA_HELP = {
+    "tag-add": "add a tag to the current image or the selection",
+    "tag-frequency": "all tags with counts: rename, delete, jump",
+    "sort": "name (natural) → tag count → findings → sharpness",
+    "analyse": "measure images again (sharpness, clones, unreadable)",
+    "cancel-work": "stop the running analysis or bulk job",
+    "theme-next": "switch to the next theme (saved for next time)",
+    "training": "configure and run kohya training",
+    "augment": "augment images / make collages",
+    "autotag": "run the autotagger on the selection",
+}
+
+
+class ActionsProvider(Provider):
+    """Every bound action, titled with its key so the palette teaches the keys."""
+
+    def _commands(self) -> list[tuple[str, str, str, str]]:
+        app: LorapanApp = self.app  # type: ignore[assignment]
+        out = []
+        for spec in SPECS:
+            if not spec.palette:
+                continue
+            keys = display_keys(keys_for(spec.id, app.keymap))
+            title = f"{spec.description}  ({keys})"
+            out.append((title, spec.scope, spec.action, EXTRA_HELP.get(spec.id, spec.id)))
+        return out
+
+    def _runner(self, scope: str, action: str):
+        app: LorapanApp = self.app  # type: ignore[assignment]
+        return partial(app.run_scoped_action, scope, action)
+
+    async def discover(self) -> Hits:
+        for title, scope, action, help_text in self._commands():
+            yield DiscoveryHit(title, self._runner(scope, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, scope, action, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(title), self._runner(scope, action), help=help_text
+                )
+
+
+class FilesProvider(Provider):
+    """``Go to: name`` for each image and ``Filter by tag: x`` for each tag."""
+
+    async def search(self, query: str) -> Hits:
+        app: LorapanApp = self.app  # type: ignore[assignment]
+        if len(query) < 2:
+            return
+        matcher = self.matcher(query)
+        shown = 0
+        for tag, n in app.dataset.index.frequencies():
+            title = f"Filter by tag: {tag}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(app.filter_tag, tag),
+                    help=f"{n} image(s)",
+                )
+                shown += 1
+                if shown > 50:
+                    break
+        shown = 0
+        for rel in app.dataset.items:
+            title = f"Go to: {rel}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(app.goto_image, rel))
+                shown += 1
+                if shown > 50:
+                    break

@@ -1,0 +1,143 @@
+"""Every key binding of the app, by id, with user overrides from ``keymap.toml``.
+
+Bindings are declared once here (id, default keys, action, description) and the
+widgets build their ``BINDINGS`` from this table, so the footer, the help screen
+and the command palette all show the same keys. A user remaps any binding by id
+in ``<user config dir>/keymap.toml``::
+
+    [keys]
+    undo = "z"
+    redo = "ctrl+y,Z"
+
+Unknown ids and malformed files are reported (the app shows a notification) and
+the defaults are kept.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.binding import Binding
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KEYMAP_FILE = "keymap.toml"
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One binding: ``scope`` says which widget or screen owns it."""
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    scope: str
+    show: bool = True
+    palette: bool = True  # offered in the command palette
+    priority: bool = False
+
+
+SPECS: tuple[KeySpec, ...] = (
+    # app-wide
+    KeySpec("quit", "ctrl+q", "quit", "Quit", "app", priority=True),
+    KeySpec("help", "question_mark,f1", "help", "Help", "app"),
+    KeySpec("theme-next", "T", "next_theme", "Theme", "app", show=False),
+    # main screen (inactive while typing in an input)
+    KeySpec("quit-q", "q", "app.quit", "Quit", "main", show=False, palette=False),
+    KeySpec("filter", "slash", "filter", "Filter", "main"),
+    KeySpec("clear", "escape", "clear", "Clear", "main", show=False),
+    KeySpec("undo", "u", "undo", "Undo", "main"),
+    KeySpec("redo", "ctrl+r", "redo", "Redo", "main"),
+    KeySpec("tag-add", "a", "add_tag", "Add tag", "main"),
+    KeySpec("focus-tags", "t", "focus_tags", "Tags", "main"),
+    KeySpec("focus-files", "e", "focus_files", "Files", "main", show=False),
+    KeySpec("focus-rules", "R", "focus_rules", "Rules", "main", show=False),
+    KeySpec("tag-frequency", "F", "tag_frequency", "All tags", "main"),
+    KeySpec("sort", "s", "cycle_sort", "Sort", "main"),
+    KeySpec("preview-toggle", "p", "toggle_preview", "Preview", "main", show=False),
+    KeySpec("analyse", "A", "analyse", "Analyse", "main", show=False),
+    KeySpec("cancel-work", "C", "cancel_work", "Cancel work", "main", show=False),
+    KeySpec("training", "ctrl+t", "training", "Training", "main", show=False),
+    KeySpec("augment", "G", "augment", "Augment", "main", show=False),
+    KeySpec("autotag", "ctrl+g", "autotag", "Autotag selection", "main", show=False),
+    KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
+    # file list
+    KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
+    KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),
+    KeySpec("select-toggle", "space", "toggle_select", "Select", "files"),
+    KeySpec("select-down", "shift+down,J", "extend_down", "Select down", "files", show=False),
+    KeySpec("select-up", "shift+up,K", "extend_up", "Select up", "files", show=False),
+    KeySpec("select-all", "asterisk", "select_all", "Select all shown", "files", show=False),
+    # tag chips
+    KeySpec("chip-left", "left,h", "cursor_left", "Prev tag", "chips", show=False, palette=False),
+    KeySpec(
+        "chip-right", "right,l", "cursor_right", "Next tag", "chips", show=False, palette=False
+    ),
+    KeySpec("tag-delete", "delete,backspace,d", "delete_tag", "Delete", "chips"),
+    KeySpec("tag-rename", "r", "rename_tag", "Rename", "chips"),
+    KeySpec("tag-front", "f", "front_tag", "To front", "chips"),
+    KeySpec("tag-move-left", "shift+left,H", "move_left", "Move left", "chips", show=False),
+    KeySpec("tag-move-right", "shift+right,L", "move_right", "Move right", "chips", show=False),
+    KeySpec("tag-show", "enter", "show_tag", "Images with tag", "chips", show=False),
+)
+
+SPEC_BY_ID = {s.id: s for s in SPECS}
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    """The Textual bindings of one scope, with ids so the keymap can remap them."""
+    return [
+        Binding(s.keys, s.action, s.description, show=s.show, id=s.id, priority=s.priority)
+        for s in SPECS
+        if s.scope == scope and s.keys
+    ]
+
+
+def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Read ``keymap.toml``: (id -> keys, problems to tell the user)."""
+    path = Path(config_dir) / KEYMAP_FILE
+    if not path.is_file():
+        return {}, []
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read it ({exc}); default keys kept"]
+    table = doc.get("keys", doc)
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in table.items():
+        if binding_id not in SPEC_BY_ID:
+            problems.append(f"{path}: unknown binding id {binding_id!r} ignored")
+        elif not isinstance(keys, str) or not keys.strip():
+            problems.append(f'{path}: {binding_id} needs a key string like "ctrl+y"')
+        else:
+            keymap[binding_id] = keys.strip()
+    return keymap, problems
+
+
+def keys_for(binding_id: str, keymap: dict[str, str] | None = None) -> str:
+    """The keys bound to an id (after remapping), as written in the keymap."""
+    if keymap and binding_id in keymap:
+        return keymap[binding_id]
+    return SPEC_BY_ID[binding_id].keys
+
+
+_PRETTY = {
+    "question_mark": "?",
+    "slash": "/",
+    "asterisk": "*",
+    "space": "space",
+    "escape": "esc",
+}
+
+
+def display_keys(keys: str) -> str:
+    """``"question_mark,f1"`` -> ``"? / f1"`` for help and palette text."""
+    parts = [_PRETTY.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip()]
+    return " / ".join(parts) or "palette only"

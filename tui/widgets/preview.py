@@ -1,0 +1,243 @@
+"""The image preview: half-block pixels (rich-pixels) resized by us, plus a caption line.
+
+Decoding runs in an exclusive thread worker: a new request cancels the previous
+one, and each worker waits a moment and checks for cancellation before decoding,
+so a fast burst of j/k decodes only the image the cursor stops on. Neighbours are
+prefetched into an LRU of thumbnails keyed on (path, mtime, size, box). Images go
+through the shared decode path (``lorapan.core.analysis.imaging``), which draft-
+decodes large JPEGs; we fit the result to the pane with LANCZOS, keeping the
+aspect ratio: a half-block cell is one pixel wide and two tall, so a box of
+``cols x rows`` cells holds ``cols x 2*rows`` square pixels.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from lorapan.core.analysis.imaging import DecodeError, decode_reduced, read_bytes
+from PIL import Image
+from rich.align import Align
+from rich.console import RenderableType
+from rich.text import Text
+from rich_pixels import Pixels
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+#: Seconds a decode waits for a newer request before starting (burst collapse).
+SETTLE_S = 0.03
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """A fitted thumbnail or the reason there is none."""
+
+    image: Image.Image | None
+    width: int = 0  # original size, oriented
+    height: int = 0
+    mode: str = ""
+    error: str | None = None
+
+
+class ThumbCache:
+    """A small thread-safe LRU of thumbnails."""
+
+    def __init__(self, capacity: int = 96) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[tuple, Thumb] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Thumb | None:
+        with self._lock:
+            thumb = self._data.get(key)
+            if thumb is not None:
+                self._data.move_to_end(key)
+            return thumb
+
+    def put(self, key: tuple, thumb: Thumb) -> None:
+        with self._lock:
+            self._data[key] = thumb
+            self._data.move_to_end(key)
+            while len(self._data) > self.capacity:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def cache_key(path: Path, box: tuple[int, int]) -> tuple:
+    try:
+        st = path.stat()
+        return (str(path), st.st_mtime_ns, st.st_size, box)
+    except OSError:
+        return (str(path), 0, 0, box)
+
+
+def fit(img: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Resize to fit ``box`` pixels with LANCZOS, aspect kept (never upscaled past 1x box)."""
+    bw, bh = max(1, box[0]), max(1, box[1])
+    scale = min(bw / img.width, bh / img.height)
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    if size == img.size:
+        return img
+    return img.resize(size, Image.Resampling.LANCZOS)
+
+
+def make_thumb(path: Path, box: tuple[int, int]) -> Thumb:
+    """Decode ``path`` at reduced size and fit it to ``box``; errors become a Thumb."""
+    try:
+        data = read_bytes(path)
+        header, img = decode_reduced(data, box)
+    except DecodeError as exc:
+        return Thumb(None, error=exc.message)
+    except Exception as exc:  # a decoder bug must not kill the preview
+        return Thumb(None, error=f"cannot decode: {exc}")
+    return Thumb(fit(img, box), header.width, header.height, header.mode)
+
+
+class PreviewImage(Widget):
+    """Shows one thumbnail as half-block pixels, or a message."""
+
+    DEFAULT_CSS = "PreviewImage { height: 1fr; width: 1fr; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._renderable: RenderableType = Text("")
+
+    def show_thumb(self, thumb: Thumb | None, message: str = "") -> None:
+        if thumb is not None and thumb.image is not None:
+            pixels = Pixels.from_image(thumb.image)
+            self._renderable = Align.center(pixels, vertical="middle")
+        else:
+            text = message or (thumb.error if thumb else "") or ""
+            self._renderable = Align.center(Text(text, justify="center"), vertical="middle")
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        return self._renderable
+
+    @property
+    def box(self) -> tuple[int, int]:
+        """Pixel box for half-blocks: one pixel per column, two per row."""
+        return max(1, self.size.width), max(2, self.size.height * 2)
+
+
+class Preview(Vertical):
+    """Picture and caption line; call :meth:`show` with an image relpath."""
+
+    DEFAULT_CSS = """
+    Preview { height: 1fr; }
+    Preview > #preview-caption { height: 1; }
+    """
+
+    @dataclass
+    class Ready(Message):
+        relpath: str
+        key: tuple
+        thumb: Thumb
+
+    def __init__(self, root: Path, enabled: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.root = Path(root)
+        self.enabled = enabled
+        self.cache = ThumbCache()
+        self.current: str | None = None
+        self.thumb: Thumb | None = None
+        self.neighbours: list[str] = []
+        self.extra_caption = ""  # facts from analysis (sharpness, clone group)
+
+    def compose(self) -> ComposeResult:
+        yield PreviewImage(id="preview-image")
+        yield Static("", id="preview-caption", markup=False)
+
+    @property
+    def image_widget(self) -> PreviewImage:
+        return self.query_one(PreviewImage)
+
+    def show(self, rel: str | None, neighbours: list[str] | None = None) -> None:
+        self.current = rel
+        self.neighbours = neighbours or []
+        if rel is None:
+            self.thumb = None
+            self.image_widget.show_thumb(None, "no image")
+            self._set_caption()
+            return
+        if not self.enabled:
+            self.thumb = None
+            self.image_widget.show_thumb(None, "preview off (p turns it on)")
+            self._set_caption()
+            return
+        box = self.image_widget.box
+        key = cache_key(self.root / rel, box)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self._display(rel, hit)
+            self._prefetch(box)
+            return
+        self.image_widget.show_thumb(None, "decoding…")
+        self._decode(rel, box)
+
+    def on_resize(self) -> None:
+        if self.current is not None:
+            self.show(self.current, self.neighbours)
+
+    def _display(self, rel: str, thumb: Thumb) -> None:
+        self.thumb = thumb
+        self.image_widget.show_thumb(thumb)
+        self._set_caption()
+
+    def set_extra(self, text: str) -> None:
+        self.extra_caption = text
+        self._set_caption()
+
+    def _set_caption(self) -> None:
+        parts = []
+        if self.current is not None:
+            parts.append(self.current)
+        thumb = self.thumb
+        if thumb is not None and thumb.error:
+            parts.append("unreadable")
+        elif thumb is not None:
+            parts.append(f"{thumb.width}×{thumb.height} {thumb.mode}")
+        if self.extra_caption:
+            parts.append(self.extra_caption)
+        self.query_one("#preview-caption", Static).update(" · ".join(parts))
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _decode(self, rel: str, box: tuple[int, int]) -> None:
+        worker = get_current_worker()
+        time.sleep(SETTLE_S)
+        if worker.is_cancelled:
+            return
+        path = self.root / rel
+        key = cache_key(path, box)
+        thumb = make_thumb(path, box)
+        self.cache.put(key, thumb)
+        if not worker.is_cancelled:
+            self.post_message(self.Ready(rel, key, thumb))
+
+    def on_preview_ready(self, message: Ready) -> None:
+        message.stop()
+        if message.relpath == self.current:
+            self._display(message.relpath, message.thumb)
+            self._prefetch(message.key[3])
+
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
+    def _prefetch(self, box: tuple[int, int]) -> None:
+        worker = get_current_worker()
+        time.sleep(SETTLE_S * 3)
+        for rel in list(self.neighbours):
+            if worker.is_cancelled:
+                return
+            path = self.root / rel
+            key = cache_key(path, box)
+            if self.cache.get(key) is None:
+                self.cache.put(key, make_thumb(path, box))
