@@ -299,7 +299,10 @@ def start_observer(
             observer.schedule(handler, str(root), recursive=True, event_filter=EVENT_FILTER)
             observer.start()
             return observer, "native"
-        except OSError as exc:
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            observer.stop()
+            raise  # polling would fail the same way
+        except OSError as exc:  # ENOSPC/EMFILE: inotify watch or instance limits
             observer.stop()
             reason = exc.strerror or str(exc)
             mode = f"polling (native watching failed: {reason}; raise fs.inotify.max_user_watches)"
