@@ -53,17 +53,19 @@ def render_chart(losses: list[float], width: int, height: int, alpha: float = 0.
     smooth = columns(ema(losses, alpha), plot_w)
     lo, hi = min(finite), max(finite)
     span = (hi - lo) or 1.0
-    grid = [[" "] * len(raw) for _ in range(plot_h)]
+    grid = [[" "] * plot_w for _ in range(plot_h)]
+    # fewer steps than columns: spread them over the width
+    xs = [c * (plot_w - 1) // max(1, len(raw) - 1) for c in range(len(raw))]
 
     def row(v: float) -> int:
         return plot_h - 1 - int(round((v - lo) / span * (plot_h - 1)))
 
-    for x, v in enumerate(raw):
+    for c, v in enumerate(raw):
         if not math.isnan(v):
-            grid[row(v)][x] = "·"
-    for x, v in enumerate(smooth):
+            grid[row(v)][xs[c]] = "·"
+    for c, v in enumerate(smooth):
         if not math.isnan(v):
-            grid[row(v)][x] = "•"
+            grid[row(v)][xs[c]] = "•"
     for y, cells in enumerate(grid):
         label = f"{hi:.3g}" if y == 0 else f"{lo:.3g}" if y == plot_h - 1 else ""
         text.append("\n" + label.rjust(label_w - 1)[: label_w - 1] + "│", style="dim")

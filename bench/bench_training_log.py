@@ -1,0 +1,132 @@
+"""Can the training screen keep up with a trainer printing hundreds of updates a second?
+
+A writer thread appends tqdm-style progress redraws (two ``\\r`` segments per step,
+like sd-scripts) plus a log line every 10 steps to a run's log, at a fixed rate,
+while the real ``TrainingScreen`` follows it headless. Reported: steps/s written,
+UI updates applied, lag from the last write to the screen showing the last step,
+memory (RSS) over the run, and the log pane's line count (capped).
+
+    python bench/bench_training_log.py [steps_per_second] [seconds]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from lorapan.core.training.logparse import LogParser
+from lorapan.tui.screens.training import LOG_LINES, TrainingScreen
+from textual.app import App
+from textual.widgets import Log
+
+FIXTURE = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "kohya" / "run-pty.log"
+)
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_run(root: Path) -> Path:
+    run = root / ".lorapan" / "runs" / "bench"
+    run.mkdir(parents=True)
+    (run / "command.json").write_text(
+        json.dumps({"output_dir": str(root / "out"), "preset": "bench"})
+    )
+    (run / "state.json").write_text(json.dumps({"status": "running"}))
+    (run / "log").write_bytes(b"")
+    return run
+
+
+def writer(run: Path, rate: int, seconds: float, done: dict) -> None:
+    total = int(rate * seconds)
+    start = time.monotonic()
+    with open(run / "log", "a", encoding="utf-8") as fh:
+        for step in range(1, total + 1):
+            pct = step * 100 // total
+            bar = f"steps: {pct:3d}%|#####     | {step}/{total} [00:10<00:10,  {rate:.2f}it/s"
+            fh.write(f"\r{bar}]\r{bar}, avr_loss={1 / (1 + step / 500):.4g}]")
+            if step % 10 == 0:
+                fh.write(f"\nINFO     a log record at step {step}\n")
+            fh.flush()
+            delay = start + step / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        fh.write("\nsaving checkpoint: /out/bench.safetensors\nmodel saved.\n")
+    done["t"] = time.monotonic()
+    done["total"] = total
+    (run / "state.json").write_text(json.dumps({"status": "succeeded"}))
+
+
+class Host(App):
+    def __init__(self, screen: TrainingScreen) -> None:
+        super().__init__()
+        self._s = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._s)
+
+
+async def bench_screen(rate: int, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        run = make_run(root)
+        screen = TrainingScreen(root, "bench")
+        done: dict = {}
+        samples = []
+        async with Host(screen).run_test(size=(120, 45)) as pilot:
+            await pilot.pause(0.2)
+            t = threading.Thread(target=writer, args=(run, rate, seconds, done))
+            t0 = time.monotonic()
+            t.start()
+            while "t" not in done or screen.last is None or screen.last.step < done["total"]:
+                await asyncio.sleep(0.05)
+                samples.append((time.monotonic() - t0, rss_mib()))
+            lag = time.monotonic() - done["t"]
+            t.join()
+            await pilot.pause(0.3)
+            lines = screen.query_one("#tr-log", Log).line_count
+        quarter = [m for s, m in samples if s >= seconds * 0.25][0]
+        return {
+            "steps/s written": rate,
+            "redraw segments/s": rate * 2,
+            "seconds": seconds,
+            "UI updates applied": screen.updates,
+            "lag after last write (s)": round(lag, 3),
+            "RSS at 25% (MiB)": round(quarter, 1),
+            "RSS at end (MiB)": round(samples[-1][1], 1),
+            "log pane lines (cap)": f"{lines} ({LOG_LINES})",
+        }
+
+
+def bench_parser() -> dict:
+    text = FIXTURE.read_bytes().decode("utf-8", "replace") * 200
+    t = time.perf_counter()
+    parser = LogParser()
+    for i in range(0, len(text), 65536):
+        parser.feed(text[i : i + 65536])
+    dt = time.perf_counter() - t
+    return {
+        "parser MB/s (run-pty.log x200)": round(len(text.encode()) / dt / 1e6, 1),
+        "bar segments parsed/s": int(parser.updates / dt),
+    }
+
+
+def main() -> None:
+    rate = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10
+    print(bench_parser())
+    print(asyncio.run(bench_screen(rate, seconds)))
+
+
+if __name__ == "__main__":
+    main()
