@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
@@ -249,13 +250,14 @@ def _clones(v: View) -> list[Finding]:
     if v.ctx.facts is None or groups is None:
         return []
     out = []
-    identical = [rel for g in groups for rel, label in g.members if label == "identical"]
+    identical = [rel for g in groups for rel in _clones_of(g)]
     if v.total and len(identical) > CLONE_RATIO * v.total:
         out.append(
             Finding(
                 "clones.ratio",
                 "error",
-                f"{plural(len(identical), 'clone')} (identical copies) {'is' if len(identical) == 1 else 'are'} "
+                f"{plural(len(identical), 'clone')} (identical, resized or recompressed copies) "
+                f"{'is' if len(identical) == 1 else 'are'} "
                 f"{100 * len(identical) / v.total:.1f}% of the images, above 3%: pick the best "
                 "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead.",
                 sorted(identical, key=lambda r: v.order.get(r, 0)),
@@ -264,8 +266,9 @@ def _clones(v: View) -> list[Finding]:
     altered: dict[str, int] = {}
     members = []
     for g in groups:
+        clones = set(_clones_of(g))
         for rel, label in g.members:
-            if label != "identical":
+            if rel not in clones:
                 altered[label] = altered.get(label, 0) + 1
                 members.append(rel)
     if altered:
@@ -280,6 +283,14 @@ def _clones(v: View) -> list[Finding]:
             )
         )
     return out
+
+
+def _clones_of(group: Any) -> list[str]:
+    """Members that are plain copies (the analysis names them; else: identical ones)."""
+    clones = getattr(group, "clones", None)
+    if clones is not None:
+        return list(clones)
+    return [rel for rel, label in group.members if label == "identical"]
 
 
 def _special_details(v: View) -> list[Finding]:
@@ -379,7 +390,7 @@ def _needs_inputs(v: View) -> list[Finding]:
             Finding(
                 "tags.inconsistent",
                 "advice",
-                "needs a tagger run (no cached tagger scores): run `lorapan tag PATH` so elements "
+                "needs a tagger run (no cached tagger scores): run `lorapan autotag PATH` so elements "
                 "seen in fewer than 15 images can be checked.",
                 key="tags.inconsistent:needs-tagger",
             )

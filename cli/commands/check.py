@@ -1,0 +1,125 @@
+"""`lorapan check PATH`: the method's rules over a dataset, grouped by severity."""
+
+from __future__ import annotations
+
+import argparse
+
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    fail,
+    open_dataset,
+    print_json,
+    shorten,
+)
+from lorapan.core.settings import KINDS
+
+NAME = "check"
+ORDER = 25
+HELP = "check the dataset against the method's rules (exit 1 while errors remain)"
+
+EPILOG = """\
+Findings are grouped by severity: error (must fix; exit code 1), warning (the
+guide's aims and minimums), advice (suggestions), manual (checklist items only a
+person can tick: `lorapan checklist`). Each finding names its rule id, the images
+and the fix `lorapan fix` would apply. Image rules (blur, unreadable, clones) use
+the cache of `lorapan scan`; tags.inconsistent uses the cache of `lorapan autotag`.
+
+examples:
+  lorapan check ~/data/goblin
+  lorapan check ~/data/goblin --rule tags.core --rule tags.blacklist
+  lorapan check ~/data/goblin --rule tags          every tags.* rule
+  lorapan check ~/data/goblin --kind couple        check as another subject kind
+  lorapan check ~/data/goblin --json | jq '.findings[] | select(.severity=="error")'
+"""
+
+SEVERITY_TITLES = {
+    "error": ("errors", "✗"),
+    "warning": ("warnings", "!"),
+    "advice": ("advice", "·"),
+    "manual": ("checklist (tick by hand)", "☐"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Check a dataset against the method's rules (methodology.md).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument(
+        "--kind", choices=KINDS, help="subject kind for this run (lorapan.toml's otherwise)"
+    )
+    p.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this rule id or prefix (repeatable)",
+    )
+    p.add_argument("--all-images", action="store_true", help="name every image, not the first few")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
+    """Open the dataset and an engine over it with the cached facts and scores."""
+    from lorapan.core.rules.catalog import known_rule
+    from lorapan.core.rules.engine import RulesEngine
+    from lorapan.core.rules.inputs import load_inputs
+
+    for rule in args.rule:
+        if not known_rule(rule):
+            return None, fail(
+                f"unknown rule id {rule!r}", "see `lorapan check --help` or README: Rules"
+            )
+    ds, code = open_dataset(args.path)
+    if ds is None:
+        return None, code
+    if getattr(args, "kind", None):
+        ds.settings.kind = args.kind
+    inputs = load_inputs(ds)
+    return RulesEngine(ds, live=False, **inputs.engine_kwargs()), EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    engine, code = build_engine(args)
+    if engine is None:
+        return code
+    report = engine.check(args.rule or None)
+    if args.json:
+        out = report.to_dict()
+        out["root"] = str(engine.dataset.root)
+        print_json(out)
+    else:
+        print_report(engine.dataset.root, report, args.path, all_images=args.all_images)
+    return EXIT_FINDINGS if report.has_errors else EXIT_OK
+
+
+def print_report(root, report, path: str, all_images: bool = False) -> None:  # noqa: ANN001
+    print(f"{root}")
+    print(f"  {report.readiness.summary}")
+    counts = report.counts()
+    print("  " + ", ".join(f"{counts[s]} {SEVERITY_TITLES[s][0].split(' ')[0]}" for s in counts))
+    for severity, findings in report.by_severity().items():
+        if not findings:
+            continue
+        title, mark = SEVERITY_TITLES[severity]
+        print(f"\n{title} ({len(findings)})")
+        for f in findings:
+            print(f"  {mark} [{f.rule_id}] {f.message}")
+            if f.images:
+                names = ", ".join(f.images) if all_images else shorten(f.images, 5)
+                print(f"      images ({len(f.images)}): {names}")
+            if f.fix is not None:
+                print(f"      fix: {f.fix.label}  →  lorapan fix {path} --rule {f.rule_id}")
+    if report.coverage:
+        done = sum(1 for c in report.coverage if c.done)
+        print(f"\ncoverage {done}/{len(report.coverage)}")
+        for c in report.coverage:
+            box = "[x]" if c.done else "[ ]"
+            amount = "manual" if c.manual else f"{c.count}/{c.minimum}"
+            print(f"  {box} {c.label} ({amount})  coverage.{c.id}")

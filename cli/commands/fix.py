@@ -1,0 +1,180 @@
+"""`lorapan fix PATH`: apply the fixes `lorapan check` offers, as one undoable edit."""
+
+from __future__ import annotations
+
+import argparse
+
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    print_json,
+    refuse_if_interrupted,
+    shorten,
+)
+
+NAME = "fix"
+ORDER = 26
+HELP = "apply the fixes `check` offers, journaled (`lorapan undo` reverts them)"
+
+EPILOG = """\
+Without --rule, the fixes of error and warning findings are applied. Advice fixes
+(e.g. pruning a constant tag) and the proposed core tag (a write to lorapan.toml,
+which undo does not revert) are applied only when named with --rule. All caption
+changes of one run are one journal transaction: `lorapan undo PATH` reverts them.
+
+examples:
+  lorapan fix ~/data/goblin --dry-run            what would change
+  lorapan fix ~/data/goblin                      apply error and warning fixes
+  lorapan fix ~/data/goblin --rule tags.blacklist --rule tags.hair-unique
+  lorapan fix ~/data/goblin --rule tags.core     also confirms a proposed core tag
+  lorapan undo ~/data/goblin                     revert the last fix run
+"""
+
+# Fixes that must run before others can see a clean caption (core first, then style...).
+ORDER_OF_RULES = (
+    "tags.core",
+    "pair.orphans",
+    "tags.style",
+    "tags.blacklist",
+    "tags.kind-prune",
+    "tags.hair-unique",
+    "tags.eyes-unique",
+    "tags.duplicate",
+    "quality.lowq-tag",
+    "tags.inconsistent",
+    "tags.constant",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME,
+        help=HELP,
+        description="Apply the rules' fixes through the journal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", help="dataset folder")
+    p.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this rule id or prefix (repeatable)",
+    )
+    p.add_argument(
+        "--dry-run", "-n", action="store_true", help="show what would change, write nothing"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run, kind=None)
+
+
+def _eligible(finding, named: bool) -> bool:  # noqa: ANN001
+    if finding.fix is None:
+        return False
+    if named:
+        return True
+    return finding.severity in ("error", "warning") and not finding.fix.settings
+
+
+def _rank(finding) -> int:  # noqa: ANN001
+    try:
+        return ORDER_OF_RULES.index(finding.rule_id)
+    except ValueError:
+        return len(ORDER_OF_RULES)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lorapan.commands.check import build_engine
+    from lorapan.core.rules.fixes import apply_fix, compose
+
+    engine, code = build_engine(args)
+    if engine is None:
+        return code
+    ds = engine.dataset
+    if not args.dry_run and (refused := refuse_if_interrupted(ds)) is not None:
+        return refused
+    settings_done = []
+    for f in engine.check(args.rule or None).findings:
+        if f.fix is not None and f.fix.settings and args.rule:
+            if not args.dry_run:
+                apply_fix(ds, _settings_only(f.fix))
+                engine.settings_changed()
+            settings_done.append(f.fix.settings)
+    report = engine.check(args.rule or None)
+    todo = sorted((f for f in report.findings if _eligible(f, bool(args.rule))), key=_rank)
+    changes, steps = compose(ds, [f.fix for f in todo])
+    result = None
+    if changes and not args.dry_run:
+        labels = sorted({f.rule_id for f in todo})
+        result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
+    after = None
+    if not args.dry_run:
+        engine.rebuild()  # the engine is not live here: re-read what was written
+        after = engine.check(args.rule or None)
+    if args.json:
+        print_json(
+            {
+                "root": str(ds.root),
+                "dry_run": args.dry_run,
+                "settings": settings_done,
+                "fixes": [
+                    {"rule": fx.rule_id, "label": fx.label, "changes": [c.to_dict() for c in ch]}
+                    for fx, ch in steps
+                ],
+                "changes": [c.to_dict() for c in changes],
+                "result": result.to_dict() if result else None,
+                "remaining": after.counts() if after else None,
+            }
+        )
+    else:
+        _print_human(args, settings_done, steps, changes, result, after)
+    if result is not None and not result.ok:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
+
+
+def _settings_only(fix):  # noqa: ANN001, ANN202
+    from lorapan.core.rules.model import Fix
+
+    return Fix(fix.label, lambda ds: [], fix.rule_id, settings=fix.settings)
+
+
+def _print_human(args, settings_done, steps, changes, result, after) -> None:  # noqa: ANN001
+    verb = "would change" if args.dry_run else "changed"
+    for s in settings_done:
+        where = "would set" if args.dry_run else "set"
+        print(f"lorapan.toml: {where} " + ", ".join(f"{k} = {v!r}" for k, v in s.items()))
+    for fx, ch in steps:
+        if ch:
+            print(f"[{fx.rule_id}] {fx.label}: {len(ch)} caption(s)")
+    if not changes:
+        print(
+            "nothing to fix"
+            + (" (see `lorapan check` for findings without a fix)" if after else "")
+        )
+    for c in changes[:50]:
+        parts = [f"+{t}" for t in c.added] + [f"-{t}" for t in c.removed]
+        if not parts and c.before != c.after:
+            parts = ["(order)"]
+        print(f"  {c.relpath}: {' '.join(parts)}")
+    if len(changes) > 50:
+        print(f"  ... and {len(changes) - 50} more")
+    print(f"{len(changes)} caption(s) {verb}")
+    if result is not None:
+        if result.conflicts:
+            print(
+                "not written (changed on disk since read): "
+                + shorten([p for p, _ in result.conflicts])
+            )
+        if result.unreadable:
+            print(
+                "not written (unreadable captions): " + shorten([p for p, _ in result.unreadable])
+            )
+        if result.applied:
+            print(f"undo with: lorapan undo {args.path}")
+    if after is not None:
+        c = after.counts()
+        print(
+            f"remaining: {c['error']} errors, {c['warning']} warnings (`lorapan check {args.path}`)"
+        )

@@ -1,0 +1,68 @@
+"""Every rule id the engine reports, with its usual severity and what it checks.
+
+Ids are the ones of ``methodology.md`` (plus a few the engine adds for things the
+method takes for granted: unreadable or empty captions, folders kohya ignores).
+``coverage.<item>`` ids come from ``core/data/coverage.toml``.
+"""
+
+from __future__ import annotations
+
+from lorapan.core.rules.vocab import data_file
+
+RULES: dict[str, tuple[str, str]] = {
+    "count.limited": (
+        "advice",
+        "fewer images than the kind's threshold: the limited-dataset workflow",
+    ),
+    "count.aim": ("warning", "image count outside the kind's aim"),
+    "bundle.per-subject": ("warning", "each bundle subject's image count against its aim"),
+    "bundle.bio-overlap": ("error", "no body tag belongs to two characters of a bundle"),
+    "tags.core": ("error", "the core tag in every caption, first; proposed when not set"),
+    "tags.style": ("error", "the style tag in every caption"),
+    "tags.blacklist": ("error", "the guide's blacklist (body/biology, names, meta tags) removed"),
+    "tags.kind-prune": (
+        "warning",
+        "tags that describe the subject itself dropped (bg/asset/concept)",
+    ),
+    "tags.duplicate": ("warning", "a tag repeated within one caption"),
+    "tags.conflict": ("warning", "mutually exclusive tags in one caption"),
+    "tags.hair-unique": ("error", "hair colour/style tags merged into <colour>_<name>_hair"),
+    "tags.eyes-unique": ("error", "eye colour tags merged into <colour>_<name>_eyes"),
+    "tags.inconsistent": ("warning", "elements the tagger saw in fewer than 15 images are tagged"),
+    "tags.constant": ("advice", "a tag on nearly every image (absorbed anyway): prune it"),
+    "quality.lowq-tag": (
+        "warning",
+        "blurry/small images carry 'low quality, blurry, worst quality'; sharp ones do not",
+    ),
+    "image.unreadable": ("error", "files that will not decode"),
+    "pair.orphans": ("error", "images without captions, captions without images"),
+    "caption.empty": ("error", "a caption with no tags"),
+    "caption.unreadable": ("error", "a caption that is not UTF-8 text"),
+    "clones.ratio": ("error", "clones above 3% of the images"),
+    "altered.kinds": ("advice", "near-duplicate groups and how each copy was altered"),
+    "clones.special-details": (
+        "warning",
+        "special details shown in focus ≥2× and with face/body ≥3×",
+    ),
+    "background.indoor-outdoor": (
+        "warning",
+        "a background dataset is indoors or outdoors, not both",
+    ),
+    "style.tag-all-or-none": ("advice", "a style dataset tags everything or nothing"),
+    "kohya.ignored-folder": ("warning", "images kohya will not read (outside N_name folders)"),
+}
+
+
+def coverage_ids() -> list[str]:
+    doc = data_file("coverage.toml")["kinds"]
+    ids = {
+        f"coverage.{it['id']}" for items in doc.values() if isinstance(items, list) for it in items
+    }
+    return sorted(ids)
+
+
+def known_rule(rule: str) -> bool:
+    """True for a rule id, a coverage id, or a prefix of ids (``tags``, ``coverage``)."""
+    ids = list(RULES) + coverage_ids()
+    rule = rule.rstrip(".")
+    return any(i == rule or i.startswith(rule + ".") for i in ids)

@@ -1,0 +1,72 @@
+"""Loading what some rules need from other areas' caches, without running anything.
+
+Image facts come from the analysis cache (``lorapan scan``), clone groups from the
+same facts, tagger scores from the tagger's score cache (``lorapan autotag``). A
+missing or unreadable cache means "not available": the rules that need it say
+which command fills it, and the check goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lorapan.core.dataset import Dataset
+
+
+@dataclass
+class RuleInputs:
+    facts: Mapping[str, Any] | None = None
+    clone_groups: list[Any] | None = None
+    scores: Mapping[str, Mapping[str, float]] | None = None
+    categories: Mapping[str, str] | None = None
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        return {
+            "facts": self.facts,
+            "clone_groups": self.clone_groups,
+            "scores": self.scores,
+            "categories": self.categories,
+        }
+
+
+def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]:
+    """Cached image facts and their clone groups; (None, None) when nothing is cached."""
+    try:
+        from lorapan.core.analysis.analyzer import Analyzer
+        from lorapan.core.analysis.clones import find_groups
+        from lorapan.core.analysis.facts import AnalysisConfig
+    except ImportError:
+        return None, None
+    try:
+        config = AnalysisConfig.from_settings(ds.settings.section("analysis"))
+        facts = Analyzer(ds.root, ds.state_dir, config).cached(list(ds.items))
+    except Exception:  # noqa: BLE001 - a damaged cache reads as "not scanned"
+        return None, None
+    if not facts:
+        return None, None
+    try:
+        groups = find_groups(dict(facts), config)
+    except Exception:  # noqa: BLE001
+        groups = None
+    return facts, groups
+
+
+def load_tagger_scores(ds: Dataset) -> tuple[Mapping | None, Mapping | None]:
+    try:
+        from lorapan.core.tagger.scores import load_scores, tag_categories
+    except ImportError:
+        return None, None
+    try:
+        scores = load_scores(ds.state_dir)
+        cats = tag_categories(ds.state_dir) if scores else None
+    except Exception:  # noqa: BLE001 - a damaged cache reads as "not tagged"
+        return None, None
+    return (scores or None), cats
+
+
+def load_inputs(ds: Dataset) -> RuleInputs:
+    facts, groups = load_facts(ds)
+    scores, cats = load_tagger_scores(ds)
+    return RuleInputs(facts, groups, scores, cats)
