@@ -202,20 +202,23 @@ def _bit_depth(img: Image.Image, data: bytes) -> int:
     return 8
 
 
-def _draft(img: Image.Image, target: tuple[int, int], header: Header) -> None:
-    # Draft sizes are in stored (unrotated) orientation.
+def _fit(target: tuple[int, int], size: tuple[int, int], header: Header) -> tuple[int, int]:
+    """``target`` as the size ``size`` (stored orientation) shrinks to when fitted in it."""
     tw, th = target
-    if (img.size[0], img.size[1]) != (header.width, header.height):
+    if size != (header.width, header.height):  # stored on its side: swap the box
         tw, th = th, tw
+    scale = min(tw / max(size[0], 1), th / max(size[1], 1), 1.0)
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
+
+
+def _draft(img: Image.Image, target: tuple[int, int], header: Header) -> None:
     requested = "RGB" if img.mode in ("RGB", "YCbCr") else None
-    img.draft(requested, (tw, th))
+    img.draft(requested, _fit(target, img.size, header))
 
 
 def _reduce(img: Image.Image, target: tuple[int, int], header: Header) -> Image.Image:
-    tw, th = target
-    if img.size != (header.width, header.height):
-        tw, th = th, tw
-    factor = min(img.width // max(tw, 1), img.height // max(th, 1))
+    fw, fh = _fit(target, img.size, header)
+    factor = min(img.width // fw, img.height // fh)
     if factor >= 2:
         img = img.reduce(factor)
     return img

@@ -1,0 +1,141 @@
+"""Benchmark image analysis: cold and cached throughput against imagehash's phash loop.
+
+    python bench/bench_analysis.py [--n 2000] [--cached-n 10000] [--workers 0]
+
+Generates ``--n`` synthetic 1024px images (half photo-like JPEG, half flat-art
+PNG), then times, in one run on the same files:
+
+* imagehash: ``imagehash.phash(Image.open(path))`` in a plain loop (one process);
+* lorapan cold: ``Analyzer.run`` on an empty cache (decode, sharpness, hashes,
+  sha256, crop-window hashes; process pool sized to the machine);
+* lorapan cached: the same run again (stat + sqlite only);
+* a cached re-scan of ``--cached-n`` paths (hard links to the generated files,
+  with their cache rows seeded), and ``find_groups`` over all facts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import imagegen as gen  # noqa: E402
+from lorapan.core.analysis.analyzer import Analyzer  # noqa: E402
+from lorapan.core.analysis.cache import AnalysisCache  # noqa: E402
+from lorapan.core.analysis.clones import find_groups  # noqa: E402
+from lorapan.core.analysis.facts import AnalysisConfig  # noqa: E402
+
+
+def _make_one(args: tuple[str, int]) -> str:
+    root, i = args
+    size = (1024, 768) if i % 3 else (768, 1024)
+    if i % 2:
+        rel = f"photos/p{i:05d}.jpg"
+        gen.save(gen.photo_like(size, seed=i), Path(root) / rel, quality=90)
+    else:
+        rel = f"art/a{i:05d}.png"
+        gen.save(gen.flat_art(size, seed=i), Path(root) / rel)
+    return rel
+
+
+def generate(root: Path, n: int) -> list[str]:
+    with ProcessPoolExecutor() as pool:
+        return sorted(pool.map(_make_one, [(str(root), i) for i in range(n)], chunksize=16))
+
+
+def bench_imagehash(root: Path, rels: list[str]) -> float:
+    import imagehash
+    from PIL import Image
+
+    start = time.perf_counter()
+    for rel in rels:
+        with Image.open(root / rel) as img:
+            imagehash.phash(img)
+    return time.perf_counter() - start
+
+
+def bench_cached_rescan(root: Path, rels: list[str], facts: dict, total: int) -> tuple[float, int]:
+    """Hard-link the files up to ``total`` paths, seed their cache rows, time a re-scan."""
+    state = root / ".lorapan-big"
+    links: list[str] = []
+    rows = []
+    for i in range(total):
+        src = rels[i % len(rels)]
+        rel = f"links/{i // 1000:02d}/{i:05d}{Path(src).suffix}"
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            os.link(root / src, dest)
+        links.append(rel)
+        rows.append(replace(facts[src], relpath=rel))
+    AnalysisCache(state / "analysis.sqlite").store(rows)
+    analyzer = Analyzer(root, state)
+    start = time.perf_counter()
+    result = analyzer.run(links)
+    elapsed = time.perf_counter() - start
+    assert analyzer.last_run.analysed == [] and len(result) == total
+    return elapsed, analyzer.last_run.from_cache
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="generated images (default 2000)")
+    parser.add_argument("--cached-n", type=int, default=10000, help="paths in the cached re-scan")
+    parser.add_argument("--workers", type=int, default=0, help="analysis processes (0 = cores)")
+    parser.add_argument("--dir", type=Path, help="work folder (kept); default a temp folder")
+    args = parser.parse_args()
+    root = args.dir or Path(tempfile.mkdtemp(prefix="lorapan-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"machine: {os.cpu_count()} cores; images: {args.n} at 1024px (JPEG + PNG)")
+        t = time.perf_counter()
+        rels = generate(root, args.n)
+        print(f"generated in {time.perf_counter() - t:.1f} s")
+        ih = bench_imagehash(root, rels)
+        config = AnalysisConfig(workers=args.workers)
+        analyzer = Analyzer(root, root / ".lorapan", config)
+        t = time.perf_counter()
+        facts = analyzer.run(rels, force=True)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        analyzer.run(rels)
+        cached = time.perf_counter() - t
+        assert analyzer.last_run.analysed == []
+        t = time.perf_counter()
+        groups = find_groups(facts)
+        grouping = time.perf_counter() - t
+        n = len(rels)
+        print(f"imagehash phash loop: {n / ih:8.1f} img/s  ({ih:.2f} s)")
+        print(
+            f"lorapan cold:         {n / cold:8.1f} img/s  ({cold:.2f} s)  "
+            f"= {ih / cold:.2f}x imagehash"
+        )
+        print(f"lorapan cached:       {n / cached:8.1f} img/s  ({cached:.3f} s)")
+        print(f"find_groups ({n}):     {grouping:.3f} s, {len(groups)} groups")
+        big, hits = bench_cached_rescan(root, rels, facts, args.cached_n)
+        print(f"cached re-scan of {args.cached_n}: {big:.3f} s ({hits} from cache)")
+        link_facts = Analyzer(root, root / ".lorapan-big").cached(
+            [
+                f"links/{i // 1000:02d}/{i:05d}{Path(rels[i % n]).suffix}"
+                for i in range(args.cached_n)
+            ]
+        )
+        t = time.perf_counter()
+        find_groups(link_facts)
+        print(f"find_groups ({args.cached_n}): {time.perf_counter() - t:.2f} s")
+    finally:
+        if args.dir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

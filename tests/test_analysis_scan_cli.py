@@ -1,0 +1,77 @@
+"""`lorapan scan` as a user runs it: a real subprocess on a generated dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import imagegen as gen
+
+
+def _lorapan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lorapan", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def _dataset(root: Path, broken: bool) -> None:
+    src = gen.flat_art((1024, 768), seed=1)
+    gen.save(src, root / "10_gob" / "a.png")
+    gen.save(gen.flipped(src), root / "10_gob" / "a_flip.png")
+    gen.save(gen.grayscale(src), root / "10_gob" / "a_gray.png")
+    gen.save(gen.blurred(gen.photo_like((1024, 768), seed=2), 4), root / "10_gob" / "b.jpg")
+    gen.save(gen.photo_like((300, 300), seed=3), root / "10_gob" / "small.jpg")
+    for name in ("a", "a_flip", "a_gray", "b", "small"):
+        (root / "10_gob" / f"{name}.txt").write_text("gob, solo\n")
+    if broken:
+        gen.write_truncated(root / "10_gob" / "cut.jpg", gen.photo_like((640, 480)))
+        gen.write_text_as_png(root / "10_gob" / "notes.png")
+
+
+def test_scan_reports_findings_and_exits_1_on_unreadable(tmp_path: Path) -> None:
+    _dataset(tmp_path, broken=True)
+    proc = _lorapan("scan", str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout
+    assert "7 images: 7 analysed, 0 from cache" in out
+    assert "10_gob/cut.jpg: truncated" in out and "10_gob/notes.png: not-image" in out
+    assert "Traceback" not in proc.stderr + out
+    assert "Grayscale (1)\n  10_gob/a_gray.png" in out
+    assert "10_gob/small.jpg (300x300)" in out
+    assert "10_gob/b.jpg (sharpness" in out
+    assert "flipped         10_gob/a_flip.png" in out
+    # not a terminal: no progress bar drawn into captured stderr
+    assert "scanning [" not in proc.stderr
+    again = _lorapan("scan", str(tmp_path))
+    assert "0 analysed, 7 from cache" in again.stdout
+
+
+def test_scan_json_has_summary_table_and_groups(tmp_path: Path) -> None:
+    _dataset(tmp_path, broken=False)
+    proc = _lorapan("scan", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    summary = data["summary"]
+    assert summary["images"] == 5 and summary["unreadable"] == 0
+    assert (summary["grayscale"], summary["low_res"], summary["blurry"]) == (1, 1, 1)
+    table = {row["relpath"]: row for row in data["images"]}
+    assert table["10_gob/small.jpg"]["width"] == 300 and table["10_gob/b.jpg"]["blurry"]
+    assert data["groups"] == [
+        {
+            "original": "10_gob/a.png",
+            "members": [
+                {"relpath": "10_gob/a_flip.png", "label": "flipped"},
+                {"relpath": "10_gob/a_gray.png", "label": "grayscale"},
+            ],
+        }
+    ]
+    forced = json.loads(_lorapan("scan", str(tmp_path), "--json", "--force").stdout)
+    assert forced["summary"]["analysed"] == 5
+
+
+def test_scan_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    proc = _lorapan("scan", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
