@@ -100,3 +100,17 @@ def test_watch_follows_to_the_end(tmp_path, lorapan_cmd, monkeypatch):
     assert "step 10/10" in res.stdout and "succeeded" in res.stdout
     follow = lorapan_cmd("logs", root, "latest", "--follow")
     assert "model saved." in follow.stdout
+
+
+def test_error_findings_block_start_unless_forced(tmp_path, lorapan_cmd, monkeypatch):
+    for key, value in replay_env(step_s=0.01).items():
+        monkeypatch.setenv(key, value)
+    # captions without the style tag: the rules report an error-level finding
+    root = make_dataset(
+        tmp_path / "ds", training=runnable_training(tmp_path), tags="gob goblin, solo"
+    )
+    res = lorapan_cmd("train", root)
+    assert res.returncode == 1 and "error-level finding" in res.stderr and "--force" in res.stderr
+    forced = lorapan_cmd("train", root, "--force", "--watch")
+    assert forced.returncode == 0, forced.stderr
+    assert "succeeded" in forced.stdout

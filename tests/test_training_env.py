@@ -39,7 +39,7 @@ def make_dataset(
     folder: str = "3_gob",
     kind: str = "character",
     training: dict | None = None,
-    tags: str = "gob goblin, solo, standing, smile",
+    tags: str = "gob goblin, anime screencap, solo, standing, smile",
 ) -> Path:
     """Images of the given sizes with captions, and lorapan.toml with a [training] table."""
     sizes = sizes or [(128, 128)] * 6

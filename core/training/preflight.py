@@ -20,18 +20,19 @@ class Check:
 
 
 def _rule_errors(inputs: TrainInputs) -> list[str] | None:
-    """Error-level findings from the rules engine; None when it is not installed."""
+    """Error-level findings of the method's rules; None when the rules cannot run."""
     try:
         from lorapan.core.dataset import Dataset
-        from lorapan.core.rules.engine import check_dataset
+        from lorapan.core.rules.engine import RulesEngine
+        from lorapan.core.rules.inputs import load_inputs as rule_inputs
     except ImportError:
         return None
-    findings = check_dataset(Dataset.open(inputs.root))
-    return [
-        str(getattr(f, "message", f))
-        for f in findings
-        if str(getattr(f, "level", getattr(f, "severity", ""))).lower() == "error"
-    ]
+    try:
+        ds = Dataset.open(inputs.root)
+        report = RulesEngine(ds, live=False, **rule_inputs(ds).engine_kwargs()).check()
+    except Exception as exc:  # a rules failure must not hide the other checks
+        return [f"the rules could not run: {exc}"]
+    return [f"{f.rule_id}: {f.message}" for f in report.findings if f.severity == "error"]
 
 
 def _looks_local(model: str) -> bool:
