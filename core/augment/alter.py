@@ -366,4 +366,4 @@ def validate_alterations(spec: str) -> None:
 
 
 def gray_alteration() -> Alteration:
-    return _gray([])
+    return _gray([])[0]
