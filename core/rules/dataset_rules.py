@@ -16,6 +16,7 @@ from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import CoverageItem, Finding
+from lorapan.core.rules.perimage import DETAIL_KINDS
 
 IssueKey = tuple[str, str]
 CONSTANT_SHARE = 0.9
@@ -237,7 +238,7 @@ def _prune_candidates(v: View) -> list[Finding]:
         Finding(
             "tags.kind-prune",
             "advice",
-            f"a {ctx.profile.label} dataset drops the tags that describe the subject itself. "
+            f"a dataset of this kind ({ctx.profile.label}) drops the tags that describe the subject itself. "
             f"Candidates (on most images): {names}. List the ones to drop under [rules] "
             "kind_prune in lorapan.toml.",
             key="tags.kind-prune:candidates",
@@ -294,7 +295,7 @@ def _clones_of(group: Any) -> list[str]:
 
 
 def _special_details(v: View) -> list[Finding]:
-    if v.ctx.profile.hair_eyes != "fix":
+    if v.ctx.profile.kind not in DETAIL_KINDS:
         return []
     out = []
     detail_images: set[str] = set()

@@ -16,6 +16,8 @@ from lorapan.core.dataset import ImageItem
 from lorapan.core.rules.context import RuleContext, norm
 
 IssueKey = tuple[str, str]
+# Kinds whose special details (tattoos, scars) the guide counts: one character each.
+DETAIL_KINDS = frozenset({"character", "single-image", "bundle-characters"})
 
 
 @dataclass
@@ -143,7 +145,7 @@ def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
             for n in nset:
                 if v.is_body_tag(n) and n not in ctx.subjects and n != ctx.style_norm:
                     issues[("_bio", n)] = ()
-    if v.profile.hair_eyes == "fix":
+    if v.profile.kind in DETAIL_KINDS:
         focus = bool(nset & v.detail_focus)
         facebody = bool(nset & v.face_body)
         for n in nset:

@@ -155,8 +155,13 @@ class Vocab:
         name = settings.name.strip() or _name_from_core(settings.core_tag)
         self.name = name
         self.name_norm = norm_tag(name) if name else ""
-        self._unique_hair = _unique_re(self.name_norm, "hair")
-        self._unique_eyes = _unique_re(self.name_norm, "eyes")
+        # A bundle's characters are named by their core tags' first words.
+        names = [self.name_norm] if self.name_norm else []
+        if self.profile.bundle:
+            names += [_name_from_core(str(s)) for s in rules.get("subjects", [])]
+        names = [n for n in dict.fromkeys(names) if n]
+        self._unique_hair = _unique_re(names, "hair")
+        self._unique_eyes = _unique_re(names, "eyes")
 
     @staticmethod
     def _pairs(rows: Any) -> dict[str, frozenset[str]]:
@@ -223,10 +228,11 @@ class Vocab:
         return bool(words & self.body_words) or tag in self.body_words
 
 
-def _unique_re(name_norm: str, part: str) -> re.Pattern[str] | None:
-    if not name_norm:
+def _unique_re(names: list[str], part: str) -> re.Pattern[str] | None:
+    if not names:
         return None
-    return re.compile(rf"^\S.* {re.escape(name_norm)} {part}$")
+    alts = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"^\S.* (?:{alts}) {part}$")
 
 
 def _name_from_core(core_tag: str) -> str:
