@@ -320,7 +320,7 @@ class LorapanApp(App):
         """Run a palette command on the widget that owns it."""
         main = self.main
         if scope == "app" or main is None:
-            self.run_action(action)
+            self.call_later(self.run_action, action)
             return
         target: Any = main
         if scope == "files":
@@ -329,7 +329,7 @@ class LorapanApp(App):
             from lorapan.tui.widgets.tag_chips import TagChips
 
             target = main.query_one(TagChips)
-        target.run_action(action) if hasattr(target, "run_action") else None
+        self.call_later(target.run_action, action)
 
     def filter_tag(self, tag: str) -> None:
         if self.main is not None:
