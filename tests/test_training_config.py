@@ -204,3 +204,15 @@ def test_runnable_settings_pass_preflight(tmp_path):
     )
     messages = " | ".join(c.message for c in blocking(preflight(broken, inputs)))
     assert "base model not found" in messages and "train_network.py not found" in messages
+
+
+def test_user_config_is_below_dataset_settings(tmp_path, monkeypatch):
+    from lorapan.core.training.config import read_user_training
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[training]\nsd_scripts = "/opt/sd-scripts"\nnetworkDim = 32\nnetworkAlpha = 16\n')
+    monkeypatch.setenv("LORAPAN_CONFIG", str(cfg))
+    plan = _plan(tmp_path, training={"networkDim": 4}, user_table=read_user_training())
+    assert plan.settings["sd_scripts"] == "/opt/sd-scripts"  # from the user config
+    assert plan.params["networkDim"] == 4  # the dataset's lorapan.toml wins
+    assert plan.params["networkAlpha"] == 16.0

@@ -184,16 +184,20 @@ def _start(args, plan) -> int:
 def watch(info) -> int:
     """Progress until the run ends; Ctrl-C detaches (the run goes on)."""
     from lorapan.core.training.logparse import LogParser
+    from lorapan.core.training.lr import lr_at
     from lorapan.core.training.runs import follow, load_run
     from lorapan.core.training.textview import progress_line
 
     parser = LogParser()
+    params = info.command.get("params")
     tty = sys.stdout.isatty()
     last_print = 0.0
     try:
         for chunk in follow(info):
             parser.feed(chunk)
-            line = progress_line(parser.progress)
+            prog = parser.progress
+            lr = lr_at(params, prog.step, prog.total) if params and prog.total else None
+            line = progress_line(prog, lr)
             now = time.monotonic()
             if tty:
                 sys.stdout.write("\r\x1b[K" + line)
@@ -211,5 +215,3 @@ def watch(info) -> int:
     for reason in final.state.get("reasons", []):
         print(f"  {reason}")
     return EXIT_OK if final.status == "succeeded" else EXIT_FINDINGS
-
-

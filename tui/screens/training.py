@@ -53,6 +53,7 @@ class Snapshot:
     loss_from: int = 0
     losses: list[float] = field(default_factory=list)
     sample_path: str | None = None
+    lr: float | None = None  # from the scheduler formula and the run's params
     status: str | None = None  # set when the run has ended
     reasons: list[str] = field(default_factory=list)
 
@@ -166,6 +167,7 @@ class TrainingScreen(Screen[None]):
                 sample,
             )
             sent_losses = len(p.losses)
+            snap.lr = _lr(run, p.step, p.total)
             if final:
                 state = load_run(run.path)
                 snap.status, snap.reasons = state.status, list(state.state.get("reasons", []))
@@ -308,6 +310,15 @@ def _sample_widget():
         return Static("", id="tr-sample-image")
 
 
+def _lr(run: RunInfo, step: int, total: int) -> float | None:
+    params = run.command.get("params")
+    if not params or not total:
+        return None
+    from lorapan.core.training.lr import lr_at
+
+    return lr_at(params, step, total)
+
+
 def _newest_png(folder: Path) -> str | None:
     try:
         files = [p for p in folder.iterdir() if p.suffix.lower() == ".png"]
@@ -321,9 +332,10 @@ def _stats_text(s: Snapshot) -> str:
         first = f"error: {s.errors[0]}" if s.errors else "loading model and data…"
         return first
     loss = f"{s.loss:.4g}" if s.loss is not None else "-"
+    lr = f"  lr {s.lr:.2e}" if s.lr is not None else ""
     rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
     ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
-    line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}"
+    line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}{lr}"
     line2 = f"checkpoints: {ckpt}  samples: {s.samples}"
     if s.errors:
         line2 += f"  error: {s.errors[0]}"
