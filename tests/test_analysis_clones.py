@@ -7,6 +7,7 @@ from pathlib import Path
 
 import imagegen as gen
 import pytest
+from lorapan.core.analysis import clones
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CLONE_LABELS, clone_count, find_groups
 
@@ -50,7 +51,12 @@ def _write_copies(root: Path, family: str) -> None:
         gen.save(maker((1024, 768), seed), root / f"other{seed}.png")
 
 
-def test_each_copy_is_labelled_by_how_it_differs(tmp_path: Path, family: str) -> None:
+@pytest.mark.parametrize("crop_search", ["exhaustive", "banded"])
+def test_each_copy_is_labelled_by_how_it_differs(
+    tmp_path: Path, family: str, crop_search: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if crop_search == "banded":  # the index large datasets use must find these crops too
+        monkeypatch.setattr(clones, "EXHAUSTIVE_CROP_LIMIT", 0)
     _write_copies(tmp_path, family)
     groups = find_groups(_scan(tmp_path))
     labels = _labels(groups)

@@ -75,3 +75,36 @@ def test_scan_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     proc = _lorapan("scan", str(tmp_path / "nope"))
     assert proc.returncode == 2
     assert "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_bar_is_drawn_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    for i in range(20):
+        gen.save(gen.flat_art((160, 120), seed=i), tmp_path / f"img{i}.png")
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lorapan", "scan", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=300,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the terminal closed: all was read
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    drawn = b"".join(chunks).decode()
+    assert proc.returncode == 0
+    assert "scanning [" in drawn and "20/20" in drawn
+    assert "scanning" not in proc.stdout  # the report itself stays clean

@@ -36,6 +36,7 @@ COLOUR_TOLERANCE = 10.0  # mean 4x4-grid colour difference (0..255) still "same 
 SHARPNESS_TOLERANCE = 10.0  # a bigger change at the same size means a filter (blur/sharpen)
 ASPECT_TOLERANCE = 0.03
 _CHUNK = 512
+EXHAUSTIVE_CROP_LIMIT = 1000  # above: crop search uses a banded index (see below)
 _BLOCK_ELEMENTS = 4_000_000  # bounds memory of one vectorised comparison block
 
 
@@ -180,28 +181,78 @@ def _link_identical(items: list[ImageFacts], links: _UnionFind) -> None:
 
 
 def _link_near(items: list[ImageFacts], links: _UnionFind, config: AnalysisConfig) -> None:
-    """Link pairs by pHash, mirrored pHash and crop-window hashes (vectorised, chunked)."""
+    """Link pairs by pHash and mirrored pHash (every pair, vectorised), then crops."""
     phash = np.array([f.phash for f in items], dtype=np.uint64)
     flips = np.array([f.phash_flip for f in items], dtype=np.uint64)
-    width = max(len(f.crop_hashes) for f in items)
-    windows = np.zeros((len(items), max(width, 1)), dtype=np.uint64)
-    has_window = np.zeros_like(windows, dtype=bool)
-    for i, f in enumerate(items):
-        windows[i, : len(f.crop_hashes)] = np.array(f.crop_hashes, dtype=np.uint64)
-        has_window[i, : len(f.crop_hashes)] = True
     n = len(items)
-    step = max(1, min(_CHUNK, _BLOCK_ELEMENTS // (n * windows.shape[1])))
+    step = max(1, min(_CHUNK, _BLOCK_ELEMENTS // n))
     for start in range(0, n, step):
         rows = slice(start, start + step)
         near = _popcount(phash[rows, None] ^ phash[None, :]) <= config.near_threshold
         near |= _popcount(flips[rows, None] ^ phash[None, :]) <= config.near_threshold
-        # image j (column) is a crop of image i (row) when j's pHash is near a window of i.
-        crop = _popcount(windows[rows, :, None] ^ phash[None, None, :]) <= config.crop_threshold
-        crop &= has_window[rows, :, None]
-        near |= crop.any(axis=1)
-        for i, j in zip(*np.nonzero(near), strict=True):
-            if start + i != j:
-                links.union(start + int(i), int(j))
+        _union_hits(links, start, near)
+    windows, owners = _window_table(items)
+    if len(windows) == 0:
+        return
+    if n <= EXHAUSTIVE_CROP_LIMIT:
+        _link_crops_exhaustive(phash, windows, owners, links, config)
+    else:
+        _link_crops_banded(phash, windows, owners, links, config)
+
+
+def _window_table(items: list[ImageFacts]) -> tuple[np.ndarray, np.ndarray]:
+    """All crop-window hashes in one array, with the index of the image each belongs to."""
+    hashes = [h for f in items for h in f.crop_hashes]
+    owners = [i for i, f in enumerate(items) for _ in f.crop_hashes]
+    return np.array(hashes, dtype=np.uint64), np.array(owners, dtype=np.int64)
+
+
+def _link_crops_exhaustive(
+    phash: np.ndarray,
+    windows: np.ndarray,
+    owners: np.ndarray,
+    links: _UnionFind,
+    config: AnalysisConfig,
+) -> None:
+    """Image j is a crop of image i when j's pHash is near one of i's windows."""
+    step = max(1, min(_CHUNK, _BLOCK_ELEMENTS // len(phash)))
+    for start in range(0, len(windows), step):
+        block = _popcount(windows[start : start + step, None] ^ phash[None, :])
+        for w, j in zip(*np.nonzero(block <= config.crop_threshold), strict=True):
+            links.union(int(owners[start + w]), int(j))
+
+
+def _link_crops_banded(
+    phash: np.ndarray,
+    windows: np.ndarray,
+    owners: np.ndarray,
+    links: _UnionFind,
+    config: AnalysisConfig,
+) -> None:
+    """Large sets: only pairs sharing one exact 16-bit quarter of the hash are compared.
+
+    Every crop within 3 bits is found (4 quarters, so one is untouched); farther
+    ones are found when their differing bits leave a quarter whole, which keeps
+    the work near-linear instead of images x windows.
+    """
+    for shift in (0, 16, 32, 48):
+        keys_p = (phash >> np.uint64(shift)) & np.uint64(0xFFFF)
+        keys_w = (windows >> np.uint64(shift)) & np.uint64(0xFFFF)
+        order = np.argsort(keys_p, kind="stable")
+        sorted_keys = keys_p[order]
+        lo = np.searchsorted(sorted_keys, keys_w, side="left")
+        hi = np.searchsorted(sorted_keys, keys_w, side="right")
+        for w in np.nonzero(hi > lo)[0]:
+            cand = order[lo[w] : hi[w]]
+            close = _popcount(phash[cand] ^ windows[w]) <= config.crop_threshold
+            for j in cand[close]:
+                links.union(int(owners[w]), int(j))
+
+
+def _union_hits(links: _UnionFind, start: int, hits: np.ndarray) -> None:
+    for i, j in zip(*np.nonzero(hits), strict=True):
+        if start + i != j:
+            links.union(start + int(i), int(j))
 
 
 if hasattr(np, "bitwise_count"):
