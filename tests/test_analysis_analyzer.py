@@ -163,3 +163,19 @@ def test_facts_round_trip_through_json(tmp_path: Path, field: str) -> None:
     assert len(public[field]) == 16 and int(public[field], 16) == getattr(facts, field)
     assert "crop_hashes" not in public
     assert ImageFacts.from_record(facts.to_record()) == facts
+
+
+def test_pool_starts_safely_from_a_threaded_host(tmp_path: Path) -> None:
+    """With other threads alive (as in the app) workers come from a forkserver."""
+    rels = _make_set(tmp_path, 24, side=96)
+    stop = threading.Event()
+    host = threading.Thread(target=stop.wait, daemon=True)
+    host.start()
+    try:
+        from lorapan.core.analysis.analyzer import _mp_context
+
+        assert _mp_context().get_start_method() in {"forkserver", "spawn"}
+        facts = Analyzer(tmp_path, tmp_path / ".lorapan", AnalysisConfig(workers=2)).run(rels)
+    finally:
+        stop.set()
+    assert len(facts) == 24 and all(f.ok for f in facts.values())
