@@ -195,6 +195,10 @@ class TaggerModel:
         if threads:
             opts.intra_op_num_threads = threads
         chosen = providers or choose_providers(ort.get_available_providers())
+        if chosen[0] == "CPUExecutionProvider":
+            # Idle inference threads would otherwise spin and take the cores the
+            # decode/preprocess pool needs while the model runs.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = ort.InferenceSession(
                 str(folder / MODEL_FILE), sess_options=opts, providers=chosen

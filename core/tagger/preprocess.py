@@ -17,6 +17,7 @@ those two are the deliberate differences.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -61,66 +62,63 @@ def pad_square(im: Image.Image) -> Image.Image:
     return canvas
 
 
-CHUNK_VALUES = 1 << 21  # float32 values converted at a time: stays in cache, no page faults
+def _area_table(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``out`` cells over ``n`` pixels: the pixels it overlaps and their shares.
 
-
-def _block_sums(arr: np.ndarray, starts: np.ndarray, axis: int) -> np.ndarray:
-    """``reduceat`` sums along ``axis`` (float64), converting 8-bit input in small chunks."""
-    if arr.dtype != np.uint8:
-        return np.add.reduceat(arr, starts, axis=axis).astype(np.float64)
-    other = 1 - axis  # chunk along the other spatial axis
-    step = max(1, CHUNK_VALUES // max(1, arr.size // arr.shape[other]))
-    parts = []
-    for lo in range(0, arr.shape[other], step):
-        index = [slice(None)] * arr.ndim
-        index[other] = slice(lo, lo + step)
-        piece = arr[tuple(index)]
-        parts.append(np.add.reduceat(piece.astype(np.float32), starts, axis=axis))
-    return np.concatenate(parts, axis=other).astype(np.float64)
-
-
-def _area_sums(arr: np.ndarray, out: int, axis: int) -> np.ndarray:
-    """Area sums along ``axis`` for ``out`` cells, times ``out``, as exact whole numbers.
-
-    Output cell i covers input [i*n/out, (i+1)*n/out): the whole pixels inside are summed
-    with ``reduceat`` and the fractional edge pixels added by their covered share, as
-    cv2's INTER_AREA weighs them. Multiplying by ``out`` makes every share a whole
-    number (``rem/out`` of a pixel becomes ``rem`` times it), so nothing is rounded
-    until the end. Block sums of 8-bit pixels are exact in float32 (far below 2**24),
-    which is much faster than integer ``reduceat``; the rest is float64, exact too.
+    Cell i covers [i*n/out, (i+1)*n/out); a pixel's weight is its covered length over the
+    cell's length, as cv2's INTER_AREA weighs them (fractional edge pixels included).
     """
-    n = arr.shape[axis]
-    k = np.arange(out + 1, dtype=np.int64) * n
-    whole, rem = k // out, k % out  # edge i lies at whole[i] + rem[i] / out
-    blocks = _block_sums(arr, whole[:-1], axis)
-    shape = [1] * arr.ndim
-    shape[axis] = out + 1
-    edge_px = np.take(arr, np.minimum(whole, n - 1), axis=axis).astype(np.float64)
-    edge_part = rem.reshape(shape) * edge_px
-    first = [slice(None)] * arr.ndim
-    last = [slice(None)] * arr.ndim
-    first[axis], last[axis] = slice(1, None), slice(None, -1)
-    return blocks * out + edge_part[tuple(first)] - edge_part[tuple(last)]
+    scale = n / out
+    taps = math.ceil(scale) + 1
+    cell = np.arange(out)[:, None]
+    lo = cell * scale
+    pix = np.floor(lo).astype(np.intp) + np.arange(taps)[None, :]
+    weight = np.clip(np.minimum((cell + 1) * scale, pix + 1) - np.maximum(lo, pix), 0, None) / scale
+    return np.minimum(pix, n - 1), weight.astype(np.float32)
+
+
+BLOCK = 16  # output rows per step: keeps the temporaries in cache (no page faults)
+
+
+def _area_along(x: np.ndarray, axis: int, out: int, total: int, offset: int) -> np.ndarray:
+    """Area-shrink ``x`` along ``axis`` (0 or 1) to ``out`` cells, as if it sat at ``offset``
+    inside ``total`` pixels of white padding.
+
+    Padding is never built: taps that fall in it add ``255 * weight`` as a constant.
+    """
+    n = x.shape[axis]
+    index, weight = _area_table(total, out)
+    src = index - offset
+    inside = (src >= 0) & (src < n)
+    src = np.clip(src, 0, n - 1)
+    w_img = np.where(inside, weight, 0).astype(np.float32)
+    white = (255.0 * np.where(inside, 0, weight).sum(axis=1)).astype(np.float32)
+    shape = list(x.shape)
+    shape[axis] = out
+    result = np.empty(shape, np.float32)
+    moved = np.moveaxis(result, axis, 0)
+    for r0 in range(0, out, BLOCK):
+        r1 = min(out, r0 + BLOCK)
+        acc = moved[r0:r1]
+        acc[...] = white[r0:r1].reshape((-1,) + (1,) * (acc.ndim - 1))
+        for k in range(index.shape[1]):
+            taps = np.take(x, src[r0:r1, k], axis=axis)
+            wk = w_img[r0:r1, k].reshape((-1,) + (1,) * (acc.ndim - 1))
+            acc += np.moveaxis(taps, axis, 0) * wk
+    return result
 
 
 def shrink_padded(arr: np.ndarray, size: int) -> np.ndarray:
-    """uint8 HxWx3 -> its white-padded centred square area-shrunk to size x size, uint8.
+    """uint8 HxWx3 -> its white-padded centred square, area-shrunk to size x size, uint8.
 
-    Same result as padding first and area-resizing the square, without building the
-    square: the pass along the long side runs on the image itself, and the padding is
-    added to the (small) intermediate as constant white. Each pass yields
-    ``out * area sum``; after both, dividing by side**2 gives the cell mean.
+    Same as padding to the square and area-resizing it (cv2 INTER_AREA), without
+    building the square: rows first, then columns of the small intermediate.
     """
-    h, w = arr.shape[:2]
+    h, w, _c = arr.shape
     side = max(h, w)
-    long_axis, short_axis = (1, 0) if w >= h else (0, 1)
-    partial = _area_sums(arr, size, long_axis)
-    pad = side - arr.shape[short_axis]
-    widths = [(0, 0)] * partial.ndim
-    widths[short_axis] = (pad // 2, pad - pad // 2)
-    partial = np.pad(partial, widths, constant_values=255 * side)  # white, in pass-one units
-    sums = _area_sums(partial, size, short_axis)
-    return np.clip(np.rint(sums / float(side * side)), 0, 255).astype(np.uint8)
+    rows = _area_along(arr, 0, size, side, (side - h) // 2)
+    square = _area_along(rows, 1, size, side, (side - w) // 2)
+    return np.clip(np.rint(square), 0, 255).astype(np.uint8)
 
 
 def prepare(im: Image.Image, size: int) -> np.ndarray:
