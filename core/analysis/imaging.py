@@ -146,24 +146,22 @@ def _decode(
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
-    old_limit = Image.MAX_IMAGE_PIXELS
+    # Pillow's own bomb check (its global limit, left alone: other threads decode
+    # too) can refuse first; ours then applies the caller's limit from the header.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            Image.MAX_IMAGE_PIXELS = max_pixels
             return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise DecodeError(
             "too-large",
-            f"the image claims too many pixels (over {max_pixels:,}); it may be a "
-            "decompression bomb or needs resizing before use",
+            "the image claims far too many pixels (a possible decompression bomb); "
+            "resize it with an image editor before using it",
         ) from exc
     except UnidentifiedImageError as exc:
         raise _not_image(data) from exc
     except (OSError, SyntaxError, EOFError, ValueError) as exc:
         raise _classify_load_error(exc, data) from exc
-    finally:
-        Image.MAX_IMAGE_PIXELS = old_limit
 
 
 def _header(img: Image.Image, data: bytes) -> Header:
