@@ -131,7 +131,7 @@ def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Ta
             if i in idx or norm(t) == key:
                 continue
             out.append(t)
-        return dedupe(tuple(out))
+        return tuple(out)
 
     return fn
 
