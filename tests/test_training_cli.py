@@ -114,3 +114,13 @@ def test_error_findings_block_start_unless_forced(tmp_path, lorapan_cmd, monkeyp
     forced = lorapan_cmd("train", root, "--force", "--watch")
     assert forced.returncode == 0, forced.stderr
     assert "succeeded" in forced.stdout
+
+
+def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypatch):
+    for key, value in replay_env(step_s=0.6).items():
+        monkeypatch.setenv(key, value)
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    assert lorapan_cmd("train", root).returncode == 0  # returns at once; the run is detached
+    res = lorapan_cmd("runs", root, "--watch")
+    assert res.returncode == 0, res.stderr
+    assert "re-attached" in res.stdout and "step 10/10" in res.stdout and "succeeded" in res.stdout

@@ -210,7 +210,9 @@ def test_user_config_is_below_dataset_settings(tmp_path, monkeypatch):
     from lorapan.core.training.config import read_user_training
 
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[training]\nsd_scripts = "/opt/sd-scripts"\nnetworkDim = 32\nnetworkAlpha = 16\n')
+    cfg.write_text(
+        '[training]\nsd_scripts = "/opt/sd-scripts"\nnetworkDim = 32\nnetworkAlpha = 16\n'
+    )
     monkeypatch.setenv("LORAPAN_CONFIG", str(cfg))
     plan = _plan(tmp_path, training={"networkDim": 4}, user_table=read_user_training())
     assert plan.settings["sd_scripts"] == "/opt/sd-scripts"  # from the user config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
@@ -109,3 +110,18 @@ def test_chart_marks_nan_and_scales_finite_values():
     text = render_chart([1.0, 0.9, float("nan"), 0.8], 40, 8).plain
     assert "NaN!" in text and "·" in text and "•" in text
     assert "0.8" in text and "1" in text.splitlines()[1]
+
+
+async def test_gpu_stats_from_nvidia_smi(tmp_path, monkeypatch):
+    """No GPU here: a stand-in nvidia-smi prints the documented csv,noheader,nounits rows."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho '87, 10240, 24576'\necho '3, 512, 24576'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    screen = TrainingScreen(make_dataset(tmp_path / "ds"))
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        gpu = screen.query_one("#tr-gpu", Static)
+        assert await _until(pilot, lambda: "GPU0" in str(gpu.render()), timeout=10)
+        assert "GPU0 87% 10.0/24.0 GiB" in str(gpu.render()) and "GPU1 3%" in str(gpu.render())

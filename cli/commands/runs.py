@@ -17,11 +17,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         NAME,
         help=HELP,
         description=HELP,
-        epilog="examples:\n  lorapan runs ~/data/goblin\n  lorapan runs ~/data/goblin --json",
+        epilog="examples:\n  lorapan runs ~/data/goblin\n  lorapan runs ~/data/goblin --json\n"
+        "  lorapan runs ~/data/goblin --watch     re-attach after a dropped SSH session",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="re-attach to the newest running run with a progress bar (Ctrl-C detaches)",
+    )
     p.set_defaults(func=run)
 
 
@@ -32,7 +38,17 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.path).expanduser()
     if not root.is_dir():
         return fail(f"{args.path} is not a folder")
-    rows = [run_row(r) for r in list_runs(root)]
+    runs = list_runs(root)
+    if args.watch:
+        from lorapan.commands.train import watch
+
+        active = [r for r in runs if r.active]
+        if not active:
+            print("no run is active; lorapan logs PATH RUN shows a finished run's log")
+            return EXIT_OK
+        print(f"re-attached to run {active[-1].id} (Ctrl-C detaches; the run goes on)")
+        return watch(active[-1])
+    rows = [run_row(r) for r in runs]
     if args.json:
         print_json(rows)
         return EXIT_OK
@@ -47,4 +63,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {reason}")
         if r["note"]:
             print(f"    {r['note']}")
+        if r["status"] in ("starting", "running", "stopping"):
+            print(
+                f"    re-attach: lorapan runs {args.path} --watch  |  lorapan logs {args.path} {r['id']} -f"
+            )
     return EXIT_OK

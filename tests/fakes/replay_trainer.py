@@ -56,7 +56,10 @@ def _args(argv: list[str]) -> argparse.Namespace:
 def _has_images(dataset_config: str | None) -> bool:
     if not dataset_config:
         return True
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
 
     doc = tomllib.loads(Path(dataset_config).read_text(encoding="utf-8"))
     for ds in doc.get("datasets", []):
