@@ -7,7 +7,7 @@ import os
 
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
-from lorapan.core.training.runs import load_run, new_run_dir, start_run
+from lorapan.core.training.runs import load_run, new_run_dir, start_run, stop_run
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.widgets.loss_chart import LossChart, render_chart
 from test_training_env import make_dataset, replay_env, runnable_training
@@ -125,3 +125,24 @@ async def test_gpu_stats_from_nvidia_smi(tmp_path, monkeypatch):
         gpu = screen.query_one("#tr-gpu", Static)
         assert await _until(pilot, lambda: "GPU0" in str(gpu.render()), timeout=10)
         assert "GPU0 87% 10.0/24.0 GiB" in str(gpu.render()) and "GPU1 3%" in str(gpu.render())
+
+
+async def test_real_app_opens_the_screen_on_the_running_run(tmp_path):
+    """ctrl+t in the reviewer app pushes this screen, which re-attaches to the newest run."""
+    from lorapan.tui.app import make_app
+
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.3)
+    app = make_app(root, config_dir=tmp_path / "config", analyse=False, watch=False, rules=False)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+t")
+        assert await _until(pilot, lambda: isinstance(app.screen, TrainingScreen))
+        screen = app.screen
+        assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
+        assert screen.run_id == run.id
+        await pilot.press("escape")
+        assert await _until(pilot, lambda: not isinstance(app.screen, TrainingScreen))
+    after = load_run(run.path)
+    assert after.active or after.status == "succeeded"  # leaving the screen does not stop the run
+    stop_run(after, grace=(5, 5))
