@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # The WD14 reference tagger's kaomoji list: underscores here are part of the face.
 KAOMOJI = frozenset(
@@ -47,6 +48,7 @@ class Caption:
         return bool(self.extra_lines)
 
 
+@lru_cache(maxsize=65536)
 def is_kaomoji(tag: str) -> bool:
     """True for faces like ``^_^`` whose underscores must never become spaces."""
     t = tag.strip()
@@ -68,6 +70,7 @@ def apply_tag_style(tag: str, style: str) -> str:
     raise ValueError(f"unknown tag style {style!r}")
 
 
+@lru_cache(maxsize=131072)
 def norm_tag(tag: str) -> str:
     """The form used to compare tags: lower case, underscores as spaces (not kaomoji)."""
     t = tag.strip()
@@ -81,6 +84,8 @@ def split_tags(line: str) -> list[str]:
 
     An unbalanced ``(`` falls back to plain comma splitting for the rest of the line.
     """
+    if "(" not in line and "\\" not in line:  # the common case, fast
+        return [t.strip() for t in line.split(",") if t.strip()]
     tags: list[str] = []
     depth = 0
     current: list[str] = []

@@ -9,6 +9,7 @@ and refuses to overwrite files that changed on disk since they were read.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -47,12 +48,16 @@ class IgnoredFolder:
 
 @dataclass
 class ImageItem:
-    """One image and its caption as last read from disk."""
+    """One image and its caption as last read from disk.
+
+    Paths are kept as strings and turned into ``Path`` objects on demand: building
+    30,000 ``Path`` objects was a third of the time to open 10,000 images.
+    """
 
     relpath: str
-    image_path: Path
-    caption_path: Path | None  # None: no caption file yet
-    default_caption_path: Path
+    root: Path
+    caption_file: str | None  # caption file name beside the image; None: no caption yet
+    default_caption_file: str
     caption: Caption | None = None
     caption_error: str | None = None  # set: the caption is read-only
     stamp: FileStamp = field(default_factory=FileStamp.missing)
@@ -60,12 +65,36 @@ class ImageItem:
     extra_captions: tuple[str, ...] = ()  # e.g. both .txt and .caption exist
 
     @property
+    def image_path(self) -> Path:
+        return self.root / self.relpath
+
+    @property
+    def _dir(self) -> str:
+        return os.path.dirname(self.relpath)
+
+    @property
+    def caption_path(self) -> Path | None:
+        if self.caption_file is None:
+            return None
+        return self.root / self._dir / self.caption_file
+
+    @property
+    def caption_rel(self) -> str | None:
+        if self.caption_file is None:
+            return None
+        return f"{self._dir}/{self.caption_file}" if self._dir else self.caption_file
+
+    @property
+    def default_caption_path(self) -> Path:
+        return self.root / self._dir / self.default_caption_file
+
+    @property
     def tags(self) -> tuple[str, ...]:
         return self.caption.tags if self.caption else ()
 
     @property
     def has_caption(self) -> bool:
-        return self.caption_path is not None
+        return self.caption_file is not None
 
     @property
     def read_only(self) -> bool:
@@ -73,7 +102,7 @@ class ImageItem:
 
     @property
     def name(self) -> str:
-        return self.image_path.name
+        return os.path.basename(self.relpath)
 
 
 @dataclass
@@ -105,15 +134,13 @@ class ApplyResult:
 Listener = Callable[[set[str], str], None]
 
 
-def _read_caption(path: Path) -> tuple[Caption | None, FileStamp, str | None]:
+def _read_caption(path: str | Path) -> tuple[Caption | None, FileStamp, str | None]:
     try:
         with open(path, "rb") as fh:
             data = fh.read()
             st = os.fstat(fh.fileno())
     except OSError as exc:
         return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}"
-    import hashlib
-
     stamp = FileStamp(True, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
     try:
         return parse_caption(data), stamp, None
@@ -196,20 +223,21 @@ class Dataset:
         self._layout_folders(items, per_top)
         for item in items:
             self.items[item.relpath] = item
-            if item.caption_path is not None:
-                self._by_caption[self._rel(item.caption_path)] = item.relpath
+            if item.caption_file is not None:
+                self._by_caption[item.caption_rel] = item.relpath
             self.index.add_image(item.relpath, item.tags)
         self.orphan_captions = sorted(orphans, key=natural_key)
 
     def _make_item(
         self, rel: str, folder: Path, stem: str, caps: list[tuple[int, str]]
     ) -> ImageItem:
-        default = folder / f"{stem}{self.settings.caption_extension}"
-        item = ImageItem(rel, folder / os.path.basename(rel), None, default)
+        item = ImageItem(rel, self.root, None, f"{stem}{self.settings.caption_extension}")
         if caps:
-            item.caption_path = folder / caps[0][1]
+            item.caption_file = caps[0][1]
             item.extra_captions = tuple(name for _, name in caps[1:])
-            item.caption, item.stamp, item.caption_error = _read_caption(item.caption_path)
+            item.caption, item.stamp, item.caption_error = _read_caption(
+                os.path.join(folder, item.caption_file)
+            )
         return item
 
     def _layout_folders(self, items: list[ImageItem], per_top: dict[str, int]) -> None:
@@ -240,7 +268,8 @@ class Dataset:
 
     # ---- lookups -----------------------------------------------------------
     def _rel(self, path: Path) -> str:
-        return Path(path).resolve().relative_to(self.root).as_posix()
+        """Root-relative POSIX path (paths here are built from ``self.root``)."""
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
 
     def __len__(self) -> int:
         return len(self.items)

@@ -4,8 +4,14 @@ A transaction lists file operations (path, content before, content after; ``None
 meaning "no file"). It is written to ``.lorapan/journal/`` *before* any file is
 touched, so a crash half-way (even kill -9) leaves a ``pending`` transaction that the
 next start can finish or roll back: each file's current content tells whether its
-operation already happened. Contents live in a content-addressed blob store, so a
-bulk edit of 10,000 captions costs one JSON file plus the changed captions.
+operation already happened. The contents before and after live in one pack file per
+transaction (written once), next to a small state file that is rewritten as the
+transaction moves on; a bulk edit of 10,000 captions costs two journal writes.
+
+Bulk steps write every temp file first, make them durable with one ``os.sync()``
+instead of 10,000 fsyncs, then re-check each target and ``os.replace`` it, then
+fsync each folder once. A crash at any point leaves each file either as it was or
+as it should be, never half-written.
 
 Undo and redo walk the same transactions, so they work across restarts. Before any
 file is written, it is checked against the content the transaction expects; a file
@@ -14,19 +20,24 @@ changed by another program is reported as a conflict and left alone.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
+import os
+import stat
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lorapan.core.safe_write import atomic_write
+from lorapan.core.safe_write import TEMP_PREFIX, atomic_write, fsync_dir
 
 PENDING, APPLIED, UNDOING, UNDONE = "pending", "applied", "undoing", "undone"
 ROLLED_BACK, DISCARDED = "rolled-back", "discarded"
+SYNC_ONCE_ABOVE = 16  # staged files above which one os.sync() beats per-file fsync
 INCOMPLETE = (PENDING, UNDOING)
 
 
@@ -97,33 +108,42 @@ class Journal:
     def __init__(self, root: Path, state_dir: Path) -> None:
         self.root = Path(root)
         self.dir = Path(state_dir) / "journal"
-        self.blobs = self.dir / "blobs"
+        self._packs: dict[str, dict[str, bytes]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], Transaction]] = {}
         #: Called with the relative path after each file this journal writes, so the
         #: dataset can refresh its view and the watcher can ignore our own writes.
         self.on_write: list[Callable[[str], None]] = []
 
     # ---- storage -----------------------------------------------------------
     def _ensure(self) -> None:
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
 
-    def put_blob(self, data: bytes | None) -> str | None:
-        if data is None:
-            return None
-        digest = sha256(data)
-        assert digest is not None
-        path = self.blobs / digest
-        if not path.exists():
-            self._ensure()
-            atomic_write(path, data)
-        return digest
+    def _pack_path(self, txn_id: str) -> Path:
+        return self.dir / f"{txn_id}.pack.json"
 
-    def blob(self, digest: str | None) -> bytes | None:
+    def _write_pack(self, txn_id: str, blobs: dict[str, bytes]) -> None:
+        self._ensure()
+        payload = {k: base64.b64encode(v).decode("ascii") for k, v in blobs.items()}
+        atomic_write(self._pack_path(txn_id), json.dumps(payload).encode())
+
+    def _load_pack(self, txn_id: str) -> dict[str, bytes]:
+        if txn_id not in self._packs:
+            try:
+                raw = json.loads(self._pack_path(txn_id).read_bytes())
+            except (OSError, ValueError):
+                raise JournalError(
+                    f"journal pack of transaction {txn_id} is missing or torn"
+                ) from None
+            self._packs[txn_id] = {k: base64.b64decode(v) for k, v in raw.items()}
+        return self._packs[txn_id]
+
+    def blob(self, txn: Transaction, digest: str | None) -> bytes | None:
         if digest is None:
             return None
-        try:
-            return (self.blobs / digest).read_bytes()
-        except FileNotFoundError:
-            raise JournalError(f"journal blob {digest[:12]} is missing") from None
+        data = self._load_pack(txn.id).get(digest)
+        if data is None:
+            raise JournalError(f"journal content {digest[:12]} of {txn.label!r} is missing")
+        return data
 
     def _txn_path(self, txn: Transaction) -> Path:
         return self.dir / f"{txn.seq:08d}-{txn.id}.json"
@@ -133,46 +153,52 @@ class Journal:
         atomic_write(self._txn_path(txn), json.dumps(txn.to_json()).encode())
 
     def transactions(self) -> list[Transaction]:
+        """All transactions, oldest first.
+
+        Parsed files are cached by (mtime, size), so a long history costs one
+        ``stat`` per file per call, and a change by another lorapan process is seen.
+        """
         if not self.dir.is_dir():
             return []
         out = []
-        for path in sorted(self.dir.glob("*.json")):
+        for entry in sorted(os.scandir(self.dir), key=lambda e: e.name):
+            if not entry.name.endswith(".json") or entry.name.endswith(".pack.json"):
+                continue
             try:
-                out.append(Transaction.from_json(json.loads(path.read_text())))
+                st = entry.stat()
+                key = (st.st_mtime_ns, st.st_size)
+                cached = self._cache.get(entry.name)
+                if cached is None or cached[0] != key:
+                    txn = Transaction.from_json(json.loads(Path(entry.path).read_bytes()))
+                    cached = (key, txn)
+                    self._cache[entry.name] = cached
             except (ValueError, KeyError, OSError):
                 continue  # a torn journal file cannot have touched any caption yet
+            out.append(cached[1])
         return out
 
     def incomplete(self) -> list[Transaction]:
         return [t for t in self.transactions() if t.state in INCOMPLETE]
 
     # ---- file steps --------------------------------------------------------
-    def _current(self, rel: str) -> str | None:
-        try:
-            return sha256((self.root / rel).read_bytes())
-        except FileNotFoundError:
-            return None
-
-    def _write(self, rel: str, digest: str | None) -> None:
+    def _current(self, rel: str) -> tuple[str | None, os.stat_result | None]:
         path = self.root / rel
-        if digest is None:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = self.blob(digest)
-            assert data is not None
-            atomic_write(path, data)
-        for cb in self.on_write:
-            cb(rel)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+                st = os.fstat(fh.fileno())
+        except FileNotFoundError:
+            return None, None
+        return sha256(data), st
 
     def _step(self, txn: Transaction, forward: bool) -> OpResult:
         """Move each file from one side of its op to the other, checking first."""
         res = OpResult()
+        staged: list[tuple[FileOp, str | None, os.stat_result | None, str | None]] = []
         for op in txn.ops:
             src, dst = (op.before, op.after) if forward else (op.after, op.before)
             try:
-                current = self._current(op.path)
+                current, st = self._current(op.path)
             except OSError as exc:
                 res.conflicts.append((op.path, f"cannot read: {exc.strerror}"))
                 continue
@@ -183,12 +209,81 @@ class Journal:
                 res.conflicts.append((op.path, "changed on disk by another program"))
                 continue
             try:
-                self._write(op.path, dst)
+                tmp = self._stage(txn, op.path, dst)
             except OSError as exc:
                 res.conflicts.append((op.path, f"cannot write: {exc.strerror}"))
                 continue
+            staged.append((op, tmp, st, dst))
+        if staged:
+            self._make_durable([tmp for _, tmp, _, _ in staged if tmp])
+        folders: set[Path] = set()
+        for op, tmp, st, _dst in staged:
+            reason = self._swap(op.path, tmp, st)
+            if reason:
+                res.conflicts.append((op.path, reason))
+                continue
+            folders.add((self.root / op.path).parent)
             res.done.append(op.path)
+            for cb in self.on_write:
+                cb(op.path)
+        for folder in folders:
+            fsync_dir(folder)
         return res
+
+    def _stage(self, txn: Transaction, rel: str, digest: str | None) -> str | None:
+        """Write the new content to a temp file beside the target (None: delete)."""
+        if digest is None:
+            return None
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.blob(txn, digest)
+        assert data is not None
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        return tmp
+
+    @staticmethod
+    def _make_durable(temps: list[str]) -> None:
+        if len(temps) > SYNC_ONCE_ABOVE:
+            os.sync()  # one flush instead of thousands of fsyncs
+            return
+        for tmp in temps:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _swap(self, rel: str, tmp: str | None, seen: os.stat_result | None) -> str | None:
+        """Replace (or delete) the target unless it moved since it was checked."""
+        path = self.root / rel
+        try:
+            now = os.stat(path)
+        except FileNotFoundError:
+            now = None
+        moved = (now is None) != (seen is None) or (
+            now is not None
+            and seen is not None
+            and (now.st_size, now.st_mtime_ns) != (seen.st_size, seen.st_mtime_ns)
+        )
+        if moved:
+            if tmp:
+                os.unlink(tmp)
+            return "changed on disk by another program"
+        try:
+            if tmp is None:
+                if now is not None:
+                    os.unlink(path)
+            else:
+                os.replace(tmp, path)
+        except OSError as exc:
+            return f"cannot write: {exc.strerror}"
+        return None
 
     # ---- public operations -------------------------------------------------
     def _next_seq(self) -> int:
@@ -199,8 +294,16 @@ class Journal:
         self, label: str, changes: list[tuple[str, bytes | None, bytes | None]]
     ) -> Transaction:
         """Record a pending transaction (before touching any file)."""
-        ops = [FileOp(p, self.put_blob(b), self.put_blob(a)) for p, b, a in changes]
+        blobs: dict[str, bytes] = {}
+        ops = []
+        for path, before, after in changes:
+            for data in (before, after):
+                if data is not None:
+                    blobs[sha256(data) or ""] = data
+            ops.append(FileOp(path, sha256(before), sha256(after)))
         txn = Transaction(uuid.uuid4().hex[:10], self._next_seq(), label, time.time(), PENDING, ops)
+        self._write_pack(txn.id, blobs)
+        self._packs[txn.id] = blobs
         self.save(txn)
         return txn
 
@@ -259,8 +362,16 @@ class Journal:
         self.save(txn)
         return txn, res
 
+    def _clean_temps(self, txn: Transaction) -> None:
+        """Remove temp files a crash left beside the transaction's files."""
+        for folder in {(self.root / op.path).parent for op in txn.ops}:
+            for tmp in folder.glob(TEMP_PREFIX + "*"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
     def finish(self, txn: Transaction) -> OpResult:
         """Complete an interrupted transaction in the direction it was going."""
+        self._clean_temps(txn)
         forward = txn.state == PENDING
         res = self._step(txn, forward=forward)
         txn.state = APPLIED if forward else UNDONE
@@ -269,6 +380,7 @@ class Journal:
 
     def rollback(self, txn: Transaction) -> OpResult:
         """Return every file of an interrupted transaction to where it started."""
+        self._clean_temps(txn)
         forward = txn.state == PENDING
         res = self._step(txn, forward=not forward)
         txn.state = ROLLED_BACK if forward else APPLIED

@@ -105,7 +105,7 @@ def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return FileStamp.of_bytes(path, data)
 
 
@@ -117,10 +117,11 @@ def remove_file(path: Path, expected: FileStamp | None = None) -> None:
         os.unlink(path)
     except FileNotFoundError:
         return
-    _fsync_dir(Path(path).parent)
+    fsync_dir(Path(path).parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort where unsupported)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

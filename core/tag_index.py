@@ -20,11 +20,16 @@ class TagIndex:
         self._spellings: dict[str, dict[str, int]] = {}
 
     def add_image(self, relpath: str, tags: Iterable[str]) -> None:
+        images, spellings = self._images, self._spellings
         for tag in set(tags):
             key = norm_tag(tag)
-            self._images.setdefault(key, set()).add(relpath)
-            sp = self._spellings.setdefault(key, {})
-            sp[tag] = sp.get(tag, 0) + 1
+            found = images.get(key)
+            if found is None:
+                images[key] = found = set()
+            found.add(relpath)
+            if tag != key:  # only other spellings are counted; see display()
+                sp = spellings.setdefault(key, {})
+                sp[tag] = sp.get(tag, 0) + 1
 
     def remove_image(self, relpath: str, tags: Iterable[str]) -> None:
         for tag in set(tags):
@@ -34,7 +39,7 @@ class TagIndex:
                 continue
             images.discard(relpath)
             sp = self._spellings.get(key, {})
-            if tag in sp:
+            if tag != key and tag in sp:
                 sp[tag] -= 1
                 if sp[tag] <= 0:
                     del sp[tag]
@@ -53,8 +58,15 @@ class TagIndex:
         return len(self._images.get(norm_tag(tag), ()))
 
     def display(self, key: str) -> str:
-        sp = self._spellings.get(key) or {key: 1}
-        return max(sp.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        """The most common spelling of a tag (``key`` itself unless others win)."""
+        sp = self._spellings.get(key)
+        if not sp:
+            return key
+        counts = dict(sp)
+        own = len(self._images.get(key, ())) - sum(sp.values())
+        if own > 0:
+            counts[key] = own
+        return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
     def frequencies(self) -> list[tuple[str, int]]:
         """(tag, image count), most common first, then by name."""
