@@ -1,0 +1,121 @@
+"""`lorapan check`, `fix` and `checklist` as a user runs them (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.edits import TagChange
+from lorapan.core.settings import load_settings
+
+
+def test_check_exit_codes_and_human_report(tmp_path: Path, lorapan_cmd) -> None:
+    clean = rf.character(tmp_path / "clean")
+    res = lorapan_cmd("check", clean)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "no errors" in res.stdout and "coverage" in res.stdout
+    dirty = rf.character(tmp_path / "dirty", clean=False)
+    res = lorapan_cmd("check", dirty)
+    assert res.returncode == 1
+    assert "errors (" in res.stdout and "[tags.blacklist]" in res.stdout
+    assert f"lorapan fix {dirty} --rule tags.blacklist" in res.stdout
+    assert "img000.png" in res.stdout
+    assert lorapan_cmd("check", dirty, "--rule", "no.such").returncode == 2
+    assert lorapan_cmd("check", tmp_path / "missing").returncode == 2
+    assert lorapan_cmd("check", dirty, "--kind", "dragon").returncode == 2
+
+
+def test_check_json_and_rule_filter(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d", clean=False)
+    res = lorapan_cmd("check", root, "--json", "--rule", "tags.core")
+    assert res.returncode == 1
+    data = json.loads(res.stdout)
+    assert {f["rule"] for f in data["findings"]} == {"tags.core"}
+    assert data["readiness"]["images"] == 60 and data["readiness"]["repeats"]
+    res = lorapan_cmd("check", root, "--json", "--rule", "tags.conflict")
+    assert res.returncode == 0  # only warnings among the chosen rules
+
+
+def test_check_kind_override_changes_the_profile(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d")
+    res = lorapan_cmd("check", root, "--json", "--kind", "background")
+    data = json.loads(res.stdout)
+    assert data["readiness"]["kind"] == "background"
+    assert load_settings(root).kind == "character"  # not saved
+
+
+def test_fix_dry_run_writes_nothing_then_fix_and_undo(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d", clean=False)
+    before = rf.snapshot_bytes(root)
+    res = lorapan_cmd("fix", root, "--dry-run")
+    assert res.returncode == 0, res.stderr
+    assert "would change" in res.stdout and "+green_gob_hair" in res.stdout
+    assert rf.snapshot_bytes(root) == before
+    res = lorapan_cmd("fix", root)
+    assert "caption(s) changed" in res.stdout and f"lorapan undo {root}" in res.stdout
+    after = rf.snapshot_bytes(root)
+    assert after != before and "muscular" not in after["img000.txt"].decode()
+    check = json.loads(lorapan_cmd("check", root, "--json").stdout)
+    fixed = {
+        "tags.blacklist",
+        "tags.hair-unique",
+        "tags.eyes-unique",
+        "tags.style",
+        "tags.duplicate",
+    }
+    assert not fixed & {f["rule"] for f in check["findings"]}
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before  # one run, one undo
+
+
+def test_fix_json_and_named_advice_rule(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.background(tmp_path / "b")
+    res = lorapan_cmd("fix", root, "--json")
+    assert json.loads(res.stdout)["changes"] == []  # advice is not applied unasked
+    res = lorapan_cmd("fix", root, "--rule", "tags.constant", "--json")
+    data = json.loads(res.stdout)
+    assert len(data["changes"]) == 20 and data["result"]["applied"]
+    assert "outdoors" not in (root / "b000.txt").read_text()
+
+
+def test_fix_confirms_core_tag_only_when_named(tmp_path: Path, lorapan_cmd) -> None:
+    caps = {f"{i}.png": f"tk, anime screencap, x{i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "k", caps)
+    rf.write_settings(root, {"kind": "character", "name": ""})
+    lorapan_cmd("fix", root)
+    assert load_settings(root).core_tag == ""
+    res = lorapan_cmd("fix", root, "--rule", "tags.core")
+    assert "lorapan.toml: set core_tag = 'tk'" in res.stdout
+    assert load_settings(root).core_tag == "tk"
+
+
+def test_fix_refuses_while_an_edit_is_interrupted(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d", clean=False)
+    ds = Dataset.open(root)
+    tags = ds.items["img010.png"].tags
+    ds.apply_changes([TagChange("img010.png", tags, (*tags, "x"))], "edit")
+    # Mark the transaction as a crash leaves it: journaled as pending.
+    txn = ds.journal.transactions()[-1]
+    txn.state = "pending"
+    ds.journal.save(txn)
+    assert Dataset.open(root).journal.incomplete()
+    res = lorapan_cmd("fix", root)
+    assert res.returncode == 1
+    assert "lorapan recover" in res.stderr
+    assert lorapan_cmd("fix", root, "--dry-run").returncode in (0, 1)
+
+
+def test_checklist_tick_is_saved_and_shown(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d")
+    res = lorapan_cmd("checklist", root, "--tick", "lateral-sides")
+    assert res.returncode == 0 and "[x] both lateral sides" in res.stdout
+    assert load_settings(root).checklist["coverage.lateral-sides"] is True
+    check = json.loads(lorapan_cmd("check", root, "--json").stdout)
+    assert "coverage.lateral-sides" not in {f["rule"] for f in check["findings"]}
+    res = lorapan_cmd("checklist", root, "--untick", "coverage.lateral-sides", "--json")
+    items = {i["id"]: i for i in json.loads(res.stdout)["items"]}
+    assert items["lateral-sides"]["ticked"] is False
+    assert lorapan_cmd("checklist", root, "--tick", "view-front").returncode == 2  # counted by tags
+    assert lorapan_cmd("checklist", root, "--tick", "nope").returncode == 2
