@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 from lorapan.core.tagger.model import TaggerModel
-from lorapan.core.tagger.pipeline import default_workers, run_pipeline, run_sequential
+from lorapan.core.tagger.pipeline import RunStats, default_workers, run_pipeline, run_sequential
 from lorapan.core.tagger.preprocess import load
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
@@ -120,6 +120,9 @@ def main() -> None:
     ap.add_argument("--gflops", type=float, default=3.0)
     ap.add_argument("--workers", type=int, default=0, help="preprocessing threads (0: default)")
     ap.add_argument("--repeat", type=int, default=2, help="best of N runs for each figure")
+    ap.add_argument(
+        "--ort-threads", type=int, default=0, help="onnxruntime intra-op threads (0: all cores)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -127,13 +130,16 @@ def main() -> None:
         gf = build_model(root / "model", args.gflops)
         (root / "images").mkdir()
         items = make_images(root / "images", args.images)
-        model = TaggerModel.open(root / "model")
+        model = TaggerModel.open(root / "model", threads=args.ort_threads)
         workers = args.workers or default_workers()
         print(
             f"cpu cores: {os.cpu_count()}  provider: {model.provider}  model: {gf:.2f} GFLOPs/image"
         )
         print(f"images: {len(items)} (1920x1080, 1080x1920, 1536x1536 JPEG; 1024x1024 PNG)")
-        print(f"batch: {args.batch}  preprocessing threads: {workers}")
+        ort_threads = args.ort_threads or "all"
+        print(
+            f"batch: {args.batch}  preprocessing threads: {workers}  onnxruntime threads: {ort_threads}"
+        )
 
         t_pre = timed(lambda: [load(p, SIZE) for _k, p in items])
         tensors = [load(p, SIZE) for _k, p in items]
@@ -143,9 +149,13 @@ def main() -> None:
             for s in range(0, len(tensors), args.batch):
                 model.run(np.stack(tensors[s : s + args.batch]))
 
+        waits: list[float] = []
+
         def pipeline() -> None:
-            for _ in run_pipeline(model, items, args.batch, workers=workers):
+            stats = RunStats()
+            for _ in run_pipeline(model, items, args.batch, workers=workers, stats=stats):
                 pass
+            waits.append(stats.wait_s / max(stats.elapsed_s, 1e-9))
 
         def sequential() -> None:
             for _ in run_sequential(model, items, args.batch):
@@ -166,6 +176,7 @@ def main() -> None:
         gain = figures["pipeline"] / figures["sequential"]
         print(f"pipeline / inference alone: {ratio:.0%}  (target >= 90%)")
         print(f"pipeline / sequential: {gain:.2f}x")
+        print(f"model waiting for input in the pipeline: {min(waits):.0%} of the run")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from lorapan.core.dataset import Dataset
 from lorapan.core.tagger import modes, service
@@ -141,3 +142,20 @@ def test_rethresholding_uses_cache_not_inference(tmp_path: Path, model: TaggerMo
     assert again.run.stats.images == 0 and again.run.cached == 3
     assert "faint" in [p.tag for p in again.predictions["red.png"]]
     assert "faint" not in [p.tag for p in first.predictions["red.png"]]
+
+
+def test_rules_blacklist_filters_real_v3_tags(tmp_path: Path) -> None:
+    from lorapan.core.tagger.labels import read_tag_csv
+    from lorapan.core.tagger.predict import select
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    tags = read_tag_csv(shared / "data" / "wd-v3-selected_tags.csv")
+    root = make_dataset(tmp_path / "ds", {"red": "tk"})
+    ds = Dataset.open(root)
+    blacklist = service.dataset_blacklist(ds)
+    assert "collarbone" in blacklist  # a body tag the guide removes from character datasets
+    scores = np.zeros(len(tags), np.float32)
+    for name, score in (("collarbone", 0.95), ("smile", 0.9), ("long_hair", 0.8), ("^_^", 0.7)):
+        scores[tags.names.index(name)] = score
+    kept = [p.tag for p in select(scores, tags, service.tag_options(ds, blacklist=blacklist))]
+    assert kept == ["smile", "long hair", "^_^"]

@@ -102,6 +102,8 @@ def _area_along(x: np.ndarray, axis: int, out: int, total: int, offset: int) -> 
         acc = moved[r0:r1]
         acc[...] = white[r0:r1].reshape((-1,) + (1,) * (acc.ndim - 1))
         for k in range(index.shape[1]):
+            if not w_img[r0:r1, k].any():  # all in the padding (or a zero-width tap)
+                continue
             taps = np.take(x, src[r0:r1, k], axis=axis)
             wk = w_img[r0:r1, k].reshape((-1,) + (1,) * (acc.ndim - 1))
             acc += np.moveaxis(taps, axis, 0) * wk

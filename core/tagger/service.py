@@ -73,17 +73,19 @@ def tag_options(
 
 
 def dataset_blacklist(ds: Dataset) -> set[str]:
-    """The rules' blacklist for this dataset's kind, when the rules engine provides one.
+    """The rules' blacklist for this dataset (kind profile, ``blacklist_extra``, allow list).
 
-    The dataset's own ``blacklist_extra`` is always added by :func:`tag_options`.
+    Tags the ``tags.blacklist`` rule would remove are never suggested. A problem in the
+    rules' data files must not stop tagging: then only ``blacklist_extra`` applies (it is
+    always added by :func:`tag_options`).
     """
     try:
-        from lorapan.core.rules import blacklist_for  # type: ignore[attr-defined]
+        from lorapan.core.rules.vocab import Vocab
     except ImportError:
         return set()
     try:
-        return set(blacklist_for(ds))
-    except Exception:  # a rules data problem must not stop tagging
+        return set(Vocab(ds.settings).blacklist)
+    except Exception:  # noqa: BLE001 - damaged rules data: fall back to the dataset's list
         return set()
 
 
