@@ -78,19 +78,19 @@ class Analyzer:
         rows = self.cache.load()
         results: dict[str, ImageFacts] = {}
         todo: list[str] = []
+        missing: set[str] = set()
         for rel in relpaths:
             current = self._stat(rel)
             row = rows.get(rel)
             if current is None:
                 results[rel] = _missing(rel)
+                missing.add(rel)
             elif not force and row is not None and row[:2] == current:
                 results[rel] = row[2]
             else:
                 todo.append(rel)
-        stats.from_cache = len(results) - sum(
-            1 for f in results.values() if f.error_message == _MISSING
-        )
-        stats.dropped = self._drop_deleted(rows, relpaths)
+        stats.from_cache = len(results) - len(missing)
+        stats.dropped = self._drop_deleted(rows, relpaths, missing)
         done = len(results)
         if progress:
             progress(done, len(relpaths))
@@ -113,13 +113,13 @@ class Analyzer:
             return None
         return st.st_size, st.st_mtime_ns
 
-    def _drop_deleted(self, rows: dict, relpaths: list[str]) -> list[str]:
+    def _drop_deleted(self, rows: dict, relpaths: list[str], missing: set[str]) -> list[str]:
+        """Rows of files that are gone: asked-for ones found missing, and any others."""
         wanted = set(relpaths)
         gone = [
             rel
             for rel in rows
-            if (rel in wanted and self._stat(rel) is None)
-            or (rel not in wanted and not (self.root / rel).exists())
+            if rel in missing or (rel not in wanted and not (self.root / rel).exists())
         ]
         self.cache.drop(gone)
         return gone
