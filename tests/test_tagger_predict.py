@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lorapan.core.tagger.labels import TagList
 from lorapan.core.tagger.model import TaggerModel
 from lorapan.core.tagger.pipeline import run_pipeline, run_sequential
 from lorapan.core.tagger.predict import TagOptions, mcut_threshold, select
@@ -100,19 +101,14 @@ def test_mcut_threshold_cuts_at_the_widest_gap() -> None:
     assert mcut_threshold(np.array([0.5])) == 0.0
 
 
-def test_mcut_selects_only_tags_above_the_gap(model: TaggerModel, tmp_path: Path) -> None:
-    path = solid(tmp_path, "red.png", RED)
-    got = tags_of(model, path, TagOptions(mcut_general=True))
-    scores = tags_of(model, path, TagOptions(general=0.0))
-    cut = mcut_threshold(
-        np.array(
-            sorted(s for t, s in scores.items() if t not in ("red knight (series)", "maybe char"))
-        )
-    )
-    assert set(got) - {"red knight (series)"} == {t for t, s in scores.items() if s > cut} - {
-        "red knight (series)",
-        "maybe char",
-    }
+def test_mcut_keeps_tags_above_the_widest_gap_instead_of_the_threshold() -> None:
+    names = ("general", "a", "b", "c", "d", "e", "hero", "extra")
+    tags = TagList(names, np.array([9, 0, 0, 0, 0, 0, 4, 4], dtype=np.int16))
+    scores = np.array([0.9, 0.95, 0.9, 0.5, 0.45, 0.1, 0.97, 0.2], dtype=np.float32)
+    fixed = [p.tag for p in select(scores, tags, TagOptions())]
+    assert fixed == ["hero", "a", "b", "c", "d"]
+    mcut = [p.tag for p in select(scores, tags, TagOptions(mcut_general=True, mcut_character=True))]
+    assert mcut == ["hero", "a", "b"]
 
 
 def test_pipeline_keeps_order_and_reports_unreadable_images(

@@ -144,6 +144,10 @@ def read_input_spec(session) -> InputSpec:
         )
     height = _dim(shape[1]) or DEFAULT_SIZE
     width = _dim(shape[2]) or height
+    if height != width:
+        raise ModelError(
+            f"the model's input {inp.name!r} is {height}x{width}; WD14 taggers take a square image"
+        )
     return InputSpec(inp.name, out.name, height, width, _dim(shape[0]))
 
 
