@@ -148,6 +148,10 @@ def test_models_lists_installed_models(env: dict[str, Path]) -> None:
     # With one installed model, autotag needs no --model.
     auto = lorapan("autotag", env["root"], "--json", data_home=env["home"])
     assert json.loads(auto.stdout)["model"] == "wd-test-tagger"
+    batched = lorapan("autotag", env["root"], "--batch", "8", "--no-cache", data_home=env["home"])
+    assert batched.returncode == 0, batched.stderr
+    assert "takes batches of 1; --batch 8 ignored" in batched.stderr
+    assert "3 images: 3 tagged" in batched.stdout
 
 
 def test_models_download_without_the_hub_extra_explains(env: dict[str, Path]) -> None:

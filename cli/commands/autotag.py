@@ -49,7 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model", "-m", metavar="DIR", help="tagger folder (model.onnx + selected_tags.csv)"
     )
-    p.add_argument("--mode", choices=("suggest", "add-missing", "replace"), default="suggest")
+    p.add_argument(
+        "--mode",
+        choices=("suggest", "add-missing", "replace"),
+        default="suggest",
+        help="what to do with the predictions (default: suggest; see modes below)",
+    )
     p.add_argument(
         "--query", "-q", help="only images matching this query (see `lorapan edit --help`)"
     )
@@ -127,6 +132,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"model: {model.name} ({model.id})  provider: {model.provider}", file=sys.stderr)
         if model.fallback_note:
             print(f"warning: {model.fallback_note}", file=sys.stderr)
+        fixed = model.spec.fixed_batch
+        if fixed and args.batch and args.batch != fixed:
+            print(
+                f"note: this model takes batches of {fixed}; --batch {args.batch} ignored",
+                file=sys.stderr,
+            )
     result = _predict(ds, model, rels, options, args)
     changes = modes.plan(ds, result.predictions, args.mode)
     applied = None
