@@ -159,3 +159,12 @@ def test_rules_blacklist_filters_real_v3_tags(tmp_path: Path) -> None:
         scores[tags.names.index(name)] = score
     kept = [p.tag for p in select(scores, tags, service.tag_options(ds, blacklist=blacklist))]
     assert kept == ["smile", "long hair", "^_^"]
+
+
+def test_model_setting_is_relative_to_the_dataset(tmp_path: Path) -> None:
+    root = make_dataset(tmp_path / "ds", {"red": None}, '[tagger]\nmodel = "models/tiny-tagger"\n')
+    make_model_dir(root / "models")
+    ds = Dataset.open(root)
+    assert service.configured_model(ds) == str(root.resolve() / "models" / "tiny-tagger")
+    model = TaggerModel.open(service.configured_model(ds))
+    assert model.name == "tiny-tagger"

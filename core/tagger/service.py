@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
@@ -95,8 +96,12 @@ def configured_batch(ds: Dataset) -> int:
 
 
 def configured_model(ds: Dataset) -> str | None:
+    """The ``[tagger] model`` folder; a relative path is relative to the dataset root."""
     value = ds.settings.section("tagger").get("model")
-    return str(value) if value else None
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    return str(path if path.is_absolute() else ds.root / path)
 
 
 @dataclass
