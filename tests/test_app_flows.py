@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from imagegen import flat_art
-from textual.worker import WorkerCancelled
-
 from lorapan.core.dataset import Dataset
 from lorapan.tui.app import make_app
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.conflict import ConflictScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.tag_chips import TagChips
+from textual.worker import WorkerCancelled
 
 SIZE = (100, 32)
 CAPTIONS = {
@@ -177,7 +176,7 @@ async def test_undo_and_redo_rewrite_the_file(ds_root, tmp_path):
         await settle(app, pilot)
         assert caption(ds_root, "img_1").endswith(", rain")
         status = str(app.screen.query_one("#status").render())
-        assert "redo: add rain" in status
+        assert "✓ redo: add rain" in status
 
 
 async def test_u_types_into_the_tag_input_instead_of_undoing(ds_root, tmp_path):

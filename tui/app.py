@@ -61,6 +61,7 @@ class LorapanApp(App):
         self._cancel = threading.Event()
         self._watcher: Any = None
         self.engine: Any = None
+        self._facts_pending: dict[str, Any] | None = None
         self._pending: set[str] = set()
         self._pending_reason = ""
         self._flush_timer: Any = None
@@ -165,8 +166,8 @@ class LorapanApp(App):
         self._forward(
             AnalysisFinished(message.facts, message.clone_groups, message.cancelled, message.error)
         )
-        if self.engine is not None and hasattr(self.engine, "set_facts"):
-            self.engine.set_facts(message.facts)
+        if message.facts and not message.error:
+            self._feed_facts(message.facts)
 
     def on_rules_report(self, message: RulesReport) -> None:
         self._forward(RulesReport(message.report))
@@ -250,22 +251,37 @@ class LorapanApp(App):
 
     # ---- rules ---------------------------------------------------------------------------
     def _start_rules(self) -> None:
-        engine_cls = optional("lorapan.core.rules.engine", "RulesEngine")
-        if engine_cls is None:
+        if optional("lorapan.core.rules.engine", "RulesEngine") is None:
             return
-        try:
-            self.engine = engine_cls(self.dataset)
-        except Exception as exc:
-            self.notify(f"rules engine failed to start: {exc}", severity="error")
-            return
-        if hasattr(self.engine, "subscribe"):
-            self.engine.subscribe(lambda report: self.post_message(RulesReport(report)))
-        self._check_rules()
+        self._build_rules()
 
     @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
-    def _check_rules(self) -> None:
-        report = self.engine.check()
-        self.post_message(RulesReport(report))
+    def _build_rules(self) -> None:
+        """Build the engine off the event loop (it checks every image once)."""
+        from lorapan.core.rules.engine import RulesEngine
+
+        try:
+            engine = RulesEngine(self.dataset)
+        except Exception as exc:
+            self.post_message(Notice(f"rules engine failed to start: {exc}", "error"))
+            return
+        engine.subscribe(lambda report: self.post_message(RulesReport(report)))
+        self.engine = engine
+        self.post_message(RulesReport(engine.check()))
+        if self._facts_pending is not None:
+            self._feed_facts(self._facts_pending)
+
+    @work(thread=True, exclusive=True, group="rules-facts", exit_on_error=False)
+    def _feed_facts(self, facts: dict[str, Any]) -> None:
+        engine = self.engine
+        if engine is None:
+            self._facts_pending = facts
+            return
+        self._facts_pending = None
+        try:
+            engine.set_facts(facts)
+        except Exception as exc:
+            self.post_message(Notice(f"rules could not use the image analysis: {exc}", "error"))
 
     # ---- watcher -------------------------------------------------------------------------
     def _start_watcher(self) -> None:
@@ -345,17 +361,40 @@ class LorapanApp(App):
         main.files.focus()
 
 
-def _clone_index(facts: dict[str, Any]) -> dict[str, int]:
-    """relpath -> clone group number (1-based) for images in a clone group."""
+def _clone_index(facts: dict[str, Any]) -> dict[str, str]:
+    """relpath -> how it relates to its clone group, for clones and their originals.
+
+    Altered copies (crops, flips, grayscale) are deliberate augmentations, so only
+    true clones (identical, resized, recompressed) are marked.
+    """
     find_groups = optional("lorapan.core.analysis.clones", "find_groups")
     if find_groups is None:
         return {}
-    out: dict[str, int] = {}
-    for n, group in enumerate(find_groups(facts), 1):
-        out[group.original] = n
-        for rel, _label in group.members:
-            out[rel] = n
+    out: dict[str, str] = {}
+    for group in find_groups(facts):
+        for rel in group.clones:
+            label = dict(group.members).get(rel, "clone")
+            out[rel] = f"{label} clone of {group.original.rpartition('/')[2]}"
+        if group.clones:
+            out[group.original] = f"original of {len(group.clones)} clone(s)"
     return out
+
+
+def _start_process_helpers() -> None:
+    """Start multiprocessing's forkserver and resource tracker before Textual runs.
+
+    Inside the app ``sys.stderr`` is Textual's capture object without a usable file
+    descriptor, and the resource tracker passes ``sys.stderr.fileno()`` to its child:
+    started later, the analysis pool fails with "bad value(s) in fds_to_keep".
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    with contextlib.suppress(Exception):
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def make_app(
@@ -385,6 +424,7 @@ def make_app(
 
 def run_app(root: Path, **opts: Any) -> int:
     """Open the dataset and run the app in this terminal; returns an exit code."""
+    _start_process_helpers()
     app = make_app(root, **opts)
     result = app.run()
     return int(app.return_code or 0) if result is None else 0

@@ -34,7 +34,7 @@ class AnalysisProgress(Message):
 @dataclass
 class AnalysisFinished(Message):
     facts: dict[str, Any]
-    clone_groups: dict[str, int]
+    clone_groups: dict[str, str]
     cancelled: bool = False
     error: str | None = None
 

@@ -58,7 +58,7 @@ class MainScreen(Screen):
         self.filter_text = ""
         self.sort = "name"
         self.facts: dict[str, Any] = {}
-        self.clone_group: dict[str, int] = {}
+        self.clone_group: dict[str, str] = {}
         self.report: Any = None
         self.image_findings: dict[str, tuple[int, int]] = {}
         self.tag_mode: str | None = None  # "add" | "rename" while the tag input is open
@@ -207,7 +207,7 @@ class MainScreen(Screen):
         elif f is not None:
             parts.append(f.error_message or "unreadable")
         if rel in self.clone_group:
-            parts.append(f"clone group {self.clone_group[rel]}")
+            parts.append(self.clone_group[rel])
         item = self.dataset.items.get(rel)
         if item is not None and item.caption_error:
             parts.append(f"caption read-only: {item.caption_error}")
@@ -322,7 +322,7 @@ class MainScreen(Screen):
         n = len(result.applied)
         if n:
             undo = display_keys(keys_for("undo", self.app.keymap))
-            self.set_last_action(f"{result.label}: {n} file(s) written ({undo} undoes)")
+            self.set_last_action(f"✓ {result.label} ({n} file{'s' * (n != 1)}; {undo}: undo)")
         if result.unreadable:
             names = ", ".join(r for r, _ in result.unreadable[:3])
             self.notify(
@@ -516,7 +516,8 @@ class MainScreen(Screen):
             return
         other = "redo" if which == "undo" else "undo"
         keys = display_keys(keys_for(other, self.app.keymap))
-        self.set_last_action(f"{result.label}: {len(result.applied)} file(s) ({keys} {other}s)")
+        n = len(result.applied)
+        self.set_last_action(f"✓ {result.label} ({n} file{'s' * (n != 1)}; {keys}: {other})")
         if result.conflicts:
             names = ", ".join(r for r, _ in result.conflicts[:3])
             self.notify(

@@ -18,12 +18,19 @@ from textual.widgets.option_list import Option
 #: rel -> (tag count, marker string)
 RowInfo = Callable[[str], tuple[int, str]]
 
+
+def row_label(rel: str) -> str:
+    """File name first (it is what differs); the folder after it."""
+    folder, _, name = rel.rpartition("/")
+    return f"{name}  {folder}/" if folder else name
+
+
 MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
 
 
 def row_text(rel: str, count: int, markers: str, selected: bool) -> str:
     sel = "●" if selected else " "
-    return f"{sel}{markers[:2]:<2}{count:>4} {rel}"
+    return f"{sel}{markers[:2]:<2}{count:>4} {row_label(rel)}"
 
 
 class FileList(OptionList):

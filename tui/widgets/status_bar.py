@@ -20,6 +20,8 @@ class StatusBar(Widget):
     last_action: reactive[str] = reactive("")
 
     def render(self) -> str:
-        head = f"{self.dataset} ({self.kind})" if self.kind else self.dataset
-        parts = [p for p in (head, self.counts, self.work, self.last_action) if p]
+        head = f"{self.dataset} · {self.kind}" if self.kind else self.dataset
+        # The last action (and its undo key) matters most after an edit, so it
+        # comes before counts and background work, which can be cut off.
+        parts = [p for p in (head, self.last_action, self.work, self.counts) if p]
         return " │ ".join(parts)
