@@ -1,0 +1,147 @@
+"""The rules sidebar and fix preview in a small host app over a real dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.engine import RulesEngine
+from lorapan.core.rules.model import Finding
+from lorapan.core.settings import load_settings, save_settings
+from lorapan.tui.screens.fix_preview import FixPreviewScreen
+from lorapan.tui.widgets.rules_sidebar import RulesSidebar
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class Host(App):
+    """The host's part of the contract: filter, preview + apply, tick."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.ds = Dataset.open(root)
+        self.engine = RulesEngine(self.ds)
+        self.filtered: list[list[str]] = []
+        self.previews: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield RulesSidebar(id="rules")
+
+    @property
+    def sidebar(self) -> RulesSidebar:
+        return self.query_one(RulesSidebar)
+
+    def on_mount(self) -> None:
+        self.engine.subscribe(self.sidebar.show_report)
+        self.sidebar.show_report(self.engine.check())
+        self.sidebar.focus()
+
+    def on_rules_sidebar_filter_images(self, message: RulesSidebar.FilterImages) -> None:
+        self.filtered.append(message.images)
+
+    def on_rules_sidebar_preview_fix(self, message: RulesSidebar.PreviewFix) -> None:
+        finding = message.finding
+        self.previews.append(finding)
+
+        def done(apply: bool | None) -> None:
+            if apply:
+                self.engine.apply_fix(finding)
+
+        self.push_screen(FixPreviewScreen(finding, finding.fix.plan(self.ds)), done)
+
+    def on_rules_sidebar_tick(self, message: RulesSidebar.Tick) -> None:
+        self.ds.settings.tick(f"coverage.{message.item_id}", message.ticked)
+        save_settings(self.ds.root, self.ds.settings)
+        self.engine.settings_changed()
+        self.sidebar.show_report(self.engine.check())
+
+
+async def move_to(pilot, sidebar: RulesSidebar, key: str) -> None:
+    for _ in range(200):
+        item = sidebar.current()
+        if isinstance(item, Finding) and item.key == key or getattr(item, "id", None) == key:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{key} not reached")
+
+
+async def test_enter_filters_to_the_findings_images(tmp_path: Path) -> None:
+    app = Host(rf.character(tmp_path / "c", clean=False))
+    async with app.run_test(size=(60, 40)) as pilot:
+        first = app.sidebar.current()
+        assert isinstance(first, Finding) and first.severity == "error"
+        await move_to(pilot, app.sidebar, "tags.blacklist")
+        await pilot.press("enter")
+        assert app.filtered[-1] == ["img000.png"]
+        readiness = str(app.sidebar.query_one("#readiness", Static).render())
+        assert "error(s) to fix" in readiness and "numRepeats" in readiness
+
+
+async def test_fix_preview_apply_writes_and_updates_the_sidebar(tmp_path: Path) -> None:
+    root = rf.character(tmp_path / "c", clean=False)
+    before = rf.snapshot_bytes(root)
+    app = Host(root)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await move_to(pilot, app.sidebar, "tags.blacklist")
+        await pilot.press("f")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FixPreviewScreen)
+        rows = [str(s.render()) for s in screen.query(".fix-row")]
+        assert rows == ["img000.png  −muscular"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, FixPreviewScreen)
+        assert "muscular" not in (root / "img000.txt").read_text()
+        assert not app.sidebar.report.find("tags.blacklist")
+        app.ds.undo()
+        await pilot.pause()
+        assert rf.snapshot_bytes(root) == before
+        assert app.sidebar.report.find("tags.blacklist")
+
+
+async def test_fix_preview_escape_changes_nothing(tmp_path: Path) -> None:
+    root = rf.character(tmp_path / "c", clean=False)
+    before = rf.snapshot_bytes(root)
+    app = Host(root)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await move_to(pilot, app.sidebar, "tags.hair-unique")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FixPreviewScreen)
+        rows = [str(s.render()) for s in app.screen.query(".fix-row")]
+        assert any("+green_gob_hair" in r and "−long hair" in r for r in rows)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert rf.snapshot_bytes(root) == before
+        assert app.previews[-1].rule_id == "tags.hair-unique"
+
+
+async def test_f_on_a_finding_without_fix_posts_nothing(tmp_path: Path) -> None:
+    app = Host(rf.character(tmp_path / "c", clean=False))
+    async with app.run_test(size=(80, 40)) as pilot:
+        await move_to(pilot, app.sidebar, "tags.conflict")
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.previews == [] and not isinstance(app.screen, FixPreviewScreen)
+
+
+async def test_space_ticks_a_manual_item_and_saves_it(tmp_path: Path) -> None:
+    root = rf.character(tmp_path / "c")
+    app = Host(root)
+    async with app.run_test(size=(80, 50)) as pilot:
+        await move_to(pilot, app.sidebar, "lateral-sides")
+        await pilot.press("space")
+        await pilot.pause()
+        assert load_settings(root).checklist["coverage.lateral-sides"] is True
+        item = app.sidebar.current()
+        assert item.id == "lateral-sides" and item.ticked  # cursor kept on the item
+        await pilot.press("space")
+        await pilot.pause()
+        assert load_settings(root).checklist["coverage.lateral-sides"] is False
+
+
+def test_sidebar_snapshot(tmp_path: Path, snap_compare) -> None:
+    root = rf.character(tmp_path / "c", clean=False)
+    assert snap_compare(Host(root), terminal_size=(60, 30))

@@ -1,0 +1,87 @@
+"""Preview of a rule's fix: which files change and which tags (+ added / − removed).
+
+``FixPreviewScreen(finding, changes)`` returns True (enter: apply) or False
+(escape: cancel). The host applies it with ``engine.apply_fix(finding)`` (journaled;
+one undo reverts it). A fix that also writes lorapan.toml says so at the top.
+"""
+
+from __future__ import annotations
+
+from lorapan.core.edits import TagChange
+from lorapan.core.rules.model import Finding
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+MAX_ROWS = 300
+
+
+def change_text(change: TagChange) -> Text:
+    text = Text(change.relpath, style="bold")
+    added, removed = change.added, change.removed
+    if not change.before and change.after:
+        text.append("  (new caption)", style="dim")
+    for t in added:
+        text.append(f"  +{t}", style="green")
+    for t in removed:
+        text.append(f"  −{t}", style="red")
+    if not added and not removed:
+        text.append("  (tag order)", style="dim")
+    return text
+
+
+class FixPreviewScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("enter", "apply", "Apply", id="fix-apply"),
+        Binding("escape", "cancel", "Cancel", id="fix-cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    FixPreviewScreen { align: center middle; }
+    FixPreviewScreen > #fix-box {
+        width: 90%; max-width: 120; height: 80%; border: thick $accent; background: $surface;
+        padding: 0 1;
+    }
+    FixPreviewScreen #fix-title { height: auto; text-style: bold; }
+    FixPreviewScreen #fix-note { height: auto; color: $warning; }
+    FixPreviewScreen #fix-changes { height: 1fr; }
+    FixPreviewScreen #fix-keys { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, finding: Finding, changes: list[TagChange]) -> None:
+        super().__init__()
+        self.finding = finding
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        fix = self.finding.fix
+        label = fix.label if fix else "no fix"
+        files = len(self.changes)
+        with Vertical(id="fix-box"):
+            yield Static(
+                f"[{self.finding.rule_id}] {label} — {files} file(s)", id="fix-title", markup=False
+            )
+            if fix is not None and fix.settings:
+                setting = ", ".join(f"{k} = {v!r}" for k, v in fix.settings.items())
+                yield Static(
+                    f"also writes lorapan.toml: {setting} (a settings change: undo does not revert it)",
+                    id="fix-note",
+                    markup=False,
+                )
+            with VerticalScroll(id="fix-changes"):
+                if not self.changes:
+                    yield Static("nothing to change: the captions already comply", markup=False)
+                for change in self.changes[:MAX_ROWS]:
+                    yield Static(change_text(change), classes="fix-row")
+                if files > MAX_ROWS:
+                    yield Static(f"… and {files - MAX_ROWS} more file(s)", markup=False)
+            yield Static("enter apply (undo: u) · escape cancel", id="fix-keys", markup=False)
+
+    def action_apply(self) -> None:
+        self.dismiss(bool(self.changes) or bool(self.finding.fix and self.finding.fix.settings))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,223 @@
+"""The rules sidebar: readiness, findings by severity, the coverage checklist.
+
+The widget shows a :class:`~lorapan.core.rules.model.Report` (``show_report``) and
+edits nothing itself; it posts messages the host acts on:
+
+- :class:`RulesSidebar.FilterImages` (enter on a finding or a counted coverage item):
+  show only these images in the file list;
+- :class:`RulesSidebar.PreviewFix` (``f`` on a finding with a fix): open the fix
+  preview (:class:`~lorapan.tui.screens.fix_preview.FixPreviewScreen`);
+- :class:`RulesSidebar.Tick` (space on a manual checklist item): tick or untick it
+  (``settings.tick`` + ``save_settings``, then ``engine.settings_changed()``).
+
+A new report keeps the cursor on the same finding (by its stable key), so live
+updates while editing do not make the list jump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lorapan.core.rules.model import SEVERITIES, CoverageItem, Finding, Report
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+MARKS = {"error": "✗", "warning": "!", "advice": "·", "manual": "☐"}
+TITLES = {"error": "Errors", "warning": "Warnings", "advice": "Advice", "manual": "Checklist"}
+STYLES = {"error": "bold red", "warning": "yellow", "advice": "cyan", "manual": "magenta"}
+MESSAGE_CHARS = 90
+
+
+class RulesList(OptionList):
+    """The list inside the sidebar (up/down/home/end/page keys from OptionList)."""
+
+
+class RulesSidebar(Widget, can_focus=False):
+    BINDINGS = [
+        Binding("f", "preview_fix", "Fix…", id="rules-preview-fix"),
+        Binding("space", "tick", "Tick", id="rules-tick"),
+        Binding("enter", "filter_images", "Show images", id="rules-filter", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RulesSidebar { height: 1fr; layout: vertical; }
+    RulesSidebar > #readiness { height: auto; padding: 0 1; color: $text; background: $boost; }
+    RulesSidebar > RulesList { height: 1fr; border: none; }
+    """
+
+    @dataclass
+    class FilterImages(Message):
+        """Show these images (a finding's or a coverage item's)."""
+
+        images: list[str]
+        label: str = ""
+
+    @dataclass
+    class PreviewFix(Message):
+        finding: Finding
+
+    @dataclass
+    class Tick(Message):
+        """Tick (``ticked=True``) or untick a manual checklist item."""
+
+        item_id: str
+        ticked: bool = True
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.report: Report | None = None
+        self._findings: dict[str, Finding] = {}
+        self._coverage: dict[str, CoverageItem] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("rules: checking…", id="readiness")
+        yield RulesList(id="rules-list")
+
+    @property
+    def list(self) -> RulesList:
+        return self.query_one(RulesList)
+
+    def focus(self, scroll_visible: bool = True) -> RulesSidebar:  # type: ignore[override]
+        self.list.focus(scroll_visible)
+        return self
+
+    # ---- content -----------------------------------------------------------------
+    def show_report(self, report: Report) -> None:
+        """Show ``report``, keeping the cursor on the same finding when it is still there."""
+        self.report = report
+        self.query_one("#readiness", Static).update(_readiness_text(report))
+        ol = self.list
+        keep = None
+        if ol.highlighted is not None and ol.option_count:
+            keep = ol.get_option_at_index(ol.highlighted).id
+        options, self._findings, self._coverage = _options(report)
+        ol.set_options(options)
+        ids = [o.id for o in options]
+        if keep in ids:
+            ol.highlighted = ids.index(keep)
+        else:
+            ol.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
+
+    def current(self) -> Finding | CoverageItem | None:
+        ol = self.list
+        if ol.highlighted is None or not ol.option_count:
+            return None
+        oid = ol.get_option_at_index(ol.highlighted).id or ""
+        return self._findings.get(oid) or self._coverage.get(oid)
+
+    # ---- actions -------------------------------------------------------------------
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_filter_images()
+
+    def action_filter_images(self) -> None:
+        item = self.current()
+        if isinstance(item, Finding) and item.images:
+            self.post_message(self.FilterImages(list(item.images), item.rule_id))
+        elif isinstance(item, CoverageItem) and item.images:
+            self.post_message(self.FilterImages(list(item.images), f"coverage.{item.id}"))
+        elif item is not None:
+            self.notify("no images to show for this line", severity="information")
+
+    def action_preview_fix(self) -> None:
+        item = self.current()
+        if isinstance(item, Finding) and item.fix is not None:
+            self.post_message(self.PreviewFix(item))
+        else:
+            self.notify("this line has no automatic fix", severity="information")
+
+    def action_tick(self) -> None:
+        item = self.current()
+        manual = None
+        if isinstance(item, CoverageItem) and item.manual:
+            manual = item
+        elif isinstance(item, Finding) and item.severity == "manual":
+            manual = self._coverage.get("c:" + item.rule_id.removeprefix("coverage."))
+        if manual is None:
+            self.notify("only manual checklist items are ticked by hand", severity="information")
+            return
+        self.post_message(self.Tick(manual.id, not manual.ticked))
+
+
+def _readiness_text(report: Report) -> Text:
+    r = report.readiness
+    counts = report.counts()
+    text = Text()
+    head = "ready to train" if not r.errors else f"{r.errors} error(s) to fix"
+    text.append(head + "\n", style="bold green" if not r.errors else "bold red")
+    aim = ""
+    if r.aim_min is not None:
+        aim = f" / aim {r.aim_min}" + (f"–{r.aim_max}" if r.aim_max is not None else "")
+    text.append(f"{r.kind}: {r.images} images{aim}\n")
+    if r.repeats is not None:
+        text.append(f"numRepeats {r.repeats} → {r.predicted_steps} steps\n")
+    text.append(
+        f"{counts['error']}✗ {counts['warning']}! {counts['advice']}· "
+        f"coverage {r.coverage_done}/{r.coverage_total}",
+        style="dim",
+    )
+    return text
+
+
+def _finding_prompt(f: Finding) -> Text:
+    text = Text()
+    text.append(MARKS[f.severity] + " ", style=STYLES[f.severity])
+    text.append(f.rule_id, style="bold")
+    if f.images:
+        text.append(f" ({len(f.images)})")
+    if f.fix is not None:
+        text.append("  f:fix", style="green")
+    msg = f.message if len(f.message) <= MESSAGE_CHARS else f.message[: MESSAGE_CHARS - 1] + "…"
+    text.append("\n  " + msg, style="dim")
+    return text
+
+
+def _coverage_prompt(c: CoverageItem) -> Text:
+    box = "[x]" if c.done else "[ ]"
+    text = Text(box + " ", style="green" if c.done else "yellow")
+    text.append(c.label)
+    text.append("  (space)" if c.manual else f"  {c.count}/{c.minimum}", style="dim")
+    return text
+
+
+def _options(report: Report) -> tuple[list[Option], dict[str, Finding], dict[str, CoverageItem]]:
+    options: list[Option] = []
+    findings: dict[str, Finding] = {}
+    coverage: dict[str, CoverageItem] = {}
+    groups = report.by_severity()
+    for severity in SEVERITIES:
+        rows = groups[severity]
+        if severity == "manual":
+            continue  # manual items are ticked in the checklist below
+        if not rows:
+            continue
+        options.append(
+            Option(
+                Text(f"{TITLES[severity]} ({len(rows)})", style="bold " + STYLES[severity]),
+                id=f"h:{severity}",
+                disabled=True,
+            )
+        )
+        for f in rows:
+            oid = "f:" + f.key
+            findings[oid] = f
+            options.append(Option(_finding_prompt(f), id=oid))
+    if report.coverage:
+        done = sum(1 for c in report.coverage if c.done)
+        options.append(
+            Option(
+                Text(f"Coverage {done}/{len(report.coverage)}", style="bold"),
+                id="h:coverage",
+                disabled=True,
+            )
+        )
+        for c in report.coverage:
+            oid = "c:" + c.id
+            coverage[oid] = c
+            options.append(Option(_coverage_prompt(c), id=oid))
+    return options, findings, coverage
