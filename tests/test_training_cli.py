@@ -74,7 +74,7 @@ def test_preflight_blocks_start(tmp_path, lorapan_cmd):
 
 
 def test_train_runs_logs_stop_end_to_end(tmp_path, lorapan_cmd, monkeypatch):
-    for key, value in replay_env(step_s=0.4).items():
+    for key, value in replay_env(step_s=3).items():
         monkeypatch.setenv(key, value)  # the run inherits the environment it was started from
     root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
     res = lorapan_cmd("train", root, "--json")
@@ -124,3 +124,16 @@ def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypa
     res = lorapan_cmd("runs", root, "--watch")
     assert res.returncode == 0, res.stderr
     assert "re-attached" in res.stdout and "step 10/10" in res.stdout and "succeeded" in res.stdout
+
+
+def test_relative_paths_work_from_any_directory(tmp_path, lorapan_cmd, monkeypatch):
+    """`lorapan train ds` from the parent folder; settings paths relative to the dataset."""
+    for key, value in replay_env(step_s=0.01).items():
+        monkeypatch.setenv(key, value)
+    table = runnable_training(tmp_path)
+    table["output_dir"] = "../out-relative"  # relative to the dataset folder
+    make_dataset(tmp_path / "ds", training=table)
+    res = lorapan_cmd("train", "ds", "--watch", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr + res.stdout
+    assert (tmp_path / "out-relative" / "gob.safetensors").exists()
+    assert "succeeded" in lorapan_cmd("runs", "ds", cwd=tmp_path).stdout

@@ -145,6 +145,22 @@ class RunPlan:
         return self.output_dir / f"{self.settings['output_name']}.safetensors"
 
 
+def looks_local(model: str) -> bool:
+    """A path rather than a Hugging Face repo id such as ``org/model``."""
+    return model.startswith(("/", "~", ".")) or model.endswith((".safetensors", ".ckpt"))
+
+
+def _anchor(value: str, root: Path) -> str:
+    """Expand ``~``; make a relative path absolute against the dataset root.
+
+    A bare command name (``python3``, ``accelerate``) stays as it is, for PATH lookup.
+    """
+    path = Path(value).expanduser()
+    if path.is_absolute() or ("/" not in value and not value.startswith(".")):
+        return str(path)
+    return str((root / path).resolve())
+
+
 def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]:
     settings = {k: v for k, (_, v) in SETTING_KEYS.items()}
     for layer in layers:
@@ -152,7 +168,11 @@ def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]
     root = inputs.root
     if not settings["output_dir"]:
         settings["output_dir"] = str(root / ".lorapan" / "output")
-    settings["output_dir"] = str(Path(settings["output_dir"]).expanduser())
+    # Relative paths in settings are relative to the dataset folder (the trainer runs elsewhere).
+    for key in ("output_dir", "sd_scripts", "python", "accelerate", "base_model"):
+        value = settings[key]
+        if value and (key != "base_model" or looks_local(value)):
+            settings[key] = _anchor(value, root)
     if not settings["output_name"]:
         settings["output_name"] = inputs.settings.name or root.name
     sd = Path(settings["sd_scripts"]).expanduser() if settings["sd_scripts"] else None

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from lorapan.core.training.config import RunPlan
+from lorapan.core.training.config import RunPlan, looks_local
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
 
@@ -33,11 +33,6 @@ def _rule_errors(inputs: TrainInputs) -> list[str] | None:
     except Exception as exc:  # a rules failure must not hide the other checks
         return [f"the rules could not run: {exc}"]
     return [f"{f.rule_id}: {f.message}" for f in report.findings if f.severity == "error"]
-
-
-def _looks_local(model: str) -> bool:
-    """A path rather than a Hugging Face repo id such as ``org/model``."""
-    return model.startswith(("/", "~", ".")) or model.endswith((".safetensors", ".ckpt"))
 
 
 def _executable(name: str) -> bool:
@@ -101,7 +96,7 @@ def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> lis
     model = s["base_model"]
     if not model:
         checks.append(Check("error", "base model not set", "set base_model in [training]"))
-    elif _looks_local(model) and not Path(model).expanduser().exists():
+    elif looks_local(model) and not Path(model).expanduser().exists():
         checks.append(
             Check(
                 "error",

@@ -26,9 +26,9 @@ from lorapan.core.training.runstate import (
     ACTIVE,
     group_alive,
     now_iso,
-    pid_alive,
     read_json,
     runs_dir,
+    supervisor_alive,
     update_state,
     write_json,
 )
@@ -60,7 +60,7 @@ class RunInfo:
 
 def new_run_dir(root: Path, create: bool = True) -> Path:
     """A fresh ``runs/<timestamp>`` folder (suffixed when two start in one second)."""
-    base = runs_dir(root)
+    base = runs_dir(Path(root).resolve())  # the supervisor runs elsewhere: absolute paths only
     stamp = time.strftime("%Y%m%d-%H%M%S")
     if not create:
         return base / stamp
@@ -101,6 +101,7 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
 
 def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 10.0) -> RunInfo:
     """Write the run's files and launch it detached; return once the trainer has a pid."""
+    plan.run_dir = Path(plan.run_dir).resolve()
     write_run_files(plan, env)
     Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
     with open(plan.run_dir / "supervisor.log", "ab") as err:
@@ -124,10 +125,11 @@ def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 
 
 def load_run(path: Path) -> RunInfo:
     """A run's state, corrected when its supervisor died without recording an end."""
+    path = Path(path).resolve()
     state = read_json(path / "state.json")
     command = read_json(path / "command.json")
     sup = state.get("supervisor_pid")
-    if state.get("status") in ACTIVE and sup and not pid_alive(int(sup)):
+    if state.get("status") in ACTIVE and sup and not supervisor_alive(int(sup), path):
         if group_alive(state.get("pgid")):
             state["note"] = "supervisor gone; the trainer is still running"
         else:
@@ -137,7 +139,7 @@ def load_run(path: Path) -> RunInfo:
 
 
 def list_runs(root: Path) -> list[RunInfo]:
-    base = runs_dir(root)
+    base = runs_dir(Path(root).resolve())
     if not base.exists():
         return []
     return [load_run(p) for p in sorted(base.iterdir()) if (p / "command.json").exists()]
@@ -198,7 +200,7 @@ def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool
         return load_run(run.path)
     (run.path / "stop.json").write_text(json.dumps({"grace": list(grace), "at": now_iso()}))
     sup = state.get("supervisor_pid")
-    if sup and pid_alive(int(sup)):
+    if sup and supervisor_alive(int(sup), run.path):
         os.kill(int(sup), signal.SIGTERM)
     else:
         _escalate_here(run.path, state.get("pgid"), grace)

@@ -87,3 +87,17 @@ def group_alive(pgid: int | None) -> bool:
         if int(fields[2]) == pgid and fields[0] != "Z":
             return True
     return False
+
+
+def supervisor_alive(pid: int | None, run_dir: Path) -> bool:
+    """The run's supervisor is alive: the pid exists *and* is that supervisor (not a reused pid)."""
+    if not pid_alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.exists():
+        return True  # no /proc: trust the pid
+    try:
+        args = cmdline.read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"lorapan.core.training.supervisor" in args and str(run_dir).encode() in args
