@@ -41,7 +41,13 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.edits import TagChange
 from lorapan.core.naming import IMAGE_EXTS, natural_key
-from lorapan.core.watch_events import Settler, is_ignored, start_observer, stop_observer
+from lorapan.core.watch_events import (
+    Settler,
+    is_ignored,
+    start_observer,
+    stop_observer,
+    walk_files,
+)
 
 if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset
@@ -255,7 +261,13 @@ class DatasetWatcher(_Base):
             self.dataset.journal.on_write.remove(self._note_own_write)
 
     def _note_own_write(self, rel: str) -> None:
-        """Journal callback: remember how a file we just wrote looks."""
+        """Journal callback: remember how an image we just wrote looks.
+
+        Captions need no record: the dataset's stamp (updated by the journal as it
+        writes) already tells an own write from an outside one.
+        """
+        if self._ext(rel) not in IMAGE_EXTS:
+            return
         with self._own_lock:
             self._own[rel] = _stat_key(self.root / rel)
 
@@ -403,13 +415,12 @@ class FolderWatcher(_Base):
         self.on_batch = on_batch
         self.suffixes = frozenset(s.lower() for s in suffixes) if suffixes else None
         self._known: dict[str, tuple[int, int] | None] = {}
+        self._known_lock = threading.Lock()
 
     def _accept(self, rel: str) -> bool:
         return self.suffixes is None or os.path.splitext(rel)[1].lower() in self.suffixes
 
     def start(self) -> None:
-        from lorapan.core.watch_events import walk_files
-
         if not self._started and self.root.is_dir():
             self._known = {
                 r: _stat_key(self.root / r) for r in walk_files(self.root, "") if self._accept(r)
@@ -419,14 +430,24 @@ class FolderWatcher(_Base):
     @property
     def files(self) -> list[str]:
         """The files known now (present at start or reported since)."""
-        return sorted(self._known, key=natural_key)
+        with self._known_lock:
+            return sorted(self._known, key=natural_key)
 
     def _known_under(self, rel_dir: str) -> list[str]:
         prefix = rel_dir.rstrip("/") + "/"
-        return [r for r in list(self._known) if r.startswith(prefix)]
+        with self._known_lock:
+            return [r for r in self._known if r.startswith(prefix)]
 
     def _on_ready(self, rels: set[str]) -> None:
         added, changed, removed = [], [], []
+        with self._known_lock:
+            self._classify(rels, added, changed, removed)
+        if added or changed or removed:
+            self.on_batch(FolderBatch(_sorted(added), _sorted(changed), _sorted(removed)))
+
+    def _classify(
+        self, rels: set[str], added: list[str], changed: list[str], removed: list[str]
+    ) -> None:
         for rel in rels:
             if is_ignored(rel) or not self._accept(rel):
                 continue
@@ -442,5 +463,3 @@ class FolderWatcher(_Base):
                 continue
             if key is not None:
                 self._known[rel] = key
-        if added or changed or removed:
-            self.on_batch(FolderBatch(_sorted(added), _sorted(changed), _sorted(removed)))

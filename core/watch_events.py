@@ -126,6 +126,8 @@ class Settler:
         self._pending: dict[str, bool] = {}  # rel -> is a folder
         self._complete: set[str] = set()  # closed after writing / renamed into place
         self._held: dict[str, _Held] = {}
+        self._released: set[str] = set()  # settled, waiting for the rest of the burst
+        self._released_since = 0.0
         self._burst_start = 0.0
         self._last_event = 0.0
         self._next_recheck: float | None = None
@@ -151,7 +153,7 @@ class Settler:
     def busy(self) -> bool:
         """True while changes wait to be handed on (pending or held)."""
         with self._cond:
-            return bool(self._pending or self._held)
+            return bool(self._pending or self._held or self._released)
 
     # ---- thread -------------------------------------------------------------
     def start(self) -> None:
@@ -176,6 +178,8 @@ class Settler:
             )
         if self._held and self._next_recheck is not None:
             times.append(self._next_recheck)
+        if self._released:
+            times.append(self._released_since + self.max_latency)
         return min(times) if times else None
 
     def _run(self) -> None:
@@ -197,6 +201,11 @@ class Settler:
                     self.on_ready(ready)
             except Exception as exc:  # a bad batch must not end live updates
                 self.on_error(exc)
+            with self._cond:
+                # Events that queued up while the batch was applied get a fresh
+                # debounce window, so a busy machine does not split a burst.
+                if self._pending:
+                    self._last_event = max(self._last_event, time.monotonic())
 
     # ---- settling (settler thread) -------------------------------------------
     def _expand(self, pending: dict[str, bool]) -> set[str]:
@@ -211,24 +220,37 @@ class Settler:
         return files
 
     def _settle(self, pending: dict[str, bool], complete: set[str]) -> set[str]:
+        """Paths to hand on now: settled ones, once no file of the burst is held.
+
+        Files of one burst settle at slightly different times (each waits for its
+        own writer); handing each on as it settles would split a 1,000-file drop
+        into many batches. So settled files wait while others are still held,
+        but never longer than ``max_latency`` (a slow copy holds nothing else up
+        for long).
+        """
         now = time.monotonic()
         candidates = self._expand(pending)  # may walk folders: not under the lock
         with self._cond:
             candidates |= set(self._held)
-        ready: set[str] = set()
-        for rel in candidates:
-            if self._is_settled(rel, rel in complete, now):
-                ready.add(rel)
+        ready = {rel for rel in candidates if self._is_settled(rel, rel in complete, now)}
         with self._cond:
             for rel in ready:
                 self._held.pop(rel, None)
                 self._complete.discard(rel)
+            if ready and not self._released:
+                self._released_since = now
+            self._released |= ready
+            out: set[str] = set()
+            if self._released and (
+                not self._held or now - self._released_since >= self.max_latency
+            ):
+                out, self._released = self._released, set()
             self._next_recheck = (
                 max(now + 0.05, min(h.since for h in self._held.values()) + self.stable_for)
                 if self._held
                 else None
             )
-        return ready
+        return out
 
     def _is_settled(self, rel: str, complete: bool, now: float) -> bool:
         try:
