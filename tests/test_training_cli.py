@@ -117,7 +117,7 @@ def test_error_findings_block_start_unless_forced(tmp_path, lorapan_cmd, monkeyp
 
 
 def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypatch):
-    for key, value in replay_env(step_s=0.6).items():
+    for key, value in replay_env(step_s=1.0).items():
         monkeypatch.setenv(key, value)
     root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
     assert lorapan_cmd("train", root).returncode == 0  # returns at once; the run is detached
