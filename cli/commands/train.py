@@ -171,7 +171,15 @@ def _start(args, plan) -> int:
     except (RunError, OSError) as exc:
         return fail(f"cannot start the run: {exc}")
     if args.json and not args.watch:
-        print_json({"run": info.id, "status": info.status, "log": str(info.log), "argv": plan.argv})
+        print_json(
+            {
+                "run": info.id,
+                "status": info.status,
+                "log": str(info.log),
+                "argv": plan.argv,
+                "steps": _summary(plan),
+            }
+        )
         return EXIT_OK
     print(f"started run {info.id} ({info.status}); log: {info.log}")
     print(f"  follow: lorapan logs {args.path} {info.id} --follow")

@@ -290,7 +290,8 @@ class TrainingScreen(Screen[None]):
                 run_dir.rmdir()
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        errors = blocking(preflight(plan, inputs))
+        checks = preflight(plan, inputs)
+        errors = blocking(checks)
         if errors:
             run_dir.rmdir()
             for c in errors:
@@ -298,6 +299,10 @@ class TrainingScreen(Screen[None]):
                 self.app.call_from_thread(self.notify, msg, severity="error", timeout=10)
             return
         run = start_run(plan)
+        for c in checks:  # the predicted steps, and any warnings
+            if c.level != "error":
+                severity = "warning" if c.level == "warning" else "information"
+                self.app.call_from_thread(self.notify, c.message, severity=severity, timeout=8)
         self.app.call_from_thread(self.attach, run.id)
 
 
