@@ -218,3 +218,15 @@ def test_user_config_is_below_dataset_settings(tmp_path, monkeypatch):
     assert plan.settings["sd_scripts"] == "/opt/sd-scripts"  # from the user config
     assert plan.params["networkDim"] == 4  # the dataset's lorapan.toml wins
     assert plan.params["networkAlpha"] == 16.0
+
+
+def test_two_folders_keep_their_balance_in_the_toml(tmp_path):
+    root = make_dataset(tmp_path / "ds", [(128, 128)] * 6, folder="2_gob")
+    make_dataset(root, [(128, 192)] * 3, folder="4_gob closeup")
+    plan = build_plan(load_inputs(root), tmp_path / "run", overrides={"targetSteps": "300"})
+    subs = {
+        s["image_dir"].rsplit("/", 1)[-1]: s["num_repeats"]
+        for s in plan.dataset_config["datasets"][0]["subsets"]
+    }
+    assert subs["4_gob closeup"] == 2 * subs["2_gob"]
+    assert validate_dataset_config(plan.dataset_config) == []

@@ -80,3 +80,14 @@ def test_more_processes_need_more_repeats():
     one = repeats_for_target(sizes, RES512, 3, 1, 600)
     two = repeats_for_target(sizes, RES512, 3, 1, 600, num_processes=2)
     assert two == 2 * one
+
+
+def test_weighted_repeats_keep_folder_ratio_and_hit_target():
+    from lorapan.core.training.steps import weighted_repeats_for_target
+
+    a, b = [SQUARE] * 20, [TALL] * 10  # the user weighted folder b double (N_ 2 vs 4)
+    reps = weighted_repeats_for_target([a, b], [2, 4], RES512, 3, 1, 600)
+    assert reps[1] == 2 * reps[0]
+    folders = [FolderSizes(tuple(a), reps[0]), FolderSizes(tuple(b), reps[1])]
+    real = plan_steps(folders, RES512, 3, max_train_epochs=1).total_steps
+    assert abs(real - 600) <= 10  # nearest multiple that keeps the 1:2 ratio

@@ -25,6 +25,7 @@ from lorapan.core.training.steps import (
     StepPlan,
     plan_steps,
     repeats_for_target,
+    weighted_repeats_for_target,
 )
 
 if sys.version_info >= (3, 11):
@@ -241,15 +242,20 @@ def compute_repeats(
     target = int(params.get("targetSteps", 0))
     if not target:
         return [f.repeats for f in inputs.folders]
+    batch = int(params.get("trainBatchSize", 1))
+    epochs = int(params.get("maxTrainEpochs", 1) or 1)
+    if len({f.repeats for f in inputs.folders}) > 1:  # keep the user's balance between folders
+        return weighted_repeats_for_target(
+            [f.sizes for f in inputs.folders],
+            [f.repeats for f in inputs.folders],
+            spec,
+            batch,
+            epochs,
+            target,
+            num_processes=nproc,
+        )
     sizes = [s for f in inputs.folders for s in f.sizes]
-    r = repeats_for_target(
-        sizes,
-        spec,
-        int(params.get("trainBatchSize", 1)),
-        int(params.get("maxTrainEpochs", 1) or 1),
-        target,
-        num_processes=nproc,
-    )
+    r = repeats_for_target(sizes, spec, batch, epochs, target, num_processes=nproc)
     return [r] * len(inputs.folders)
 
 

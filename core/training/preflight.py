@@ -118,7 +118,7 @@ def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> lis
     checks.append(
         Check(
             "info",
-            f"{st.images} images × {plan.num_repeats[0] if plan.num_repeats else 0} repeats "
+            f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
             f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {st.epochs} epoch(s), "
             f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})",
         )

@@ -183,3 +183,49 @@ def repeats_for_target(
     lo = max(1, math.floor(r0) - 3)
     candidates = range(lo, max(lo, math.ceil(r0) + 3) + 1)
     return min(candidates, key=lambda r: (abs(steps(r) - target_steps), -r))
+
+
+def weighted_repeats_for_target(
+    folders: Sequence[Sequence[Size]],
+    weights: Sequence[int],
+    spec: BucketSpec,
+    batch_size: int,
+    epochs: int,
+    target_steps: int,
+    *,
+    num_processes: int = 1,
+    grad_accum: int = 1,
+) -> list[int]:
+    """Repeats per folder that keep the folders' ``N_`` ratio and land closest to the target.
+
+    Folder ``i`` gets ``max(1, round(k · w_i / min(w)))`` for the best integer ``k``,
+    so a folder the user weighted double stays double while the total hits the target.
+    """
+    if not folders:
+        return []
+    base = max(1, min(weights))
+    rel = [max(1, w) / base for w in weights]
+    epochs = max(1, epochs)
+    resos = bucket_resolutions(spec)
+    buckets = [Counter(assign_bucket(s, resos) for s in sizes) for sizes in folders]
+
+    def repeats(k: int) -> list[int]:
+        return [max(1, round(k * r)) for r in rel]
+
+    def steps(k: int) -> int:
+        per_bucket: Counter[Size] = Counter()
+        for counts, r in zip(buckets, repeats(k), strict=True):
+            for b, n in counts.items():
+                per_bucket[b] += n * r
+        batches = sum(math.ceil(n / batch_size) for n in per_bucket.values())
+        return epochs * update_steps_per_epoch(batches, num_processes, grad_accum)
+
+    units = sum(len(sizes) * r for sizes, r in zip(folders, rel, strict=True))
+    if units == 0 or target_steps <= 0:
+        return repeats(1)
+    k0 = target_steps * batch_size * grad_accum * max(1, num_processes) / (units * epochs)
+    lo = max(1, math.floor(k0) - 3)
+    best = min(
+        range(lo, max(lo, math.ceil(k0) + 3) + 1), key=lambda k: (abs(steps(k) - target_steps), -k)
+    )
+    return repeats(best)
