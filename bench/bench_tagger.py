@@ -172,10 +172,17 @@ def main() -> None:
         print(f"decode+preprocess alone (1 thread): {len(items) / t_pre:.1f} img/s")
         for name, ips in figures.items():
             print(f"{name:<16} {ips:7.2f} img/s")
+        cores = os.cpu_count() or 1
+        ceiling = 1 / (1 / figures["inference alone"] + 1 / (cores * len(items) / t_pre))
+        print(
+            f"ceiling when inference and preprocessing share {cores} CPU cores: {ceiling:.2f} img/s"
+        )
         ratio = figures["pipeline"] / figures["inference alone"]
         gain = figures["pipeline"] / figures["sequential"]
         print(f"pipeline / inference alone: {ratio:.0%}  (target >= 90%)")
-        print(f"pipeline / sequential: {gain:.2f}x")
+        print(
+            f"pipeline / sequential: {gain:.2f}x  pipeline / CPU ceiling: {figures['pipeline'] / ceiling:.0%}"
+        )
         print(f"model waiting for input in the pipeline: {min(waits):.0%} of the run")
 
 

@@ -114,12 +114,14 @@ def shrink_padded(arr: np.ndarray, size: int) -> np.ndarray:
     """uint8 HxWx3 -> its white-padded centred square, area-shrunk to size x size, uint8.
 
     Same as padding to the square and area-resizing it (cv2 INTER_AREA), without
-    building the square: rows first, then columns of the small intermediate.
+    building the square: rows first, then the columns of the smaller intermediate.
     """
     h, w, _c = arr.shape
     side = max(h, w)
     rows = _area_along(arr, 0, size, side, (side - h) // 2)
-    square = _area_along(rows, 1, size, side, (side - w) // 2)
+    # Columns on a transposed copy: row gathers are contiguous copies, column ones are not.
+    columns = np.ascontiguousarray(rows.transpose(1, 0, 2))
+    square = _area_along(columns, 0, size, side, (side - w) // 2).transpose(1, 0, 2)
     return np.clip(np.rint(square), 0, 255).astype(np.uint8)
 
 
