@@ -168,3 +168,17 @@ def test_model_setting_is_relative_to_the_dataset(tmp_path: Path) -> None:
     assert service.configured_model(ds) == str(root.resolve() / "models" / "tiny-tagger")
     model = TaggerModel.open(service.configured_model(ds))
     assert model.name == "tiny-tagger"
+
+
+def test_cached_predictions_need_no_model(tmp_path: Path, model: TaggerModel) -> None:
+    root = make_dataset(tmp_path / "ds", {"red": "tk", "blue": None})
+    ds = Dataset.open(root)
+    assert service.cached_predictions(ds, service.tag_options(ds)) == {}
+    live = service.predict(ds, model, list(ds.items), service.tag_options(ds)).predictions
+    reopened = Dataset.open(root)
+    cached = service.cached_predictions(reopened, service.tag_options(reopened))
+    assert {r: [p.tag for p in ps] for r, ps in cached.items()} == {
+        r: [p.tag for p in ps] for r, ps in live.items()
+    }
+    looser = service.cached_predictions(reopened, service.tag_options(reopened, general=0.25))
+    assert "faint" in [p.tag for p in looser["red.png"]]

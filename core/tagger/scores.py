@@ -163,6 +163,21 @@ def load_scores(state_dir: Path, model_id: str | None = None) -> dict[str, dict[
         con.close()
 
 
+def cached_tag_list(state_dir: Path, model_id: str | None = None) -> tuple[str, TagList] | None:
+    """(model id, its TagList) as stored with the scores; None when nothing is cached."""
+    con = _connect(state_dir, create=False)
+    if con is None:
+        return None
+    try:
+        model = _model_row(con, model_id)
+    finally:
+        con.close()
+    if model is None:
+        return None
+    mid, names, cats = model
+    return mid, TagList(tuple(names), np.asarray(cats, dtype=np.int16))
+
+
 def tag_categories(state_dir: Path, model_id: str | None = None) -> dict[str, str]:
     """tag -> "general" | "character" | "rating" for the model (latest when None)."""
     con = _connect(state_dir, create=False)

@@ -25,8 +25,9 @@ from typing import Any
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.tagger.model import TaggerModel
-from lorapan.core.tagger.predict import Prediction, TagOptions, select
+from lorapan.core.tagger.predict import Prediction, TagOptions, select, select_from_mapping
 from lorapan.core.tagger.runner import Progress, ScoreRun, score_images
+from lorapan.core.tagger.scores import cached_tag_list, load_scores
 
 DEFAULT_BATCH = 4
 
@@ -138,3 +139,19 @@ def predict(
         if scores is not None:
             result.predictions[rel] = select(scores, model.tags, options)
     return result
+
+
+def cached_predictions(
+    ds: Dataset, options: TagOptions, model_id: str | None = None
+) -> dict[str, list[Prediction]]:
+    """Predictions from the score cache alone (no model, no onnxruntime): for showing
+    suggestions as soon as the app opens, or re-thresholding instantly."""
+    stored = cached_tag_list(ds.state_dir, model_id)
+    if stored is None:
+        return {}
+    mid, tags = stored
+    return {
+        rel: select_from_mapping(scores, tags, options)
+        for rel, scores in load_scores(ds.state_dir, mid).items()
+        if rel in ds.items
+    }
