@@ -29,6 +29,15 @@ def make_dataset(root):
     return Dataset.open(root)
 
 
+async def settle(pilot, app) -> None:
+    """Wait for the write worker and the dismiss it schedules on the event loop."""
+    await app.workers.wait_for_complete()
+    for _ in range(50):
+        await pilot.pause()
+        if app.results:
+            return
+
+
 def preview_lines(app) -> list[str]:
     preview = app.screen.query_one("#aug-preview", OptionList)
     return [str(preview.get_option_at_index(i).prompt) for i in range(preview.option_count)]
@@ -56,8 +65,7 @@ async def test_ticks_and_typed_boxes_update_the_preview_and_enter_writes(tmp_pat
         lines = preview_lines(app)
         assert any(line.startswith("gob__crop-box-1.png  512x768") for line in lines)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, app)
     assert len(app.results) == 1
     made = app.results[0]
     assert made is not None and "gob__crop-box-1.png" in made and "gob__gray.png" in made
@@ -101,8 +109,7 @@ async def test_two_images_offer_a_collage(tmp_path):
             "gob__gray.png", "ana__gray.png", "collage__gob+ana.png",
         ]  # fmt: skip
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, app)
     assert "collage__gob+ana.png" in app.results[0]
     caption = (tmp_path / "collage__gob+ana.txt").read_text()
     assert caption.startswith("gob goblin and ana elf couple focus, anime screencap")

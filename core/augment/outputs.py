@@ -113,7 +113,7 @@ def encode(img: Image.Image, fmt: str, quality: int | None = None) -> bytes:
     elif fmt == "WEBP":
         img.save(buf, format="WEBP", lossless=True)
     else:
-        img.save(buf, format="PNG")
+        img.save(buf, format="PNG", compress_level=1)  # level 6 is ~6x slower for ~10% less
     return buf.getvalue()
 
 

@@ -7,7 +7,10 @@ removes the files again, as long as nobody changed them in between.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lorapan.core.analysis.imaging import DecodeError
@@ -48,18 +51,38 @@ Progress = Callable[[int, int], None]
 def _render_all(
     outputs: list[Output], result: WriteResult, progress: Progress | None
 ) -> list[tuple[Output, bytes]]:
-    made = []
-    for i, out in enumerate(outputs, 1):
-        try:
-            data = encode(out.render(), out.format, out.quality)
-        except DecodeError as exc:
-            result.errors.append((out.relpath, exc.message))
-        except (OSError, ValueError, MemoryError) as exc:
-            result.errors.append((out.relpath, f"cannot make it: {exc}"))
-        else:
-            made.append((out, data))
-        if progress:
-            progress(i, len(outputs))
+    """Render in order (sources are cached one at a time) and encode on a thread pool:
+    PNG/JPEG encoders release the GIL, and encoding is most of the time."""
+    workers = max(1, min(4, os.cpu_count() or 1))
+    pending: deque[tuple[Output, Future[bytes]]] = deque()
+    made: list[tuple[Output, bytes]] = []
+    done = 0
+
+    def collect(limit: int) -> None:
+        nonlocal done
+        while len(pending) > limit:
+            out, fut = pending.popleft()
+            try:
+                made.append((out, fut.result()))
+            except (OSError, ValueError, MemoryError) as exc:
+                result.errors.append((out.relpath, f"cannot encode it: {exc}"))
+            done += 1
+            if progress:
+                progress(done, len(outputs))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for out in outputs:
+            try:
+                img = out.render()
+            except DecodeError as exc:
+                result.errors.append((out.relpath, exc.message))
+                continue
+            except (OSError, ValueError, MemoryError) as exc:
+                result.errors.append((out.relpath, f"cannot make it: {exc}"))
+                continue
+            pending.append((out, pool.submit(encode, img, out.format, out.quality)))
+            collect(workers * 2)  # bounded: a few rendered images in memory at once
+        collect(0)
     return made
 
 
