@@ -378,3 +378,39 @@ async def test_sort_by_tag_count(tmp_path):
         await pilot.press("s")
         await settle(app, pilot)
         assert files(app).rows == ["a10.png", "a1.png", "a2.png"]
+
+
+async def _focus_finding(app, pilot, rule_id: str) -> None:
+    await pilot.press("R")
+    await settle(app, pilot)
+    sidebar = app.screen.query_one("#rules")
+    oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
+    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+    await pilot.pause(0.05)
+
+
+async def test_apply_a_fix_from_the_sidebar_then_undo(tmp_path):
+    caps = dict(CAPTIONS, img_2="gob, solo, smile, indoors, solo")
+    root = build_dataset(tmp_path / "data", caps)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        findings = app.screen.image_findings
+        warnings_before = findings["img_2.png"][1]  # counted from the live rules report
+        assert warnings_before >= 1
+        await _focus_finding(app, pilot, "tags.duplicate")
+        await pilot.press("enter")  # show its images
+        await settle(app, pilot)
+        assert files(app).rows == ["img_2.png"]
+        await _focus_finding(app, pilot, "tags.duplicate")
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FixPreviewScreen"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert caption(root, "img_2") == "gob, solo, smile, indoors"
+        await settle(app, pilot)
+        assert app.screen.image_findings.get("img_2.png", (0, 0))[1] == warnings_before - 1
+        await pilot.press("u")
+        await settle(app, pilot)
+    assert caption(root, "img_2") == caps["img_2"]

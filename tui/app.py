@@ -154,23 +154,19 @@ class LorapanApp(App):
             except TypeError:
                 screen.refresh_from_dataset(rels, reason)
 
-    def _forward(self, message: Any) -> None:
-        main = self.main
-        if main is not None:
-            main.post_message(message)
-
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
-        self._forward(AnalysisProgress(message.done, message.total))
+        if (main := self.main) is not None and main.is_mounted:
+            main.show_analysis_progress(message)
 
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
-        self._forward(
-            AnalysisFinished(message.facts, message.clone_groups, message.cancelled, message.error)
-        )
+        if (main := self.main) is not None and main.is_mounted:
+            main.show_analysis(message)
         if message.facts and not message.error:
             self._feed_facts(message.facts)
 
     def on_rules_report(self, message: RulesReport) -> None:
-        self._forward(RulesReport(message.report))
+        if (main := self.main) is not None and main.is_mounted:
+            main.show_report(message.report)
 
     # ---- recovery -----------------------------------------------------------------
     def _offer_recovery(self) -> None:
@@ -282,6 +278,15 @@ class LorapanApp(App):
             engine.set_facts(facts)
         except Exception as exc:
             self.post_message(Notice(f"rules could not use the image analysis: {exc}", "error"))
+
+    def settings_changed(self) -> None:
+        """lorapan.toml changed (a tick, a fix's setting): re-check off the event loop."""
+        if self.engine is not None:
+            self._settings_changed()
+
+    @work(thread=True, exclusive=True, group="rules-settings", exit_on_error=False)
+    def _settings_changed(self) -> None:
+        self.engine.settings_changed()
 
     # ---- watcher -------------------------------------------------------------------------
     def _start_watcher(self) -> None:

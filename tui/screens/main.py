@@ -18,7 +18,7 @@ from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
 from lorapan.core.query import QueryError, compile_query
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
-from lorapan.tui.messages import AnalysisFinished, AnalysisProgress, RulesReport, WorkProgress
+from lorapan.tui.messages import AnalysisFinished, AnalysisProgress, WorkProgress
 from lorapan.tui.screens.conflict import ConflictScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.preview import Preview
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 #: Edits touching more files than this run in a thread worker.
 BULK = 64
 SORTS = ("name", "tags", "findings", "sharpness")
+FILTER_PLACEHOLDER = "filter: tag, a AND NOT b, tags>20…"
 TagFn = Callable[[Tags], Tags]
 
 
@@ -68,12 +69,13 @@ class MainScreen(Screen):
         self.analysis_text = ""
         self._vocab_dirty = True
         self.predictions: dict[str, list] = {}
+        self.image_set: tuple[set[str], str] | None = None
 
     # ---- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter: tag, a AND NOT b, tags>20…", id="filter")
+                yield Input(placeholder=FILTER_PLACEHOLDER, id="filter")
                 yield FileList(self.row_info, id="files")
             with Vertical(id="center"):
                 yield Preview(self.dataset.root, enabled=self.preview_on, id="preview")
@@ -154,15 +156,32 @@ class MainScreen(Screen):
             return False
         self.query_one("#filter", Input).border_subtitle = ""
         self.filter_text = text.strip()
+        self.image_set = None
         with self.dataset.lock:
             items = list(self.dataset.items.values())
         rows = [it.relpath for it in items if query is None or query.matches(it)]
+        self._show(rows)
+        return True
+
+    def show_images(self, images: Iterable[str], label: str) -> None:
+        """Show exactly these images (a finding's); esc goes back to the whole list."""
+        wanted = set(images)
+        box = self.query_one("#filter", Input)
+        with self.prevent(Input.Changed):
+            box.value = ""
+        box.display = True
+        box.placeholder = f"{label}: {len(wanted)} image(s) · esc shows all"
+        self.filter_text = ""
+        self.image_set = (wanted, label)
+        self._show([r for r in self.dataset.items if r in wanted])
+        self.files.focus()
+
+    def _show(self, rows: list[str]) -> None:
         files = self.query_one(FileList)
         files.show_rows(self._sorted(rows), keep=files.current)
         files.selection &= set(rows)
         self._current_changed()
         self._update_status()
-        return True
 
     # ---- current image, chips, preview -----------------------------------------
     @property
@@ -273,7 +292,10 @@ class MainScreen(Screen):
         new = {r for r in relpaths if r in items and r not in files._pos}
         if gone or new:
             files.selection -= gone
-            self.apply_filter(self.filter_text)
+            if self.image_set is not None:
+                self.show_images(self.image_set[0] - gone, self.image_set[1])
+            else:
+                self.apply_filter(self.filter_text)
         else:
             files.refresh_rows(relpaths)
             if files.current in relpaths or files.selection & relpaths:
@@ -301,7 +323,11 @@ class MainScreen(Screen):
             self._apply_in_thread(changes, fn, label)
             return
         result = self.dataset.apply_changes(changes, label)
-        self.after_apply(result, fn)
+        self.after_apply(result, self._retry_edit(fn, label))
+
+    def _retry_edit(self, fn: TagFn, label: str) -> Callable[[list[str]], None]:
+        """ "Keep ours": plan the same edit again on what is on disk now."""
+        return lambda rels: self.edit(fn, rels, label)
 
     @work(thread=True, group="edits", exit_on_error=False)
     def _apply_in_thread(self, changes: list, fn: TagFn, label: str) -> None:
@@ -310,14 +336,14 @@ class MainScreen(Screen):
         except Exception as exc:  # report, never crash the UI
             self.app.call_from_thread(self._bulk_failed, label, exc)
             return
-        self.app.call_from_thread(self.after_apply, result, fn)
+        self.app.call_from_thread(self.after_apply, result, self._retry_edit(fn, label))
 
     def _bulk_failed(self, label: str, exc: Exception) -> None:
         self.busy_label = None
         self._update_status()
         self.notify(f"{label} failed: {exc}", severity="error", timeout=8)
 
-    def after_apply(self, result: ApplyResult, fn: TagFn | None) -> None:
+    def after_apply(self, result: ApplyResult, retry: Callable[[list[str]], None] | None) -> None:
         self.busy_label = None
         n = len(result.applied)
         if n:
@@ -331,16 +357,16 @@ class MainScreen(Screen):
                 timeout=6,
             )
         if result.conflicts:
-            self._ask_conflict(result, fn)
+            self._ask_conflict(result, retry)
         self._update_status()
 
-    def _ask_conflict(self, result: ApplyResult, fn: TagFn | None) -> None:
+    def _ask_conflict(self, result: ApplyResult, retry: Callable[[list[str]], None] | None) -> None:
         rels = [r for r, _ in result.conflicts]
 
         def decided(choice: str | None) -> None:
             self.dataset.reload(rels, "reload after conflict")
-            if choice == "ours" and fn is not None:
-                self.edit(fn, rels, result.label)
+            if choice == "ours" and retry is not None:
+                retry(rels)
             else:
                 self.set_last_action(f"reloaded {len(rels)} file(s) from disk")
 
@@ -411,6 +437,7 @@ class MainScreen(Screen):
     # ---- filter input --------------------------------------------------------------
     def set_filter(self, text: str) -> None:
         box = self.query_one("#filter", Input)
+        box.placeholder = FILTER_PLACEHOLDER
         with self.prevent(Input.Changed):
             box.value = text
         box.display = bool(text)
@@ -457,7 +484,7 @@ class MainScreen(Screen):
             self.set_filter("")
         elif self.files.selection:
             self.files.set_selection(())
-        elif self.filter_text:
+        elif self.filter_text or self.image_set is not None:
             self.set_filter("")
 
     def action_add_tag(self) -> None:
@@ -470,12 +497,18 @@ class MainScreen(Screen):
         self.files.focus()
 
     def action_focus_rules(self) -> None:
-        self.toggle_class("-show-rules")
-        rules = self.query("#rules")
-        if rules and self.has_class("-show-rules"):
-            rules.first().focus()
-        elif not self.has_class("-show-rules"):
+        """Into the rules sidebar (shown on narrow terminals too); again: back to the files."""
+        rules = self.query("#rules").first(None) if self.query("#rules") else None
+        if rules is None:
+            self.notify("the rules sidebar is not available in this build", timeout=3)
+            return
+        focused = self.focused
+        if focused is not None and rules in focused.ancestors_with_self:
+            self.remove_class("-show-rules")
             self.files.focus()
+            return
+        self.add_class("-show-rules")
+        self.call_after_refresh(rules.focus)
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -542,12 +575,14 @@ class MainScreen(Screen):
         cancelled = self.app.cancel_work()  # type: ignore[attr-defined]
         self.notify("cancelling…" if cancelled else "no background work running", timeout=2)
 
-    def _push_optional(self, module: str, name: str, what: str, *args: Any) -> None:
+    def _push_optional(
+        self, module: str, name: str, what: str, *args: Any, done: Callable | None = None
+    ) -> None:
         cls = optional(module, name)
         if cls is None:
             self.notify(f"{what} is not available yet in this build", severity="warning")
             return
-        self.app.push_screen(cls(*args))
+        self.app.push_screen(cls(*args), done)
 
     def action_training(self) -> None:
         self._push_optional(
@@ -555,8 +590,19 @@ class MainScreen(Screen):
         )
 
     def action_augment(self) -> None:
+        def written(paths: list[str] | None) -> None:
+            if paths:
+                self.dataset.refresh_paths(paths, "augment")
+                self.set_last_action(f"✓ augment: {len(paths)} new file(s) (u: undo)")
+
+        targets = self.targets()
         self._push_optional(
-            "lorapan.tui.screens.augment", "AugmentScreen", "Augment/collage", self.dataset
+            "lorapan.tui.screens.augment",
+            "AugmentScreen",
+            "Augment/collage",
+            self.dataset,
+            targets or None,
+            done=written,
         )
 
     def action_autotag(self) -> None:
@@ -631,13 +677,74 @@ class MainScreen(Screen):
 
         self.edit(add_all, [message.relpath], f"accept {', '.join(tags)}")
 
+    # ---- rules sidebar -------------------------------------------------------------------
+    def on_rules_sidebar_filter_images(self, message: Any) -> None:
+        self.show_images(message.images, message.label or "finding")
+
+    def on_rules_sidebar_preview_fix(self, message: Any) -> None:
+        self.preview_fix(message.finding)
+
+    def preview_fix(self, finding: Any) -> None:
+        """Show which files and tags a fix changes; enter applies it (one undo reverts)."""
+        screen_cls = optional("lorapan.tui.screens.fix_preview", "FixPreviewScreen")
+        engine = getattr(self.app, "engine", None)
+        if screen_cls is None or engine is None or finding.fix is None:
+            self.notify("no fix to preview", severity="warning")
+            return
+        changes = finding.fix.plan(self.dataset)
+
+        def decided(apply: bool | None) -> None:
+            if apply:
+                self.apply_fix(finding)
+
+        self.app.push_screen(screen_cls(finding, changes), decided)
+
+    def apply_fix(self, finding: Any) -> None:
+        if self.busy_label:
+            self.notify(f"still busy: {self.busy_label}", severity="warning")
+            return
+        self.busy_label = f"fixing {finding.rule_id}…"
+        self._update_status()
+        self._fix_in_thread(finding)
+
+    @work(thread=True, group="edits", exit_on_error=False)
+    def _fix_in_thread(self, finding: Any) -> None:
+        try:
+            outcome = self.app.engine.apply_fix(finding)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.app.call_from_thread(self._bulk_failed, f"fix {finding.rule_id}", exc)
+            return
+        self.app.call_from_thread(self._fix_done, finding, outcome)
+
+    def _fix_done(self, finding: Any, outcome: Any) -> None:
+        self.busy_label = None
+        if outcome.result is None:
+            text = "settings saved" if outcome.settings else "nothing left to change"
+            self.set_last_action(f"✓ {outcome.label}: {text}")
+            self._update_status()
+            return
+        self.after_apply(outcome.result, lambda _rels: self.apply_fix(finding))
+
+    def on_rules_sidebar_tick(self, message: Any) -> None:
+        from lorapan.core.settings import SettingsError, save_settings
+
+        settings = self.dataset.settings
+        settings.tick(message.item_id, message.ticked)
+        try:
+            save_settings(self.dataset.root, settings)
+        except (OSError, SettingsError) as exc:
+            self.notify(f"cannot save lorapan.toml: {exc}", severity="error")
+            return
+        self.app.settings_changed()  # type: ignore[attr-defined]
+        self.set_last_action(f"✓ {'ticked' if message.ticked else 'unticked'} {message.item_id}")
+
     # ---- background results -----------------------------------------------------------
-    def on_analysis_progress(self, message: AnalysisProgress) -> None:
+    def show_analysis_progress(self, message: AnalysisProgress) -> None:
         cancel = display_keys(keys_for("cancel-work", self.app.keymap))
         self.analysis_text = f"analysing {message.done}/{message.total} ({cancel} cancels)"
         self._update_status()
 
-    def on_analysis_finished(self, message: AnalysisFinished) -> None:
+    def show_analysis(self, message: AnalysisFinished) -> None:
         self.facts = message.facts
         self.clone_group = message.clone_groups
         if message.error:
@@ -651,10 +758,10 @@ class MainScreen(Screen):
         self._current_changed()
         self._update_status()
 
-    def on_rules_report(self, message: RulesReport) -> None:
-        self.report = message.report
+    def show_report(self, report: Any) -> None:
+        self.report = report
         per: dict[str, list[int]] = {}
-        for f in getattr(message.report, "findings", []):
+        for f in getattr(report, "findings", []):
             slot = 0 if f.severity == "error" else 1 if f.severity == "warning" else None
             if slot is None:
                 continue
@@ -665,8 +772,9 @@ class MainScreen(Screen):
         self.files.refresh_rows(old | set(self.image_findings))
         rules = self.query("#rules")
         if rules and hasattr(rules.first(), "show_report"):
-            rules.first().show_report(message.report)
+            rules.first().show_report(report)
 
     def on_work_progress(self, message: WorkProgress) -> None:
+        message.stop()
         self.busy_label = f"{message.label} {message.done}/{message.total}"
         self._update_status()
