@@ -7,6 +7,7 @@ the flows do not wait on process pools or observers.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,8 @@ async def settle(app, pilot, rounds: int = 3) -> None:
     """Wait for workers (cancelled preview decodes are expected) and queued messages."""
     for _ in range(rounds):
         for worker in list(app.workers):
-            try:
+            with contextlib.suppress(WorkerCancelled, Exception):
                 await worker.wait()
-            except (WorkerCancelled, Exception):
-                pass
         await pilot.pause(0.05)
 
 
