@@ -198,3 +198,14 @@ def test_cancelled_run_keeps_finished_scores(model: TaggerModel, tmp_path: Path)
     run = score_images(model, state, items, batch_size=1, progress=progress, cancel=cancel)
     assert run.cancelled
     assert 5 <= len(load_scores(state)) < 20
+
+
+def test_damaged_cache_is_set_aside_and_rebuilt(model: TaggerModel, tmp_path: Path) -> None:
+    state = tmp_path / ".lorapan"
+    state.mkdir()
+    (state / "tagger.sqlite").write_bytes(b"this is not a database" * 10)
+    assert load_scores(state) == {}
+    run = score_images(model, state, [("red.png", solid(tmp_path, "red.png", RED))])
+    assert run.stats.images == 1
+    assert load_scores(state)["red.png"]["red"] > 0.9
+    assert len(list(state.glob("tagger.sqlite.damaged-*"))) == 1

@@ -35,12 +35,28 @@ CREATE TABLE IF NOT EXISTS scores (
 
 
 def _connect(state_dir: Path, create: bool) -> sqlite3.Connection | None:
+    """Open the cache; a damaged file is moved aside (it is only a cache) and, when
+    ``create``, replaced by an empty one; readers then see no scores."""
     path = Path(state_dir) / DB_FILE
     if not create and not path.is_file():
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open_db(path, create)
+    except sqlite3.DatabaseError:
+        path.replace(path.with_name(f"{DB_FILE}.damaged-{int(time.time())}"))
+        return _open_db(path, create) if create else None
+
+
+def _open_db(path: Path, create: bool) -> sqlite3.Connection:
     con = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
-    con.executescript(_SCHEMA)
+    try:
+        if create:
+            con.execute("PRAGMA journal_mode=WAL")  # the rules engine reads while a run writes
+        con.executescript(_SCHEMA)
+    except sqlite3.DatabaseError:
+        con.close()
+        raise
     return con
 
 
@@ -58,7 +74,8 @@ class ScoreCache:
 
     def __init__(self, state_dir: Path) -> None:
         con = _connect(state_dir, create=True)
-        assert con is not None
+        if con is None:  # pragma: no cover - create=True always connects
+            raise OSError(f"cannot open {Path(state_dir) / DB_FILE}")
         self._con = con
 
     def __enter__(self) -> ScoreCache:
