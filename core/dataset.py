@@ -464,6 +464,12 @@ class Dataset:
             self.items = dict(sorted(self.items.items(), key=lambda kv: natural_key(kv[0])))
 
     def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
+        # Undo, redo and recovery may create or delete images (augment), not only
+        # captions: bring those entries in line with disk too.
+        for rel in res.done:
+            if os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
+                self._refresh_one(rel)
+        self._resort()
         result = ApplyResult(label, txn_id=txn.id)
         owners = {
             op.path: (

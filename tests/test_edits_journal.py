@@ -82,3 +82,17 @@ def test_undo_refuses_a_file_changed_since(tmp_path):
     res = ds.undo()
     assert res is not None and res.conflicts and not res.applied
     assert (tmp_path / "a.txt").read_text() == "edited elsewhere"
+
+
+def test_undo_of_created_images_drops_them_from_the_view(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x"})
+    ds = Dataset.open(tmp_path)
+    png = (tmp_path / "a.png").read_bytes()
+    ds.journal.run("make copy", [("b.png", None, png), ("b.txt", None, b"x, copy")])
+    ds.refresh_paths(["b.png", "b.txt"])
+    assert list(ds.items) == ["a.png", "b.png"] and ds.index.count("copy") == 1
+    res = ds.undo()
+    assert res is not None and not (tmp_path / "b.png").exists()
+    assert list(ds.items) == ["a.png"] and ds.index.count("copy") == 0
+    ds.redo()
+    assert list(ds.items) == ["a.png", "b.png"] and ds.items["b.png"].tags == ("x", "copy")
