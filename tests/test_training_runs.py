@@ -71,6 +71,7 @@ def test_run_survives_its_starter_dying_and_reattaches(tmp_path):
     run_id = starter.stdout.readline().strip()
     starter.kill()  # the app / SSH session is gone
     starter.wait()
+    starter.stdout.close()
     run = find_run(root, run_id)
     assert run.active
     parser = LogParser()

@@ -105,8 +105,8 @@ def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 
     write_run_files(plan, env)
     Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
     with open(plan.run_dir / "supervisor.log", "ab") as err:
-        subprocess.Popen(
-            [sys.executable, "-m", "lorapan.core.training.supervisor", str(plan.run_dir)],
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "lorapan.core.training.supervisor", "--fork", str(plan.run_dir)],
             start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -114,6 +114,8 @@ def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 
             close_fds=True,
             cwd=str(plan.run_dir),
         )
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        launcher.wait(timeout=wait_s)  # it forks the supervisor and exits at once
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         state = read_json(plan.run_dir / "state.json")

@@ -168,7 +168,11 @@ def _become_subreaper() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    run_dir = Path(args[0])
+    run_dir = Path(args[-1])
+    if "--fork" in args and os.fork():
+        # The launcher waits for this first process only: it exits at once, the
+        # supervisor (the child) is adopted by init and no zombie is left behind.
+        os._exit(0)
     update_state(run_dir, supervisor_pid=os.getpid())
     try:
         return Supervisor(run_dir).run()
