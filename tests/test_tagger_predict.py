@@ -209,3 +209,11 @@ def test_damaged_cache_is_set_aside_and_rebuilt(model: TaggerModel, tmp_path: Pa
     assert run.stats.images == 1
     assert load_scores(state)["red.png"]["red"] > 0.9
     assert len(list(state.glob("tagger.sqlite.damaged-*"))) == 1
+
+
+def test_unwritable_state_folder_still_tags(model: TaggerModel, tmp_path: Path) -> None:
+    blocker = tmp_path / ".lorapan"
+    blocker.write_text("a file where the state folder should be")
+    run = score_images(model, blocker, [("red.png", solid(tmp_path, "red.png", RED))])
+    assert run.scores["red.png"][4] > 0.9
+    assert run.cache_note and "not cached" in run.cache_note

@@ -184,6 +184,7 @@ def _report(args, ds, model, rels, result, changes, applied) -> int:
             "images": len(rels),
             "scored": run.stats.images,
             "cached": run.cached,
+            "cache_note": run.cache_note,
             "unreadable": [{"image": r, "reason": why} for r, why in errors],
             "suggestions": {
                 rel: [
@@ -211,6 +212,8 @@ def _print_human(args, rels, run, lacking, changes, applied) -> None:
     )
     for rel, why in sorted(run.errors.items()):
         print(f"  unreadable: {rel}: {why}")
+    if run.cache_note:
+        print(f"note: {run.cache_note}")
     if args.mode == "suggest":
         for rel, preds in lacking.items():
             print(f"{rel}: " + ", ".join(f"+{p.tag} {p.score:.2f}" for p in preds))

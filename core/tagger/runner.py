@@ -7,6 +7,7 @@ saved as they arrive, so a cancelled run keeps what it finished.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,24 @@ class ScoreRun:
     cached: int = 0
     cancelled: bool = False
     stats: RunStats = field(default_factory=RunStats)
+    cache_note: str | None = None  # set when scores could not be cached
+
+
+class _NoCache:
+    """Stands in when the dataset's state folder cannot be written (read-only media)."""
+
+    def register_model(self, *args: object) -> None: ...
+    def get(self, *args: object, **kwargs: object) -> None: ...
+    def put_many(self, *args: object) -> None: ...
+    def close(self) -> None: ...
+
+
+def _open_cache(state_dir: Path, run: ScoreRun) -> ScoreCache | _NoCache:
+    try:
+        return ScoreCache(state_dir)
+    except (OSError, sqlite3.Error) as exc:
+        run.cache_note = f"scores not cached ({exc}); the next run will infer again"
+        return _NoCache()
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -54,7 +73,8 @@ def score_images(
     """Scores for every (relpath, path); errors per relpath for unreadable images."""
     run = ScoreRun(model.id, model.provider)
     total = len(items)
-    with ScoreCache(state_dir) as cache:
+    cache = _open_cache(state_dir, run)
+    try:
         cache.register_model(model.id, model.name, model.tags)
         todo: list[tuple[str, Path]] = []
         stats_of: dict[str, tuple[int, int]] = {}
@@ -89,5 +109,7 @@ def score_images(
             if progress:
                 progress(done, total)
         cache.put_many(model.id, unsaved)
+    finally:
+        cache.close()
     run.cancelled = bool(cancel is not None and cancel.is_set() and done < total)
     return run

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.settings import STATE_DIR
 from lorapan.core.tagger.model import TaggerModel
 from lorapan.core.tagger.predict import Prediction, TagOptions, select, select_from_mapping
 from lorapan.core.tagger.runner import Progress, ScoreRun, score_images
@@ -126,7 +127,7 @@ def predict(
     items = [(rel, ds.items[rel].image_path) for rel in relpaths if rel in ds.items]
     run = score_images(
         model,
-        ds.state_dir,
+        ds.root / STATE_DIR,
         items,
         batch_size=batch_size or configured_batch(ds),
         progress=progress,
@@ -146,12 +147,13 @@ def cached_predictions(
 ) -> dict[str, list[Prediction]]:
     """Predictions from the score cache alone (no model, no onnxruntime): for showing
     suggestions as soon as the app opens, or re-thresholding instantly."""
-    stored = cached_tag_list(ds.state_dir, model_id)
+    state = ds.root / STATE_DIR
+    stored = cached_tag_list(state, model_id)
     if stored is None:
         return {}
     mid, tags = stored
     return {
         rel: select_from_mapping(scores, tags, options)
-        for rel, scores in load_scores(ds.state_dir, mid).items()
+        for rel, scores in load_scores(state, mid).items()
         if rel in ds.items
     }
