@@ -111,3 +111,15 @@ def test_unreadable_files_are_left_out_of_groups(tmp_path: Path) -> None:
     gen.write_empty(tmp_path / "empty2.png")
     groups = find_groups(_scan(tmp_path))
     assert [(g.original, g.members) for g in groups] == [("a.png", [("b.png", "identical")])]
+
+
+def test_dhash_keeps_apart_unrelated_art_whose_phashes_are_close(tmp_path: Path) -> None:
+    from lorapan.core.analysis.measure import hamming
+
+    # Two unrelated generated pictures that pHash alone would call near-duplicates.
+    gen.save(gen.flat_art((384, 512), seed=36), tmp_path / "a36.png")
+    gen.save(gen.flat_art((512, 384), seed=134), tmp_path / "a134.png")
+    facts = _scan(tmp_path)
+    a, b = facts["a36.png"], facts["a134.png"]
+    assert hamming(a.phash, b.phash) <= 10 or hamming(a.phash_flip, b.phash) <= 10
+    assert find_groups(facts) == []

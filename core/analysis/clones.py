@@ -1,8 +1,9 @@
 """Clone groups: identical files, near-duplicates and altered copies, labelled.
 
 Pictures are linked when their perceptual hashes (64-bit pHash) are within
-``near_threshold`` bits, when one's pHash matches the other's mirror-image hash
-(a flip), or when one's pHash matches a hash of a window of the other (a crop
+``near_threshold`` bits and their dHashes agree too (pHash alone links some
+unrelated flat-colour art), when both hashes match the other's mirror-image
+hashes (a flip), or when one's pHash matches a hash of a window of the other (a crop
 or aspect change: see ``measure.crop_hashes``). Linked pictures form a group;
 the group's original is the largest, then sharpest, member that is not itself a
 crop or a grayscale copy, and every other member is labelled by how it differs
@@ -181,16 +182,21 @@ def _link_identical(items: list[ImageFacts], links: _UnionFind) -> None:
 
 
 def _link_near(items: list[ImageFacts], links: _UnionFind, config: AnalysisConfig) -> None:
-    """Link pairs by pHash and mirrored pHash (every pair, vectorised), then crops."""
+    """Link pairs by pHash+dHash and their mirrored forms (every pair, vectorised), then crops."""
     phash = np.array([f.phash for f in items], dtype=np.uint64)
     flips = np.array([f.phash_flip for f in items], dtype=np.uint64)
+    dhash = np.array([f.dhash for f in items], dtype=np.uint64)
+    dflips = np.array([f.dhash_flip for f in items], dtype=np.uint64)
     n = len(items)
     step = max(1, min(_CHUNK, _BLOCK_ELEMENTS // n))
+    p_max, d_max = config.near_threshold, config.near_dhash_threshold
     for start in range(0, n, step):
         rows = slice(start, start + step)
-        near = _popcount(phash[rows, None] ^ phash[None, :]) <= config.near_threshold
-        near |= _popcount(flips[rows, None] ^ phash[None, :]) <= config.near_threshold
-        _union_hits(links, start, near)
+        near = _popcount(phash[rows, None] ^ phash[None, :]) <= p_max
+        near &= _popcount(dhash[rows, None] ^ dhash[None, :]) <= d_max
+        flip = _popcount(flips[rows, None] ^ phash[None, :]) <= p_max
+        flip &= _popcount(dflips[rows, None] ^ dhash[None, :]) <= d_max
+        _union_hits(links, start, near | flip)
     windows, owners = _window_table(items)
     if len(windows) == 0:
         return

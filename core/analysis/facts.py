@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 # Bump when a measurement changes meaning: cached rows of older versions are redone.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,8 @@ class AnalysisConfig:
     ``low_res_fraction``: a short side under this fraction of
     ``training_resolution`` is low resolution.
     ``near_threshold`` / ``crop_threshold``: most differing bits (of 64) for two
-    perceptual hashes to count as the same picture / as a crop of it.
+    pHashes to count as the same picture / as a crop of it; ``near_dhash_threshold``:
+    the dHashes must agree too (pHash alone links some unrelated flat-colour art).
     ``workers``: processes for decoding (0 = one per CPU core).
     """
 
@@ -25,6 +26,7 @@ class AnalysisConfig:
     training_resolution: int = 1024
     low_res_fraction: float = 0.5
     near_threshold: int = 10
+    near_dhash_threshold: int = 10
     crop_threshold: int = 8
     max_pixels: int = 200_000_000
     workers: int = 0
@@ -77,6 +79,7 @@ class ImageFacts:
     error_message: str | None = None
     sha256: str = ""
     dhash: int = 0
+    dhash_flip: int = 0
     phash: int = 0
     phash_flip: int = 0
     crop_hashes: tuple[int, ...] = field(default_factory=tuple)
@@ -103,7 +106,7 @@ class ImageFacts:
     def to_dict(self) -> dict[str, Any]:
         """Public, JSON-ready facts (hashes as 16-digit hex)."""
         data = asdict(self)
-        for key in ("dhash", "phash", "phash_flip"):
+        for key in ("dhash", "dhash_flip", "phash", "phash_flip"):
             data[key] = f"{data[key]:016x}" if self.ok else None
         del data["crop_hashes"], data["colour_sig"], data["mtime_ns"]
         return data
@@ -120,7 +123,7 @@ class ImageFacts:
     def from_record(cls, data: dict[str, Any]) -> ImageFacts:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        for key in ("dhash", "phash", "phash_flip"):
+        for key in ("dhash", "dhash_flip", "phash", "phash_flip"):
             values[key] = int(values[key], 16) if values.get(key) else 0
         values["crop_hashes"] = tuple(int(h, 16) for h in values.get("crop_hashes") or ())
         values["colour_sig"] = bytes.fromhex(values.get("colour_sig") or "")

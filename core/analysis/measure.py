@@ -27,6 +27,7 @@ class Measures:
     grayscale: bool
     sharpness: float
     dhash: int
+    dhash_flip: int
     phash: int
     phash_flip: int
     crop_hashes: tuple[int, ...]
@@ -48,6 +49,7 @@ def measure(img: Image.Image) -> Measures:
         grayscale=is_grayscale(thumb),
         sharpness=sharpness(np.asarray(gray_img, dtype=np.float32)),
         dhash=dhash(gray_small),
+        dhash_flip=dhash(gray_small.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
         phash=full,
         phash_flip=mirrored,
         crop_hashes=crop_hashes(gray_small),

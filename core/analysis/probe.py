@@ -57,6 +57,7 @@ def analyse_file(root: Path, relpath: str, max_pixels: int) -> ImageFacts:
         sharpness=measures.sharpness,
         sha256=hashlib.sha256(data).hexdigest(),
         dhash=measures.dhash,
+        dhash_flip=measures.dhash_flip,
         phash=measures.phash,
         phash_flip=measures.phash_flip,
         crop_hashes=measures.crop_hashes,
