@@ -80,3 +80,16 @@ def test_demo_writes_a_dataset_with_mistakes_to_find(tmp_path, lorapan_cmd):
     a = sorted(p.read_bytes() for p in (tmp_path / "gob").rglob("*.png"))
     b = sorted(p.read_bytes() for p in (tmp_path / "gob2").rglob("*.png"))
     assert again.returncode == 0 and a == b  # deterministic
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    write_dataset(
+        tmp_path, {f"img{i}.png": ", ".join(f"tag{i}_{k}" for k in range(40)) for i in range(60)}
+    )
+    cmd = f"{sys.executable} -m lorapan tags {tmp_path} | head -n 2"
+    out = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
+    assert len(out.stdout.splitlines()) == 2
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
