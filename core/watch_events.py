@@ -272,7 +272,8 @@ class _Forward(FileSystemEventHandler):
     """Observer thread -> settler: relative paths, ignored ones dropped."""
 
     def __init__(self, root: Path, settler: Settler, accept: Callable[[str], bool]) -> None:
-        self._prefix = str(root).rstrip(os.sep) + os.sep
+        self._root = str(root).rstrip(os.sep)
+        self._prefix = self._root + os.sep
         self._settler = settler
         self._accept = accept
 
@@ -290,6 +291,9 @@ class _Forward(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         kind = event.event_type
+        if kind == "deleted" and os.fsdecode(event.src_path).rstrip(os.sep) == self._root:
+            self._settler.on_error(FileNotFoundError(f"{self._root} was deleted; not watching"))
+            return
         if kind == "moved":
             # A rename is a delete of the old name and a create of the new one; the
             # file under the new name is whole (renames are atomic).

@@ -323,3 +323,18 @@ def test_polling_chosen_by_lorapan_toml(tmp_path):
     with DatasetWatcher(ds) as w:
         assert w.mode == "polling"
     assert w.mode == "stopped"
+
+
+@pytest.mark.parametrize("polling", MODES)
+def test_deleting_the_whole_folder_is_reported_as_an_error(tmp_path, polling):
+    root = make_dataset(tmp_path / "ds", 3)
+    ds = Dataset.open(root)
+    errors: list[BaseException] = []
+    w = DatasetWatcher(ds, polling=polling, poll_interval=0.2, on_error=errors.append)
+    w.start()
+    try:
+        outside(tmp_path, "import shutil; shutil.rmtree('ds')")
+        assert wait_until(lambda: bool(errors))
+    finally:
+        w.stop()
+    assert isinstance(errors[0], FileNotFoundError) and "was deleted" in str(errors[0])
