@@ -166,9 +166,9 @@ class Settler:
         with self._cond:
             self._stopping = True
             self._cond.notify()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()  # (from inside on_ready the thread ends once it returns)
 
     def _deadline(self) -> float | None:
         times = []
@@ -344,5 +344,5 @@ def stop_observer(observer: BaseObserver | None) -> None:
     if observer is None:
         return
     observer.stop()
-    if observer.is_alive():
+    if observer.is_alive() and observer is not threading.current_thread():
         observer.join()

@@ -141,3 +141,16 @@ def test_findings_added_and_cleared_by_outside_edits(tmp_path):
         assert w.interrupt() == 0
     finally:
         w.kill()
+
+
+def test_folder_deleted_under_the_watch_ends_it_with_exit_1(tmp_path):
+    root = make_dataset(tmp_path / "ds")
+    w = WatchProcess(str(root))
+    try:
+        w.expect(lambda line: line.startswith("watching "))
+        outside(tmp_path, "import shutil; shutil.rmtree('ds')")
+        assert w.proc.wait(timeout=WAIT) == 1
+    finally:
+        w.kill()
+    err = w.proc.stderr.read()
+    assert "was deleted" in err and "Traceback" not in err

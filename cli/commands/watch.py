@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from lorapan.core.cli_support import EXIT_OK, fail
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail
 
 NAME = "watch"
 ORDER = 60
@@ -33,6 +33,7 @@ Lines: `+ image` added, `- image` removed, `~ image +tag -tag` caption changed,
 `! [severity] rule: message` finding added, `* ...` a finding's images changed,
 `ok rule: message` finding cleared (findings need the rules engine).
 Polling can also be set per dataset in lorapan.toml: [watch] polling = true.
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 the folder was deleted, 2 usage error.
 """
 
 
@@ -156,6 +157,7 @@ class _Printer:
         self.as_json = as_json
         self.lock = threading.Lock()
         self.broken = threading.Event()
+        self.gone = threading.Event()  # the watched folder was deleted
 
     def emit(self, obj: dict, text: str) -> None:
         with self.lock:
@@ -246,7 +248,11 @@ def run(args: argparse.Namespace) -> int:
         _print_batch(out, batch, seq, findings)
 
     def on_error(exc: BaseException) -> None:
-        print(f"lorapan: warning: could not apply a change: {exc}", file=sys.stderr)
+        if isinstance(exc, FileNotFoundError):  # the folder itself went away
+            print(f"lorapan: error: {exc}", file=sys.stderr)
+            out.gone.set()
+        else:
+            print(f"lorapan: warning: could not apply a change: {exc}", file=sys.stderr)
 
     watcher = DatasetWatcher(
         ds, on_batch=on_batch, polling=args.polling, debounce=args.debounce, on_error=on_error
@@ -261,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         watcher.stop()
     out.emit({"event": "stopped", "batches": seq}, f"stopped after {seq} batch(es)")
-    return EXIT_OK
+    return EXIT_FINDINGS if out.gone.is_set() else EXIT_OK
 
 
 def _announce(out: _Printer, ds: Any, watcher: Any, findings: _Findings) -> None:
@@ -288,7 +294,7 @@ def _wait(out: _Printer) -> None:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while not stop.is_set() and not out.broken.is_set():
+        while not (stop.is_set() or out.broken.is_set() or out.gone.is_set()):
             stop.wait(0.2)
     except KeyboardInterrupt:
         pass
