@@ -14,6 +14,7 @@ from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.inputs import load_inputs
 from lorapan.core.tagger import service
 from lorapan.core.tagger.model import TaggerModel
+from lorapan.core.training.steps import BucketSpec, repeats_for_target
 from onnx_models import make_model_dir
 from PIL import Image
 
@@ -76,6 +77,11 @@ def test_sizes_from_analysis_make_repeats_bucket_exact(tmp_path: Path) -> None:
 
     steps = math.ceil(10 * r.repeats / 3) + math.ceil(20 * r.repeats / 3)
     assert steps == r.predicted_steps and abs(steps - 1120) <= 2
+    sizes = [(1024, 1536) if i % 3 else (1024, 1024) for i in range(30)]
+    spec = BucketSpec(resolution=1024, max_bucket_reso=1024)
+    assert r.repeats == repeats_for_target(
+        sizes, spec, 3, 1, 1120
+    )  # the trainer-side helper agrees
 
 
 @pytest.fixture(scope="module")

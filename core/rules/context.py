@@ -28,6 +28,21 @@ def norm(tag: str) -> str:
     return _norm_tag(tag)
 
 
+@dataclass(frozen=True)
+class TagInfo:
+    """What the vocabularies say about one tag (normalised), computed once per tag."""
+
+    blacklisted: bool
+    prune: bool
+    hair: bool
+    eye: bool
+    special: bool
+    body: bool
+    indoor: bool
+    outdoor: bool
+    coverage: tuple[str, ...]  # ids of counted coverage items the tag belongs to
+
+
 @dataclass
 class RuleContext:
     dataset: Dataset
@@ -48,6 +63,27 @@ class RuleContext:
     @property
     def profile(self):  # noqa: ANN201 - Profile
         return self.vocab.profile
+
+    _infos: dict[str, TagInfo] = field(default_factory=dict)
+
+    def info(self, tag: str) -> TagInfo:
+        """Classification of a normalised tag (cached: datasets repeat their tags)."""
+        got = self._infos.get(tag)
+        if got is None:
+            v = self.vocab
+            got = TagInfo(
+                blacklisted=tag in v.blacklist,
+                prune=tag in v.kind_prune,
+                hair=v.is_hair_tag(tag),
+                eye=v.is_eye_tag(tag),
+                special=v.is_special_detail(tag),
+                body=v.is_body_tag(tag),
+                indoor=tag in v.indoor,
+                outdoor=tag in v.outdoor,
+                coverage=tuple(c.id for c in v.coverage if not c.manual and tag in c.tags),
+            )
+            self._infos[tag] = got
+        return got
 
     def styled(self, tag: str) -> str:
         """``tag`` spelled in the dataset's style (underscores or spaces)."""

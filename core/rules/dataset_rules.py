@@ -33,6 +33,7 @@ class View:
     ctx: RuleContext
     groups: Mapping[IssueKey, Group]
     counts: Mapping[str, int]  # norm tag -> images
+    frequent: set[str]  # tags on at least half the images (kept by the engine)
     first_counts: Mapping[str, int]  # first tag -> images
     total: int
     order: Mapping[str, int]
@@ -204,7 +205,8 @@ def _constant(v: View) -> list[Finding]:
     own = _own_tags(v.ctx)
     voc = v.ctx.vocab
     out = []
-    for tag, c in v.counts.items():
+    for tag in v.frequent:
+        c = v.counts.get(tag, 0)
         if c < need or tag in own or voc.is_unique_hair(tag) or voc.is_unique_eyes(tag):
             continue
         images = v.images_of(tag)
@@ -229,7 +231,8 @@ def _prune_candidates(v: View) -> list[Finding]:
     need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
     own = _own_tags(ctx)
     cands = sorted(
-        ((c, t) for t, c in v.counts.items() if c >= need and t not in own), reverse=True
+        ((v.counts[t], t) for t in v.frequent if v.counts.get(t, 0) >= need and t not in own),
+        reverse=True,
     )[:12]
     if not cands:
         return []

@@ -14,6 +14,7 @@ need them say so until then.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -79,7 +80,11 @@ class RulesEngine:
             self._counts: Counter[str] = Counter()
             self._first: Counter[str] = Counter()
             self._cache: dict[IssueKey, Finding | None] = {}
-            self._constant_cache: dict[tuple[str, int], list[str]] = {}
+            self._tag_groups: dict[str, Group] = {}  # images of frequent tags, kept sorted
+            n = len(ds.items)
+            # Tags on at least this many images are candidates for tags.constant / kind-prune.
+            self._frequent_min = max(2, min(frequent_floor(n), n + 1))
+            self._frequent: set[str] = set()
             self._dirty: set[IssueKey] = set()
             self._steps = None
             for rel, item in ds.items.items():
@@ -106,6 +111,16 @@ class RulesEngine:
             self._dirty.add(key)
         _count(self._counts, new.norms, 1)
         _count(self._first, (new.first,), 1)
+        for tag in new.norms if old is None else old.norms ^ new.norms:
+            if self._counts.get(tag, 0) >= self._frequent_min:
+                self._frequent.add(tag)
+            else:
+                self._frequent.discard(tag)
+        if old is not None and self._tag_groups:
+            for tag in old.norms ^ new.norms:
+                group = self._tag_groups.get(tag)
+                if group is not None:
+                    (group.add(pos, rel, ()) if tag in new.norms else group.remove(pos, ()))
         self._states[rel] = new
 
     def _on_change(self, relpaths: set[str], reason: str) -> None:
@@ -194,6 +209,7 @@ class RulesEngine:
             ctx=self.ctx,
             groups=self._groups,
             counts=self._counts,
+            frequent=self._frequent,
             first_counts=self._first,
             total=len(self.dataset.items),
             order=self._order,
@@ -202,14 +218,14 @@ class RulesEngine:
         )
 
     def _images_of(self, tag: str) -> list[str]:
-        key = (tag, self._counts.get(tag, 0))
-        cached = self._constant_cache.get(key)
-        if cached is None:
+        """Images carrying ``tag`` in dataset order; kept up to date once asked for."""
+        group = self._tag_groups.get(tag)
+        if group is None:
+            group = self._tag_groups[tag] = Group()
             order = self._order
-            cached = sorted(self.dataset.index.images(tag), key=lambda r: order.get(r, 0))
-            self._constant_cache = {k: v for k, v in self._constant_cache.items() if k[0] != tag}
-            self._constant_cache[key] = cached
-        return list(cached)
+            for rel in sorted(self.dataset.index.images(tag), key=lambda r: order.get(r, 0)):
+                group.add(order[rel], rel, ())
+        return group.images
 
     def _group_findings(self) -> list[Finding]:
         for key in self._dirty:
@@ -273,6 +289,11 @@ def summary_line(r: Readiness, per_subject: bool) -> str:
     if r.folder_steps is not None:
         parts.append(f"kohya folders as named: {r.folder_steps} steps")
     return " · ".join(parts)
+
+
+def frequent_floor(total: int) -> int:
+    """The lowest count any frequency rule looks at (kind-prune candidates: half)."""
+    return math.ceil(min(dataset_rules.PRUNE_CANDIDATE_SHARE, dataset_rules.CONSTANT_SHARE) * total)
 
 
 def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:

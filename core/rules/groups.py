@@ -13,11 +13,12 @@ from collections.abc import Iterable
 
 
 class Group:
-    __slots__ = ("_pos", "_rels", "details")
+    __slots__ = ("_cached", "_pos", "_rels", "details")
 
     def __init__(self) -> None:
         self._pos: list[int] = []
         self._rels: list[str] = []
+        self._cached: list[str] | None = None
         self.details: Counter[str] = Counter()
 
     def add(self, pos: int, rel: str, details: Iterable[str]) -> None:
@@ -26,6 +27,7 @@ class Group:
             return
         self._pos.insert(i, pos)
         self._rels.insert(i, rel)
+        self._cached = None
         self.details.update(details)
 
     def remove(self, pos: int, details: Iterable[str]) -> None:
@@ -33,13 +35,17 @@ class Group:
         if i < len(self._pos) and self._pos[i] == pos:
             del self._pos[i]
             del self._rels[i]
+            self._cached = None
             self.details.subtract(details)
             for k in [k for k, c in self.details.items() if c <= 0]:
                 del self.details[k]
 
     @property
     def images(self) -> list[str]:
-        return list(self._rels)
+        """Members in dataset order. The list is shared until the group changes: read only."""
+        if self._cached is None:
+            self._cached = list(self._rels)
+        return self._cached
 
     def __len__(self) -> int:
         return len(self._rels)

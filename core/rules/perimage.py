@@ -66,11 +66,11 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
 
 def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
     v = ctx.vocab
-    bl = tuple(sorted(nset & v.blacklist))
+    bl = tuple(sorted(n for n in nset if ctx.info(n).blacklisted))
     if bl:
         issues[("tags.blacklist", "")] = bl
     if v.profile.prune and v.kind_prune:
-        pr = tuple(sorted(nset & v.kind_prune))
+        pr = tuple(sorted(n for n in nset if ctx.info(n).prune))
         if pr:
             issues[("tags.kind-prune", "")] = pr
     if len(nset) != len(norms):
@@ -89,10 +89,10 @@ def _hair_eyes(ctx: RuleContext, norms: list[str], issues: dict) -> None:
     v = ctx.vocab
     if not v.profile.hair_eyes:
         return
-    hair = tuple(dict.fromkeys(n for n in norms if v.is_hair_tag(n)))
+    hair = tuple(dict.fromkeys(n for n in norms if ctx.info(n).hair))
     if hair:
         issues[("tags.hair-unique", "")] = hair
-    eyes = tuple(dict.fromkeys(n for n in norms if v.is_eye_tag(n)))
+    eyes = tuple(dict.fromkeys(n for n in norms if ctx.info(n).eye))
     if eyes:
         issues[("tags.eyes-unique", "")] = eyes
 
@@ -136,29 +136,31 @@ def _inconsistent(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict
 def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
     """Internal keys the dataset-wide rules count."""
     v = ctx.vocab
-    for spec in v.coverage:
-        if not spec.manual and nset & spec.tags:
-            issues[("coverage", spec.id)] = ()
+    infos = [(n, ctx.info(n)) for n in nset]
+    for _n, info in infos:
+        for cid in info.coverage:
+            issues[("coverage", cid)] = ()
+        if info.indoor:
+            issues[("_indoor", "")] = ()
+        if info.outdoor:
+            issues[("_outdoor", "")] = ()
     if v.profile.bundle:
         issues[("_subject", norms[0] if norms else "")] = ()
         if v.profile.hair_eyes:
-            for n in nset:
-                if v.is_body_tag(n) and n not in ctx.subjects and n != ctx.style_norm:
+            for n, info in infos:
+                if info.body and n not in ctx.subjects and n != ctx.style_norm:
                     issues[("_bio", n)] = ()
     if v.profile.kind in DETAIL_KINDS:
-        focus = bool(nset & v.detail_focus)
-        facebody = bool(nset & v.face_body)
-        for n in nset:
-            if v.is_special_detail(n):
+        details = [n for n, info in infos if info.special]
+        if details:
+            focus = bool(nset & v.detail_focus)
+            facebody = bool(nset & v.face_body)
+            for n in details:
                 issues[("_detail", n)] = ()
                 if focus:
                     issues[("_detail-focus", n)] = ()
                 if facebody:
                     issues[("_detail-facebody", n)] = ()
-    if v.indoor and nset & v.indoor:
-        issues[("_indoor", "")] = ()
-    if v.outdoor and nset & v.outdoor:
-        issues[("_outdoor", "")] = ()
     own = {ctx.core_norm, ctx.style_norm} | v.lowq
     if not (nset - own):
         issues[("_bare", "")] = ()

@@ -7,6 +7,8 @@ without them every image is taken as square (one bucket), and the summary says s
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,6 @@ from lorapan.core.training.steps import (
     BucketSpec,
     FolderSizes,
     plan_steps,
-    repeats_for_target,
 )
 
 Size = tuple[int, int]
@@ -62,17 +63,39 @@ def step_facts(ds: Dataset, facts: Mapping[str, Any] | None) -> StepFacts:
         sizes[rel] = s
     if not sizes:
         return StepFacts(preset.name, target, None, None, known, None)
-    repeats = repeats_for_target(list(sizes.values()), spec, bs, epochs, target)
-    plan = plan_steps(
-        [FolderSizes(tuple(sizes.values()), repeats)], spec, bs, max_train_epochs=epochs
-    )
+    distinct = Counter(sizes.values())
+
+    def steps_with(repeats: int) -> int:
+        return _steps(distinct, repeats, spec, bs, epochs)
+
+    repeats = _closest_repeats(len(sizes), steps_with, target, bs, epochs)
     folder_steps = None
     if ds.folders:
         subsets = []
         for f in ds.folders:
-            fs = tuple(s for rel, s in sizes.items() if ds.items[rel].folder == f)
-            if fs:
-                subsets.append(FolderSizes(fs, f.repeats))
+            per = Counter(s for rel, s in sizes.items() if ds.items[rel].folder == f)
+            subsets += [FolderSizes((s,), c * f.repeats) for s, c in per.items()]
         if subsets:
             folder_steps = plan_steps(subsets, spec, bs, max_train_epochs=epochs).total_steps
-    return StepFacts(preset.name, target, repeats, plan.total_steps, known, folder_steps)
+    return StepFacts(preset.name, target, repeats, steps_with(repeats), known, folder_steps)
+
+
+def _steps(distinct: Counter[Size], repeats: int, spec: BucketSpec, bs: int, epochs: int) -> int:
+    """kohya's bucket-aware total: one subset per distinct size, weighted by its count.
+
+    ``batches_per_epoch`` adds ``repeats`` per listed size to its bucket, so a subset
+    of one size with ``count × repeats`` repeats gives the same sum while assigning
+    each distinct size to a bucket once (10,000 images have a handful of sizes).
+    """
+    folders = [FolderSizes((s,), c * repeats) for s, c in distinct.items()]
+    return plan_steps(folders, spec, bs, max_train_epochs=epochs).total_steps
+
+
+def _closest_repeats(n: int, steps_with, target: int, bs: int, epochs: int) -> int:  # noqa: ANN001
+    """The same choice as ``steps.repeats_for_target``: nearest step count, ties to more."""
+    if n == 0 or target <= 0:
+        return 1
+    r0 = target * bs / (n * max(1, epochs))
+    lo = max(1, math.floor(r0) - 3)
+    candidates = range(lo, max(lo, math.ceil(r0) + 3) + 1)
+    return min(candidates, key=lambda r: (abs(steps_with(r) - target), -r))
