@@ -338,3 +338,29 @@ def test_deleting_the_whole_folder_is_reported_as_an_error(tmp_path, polling):
     finally:
         w.stop()
     assert isinstance(errors[0], FileNotFoundError) and "was deleted" in str(errors[0])
+
+
+@pytest.mark.parametrize("polling", MODES)
+def test_rsync_style_temp_then_rename_is_one_change(tmp_path, polling):
+    ds = Dataset.open(make_dataset(tmp_path, 4))
+    w, rec = watch(ds, polling)
+    try:
+        # rsync writes a hidden temp file beside the target, then renames it over it;
+        # an image replaced the same way must show up as changed (the app re-renders).
+        outside(
+            tmp_path,
+            "import os\n"
+            "open('10_gob/.img2.txt.Xy12ab', 'w').write('gob, synced\\n')\n"
+            "os.rename('10_gob/.img2.txt.Xy12ab', '10_gob/img2.txt')\n"
+            "open('10_gob/.img3.png.Qw34cd', 'wb').write(open('10_gob/img0.png', 'rb').read() + b'1')\n"
+            "os.rename('10_gob/.img3.png.Qw34cd', '10_gob/img3.png')\n",
+        )
+        assert wait_until(lambda: ds.items["10_gob/img2.png"].tags == ("gob", "synced"))
+        assert wait_until(lambda: "10_gob/img3.png" in rec.images())
+        assert wait_until(lambda: not w.busy)
+    finally:
+        w.stop()
+    assert set(ds.items) == {f"10_gob/img{i}.png" for i in range(4)}
+    assert rec.images() == {"10_gob/img2.png", "10_gob/img3.png"}
+    assert all(not p.split("/")[-1].startswith(".") for b in rec.all() for p in b.paths)
+    assert all(not b.added and not b.removed for b in rec.all())
