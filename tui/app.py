@@ -92,6 +92,11 @@ class LorapanApp(App):
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
         self._offer_recovery()
+        # Background work starts after the first paint: the rules engine and the
+        # analysis are CPU-bound Python and would share the GIL with that paint.
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
         if self.rules_on:
             self._start_rules()
         if self.analyse_on_open:

@@ -58,13 +58,16 @@ def load_config(directory: Path | None = None, env: dict[str, str] | None = None
     theme = env.get("LORAPAN_THEME") or cfg.raw.get("theme")
     if isinstance(theme, str) and theme:
         cfg.theme = theme
-    preview = env.get("LORAPAN_PREVIEW") or cfg.raw.get("preview")
-    if isinstance(preview, str) and preview:
+    for source, preview in (("file", cfg.raw.get("preview")), ("env", env.get("LORAPAN_PREVIEW"))):
+        if not isinstance(preview, str) or not preview:
+            continue
         if preview in PREVIEW_MODES:
             cfg.preview = preview
         else:
+            where = "LORAPAN_PREVIEW" if source == "env" else str(cfg.path)
             cfg.problems.append(
-                f"preview {preview!r} is not one of {', '.join(PREVIEW_MODES)}; halfcell used"
+                f"{where}: preview {preview!r} is not one of {', '.join(PREVIEW_MODES)}; "
+                f"{cfg.preview} used"
             )
     return cfg
 

@@ -263,6 +263,8 @@ class MainScreen(Screen):
             return
         rel = self.files.current
         preds = self.predictions.get(rel or "", [])
+        if not preds and not panel.display:
+            return  # nothing to show and nothing shown: skip a rebuild per cursor move
         item = self.dataset.items.get(rel or "")
         panel.show(rel, preds, item.tags if item else ())
         panel.display = bool(panel.predictions)
@@ -767,9 +769,11 @@ class MainScreen(Screen):
                 continue
             for rel in f.images:
                 per.setdefault(rel, [0, 0])[slot] += 1
-        old = set(self.image_findings)
-        self.image_findings = {r: (v[0], v[1]) for r, v in per.items()}
-        self.files.refresh_rows(old | set(self.image_findings))
+        old = self.image_findings
+        new = {r: (v[0], v[1]) for r, v in per.items()}
+        self.image_findings = new
+        changed = {r for r in old.keys() | new.keys() if old.get(r) != new.get(r)}
+        self.files.refresh_rows(changed)
         rules = self.query("#rules")
         if rules and hasattr(rules.first(), "show_report"):
             rules.first().show_report(report)

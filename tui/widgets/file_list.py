@@ -19,18 +19,18 @@ from textual.widgets.option_list import Option
 RowInfo = Callable[[str], tuple[int, str]]
 
 
-def row_label(rel: str) -> str:
-    """File name first (it is what differs); the folder after it."""
+def row_label(rel: str, show_folder: bool = True) -> str:
+    """File name first (it is what differs); the folder after it when there are several."""
     folder, _, name = rel.rpartition("/")
-    return f"{name}  {folder}/" if folder else name
+    return f"{name}  {folder}/" if folder and show_folder else name
 
 
 MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
 
 
-def row_text(rel: str, count: int, markers: str, selected: bool) -> str:
+def row_text(rel: str, count: int, markers: str, selected: bool, show_folder: bool = True) -> str:
     sel = "●" if selected else " "
-    return f"{sel}{markers[:2]:<2}{count:>4} {row_label(rel)}"
+    return f"{sel}{markers[:2]:<2}{count:>4} {row_label(rel, show_folder)}"
 
 
 class FileList(OptionList):
@@ -53,15 +53,17 @@ class FileList(OptionList):
         self.rows: list[str] = []
         self._pos: dict[str, int] = {}
         self.selection: set[str] = set()
+        self.show_folder = True
 
     # ---- content -----------------------------------------------------------
     def _prompt(self, rel: str) -> str:
         count, markers = self.row_info(rel)
-        return row_text(rel, count, markers, rel in self.selection)
+        return row_text(rel, count, markers, rel in self.selection, self.show_folder)
 
     def show_rows(self, rows: list[str], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on ``keep`` when it is still shown."""
         self.rows = list(rows)
+        self.show_folder = len({r.rpartition("/")[0] for r in self.rows}) > 1
         self._pos = {rel: i for i, rel in enumerate(self.rows)}
         self.set_options(Option(self._prompt(rel), id=rel) for rel in self.rows)
         if not self.rows:
@@ -71,10 +73,19 @@ class FileList(OptionList):
         self.scroll_to_highlight(top=False)
 
     def refresh_rows(self, relpaths: Iterable[str]) -> None:
+        """New prompts for these rows; one cache reset however many rows change."""
+        changed = False
         for rel in relpaths:
             i = self._pos.get(rel)
-            if i is not None:
-                self.replace_option_prompt_at_index(i, self._prompt(rel))
+            if i is None:
+                continue
+            option = self.options[i]
+            prompt = self._prompt(rel)
+            if option.prompt != prompt:
+                option._set_prompt(prompt)  # the public per-row call resets caches each time
+                changed = True
+        if changed:
+            self._clear_caches()
 
     @property
     def current(self) -> str | None:

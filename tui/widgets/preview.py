@@ -12,6 +12,7 @@ aspect ratio: a half-block cell is one pixel wide and two tall, so a box of
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections import OrderedDict
@@ -21,15 +22,16 @@ from pathlib import Path
 from lorapan.core.analysis.imaging import DecodeError, decode_reduced, read_bytes
 from PIL import Image
 from rich.align import Align
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.text import Text
 from rich_pixels import Pixels
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 #: Seconds a decode waits for a newer request before starting (burst collapse).
@@ -38,13 +40,33 @@ SETTLE_S = 0.03
 
 @dataclass(frozen=True)
 class Thumb:
-    """A fitted thumbnail or the reason there is none."""
+    """A fitted thumbnail or the reason there is none; ``strips`` drawn for ``cells``."""
 
     image: Image.Image | None
     width: int = 0  # original size, oriented
     height: int = 0
     mode: str = ""
     error: str | None = None
+    strips: tuple[Strip, ...] = ()
+    cells: tuple[int, int] = (0, 0)
+
+
+def render_strips(renderable: RenderableType, cells: tuple[int, int]) -> list[Strip]:
+    """Draw a renderable into ``cells`` (cols, rows) as Textual strips; thread-safe."""
+    width, height = cells
+    console = Console(
+        width=width,
+        height=height,
+        color_system="truecolor",
+        file=io.StringIO(),
+        legacy_windows=False,
+    )
+    lines = console.render_lines(renderable, console.options, pad=True)
+    return [Strip(line, width) for line in lines]
+
+
+def picture(img: Image.Image) -> RenderableType:
+    return Align.center(Pixels.from_image(img), vertical="middle")
 
 
 class ThumbCache:
@@ -92,7 +114,7 @@ def fit(img: Image.Image, box: tuple[int, int]) -> Image.Image:
 
 
 def make_thumb(path: Path, box: tuple[int, int]) -> Thumb:
-    """Decode ``path`` at reduced size and fit it to ``box``; errors become a Thumb."""
+    """Decode ``path`` at reduced size, fit it to ``box`` and draw it (in a worker)."""
     try:
         data = read_bytes(path)
         header, img = decode_reduced(data, box)
@@ -100,34 +122,65 @@ def make_thumb(path: Path, box: tuple[int, int]) -> Thumb:
         return Thumb(None, error=exc.message)
     except Exception as exc:  # a decoder bug must not kill the preview
         return Thumb(None, error=f"cannot decode: {exc}")
-    return Thumb(fit(img, box), header.width, header.height, header.mode)
+    small = fit(img, box)
+    cells = (box[0], box[1] // 2)
+    strips = tuple(render_strips(picture(small), cells))
+    return Thumb(small, header.width, header.height, header.mode, None, strips, cells)
 
 
 class PreviewImage(Widget):
-    """Shows one thumbnail as half-block pixels, or a message."""
+    """Shows one thumbnail as half-block pixels, or a message.
+
+    The picture is turned into strips once per thumbnail (Line API), so a
+    repaint caused by other widgets (a layout pass on every cursor move) costs
+    nothing here; rendering rich-pixels segments on each paint took ~40 ms.
+    """
 
     DEFAULT_CSS = "PreviewImage { height: 1fr; width: 1fr; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._renderable: RenderableType = Text("")
+        self._strips: list[Strip] = []
+        self._strips_for: tuple[int, int] | None = None
 
     def show_thumb(self, thumb: Thumb | None, message: str = "") -> None:
         if thumb is not None and thumb.image is not None:
-            pixels = Pixels.from_image(thumb.image)
-            self._renderable = Align.center(pixels, vertical="middle")
+            self._renderable = picture(thumb.image)
+            self._strips = list(thumb.strips)
+            self._strips_for = thumb.cells
         else:
             text = message or (thumb.error if thumb else "") or ""
             self._renderable = Align.center(Text(text, justify="center"), vertical="middle")
+            self._strips_for = None
         self.refresh()
 
-    def render(self) -> RenderableType:
-        return self._renderable
+    def _build_strips(self, width: int, height: int) -> None:
+        self._strips = render_strips(self._renderable, (width, height))
+        self._strips_for = (width, height)
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if self._strips_for != (width, height):
+            self._build_strips(width, height)
+        if 0 <= y < len(self._strips):
+            return self._strips[y].apply_style(self.rich_style)
+        return Strip.blank(width, self.rich_style)
 
     @property
     def box(self) -> tuple[int, int]:
         """Pixel box for half-blocks: one pixel per column, two per row."""
         return max(1, self.size.width), max(2, self.size.height * 2)
+
+
+class CaptionLine(Widget):
+    """One line of text; unlike Static.update, a change costs no layout pass."""
+
+    DEFAULT_CSS = "CaptionLine { height: 1; }"
+    text: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        return Text(self.text, no_wrap=True, overflow="ellipsis")
 
 
 class Preview(Vertical):
@@ -156,7 +209,7 @@ class Preview(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PreviewImage(id="preview-image")
-        yield Static("", id="preview-caption", markup=False)
+        yield CaptionLine(id="preview-caption")
 
     @property
     def image_widget(self) -> PreviewImage:
@@ -201,7 +254,7 @@ class Preview(Vertical):
     def _set_caption(self) -> None:
         parts = []
         if self.current is not None:
-            parts.append(self.current)
+            parts.append(self.current.rpartition("/")[2])
         thumb = self.thumb
         if thumb is not None and thumb.error:
             parts.append("unreadable")
@@ -209,7 +262,7 @@ class Preview(Vertical):
             parts.append(f"{thumb.width}×{thumb.height} {thumb.mode}")
         if self.extra_caption:
             parts.append(self.extra_caption)
-        self.query_one("#preview-caption", Static).update(" · ".join(parts))
+        self.query_one(CaptionLine).text = " · ".join(parts)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _decode(self, rel: str, box: tuple[int, int]) -> None:

@@ -30,7 +30,9 @@ class TagChips(Widget, can_focus=True):
     TagChips { height: auto; min-height: 1; padding: 0 1; }
     """
 
-    tags: reactive[tuple[str, ...]] = reactive((), layout=True)
+    # Not layout=True: a layout pass per cursor move is costly with 10k rows beside;
+    # set_tags asks for layout only when the number of lines changes.
+    tags: reactive[tuple[str, ...]] = reactive(())
     cursor: reactive[int] = reactive(0)
 
     @dataclass
@@ -53,11 +55,13 @@ class TagChips(Widget, can_focus=True):
 
     def set_tags(self, tags: tuple[str, ...], shares: dict[str, int] | None, total: int) -> None:
         """Show ``tags``; ``shares`` maps tag -> how many of ``total`` images carry it."""
+        width = max(1, self.content_region.width)
+        before = len(self._lines(width)) if self.tags else 1
         self.shares = shares or {}
         self.total = max(1, total)
-        if tags == self.tags:
-            self.refresh(layout=True)
         self.tags = tags
+        after = len(self._lines(width)) if self.tags else 1
+        self.refresh(layout=after != before)
         self.cursor = self.cursor  # re-validate against the new length
 
     def validate_cursor(self, cursor: int) -> int:
@@ -76,26 +80,52 @@ class TagChips(Widget, can_focus=True):
         share = f" {n}/{self.total}" if n < self.total else ""
         return f"{tag}{share}".replace(" ", NBSP)
 
+    def _chip_text(self, i: int, tag: str) -> str:
+        label = self._label(tag)
+        if i == 0 and self.total == 1:
+            label = f"★{NBSP}{label}"
+        return f"{NBSP}{label}{NBSP}"
+
+    def _lines(self, width: int) -> list[list[int]]:
+        """Chip indices per line: chips are placed whole, wrapping only between chips.
+
+        (Textual's word wrap treats U+00A0 as a space, so the widget wraps itself.)
+        """
+        lines: list[list[int]] = [[]]
+        used = 0
+        for i, tag in enumerate(self.tags):
+            w = len(self._chip_text(i, tag))
+            if lines[-1] and used + 1 + w > width:
+                lines.append([])
+                used = 0
+            used += w + (1 if lines[-1] else 0)
+            lines[-1].append(i)
+        return lines
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return max(1, len(self._lines(width))) if self.tags else 1
+
+    def _style(self, i: int, tag: str) -> str:
+        if self.has_focus and i == self.cursor:
+            return "reverse bold"
+        if i == 0 and self.total == 1:
+            return "bold $background on $chip-first"
+        if self.shares.get(tag, self.total) < self.total:
+            return "$text-muted on $panel"
+        return "$foreground on $panel"
+
     def render(self) -> Content:
         if not self.tags:
             return Content.styled("no tags: press a to add one", "italic $text-muted")
         parts: list[Content | str] = []
-        focused = self.has_focus
-        for i, tag in enumerate(self.tags):
-            label = self._label(tag)
-            if i == 0 and self.total == 1:
-                label = f"★{NBSP}{label}"
-            text = f"{NBSP}{label}{NBSP}"
-            if focused and i == self.cursor:
-                style = "reverse bold"
-            elif i == 0 and self.total == 1:
-                style = "bold $background on $chip-first"
-            elif self.shares.get(tag, self.total) < self.total:
-                style = "$text-muted on $panel"
-            else:
-                style = "$foreground on $panel"
-            parts.append(Content.styled(text, style))
-            parts.append(" ")
+        for n, line in enumerate(self._lines(max(1, self.content_region.width))):
+            if n:
+                parts.append("\n")
+            for k, i in enumerate(line):
+                tag = self.tags[i]
+                if k:
+                    parts.append(" ")
+                parts.append(Content.styled(self._chip_text(i, tag), self._style(i, tag)))
         return Content.assemble(*parts)
 
     def on_focus(self) -> None:
