@@ -111,7 +111,7 @@ def test_checklist_tick_is_saved_and_shown(tmp_path: Path, lorapan_cmd) -> None:
     root = rf.character(tmp_path / "d")
     res = lorapan_cmd("checklist", root, "--tick", "lateral-sides")
     assert res.returncode == 0 and "[x] both lateral sides" in res.stdout
-    assert load_settings(root).checklist["coverage.lateral-sides"] is True
+    assert load_settings(root).checklist["lateral-sides"] is True
     check = json.loads(lorapan_cmd("check", root, "--json").stdout)
     assert "coverage.lateral-sides" not in {f["rule"] for f in check["findings"]}
     res = lorapan_cmd("checklist", root, "--untick", "coverage.lateral-sides", "--json")

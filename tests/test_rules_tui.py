@@ -51,7 +51,7 @@ class Host(App):
         self.push_screen(FixPreviewScreen(finding, finding.fix.plan(self.ds)), done)
 
     def on_rules_sidebar_tick(self, message: RulesSidebar.Tick) -> None:
-        self.ds.settings.tick(f"coverage.{message.item_id}", message.ticked)
+        self.ds.settings.tick(message.item_id, message.ticked)
         save_settings(self.ds.root, self.ds.settings)
         self.engine.settings_changed()
         self.sidebar.show_report(self.engine.check())
@@ -134,12 +134,12 @@ async def test_space_ticks_a_manual_item_and_saves_it(tmp_path: Path) -> None:
         await move_to(pilot, app.sidebar, "lateral-sides")
         await pilot.press("space")
         await pilot.pause()
-        assert load_settings(root).checklist["coverage.lateral-sides"] is True
+        assert load_settings(root).checklist["lateral-sides"] is True
         item = app.sidebar.current()
         assert item.id == "lateral-sides" and item.ticked  # cursor kept on the item
         await pilot.press("space")
         await pilot.pause()
-        assert load_settings(root).checklist["coverage.lateral-sides"] is False
+        assert load_settings(root).checklist["lateral-sides"] is False
 
 
 def test_sidebar_snapshot(tmp_path: Path, snap_compare) -> None:

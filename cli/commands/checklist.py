@@ -12,7 +12,7 @@ HELP = "coverage checklist for the subject kind; tick manual items (saved in lor
 
 EPILOG = """\
 Items counted from tags show count/minimum; manual items (e.g. both lateral sides
-shown) are ticked by you and saved under [checklist] in lorapan.toml.
+shown) are ticked by you and saved under [checklist] in lorapan.toml (key: the item id).
 
 examples:
   lorapan checklist ~/data/goblin
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             )
     if changes:
         for item, ticked in changes:
-            ds.settings.tick(f"coverage.{item}", ticked)
+            ds.settings.tick(item, ticked)
         save_settings(ds.root, ds.settings)
     report = RulesEngine(ds, live=False).check(["coverage"])
     if args.json:

@@ -424,7 +424,7 @@ def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
     for spec in v.ctx.vocab.coverage:
         rule = f"coverage.{spec.id}"
         if spec.manual:
-            ticked = bool(ticks.get(rule, ticks.get(spec.id, False)))
+            ticked = bool(ticks.get(spec.id, ticks.get(rule, False)))  # key: the item id
             items.append(CoverageItem(spec.id, spec.label, 0, 0, True, ticked))
             if not ticked:
                 findings.append(
