@@ -80,33 +80,32 @@ def _area_table(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 BLOCK = 16  # output rows per step: keeps the temporaries in cache (no page faults)
 
 
-def _area_along(x: np.ndarray, axis: int, out: int, total: int, offset: int) -> np.ndarray:
-    """Area-shrink ``x`` along ``axis`` (0 or 1) to ``out`` cells, as if it sat at ``offset``
-    inside ``total`` pixels of white padding.
+def _area_rows(x: np.ndarray, out: int, total: int, offset: int) -> np.ndarray:
+    """Area-shrink the rows of ``x`` (n, W, C) to ``out``, as if it sat at row ``offset``
+    inside ``total`` rows of white padding; the result comes transposed, (W, out, C).
 
     Padding is never built: taps that fall in it add ``255 * weight`` as a constant.
+    Writing each block of output rows transposed (while it is in cache) gives the
+    columns pass contiguous rows without a separate transpose of the whole array.
     """
-    n = x.shape[axis]
+    n, width, chans = x.shape
     index, weight = _area_table(total, out)
     src = index - offset
     inside = (src >= 0) & (src < n)
     src = np.clip(src, 0, n - 1)
     w_img = np.where(inside, weight, 0).astype(np.float32)
     white = (255.0 * np.where(inside, 0, weight).sum(axis=1)).astype(np.float32)
-    shape = list(x.shape)
-    shape[axis] = out
-    result = np.empty(shape, np.float32)
-    moved = np.moveaxis(result, axis, 0)
+    result = np.empty((width, out, chans), np.float32)
+    acc = np.empty((BLOCK, width, chans), np.float32)
     for r0 in range(0, out, BLOCK):
         r1 = min(out, r0 + BLOCK)
-        acc = moved[r0:r1]
-        acc[...] = white[r0:r1].reshape((-1,) + (1,) * (acc.ndim - 1))
+        block = acc[: r1 - r0]
+        block[...] = white[r0:r1, None, None]
         for k in range(index.shape[1]):
             if not w_img[r0:r1, k].any():  # all in the padding (or a zero-width tap)
                 continue
-            taps = np.take(x, src[r0:r1, k], axis=axis)
-            wk = w_img[r0:r1, k].reshape((-1,) + (1,) * (acc.ndim - 1))
-            acc += np.moveaxis(taps, axis, 0) * wk
+            block += x[src[r0:r1, k]] * w_img[r0:r1, k, None, None]
+        result[:, r0:r1, :] = block.transpose(1, 0, 2)
     return result
 
 
@@ -114,14 +113,13 @@ def shrink_padded(arr: np.ndarray, size: int) -> np.ndarray:
     """uint8 HxWx3 -> its white-padded centred square, area-shrunk to size x size, uint8.
 
     Same as padding to the square and area-resizing it (cv2 INTER_AREA), without
-    building the square: rows first, then the columns of the smaller intermediate.
+    building the square: rows first, then the columns of the smaller intermediate
+    (each pass hands the next its output transposed, so both gather whole rows).
     """
     h, w, _c = arr.shape
     side = max(h, w)
-    rows = _area_along(arr, 0, size, side, (side - h) // 2)
-    # Columns on a transposed copy: row gathers are contiguous copies, column ones are not.
-    columns = np.ascontiguousarray(rows.transpose(1, 0, 2))
-    square = _area_along(columns, 0, size, side, (side - w) // 2).transpose(1, 0, 2)
+    by_column = _area_rows(arr, size, side, (side - h) // 2)  # (w, size, 3)
+    square = _area_rows(by_column, size, side, (side - w) // 2)  # (size, size, 3) again
     return np.clip(np.rint(square), 0, 255).astype(np.uint8)
 
 
