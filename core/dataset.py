@@ -166,6 +166,7 @@ class Dataset:
         self._by_caption: dict[str, str] = {}
         #: Recent writes of our own (relpath -> count), for the watcher to ignore.
         self.own_writes: dict[str, int] = {}
+        self._membership_changed = False
 
     # ---- opening -----------------------------------------------------------
     @classmethod
@@ -195,7 +196,6 @@ class Dataset:
         cap_exts = {e.lower(): i for i, e in enumerate(self.settings.caption_extensions)}
         items: list[ImageItem] = []
         orphans: list[str] = []
-        per_top: dict[str, int] = {}
         for rel_dir, files in self._walk():
             folder = self.root / rel_dir if rel_dir else self.root
             images: dict[str, str] = {}
@@ -214,13 +214,11 @@ class Dataset:
                 caps = sorted(captions.pop(stem, []))
                 item = self._make_item(rel, folder, stem, caps)
                 items.append(item)
-                top = rel_dir.split("/", 1)[0] if rel_dir else ""
-                per_top[top] = per_top.get(top, 0) + 1
             for caps in captions.values():
                 for _, name in caps:
                     orphans.append(f"{rel_dir}/{name}" if rel_dir else name)
         items.sort(key=lambda it: natural_key(it.relpath))
-        self._layout_folders(items, per_top)
+        self._layout_folders(items)
         for item in items:
             self.items[item.relpath] = item
             if item.caption_file is not None:
@@ -240,7 +238,13 @@ class Dataset:
             )
         return item
 
-    def _layout_folders(self, items: list[ImageItem], per_top: dict[str, int]) -> None:
+    def _layout_folders(self, items: list[ImageItem]) -> None:
+        """Kohya folders (repeats) and the images kohya would ignore beside them."""
+        per_top: dict[str, int] = {}
+        for it in items:
+            top = it.relpath.split("/", 1)[0] if "/" in it.relpath else ""
+            per_top[top] = per_top.get(top, 0) + 1
+        self.folders, self.ignored_folders = [], []
         root_kohya = parse_kohya_folder(self.root.name)
         tops = {t: parse_kohya_folder(t) for t in per_top if t}
         if root_kohya and not any(tops.values()):
@@ -251,11 +255,11 @@ class Dataset:
             return
         kohya = {t: KohyaFolder(t, p[0], p[1], per_top[t]) for t, p in tops.items() if p}
         self.folders = sorted(kohya.values(), key=lambda f: natural_key(f.path))
-        if not kohya:
-            return
         for it in items:
             top = it.relpath.split("/", 1)[0] if "/" in it.relpath else ""
             it.folder = kohya.get(top)
+        if not kohya:
+            return
         for top, count in sorted(per_top.items()):
             if top in kohya:
                 continue
@@ -395,8 +399,7 @@ class Dataset:
         with self.lock:
             for rel in paths:
                 touched |= self._refresh_one(rel.replace(os.sep, "/"))
-            if touched:
-                self._resort()
+            self._membership_settled()
         if touched:
             self._notify(touched, reason)
         return touched
@@ -430,11 +433,8 @@ class Dataset:
             if (folder / f"{stem}{ext}").exists():
                 caps.append((i, f"{stem}{ext}"))
         item = self._make_item(rel, folder, stem, caps)
-        top = rel.split("/", 1)[0] if "/" in rel else ""
-        item.folder = next((f for f in self.folders if f.path == top), None)
-        if len(self.folders) == 1 and self.folders[0].path == "":
-            item.folder = self.folders[0]
         self.items[rel] = item
+        self._membership_changed = True
         if item.caption_path is not None:
             cap_rel = self._rel(item.caption_path)
             self._by_caption[cap_rel] = rel
@@ -444,6 +444,7 @@ class Dataset:
 
     def _drop_image(self, rel: str) -> set[str]:
         item = self.items.pop(rel)
+        self._membership_changed = True
         self.index.remove_image(rel, item.tags)
         if item.caption_path is not None:
             cap_rel = self._rel(item.caption_path)
@@ -459,9 +460,16 @@ class Dataset:
         elif not orphan and present:
             self.orphan_captions.remove(cap_rel)
 
-    def _resort(self) -> None:
-        if list(self.items) != sorted(self.items, key=natural_key):
-            self.items = dict(sorted(self.items.items(), key=lambda kv: natural_key(kv[0])))
+    def _membership_settled(self) -> None:
+        """After images came or went: keep natural order, recount kohya folders."""
+        if not self._membership_changed:
+            return
+        self._membership_changed = False
+        keys = list(self.items)
+        ordered = sorted(keys, key=natural_key)  # natural_key is cached: cheap at 10k
+        if keys != ordered:
+            self.items = {k: self.items[k] for k in ordered}
+        self._layout_folders(list(self.items.values()))
 
     def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
         # Undo, redo and recovery may create or delete images (augment), not only
@@ -469,7 +477,7 @@ class Dataset:
         for rel in res.done:
             if os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
                 self._refresh_one(rel)
-        self._resort()
+        self._membership_settled()
         result = ApplyResult(label, txn_id=txn.id)
         owners = {
             op.path: (

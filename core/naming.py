@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"})
 _KOHYA = re.compile(r"^(\d+)_(.+)$", re.DOTALL)
 _DIGITS = re.compile(r"(\d+)")
 
 
+@cache
 def natural_key(text: str) -> tuple:
     """Sort key that puts ``img2`` before ``img10``."""
     return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))

@@ -82,3 +82,19 @@ def test_lorapan_state_folder_is_not_part_of_the_dataset(tmp_path):
     (tmp_path / ".lorapan").mkdir()
     (tmp_path / ".lorapan" / "thumb.png").write_bytes(b"")
     assert list(Dataset.open(tmp_path).items) == ["a.png"]
+
+
+def test_images_added_later_join_their_kohya_folder_in_natural_order(tmp_path):
+    write_dataset(tmp_path, {"5_a/img2.png": "x", "5_a/img10.png": "x"})
+    ds = Dataset.open(tmp_path)
+    write_dataset(tmp_path, {"5_a/img3.png": "x", "7_new folder/b.png": "y"})
+    ds.refresh_paths(["5_a/img3.png", "5_a/img3.txt", "7_new folder/b.png"])
+    assert list(ds.items) == ["5_a/img2.png", "5_a/img3.png", "5_a/img10.png", "7_new folder/b.png"]
+    assert {f.path: (f.repeats, f.image_count) for f in ds.folders} == {
+        "5_a": (5, 3),
+        "7_new folder": (7, 1),
+    }
+    assert ds.items["7_new folder/b.png"].folder.repeats == 7
+    (tmp_path / "7_new folder" / "b.png").unlink()
+    ds.refresh_paths(["7_new folder/b.png"])
+    assert [f.path for f in ds.folders] == ["5_a"]
