@@ -91,3 +91,74 @@ def test_weighted_repeats_keep_folder_ratio_and_hit_target():
     folders = [FolderSizes(tuple(a), reps[0]), FolderSizes(tuple(b), reps[1])]
     real = plan_steps(folders, RES512, 3, max_train_epochs=1).total_steps
     assert abs(real - 600) <= 10  # nearest multiple that keeps the 1:2 ratio
+
+
+# -- one bucket lookup per distinct size (the per-image loop cost ~0.5 s at 10k images) --
+
+
+def _per_image_batches(folders, spec, batch_size):
+    """The previous implementation, kept as the reference: one lookup per image."""
+    from collections import Counter
+
+    resos = bucket_resolutions(spec)
+    per_bucket = Counter()
+    for folder in folders:
+        for size in folder.sizes:
+            per_bucket[assign_bucket(size, resos)] += folder.repeats
+    return sum(math.ceil(n / batch_size) for n in per_bucket.values())
+
+
+def _random_sizes(rng, n, distinct):
+    pool = [(rng.randint(200, 4000), rng.randint(200, 4000)) for _ in range(distinct)]
+    pool += [(512, 512), (384, 640), (704, 384), (1000, 1500), (448, 576)]  # on and between buckets
+    return tuple(rng.choice(pool) for _ in range(n))
+
+
+def test_distinct_size_counting_equals_per_image_result_on_random_sizes():
+    import random
+    from collections import Counter
+
+    from lorapan.core.training.steps import bucket_counts
+
+    rng = random.Random(8)
+    for trial in range(40):
+        spec = BucketSpec(
+            resolution=rng.choice([512, 768, 1024]),
+            enable_bucket=rng.random() > 0.1,
+            max_bucket_reso=rng.choice([1024, 2048]),
+        )
+        folders = [
+            FolderSizes(
+                _random_sizes(rng, rng.randint(1, 300), rng.randint(1, 60)), rng.randint(1, 9)
+            )
+            for _ in range(rng.randint(1, 4))
+        ]
+        bs = rng.randint(1, 8)
+        assert batches_per_epoch(folders, spec, bs) == _per_image_batches(folders, spec, bs), trial
+        resos = bucket_resolutions(spec)
+        sizes = folders[0].sizes
+        assert bucket_counts(sizes, spec) == Counter(assign_bucket(s, resos) for s in sizes)
+
+
+def test_each_distinct_size_is_assigned_a_bucket_once():
+    """The aspect ratio (w / h) is worked out once per distinct size, not once per image."""
+    from lorapan.core.training import steps
+
+    calls = []
+
+    class Width(int):
+        def __truediv__(self, other):
+            calls.append(int(self))
+            return int(self) / other
+
+    tall, square, wide = (Width(800), 1200), (Width(1000), 1000), (Width(640), 480)
+    sizes = tuple([tall] * 500 + [square] * 300 + [wide] * 200)
+    folders = [FolderSizes(sizes, 3), FolderSizes(sizes[:10], 5)]
+    assert steps.batches_per_epoch(folders, RES512, 4) == _per_image_batches(folders, RES512, 4)
+    calls.clear()
+    steps.batches_per_epoch(folders, RES512, 4)
+    assert len(calls) == 3 + 1  # per folder, one per distinct size (1000 + 10 images)
+    calls.clear()
+    steps.repeats_for_target(list(sizes), RES512, 3, 1, 1000)
+    steps.weighted_repeats_for_target([list(sizes), list(sizes[:10])], [1, 2], RES512, 3, 1, 1000)
+    assert len(calls) == 3 + 3 + 1

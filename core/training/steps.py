@@ -92,10 +92,28 @@ def assign_bucket(size: Size, resos: Sequence[Size]) -> Size:
     return resos[best]
 
 
+def _count_into(
+    out: Counter[Size], sizes: Iterable[Size], resos: Sequence[Size], weight: int = 1
+) -> Counter[Size]:
+    """Add ``weight`` per image to its bucket, assigning each distinct (w, h) once.
+
+    Datasets repeat a handful of sizes (camera and crop presets), so this is one
+    bucket lookup per distinct size instead of one per image.
+    """
+    if len(resos) == 1:
+        out[resos[0]] += sum(1 for _ in sizes) * weight
+        return out
+    ratios = [w / h for w, h in resos]
+    for (w, h), n in Counter(sizes).items():
+        ratio = w / h
+        errors = [abs(r - ratio) for r in ratios]
+        out[resos[errors.index(min(errors))]] += n * weight  # first on ties, like argmin
+    return out
+
+
 def bucket_counts(sizes: Iterable[Size], spec: BucketSpec) -> Counter[Size]:
     """How many images (without repeats) land in each bucket."""
-    resos = bucket_resolutions(spec)
-    return Counter(assign_bucket(s, resos) for s in sizes)
+    return _count_into(Counter(), sizes, bucket_resolutions(spec))
 
 
 def batches_per_epoch(folders: Sequence[FolderSizes], spec: BucketSpec, batch_size: int) -> int:
@@ -103,8 +121,7 @@ def batches_per_epoch(folders: Sequence[FolderSizes], spec: BucketSpec, batch_si
     per_bucket: Counter[Size] = Counter()
     resos = bucket_resolutions(spec)
     for folder in folders:
-        for size in folder.sizes:
-            per_bucket[assign_bucket(size, resos)] += folder.repeats
+        _count_into(per_bucket, folder.sizes, resos, folder.repeats)
     return sum(math.ceil(n / batch_size) for n in per_bucket.values())
 
 
@@ -207,7 +224,7 @@ def weighted_repeats_for_target(
     rel = [max(1, w) / base for w in weights]
     epochs = max(1, epochs)
     resos = bucket_resolutions(spec)
-    buckets = [Counter(assign_bucket(s, resos) for s in sizes) for sizes in folders]
+    buckets = [_count_into(Counter(), sizes, resos) for sizes in folders]
 
     def repeats(k: int) -> list[int]:
         return [max(1, round(k * r)) for r in rel]
