@@ -3,6 +3,12 @@
 Reads the dataset through ``lorapan.core.dataset`` when it is available; otherwise
 scans kohya ``N_name`` folders directly (images plus caption files), so the
 training code can be used and tested on its own.
+
+Image sizes for the step math come from the image-analysis cache when it holds
+the file unchanged, and otherwise from the file header (no pixel decode).
+sd-scripts buckets by the stored size (``Image.open(p).size``, no EXIF rotation)
+while the cache records the EXIF-oriented size, so a cached size is used only
+where the two cannot differ: square images and formats without EXIF orientation.
 """
 
 from __future__ import annotations
@@ -50,6 +56,32 @@ def image_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
+# Formats whose files carry no EXIF orientation in practice: oriented size == stored size.
+_NO_ORIENTATION = {"PNG", "BMP", "GIF"}
+
+
+def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
+    """Sizes from the image-analysis cache for unchanged files (decodes nothing)."""
+    from lorapan.core.settings import state_dir
+
+    cache_dir = state_dir(root, create=False)
+    if not cache_dir.is_dir():
+        return {}
+    try:
+        from lorapan.core.analysis.analyzer import Analyzer
+
+        facts = Analyzer(root, cache_dir).cached(relpaths)
+    except Exception:  # noqa: BLE001 - a damaged or missing cache only means header reads
+        return {}
+    out = {}
+    for rel, f in facts.items():
+        if not f.ok or f.width <= 0 or f.height <= 0:
+            continue
+        if f.width == f.height or f.format.upper() in _NO_ORIENTATION:
+            out[rel] = (f.width, f.height)
+    return out
+
+
 def _tags(text: str) -> list[str]:
     first = text.splitlines()[0] if text.strip() else ""
     return [t.strip() for t in first.split(",") if t.strip()]
@@ -90,17 +122,26 @@ def _from_dataset(root: Path) -> tuple[dict[Path, tuple[int, list[Path]]], Count
     return folders, tags
 
 
+def _rel(root: Path, path: Path) -> str | None:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
 def load_inputs(root: Path) -> TrainInputs:
     """Settings, kohya folders with image sizes, and tag counts for ``root``."""
     root = Path(root).resolve()
     settings = load_settings(root)
     found = _from_dataset(root) or _scan(root, settings.caption_extension)
     folders, tags = found
+    rels = {img: _rel(root, img) for _, images in folders.values() for img in images}
+    known = cached_sizes(root, [r for r in rels.values() if r is not None])
     out = []
     for path, (repeats, images) in sorted(folders.items()):
         fi = FolderInput(path, repeats)
         for img in images:
-            size = image_size(img)
+            size = known.get(rels[img]) or image_size(img)
             if size is None:
                 fi.unreadable.append(img)
             else:
