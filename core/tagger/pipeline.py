@@ -9,6 +9,7 @@ and the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -48,10 +49,8 @@ def _lower_priority() -> None:
     """On a CPU-only run, pool threads yield to inference: onnxruntime's parallel loops
     slow down a lot when one of their threads is preempted, so the model runs at full
     speed and decoding fills the gaps. Linux sets nice per thread."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run as is
-        pass
 
 
 def _load(path: Path, size: int) -> np.ndarray:
