@@ -95,12 +95,16 @@ def clone_count(groups: Iterable[CloneGroup]) -> int:
 
 def choose_original(members: list[ImageFacts], config: AnalysisConfig) -> ImageFacts:
     """The member the others were most likely made from."""
-    derived = {
-        b.relpath
-        for a in members
-        for b in members
-        if a is not b and _is_crop_of(b, a, config) and not _near(a, b, config)
+    # One representative per distinct file content: byte-identical copies share every
+    # relation, and big groups of copies would otherwise cost members^2 comparisons.
+    distinct = list({m.sha256: m for m in members}.values())
+    derived_sha = {
+        b.sha256
+        for a in distinct
+        for b in distinct
+        if a is not b and not _near(a, b, config) and _is_crop_of(b, a, config)
     }
+    derived = {m.relpath for m in members if m.sha256 in derived_sha}
     if any(not m.grayscale for m in members):
         derived |= {m.relpath for m in members if m.grayscale}
     pool = [m for m in members if m.relpath not in derived] or members
@@ -111,8 +115,11 @@ def choose_original(members: list[ImageFacts], config: AnalysisConfig) -> ImageF
         return sum(
             1
             for o in members
-            if (_near(m, o, config) or _is_crop_of(o, m, config))
-            and _mean_colour_distance(m, o) <= COLOUR_TOLERANCE
+            if o.sha256 == m.sha256
+            or (
+                (_near(m, o, config) or _is_crop_of(o, m, config))
+                and _mean_colour_distance(m, o) <= COLOUR_TOLERANCE
+            )
         )
 
     return max(
