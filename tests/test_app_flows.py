@@ -58,6 +58,15 @@ async def settle(app, pilot, rounds: int = 3) -> None:
         await pilot.pause(0.05)
 
 
+async def wait_for(pilot, condition, rounds: int = 200) -> None:
+    """Poll ``condition`` between short pauses (work on plain threads, e.g. the rules)."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition()
+
+
 def files(app) -> FileList:
     return app.screen.query_one(FileList)
 

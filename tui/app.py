@@ -26,7 +26,9 @@ from lorapan.tui.messages import (
     DatasetChanged,
     Notice,
     RulesReport,
+    TaggerPredictions,
 )
+from lorapan.tui.rules_runner import RulesRunner
 from lorapan.tui.screens.main import MainScreen, optional
 from lorapan.tui.themes_loader import load_themes
 from textual import work
@@ -60,8 +62,7 @@ class LorapanApp(App):
         self.problems: list[str] = list(self.config.problems)
         self._cancel = threading.Event()
         self._watcher: Any = None
-        self.engine: Any = None
-        self._facts_pending: dict[str, Any] | None = None
+        self.rules: RulesRunner | None = None
         self._pending: set[str] = set()
         self._pending_reason = ""
         self._flush_timer: Any = None
@@ -108,6 +109,8 @@ class LorapanApp(App):
 
     def on_unmount(self) -> None:
         self._cancel.set()
+        if self.rules is not None:
+            self.rules.stop()
         if self._watcher is not None:
             with contextlib.suppress(Exception):
                 self._watcher.stop()
@@ -250,48 +253,62 @@ class LorapanApp(App):
         self._cancel.set()
         return bool(running)
 
-    # ---- rules ---------------------------------------------------------------------------
+    # ---- rules -------------------------------------------------------------------------
+    @property
+    def engine(self) -> Any:
+        """The rules engine once built (call it only through ``self.rules``)."""
+        return self.rules.engine if self.rules is not None else None
+
     def _start_rules(self) -> None:
         if optional("lorapan.core.rules.engine", "RulesEngine") is None:
             return
-        self._build_rules()
+        self.rules = RulesRunner(
+            self.dataset,
+            on_report=lambda report: self.post_message(RulesReport(report)),
+            on_error=lambda text: self.post_message(Notice(text, "error")),
+        )
+        self.rules.start()
+        self.load_tagger_results()
 
-    @work(thread=True, exclusive=True, group="rules", exit_on_error=False)
-    def _build_rules(self) -> None:
-        """Build the engine off the event loop (it checks every image once)."""
-        from lorapan.core.rules.engine import RulesEngine
+    @work(thread=True, exclusive=True, group="tagger-cache", exit_on_error=False)
+    def load_tagger_results(self) -> None:
+        """Cached tagger scores to the rules (``tags.inconsistent``) and the suggestions.
+
+        Runs at start and after an autotag run; reads only the score cache.
+        """
+        load = optional("lorapan.core.rules.inputs", "load_tagger_scores")
+        if load is not None and self.rules is not None:
+            scores, categories = load(self.dataset)
+            if scores:
+                self.rules.set_scores(scores, categories)
+        service = optional("lorapan.core.tagger.service", "cached_predictions")
+        if service is None:
+            return
+        from lorapan.core.tagger import service as tagger
 
         try:
-            engine = RulesEngine(self.dataset)
-        except Exception as exc:
-            self.post_message(Notice(f"rules engine failed to start: {exc}", "error"))
+            options = tagger.tag_options(
+                self.dataset, blacklist=tagger.dataset_blacklist(self.dataset)
+            )
+            predictions = tagger.cached_predictions(self.dataset, options)
+        except Exception as exc:  # a damaged cache only costs the suggestions
+            self.post_message(Notice(f"cached tagger suggestions unavailable: {exc}", "warning"))
             return
-        engine.subscribe(lambda report: self.post_message(RulesReport(report)))
-        self.engine = engine
-        self.post_message(RulesReport(engine.check()))
-        if self._facts_pending is not None:
-            self._feed_facts(self._facts_pending)
+        if predictions:
+            self.post_message(TaggerPredictions(predictions))
 
-    @work(thread=True, exclusive=True, group="rules-facts", exit_on_error=False)
+    def on_tagger_predictions(self, message: TaggerPredictions) -> None:
+        if (main := self.main) is not None and main.is_mounted:
+            main.show_predictions(message.predictions)
+
     def _feed_facts(self, facts: dict[str, Any]) -> None:
-        engine = self.engine
-        if engine is None:
-            self._facts_pending = facts
-            return
-        self._facts_pending = None
-        try:
-            engine.set_facts(facts)
-        except Exception as exc:
-            self.post_message(Notice(f"rules could not use the image analysis: {exc}", "error"))
+        if self.rules is not None:
+            self.rules.set_facts(facts)
 
     def settings_changed(self) -> None:
-        """lorapan.toml changed (a tick, a fix's setting): re-check off the event loop."""
-        if self.engine is not None:
-            self._settings_changed()
-
-    @work(thread=True, exclusive=True, group="rules-settings", exit_on_error=False)
-    def _settings_changed(self) -> None:
-        self.engine.settings_changed()
+        """lorapan.toml changed (a tick, a fix's setting): the rules re-check on their thread."""
+        if self.rules is not None:
+            self.rules.settings_changed()
 
     # ---- watcher -------------------------------------------------------------------------
     def _start_watcher(self) -> None:

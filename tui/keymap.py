@@ -67,6 +67,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("augment", "G", "augment", "Augment", "main", show=False),
     KeySpec("autotag", "ctrl+g", "autotag", "Autotag selection", "main", show=False),
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
+    KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
     # file list
     KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
     KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),

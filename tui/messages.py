@@ -67,3 +67,10 @@ class Notice(Message):
 
     text: str
     severity: str = "information"
+
+
+@dataclass
+class TaggerPredictions(Message):
+    """Tagger suggestions read from the score cache: relpath -> predictions."""
+
+    predictions: dict[str, list[Any]]

@@ -665,9 +665,27 @@ class MainScreen(Screen):
             self.notify(error, severity="error", timeout=8)
         else:
             self.predictions.update(predictions)
-            self.set_last_action(f"autotagged {len(predictions)} image(s): suggestions shown")
+            keys = display_keys(keys_for("focus-suggestions", self.app.keymap))
+            self.set_last_action(
+                f"autotagged {len(predictions)} image(s): suggestions shown ({keys}: go to them)"
+            )
+            # The new scores are in the cache now: the rules (tags.inconsistent) read them.
+            self.app.load_tagger_results()  # type: ignore[attr-defined]
         self._show_suggestions()
         self._update_status()
+
+    def show_predictions(self, predictions: dict[str, list]) -> None:
+        """Suggestions from the tagger's score cache (at start, or after a run)."""
+        self.predictions.update(predictions)
+        self._show_suggestions()
+
+    def action_focus_suggestions(self) -> None:
+        panel = self.query("#suggestions").first(None) if self.query("#suggestions") else None
+        if panel is None or not panel.display:
+            keys = display_keys(keys_for("autotag", self.app.keymap))
+            self.notify(f"no suggestions for this image (autotag: {keys})", timeout=3)
+            return
+        panel.focus()
 
     def on_suggestions_accepted(self, message: Any) -> None:
         tags = list(message.tags)
@@ -712,7 +730,8 @@ class MainScreen(Screen):
     @work(thread=True, group="edits", exit_on_error=False)
     def _fix_in_thread(self, finding: Any) -> None:
         try:
-            outcome = self.app.engine.apply_fix(finding)  # type: ignore[attr-defined]
+            rules = self.app.rules  # type: ignore[attr-defined]
+            outcome = rules.call(lambda engine: engine.apply_fix(finding)).result()
         except Exception as exc:
             self.app.call_from_thread(self._bulk_failed, f"fix {finding.rule_id}", exc)
             return
