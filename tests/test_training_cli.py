@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
 from lorapan.core.training.runs import find_run, load_run
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
 from test_training_env import SHARED, make_dataset, replay_env, runnable_training, wait_for
@@ -100,6 +101,16 @@ def test_watch_follows_to_the_end(tmp_path, lorapan_cmd, monkeypatch):
     assert "step 10/10" in res.stdout and "succeeded" in res.stdout
     follow = lorapan_cmd("logs", root, "latest", "--follow")
     assert "model saved." in follow.stdout
+
+
+def test_watch_shows_the_logged_lr(tmp_path, lorapan_cmd, monkeypatch):
+    pytest.importorskip("tensorboard")
+    for key, value in replay_env(step_s=0.02, REPLAY_TB_LR="4.2e-4").items():
+        monkeypatch.setenv(key, value)
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--watch")
+    assert res.returncode == 0, res.stderr
+    assert "lr 4.20e-04 (logged)" in res.stdout, res.stdout
 
 
 def test_error_findings_block_start_unless_forced(tmp_path, lorapan_cmd, monkeypatch):

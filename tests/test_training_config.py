@@ -230,3 +230,18 @@ def test_two_folders_keep_their_balance_in_the_toml(tmp_path):
     }
     assert subs["4_gob closeup"] == 2 * subs["2_gob"]
     assert validate_dataset_config(plan.dataset_config) == []
+
+
+def test_tensorboard_logging_dir_in_the_run_folder_unless_turned_off(tmp_path):
+    plan = _plan(tmp_path)
+    a = plan.script_args
+    assert a[a.index("--logging_dir") + 1] == str(plan.run_dir / "tensorboard")
+    assert validate_train_args(a, sdxl=False) == []
+    off = _plan(tmp_path / "off", overrides={"tensorboard": "false"})
+    assert "--logging_dir" not in off.script_args
+    with pytest.raises(P.PresetError, match="tensorboard"):
+        _plan(tmp_path / "bad", overrides={"tensorboard": "maybe"})
+    own = _plan(tmp_path / "own", overrides={"extra_args": "--logging_dir=/elsewhere"})
+    assert [x for x in own.script_args if x.startswith("--logging_dir")] == [
+        "--logging_dir=/elsewhere"
+    ]

@@ -66,6 +66,34 @@ async def test_screen_follows_a_run_to_the_end(tmp_path):
         assert screen.sample_shown and screen.sample_shown.endswith(".png")
 
 
+async def test_stats_show_the_logged_lr_from_tensorboard(tmp_path):
+    """The stand-in writes real event files; a fixed logged lr differs from the formula."""
+    import pytest
+
+    pytest.importorskip("tensorboard")
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.05, REPLAY_TB_LR="4.2e-4")
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        stats = str(screen.query_one("#tr-stats", Static).render())
+        assert "lr 4.20e-04 (logged)" in stats, stats
+
+
+async def test_stats_say_scheduler_when_nothing_is_logged(tmp_path):
+    root = _root(tmp_path, tensorboard=False)
+    run = _start(root, step_s=0.02)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        stats = str(screen.query_one("#tr-stats", Static).render())
+        assert "(scheduler)" in stats and "logged" not in stats, stats
+
+
 async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
     root = _root(tmp_path)
     run = _start(root, step_s=0.4)

@@ -26,7 +26,8 @@ examples:
 settings ([training] in lorapan.toml or the user config; --set works for them too):
   sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
   model_family (sd15|sdxl), output_dir, output_name, num_processes, extra_args,
-  mixed_precision, save_precision, sample_every_n_steps, sample_sampler, seed
+  mixed_precision, save_precision, sample_every_n_steps, sample_sampler, seed,
+  tensorboard (true: pass --logging_dir <run>/tensorboard so the real lr is logged)
 Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
 """
 
@@ -192,21 +193,28 @@ def _start(args, plan) -> int:
 def watch(info) -> int:
     """Progress until the run ends; Ctrl-C detaches (the run goes on)."""
     from lorapan.core.training.logparse import LogParser
-    from lorapan.core.training.lr import lr_at
+    from lorapan.core.training.lr import current_lr, lr_text
     from lorapan.core.training.runs import follow, load_run
+    from lorapan.core.training.tbevents import EventReader, logging_dir_of
     from lorapan.core.training.textview import progress_line
 
     parser = LogParser()
     params = info.command.get("params")
+    logs = logging_dir_of(info.command.get("argv") or [])
+    events = EventReader(logs) if logs else None
     tty = sys.stdout.isatty()
-    last_print = 0.0
+    last_print = last_events = 0.0
     try:
         for chunk in follow(info):
             parser.feed(chunk)
             prog = parser.progress
-            lr = lr_at(params, prog.step, prog.total) if params and prog.total else None
-            line = progress_line(prog, lr)
             now = time.monotonic()
+            if events is not None and now - last_events >= 1.0:
+                events.poll()
+                last_events = now
+            logged = events.lr() if events is not None else None
+            lr = lr_text(current_lr(params, prog.step, prog.total, logged), prog.step)
+            line = progress_line(prog, lr)
             if tty:
                 sys.stdout.write("\r\x1b[K" + line)
                 sys.stdout.flush()
@@ -218,7 +226,12 @@ def watch(info) -> int:
         return EXIT_OK
     parser.flush()
     final = load_run(info.path)
-    print(("\n" if tty else "") + progress_line(parser.progress))
+    prog = parser.progress
+    if events is not None:
+        events.poll()
+    logged = events.lr() if events is not None else None
+    lr = lr_text(current_lr(params, prog.step, prog.total, logged), prog.step)
+    print(("\n" if tty else "") + progress_line(prog, lr))
     print(f"run {final.id}: {final.status}")
     for reason in final.state.get("reasons", []):
         print(f"  {reason}")

@@ -52,6 +52,7 @@ SETTING_KEYS: dict[str, tuple[type, Any]] = {
     "sample_sampler": (str, "euler_a"),
     "seed": (int, 0),
     "prompt_count": (int, 4),
+    "tensorboard": (bool, True),  # --logging_dir <run>/tensorboard: the logged lr
 }
 OPTIMIZER_ARGS = {
     "adafactor": ["scale_parameter=False", "relative_step=False", "warmup_init=False"],
@@ -83,6 +84,11 @@ def _coerce_setting(key: str, value: Any) -> Any:
     kind, _ = SETTING_KEYS[key]
     if kind is list:
         return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+    if kind is bool and not isinstance(value, bool):
+        text = str(value).strip().lower()
+        if text not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+            raise P.PresetError(f"{key} = {value!r} is not a valid bool (true or false)")
+        return text in ("true", "1", "yes", "on")
     try:
         return kind(value)
     except (TypeError, ValueError):
@@ -341,7 +347,10 @@ def train_args(
     ]
     if settings["seed"]:
         a += ["--seed", str(settings["seed"])]
-    return a + list(settings["extra_args"])
+    extra = list(settings["extra_args"])
+    if settings["tensorboard"] and not any(x.startswith("--logging_dir") for x in extra):
+        a += ["--logging_dir", str(run_dir / "tensorboard")]  # the lr is only logged there
+    return a + extra
 
 
 def build_plan(

@@ -1,6 +1,7 @@
-"""Learning rate at a step, from the scheduler formula.
+"""Learning rate at a step: logged by the trainer when available, else the scheduler formula.
 
-sd-scripts logs no lr to the console; these are the ``transformers`` /
+sd-scripts logs no lr to the console, only to TensorBoard (``--logging_dir``, read
+by :mod:`.tbevents`). Without those logs, these are the ``transformers`` /
 ``diffusers`` schedule functions it uses, with ``num_training_steps =
 max_train_steps × num_processes`` (kohya.md §4).
 """
@@ -8,6 +9,7 @@ max_train_steps × num_processes`` (kohya.md §4).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 
 def lr_factor(
@@ -53,3 +55,28 @@ def lr_at(params: dict, step: int, total: int, num_processes: int = 1) -> float:
         total * num_processes,
         num_cycles=int(params.get("lrSchedulerNumCycles", 1) or 1),
     )
+
+
+def current_lr(
+    params: dict | None, step: int, total: int, logged: Any = None
+) -> tuple[float, str, int] | None:
+    """``(lr, source, step)``: the logged value when a TensorBoard scalar is given, else the formula.
+
+    ``logged`` is a :class:`lorapan.core.training.tbevents.Scalar` (or None); its step
+    lags the console when the trainer's event writer has not flushed yet.
+    """
+    if logged is not None:
+        return float(logged.value), "logged", int(logged.step)
+    if params and total:
+        return lr_at(params, step, total), "scheduler", step
+    return None
+
+
+def lr_text(lr: tuple[float, str, int] | None, step: int) -> str:
+    """``lr 4.20e-04 (logged)``, ``lr 4.20e-04 (logged at step 120)`` or ``… (scheduler)``."""
+    if lr is None:
+        return ""
+    value, source, at = lr
+    if source == "logged" and at != step:
+        return f"lr {value:.2e} (logged at step {at})"
+    return f"lr {value:.2e} ({source})"

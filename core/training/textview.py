@@ -20,7 +20,7 @@ def bar(fraction: float, width: int = 24) -> str:
     return "#" * filled + "." * (width - filled)
 
 
-def progress_line(p: Progress, lr: float | None = None) -> str:
+def progress_line(p: Progress, lr: str = "") -> str:
     """``step 120/1120 [###.....] 11%  loss 0.0912  1.52 it/s  ETA 12:03  epoch 1/1``."""
     if not p.training_started:
         return "loading model and data…" if not p.errors else f"error: {p.errors[0]}"
@@ -38,8 +38,8 @@ def progress_line(p: Progress, lr: float | None = None) -> str:
     ]
     if p.epochs:
         parts.append(f"epoch {p.epoch}/{p.epochs}")
-    if lr is not None:
-        parts.append(f"lr {lr:.2e}")
+    if lr:
+        parts.append(lr)  # from lr.lr_text: says whether logged or from the scheduler
     if p.nan_step is not None:
         parts.append(f"NaN LOSS since step {p.nan_step}!")
     return "  ".join(parts)

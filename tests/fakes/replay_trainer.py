@@ -13,6 +13,14 @@ Behaviour that follows the real trainer:
   was inherited as ignored, in which case it is ignored, as in the real runs;
 - SIGTERM -> dies silently.
 
+With ``--logging_dir D`` it also writes TensorBoard events the way sd-scripts does
+(``D/<log_prefix>YYYYmmddHHMMSS/network_train/events.out.tfevents.*``, tags
+``lr/unet``, ``lr/textencoder``, ``loss/average``), using tensorboard's own
+``EventFileWriter`` (a test-only dependency; without it no events are written).
+The lr is the scheduler's, or ``REPLAY_TB_LR`` when set (so tests can tell a
+logged value from the formula). Events are flushed every step (the real
+SummaryWriter flushes every 120 s or 10 events).
+
 Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
 ``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status),
 ``REPLAY_IGNORE`` (``INT`` or ``INT,TERM``: start with those signals ignored, as a
@@ -50,7 +58,59 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--output_name", default="last")
     p.add_argument("--dataset_config")
     p.add_argument("--max_train_steps", type=int)
+    p.add_argument("--logging_dir")
+    p.add_argument("--log_prefix", default="")
+    p.add_argument("--unet_lr", type=float, default=1e-4)
+    p.add_argument("--text_encoder_lr", type=float)
+    p.add_argument("--network_train_unet_only", action="store_true")
+    p.add_argument("--lr_scheduler", default="constant")
+    p.add_argument("--lr_scheduler_num_cycles", type=int, default=1)
     return p.parse_known_args(argv)[0]
+
+
+class Events:
+    """TensorBoard scalars per step, as sd-scripts' ``generate_step_logs`` names them."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+        run = f"{args.log_prefix}{time.strftime('%Y%m%d%H%M%S')}"
+        self.writer = EventFileWriter(str(Path(args.logging_dir) / run / "network_train"))
+        self.args = args
+        self.fixed = os.environ.get("REPLAY_TB_LR")
+
+    def _lr(self, step: int, total: int) -> float:
+        if self.fixed:
+            return float(self.fixed)
+        from lorapan.core.training.lr import lr_factor
+
+        factor = lr_factor(
+            self.args.lr_scheduler, step, total, num_cycles=self.args.lr_scheduler_num_cycles
+        )
+        return self.args.unet_lr * factor
+
+    def step(self, step: int, total: int, loss: float | None) -> None:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+
+        values = {"lr/unet": self._lr(step - 1, total)}
+        if not self.args.network_train_unet_only and self.args.text_encoder_lr:
+            values["lr/textencoder"] = self.args.text_encoder_lr
+        if loss is not None:
+            values["loss/average"] = loss
+        summary = summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag=k, simple_value=v) for k, v in values.items()]
+        )
+        self.writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
+        self.writer.flush()
+
+
+def _events(args: argparse.Namespace) -> Events | None:
+    if not args.logging_dir:
+        return None
+    try:
+        return Events(args)
+    except ImportError:
+        return None
 
 
 def _has_images(dataset_config: str | None) -> bool:
@@ -70,12 +130,18 @@ def _has_images(dataset_config: str | None) -> bool:
     return False
 
 
+LOSS = re.compile(r"avr_loss=([^,\]\s]+)")
+TOTAL = re.compile(r"^steps:\s+\d+%\|[^|]*\|\s*\d+/(\d+)")
+
+
 class Replay:
     def __init__(self, args: argparse.Namespace, step_s: float) -> None:
         self.out = Path(args.output_dir)
         self.name = args.output_name
         self.step_s = step_s
         self.step = 0
+        self.logged = 0
+        self.events = _events(args)
 
     def _emit(self, text: str) -> None:
         sys.stdout.write(text)
@@ -86,6 +152,15 @@ class Replay:
         if m and int(m.group(1)) > self.step:
             self.step = int(m.group(1))
             time.sleep(self.step_s)  # the step's work happens before its redraw
+        loss = LOSS.search(seg)
+        if self.events is not None and m and loss and self.step > self.logged:
+            self.logged = self.step
+            total = int(TOTAL.match(seg).group(1))
+            try:
+                value = float(loss.group(1))
+            except ValueError:
+                value = None
+            self.events.step(self.step, total, value)
         c = CKPT.search(seg)
         if c:
             path = self.out / f"{self.name}{c.group(2)}.safetensors"

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorapan.core.training.logparse import LogParser
+from lorapan.core.training.lr import current_lr, lr_text
 from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run, stop_run
+from lorapan.core.training.tbevents import EventReader, logging_dir_of
 from lorapan.core.training.textview import duration
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
@@ -53,7 +55,7 @@ class Snapshot:
     loss_from: int = 0
     losses: list[float] = field(default_factory=list)
     sample_path: str | None = None
-    lr: float | None = None  # from the scheduler formula and the run's params
+    lr: str = ""  # "lr 4.20e-04 (logged)" from TensorBoard, or "(scheduler)" from the formula
     status: str | None = None  # set when the run has ended
     reasons: list[str] = field(default_factory=list)
 
@@ -138,6 +140,8 @@ class TrainingScreen(Screen[None]):
         last_sample = 0.0
         sample: str | None = None
         out_dir = Path(run.command.get("output_dir", "")) / "sample"
+        logs = logging_dir_of(run.command.get("argv") or [])
+        events = EventReader(logs) if logs else None
 
         def post(final: bool = False) -> None:
             nonlocal pending, sent_losses, last_post, last_sample, sample
@@ -167,7 +171,12 @@ class TrainingScreen(Screen[None]):
                 sample,
             )
             sent_losses = len(p.losses)
-            snap.lr = _lr(run, p.step, p.total)
+            if events is not None:
+                events.poll()
+            logged = events.lr() if events is not None else None
+            snap.lr = lr_text(
+                current_lr(run.command.get("params"), p.step, p.total, logged), p.step
+            )
             if final:
                 state = load_run(run.path)
                 snap.status, snap.reasons = state.status, list(state.state.get("reasons", []))
@@ -315,15 +324,6 @@ def _sample_widget():
         return Static("", id="tr-sample-image")
 
 
-def _lr(run: RunInfo, step: int, total: int) -> float | None:
-    params = run.command.get("params")
-    if not params or not total:
-        return None
-    from lorapan.core.training.lr import lr_at
-
-    return lr_at(params, step, total)
-
-
 def _newest_png(folder: Path) -> str | None:
     try:
         files = [p for p in folder.iterdir() if p.suffix.lower() == ".png"]
@@ -337,7 +337,7 @@ def _stats_text(s: Snapshot) -> str:
         first = f"error: {s.errors[0]}" if s.errors else "loading model and data…"
         return first
     loss = f"{s.loss:.4g}" if s.loss is not None else "-"
-    lr = f"  lr {s.lr:.2e}" if s.lr is not None else ""
+    lr = f"  {s.lr}" if s.lr else ""
     rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
     ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
     line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}{lr}"
