@@ -44,7 +44,7 @@ def measure(img: Image.Image) -> Measures:
         gray_small.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX), np.float64
     )
     full, mirrored = _phash_batch(np.stack([hash_arr, hash_arr[:, ::-1]]))
-    thumb = small.resize((64, 64), Image.Resampling.BOX)
+    thumb = _thumbnail(small, 64)
     return Measures(
         grayscale=is_grayscale(thumb),
         sharpness=sharpness(np.asarray(gray_img, dtype=np.float32)),
@@ -55,6 +55,14 @@ def measure(img: Image.Image) -> Measures:
         crop_hashes=crop_hashes(gray_small),
         colour_sig=colour_signature(thumb),
     )
+
+
+def _thumbnail(img: Image.Image, side: int) -> Image.Image:
+    """About ``side`` pixels on the long side; ``reduce`` (integer box) is the fast path."""
+    factor = max(img.size) // side
+    if factor >= 2:
+        return img.reduce(factor)
+    return img
 
 
 def _shrink(img: Image.Image, side: int) -> Image.Image:
@@ -71,8 +79,7 @@ def _analysis_copy(img: Image.Image) -> Image.Image:
 
 def is_grayscale(img: Image.Image, tolerance: float = 6.0) -> bool:
     """Colour channels equal within ``tolerance`` (JPEG chroma noise allowed)."""
-    if img.size != (64, 64):
-        img = img.convert("RGB").resize((64, 64), Image.Resampling.BOX)
+    img = _thumbnail(img.convert("RGB"), 64)
     arr = np.asarray(img, dtype=np.int16)
     spread = arr.max(axis=2) - arr.min(axis=2)
     return bool(np.percentile(spread, 99) <= tolerance)
@@ -93,26 +100,29 @@ def sharpness(gray: np.ndarray, span: int = 9) -> float:
     # Rows first, then columns via a contiguous transpose: both run along axis 0,
     # where shifted-slice sums are fastest.
     for arr in (gray, np.ascontiguousarray(gray.T)):
-        reblurred = _box_blur_rows(arr, span)
         d_orig = np.abs(np.diff(arr, axis=0))
-        d_blur = np.abs(np.diff(reblurred, axis=0))
         s_orig = float(d_orig.sum())
         if s_orig <= 1e-6:
             blur_scores.append(0.0)  # a flat image has nothing to blur
             continue
+        d_blur = _reblurred_steps(arr, span)
         s_lost = float(np.maximum(d_orig - d_blur, 0.0, out=d_blur).sum())
         blur_scores.append((s_orig - s_lost) / s_orig)
     return round(100.0 * (1.0 - max(blur_scores)), 2)
 
 
-def _box_blur_rows(arr: np.ndarray, span: int) -> np.ndarray:
-    """Mean over ``span`` neighbouring rows (edges repeated)."""
+def _reblurred_steps(arr: np.ndarray, span: int) -> np.ndarray:
+    """|row-to-row steps| of ``arr`` after a ``span``-row box blur (edges repeated).
+
+    Neighbouring box means share all but one row each, so their step is
+    (row entering - row leaving) / span: no blurred copy is needed.
+    """
+    n = arr.shape[0]
     padded = np.pad(arr, [(span // 2, span // 2), (0, 0)], mode="edge")
-    out = np.zeros_like(arr)
-    for k in range(span):
-        out += padded[k : k + arr.shape[0]]
-    out *= 1.0 / span
-    return out
+    steps = padded[span : span + n - 1] - padded[: n - 1]
+    np.abs(steps, out=steps)
+    steps *= 1.0 / span
+    return steps
 
 
 def dhash(gray_img: Image.Image) -> int:
