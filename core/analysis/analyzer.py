@@ -76,19 +76,7 @@ class Analyzer:
         stats = RunStats(total=len(relpaths))
         self.last_run = stats
         rows = self.cache.load()
-        results: dict[str, ImageFacts] = {}
-        todo: list[str] = []
-        missing: set[str] = set()
-        for rel in relpaths:
-            current = self._stat(rel)
-            row = rows.get(rel)
-            if current is None:
-                results[rel] = _missing(rel)
-                missing.add(rel)
-            elif not force and row is not None and row[:2] == current:
-                results[rel] = row[2]
-            else:
-                todo.append(rel)
+        results, todo, missing = self._plan(relpaths, rows, force)
         stats.from_cache = len(results) - len(missing)
         stats.dropped = self._drop_deleted(rows, relpaths, missing)
         done = len(results)
@@ -105,6 +93,25 @@ class Analyzer:
         stats.cancelled = bool(cancel and cancel.is_set() and done < len(relpaths))
         ordered = {rel: results[rel].with_flags(self.config) for rel in relpaths if rel in results}
         return ordered
+
+    def _plan(
+        self, relpaths: list[str], rows: dict, force: bool
+    ) -> tuple[dict[str, ImageFacts], list[str], set[str]]:
+        """(facts known without decoding, paths to analyse, paths that are gone)."""
+        results: dict[str, ImageFacts] = {}
+        todo: list[str] = []
+        missing: set[str] = set()
+        for rel in relpaths:
+            current = self._stat(rel)
+            row = rows.get(rel)
+            if current is None:
+                results[rel] = _missing(rel)
+                missing.add(rel)
+            elif not force and row is not None and row[:2] == current:
+                results[rel] = row[2]
+            else:
+                todo.append(rel)
+        return results, todo, missing
 
     def _stat(self, rel: str) -> tuple[int, int] | None:
         try:
