@@ -72,7 +72,7 @@ def read_bytes(path: Path) -> bytes:
 def open_image(path: Path | str, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Decode a whole image, oriented, as RGB or RGBA (alpha kept)."""
     data = read_bytes(Path(path))
-    header, img = _decode(data, None, max_pixels)
+    _header, img = _decode(data, None, max_pixels)
     return img
 
 
@@ -85,9 +85,10 @@ def load_reduced(
 ) -> Image.Image:
     """Decode an image at about ``target`` size or a little larger, oriented.
 
-    The result is at least as large as ``target`` allows without upscaling (fit
-    it afterwards with ``Image.thumbnail``). RGB by default; transparent areas
-    are laid on white unless ``keep_alpha``.
+    The result is at least the image fitted into the ``target`` box (aspect
+    kept, never upscaled) and at most about twice that: fit it exactly
+    afterwards with ``Image.thumbnail``. RGB by default; transparent areas are
+    laid on white unless ``keep_alpha``.
     """
     data = read_bytes(Path(path))
     _header, img = decode_reduced(data, target, keep_alpha=keep_alpha, max_pixels=max_pixels)
