@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.screen import Screen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -86,6 +87,33 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("tag-move-left", "shift+left,H", "move_left", "Move left", "chips", show=False),
     KeySpec("tag-move-right", "shift+right,L", "move_right", "Move right", "chips", show=False),
     KeySpec("tag-show", "enter", "show_tag", "Images with tag", "chips", show=False),
+    # tagger suggestions (widget: tui/widgets/suggestions.py)
+    KeySpec("suggest-accept", "enter,a", "accept", "Accept", "suggestions", palette=False),
+    KeySpec(
+        "suggest-accept-above", "A", "accept_above", "Accept ≥ score", "suggestions", palette=False
+    ),
+    KeySpec("suggest-dismiss", "d", "dismiss", "Dismiss", "suggestions", palette=False),
+    KeySpec("suggest-dismiss-all", "D", "dismiss_all", "Dismiss all", "suggestions", False, False),
+    KeySpec(
+        "suggest-score-up", "plus,equals_sign", "raise_min", "Score +", "suggestions", False, False
+    ),
+    KeySpec("suggest-score-down", "minus", "lower_min", "Score -", "suggestions", False, False),
+    # rules sidebar (widget: tui/widgets/rules_sidebar.py) and its fix preview
+    KeySpec("rules-preview-fix", "f", "preview_fix", "Fix…", "rules", palette=False),
+    KeySpec("rules-tick", "space", "tick", "Tick", "rules", palette=False),
+    KeySpec("rules-filter", "enter", "filter_images", "Show images", "rules", False, False),
+    KeySpec("fix-apply", "enter", "apply", "Apply", "fix", palette=False),
+    KeySpec("fix-cancel", "escape", "cancel", "Cancel", "fix", palette=False),
+    # training screen (tui/screens/training.py)
+    KeySpec("training-start", "s", "start", "Start", "training", palette=False),
+    KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),
+    KeySpec("training-reattach", "r", "reattach", "Re-attach", "training", palette=False),
+    KeySpec("training-back", "escape", "close", "Back", "training", palette=False),
+    # augment screen (tui/screens/augment.py)
+    KeySpec(
+        "augment-write", "enter,ctrl+s", "write", "Write", "augment", palette=False, priority=True
+    ),
+    KeySpec("augment-cancel", "escape", "cancel", "Cancel", "augment", palette=False),
 )
 
 SPEC_BY_ID = {s.id: s for s in SPECS}
@@ -98,6 +126,20 @@ def bindings_for(scope: str) -> list[Binding]:
         for s in SPECS
         if s.scope == scope and s.keys
     ]
+
+
+def keyed(screen_cls: type[Screen], scope: str) -> type[Screen]:
+    """``screen_cls`` with its bindings taken from this table (ids, so remappable).
+
+    For a screen that declares its bindings without ids; tests check that the
+    table and the screen's own ``BINDINGS`` name the same actions and keys.
+    """
+    return type(
+        screen_cls.__name__,
+        (screen_cls,),
+        {"BINDINGS": [*Screen.BINDINGS, *bindings_for(scope)], "__module__": __name__},
+        inherit_bindings=False,
+    )
 
 
 def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:

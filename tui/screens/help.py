@@ -10,11 +10,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+#: (scope, title, the binding that opens it or None)
 SCOPES = (
-    ("app", "Anywhere"),
-    ("main", "Main screen (not while typing)"),
-    ("files", "File list"),
-    ("chips", "Tag chips"),
+    ("app", "Anywhere", None),
+    ("main", "Main screen (not while typing)", None),
+    ("files", "File list", "focus-files"),
+    ("chips", "Tag chips", "focus-tags"),
+    ("suggestions", "Tagger suggestions", "focus-suggestions"),
+    ("rules", "Rules sidebar", "focus-rules"),
+    ("fix", "Fix preview", None),
+    ("training", "Training screen", "training"),
+    ("augment", "Augment screen", "augment"),
 )
 
 QUERY_HELP = """\
@@ -28,7 +34,9 @@ Filter (/) uses the query language:
 
 def help_text(keymap: dict[str, str]) -> str:
     lines: list[str] = []
-    for scope, title in SCOPES:
+    for scope, title, opener in SCOPES:
+        if opener is not None:
+            title += f" ({display_keys(keys_for(opener, keymap))})"
         lines.append(title)
         for spec in SPECS:
             if spec.scope == scope:

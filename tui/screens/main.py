@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
 from lorapan.core.query import QueryError, compile_query
-from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.keymap import bindings_for, display_keys, keyed, keys_for
 from lorapan.tui.messages import AnalysisFinished, AnalysisProgress, WorkProgress
 from lorapan.tui.screens.conflict import ConflictScreen
 from lorapan.tui.widgets.file_list import FileList
@@ -578,12 +578,20 @@ class MainScreen(Screen):
         self.notify("cancelling…" if cancelled else "no background work running", timeout=2)
 
     def _push_optional(
-        self, module: str, name: str, what: str, *args: Any, done: Callable | None = None
+        self,
+        module: str,
+        name: str,
+        what: str,
+        *args: Any,
+        done: Callable | None = None,
+        scope: str | None = None,
     ) -> None:
         cls = optional(module, name)
         if cls is None:
             self.notify(f"{what} is not available yet in this build", severity="warning")
             return
+        if scope is not None:
+            cls = keyed(cls, scope)
         self.app.push_screen(cls(*args), done)
 
     def action_training(self) -> None:
@@ -605,6 +613,7 @@ class MainScreen(Screen):
             self.dataset,
             targets or None,
             done=written,
+            scope="augment",
         )
 
     def action_autotag(self) -> None:
