@@ -601,9 +601,15 @@ class MainScreen(Screen):
 
     def action_augment(self) -> None:
         def written(paths: list[str] | None) -> None:
-            if paths:
-                self.dataset.refresh_paths(paths, "augment")
-                self.set_last_action(f"✓ augment: {len(paths)} new file(s) (u: undo)")
+            """Show only the new images, so each can be tagged by hand as the guide asks."""
+            if not paths:
+                return
+            self.dataset.refresh_paths(paths, "augment")  # the writer did; harmless again
+            new = [p for p in paths if p in self.dataset.items]
+            undo = display_keys(keys_for("undo", self.app.keymap))
+            self.set_last_action(f"✓ augment: {len(new)} new image(s) ({undo}: undo)")
+            if new:
+                self.show_images(new, "new from augment")
 
         targets = self.targets()
         self._push_optional(
