@@ -169,3 +169,22 @@ def test_lost_supervisor_is_noticed(tmp_path):
     assert wait_for(lambda: not alive(sup))
     os.killpg(run.state["pgid"], signal.SIGKILL)
     assert wait_for(lambda: load_run(run.path).status == "lost")
+
+
+def test_run_outputs_lists_only_this_runs_samples_and_checkpoints(tmp_path):
+    from lorapan.core.training.outputs import RunOutputs
+
+    root, plan = _plan(tmp_path)
+    first = start_run(plan, env=replay_env(step_s=0.01))
+    _wait_end(first)
+    second_plan = build_plan(load_inputs(root), new_run_dir(root))
+    (plan.output_dir / "other_000005_00_x.png").write_bytes(b"")  # not a sample folder file
+    second = start_run(second_plan, env=replay_env("run-nan-loss.log", step_s=0.01))
+    _wait_end(second)
+    outputs = RunOutputs.for_run(second.path, second.command)
+    outputs.scan()
+    assert not outputs.samples  # the NaN run samples nothing; the first run's samples are older
+    assert set(outputs.models) == {str(second_plan.final_model.resolve())}  # it overwrote the model
+    earlier = RunOutputs.for_run(first.path, first.command)
+    earlier.scan()
+    assert len(earlier.samples) == 2 and earlier.newest_sample.endswith(".png")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
 from lorapan.core.training.runs import load_run, new_run_dir, start_run, stop_run
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.widgets.loss_chart import LossChart, render_chart
+from PIL import Image
 from test_training_env import make_dataset, replay_env, runnable_training
 from textual.app import App
 from textual.widgets import Log, ProgressBar, Static
@@ -92,6 +94,40 @@ async def test_stats_say_scheduler_when_nothing_is_logged(tmp_path):
         )
         stats = str(screen.query_one("#tr-stats", Static).render())
         assert "(scheduler)" in stats and "logged" not in stats, stats
+
+
+async def test_samples_and_checkpoints_come_from_the_output_watcher(tmp_path):
+    """Only this run's files count: an earlier run's sample in the same folder is not shown."""
+    root = _root(tmp_path)
+    out = tmp_path / "out"
+    earlier_sample = out / "sample" / "gob_000010_00_20260101000000.png"
+    earlier_sample.parent.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(earlier_sample)
+    earlier_ckpt = out / "gob-000099.safetensors"
+    earlier_ckpt.write_bytes(b"old")
+    past = time.time() - 3600
+    for p in (earlier_sample, earlier_ckpt):
+        os.utime(p, (past, past))
+    run = _start(root, step_s=0.3)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(
+            pilot, lambda: screen.outputs is not None and screen.last and screen.last.step >= 2
+        )
+        assert screen.sample_shown is None  # no sample yet from this run (first at step 5)
+        assert "on disk" not in str(screen.query_one("#tr-stats", Static).render())
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        mine = sorted(p for p in (out / "sample").glob("*.png") if p != earlier_sample)
+        assert len(mine) == 2  # the replay samples at steps 5 and 10
+        assert await _until(pilot, lambda: screen.sample_shown == str(mine[-1]))
+        models = {str(p) for p in out.glob("gob*.safetensors") if p != earlier_ckpt}
+        assert await _until(pilot, lambda: set(screen.outputs.models) == models)
+        stats = str(screen.query_one("#tr-stats", Static).render())
+        assert f"{len(models)} on disk, newest gob.safetensors" in stats, stats
+        assert screen.query_one("#tr-sample-path", Static).render().plain == mine[-1].name
+    assert screen._watcher is None  # stopped with the screen
 
 
 async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorapan.core.training.logparse import LogParser
 from lorapan.core.training.lr import current_lr, lr_text
+from lorapan.core.training.outputs import WATCH_SUFFIXES, RunOutputs
 from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run, stop_run
 from lorapan.core.training.tbevents import EventReader, logging_dir_of
 from lorapan.core.training.textview import duration
+from lorapan.core.watch import FolderWatcher
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +34,7 @@ from textual.worker import get_current_worker
 
 LOG_LINES = 2000
 UPDATE_EVERY = 0.1  # seconds between batched updates to the UI
-SAMPLE_EVERY = 1.0
+IDLE_EVERY = 1.0  # seconds between updates while the log is quiet
 
 
 @dataclass
@@ -54,7 +57,6 @@ class Snapshot:
     started: bool = False
     loss_from: int = 0
     losses: list[float] = field(default_factory=list)
-    sample_path: str | None = None
     lr: str = ""  # "lr 4.20e-04 (logged)" from TensorBoard, or "(scheduler)" from the formula
     status: str | None = None  # set when the run has ended
     reasons: list[str] = field(default_factory=list)
@@ -92,6 +94,10 @@ class TrainingScreen(Screen[None]):
         self.last: Snapshot | None = None
         self.updates = 0
         self.sample_shown: str | None = None
+        self.outputs: RunOutputs | None = None  # this run's samples and checkpoints on disk
+        self._watcher: FolderWatcher | None = None
+        self._watcher_lock = threading.Lock()
+        self._held: list[TrainingScreen.OutputFiles] = []
 
     def compose(self) -> ComposeResult:
         yield Static("no run yet: press s to start one", id="tr-status", markup=False)
@@ -124,6 +130,8 @@ class TrainingScreen(Screen[None]):
         self.query_one("#tr-log", Log).clear()
         self.query_one(LossChart).set_losses([])
         self.sample_shown = None
+        self.outputs, self._held = None, []
+        self.watch_outputs(run)
         self._status(
             f"run {run.id}: {run.status}"
             + (f" — {run.command.get('preset')}" if run.command else "")
@@ -137,18 +145,12 @@ class TrainingScreen(Screen[None]):
         pending: list[str] = []
         sent_losses = 0
         last_post = 0.0
-        last_sample = 0.0
-        sample: str | None = None
-        out_dir = Path(run.command.get("output_dir", "")) / "sample"
         logs = logging_dir_of(run.command.get("argv") or [])
         events = EventReader(logs) if logs else None
 
         def post(final: bool = False) -> None:
-            nonlocal pending, sent_losses, last_post, last_sample, sample
+            nonlocal pending, sent_losses, last_post
             now = time.monotonic()
-            if now - last_sample >= SAMPLE_EVERY or final:
-                sample = _newest_png(out_dir) or sample
-                last_sample = now
             p = parser.progress
             start = max(0, sent_losses - 1)  # the last step's loss may have been redrawn
             snap = Snapshot(
@@ -168,7 +170,6 @@ class TrainingScreen(Screen[None]):
                 p.training_started,
                 start,
                 [v for _, v in p.losses[start:]],
-                sample,
             )
             sent_losses = len(p.losses)
             if events is not None:
@@ -185,7 +186,7 @@ class TrainingScreen(Screen[None]):
             self.post_message(self.Update(snap))
 
         def idle() -> bool:
-            if pending or time.monotonic() - last_post > SAMPLE_EVERY:
+            if pending or time.monotonic() - last_post > IDLE_EVERY:
                 post()
             return worker.is_cancelled
 
@@ -215,11 +216,7 @@ class TrainingScreen(Screen[None]):
         bar = self.query_one("#tr-progress", ProgressBar)
         if snap.total:
             bar.update(total=snap.total, progress=snap.step)
-        self.query_one("#tr-stats", Static).update(_stats_text(snap))
-        if snap.sample_path and snap.sample_path != self.sample_shown:
-            self.sample_shown = snap.sample_path
-            self.query_one("#tr-sample-path", Static).update(Path(snap.sample_path).name)
-            self.load_sample(Path(snap.sample_path))
+        self.query_one("#tr-stats", Static).update(_stats_text(snap, self._model_text()))
         if snap.status:
             line = f"run {snap.run_id}: {snap.status}"
             self._status("\n".join([line, *snap.reasons[:3]]))
@@ -230,6 +227,93 @@ class TrainingScreen(Screen[None]):
 
     def _status(self, text: str) -> None:
         self.query_one("#tr-status", Static).update(text)
+
+    # -- output files: samples and checkpoints, from the live-folder watcher ---------
+    class OutputFiles(Message):
+        """Files the watcher saw complete (absolute paths) for ``run_id``; or, with
+        ``outputs``, what the run had written when the screen attached."""
+
+        def __init__(
+            self,
+            run_id: str,
+            added: list[str],
+            removed: list[str],
+            outputs: RunOutputs | None = None,
+        ) -> None:
+            super().__init__()
+            self.run_id, self.added, self.removed, self.outputs = run_id, added, removed, outputs
+
+    @work(thread=True, exclusive=True, group="training-output", exit_on_error=False)
+    def watch_outputs(self, run: RunInfo) -> None:
+        """A FolderWatcher on the run's output folder, then one listing of what is there.
+
+        The watcher starts first so nothing written during the listing is missed;
+        its reports that arrive before the listing are held and applied after it.
+        """
+        outputs = RunOutputs.for_run(run.path, run.command)
+        if outputs is None or not outputs.folder.is_dir():
+            self._swap_watcher(None)
+            return
+        watcher = FolderWatcher(outputs.folder, lambda b: None, suffixes=WATCH_SUFFIXES)
+        root = watcher.root
+        watcher.on_batch = lambda b: self.post_message(
+            self.OutputFiles(
+                run.id,
+                [str(root / r) for r in (*b.added, *b.changed)],
+                [str(root / r) for r in b.removed],
+            )
+        )
+        try:
+            watcher.start()
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"not watching {outputs.folder}: {exc}")
+            watcher = None
+        if get_current_worker().is_cancelled:
+            if watcher is not None:
+                watcher.stop()
+            return
+        self._swap_watcher(watcher)
+        outputs.scan()
+        self.post_message(self.OutputFiles(run.id, [], [], outputs))
+
+    @on(OutputFiles)
+    def _output_files(self, message: OutputFiles) -> None:
+        if message.run_id != self.run_id:
+            return  # from a run we left
+        if message.outputs is not None:
+            self.outputs, held, self._held = message.outputs, self._held, []
+            for m in held:
+                self.outputs.add(m.added)
+                self.outputs.remove(m.removed)
+        elif self.outputs is None:
+            self._held.append(message)
+            return
+        else:
+            self.outputs.add(message.added)
+            self.outputs.remove(message.removed)
+        self._show_outputs()
+
+    def _show_outputs(self) -> None:
+        sample = self.outputs.newest_sample if self.outputs else None
+        if sample and sample != self.sample_shown:
+            self.sample_shown = sample
+            self.query_one("#tr-sample-path", Static).update(Path(sample).name)
+            self.load_sample(Path(sample))
+        if self.last is not None:
+            self.query_one("#tr-stats", Static).update(_stats_text(self.last, self._model_text()))
+
+    def _model_text(self) -> str:
+        return self.outputs.model_text() if self.outputs is not None else ""
+
+    def _swap_watcher(self, watcher: FolderWatcher | None) -> None:
+        """Install ``watcher`` (or none) and stop the one it replaces."""
+        with self._watcher_lock:
+            old, self._watcher = self._watcher, watcher
+        if old is not None:
+            old.stop()
+
+    def on_unmount(self) -> None:
+        self._swap_watcher(None)
 
     # -- samples and GPU --------------------------------------------------------
     @work(thread=True, exclusive=True, group="training-sample", exit_on_error=False)
@@ -260,6 +344,7 @@ class TrainingScreen(Screen[None]):
     def action_close(self) -> None:
         self.workers.cancel_group(self, "training-follow")
         self.workers.cancel_group(self, "training-gpu")
+        self.workers.cancel_group(self, "training-output")
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
@@ -324,15 +409,7 @@ def _sample_widget():
         return Static("", id="tr-sample-image")
 
 
-def _newest_png(folder: Path) -> str | None:
-    try:
-        files = [p for p in folder.iterdir() if p.suffix.lower() == ".png"]
-    except OSError:
-        return None
-    return str(max(files, key=lambda p: p.stat().st_mtime_ns)) if files else None
-
-
-def _stats_text(s: Snapshot) -> str:
+def _stats_text(s: Snapshot, models: str = "") -> str:
     if not s.started:
         first = f"error: {s.errors[0]}" if s.errors else "loading model and data…"
         return first
@@ -341,7 +418,7 @@ def _stats_text(s: Snapshot) -> str:
     rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
     ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
     line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}{lr}"
-    line2 = f"checkpoints: {ckpt}  samples: {s.samples}"
+    line2 = f"checkpoints: {ckpt}" + (f" ({models})" if models else "") + f"  samples: {s.samples}"
     if s.errors:
         line2 += f"  error: {s.errors[0]}"
     return f"{line1}\n{line2}"
