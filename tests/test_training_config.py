@@ -245,3 +245,10 @@ def test_tensorboard_logging_dir_in_the_run_folder_unless_turned_off(tmp_path):
     assert [x for x in own.script_args if x.startswith("--logging_dir")] == [
         "--logging_dir=/elsewhere"
     ]
+
+
+def test_override_lines_as_the_start_dialog_takes_them():
+    text = "targetSteps = 600\n\n# comment\nresolution=512\n"
+    assert P.parse_override_lines(text) == {"targetSteps": "600", "resolution": "512"}
+    with pytest.raises(P.PresetError, match="line 2"):
+        P.parse_override_lines("targetSteps=600\nresolution 512")

@@ -10,11 +10,12 @@ from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
 from lorapan.core.training.runs import load_run, new_run_dir, start_run, stop_run
 from lorapan.tui.screens.training import TrainingScreen
+from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.loss_chart import LossChart, render_chart
 from PIL import Image
 from test_training_env import make_dataset, replay_env, runnable_training
 from textual.app import App
-from textual.widgets import Log, ProgressBar, Static
+from textual.widgets import Button, Log, ProgressBar, Select, Static, TextArea
 
 
 class Host(App):
@@ -65,7 +66,8 @@ async def test_screen_follows_a_run_to_the_end(tmp_path):
         assert (
             "step 10/10" in stats and "gob-step00000008" not in stats and "gob.safetensors" in stats
         )
-        assert screen.sample_shown and screen.sample_shown.endswith(".png")
+        # the watcher reports the last sample once it is complete, maybe after the run ended
+        assert await _until(pilot, lambda: (screen.sample_shown or "").endswith(".png"))
 
 
 async def test_stats_show_the_logged_lr_from_tensorboard(tmp_path):
@@ -145,11 +147,23 @@ async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
     assert load_run(run.path).status == "stopped"
 
 
+async def _dialog(pilot, screen):
+    """Press s and wait for the start dialog's first prediction."""
+    await pilot.press("s")
+    assert await _until(pilot, lambda: isinstance(pilot.app.screen, StartTrainingScreen))
+    dialog = pilot.app.screen
+    assert await _until(pilot, lambda: dialog.plans_built >= 1)
+    return dialog
+
+
 async def test_start_key_reports_preflight_errors(tmp_path):
     root = make_dataset(tmp_path / "ds")  # nothing configured
     screen = TrainingScreen(root)
     async with Host(screen).run_test(size=(120, 45)) as pilot:
-        await pilot.press("s")
+        dialog = await _dialog(pilot, screen)
+        assert "steps in total" in dialog.plan_text  # the prediction needs no sd-scripts
+        await pilot.press("ctrl+s")
+        assert await _until(pilot, lambda: pilot.app.screen is screen)
         await screen.workers.wait_for_complete()
         await pilot.pause()
         messages = " ".join(n.message for n in pilot.app._notifications)
@@ -163,11 +177,73 @@ async def test_start_key_starts_and_follows(tmp_path, monkeypatch):
     root = _root(tmp_path)
     screen = TrainingScreen(root)
     async with Host(screen).run_test(size=(120, 45)) as pilot:
-        await pilot.press("s")
+        await _dialog(pilot, screen)
+        await pilot.press("ctrl+s")
         assert await _until(
             pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
         )
         assert screen.run is not None and screen.last.step == 10
+
+
+async def test_start_dialog_preset_and_overrides_predict_the_steps_of_the_run(
+    tmp_path, monkeypatch
+):
+    for key, value in replay_env(step_s=0.01).items():
+        monkeypatch.setenv(key, value)
+    root = _root(tmp_path)  # a character dataset: the characters preset unless chosen
+    overrides = {"targetSteps": "20", "trainBatchSize": "2"}
+    expected = build_plan(
+        load_inputs(root), tmp_path / "x", preset="concepts", overrides=overrides
+    ).steps
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        dialog = await _dialog(pilot, screen)
+        assert "preset characters" in dialog.plan_text
+        dialog.query_one("#start-preset", Select).value = "concepts"
+        area = dialog.query_one("#start-overrides", TextArea)
+        area.focus()
+        await pilot.press(*"targetSteps")
+        area.insert("=20\n# a comment\ntrainBatchSize=2\n")
+        want = f"{expected.total_steps} steps in total"
+        assert await _until(pilot, lambda: want in dialog.plan_text), dialog.plan_text
+        assert "preset concepts" in dialog.plan_text
+        assert f"{expected.steps_per_epoch} steps/epoch" in dialog.plan_text
+        shown = str(dialog.query_one("#start-plan", Static).render())
+        assert want in shown
+        await pilot.press("ctrl+s")
+        assert await _until(
+            pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
+        )
+        run = load_run(screen.run.path)
+        assert run.command["preset"] == "concepts"
+        assert run.command["total_steps"] == expected.total_steps
+        assert run.command["params"]["trainBatchSize"] == 2
+        # the overrides are offered again next time
+        dialog = await _dialog(pilot, screen)
+        assert "targetSteps=20" in dialog.query_one("#start-overrides", TextArea).text
+        await pilot.press("escape")
+
+
+async def test_start_dialog_refuses_bad_overrides_and_escape_starts_nothing(tmp_path):
+    root = _root(tmp_path)
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        dialog = await _dialog(pilot, screen)
+        area = dialog.query_one("#start-overrides", TextArea)
+        for bad, message in (
+            ("targetSteps=lots", "targetSteps = 'lots' is not a valid int"),
+            ("learningRate=1e-4", "unknown training key 'learningRate'"),
+            ("just words", "line 1"),
+        ):
+            area.text = bad
+            assert await _until(pilot, lambda m=message: m in dialog.plan_text), dialog.plan_text
+            assert dialog.query_one("#start-go", Button).disabled
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert pilot.app.screen is dialog  # not started
+        await pilot.press("escape")
+        assert await _until(pilot, lambda: pilot.app.screen is screen)
+    assert not any((root / ".lorapan" / "runs").glob("*"))
 
 
 def test_chart_marks_nan_and_scales_finite_values():

@@ -114,16 +114,18 @@ def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> lis
         checks.append(Check("error", f"trainer arguments: {problem}"))
     for warning in plan.warnings:
         checks.append(Check("warning", warning))
-    st = plan.steps
-    checks.append(
-        Check(
-            "info",
-            f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
-            f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {st.epochs} epoch(s), "
-            f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})",
-        )
-    )
+    checks.append(Check("info", steps_summary(plan)))
     return checks
+
+
+def steps_summary(plan: RunPlan) -> str:
+    """The predicted step count as the trainer will print it, for showing before a start."""
+    st = plan.steps
+    return (
+        f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
+        f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {st.epochs} epoch(s), "
+        f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
+    )
 
 
 def blocking(checks: list[Check]) -> list[Check]:

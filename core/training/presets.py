@@ -138,6 +138,20 @@ def parse_override(item: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def parse_override_lines(text: str) -> dict[str, str]:
+    """``key=value`` lines (the app's form of ``--set``); blank lines and ``#`` comments skipped."""
+    out: dict[str, str] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise PresetError(f"line {n}: {line!r}: expected key=value, e.g. targetSteps=600")
+        out[key.strip()] = value.strip()
+    return out
+
+
 _REPEATS_LINE = re.compile(r'^(?P<indent>\s*)"numRepeats"\s*:\s*(?P<value>.*?)\s*$')
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lorapan.core.training.logparse import LogParser
 from lorapan.core.training.lr import current_lr, lr_text
@@ -31,6 +32,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
+
+if TYPE_CHECKING:
+    from lorapan.tui.screens.training_start import StartChoice
 
 LOG_LINES = 2000
 UPDATE_EVERY = 0.1  # seconds between batched updates to the UI
@@ -98,6 +102,7 @@ class TrainingScreen(Screen[None]):
         self._watcher: FolderWatcher | None = None
         self._watcher_lock = threading.Lock()
         self._held: list[TrainingScreen.OutputFiles] = []
+        self.last_overrides = ""  # offered again the next time the start dialog opens
 
     def compose(self) -> ComposeResult:
         yield Static("no run yet: press s to start one", id="tr-status", markup=False)
@@ -365,10 +370,17 @@ class TrainingScreen(Screen[None]):
                 f"run {self.run.id} is still running; stop it first (x)", severity="warning"
             )
             return
-        self._start()
+        from lorapan.tui.screens.training_start import StartTrainingScreen
+
+        def chosen(choice: StartChoice | None) -> None:
+            if choice is not None:
+                self.last_overrides = "\n".join(f"{k}={v}" for k, v in choice.overrides.items())
+                self._start(choice)
+
+        self.app.push_screen(StartTrainingScreen(self.root, self.last_overrides), chosen)
 
     @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
-    def _start(self) -> None:
+    def _start(self, choice: StartChoice) -> None:
         from lorapan.core.training.config import build_plan, read_user_training
         from lorapan.core.training.inputs import load_inputs
         from lorapan.core.training.preflight import blocking, preflight
@@ -376,9 +388,15 @@ class TrainingScreen(Screen[None]):
 
         run_dir = None
         try:
-            inputs = load_inputs(self.root)
+            inputs = choice.inputs or load_inputs(self.root)  # as the dialog predicted from
             run_dir = new_run_dir(self.root)
-            plan = build_plan(inputs, run_dir, user_table=read_user_training())
+            plan = build_plan(
+                inputs,
+                run_dir,
+                preset=choice.preset,
+                overrides=choice.overrides,
+                user_table=read_user_training(),
+            )
         except (ValueError, OSError) as exc:
             if run_dir is not None:
                 run_dir.rmdir()

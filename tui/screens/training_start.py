@@ -1,0 +1,156 @@
+"""Before a run starts: pick the preset, add ``key=value`` overrides, see the predicted steps.
+
+The overrides are the same keys as ``lorapan train --set`` (Civitai keys such as
+``targetSteps`` and settings such as ``resolution``/``output_name``). The plan is
+rebuilt off the event loop after each change, so the step count shown is the
+one the run will be started with. ctrl+s starts, escape cancels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.training import presets as P
+from lorapan.core.training.inputs import TrainInputs
+from lorapan.tui.screens.confirm import DIALOG_CSS
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Select, Static, TextArea
+from textual.worker import get_current_worker
+
+AUTO = "auto"
+
+
+@dataclass
+class StartChoice:
+    """What the user confirmed: a preset name (None: the dataset's default) and overrides."""
+
+    preset: str | None
+    overrides: dict[str, str] = field(default_factory=dict)
+    total_steps: int = 0  # as predicted in the dialog
+    inputs: TrainInputs | None = None  # the dataset as read for the prediction
+
+
+class StartTrainingScreen(ModalScreen[StartChoice | None]):
+    DEFAULT_CSS = (
+        "StartTrainingScreen { align: center middle; }\n"
+        + DIALOG_CSS
+        + """
+    StartTrainingScreen .dialog { width: 84; }
+    StartTrainingScreen #start-overrides { height: 7; }
+    StartTrainingScreen #start-plan { height: auto; min-height: 3; margin-top: 1; }
+    StartTrainingScreen .hint { color: $text-muted; }
+    """
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "Start", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, root: Path, overrides: str = "") -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.initial_overrides = overrides
+        self.inputs: TrainInputs | None = None
+        self.choice: StartChoice | None = None  # the last plan that built without error
+        self.plan_text = ""
+        self.plans_built = 0
+        self._shown_for: tuple[str | None, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        options = [("auto: from the dataset's kind or [training] preset", AUTO)]
+        options += [(name, name) for name in P.preset_names()]
+        with Vertical(classes="dialog"):
+            yield Label("Start a training run", classes="title")
+            yield Select(options, value=AUTO, allow_blank=False, id="start-preset")
+            yield Static(
+                "Overrides, one key=value per line (as --set): targetSteps=600, resolution=512, "
+                "trainBatchSize=2, output_name=gob-v2 …",
+                classes="hint",
+                markup=False,
+            )
+            yield TextArea(self.initial_overrides, id="start-overrides")
+            yield Static("reading the dataset…", id="start-plan", markup=False)
+            with Horizontal():
+                yield Button("Start (ctrl+s)", id="start-go", variant="primary", disabled=True)
+                yield Button("Cancel (esc)", id="start-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#start-overrides", TextArea).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="start-plan", exit_on_error=False)
+    def load(self) -> None:
+        from lorapan.core.training.inputs import load_inputs
+
+        try:
+            self.inputs = load_inputs(self.root)
+        except (ValueError, OSError) as exc:
+            self.app.call_from_thread(self._show, f"cannot read the dataset: {exc}", None)
+            return
+        self.app.call_from_thread(self.replan)
+
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        if self.inputs is not None:
+            self.replan()
+
+    def _current(self) -> tuple[str | None, str]:
+        preset = self.query_one("#start-preset", Select).value
+        text = self.query_one("#start-overrides", TextArea).text
+        return (None if preset in (AUTO, Select.BLANK) else str(preset)), text
+
+    def replan(self) -> None:
+        self._plan(*self._current())
+
+    @work(thread=True, exclusive=True, group="start-plan", exit_on_error=False)
+    def _plan(self, preset: str | None, text: str) -> None:
+        from lorapan.core.training.config import build_plan, read_user_training
+        from lorapan.core.training.preflight import steps_summary
+        from lorapan.core.training.runs import new_run_dir
+
+        try:
+            overrides = P.parse_override_lines(text)
+            plan = build_plan(
+                self.inputs,
+                new_run_dir(self.root, create=False),
+                preset=preset,
+                overrides=overrides,
+                user_table=read_user_training(),
+            )
+        except (ValueError, OSError) as exc:
+            choice, message = None, f"✗ {exc}"
+        else:
+            family = "SDXL" if plan.sdxl else "SD1.5"
+            message = f"preset {plan.preset} ({family})\n{steps_summary(plan)}"
+            choice = StartChoice(preset, overrides, plan.steps.total_steps, self.inputs)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, message, choice, (preset, text))
+
+    def _show(
+        self, message: str, choice: StartChoice | None, source: tuple[str | None, str] | None = None
+    ) -> None:
+        self.plans_built += 1
+        self._shown_for = source
+        self.plan_text, self.choice = message, choice
+        self.query_one("#start-plan", Static).update(message)
+        self.query_one("#start-go", Button).disabled = choice is None
+
+    @on(Button.Pressed, "#start-go")
+    def action_confirm(self) -> None:
+        if self._shown_for != self._current():
+            self.notify("still working out the steps for this change; try again", timeout=3)
+            return
+        if self.choice is None:
+            self.notify("fix the overrides first (see the message above)", severity="warning")
+            return
+        self.dismiss(self.choice)
+
+    @on(Button.Pressed, "#start-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
