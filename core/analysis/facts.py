@@ -27,7 +27,7 @@ class AnalysisConfig:
     low_res_fraction: float = 0.5
     near_threshold: int = 10
     near_dhash_threshold: int = 10
-    crop_threshold: int = 8
+    crop_threshold: int = 6
     max_pixels: int = 200_000_000
     workers: int = 0
 
