@@ -13,7 +13,7 @@ from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 
 NAME = "scan"
-ORDER = 40
+ORDER = 42
 HELP = "analyse images: unreadable, grayscale, low resolution, blurry, clones"
 
 EPILOG = """\
