@@ -4,7 +4,9 @@ A writer thread appends tqdm-style progress redraws (two ``\\r`` segments per st
 like sd-scripts) plus a log line every 10 steps to a run's log, at a fixed rate,
 while the real ``TrainingScreen`` follows it headless. Reported: steps/s written,
 UI updates applied, lag from the last write to the screen showing the last step,
-memory (RSS) over the run, and the log pane's line count (capped).
+memory (RSS) over the run, and the log pane's line count (capped). Also: the first
+read of a 10,000-step TensorBoard event file (re-attaching to a long run) and an
+idle poll, as the screen does up to ten times a second for the logged lr.
 
     python bench/bench_training_log.py [steps_per_second] [seconds]
 """
@@ -121,10 +123,41 @@ def bench_parser() -> dict:
     }
 
 
+def bench_tfevents(steps: int = 10_000) -> dict:
+    """Re-attaching to a long run: the first read of its TensorBoard log, then an idle poll."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    except ImportError:
+        return {"tfevents": "skipped (pip install tensorboard to write the test file)"}
+    from lorapan.core.training.tbevents import EventReader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        w = EventFileWriter(str(Path(tmp) / "20261127000000" / "network_train"))
+        tags = {"loss/current": 0.1, "loss/average": 0.1, "lr/unet": 5e-4, "lr/textencoder": 1e-4}
+        for step in range(1, steps + 1):
+            values = [summary_pb2.Summary.Value(tag=k, simple_value=v) for k, v in tags.items()]
+            summary = summary_pb2.Summary(value=values)
+            w.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
+        w.close()
+        size = sum(p.stat().st_size for p in Path(tmp).rglob("*tfevents*"))
+        out = {"tfevents steps": steps, "file MB": round(size / 1e6, 2)}
+        for label, backlog in (("all records", None), ("newest 256", 256)):
+            reader = EventReader(tmp, backlog=backlog)
+            t = time.perf_counter()
+            reader.poll()
+            out[f"first read ms ({label})"] = round((time.perf_counter() - t) * 1000, 1)
+        t = time.perf_counter()
+        reader.poll()
+        out["idle poll us"] = round((time.perf_counter() - t) * 1e6)
+        return out
+
+
 def main() -> None:
     rate = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10
     print(bench_parser())
+    print(bench_tfevents())
     print(asyncio.run(bench_screen(rate, seconds)))
 
 

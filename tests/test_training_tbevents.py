@@ -150,3 +150,18 @@ def test_garbage_file_is_ignored_not_fatal(tmp_path):
     (d / "events.out.tfevents.1.host.1.0").write_bytes(b"\x10" * 64)
     reader = EventReader(tmp_path / "logs")
     assert reader.poll() == [] and reader.lr() is None
+
+
+def test_long_backlog_decodes_only_the_newest_records(tmp_path):
+    """Re-attaching to a long run: older values are superseded, so only the tail is decoded."""
+    writer, add = _writer(tmp_path / "logs" / "20261127003000" / "network_train")
+    for step in range(1, 601):
+        add(step, lr__unet=1e-4 * step, loss__current=1.0 / step)
+    reader = EventReader(tmp_path / "logs", backlog=100)
+    new = reader.poll()
+    assert len(new) == 200 and {s.step for s in new} == set(range(501, 601))
+    assert reader.skipped == 501 and reader.bad_records == 0  # 500 steps + the file_version record
+    assert reader.lr().step == 600 and reader.lr().value == pytest.approx(0.06)
+    add(601, lr__unet=0.5)
+    assert [s.step for s in reader.poll()] == [601]
+    writer.close()

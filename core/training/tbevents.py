@@ -61,14 +61,13 @@ class DataLoss(ValueError):
     """The file is damaged at a record header; nothing after it can be trusted."""
 
 
-def read_records(buf: bytes, offset: int = 0) -> tuple[list[bytes], int, int]:
-    """Complete records from ``buf[offset:]``: (records, offset after the last, bad records).
+def _frames(buf: bytes, offset: int = 0) -> tuple[list[tuple[int, int]], int]:
+    """Spans ``(start, end)`` of complete records' data from ``offset``, and where they end.
 
-    A record cut short (the writer is still writing) ends the read without error;
-    a record whose data fails its checksum is skipped and counted.
+    Only the 8-byte length headers are checksummed here (cheap); a record cut
+    short (the writer is still writing) ends the scan without error.
     """
-    out: list[bytes] = []
-    bad = 0
+    spans: list[tuple[int, int]] = []
     n = len(buf)
     while offset + _HEADER.size <= n:
         length, length_crc = _HEADER.unpack_from(buf, offset)
@@ -77,13 +76,26 @@ def read_records(buf: bytes, offset: int = 0) -> tuple[list[bytes], int, int]:
         end = offset + _HEADER.size + length + _CRC.size
         if end > n:
             break
-        data = buf[offset + _HEADER.size : end - _CRC.size]
-        if masked_crc(data) == _CRC.unpack_from(buf, end - _CRC.size)[0]:
-            out.append(data)
-        else:
-            bad += 1
+        spans.append((offset + _HEADER.size, end - _CRC.size))
         offset = end
-    return out, offset, bad
+    return spans, offset
+
+
+def _checked(buf: bytes, span: tuple[int, int]) -> bytes | None:
+    """The record's data when its checksum matches."""
+    data = buf[span[0] : span[1]]
+    return data if masked_crc(data) == _CRC.unpack_from(buf, span[1])[0] else None
+
+
+def read_records(buf: bytes, offset: int = 0) -> tuple[list[bytes], int, int]:
+    """Complete records from ``buf[offset:]``: (records, offset after the last, bad records).
+
+    A record cut short ends the read without error; a record whose data fails its
+    checksum is skipped and counted.
+    """
+    spans, end = _frames(buf, offset)
+    records = [d for d in (_checked(buf, s) for s in spans) if d is not None]
+    return records, end, len(spans) - len(records)
 
 
 # -- protobuf wire format ------------------------------------------------------------
@@ -223,8 +235,14 @@ class _FileState:
 class EventReader:
     """Follow every event file under a logging dir; :meth:`poll` returns new scalars."""
 
-    def __init__(self, logging_dir: Path | str, rescan_every: int = 10) -> None:
+    def __init__(
+        self, logging_dir: Path | str, rescan_every: int = 10, backlog: int | None = 256
+    ) -> None:
+        """``backlog``: of a long stretch of new records (re-attaching to a long run),
+        only the newest this many are decoded; older values are superseded anyway."""
         self.root = Path(logging_dir)
+        self.backlog = backlog
+        self.skipped = 0
         self.latest: dict[str, Scalar] = {}
         self.bad_records = 0
         self._files: dict[Path, _FileState] = {}
@@ -267,15 +285,20 @@ class EventReader:
             return []
         st.size = size
         try:
-            records, used, bad = read_records(buf)
+            spans, used = _frames(buf)
         except DataLoss:
             st.damaged = True
             return []
         st.offset += used
-        self.bad_records += bad
+        if self.backlog is not None and len(spans) > self.backlog:
+            self.skipped += len(spans) - self.backlog
+            spans = spans[-self.backlog :]
         out: list[Scalar] = []
-        for data in records:
+        for span in spans:
+            data = _checked(buf, span)
             try:
+                if data is None:
+                    raise ValueError("checksum mismatch")
                 out.extend(parse_event(data))
             except (ValueError, struct.error, IndexError):
                 self.bad_records += 1
