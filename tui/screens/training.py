@@ -136,6 +136,10 @@ class TrainingScreen(Screen[None]):
         self.query_one(LossChart).set_losses([])
         self.sample_shown = None
         self.outputs, self._held = None, []
+        self.query_one("#tr-sample-path", Static).update("no sample yet")
+        image = self.query_one("#tr-sample-image")
+        if hasattr(image, "show_thumb"):
+            image.show_thumb(None)  # not the previous run's sample
         self.watch_outputs(run)
         self._status(
             f"run {run.id}: {run.status}"
