@@ -422,3 +422,25 @@ async def test_apply_a_fix_from_the_sidebar_then_undo(tmp_path):
         await pilot.press("u")
         await settle(app, pilot)
     assert caption(root, "img_2") == caps["img_2"]
+
+
+async def test_long_list_scrolls_to_the_last_row_and_refilters(tmp_path):
+    """The file list sizes rows itself (one line each): end, filter and back stay right."""
+    caps = {f"n_{i}": "gob, many" if i % 100 else "gob, rare" for i in range(600)}
+    root = build_dataset(tmp_path / "long", caps)
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert files(app).virtual_size.height == 600
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert files(app).current == "n_599.png"
+        screen_text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "n_599.png" in screen_text
+        await pilot.press("slash", *"rare", "enter")
+        await settle(app, pilot)
+        assert files(app).rows == [f"n_{i}.png" for i in range(0, 600, 100)]
+        assert files(app).virtual_size.height == 6
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert files(app).virtual_size.height == 600

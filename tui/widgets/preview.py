@@ -28,6 +28,7 @@ from rich_pixels import Pixels
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -140,32 +141,46 @@ class PreviewImage(Widget):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._renderable: RenderableType = Text("")
+        self._image: Image.Image | None = None
+        self._message: RenderableType = Text("")
         self._strips: list[Strip] = []
         self._strips_for: tuple[int, int] | None = None
 
+    @property
+    def showing_picture(self) -> bool:
+        return self._image is not None
+
     def show_thumb(self, thumb: Thumb | None, message: str = "") -> None:
         if thumb is not None and thumb.image is not None:
-            self._renderable = picture(thumb.image)
+            # The worker drew the strips; rich-pixels (which renders every cell as
+            # soon as it is built) runs here again only if the pane's size changed.
+            self._image = thumb.image
             self._strips = list(thumb.strips)
             self._strips_for = thumb.cells
         else:
             text = message or (thumb.error if thumb else "") or ""
-            self._renderable = Align.center(Text(text, justify="center"), vertical="middle")
+            self._image = None
+            self._message = Align.center(Text(text, justify="center"), vertical="middle")
             self._strips_for = None
         self.refresh()
 
     def _build_strips(self, width: int, height: int) -> None:
-        self._strips = render_strips(self._renderable, (width, height))
+        renderable = picture(self._image) if self._image is not None else self._message
+        self._strips = render_strips(renderable, (width, height))
         self._strips_for = (width, height)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_style = self.rich_style  # once per paint, not once per line
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
         if self._strips_for != (width, height):
             self._build_strips(width, height)
+        style = getattr(self, "_line_style", None) or self.rich_style
         if 0 <= y < len(self._strips):
-            return self._strips[y].apply_style(self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return self._strips[y].apply_style(style)
+        return Strip.blank(width, style)
 
     @property
     def box(self) -> tuple[int, int]:
