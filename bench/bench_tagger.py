@@ -157,13 +157,22 @@ def main() -> None:
                 pass
             waits.append(stats.wait_s / max(stats.elapsed_s, 1e-9))
 
+        def pipeline_niced() -> None:
+            for _ in run_pipeline(model, items, args.batch, workers=workers, yield_cpu=True):
+                pass
+
         def sequential() -> None:
             for _ in run_sequential(model, items, args.batch):
                 pass
 
         # Rounds interleave the three, so load from other processes hits them alike;
         # each figure is the median over rounds.
-        runs = {"inference alone": infer_only, "pipeline": pipeline, "sequential": sequential}
+        runs = {
+            "inference alone": infer_only,
+            "pipeline": pipeline,
+            "pipeline, nice'd pool": pipeline_niced,
+            "sequential": sequential,
+        }
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(args.repeat):
             for name, fn in runs.items():
@@ -171,7 +180,7 @@ def main() -> None:
         figures = {name: len(items) / float(np.median(ts)) for name, ts in times.items()}
         print(f"decode+preprocess alone (1 thread): {len(items) / t_pre:.1f} img/s")
         for name, ips in figures.items():
-            print(f"{name:<16} {ips:7.2f} img/s")
+            print(f"{name:<22} {ips:7.2f} img/s")
         cores = os.cpu_count() or 1
         ceiling = 1 / (1 / figures["inference alone"] + 1 / (cores * len(items) / t_pre))
         print(

@@ -46,9 +46,10 @@ def default_workers() -> int:
 
 
 def _lower_priority() -> None:
-    """On a CPU-only run, pool threads yield to inference: onnxruntime's parallel loops
-    slow down a lot when one of their threads is preempted, so the model runs at full
-    speed and decoding fills the gaps. Linux sets nice per thread."""
+    """Pool threads yield to inference on a CPU-only run: onnxruntime's parallel loops slow
+    down when one of their threads is preempted. Off by default: on a shared machine the
+    lower-priority pool also loses to other processes (see docs/benchmarks.md).
+    Linux sets nice per thread."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
@@ -71,15 +72,19 @@ def run_pipeline(
     cancel: threading.Event | None = None,
     stats: RunStats | None = None,
     loader: Callable[[Path, int], np.ndarray] = _load,
+    yield_cpu: bool = False,
 ) -> Iterator[ImageResult]:
-    """Yield one ImageResult per (key, path) in order; stop early when ``cancel`` is set."""
+    """Yield one ImageResult per (key, path) in order; stop early when ``cancel`` is set.
+
+    ``yield_cpu`` runs the pool at lower priority (see ``_lower_priority``).
+    """
     stats = stats if stats is not None else RunStats()
     batch = model.batch_size(batch_size)
     size = model.spec.height
     pool = ThreadPoolExecutor(
         max_workers=workers or default_workers(),
         thread_name_prefix="tagger-load",
-        initializer=_lower_priority if model.provider == "CPUExecutionProvider" else None,
+        initializer=_lower_priority if yield_cpu else None,
     )
     ahead = batch * 3 + (workers or default_workers())
     pending: deque[tuple[str, Future[np.ndarray]]] = deque()
