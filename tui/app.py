@@ -29,6 +29,7 @@ from lorapan.tui.messages import (
     TaggerPredictions,
 )
 from lorapan.tui.rules_runner import RulesRunner
+from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.main import MainScreen, optional
 from lorapan.tui.themes_loader import load_themes
 from textual import work
@@ -181,8 +182,6 @@ class LorapanApp(App):
         incomplete = self.dataset.journal.incomplete()
         if not incomplete:
             return
-        from lorapan.tui.screens.confirm import ChoiceScreen
-
         lines = ["lorapan stopped in the middle of writing these edits:"]
         for txn in incomplete:
             lines.append(f"  {txn.label} ({len(txn.ops)} file(s))")
@@ -338,6 +337,54 @@ class LorapanApp(App):
                 timeout=8,
             )
 
+    # ---- quitting -------------------------------------------------------------------------------
+    #: Worker groups whose work is lost or left half done by quitting (not analysis: its
+    #: results are cached as it goes, and not the preview).
+    WORK_GROUPS = {
+        "edits": "writing captions",
+        "autotag": "autotagging",
+        "augment": "writing augmented images",
+    }
+
+    def work_in_flight(self) -> list[str]:
+        """What would be interrupted by quitting now, in words (empty: nothing)."""
+        running = {
+            w.group
+            for w in self.workers
+            if w.group in self.WORK_GROUPS and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        }
+        main = self.main
+        if main is not None and main.busy_label:
+            # The status bar's words for the edit or tagging run ("add x: writing 90 files…").
+            running -= {"edits", "autotag"}
+            return [main.busy_label, *(self.WORK_GROUPS[g] for g in sorted(running))]
+        return [self.WORK_GROUPS[g] for g in sorted(running)]
+
+    def action_request_quit(self) -> None:
+        """Quit at once, unless edits, tagging or augment writes are still running."""
+        busy = self.work_in_flight()
+        if not busy or isinstance(self.screen, QuitScreen):
+            self._cancel.set()
+            self.exit()
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice == "quit":
+                self._cancel.set()
+                self.exit()
+
+        body = "\n".join(
+            [
+                "Still working:",
+                *(f"  {b}" for b in busy[:5]),
+                "",
+                "Quitting now stops it. Files already written stay written; an edit cut",
+                "off half way is offered for finishing or rolling back next time.",
+            ]
+        )
+        choices = [("q", "quit", "Quit anyway"), ("w", "wait", "Keep working")]
+        self.push_screen(QuitScreen("Quit while work is running?", body, choices, "wait"), decided)
+
     # ---- actions ------------------------------------------------------------------------------
     def action_help(self) -> None:
         from lorapan.tui.screens.help import HelpScreen
@@ -386,6 +433,10 @@ class LorapanApp(App):
             main.set_filter("")
             main.files.move_to(rel)
         main.files.focus()
+
+
+class QuitScreen(ChoiceScreen):
+    """The quit question (a second quit key while it shows quits at once)."""
 
 
 def _clone_index(facts: dict[str, Any]) -> dict[str, str]:

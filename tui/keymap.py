@@ -46,11 +46,11 @@ class KeySpec:
 
 SPECS: tuple[KeySpec, ...] = (
     # app-wide
-    KeySpec("quit", "ctrl+q", "quit", "Quit", "app", priority=True),
+    KeySpec("quit", "ctrl+q", "request_quit", "Quit", "app", priority=True),
     KeySpec("help", "question_mark,f1", "help", "Help", "app"),
     KeySpec("theme-next", "T", "next_theme", "Next theme", "app", show=False),
     # main screen (inactive while typing in an input)
-    KeySpec("quit-q", "q", "app.quit", "Quit", "main", show=False, palette=False),
+    KeySpec("quit-q", "q", "app.request_quit", "Quit", "main", show=False, palette=False),
     KeySpec("filter", "slash", "filter", "Filter", "main"),
     KeySpec("clear", "escape", "clear", "Clear", "main", show=False),
     KeySpec("undo", "u", "undo", "Undo", "main"),
