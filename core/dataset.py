@@ -167,6 +167,8 @@ class Dataset:
         #: Recent writes of our own (relpath -> count), for the watcher to ignore.
         self.own_writes: dict[str, int] = {}
         self._membership_changed = False
+        #: caption relpath -> further images with the same stem (a.jpg beside a.png)
+        self._sharers: dict[str, list[str]] = {}
 
     # ---- opening -----------------------------------------------------------
     @classmethod
@@ -198,7 +200,7 @@ class Dataset:
         orphans: list[str] = []
         for rel_dir, files in self._walk():
             folder = self.root / rel_dir if rel_dir else self.root
-            images: dict[str, str] = {}
+            images: dict[str, list[str]] = {}
             captions: dict[str, list[tuple[int, str]]] = {}
             for name in files:
                 if name.startswith(TEMP_PREFIX):
@@ -206,14 +208,14 @@ class Dataset:
                 stem, ext = os.path.splitext(name)
                 lext = ext.lower()
                 if lext in IMAGE_EXTS and stem:
-                    images[stem] = name
+                    images.setdefault(stem, []).append(name)
                 elif lext in cap_exts and stem:
                     captions.setdefault(stem, []).append((cap_exts[lext], name))
-            for stem, name in images.items():
-                rel = f"{rel_dir}/{name}" if rel_dir else name
+            for stem, names in images.items():
                 caps = sorted(captions.pop(stem, []))
-                item = self._make_item(rel, folder, stem, caps)
-                items.append(item)
+                for name in sorted(names, key=natural_key):  # a.jpg + a.png share a.txt
+                    rel = f"{rel_dir}/{name}" if rel_dir else name
+                    items.append(self._make_item(rel, folder, stem, caps))
             for caps in captions.values():
                 for _, name in caps:
                     orphans.append(f"{rel_dir}/{name}" if rel_dir else name)
@@ -222,9 +224,33 @@ class Dataset:
         for item in items:
             self.items[item.relpath] = item
             if item.caption_file is not None:
-                self._by_caption[item.caption_rel] = item.relpath
+                self._claim_caption(item)
             self.index.add_image(item.relpath, item.tags)
         self.orphan_captions = sorted(orphans, key=natural_key)
+
+    def _claim_caption(self, item: ImageItem) -> None:
+        """Map the caption to its image; a second image with the same stem shares it."""
+        cap = item.caption_rel
+        assert cap is not None
+        owner = self._by_caption.get(cap)
+        if owner is None or owner == item.relpath:
+            self._by_caption[cap] = item.relpath
+        elif item.relpath not in self._sharers.setdefault(cap, []):
+            self._sharers[cap].append(item.relpath)
+
+    def _images_of_caption(self, caption_rel: str) -> list[str]:
+        owner = self._by_caption.get(caption_rel)
+        return ([owner] if owner else []) + self._sharers.get(caption_rel, [])
+
+    @property
+    def stem_collisions(self) -> list[tuple[str, str, str]]:
+        """(image, other image, caption): images kohya trains with the same caption."""
+        return [
+            (self._by_caption[cap], other, cap)
+            for cap, others in self._sharers.items()
+            for other in others
+            if cap in self._by_caption
+        ]
 
     def _make_item(
         self, rel: str, folder: Path, stem: str, caps: list[tuple[int, str]]
@@ -346,9 +372,22 @@ class Dataset:
 
     def _note_own_write(self, caption_rel: str) -> None:
         self.own_writes[caption_rel] = self.own_writes.get(caption_rel, 0) + 1
-        owner = self._by_caption.get(caption_rel) or self._owner_of_new_caption(caption_rel)
-        if owner:
+        owners = self._images_of_caption(caption_rel)
+        if not owners and (new_owner := self._owner_of_new_caption(caption_rel)):
+            owners = [new_owner]
+        for owner in owners:
             self._reload_item(owner)
+
+    def _release_caption(self, relpath: str, cap: str) -> None:
+        sharers = self._sharers.get(cap, [])
+        if self._by_caption.get(cap) == relpath:
+            del self._by_caption[cap]
+            if sharers:
+                self._by_caption[cap] = sharers.pop(0)
+        elif relpath in sharers:
+            sharers.remove(relpath)
+        if not sharers:
+            self._sharers.pop(cap, None)
 
     def _owner_of_new_caption(self, caption_rel: str) -> str | None:
         stem_rel = os.path.splitext(caption_rel)[0]
@@ -367,13 +406,13 @@ class Dataset:
         for i, ext in enumerate(self.settings.caption_extensions):
             if (folder / f"{stem}{ext}").exists():
                 caps.append((i, f"{stem}{ext}"))
-        if item.caption_path is not None:
-            self._by_caption.pop(self._rel(item.caption_path), None)
+        if item.caption_rel is not None:
+            self._release_caption(relpath, item.caption_rel)
         fresh = self._make_item(relpath, folder, stem, caps)
         fresh.folder = item.folder
         self.items[relpath] = fresh
-        if fresh.caption_path is not None:
-            self._by_caption[self._rel(fresh.caption_path)] = relpath
+        if fresh.caption_rel is not None:
+            self._claim_caption(fresh)
         self.index.update_image(relpath, before, fresh.tags)
 
     def reload(self, relpaths: Iterable[str], reason: str = "reload") -> set[str]:
@@ -417,11 +456,14 @@ class Dataset:
                 return self._drop_image(rel)
             return {rel} if rel in self.items else set()
         if ext.lower() in {e.lower() for e in self.settings.caption_extensions}:
-            owner = self._by_caption.get(rel) or self._owner_of_new_caption(rel)
-            if owner:
-                self._reload_item(owner)
+            owners = self._images_of_caption(rel)
+            if not owners and (new_owner := self._owner_of_new_caption(rel)):
+                owners = [new_owner]
+            if owners:
+                for owner in owners:
+                    self._reload_item(owner)
                 self._set_orphan(rel, False)
-                return {owner}
+                return set(owners)
             self._set_orphan(rel, path.is_file())
         return set()
 
@@ -435,10 +477,9 @@ class Dataset:
         item = self._make_item(rel, folder, stem, caps)
         self.items[rel] = item
         self._membership_changed = True
-        if item.caption_path is not None:
-            cap_rel = self._rel(item.caption_path)
-            self._by_caption[cap_rel] = rel
-            self._set_orphan(cap_rel, False)
+        if item.caption_rel is not None:
+            self._claim_caption(item)
+            self._set_orphan(item.caption_rel, False)
         self.index.add_image(rel, item.tags)
         return {rel}
 
@@ -446,10 +487,11 @@ class Dataset:
         item = self.items.pop(rel)
         self._membership_changed = True
         self.index.remove_image(rel, item.tags)
-        if item.caption_path is not None:
-            cap_rel = self._rel(item.caption_path)
-            self._by_caption.pop(cap_rel, None)
-            self._set_orphan(cap_rel, item.caption_path.exists())
+        if item.caption_rel is not None and item.caption_path is not None:
+            cap_rel = item.caption_rel
+            self._release_caption(rel, cap_rel)
+            orphan = cap_rel not in self._by_caption and item.caption_path.exists()
+            self._set_orphan(cap_rel, orphan)
         return {rel}
 
     def _set_orphan(self, cap_rel: str, orphan: bool) -> None:

@@ -98,3 +98,24 @@ def test_images_added_later_join_their_kohya_folder_in_natural_order(tmp_path):
     (tmp_path / "7_new folder" / "b.png").unlink()
     ds.refresh_paths(["7_new folder/b.png"])
     assert [f.path for f in ds.folders] == ["5_a"]
+
+
+def test_two_images_with_one_stem_both_appear_and_share_the_caption(tmp_path, lorapan_cmd):
+    import json
+
+    write_dataset(tmp_path, {"a.png": "x, y", "b.png": "z"})
+    write_dataset(tmp_path / "tmp", {"a.jpg": None})
+    (tmp_path / "tmp" / "a.jpg").rename(tmp_path / "a.jpg")
+    ds = Dataset.open(tmp_path)
+    assert list(ds.items) == ["a.jpg", "a.png", "b.png"]
+    assert ds.items["a.jpg"].tags == ds.items["a.png"].tags == ("x", "y")
+    assert ds.stem_collisions == [("a.jpg", "a.png", "a.txt")]
+    (tmp_path / "a.txt").write_text("x, y, new")
+    assert ds.refresh_paths(["a.txt"]) == {"a.jpg", "a.png"}
+    assert ds.items["a.png"].tags == ("x", "y", "new")
+    (tmp_path / "a.jpg").unlink()
+    ds.refresh_paths(["a.jpg"])
+    assert ds.stem_collisions == [] and ds.orphan_captions == []
+    (tmp_path / "a.jpg").write_bytes((tmp_path / "a.png").read_bytes())
+    info = json.loads(lorapan_cmd("info", tmp_path, "--json").stdout)
+    assert info["shared_captions"] == [{"images": ["a.jpg", "a.png"], "caption": "a.txt"}]

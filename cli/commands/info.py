@@ -40,6 +40,7 @@ def summary(ds) -> dict:
         "orphan_captions": ds.orphan_captions,
         "unreadable_captions": [{"image": r, "reason": why} for r, why in ds.unreadable_captions],
         "multiline_captions": ds.multiline_captions,
+        "shared_captions": [{"images": [a, b], "caption": cap} for a, b, cap in ds.stem_collisions],
         "folders": [
             {"path": f.path, "repeats": f.repeats, "name": f.name, "images": f.image_count}
             for f in ds.folders
@@ -74,6 +75,12 @@ def _print_human(info: dict) -> None:
         )
     for u in info["unreadable_captions"]:
         print(f"  ! {u['image']}: caption {u['reason']}")
+    for shared in info["shared_captions"]:
+        a, b = shared["images"]
+        print(
+            f"  ! {a} and {b} share the caption {shared['caption']}: kohya trains both with it; "
+            "rename one of them if they need different tags"
+        )
     if info["multiline_captions"]:
         print(
             f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
