@@ -105,8 +105,8 @@ class LorapanApp(App):
             self.start_analysis()
         if self.watch_folder:
             self._start_watcher()
-        if not self.is_headless:
-            self._watch_terminal()
+        if not self.is_headless and not self.is_web:
+            self._watch_terminal()  # served (textual-serve): the web driver sees the tab close
 
     def on_unmount(self) -> None:
         self._cancel.set()

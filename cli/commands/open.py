@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -61,8 +62,23 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
         parts += ["--theme", args.theme]
     if args.no_preview:
         parts.append("--no-preview")
-    print(f"serving on http://{args.host}:{args.port} (ssh -L {args.port}:localhost:{args.port})")
-    Server(shlex.join(parts), host=args.host, port=args.port).serve()
+    if args.no_analysis:
+        parts.append("--no-analysis")
+    if args.no_watch:
+        parts.append("--no-watch")
+    url = f"http://{args.host}:{args.port}"
+    print(
+        f"serving {root} on {url}: each browser tab runs its own copy of the app\n"
+        f"from another machine: ssh -L {args.port}:localhost:{args.port} THIS_HOST, "
+        f"then open http://localhost:{args.port}\nctrl+c stops the server",
+        flush=True,
+    )
+    try:
+        Server(
+            shlex.join(parts), host=args.host, port=args.port, title=f"lorapan {root.name}"
+        ).serve()
+    except OSError as exc:
+        return fail(f"cannot serve on {url}: {exc}", "try another --port")
     return EXIT_OK
 
 
@@ -72,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{root} is not a folder", "give the folder that holds the images")
     if args.serve:
         return _serve(args, root.resolve())
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+    served = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # started by --serve
+    if not served and (not sys.stdin.isatty() or not sys.stdout.isatty()):
         return fail(
             "the app needs a terminal", "run it in a terminal; for scripts use the other commands"
         )
