@@ -14,7 +14,6 @@ from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.inputs import load_inputs
 from lorapan.core.tagger import service
 from lorapan.core.tagger.model import TaggerModel
-from lorapan.core.training.steps import BucketSpec, repeats_for_target
 from onnx_models import make_model_dir
 from PIL import Image
 
@@ -57,31 +56,7 @@ def test_analysis_cache_feeds_quality_unreadable_and_clone_rules(tmp_path: Path)
     assert clones.severity == "error" and set(clones.images) & {"copy.png", "s0.png"}
     altered = report.find("altered.kinds")[0]
     assert "grayscale" in altered.message
-    assert report.readiness.sizes_known is False  # the broken file has no size
     assert not [f for f in report.findings if f.key.endswith("needs-scan")]
-
-
-def test_sizes_from_analysis_make_repeats_bucket_exact(tmp_path: Path) -> None:
-    root = tmp_path / "d"
-    root.mkdir()
-    for i in range(30):
-        size = (1024, 1536) if i % 3 else (1024, 1024)
-        Image.new("RGB", size, (i * 5, 40, 90)).save(root / f"{i}.png")
-        (root / f"{i}.txt").write_text(CORE)
-    rf.write_settings(root, {"kind": "character", "name": "gob", "core_tag": "gob focus"})
-    _scan(root)
-    r = _engine(root).check().readiness
-    assert r.sizes_known and r.repeats is not None
-    # 10 square + 20 portrait images in two buckets, batch 3, 1 epoch
-    import math
-
-    steps = math.ceil(10 * r.repeats / 3) + math.ceil(20 * r.repeats / 3)
-    assert steps == r.predicted_steps and abs(steps - 1120) <= 2
-    sizes = [(1024, 1536) if i % 3 else (1024, 1024) for i in range(30)]
-    spec = BucketSpec(resolution=1024, max_bucket_reso=1024)
-    assert r.repeats == repeats_for_target(
-        sizes, spec, 3, 1, 1120
-    )  # the trainer-side helper agrees
 
 
 @pytest.fixture(scope="module")

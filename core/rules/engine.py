@@ -28,7 +28,7 @@ from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import SEVERITY_RANK, Finding, Readiness, Report
 from lorapan.core.rules.perimage import ImageState, IssueKey, analyse
-from lorapan.core.rules.readiness import StepFacts, step_facts
+from lorapan.core.rules.readiness import SizeTable, StepFacts, step_facts
 
 ReportListener = Callable[[Report], None]
 
@@ -59,6 +59,7 @@ class RulesEngine:
         self._lock = threading.RLock()
         self._listeners: list[ReportListener] = []
         self._steps: StepFacts | None = None
+        self._sizes = SizeTable()  # image sizes for the step math, kept across rebuilds
         self.rebuild()
         if live:
             dataset.subscribe(self._on_change)
@@ -86,7 +87,8 @@ class RulesEngine:
             self._frequent_min = max(2, min(frequent_floor(n), n + 1))
             self._frequent: set[str] = set()
             self._dirty: set[IssueKey] = set()
-            self._steps = None
+            self._sizes.sync(ds, self._facts)
+            self._steps = None  # settings or the image set changed: plan again
             for rel, item in ds.items.items():
                 self._set_state(rel, analyse(self.ctx, item))
 
@@ -131,10 +133,13 @@ class RulesEngine:
             )
             if not same_set or any(r not in items and r in self._order for r in relpaths):
                 self.rebuild()
+                self._sizes.refresh(self.dataset, relpaths)  # replaced files among them
             else:
                 for rel in relpaths:
                     if rel in items:
                         self._set_state(rel, analyse(self.ctx, items[rel]))
+                if self._sizes.refresh(self.dataset, relpaths):
+                    self._steps = None  # an image file was replaced by one of another size
         if self._listeners:
             report = self.check()
             for cb in list(self._listeners):
@@ -164,6 +169,9 @@ class RulesEngine:
 
     def _refresh_all(self) -> None:
         self.rebuild()
+        self._tell()
+
+    def _tell(self) -> None:
         if self._listeners:
             report = self.check()
             for cb in list(self._listeners):
@@ -238,7 +246,7 @@ class RulesEngine:
 
     def _readiness(self, findings: list[Finding], cover: list, view: View) -> Readiness:
         if self._steps is None:
-            self._steps = step_facts(self.dataset, self.ctx.facts)
+            self._steps = step_facts(self.dataset, self._sizes)
         st = self._steps
         n = view.total
         lo, hi = aim_range(self.ctx, n)
@@ -258,10 +266,16 @@ class RulesEngine:
             coverage_total=len(cover),
             preset=st.preset,
             target_steps=st.target,
-            repeats=st.repeats,
-            predicted_steps=st.predicted,
-            sizes_known=st.sizes_known,
+            repeats=st.repeats[0] if st.repeats else None,
+            predicted_steps=st.total_steps,
+            sizes_known=st.unsized == 0,
             folder_steps=st.folder_steps,
+            num_repeats=list(st.repeats),
+            steps_per_epoch=st.steps_per_epoch,
+            epochs=st.epochs,
+            in_folders=st.in_folders,
+            unsized=st.unsized,
+            plan_error=st.error,
         )
         r.summary = summary_line(r, self.ctx.profile.per_subject is not None)
         return r
@@ -280,15 +294,32 @@ def summary_line(r: Readiness, per_subject: bool) -> str:
     )
     if r.coverage_total:
         parts.append(f"coverage {r.coverage_done}/{r.coverage_total}")
-    if r.repeats is not None:
-        note = "" if r.sizes_known else ", sizes assumed square"
-        parts.append(
-            f"numRepeats {r.repeats} → {r.predicted_steps} steps (target {r.target_steps}, "
-            f"preset {r.preset}{note})"
-        )
-    if r.folder_steps is not None:
+    if r.plan_error:
+        parts.append(f"no training plan: {r.plan_error}")
+    elif r.repeats is not None:
+        parts.append(steps_text(r))
+    if r.folder_steps is not None and r.folder_steps != r.predicted_steps:
         parts.append(f"kohya folders as named: {r.folder_steps} steps")
     return " · ".join(parts)
+
+
+def repeats_text(r: Readiness) -> str:
+    """``12`` or ``10/20`` (folders weighted by their N_ prefix keep their ratio)."""
+    return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
+
+
+def steps_text(r: Readiness) -> str:
+    """The plan in the words of ``lorapan train --dry-run``."""
+    target = f"target {r.target_steps}, " if r.target_steps else ""
+    text = (
+        f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps "
+        f"({r.steps_per_epoch}/epoch × {r.epochs}; {target}preset {r.preset})"
+    )
+    if r.unsized:
+        text += f", {r.unsized} unreadable image(s) left out"
+    if not r.in_folders:
+        text += f"; no kohya folder yet: put the images in one named {repeats_text(r).split('/')[0]}_<name>"
+    return text
 
 
 def frequent_floor(total: int) -> int:

@@ -119,14 +119,20 @@ class Readiness:
     coverage_total: int
     preset: str
     target_steps: int
-    repeats: int | None  # numRepeats that lands on the target (None: no images)
-    predicted_steps: int | None
-    sizes_known: bool
+    repeats: int | None  # numRepeats of the (first) kohya folder (None: no images)
+    predicted_steps: int | None  # total steps, as `lorapan train --dry-run` predicts
+    sizes_known: bool  # every image's size could be read
     folder_steps: int | None = None  # steps with the kohya folders' own N_ repeats
+    num_repeats: list[int] = field(default_factory=list)  # per kohya folder
+    steps_per_epoch: int | None = None
+    epochs: int | None = None
+    in_folders: bool = True  # False: no kohya N_name folder yet
+    unsized: int = 0  # images left out of the step math (no readable size)
+    plan_error: str = ""  # a [training] setting `lorapan train` would refuse
     summary: str = ""
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
 
 
 @dataclass

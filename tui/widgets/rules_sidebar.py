@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lorapan.core.rules.model import SEVERITIES, CoverageItem, Finding, Report
+from lorapan.core.rules.model import SEVERITIES, CoverageItem, Finding, Readiness, Report
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -154,14 +154,21 @@ def _readiness_text(report: Report) -> Text:
     if r.aim_min is not None:
         aim = f" / aim {r.aim_min}" + (f"–{r.aim_max}" if r.aim_max is not None else "")
     text.append(f"{r.kind}: {r.images} images{aim}\n")
-    if r.repeats is not None:
-        text.append(f"numRepeats {r.repeats} → {r.predicted_steps} steps\n")
+    if r.plan_error:
+        text.append(f"no training plan: {r.plan_error}\n", style="red")
+    elif r.repeats is not None:
+        text.append(f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps\n")
     text.append(
         f"{counts['error']}✗ {counts['warning']}! {counts['advice']}· "
         f"coverage {r.coverage_done}/{r.coverage_total}",
         style="dim",
     )
     return text
+
+
+def repeats_text(r: Readiness) -> str:
+    """``12``, or ``10/20`` for kohya folders weighted by their N_ prefix."""
+    return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
 
 
 def _finding_prompt(f: Finding) -> Text:
