@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import rules_fixtures as rf
@@ -119,3 +120,31 @@ def test_checklist_tick_is_saved_and_shown(tmp_path: Path, lorapan_cmd) -> None:
     assert items["lateral-sides"]["ticked"] is False
     assert lorapan_cmd("checklist", root, "--tick", "view-front").returncode == 2  # counted by tags
     assert lorapan_cmd("checklist", root, "--tick", "nope").returncode == 2
+
+
+def _command_in(message: str) -> list[str]:
+    """The `lorapan ...` command a message tells the user to run, split as a shell would."""
+    start = message.index("`lorapan ") + 1
+    return shlex.split(message[start : message.index("`", start)])
+
+
+def test_commands_in_messages_name_the_dataset_and_run_as_given(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    root = rf.character(tmp_path / "my data" / "gob")  # a space: the path must be quoted
+    data = json.loads(lorapan_cmd("check", root, "--json").stdout)
+    messages = {f["key"]: f["message"] for f in data["findings"]}
+    assert not any("PATH" in m for m in messages.values())
+    scan = _command_in(messages["quality.lowq-tag:needs-scan"])
+    tick = _command_in(messages["coverage.lateral-sides"])
+    autotag = _command_in(messages["tags.inconsistent:needs-tagger"])
+    assert scan == ["lorapan", "scan", str(root)] and autotag[:3] == [
+        "lorapan",
+        "autotag",
+        str(root),
+    ]
+    assert lorapan_cmd(*scan[1:]).returncode in (0, 1)
+    assert lorapan_cmd(*tick[1:]).returncode == 0
+    after = json.loads(lorapan_cmd("check", root, "--json").stdout)
+    keys = {f["key"] for f in after["findings"]}
+    assert "quality.lowq-tag:needs-scan" not in keys and "coverage.lateral-sides" not in keys

@@ -7,6 +7,7 @@ new tags are spelled (the dataset's own tag style).
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,11 @@ class RuleContext:
             )
             self._infos[tag] = got
         return got
+
+    def command(self, name: str, *args: str) -> str:
+        """``lorapan <name> <this dataset> <args>``, quoted for a shell, to copy and run."""
+        parts = ["lorapan", name, str(self.dataset.root), *args]
+        return " ".join(shlex.quote(p) for p in parts)
 
     def styled(self, tag: str) -> str:
         """``tag`` spelled in the dataset's style (underscores or spaces)."""

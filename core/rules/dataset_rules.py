@@ -376,7 +376,7 @@ def _needs_inputs(v: View) -> list[Finding]:
                 Finding(
                     rule,
                     "advice",
-                    "needs image analysis, none cached yet: run `lorapan scan PATH`.",
+                    f"needs image analysis, none cached yet: run `{ctx.command('scan')}`.",
                     key=f"{rule}:needs-scan",
                 )
             )
@@ -385,7 +385,7 @@ def _needs_inputs(v: View) -> list[Finding]:
             Finding(
                 "clones.ratio",
                 "advice",
-                "clone groups are not available yet: run `lorapan scan PATH`.",
+                f"clone groups are not available yet: run `{ctx.command('scan')}`.",
                 key="clones.ratio:needs-scan",
             )
         )
@@ -394,7 +394,7 @@ def _needs_inputs(v: View) -> list[Finding]:
             Finding(
                 "tags.inconsistent",
                 "advice",
-                "needs a tagger run (no cached tagger scores): run `lorapan autotag PATH` so elements "
+                f"needs a tagger run (no cached tagger scores): run `{ctx.command('autotag')}` so elements "
                 "seen in fewer than 15 images can be checked.",
                 key="tags.inconsistent:needs-tagger",
             )
@@ -432,7 +432,7 @@ def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
                         rule,
                         "manual",
                         f"{spec.label}: only a person can tell; tick it when it holds "
-                        f"(`lorapan checklist PATH --tick {spec.id}` or space in the app).",
+                        f"(`{v.ctx.command('checklist', '--tick', spec.id)}` or space in the app).",
                     )
                 )
             continue
