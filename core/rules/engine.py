@@ -22,7 +22,7 @@ from typing import Any
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules import dataset_rules, messages
-from lorapan.core.rules.context import RuleContext, build_context
+from lorapan.core.rules.context import RuleContext, build_context, rare_seen_tags
 from lorapan.core.rules.dataset_rules import View, aim_range
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
@@ -159,9 +159,25 @@ class RulesEngine:
         scores: Mapping[str, Mapping[str, float]] | None,
         categories: Mapping[str, str] | None = None,
     ) -> None:
-        self._scores = scores
-        self._categories = categories
-        self._refresh_all()
+        """Tagger scores arrived: re-check only the images whose rare elements changed.
+
+        Scores feed one rule (``tags.inconsistent``), so nothing else is rebuilt: the
+        images whose list of rarely seen elements differs are re-analysed, the rest
+        keep their state, and the readiness plan is kept.
+        """
+        with self._lock:
+            self._scores = scores
+            self._categories = categories
+            ctx = self.ctx
+            old = ctx.rare_seen
+            new = rare_seen_tags(ctx, scores, categories or {}) if scores else {}
+            ctx.scores_loaded = bool(scores)
+            ctx.rare_seen = new
+            items = self.dataset.items
+            for rel in old.keys() | new.keys():
+                if old.get(rel) != new.get(rel) and rel in items and rel in self._order:
+                    self._set_state(rel, analyse(ctx, items[rel]))
+        self._tell()
 
     def settings_changed(self) -> None:
         """Call after ``dataset.settings`` changed (kind, core tag, ticks, overrides)."""

@@ -199,7 +199,8 @@ def new_caption_fix(ctx: RuleContext, images: list[str]) -> Fix:
     return Fix(label, planner, "pair.orphans")
 
 
-def inconsistent_fix(ctx: RuleContext, images: list[str]) -> Fix:
+def inconsistent_fix(ctx: RuleContext, images: list[str], label: str = "") -> Fix:
+    """Add, per image, the rarely seen elements the tagger saw that its caption lacks."""
     frozen = tuple(images)
 
     def planner(ds: Dataset) -> list[TagChange]:
@@ -215,7 +216,7 @@ def inconsistent_fix(ctx: RuleContext, images: list[str]) -> Fix:
                 out.append(TagChange(rel, item.tags, tags))
         return out
 
-    return Fix("add the elements the tagger saw", planner, "tags.inconsistent")
+    return Fix(label or "add the missing tags the tagger saw", planner, "tags.inconsistent")
 
 
 def remove_fix(rule_id: str, label: str, images: list[str], norms: frozenset[str]) -> Fix:

@@ -230,7 +230,9 @@ def _inconsistent(ctx, sub, g, counts):
         f"{_imgs(g)} {verb(len(g), 'lacks', 'lack')} elements the tagger saw ({top_details(g.details)}): elements seen "
         "in fewer than 15 images must be tagged, or the LoRA bakes them into the subject.",
         g.images,
-        fixes.inconsistent_fix(ctx, g.images),
+        fixes.inconsistent_fix(
+            ctx, g.images, f"add the missing tags the tagger saw ({top_details(g.details, 3)})"
+        ),
     )
 
 
