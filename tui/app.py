@@ -19,6 +19,8 @@ from typing import Any
 from lorapan.core.dataset import Dataset
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
+from lorapan.tui.image_modes import PreviewBackend
+from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.keymap import bindings_for, load_keymap
 from lorapan.tui.messages import (
     AnalysisFinished,
@@ -52,15 +54,21 @@ class LorapanApp(App):
         analyse: bool = True,
         watch: bool = True,
         rules: bool = True,
+        preview_backend: PreviewBackend | None = None,
     ) -> None:
         super().__init__()
         self.dataset = dataset
         self.config = config or load_config()
+        self.preview_backend = preview_backend or PreviewBackend(
+            "off" if self.config.preview == "off" else "halfcell"
+        )
         self.analyse_on_open = analyse
         self.watch_folder = watch
         self.rules_on = rules
         self.keymap: dict[str, str] = {}
         self.problems: list[str] = list(self.config.problems)
+        if self.preview_backend.note:
+            self.problems.append(self.preview_backend.note)
         self._cancel = threading.Event()
         self._watcher: Any = None
         self.rules: RulesRunner | None = None
@@ -90,7 +98,15 @@ class LorapanApp(App):
         self.set_keymap(self.keymap)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
-        self.push_screen(MainScreen(self.dataset, preview=self.config.preview != "off"))
+        backend = self.preview_backend
+        self.push_screen(
+            MainScreen(
+                self.dataset,
+                preview=backend.mode != "off",
+                graphics=backend.widget,
+                cell=backend.cell,
+            )
+        )
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
         self._offer_recovery()
@@ -497,7 +513,11 @@ def make_app(
         cfg.preview = preview
     if theme:
         cfg.theme = theme
-    return LorapanApp(dataset, cfg, analyse=analyse, watch=watch, rules=rules)
+    # textual-image (sixel/tgp) probes the terminal on import: here, before App.run.
+    backend = resolve_preview(cfg.preview)
+    return LorapanApp(
+        dataset, cfg, analyse=analyse, watch=watch, rules=rules, preview_backend=backend
+    )
 
 
 def run_app(root: Path, **opts: Any) -> int:

@@ -3,7 +3,8 @@
 The file is ``config.toml`` in ``platformdirs.user_config_dir("lorapan")``
 (``LORAPAN_CONFIG_DIR`` points elsewhere, e.g. for tests). Environment variables
 override the file for one run, which suits a server tool better than the reverse:
-``LORAPAN_THEME``, ``LORAPAN_PREVIEW`` (``halfcell`` or ``off``).
+``LORAPAN_THEME``, ``LORAPAN_PREVIEW`` (``halfcell`` (default), ``auto``, ``sixel``,
+``tgp`` or ``off``; sixel/tgp need the optional textual-image package).
 The app writes only the ``theme`` key back when the user switches theme.
 """
 
@@ -24,7 +25,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_FILE = "config.toml"
-PREVIEW_MODES = ("halfcell", "off")
+PREVIEW_MODES = ("auto", "halfcell", "sixel", "tgp", "off")
 DEFAULT_THEME = "lorapan-dark"
 
 

@@ -20,10 +20,13 @@ examples:
   lorapan ~/data/goblin                    same as `lorapan open ~/data/goblin`
   lorapan open DIR --theme high-contrast   pick a theme (it is remembered)
   lorapan open DIR --no-preview            no image preview (slow links)
+  lorapan open DIR --preview sixel         real pixels where the terminal has sixel
+                                           (needs: pip install textual-image)
   lorapan open DIR --serve --port 8000     serve in a browser; then ssh -L 8000:localhost:8000
 
 keys: ? shows every key; ctrl+p searches every action. Remap keys in keymap.toml
-in the user config folder. Environment: LORAPAN_THEME, LORAPAN_PREVIEW=halfcell|off,
+in the user config folder. Environment: LORAPAN_THEME,
+LORAPAN_PREVIEW=halfcell|auto|sixel|tgp|off (halfcell is the default and works everywhere),
 LORAPAN_CONFIG_DIR. Over SSH set COLORTERM=truecolor for full colour.
 """
 
@@ -39,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("path", type=Path, help="the dataset folder")
     p.add_argument("--theme", help="theme name (lorapan-dark, lorapan-light, high-contrast…)")
     p.add_argument("--no-preview", action="store_true", help="do not draw image previews")
+    p.add_argument(
+        "--preview",
+        choices=("auto", "halfcell", "sixel", "tgp", "off"),
+        help="how to draw the preview (default halfcell; sixel/tgp need textual-image)",
+    )
     p.add_argument("--no-analysis", action="store_true", help="do not analyse images at open")
     p.add_argument("--no-watch", action="store_true", help="do not follow outside changes")
     p.add_argument(
@@ -61,7 +69,7 @@ def _serve(args: argparse.Namespace, root: Path) -> int:
     if args.theme:
         parts += ["--theme", args.theme]
     if args.no_preview:
-        parts.append("--no-preview")
+        parts.append("--no-preview")  # a browser shows half-blocks only: --preview is not passed
     if args.no_analysis:
         parts.append("--no-analysis")
     if args.no_watch:
@@ -97,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
     opts = {
         "theme": args.theme,
-        "preview": "off" if args.no_preview else None,
+        "preview": "off" if args.no_preview else args.preview,
         "analyse": not args.no_analysis,
         "watch": not args.no_watch,
     }

@@ -52,10 +52,18 @@ def optional(module: str, name: str) -> Any | None:
 class MainScreen(Screen):
     BINDINGS = bindings_for("main")
 
-    def __init__(self, dataset: Dataset, preview: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        preview: bool = True,
+        graphics: Any = None,
+        cell: tuple[int, int] = (10, 20),
+    ) -> None:
         super().__init__()
         self.dataset = dataset
         self.preview_on = preview
+        self.graphics = graphics  # textual-image widget class for sixel/tgp, else None
+        self.cell = cell
         self.filter_text = ""
         self.sort = "name"
         self.facts: dict[str, Any] = {}
@@ -78,7 +86,13 @@ class MainScreen(Screen):
                 yield Input(placeholder=FILTER_PLACEHOLDER, id="filter")
                 yield FileList(self.row_info, id="files")
             with Vertical(id="center"):
-                yield Preview(self.dataset.root, enabled=self.preview_on, id="preview")
+                yield Preview(
+                    self.dataset.root,
+                    enabled=self.preview_on,
+                    graphics=self.graphics,
+                    cell=self.cell,
+                    id="preview",
+                )
                 yield TagChips(id="tags")
                 yield Input(id="tag-input")
                 suggestions = optional("lorapan.tui.widgets.suggestions", "Suggestions")

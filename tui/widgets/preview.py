@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lorapan.core.analysis.imaging import DecodeError, decode_reduced, read_bytes
 from PIL import Image
@@ -114,8 +115,11 @@ def fit(img: Image.Image, box: tuple[int, int]) -> Image.Image:
     return img.resize(size, Image.Resampling.LANCZOS)
 
 
-def make_thumb(path: Path, box: tuple[int, int]) -> Thumb:
-    """Decode ``path`` at reduced size, fit it to ``box`` and draw it (in a worker)."""
+def make_thumb(path: Path, box: tuple[int, int], draw: bool = True) -> Thumb:
+    """Decode ``path`` at reduced size, fit it to ``box`` and draw it (in a worker).
+
+    ``draw=False`` (sixel/tgp through textual-image) keeps only the fitted picture.
+    """
     try:
         data = read_bytes(path)
         header, img = decode_reduced(data, box)
@@ -124,6 +128,8 @@ def make_thumb(path: Path, box: tuple[int, int]) -> Thumb:
     except Exception as exc:  # a decoder bug must not kill the preview
         return Thumb(None, error=f"cannot decode: {exc}")
     small = fit(img, box)
+    if not draw:
+        return Thumb(small, header.width, header.height, header.mode)
     cells = (box[0], box[1] // 2)
     strips = tuple(render_strips(picture(small), cells))
     return Thumb(small, header.width, header.height, header.mode, None, strips, cells)
@@ -202,8 +208,9 @@ class Preview(Vertical):
     """Picture and caption line; call :meth:`show` with an image relpath."""
 
     DEFAULT_CSS = """
-    Preview { height: 1fr; }
+    Preview { height: 1fr; align-horizontal: center; }
     Preview > #preview-caption { height: 1; }
+    Preview > #preview-graphics { height: 1fr; width: auto; max-width: 100%; }
     """
 
     @dataclass
@@ -212,10 +219,20 @@ class Preview(Vertical):
         key: tuple
         thumb: Thumb
 
-    def __init__(self, root: Path, enabled: bool = True, **kwargs) -> None:
+    def __init__(
+        self,
+        root: Path,
+        enabled: bool = True,
+        graphics: Any = None,
+        cell: tuple[int, int] = (10, 20),
+        **kwargs,
+    ) -> None:
+        """``graphics``: a textual-image widget class (sixel/tgp), else half-blocks."""
         super().__init__(**kwargs)
         self.root = Path(root)
         self.enabled = enabled
+        self.graphics = graphics
+        self.cell = cell
         self.cache = ThumbCache()
         self.current: str | None = None
         self.thumb: Thumb | None = None
@@ -224,33 +241,59 @@ class Preview(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PreviewImage(id="preview-image")
+        if self.graphics is not None:
+            yield self.graphics(id="preview-graphics")
         yield CaptionLine(id="preview-caption")
 
     @property
     def image_widget(self) -> PreviewImage:
         return self.query_one(PreviewImage)
 
+    @property
+    def graphics_widget(self) -> Widget | None:
+        return self.query_one("#preview-graphics") if self.graphics is not None else None
+
+    @property
+    def box(self) -> tuple[int, int]:
+        """The picture's pixel box: half-blocks, or the pane in real pixels (sixel/tgp)."""
+        if self.graphics is None:
+            return self.image_widget.box
+        cols, rows = max(1, self.size.width), max(1, self.size.height - 1)
+        return cols * self.cell[0], rows * self.cell[1]
+
+    def _message(self, text: str) -> None:
+        self.thumb = None
+        self._show_picture(None, text)
+        self._set_caption()
+
+    def _show_picture(self, thumb: Thumb | None, message: str = "") -> None:
+        graphics = self.graphics_widget
+        if graphics is not None:
+            real = thumb is not None and thumb.image is not None
+            graphics.display = real
+            self.image_widget.display = not real
+            graphics.image = thumb.image if real else None  # type: ignore[attr-defined]
+            if real:
+                return
+        self.image_widget.show_thumb(thumb, message)
+
     def show(self, rel: str | None, neighbours: list[str] | None = None) -> None:
         self.current = rel
         self.neighbours = neighbours or []
         if rel is None:
-            self.thumb = None
-            self.image_widget.show_thumb(None, "no image")
-            self._set_caption()
+            self._message("no image")
             return
         if not self.enabled:
-            self.thumb = None
-            self.image_widget.show_thumb(None, "preview off (p turns it on)")
-            self._set_caption()
+            self._message("preview off (p turns it on)")
             return
-        box = self.image_widget.box
+        box = self.box
         key = cache_key(self.root / rel, box)
         hit = self.cache.get(key)
         if hit is not None:
             self._display(rel, hit)
             self._prefetch(box)
             return
-        self.image_widget.show_thumb(None, "decoding…")
+        self._show_picture(None, "decoding…")
         self._decode(rel, box)
 
     def on_resize(self) -> None:
@@ -259,7 +302,7 @@ class Preview(Vertical):
 
     def _display(self, rel: str, thumb: Thumb) -> None:
         self.thumb = thumb
-        self.image_widget.show_thumb(thumb)
+        self._show_picture(thumb)
         self._set_caption()
 
     def set_extra(self, text: str) -> None:
@@ -287,7 +330,7 @@ class Preview(Vertical):
             return
         path = self.root / rel
         key = cache_key(path, box)
-        thumb = make_thumb(path, box)
+        thumb = make_thumb(path, box, draw=self.graphics is None)
         self.cache.put(key, thumb)
         if not worker.is_cancelled:
             self.post_message(self.Ready(rel, key, thumb))
@@ -308,4 +351,4 @@ class Preview(Vertical):
             path = self.root / rel
             key = cache_key(path, box)
             if self.cache.get(key) is None:
-                self.cache.put(key, make_thumb(path, box))
+                self.cache.put(key, make_thumb(path, box, draw=self.graphics is None))
