@@ -275,3 +275,14 @@ def snapshot_bytes(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and ".lorapan" not in p.relative_to(root).parts
     }
+
+
+def stem_collision(root: Path) -> Path:
+    """A small character dataset where ``a.png`` and ``a.jpg`` share ``a.txt``."""
+    core = "gob focus, anime screencap"
+    write_images(root, {f"{i}.png": f"{core}, smile" for i in range(5)})
+    Image.new("RGB", (16, 16), (200, 10, 10)).save(root / "a.png")
+    Image.new("RGB", (16, 16), (10, 200, 10)).save(root / "a.jpg")
+    (root / "a.txt").write_text(f"{core}, muscular")
+    write_settings(root, {"kind": "character", "name": "gob", "core_tag": "gob focus"})
+    return root

@@ -148,3 +148,10 @@ def test_commands_in_messages_name_the_dataset_and_run_as_given(
     after = json.loads(lorapan_cmd("check", root, "--json").stdout)
     keys = {f["key"] for f in after["findings"]}
     assert "quality.lowq-tag:needs-scan" not in keys and "coverage.lateral-sides" not in keys
+
+
+def test_check_reports_a_stem_collision_as_a_warning(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.stem_collision(tmp_path / "d")
+    out = lorapan_cmd("check", root, "--rule", "pair.stem-collision").stdout
+    assert "warnings (1)" in out and "[pair.stem-collision]" in out
+    assert "images (2): a.jpg, a.png" in out

@@ -303,3 +303,34 @@ def test_report_json_shape(tmp_path: Path) -> None:
     assert d["counts"]["error"] == len([f for f in d["findings"] if f["severity"] == "error"])
     f = next(f for f in d["findings"] if f["rule"] == "tags.blacklist")
     assert f["images"] == ["img000.png"] and f["fix"]["label"].startswith("remove")
+
+
+def test_stem_collision_is_a_warning_and_follows_the_files(tmp_path: Path) -> None:
+    assert "pair.stem-collision" not in fired(check(rf.character(tmp_path / "clean")))
+    root = rf.stem_collision(tmp_path / "d")
+    ds = Dataset.open(root)
+    engine = RulesEngine(ds)
+    f = finding(engine.check(), "pair.stem-collision")
+    assert f.severity == "warning" and f.images == ["a.jpg", "a.png"] and f.fix is None
+    assert "kohya trains both with the same caption" in f.message and "rename one" in f.message
+    assert "a.jpg + a.png → a.txt" in f.message
+    assert known_rule("pair.stem-collision")
+    (root / "a.jpg").unlink()
+    ds.refresh_paths(["a.jpg"])
+    assert "pair.stem-collision" not in fired(engine.check())
+
+
+def test_a_fix_on_a_shared_caption_writes_it_once_and_undoes(tmp_path: Path) -> None:
+    root = rf.stem_collision(tmp_path / "d")
+    before = rf.snapshot_bytes(root)
+    ds = Dataset.open(root)
+    engine = RulesEngine(ds)
+    f = finding(engine.check(), "tags.blacklist")
+    assert f.images == ["a.jpg", "a.png"]
+    outcome = engine.apply_fix(f)
+    assert [c.relpath for c in outcome.changes] == ["a.jpg"] and not outcome.result.conflicts
+    assert (root / "a.txt").read_text() == "gob focus, anime screencap"
+    assert "tags.blacklist" not in fired(engine.check())  # both images re-checked
+    ds.undo()
+    assert rf.snapshot_bytes(root) == before
+    assert finding(engine.check(), "tags.blacklist").images == ["a.jpg", "a.png"]

@@ -145,3 +145,12 @@ async def test_space_ticks_a_manual_item_and_saves_it(tmp_path: Path) -> None:
 def test_sidebar_snapshot(tmp_path: Path, snap_compare) -> None:
     root = rf.character(tmp_path / "c", clean=False)
     assert snap_compare(Host(root), terminal_size=(60, 30))
+
+
+async def test_stem_collision_shows_in_the_sidebar(tmp_path: Path) -> None:
+    app = Host(rf.stem_collision(tmp_path / "d"))
+    async with app.run_test(size=(80, 50)) as pilot:
+        await move_to(pilot, app.sidebar, "pair.stem-collision")
+        assert app.sidebar.current().severity == "warning"
+        await pilot.press("enter")
+        assert app.filtered[-1] == ["a.jpg", "a.png"]

@@ -36,6 +36,10 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "image.unreadable": ("error", "files that will not decode"),
     "pair.orphans": ("error", "images without captions, captions without images"),
+    "pair.stem-collision": (
+        "warning",
+        "two images with one stem (a.png + a.jpg) that kohya trains with the same caption",
+    ),
     "caption.empty": ("error", "a caption with no tags"),
     "caption.unreadable": ("error", "a caption that is not UTF-8 text"),
     "clones.ratio": ("error", "clones above 3% of the images"),

@@ -52,6 +52,7 @@ def dataset_findings(view: View) -> list[Finding]:
     out: list[Finding] = []
     for fn in (
         _orphan_captions,
+        _stem_collisions,
         _core_proposal,
         _counts,
         _bundle,
@@ -80,6 +81,31 @@ def _orphan_captions(v: View) -> list[Finding]:
             "ignores them and they usually mean an image was renamed or deleted. Pair or delete them.",
             orphans,
             key="pair.orphans:captions",
+        )
+    ]
+
+
+def _stem_collisions(v: View) -> list[Finding]:
+    """a.png + a.jpg beside a.txt: kohya reads a.txt for both images."""
+    pairs = list(getattr(v.ctx.dataset, "stem_collisions", []))
+    if not pairs:
+        return []
+    images = sorted({rel for a, b, _ in pairs for rel in (a, b)}, key=lambda r: v.order.get(r, 0))
+    shown = "; ".join(f"{a} + {b} → {cap}" for a, b, cap in pairs[:3])
+    more = f"; and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+    details: dict[str, int] = {}
+    for _a, _b, cap in pairs:
+        details[cap] = details.get(cap, 1) + 1
+    return [
+        Finding(
+            "pair.stem-collision",
+            "warning",
+            f"{plural(len(pairs), 'pair')} of images share one file name stem ({shown}{more}): "
+            "kohya trains both with the same caption, so tags that fit one picture teach the "
+            "other; rename one and give it its own caption.",
+            images,
+            key="pair.stem-collision",
+            details=details,
         )
     ]
 

@@ -128,6 +128,7 @@ class RulesEngine:
     def _on_change(self, relpaths: set[str], reason: str) -> None:
         with self._lock:
             items = self.dataset.items
+            relpaths = self._with_partners(relpaths)
             same_set = len(items) == len(self._order) and all(
                 r in self._order for r in relpaths if r in items
             )
@@ -144,6 +145,17 @@ class RulesEngine:
             report = self.check()
             for cb in list(self._listeners):
                 cb(report)
+
+    def _with_partners(self, relpaths: set[str]) -> set[str]:
+        """Add the images that share a changed caption (``a.png`` + ``a.jpg`` → ``a.txt``)."""
+        pairs = getattr(self.dataset, "stem_collisions", None)
+        if not pairs:
+            return relpaths
+        out = set(relpaths)
+        for a, b, _cap in pairs:
+            if a in relpaths or b in relpaths:
+                out.update((a, b))
+        return out
 
     # ---- inputs ----------------------------------------------------------------------
     def set_facts(

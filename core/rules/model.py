@@ -12,6 +12,7 @@ which the fix's label says.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,22 @@ SEVERITIES = ("error", "warning", "advice", "manual")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
+def one_per_caption(changes: list[TagChange]) -> list[TagChange]:
+    """Keep the first change per file stem: ``a.png`` and ``a.jpg`` share ``a.txt``.
+
+    Two changes to one caption file would race in one transaction; the first one
+    writes the caption both images train with (``pair.stem-collision`` says so).
+    """
+    seen: set[str] = set()
+    out = []
+    for ch in changes:
+        stem = posixpath.splitext(ch.relpath)[0]
+        if stem not in seen:
+            seen.add(stem)
+            out.append(ch)
+    return out
+
+
 @dataclass(frozen=True)
 class Fix:
     """A previewable edit; ``planner(dataset)`` computes it from the current tags."""
@@ -34,7 +51,7 @@ class Fix:
     settings: dict[str, Any] | None = None  # [dataset] keys to set (not journaled)
 
     def plan(self, dataset: Dataset) -> list[TagChange]:
-        return self.planner(dataset)
+        return one_per_caption(self.planner(dataset))
 
     @property
     def journal_label(self) -> str:
