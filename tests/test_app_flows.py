@@ -50,11 +50,17 @@ def app_for(root: Path, tmp_path: Path, **kw):
 
 
 async def settle(app, pilot, rounds: int = 3) -> None:
-    """Wait for workers (cancelled preview decodes are expected) and queued messages."""
+    """Wait for workers (cancelled preview decodes are expected), the rules thread and
+    queued messages."""
     for _ in range(rounds):
         for worker in list(app.workers):
             with contextlib.suppress(WorkerCancelled, Exception):
                 await worker.wait()
+        for _ in range(400):
+            rules = getattr(app, "rules", None)
+            if rules is None or rules.idle:
+                break
+            await pilot.pause(0.01)
         await pilot.pause(0.05)
 
 

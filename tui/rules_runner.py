@@ -140,7 +140,16 @@ class RulesRunner:
                     if job is not _STOP and job[0] == "call":
                         job[1].future.set_exception(RuntimeError("the rules engine has stopped"))
                 return
-            self._run(_fold(jobs))
+            try:
+                self._run(_fold(jobs))
+            finally:
+                for _ in jobs:
+                    self._jobs.task_done()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or running, and the last report has been handed on."""
+        return self._jobs.unfinished_tasks == 0
 
     def _run(self, inputs: _Inputs) -> None:
         with self.dataset.lock:
