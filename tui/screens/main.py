@@ -127,6 +127,14 @@ class MainScreen(Screen):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
 
+    def on_descendant_focus(self, event: Any) -> None:
+        """Narrow terminals show the sidebar only while it has the focus."""
+        if not self.has_class("-show-rules"):
+            return
+        rules = self.query("#rules").first(None) if self.query("#rules") else None
+        if rules is None or rules not in event.widget.ancestors_with_self:
+            self.remove_class("-show-rules")
+
     # ---- rows ----------------------------------------------------------------
     def row_info(self, rel: str) -> tuple[int, str]:
         item = self.dataset.items.get(rel)
@@ -184,10 +192,11 @@ class MainScreen(Screen):
         with self.prevent(Input.Changed):
             box.value = ""
         box.display = True
-        box.placeholder = f"{label}: {len(wanted)} image(s) · esc shows all"
+        box.placeholder = f"{label} ({len(wanted)}) · esc: all"
         self.filter_text = ""
         self.image_set = (wanted, label)
         self._show([r for r in self.dataset.items if r in wanted])
+        self.remove_class("-show-rules")  # narrow: back to preview and chips beside the list
         self.files.focus()
 
     def _show(self, rows: list[str]) -> None:

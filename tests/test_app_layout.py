@@ -1,0 +1,48 @@
+"""The layout at 80x24: the rules sidebar takes the centre's place, the tag input stays visible."""
+
+from __future__ import annotations
+
+from test_app_flows import app_for, build_dataset, caption, files, settle
+
+NARROW = (80, 24)
+LONG_TAGS = ", ".join(f"a rather long tag number {i}" for i in range(14))
+
+
+async def test_narrow_sidebar_replaces_the_centre_then_gives_it_back(tmp_path):
+    caps = {"img_1": "gob, solo", "img_2": "gob, solo, solo", "img_3": "gob, smile"}
+    root = build_dataset(tmp_path / "data", caps)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        center, right = screen.query_one("#center"), screen.query_one("#right")
+        assert center.display and not right.display
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert right.display and not center.display
+        assert right.region.width > 40  # the sidebar gets the room, not 30 columns
+        sidebar = screen.query_one("#rules")
+        oid = next(k for k, f in sidebar._findings.items() if f.rule_id == "tags.duplicate")
+        sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+        await pilot.press("enter")  # its images; back to list + preview + chips
+        await settle(app, pilot)
+        assert files(app).rows == ["img_2.png"]
+        assert center.display and not right.display
+        await pilot.press("R", "e")  # in and out again
+        await settle(app, pilot)
+        assert center.display and not right.display
+
+
+async def test_tag_input_is_on_screen_under_many_chips(tmp_path):
+    root = build_dataset(tmp_path / "data", {"img_1": LONG_TAGS})
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        box = app.screen.query_one("#tag-input")
+        assert app.focused is box
+        assert box.region.height == 3 and box.region.bottom <= NARROW[1] - 2  # above status
+        await pilot.press(*"seen", "enter")
+        await settle(app, pilot)
+    assert caption(root, "img_1").endswith(", seen")
