@@ -125,6 +125,11 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     assert Image.open(path).size == (200, 300)  # stored on its side
     facts = analyse_file(tmp_path, "phone.jpg", max_pixels=200_000_000)
     assert (facts.width, facts.height) == (300, 200)
+    # as stored, which is what kohya's bucketing reads with Image.open(path).size
+    assert (facts.stored_width, facts.stored_height) == Image.open(path).size
+    plain = gen.save(upright, tmp_path / "plain.png")
+    facts = analyse_file(tmp_path, plain.name, max_pixels=200_000_000)
+    assert (facts.stored_width, facts.stored_height) == (facts.width, facts.height) == (300, 200)
     img = load_reduced(path, (150, 100))
     assert img.width > img.height
     ref = upright.resize(img.size)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 # Bump when a measurement changes meaning: cached rows of older versions are redone.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,20 @@ class AnalysisConfig:
 
 @dataclass
 class ImageFacts:
-    """Measured facts for one image file; ``error_kind`` is set when it did not decode."""
+    """Measured facts for one image file; ``error_kind`` is set when it did not decode.
+
+    ``width``/``height`` are as the picture is shown (EXIF orientation applied);
+    ``stored_width``/``stored_height`` are the pixel array as stored, i.e. what
+    ``PIL.Image.open(path).size`` says, which is what kohya's bucketing uses.
+    """
 
     relpath: str
     file_size: int = 0
     mtime_ns: int = 0
     width: int = 0
     height: int = 0
+    stored_width: int = 0
+    stored_height: int = 0
     mode: str = ""
     bit_depth: int = 0
     format: str = ""
@@ -105,10 +112,10 @@ class ImageFacts:
 
     def to_dict(self) -> dict[str, Any]:
         """Public, JSON-ready facts (hashes as 16-digit hex)."""
-        data = asdict(self)
+        # Built field by field: dataclasses.asdict deep-copies, a cost per cached row.
+        data = {name: getattr(self, name) for name in _PUBLIC_FIELDS}
         for key in ("dhash", "dhash_flip", "phash", "phash_flip"):
             data[key] = f"{data[key]:016x}" if self.ok else None
-        del data["crop_hashes"], data["colour_sig"], data["mtime_ns"]
         return data
 
     def to_record(self) -> dict[str, Any]:
@@ -128,3 +135,8 @@ class ImageFacts:
         values["crop_hashes"] = tuple(int(h, 16) for h in values.get("crop_hashes") or ())
         values["colour_sig"] = bytes.fromhex(values.get("colour_sig") or "")
         return cls(**values)
+
+
+_PUBLIC_FIELDS = tuple(
+    f.name for f in fields(ImageFacts) if f.name not in ("crop_hashes", "colour_sig", "mtime_ns")
+)

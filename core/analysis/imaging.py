@@ -39,7 +39,12 @@ class DecodeError(Exception):
 
 @dataclass(frozen=True)
 class Header:
-    """What the file says about itself, before pixels are decoded (sizes oriented)."""
+    """What the file says about itself, before pixels are decoded.
+
+    ``width``/``height`` are as shown (EXIF orientation applied);
+    ``stored_width``/``stored_height`` as stored, which is what
+    ``Image.open(path).size`` reports (kohya buckets by that).
+    """
 
     format: str
     mode: str
@@ -49,6 +54,8 @@ class Header:
     has_alpha: bool
     file_size: int
     orientation: int = 1
+    stored_width: int = 0
+    stored_height: int = 0
 
 
 def read_bytes(path: Path) -> bytes:
@@ -166,7 +173,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _header(img: Image.Image, data: bytes) -> Header:
-    width, height = img.size
+    stored_width, stored_height = width, height = img.size
     try:
         orientation = img.getexif().get(0x0112, 1)
     except Exception:  # a broken EXIF block must not hide a good image
@@ -184,6 +191,8 @@ def _header(img: Image.Image, data: bytes) -> Header:
         has_alpha=has_alpha,
         file_size=len(data),
         orientation=orientation if isinstance(orientation, int) else 1,
+        stored_width=stored_width,
+        stored_height=stored_height,
     )
 
 

@@ -48,6 +48,8 @@ def analyse_file(root: Path, relpath: str, max_pixels: int) -> ImageFacts:
         mtime_ns=mtime_ns,
         width=header.width,
         height=header.height,
+        stored_width=header.stored_width,
+        stored_height=header.stored_height,
         mode=header.mode,
         bit_depth=header.bit_depth,
         format=header.format,
