@@ -82,3 +82,37 @@ def test_ticking_a_manual_item_clears_it(tmp_path: Path) -> None:
     report = engine.check()
     assert not report.find("coverage.lateral-sides")
     assert next(c for c in report.coverage if c.id == "lateral-sides").ticked
+
+
+def test_images_coming_and_going_update_in_place_and_equal_a_full_recheck(
+    tmp_path: Path, monkeypatch
+) -> None:
+    root = rf.character(tmp_path / "c", clean=False)
+    ds = Dataset.open(root)
+    rels = list(ds.items)
+    rng = random.Random(11)
+    # Synthetic tagger scores: a few rare elements, so tags.inconsistent follows the set too.
+    scores = {r: {"smile": 0.9, rng.choice(["scar", "hat", "rain"]): 0.8} for r in rels}
+    engine = RulesEngine(ds, scores=scores)
+    engine.check()
+    rebuilds = []
+    real = engine.rebuild
+    monkeypatch.setattr(engine, "rebuild", lambda: rebuilds.append(1) or real())
+    names = iter(range(1000))
+    for step in range(24):
+        present = list(ds.items)
+        if step % 3 == 0:
+            victim = rng.choice(present)
+            (root / victim).unlink()
+            ds.refresh_paths([victim])
+        else:
+            rel = f"{'sub/' if step % 2 else ''}n{next(names):03d}.png"
+            tags = rng.choice(EDIT_TAGS)
+            rf.write_images(root, {rel: f"gob goblin with third eye focus, {tags}"})
+            ds.refresh_paths([rel, rel[:-4] + ".txt"])
+        if step % 4 == 3:
+            scores = {r: s for r, s in scores.items() if r in ds.items}
+            fresh = RulesEngine(Dataset.open(root), live=False, scores=scores)
+            assert summary(engine) == summary(fresh)
+            assert engine.check().readiness.to_dict() == fresh.check().readiness.to_dict()
+    assert rebuilds == []  # every change was applied in place

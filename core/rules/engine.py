@@ -22,7 +22,12 @@ from typing import Any
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules import dataset_rules, messages
-from lorapan.core.rules.context import RuleContext, build_context, rare_seen_tags
+from lorapan.core.rules.context import (
+    RuleContext,
+    build_context,
+    detect_tag_style,
+    rare_seen_tags,
+)
 from lorapan.core.rules.dataset_rules import View, aim_range
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
@@ -118,29 +123,80 @@ class RulesEngine:
                 self._frequent.add(tag)
             else:
                 self._frequent.discard(tag)
-        if old is not None and self._tag_groups:
-            for tag in old.norms ^ new.norms:
+        if self._tag_groups:
+            for tag in new.norms if old is None else old.norms ^ new.norms:
                 group = self._tag_groups.get(tag)
                 if group is not None:
                     (group.add(pos, rel, ()) if tag in new.norms else group.remove(pos, ()))
         self._states[rel] = new
 
+    def _drop_state(self, rel: str) -> None:
+        """Take a removed image out of every group and count (positions still the old ones)."""
+        old = self._states.pop(rel, None)
+        if old is None:
+            return
+        pos = self._order[rel]
+        for key, details in old.issues.items():
+            self._groups[key].remove(pos, details)
+            self._dirty.add(key)
+        _count(self._counts, old.norms, -1)
+        _count(self._first, (old.first,), -1)
+        for tag in old.norms:
+            if self._counts.get(tag, 0) >= self._frequent_min:
+                self._frequent.add(tag)
+            else:
+                self._frequent.discard(tag)
+            group = self._tag_groups.get(tag)
+            if group is not None:
+                group.remove(pos, ())
+
+    def _membership_changed(self, added: list[str], removed: list[str]) -> bool:
+        """Images came or went: update groups in place; False when a rebuild is needed.
+
+        Natural order keeps the images that stay in the same relative order, so the
+        groups only renumber their members; the added images are analysed alone.
+        """
+        ds = self.dataset
+        if detect_tag_style(ds) != self.ctx.tag_style:
+            return False  # the spelling of every planned tag changes
+        for rel in removed:
+            self._drop_state(rel)
+        self._order = {rel: i for i, rel in enumerate(ds.items)}
+        for group in (*self._groups.values(), *self._tag_groups.values()):
+            if not group.renumber(self._order):
+                return False  # the order is not natural order any more: start over
+        n = len(ds.items)
+        threshold = max(2, min(frequent_floor(n), n + 1))
+        if threshold != self._frequent_min:
+            self._frequent_min = threshold
+            self._frequent = {t for t, c in self._counts.items() if c >= threshold}
+        if self._scores:
+            self._update_rare_seen(self._scores, self._categories, skip=set(added))
+        for rel in added:
+            self._set_state(rel, analyse(self.ctx, ds.items[rel]))
+        self._sizes.sync(ds, self._facts)
+        self._steps = None  # the training plan covers other images now
+        return True
+
     def _on_change(self, relpaths: set[str], reason: str) -> None:
         with self._lock:
             items = self.dataset.items
             relpaths = self._with_partners(relpaths)
-            same_set = len(items) == len(self._order) and all(
-                r in self._order for r in relpaths if r in items
-            )
-            if not same_set or any(r not in items and r in self._order for r in relpaths):
-                self.rebuild()
-                self._sizes.refresh(self.dataset, relpaths)  # replaced files among them
-            else:
-                for rel in relpaths:
-                    if rel in items:
-                        self._set_state(rel, analyse(self.ctx, items[rel]))
-                if self._sizes.refresh(self.dataset, relpaths):
-                    self._steps = None  # an image file was replaced by one of another size
+            order = self._order
+            same_set = len(items) == len(order) and all(r in order for r in relpaths if r in items)
+            added: list[str] = []
+            if not same_set or any(r not in items and r in order for r in relpaths):
+                added = [r for r in items if r not in order]
+                removed = [r for r in order if r not in items]
+                if not self._membership_changed(added, removed):
+                    self.rebuild()
+                    added = list(items)
+            fresh = set(added)
+            for rel in relpaths:
+                if rel in items and rel not in fresh:
+                    self._set_state(rel, analyse(self.ctx, items[rel]))
+            if self._sizes.refresh(self.dataset, relpaths):
+                self._steps = None  # an image file was replaced by one of another size
         if self._listeners:
             report = self.check()
             for cb in list(self._listeners):
@@ -180,16 +236,27 @@ class RulesEngine:
         with self._lock:
             self._scores = scores
             self._categories = categories
-            ctx = self.ctx
-            old = ctx.rare_seen
-            new = rare_seen_tags(ctx, scores, categories or {}) if scores else {}
-            ctx.scores_loaded = bool(scores)
-            ctx.rare_seen = new
-            items = self.dataset.items
-            for rel in old.keys() | new.keys():
-                if old.get(rel) != new.get(rel) and rel in items and rel in self._order:
-                    self._set_state(rel, analyse(ctx, items[rel]))
+            self._update_rare_seen(scores, categories)
         self._tell()
+
+    def _update_rare_seen(
+        self,
+        scores: Mapping[str, Mapping[str, float]] | None,
+        categories: Mapping[str, str] | None,
+        skip: set[str] | None = None,
+    ) -> None:
+        """New rarely-seen elements; re-analyse the images whose list changed."""
+        ctx = self.ctx
+        old = ctx.rare_seen
+        new = rare_seen_tags(ctx, scores, categories or {}) if scores else {}
+        ctx.scores_loaded = bool(scores)
+        ctx.rare_seen = new
+        items = self.dataset.items
+        for rel in old.keys() | new.keys():
+            if skip and rel in skip:
+                continue
+            if old.get(rel) != new.get(rel) and rel in items and rel in self._states:
+                self._set_state(rel, analyse(ctx, items[rel]))
 
     def settings_changed(self) -> None:
         """Call after ``dataset.settings`` changed (kind, core tag, ticks, overrides)."""

@@ -40,6 +40,14 @@ class Group:
             for k in [k for k, c in self.details.items() if c <= 0]:
                 del self.details[k]
 
+    def renumber(self, order: dict[str, int]) -> bool:
+        """New positions after images came or went; False if members changed their order."""
+        pos = [order[rel] for rel in self._rels]
+        if any(a >= b for a, b in zip(pos, pos[1:], strict=False)):
+            return False
+        self._pos = pos
+        return True
+
     @property
     def images(self) -> list[str]:
         """Members in dataset order. The list is shared until the group changes: read only."""

@@ -110,6 +110,10 @@ class SizeTable:
             size = image_size(path)
         self._rows[rel] = (stamp, size)
 
+    @property
+    def rows(self) -> Mapping[str, tuple[Stamp | None, Size | None]]:
+        return self._rows
+
     def get(self, rel: str) -> Size | None:
         row = self._rows.get(rel)
         return row[1] if row else None
@@ -124,24 +128,26 @@ def train_inputs(ds: Dataset, sizes: SizeTable) -> tuple[Any, bool, int]:
     from lorapan.core.training.inputs import FolderInput, TrainInputs
 
     root = ds.root
-    per: dict[Path, FolderInput] = {}
+    per: dict[str, FolderInput] = {}  # by folder relpath: one Path per folder, not per image
     in_folders = bool(ds.folders)
     unsized = 0
+    rows = sizes.rows
     for rel, item in ds.items.items():
         folder = item.folder
         if in_folders and folder is None:
             continue  # kohya ignores it (kohya.ignored-folder says so)
-        path = (root / folder.path if folder.path else root) if folder else root
-        fi = per.get(path)
+        key = folder.path if folder else ""
+        fi = per.get(key)
         if fi is None:
-            fi = per[path] = FolderInput(path, int(folder.repeats) if folder else 1)
-        size = sizes.get(rel)
-        if size is None:
+            path = root / key if key else root
+            fi = per[key] = FolderInput(path, int(folder.repeats) if folder else 1)
+        row = rows.get(rel)
+        if row is None or row[1] is None:
             fi.unreadable.append(item.image_path)
             unsized += 1
         else:
-            fi.sizes.append(size)
-    folders = [per[p] for p in sorted(per)]
+            fi.sizes.append(row[1])
+    folders = sorted(per.values(), key=lambda f: f.path)  # training's order
     return TrainInputs(root, ds.settings, folders, Counter()), in_folders, unsized
 
 
