@@ -4,7 +4,7 @@ key-to-repaint latency moving through the list (with the preview following).
 Run: ``python bench/bench_app.py [--images 10000] [--keep DIR]``. The dataset is
 synthetic (small PNGs with 12-tag captions), written once into a temp folder.
 Analysis and the folder watcher are off (they run in workers and do not hold the
-first paint); the rules engine is on (it starts in a worker).
+first paint); the rules engine is on (it starts on its own thread after the first paint).
 """
 
 from __future__ import annotations

@@ -749,7 +749,8 @@ class MainScreen(Screen):
         if screen_cls is None or engine is None or finding.fix is None:
             self.notify("no fix to preview", severity="warning")
             return
-        changes = finding.fix.plan(self.dataset)
+        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
+            changes = finding.fix.plan(self.dataset)
 
         def decided(apply: bool | None) -> None:
             if apply:
@@ -788,9 +789,10 @@ class MainScreen(Screen):
         from lorapan.core.settings import SettingsError, save_settings
 
         settings = self.dataset.settings
-        settings.tick(message.item_id, message.ticked)
         try:
-            save_settings(self.dataset.root, settings)
+            with self.dataset.lock:  # the rules thread reads settings under the same lock
+                settings.tick(message.item_id, message.ticked)
+                save_settings(self.dataset.root, settings)
         except (OSError, SettingsError) as exc:
             self.notify(f"cannot save lorapan.toml: {exc}", severity="error")
             return
