@@ -12,7 +12,12 @@ first, kohya folder ``10_bench``), then times:
 * per edit: one tag added or removed on a random image through
   ``Dataset.apply_changes`` (journal + atomic write), with the live engine
   subscribed; the engine's share is from the dataset's notification to the new
-  report reaching the engine's subscriber (median / p95 / max).
+  report reaching the engine's subscriber (median / p95 / max);
+* readiness: the training plan (``build_plan`` over 10,000 known sizes), sizes
+  read from headers for every image (the cold path without an analysis cache),
+  and one image added (a rebuild that reads only the new image's header);
+* tagger scores arriving (``set_scores``): only images whose rare elements change
+  are re-checked.
 """
 
 from __future__ import annotations
@@ -125,11 +130,61 @@ def main() -> None:
         report2, check2_s = timed(engine2.check)
         print(
             f"with image facts: engine build {build2_s:.2f} s, first check {check2_s * 1000:.0f} ms "
-            f"({len(report2.findings)} findings; sizes known: {report2.readiness.sizes_known})"
+            f"({len(report2.findings)} findings; {report2.readiness.summary})"
         )
         engine_ms, total_ms = bench_edits(ds, engine2, args.edits)
         print(f"per single-tag edit, engine recompute + report: {describe(engine_ms)}")
         print(f"per single-tag edit, whole apply (journal, write, recompute): {describe(total_ms)}")
+        bench_readiness(ds, engine2)
+        bench_scores(ds, engine2)
+
+
+def bench_readiness(ds: Dataset, engine: RulesEngine) -> None:
+    from lorapan.core.rules.readiness import SizeTable, step_facts
+
+    plans = [timed(lambda: step_facts(ds, engine._sizes))[1] * 1000 for _ in range(10)]
+    print(f"readiness plan (build_plan, sizes known): {describe(plans)}")
+    table = SizeTable()
+    _, header_s = timed(lambda: table.sync(ds, None))
+    print(f"sizes from headers, every image (no analysis cache): {header_s:.2f} s")
+    marks: dict[str, float] = {}
+    ds.listeners.insert(0, lambda rels, reason: marks.__setitem__("start", time.perf_counter()))
+    engine.subscribe(lambda report: marks.__setitem__("end", time.perf_counter()))
+
+    def engine_ms() -> float:
+        return (marks["end"] - marks["start"]) * 1000
+
+    rel = next(iter(ds.items))
+    src = ds.items[rel].image_path
+    dst = src.with_name("zz-added" + src.suffix)
+    dst.write_bytes(src.read_bytes())
+    new_rel = rel.rsplit("/", 1)[0] + "/" + dst.name if "/" in rel else dst.name
+    _, add_s = timed(lambda: ds.refresh_paths([new_rel]))
+    report = engine.check()
+    print(
+        f"one image added: refresh_paths {add_s * 1000:.0f} ms, of which the engine "
+        f"(in place, one header read, new plan) {engine_ms():.1f} ms ({report.readiness.images} images)"
+    )
+    dst.unlink()
+    _, rm_s = timed(lambda: ds.refresh_paths([new_rel]))
+    print(
+        f"one image removed: refresh_paths {rm_s * 1000:.0f} ms, of which the engine {engine_ms():.1f} ms"
+    )
+
+
+def bench_scores(ds: Dataset, engine: RulesEngine) -> None:
+    rng = random.Random(9)
+    rare = [f"rare element {i}" for i in range(40)]
+    scores = {rel: {"smile": 0.9, rng.choice(rare): 0.8} for rel in ds.items}
+    _, first_s = timed(lambda: engine.set_scores(scores, {}))
+    one = dict(scores)
+    rel = next(iter(ds.items))
+    one[rel] = {"smile": 0.9, "another rare element": 0.9}
+    _, again_s = timed(lambda: engine.set_scores(one, {}))
+    print(
+        f"set_scores: first {first_s * 1000:.0f} ms, again with one image changed "
+        f"{again_s * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":
