@@ -64,30 +64,25 @@ def _blocked(ds) -> int | None:
     return None
 
 
-def run_undo(args: argparse.Namespace) -> int:
+def _step(args: argparse.Namespace, which: str) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
     if (blocked := _blocked(ds)) is not None:
         return blocked
-    result = ds.undo()
+    result = ds.undo() if which == "undo" else ds.redo()
     if result is None:
-        print("nothing to undo")
+        print(f"nothing to {which}")
         return EXIT_OK
     return _print_result(args, result)
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    return _step(args, "undo")
 
 
 def run_redo(args: argparse.Namespace) -> int:
-    ds, code = open_dataset(args.path)
-    if ds is None:
-        return code
-    if (blocked := _blocked(ds)) is not None:
-        return blocked
-    result = ds.redo()
-    if result is None:
-        print("nothing to redo")
-        return EXIT_OK
-    return _print_result(args, result)
+    return _step(args, "redo")
 
 
 def run_history(args: argparse.Namespace) -> int:
