@@ -43,6 +43,8 @@ async def test_tag_input_is_on_screen_under_many_chips(tmp_path):
         box = app.screen.query_one("#tag-input")
         assert app.focused is box
         assert box.region.height == 3 and box.region.bottom <= NARROW[1] - 2  # above status
+        footer = app.screen._compositor.render_strips()[-1].text
+        assert "Filter" not in footer and "Undo" not in footer  # / and u type while typing
         await pilot.press(*"seen", "enter")
         await settle(app, pilot)
     assert caption(root, "img_1").endswith(", seen")

@@ -494,7 +494,9 @@ class MainScreen(Screen):
 
     # ---- actions ------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        return not (action in ("undo", "redo") and isinstance(self.focused, Input))
+        # While typing, keys that type (u, /) must not also show as actions in the footer
+        # (Textual does not filter "slash" itself).
+        return not (action in ("undo", "redo", "filter") and isinstance(self.focused, Input))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
