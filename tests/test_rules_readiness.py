@@ -147,6 +147,9 @@ def test_training_override_in_lorapan_toml_reaches_readiness_after_settings_chan
     engine.settings_changed()
     r = engine.check().readiness
     assert r.plan_error and "targetSteps" in r.summary  # said, not raised
+    ds.settings.set_section("training", {"preset": "nonexistent"})
+    engine.settings_changed()
+    assert "no preset 'nonexistent'" in engine.check().readiness.summary
 
 
 def test_flat_dataset_says_which_folder_to_make(tmp_path: Path) -> None:

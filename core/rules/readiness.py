@@ -162,12 +162,11 @@ def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
         plan = build_plan(
             inputs, ds.root / ".lorapan" / "runs" / "next", user_table=read_user_training()
         )
-    except PresetError as exc:
+    except Exception as exc:  # noqa: BLE001 - a bad [training] table must not stop the check
         preset = preset_for_kind(ds.settings.kind)
         target = int(preset.params.get("targetSteps", 0) or 0)
-        return StepFacts(
-            preset.name, target, [], None, None, None, in_folders, unsized, None, str(exc)
-        )
+        why = str(exc) if isinstance(exc, PresetError) else f"cannot plan training ({exc})"
+        return StepFacts(preset.name, target, [], None, None, None, in_folders, unsized, None, why)
     p = plan.params
     target = int(p.get("targetSteps", 0) or 0)
     st = plan.steps
