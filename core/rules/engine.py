@@ -6,6 +6,9 @@ image's issues are kept (``perimage.analyse``), the images are grouped per issue
 dataset order (``groups.Group``), and only findings whose group changed are rebuilt.
 Dataset-wide rules (counts, constant tags, coverage, bundles) read those groups and
 a tag counter, which one edit changes by a few entries.
+Images that come or go are analysed alone and the groups renumbered in place;
+readiness plans with ``lorapan train``'s own ``build_plan`` again only when the image
+set, an image's size or the settings changed.
 
 Image facts (``lorapan scan``) and tagger scores arrive later through
 :meth:`RulesEngine.set_facts` and :meth:`RulesEngine.set_scores`; the rules that
@@ -71,7 +74,7 @@ class RulesEngine:
 
     # ---- state ---------------------------------------------------------------------
     def rebuild(self) -> None:
-        """Re-read settings and re-check every image (settings or image set changed)."""
+        """Re-read settings and re-check every image (settings, facts, or a tag style change)."""
         with self._lock:
             ds = self.dataset
             groups = self._clone_groups
