@@ -38,18 +38,24 @@ from lorapan.core.analysis.facts import AnalysisConfig  # noqa: E402
 def _make_one(args: tuple[str, int]) -> str:
     root, i = args
     size = (1024, 768) if i % 3 else (768, 1024)
+    rel = _rel(i)
     if i % 2:
-        rel = f"photos/p{i:05d}.jpg"
         gen.save(gen.photo_like(size, seed=i), Path(root) / rel, quality=90)
     else:
-        rel = f"art/a{i:05d}.png"
         gen.save(gen.flat_art(size, seed=i), Path(root) / rel)
     return rel
 
 
-def generate(root: Path, n: int) -> list[str]:
+def _rel(i: int) -> str:
+    return f"photos/p{i:05d}.jpg" if i % 2 else f"art/a{i:05d}.png"
+
+
+def generate(root: Path, n: int, reuse: bool = False) -> list[str]:
+    """Write the images (``reuse``: keep those a previous run left in ``root``)."""
+    todo = [i for i in range(n) if not (reuse and (root / _rel(i)).is_file())]
     with ProcessPoolExecutor() as pool:
-        return sorted(pool.map(_make_one, [(str(root), i) for i in range(n)], chunksize=16))
+        list(pool.map(_make_one, [(str(root), i) for i in todo], chunksize=16))
+    return sorted(_rel(i) for i in range(n))
 
 
 def _cpu() -> float:
@@ -111,13 +117,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="analysis processes (0 = cores)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs, best kept")
     parser.add_argument("--dir", type=Path, help="work folder (kept); default a temp folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --dir: keep images an earlier run made there"
+    )
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="lorapan-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
         print(f"machine: {os.cpu_count()} cores; images: {args.n} at 1024px (JPEG + PNG)")
         t = time.perf_counter()
-        rels = generate(root, args.n)
+        rels = generate(root, args.n, reuse=args.reuse and args.dir is not None)
         print(f"generated in {time.perf_counter() - t:.1f} s")
         # Alternate the two contenders so a busy machine weighs on both alike.
         runs = max(1, args.repeat)

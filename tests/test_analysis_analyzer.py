@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -172,10 +175,61 @@ def test_pool_starts_safely_from_a_threaded_host(tmp_path: Path) -> None:
     host = threading.Thread(target=stop.wait, daemon=True)
     host.start()
     try:
-        from lorapan.core.analysis.analyzer import _mp_context
+        from lorapan.core.analysis.workers import mp_context
 
-        assert _mp_context().get_start_method() in {"forkserver", "spawn"}
+        assert mp_context().get_start_method() in {"forkserver", "spawn"}
         facts = Analyzer(tmp_path, tmp_path / ".lorapan", AnalysisConfig(workers=2)).run(rels)
     finally:
         stop.set()
     assert len(facts) == 24 and all(f.ok for f in facts.values())
+
+
+_HOST_WITHOUT_STDERR = """
+import io, json, sys, threading
+from pathlib import Path
+from lorapan.core.analysis.analyzer import Analyzer
+from lorapan.core.analysis.facts import AnalysisConfig
+
+class TextualLike(io.TextIOBase):  # what Textual puts in sys.stderr: fileno() is -1
+    def write(self, s):
+        return len(s)
+    def fileno(self):
+        return -1
+
+class NoFileno:  # a bare writer with no fileno() at all
+    def write(self, s):
+        return len(s)
+    def flush(self):
+        pass
+
+root, kind = Path(sys.argv[1]), sys.argv[2]
+rels = json.loads(sys.argv[3])
+out = sys.stdout
+stop = threading.Event()
+threading.Thread(target=stop.wait, daemon=True).start()  # a threaded host, as the app
+sys.stderr = TextualLike() if kind == "fileno-minus-one" else NoFileno()
+try:
+    analyzer = Analyzer(root, root / ".lorapan", AnalysisConfig(workers=2))
+    facts = analyzer.run(rels)
+    ok = sum(f.ok for f in facts.values())
+    out.write(json.dumps({"ok": ok, "workers": analyzer.last_run.workers}))
+finally:
+    stop.set()
+"""
+
+
+@pytest.mark.parametrize("kind", ["fileno-minus-one", "no-fileno"])
+def test_pool_starts_when_stderr_has_no_file_descriptor(tmp_path: Path, kind: str) -> None:
+    """Inside the app sys.stderr has no usable descriptor; the pool must start anyway.
+
+    A fresh interpreter, so no forkserver or resource tracker is running yet.
+    """
+    rels = _make_set(tmp_path, 20, side=96)
+    done = subprocess.run(
+        [sys.executable, "-c", _HOST_WITHOUT_STDERR, str(tmp_path), kind, json.dumps(rels)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == {"ok": 20, "workers": 2}

@@ -4,14 +4,13 @@ Facts are cached in ``state_dir / "analysis.sqlite"`` keyed by relative path,
 file size and mtime_ns: an unchanged file is never decoded twice, a changed one
 is analysed again, and rows for deleted files are dropped. Decoding runs in a
 process pool (forkserver, so a threaded host such as the app is safe to fork
-from) sized to the machine; small jobs run in this process, where starting
-workers would cost more than it saves.
+from; see :mod:`workers`) sized to the machine; small jobs run in this process,
+where starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pathlib import Path
 from lorapan.core.analysis.cache import AnalysisCache
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.analysis.probe import analyse_chunk
+from lorapan.core.analysis.workers import mp_context, prepare_worker
 
 CACHE_NAME = "analysis.sqlite"
 INLINE_LIMIT = 16  # at or under this many files to decode, no pool is started
@@ -40,6 +40,7 @@ class RunStats:
     analysed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     cancelled: bool = False
+    workers: int = 0  # processes that decoded (0: none were needed, 1: this one)
 
 
 class Analyzer:
@@ -78,18 +79,19 @@ class Analyzer:
         rows = self.cache.load()
         results, todo, missing = self._plan(relpaths, rows, force)
         stats.from_cache = len(results) - len(missing)
-        stats.dropped = self._drop_deleted(rows, relpaths, missing)
         done = len(results)
         if progress:
             progress(done, len(relpaths))
-        for batch in self._analyse(todo, cancel):
-            self.cache.store(batch)
-            for facts in batch:
-                results[facts.relpath] = facts
-                stats.analysed.append(facts.relpath)
-            done += len(batch)
-            if progress:
-                progress(done, len(relpaths))
+        with self.cache:  # one connection for every write of this run
+            stats.dropped = self._drop_deleted(rows, relpaths, missing)
+            for batch in self._analyse(todo, cancel):
+                self.cache.store(batch)
+                for facts in batch:
+                    results[facts.relpath] = facts
+                    stats.analysed.append(facts.relpath)
+                done += len(batch)
+                if progress:
+                    progress(done, len(relpaths))
         stats.cancelled = bool(cancel and cancel.is_set() and done < len(relpaths))
         ordered = {rel: results[rel].with_flags(self.config) for rel in relpaths if rel in results}
         return ordered
@@ -136,6 +138,7 @@ class Analyzer:
         if not todo:
             return
         workers = self._workers(len(todo))
+        self.last_run.workers = workers
         if workers <= 1:
             size = max(1, min(32, len(todo)))
             for start in range(0, len(todo), size):
@@ -155,7 +158,9 @@ class Analyzer:
 
     def _analyse_pool(self, todo: list[str], workers: int, cancel: threading.Event | None):
         chunk = max(4, min(64, math.ceil(len(todo) / (workers * 8))))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp_context(), initializer=prepare_worker
+        )
         jobs: dict[Future, list[str]] = {}
         pending: set[Future] = set()
         try:
@@ -182,18 +187,6 @@ class Analyzer:
 
 def _missing(rel: str) -> ImageFacts:
     return ImageFacts(relpath=rel, error_kind="unreadable", error_message=_MISSING)
-
-
-def _mp_context():
-    """fork while this process has one thread (fast, no re-import); else forkserver.
-
-    Forking a threaded process (the app) can deadlock a child on a lock some
-    other thread held, so then a clean server process forks the workers.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 __all__ = ["AnalysisConfig", "Analyzer", "ImageFacts", "RunStats"]

@@ -25,15 +25,37 @@ CREATE TABLE IF NOT EXISTS facts (
 
 
 class AnalysisCache:
-    """Read and write cached :class:`ImageFacts`; safe to reopen from any thread."""
+    """Read and write cached :class:`ImageFacts`; safe to reopen from any thread.
+
+    Used as a context manager (``with cache:``), writes share one connection
+    until the block ends; otherwise each write opens and closes its own.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> AnalysisCache:
+        if self._conn is None:
+            try:
+                self._conn = self._connect()
+            except sqlite3.DatabaseError:
+                self._reset()
+                self._conn = self._connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
+        # A commit need not wait for the disk: a crash can at worst lose the last
+        # rows of a cache that is rebuilt from the images anyway (WAL stays consistent).
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(_SCHEMA)
         return conn
 
@@ -79,6 +101,10 @@ class AnalysisCache:
             self._write("DELETE FROM facts WHERE relpath = ?", rows)
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
+        if self._conn is not None:
+            with self._conn:
+                self._conn.executemany(sql, rows)
+            return
         try:
             conn = self._connect()
         except sqlite3.DatabaseError:
