@@ -134,6 +134,17 @@ class ApplyResult:
 Listener = Callable[[set[str], str], None]
 
 
+def _merge_edit(tags: tuple[str, ...], change: TagChange) -> tuple[str, ...]:
+    """Apply ``change``'s removals and additions on top of tags already edited."""
+    from lorapan.core.captions import norm_tag
+
+    gone = {norm_tag(t) for t in change.removed}
+    out = [t for t in tags if norm_tag(t) not in gone]
+    have = {norm_tag(t) for t in out}
+    out += [t for t in change.added if norm_tag(t) not in have]
+    return tuple(out)
+
+
 def _read_caption(path: str | Path) -> tuple[Caption | None, FileStamp, str | None]:
     try:
         with open(path, "rb") as fh:
@@ -333,7 +344,7 @@ class Dataset:
     def apply_changes(self, changes: Iterable[TagChange], label: str) -> ApplyResult:
         """Write new tags for each change, journaled; unchanged tags are skipped."""
         result = ApplyResult(label)
-        ops: list[tuple[str, bytes | None, bytes | None]] = []
+        ops: dict[str, tuple[bytes | None, Caption, tuple[str, ...]]] = {}
         owners: dict[str, str] = {}
         with self.lock:
             for ch in changes:
@@ -350,18 +361,24 @@ class Dataset:
                 if tuple(ch.before) != item.tags:
                     result.conflicts.append((ch.relpath, "tags changed since the edit was planned"))
                     continue
+                rel = self._rel(item.caption_path or item.default_caption_path)
+                if rel in ops:  # a.png and a.jpg share a.txt: one write with both edits
+                    raw, cap, tags = ops[rel]
+                    ops[rel] = (raw, cap, _merge_edit(tags, ch))
+                    continue
                 cap = item.caption or new_caption()
-                after = format_caption(cap, tuple(ch.after))
-                path = item.caption_path or item.default_caption_path
-                rel = self._rel(path)
-                ops.append((rel, cap.raw, after))
+                ops[rel] = (cap.raw, cap, tuple(ch.after))
                 owners[rel] = ch.relpath
             if not ops:
                 return result
-            txn, res = self.journal.run(label, ops)
+            writes = [
+                (rel, raw, format_caption(cap, tags)) for rel, (raw, cap, tags) in ops.items()
+            ]
+            txn, res = self.journal.run(label, writes)
             self._absorb(res, owners, result)
             result.txn_id = txn.id
-        self._notify(set(result.applied), label)
+            notify = {img for rel in res.done for img in self._images_of_caption(rel)}
+        self._notify(set(result.applied) | notify, label)
         return result
 
     def _absorb(self, res: OpResult, owners: dict[str, str], result: ApplyResult) -> None:

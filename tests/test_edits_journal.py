@@ -96,3 +96,23 @@ def test_undo_of_created_images_drops_them_from_the_view(tmp_path):
     assert list(ds.items) == ["a.png"] and ds.index.count("copy") == 0
     ds.redo()
     assert list(ds.items) == ["a.png", "b.png"] and ds.items["b.png"].tags == ("x", "copy")
+
+
+def test_two_edits_of_one_shared_caption_are_one_write_and_one_undo(tmp_path):
+    write_dataset(tmp_path, {"a.png": "x, y"})
+    (tmp_path / "a.jpg").write_bytes((tmp_path / "a.png").read_bytes())
+    original = (tmp_path / "a.txt").read_bytes()
+    ds = Dataset.open(tmp_path)
+    seen = []
+    ds.subscribe(lambda rels, why: seen.append(rels))
+    changes = [
+        edits.TagChange("a.jpg", ("x", "y"), ("x", "y", "one")),
+        edits.TagChange("a.png", ("x", "y"), ("y", "two")),
+    ]
+    res = ds.apply_changes(changes, "both")
+    assert res.ok and res.applied == ["a.jpg"]
+    assert (tmp_path / "a.txt").read_text() == "y, one, two"
+    assert seen[-1] == {"a.jpg", "a.png"}
+    assert ds.items["a.png"].tags == ds.items["a.jpg"].tags == ("y", "one", "two")
+    ds.undo()
+    assert (tmp_path / "a.txt").read_bytes() == original
