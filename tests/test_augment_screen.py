@@ -136,3 +136,42 @@ async def test_targets_come_from_the_calling_screen(tmp_path):
         assert isinstance(app.screen, AugmentScreen)
         assert app.screen.relpaths == ["ana.png"]
         assert preview_lines(app)[0].startswith("ana__flip.png")
+
+
+async def test_remapped_keys_work_in_the_app_and_the_hints_show_them(tmp_path):
+    """keymap.toml moves write, cancel and undo: the old keys do nothing, the hints follow."""
+    from lorapan.tui.app import make_app
+    from lorapan.tui.screens.main import MainScreen
+
+    root = tmp_path / "data"
+    make_dataset(root)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "keymap.toml").write_text(
+        '[keys]\naugment-write = "ctrl+o"\naugment-cancel = "ctrl+x"\nundo = "z"\n'
+    )
+    app = make_app(root, config_dir=config, analyse=False, watch=False, rules=False)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+        assert isinstance(app.screen, AugmentScreen)
+        hint = str(app.screen.query_one("#aug-keys").render())
+        assert "ctrl+o: write all" in hint and "ctrl+x: cancel" in hint
+        assert "enter" not in hint and "esc" not in hint
+        await pilot.press("escape", "enter")  # the old keys: neither leaves nor writes
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, AugmentScreen)
+        assert not list(root.glob("*__*.png"))
+        await pilot.press("ctrl+o")
+        await app.workers.wait_for_complete()
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, MainScreen):
+                break
+        assert isinstance(app.screen, MainScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("(z undoes)" in m for m in messages), messages
+    made = {p.name for p in root.glob("*__*.png")}
+    assert {"ana__flip.png", "ana__gray.png"} <= made  # the first image by name, default ticks

@@ -4,7 +4,9 @@ Keyboard only: ↑/↓ and space tick what to make, tab moves to the box field (
 crops typed as fractions ``x0,y0,x1,y1; ...``) and to the preview list, which
 shows every file that will be made (name, size, how) and what is skipped. Enter
 writes them all in one journaled transaction (``u`` on the main screen undoes
-it); escape leaves without writing. The screen dismisses with the new images'
+it); escape leaves without writing. Those are the default keys: the bindings come
+from the keymap table (scope ``augment``) and the hint line shows the keys the
+user's ``keymap.toml`` gives them. The screen dismisses with the new images'
 relpaths, so the app can show them for the manual tagging the guide asks for.
 """
 
@@ -16,9 +18,9 @@ from lorapan.core.augment.outputs import Output, Skipped
 from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
 from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.core.dataset import Dataset
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static
@@ -59,10 +61,7 @@ class AugmentScreen(ModalScreen[list[str] | None]):
     AugmentScreen #aug-status { height: auto; color: $text-muted; }
     AugmentScreen #aug-status.-error { color: $error; }
     """
-    BINDINGS = [
-        Binding("enter,ctrl+s", "write", "Write", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS = bindings_for("augment")
 
     def __init__(self, dataset: Dataset, relpaths: list[str] | None = None) -> None:
         super().__init__()
@@ -81,10 +80,16 @@ class AugmentScreen(ModalScreen[list[str] | None]):
             yield Input(placeholder="custom crops: x0,y0,x1,y1; x0,y0,x1,y1", id="aug-boxes")
             yield OptionList(id="aug-preview")
             yield Static("", id="aug-status")
-            yield Static(
-                "space: tick   tab: next field   enter: write all   esc: cancel",
-                id="aug-keys",
-            )
+            yield Static(self.key_hint(), id="aug-keys", markup=False)
+
+    def keys(self, binding_id: str) -> str:
+        """The keys bound to ``binding_id`` now (after the user's keymap), for hints."""
+        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
+
+    def key_hint(self) -> str:
+        # space and tab belong to Textual's list and focus chain, not to the keymap
+        write, cancel = self.keys("augment-write"), self.keys("augment-cancel")
+        return f"space: tick   tab: next field   {write}: write all   {cancel}: cancel"
 
     def on_mount(self) -> None:
         if self.relpaths is None:
@@ -213,7 +218,8 @@ class AugmentScreen(ModalScreen[list[str] | None]):
 
     def _done(self, result: WriteResult) -> None:
         problems = len(result.conflicts) + len(result.errors)
-        message = f"made {len(result.images)} image(s); tag each by hand (u undoes)"
+        undo = self.keys("undo")
+        message = f"made {len(result.images)} image(s); tag each by hand ({undo} undoes)"
         if problems:
             message += f"; {problems} not made (see the journal)"
         self.notify(message, severity="warning" if problems else "information", timeout=6)
