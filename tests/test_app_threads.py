@@ -62,7 +62,7 @@ async def test_edits_while_facts_arrive_and_images_appear(tmp_path, monkeypatch)
 
         return wrapper
 
-    for name in ("rebuild", "_on_change", "set_facts", "check", "apply_fix"):
+    for name in ("rebuild", "update", "set_facts", "check", "apply_fix"):
         monkeypatch.setattr(RulesEngine, name, recording(name))
     show_report = main_screen.MainScreen.show_report
 

@@ -197,4 +197,4 @@ class RulesRunner:
             engine.settings_changed()
         if not inputs.rebuilds and inputs.changed:
             # The engine's incremental path (a rebuild when images came or went).
-            engine._on_change(inputs.changed, inputs.reason)
+            engine.update(inputs.changed, inputs.reason)

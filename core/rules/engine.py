@@ -70,7 +70,7 @@ class RulesEngine:
         self._sizes = SizeTable()  # image sizes for the step math, kept across rebuilds
         self.rebuild()
         if live:
-            dataset.subscribe(self._on_change)
+            dataset.subscribe(self.update)
 
     # ---- state ---------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -181,7 +181,9 @@ class RulesEngine:
         self._steps = None  # the training plan covers other images now
         return True
 
-    def _on_change(self, relpaths: set[str], reason: str) -> None:
+    def update(self, relpaths: set[str], reason: str) -> None:
+        """Recompute what the changed images affect (a dataset listener; call it
+        yourself when the engine was built with ``live=False``)."""
         with self._lock:
             items = self.dataset.items
             relpaths = self._with_partners(relpaths)
