@@ -286,3 +286,38 @@ async def test_real_app_opens_the_screen_on_the_running_run(tmp_path):
     after = load_run(run.path)
     assert after.active or after.status == "succeeded"  # leaving the screen does not stop the run
     stop_run(after, grace=(5, 5))
+
+
+def _app_with_keymap(root, tmp_path, keys: str):
+    """The real app with ``keys`` (toml lines) in its user config's keymap.toml."""
+    from lorapan.tui.app import make_app
+
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "keymap.toml").write_text(f"[keys]\n{keys}\n")
+    return make_app(root, config_dir=config, analyse=False, watch=False, rules=False)
+
+
+async def test_remapped_start_and_stop_keys_in_the_app_and_the_messages_name_them(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.4)
+    app = _app_with_keymap(root, tmp_path, 'training-start = "S"\ntraining-stop = "X"')
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+t")
+        assert await _until(pilot, lambda: isinstance(app.screen, TrainingScreen))
+        screen = app.screen
+        assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
+        await pilot.press("S")  # the new start key: refused while the run is going
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("stop it first (X)" in m for m in messages), messages
+        await pilot.press("x")  # the old stop key does nothing now
+        await pilot.pause()
+        assert not any("stopping run" in n.message for n in app._notifications)
+        assert load_run(run.path).active
+        await pilot.press("X")
+        assert await _until(
+            pilot, lambda: "stopped" in str(screen.query_one("#tr-status", Static).render())
+        )
+    assert load_run(run.path).status == "stopped"

@@ -4,6 +4,9 @@
 A thread worker follows the log file and parses it off the event loop; the screen
 receives at most ten batched updates a second, so a trainer printing hundreds of
 progress redraws a second costs the UI little. The log pane is capped.
+
+The keys come from the keymap table (scope ``training``); messages that name a key
+name the one the user's ``keymap.toml`` binds.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load
 from lorapan.core.training.tbevents import EventReader, logging_dir_of
 from lorapan.core.training.textview import duration
 from lorapan.core.watch import FolderWatcher
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -67,12 +70,7 @@ class Snapshot:
 
 
 class TrainingScreen(Screen[None]):
-    BINDINGS = [
-        Binding("s", "start", "Start", id="training-start"),
-        Binding("x", "stop", "Stop", id="training-stop"),
-        Binding("r", "reattach", "Re-attach", id="training-reattach"),
-        Binding("escape", "close", "Back", id="training-back"),
-    ]
+    BINDINGS = bindings_for("training")
     DEFAULT_CSS = """
     TrainingScreen #tr-status { height: auto; padding: 0 1; }
     TrainingScreen #tr-bar { height: 1; padding: 0 1; }
@@ -105,7 +103,8 @@ class TrainingScreen(Screen[None]):
         self.last_overrides = ""  # offered again the next time the start dialog opens
 
     def compose(self) -> ComposeResult:
-        yield Static("no run yet: press s to start one", id="tr-status", markup=False)
+        start = self.keys("training-start")
+        yield Static(f"no run yet: press {start} to start one", id="tr-status", markup=False)
         with Horizontal(id="tr-bar"):
             yield ProgressBar(total=None, show_eta=False, id="tr-progress")
             yield Static("", id="tr-gpu", markup=False)
@@ -117,6 +116,10 @@ class TrainingScreen(Screen[None]):
                 yield _sample_widget()
         yield Log(max_lines=LOG_LINES, id="tr-log")
         yield Footer()
+
+    def keys(self, binding_id: str) -> str:
+        """The keys bound to ``binding_id`` now (after the user's keymap), for messages."""
+        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
 
     def on_mount(self) -> None:
         self.attach(self.run_id)
@@ -370,8 +373,9 @@ class TrainingScreen(Screen[None]):
 
     def action_start(self) -> None:
         if self.run is not None and load_run(self.run.path).active:
+            stop = self.keys("training-stop")
             self.notify(
-                f"run {self.run.id} is still running; stop it first (x)", severity="warning"
+                f"run {self.run.id} is still running; stop it first ({stop})", severity="warning"
             )
             return
         from lorapan.tui.screens.training_start import StartTrainingScreen
