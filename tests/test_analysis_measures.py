@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import imagegen as gen
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lorapan.core.analysis.analyzer import Analyzer
+from lorapan.core.analysis.measure import _percentile
 
 SIZES = [(1024, 768), (1600, 1200), (768, 1024)]
 
@@ -66,3 +70,10 @@ def test_low_resolution_flag_uses_the_short_side(tmp_path: Path) -> None:
     facts = Analyzer(tmp_path, tmp_path / ".lorapan").run(["banner.png", "ok.png"])
     assert facts["banner.png"].low_res and not facts["ok.png"].low_res
     assert facts["banner.png"].aspect == pytest.approx(3.0)
+
+
+@given(st.lists(st.integers(0, 255), min_size=1, max_size=400), st.sampled_from([50.0, 99.0]))
+def test_histogram_percentile_equals_numpy(values: list[int], q: float) -> None:
+    """The grayscale test reads its percentile from a histogram; it must be numpy's value."""
+    histogram = np.bincount(values, minlength=256).tolist()
+    assert _percentile(histogram, q) == pytest.approx(np.percentile(values, q))
