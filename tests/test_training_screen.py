@@ -147,9 +147,9 @@ async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
     assert load_run(run.path).status == "stopped"
 
 
-async def _dialog(pilot, screen):
-    """Press s and wait for the start dialog's first prediction."""
-    await pilot.press("s")
+async def _dialog(pilot, screen, key: str = "s"):
+    """Press ``key`` (start) and wait for the start dialog's first prediction."""
+    await pilot.press(key)
     assert await _until(pilot, lambda: isinstance(pilot.app.screen, StartTrainingScreen))
     dialog = pilot.app.screen
     assert await _until(pilot, lambda: dialog.plans_built >= 1)
@@ -321,3 +321,45 @@ async def test_remapped_start_and_stop_keys_in_the_app_and_the_messages_name_the
             pilot, lambda: "stopped" in str(screen.query_one("#tr-status", Static).render())
         )
     assert load_run(run.path).status == "stopped"
+
+
+async def test_remapped_dialog_keys_in_the_app_and_the_buttons_name_them(tmp_path, monkeypatch):
+    from lorapan.tui import keymap
+
+    # The dialog's ids until the keymap table lists them (scope "start").
+    for spec in (
+        keymap.KeySpec("start-confirm", "ctrl+s", "confirm", "Start", "start", priority=True),
+        keymap.KeySpec("start-cancel", "escape", "cancel", "Cancel", "start"),
+    ):
+        if spec.id not in keymap.SPEC_BY_ID:
+            monkeypatch.setitem(keymap.SPEC_BY_ID, spec.id, spec)
+    root = make_dataset(tmp_path / "ds")  # no sd-scripts: a start is refused by preflight
+    app = _app_with_keymap(
+        root, tmp_path, 'training-start = "S"\nstart-confirm = "ctrl+o"\nstart-cancel = "f2"'
+    )
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+t")
+        assert await _until(pilot, lambda: isinstance(app.screen, TrainingScreen))
+        screen = app.screen
+        status = str(screen.query_one("#tr-status", Static).render())
+        assert "press S to start one" in status, status
+        await pilot.press("s")  # the old start key
+        await pilot.pause()
+        assert app.screen is screen
+        dialog = await _dialog(pilot, screen, key="S")
+        labels = [str(b.label) for b in dialog.query(Button)]
+        assert labels == ["Start (ctrl+o)", "Cancel (f2)"]
+        await pilot.press("escape", "ctrl+s")  # the old keys neither cancel nor start
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("ctrl+o")
+        assert await _until(pilot, lambda: app.screen is screen)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        messages = " ".join(n.message for n in app._notifications)
+        assert "sd-scripts folder is not set" in messages  # the start went to preflight
+        dialog = await _dialog(pilot, screen, key="S")
+        await pilot.press("f2")
+        assert await _until(pilot, lambda: app.screen is screen)
+    assert not any((root / ".lorapan" / "runs").glob("*"))

@@ -3,7 +3,9 @@
 The overrides are the same keys as ``lorapan train --set`` (Civitai keys such as
 ``targetSteps`` and settings such as ``resolution``/``output_name``). The plan is
 rebuilt off the event loop after each change, so the step count shown is the
-one the run will be started with. ctrl+s starts, escape cancels.
+one the run will be started with. ctrl+s starts, escape cancels (the default keys;
+the bindings have ids, so ``keymap.toml`` remaps them, and the buttons name the keys
+in use).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
+from lorapan.tui.keymap import display_keys
 from lorapan.tui.screens.confirm import DIALOG_CSS
 from textual import on, work
 from textual.app import ComposeResult
@@ -46,9 +49,10 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
     StartTrainingScreen .hint { color: $text-muted; }
     """
     )
+    # Ids for keymap.toml; to move into the keymap table (scope "start") as KeySpecs.
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Start", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "confirm", "Start", priority=True, id="start-confirm"),
+        Binding("escape", "cancel", "Cancel", id="start-cancel"),
     ]
 
     def __init__(self, root: Path, overrides: str = "") -> None:
@@ -76,8 +80,16 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
             yield TextArea(self.initial_overrides, id="start-overrides")
             yield Static("reading the dataset…", id="start-plan", markup=False)
             with Horizontal():
-                yield Button("Start (ctrl+s)", id="start-go", variant="primary", disabled=True)
-                yield Button("Cancel (esc)", id="start-cancel")
+                go = f"Start ({self.keys('start-confirm')})"
+                yield Button(go, id="start-go", variant="primary", disabled=True)
+                yield Button(f"Cancel ({self.keys('start-cancel')})", id="start-cancel")
+
+    def keys(self, binding_id: str) -> str:
+        """The keys bound to ``binding_id`` now: the user's keymap, else the default."""
+        keymap = getattr(self.app, "keymap", None) or {}
+        if binding_id in keymap:
+            return display_keys(keymap[binding_id])
+        return display_keys(next(b.key for b in self.BINDINGS if b.id == binding_id))
 
     def on_mount(self) -> None:
         self.query_one("#start-overrides", TextArea).focus()
