@@ -141,3 +141,39 @@ async def test_accepting_through_the_host_edits_the_caption(tmp_path: Path) -> N
     assert (root / "red.txt").read_text() == "tk, red"
     ds.undo()
     assert (root / "red.txt").read_text() == "tk"
+
+
+async def test_remapped_keys_in_the_app_and_the_border_names_them(tmp_path: Path) -> None:
+    """keymap.toml moves accept-all to Y and dismiss to X: the panel follows, d does nothing."""
+    from test_app_flows import app_for, caption, settle, wait_for
+    from test_app_tagger import SIZE, tagged_dataset
+
+    root = tagged_dataset(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "keymap.toml").write_text(
+        '[keys]\nsuggest-accept-above = "Y"\nsuggest-dismiss = "X"\n'
+    )
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")  # autotag the current image (img_blue.png)
+        await settle(app, pilot)
+        panel = app.screen.query_one("#suggestions", Suggestions)
+        await wait_for(pilot, lambda: panel.display and bool(panel.predictions))
+        assert str(panel.border_subtitle).startswith("Y: ")
+        await pilot.press("S")
+        assert app.focused is panel
+        before = shown(panel)
+        await pilot.press("d")  # the old dismiss key
+        await pilot.pause()
+        assert shown(panel) == before
+        await pilot.press("X")
+        await pilot.pause()
+        assert shown(panel) == before[1:]
+        above = {p.tag for p in panel.predictions if p.score >= panel.min_score}
+        assert above
+        await pilot.press("Y")
+        await settle(app, pilot)
+    tags = caption(root, "img_blue").split(", ")
+    assert above <= set(tags)
+    assert before[0] not in tags  # dismissed, not accepted

@@ -5,9 +5,10 @@ with ``lorapan.core.tagger.modes.accept``, one undoable edit) and
 :class:`Suggestions.Dismissed`. Dismissed tags are remembered per image for the
 session, so showing the image again does not bring them back.
 
-Keys: ↑/↓ move, enter/a accept the highlighted tag, A accept every tag at or above the
-accept-all score, +/- raise or lower that score by 0.05, d dismiss the highlighted tag,
-D dismiss all.
+Keys (defaults; the bindings come from the keymap table, scope ``suggestions``, and the
+border names the keys in use): ↑/↓ move, enter/a accept the highlighted tag, A accept
+every tag at or above the accept-all score, +/- raise or lower that score by 0.05,
+d dismiss the highlighted tag, D dismiss all.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from lorapan.core.captions import norm_tag
 from lorapan.core.tagger.predict import Prediction
-from textual.binding import Binding
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -31,14 +32,7 @@ CATEGORY_MARK = {"character": "char", "rating": "rating", "general": ""}
 class Suggestions(OptionList):
     """Predicted tags the caption lacks, best first, each with its score."""
 
-    BINDINGS = [
-        Binding("enter,a", "accept", "Accept", id="suggest-accept"),
-        Binding("A", "accept_above", "Accept ≥ score", id="suggest-accept-above"),
-        Binding("d", "dismiss", "Dismiss", id="suggest-dismiss"),
-        Binding("D", "dismiss_all", "Dismiss all", id="suggest-dismiss-all", show=False),
-        Binding("plus,equals_sign", "raise_min", "Score +", id="suggest-score-up", show=False),
-        Binding("minus", "lower_min", "Score -", id="suggest-score-down", show=False),
-    ]
+    BINDINGS = bindings_for("suggestions")
 
     DEFAULT_CSS = """
     Suggestions { height: auto; max-height: 16; border: round $panel; }
@@ -110,7 +104,13 @@ class Suggestions(OptionList):
         name = self.relpath or "no image"
         above = sum(p.score >= self.min_score for p in self.predictions)
         self.border_title = f"suggestions · {name}"
-        self.border_subtitle = f"A: {above} at ≥ {self.min_score:.2f}"
+        self.border_subtitle = (
+            f"{self._keys('suggest-accept-above')}: {above} at ≥ {self.min_score:.2f}"
+        )
+
+    def _keys(self, binding_id: str) -> str:
+        """The keys bound to ``binding_id`` now (after the user's keymap), for the border."""
+        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
 
     def watch_min_score(self) -> None:
         self._rebuild()
