@@ -157,7 +157,8 @@ class Analyzer:
         return max(1, min(machine, math.ceil(n_todo / INLINE_LIMIT)))
 
     def _analyse_pool(self, todo: list[str], workers: int, cancel: threading.Event | None):
-        chunk = max(4, min(64, math.ceil(len(todo) / (workers * 8))))
+        # Small chunks: the last one keeps a single worker busy while the others idle.
+        chunk = max(4, min(16, math.ceil(len(todo) / (workers * 8))))
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=mp_context(), initializer=prepare_worker
         )
