@@ -9,11 +9,12 @@ from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.help import help_text
 from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.training import TrainingScreen
+from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.suggestions import Suggestions
 from test_app_flows import SIZE, app_for, caption, settle
 
-WITH_IDS = [TrainingScreen, Suggestions, RulesSidebar, FixPreviewScreen]
+WITH_IDS = [TrainingScreen, Suggestions, RulesSidebar, FixPreviewScreen, StartTrainingScreen]
 
 
 @pytest.mark.parametrize("owner", WITH_IDS, ids=lambda c: c.__name__)
@@ -32,11 +33,11 @@ def test_augment_table_matches_its_bindings():
 
 def test_screen_ids_are_accepted_in_keymap_toml(tmp_path):
     (tmp_path / "keymap.toml").write_text(
-        '[keys]\ntraining-start = "S"\naugment-write = "w"\nsuggest-dismiss = "X"\n'
+        '[keys]\ntraining-start = "S"\naugment-write = "ctrl+o"\nsuggest-dismiss = "X"\n'
     )
     keymap, problems = load_keymap(tmp_path)
     assert problems == []
-    assert keymap == {"training-start": "S", "augment-write": "w", "suggest-dismiss": "X"}
+    assert keymap == {"training-start": "S", "augment-write": "ctrl+o", "suggest-dismiss": "X"}
     text = help_text(keymap)
     assert "Training screen (ctrl+t)" in text
     for needle in ("[training-start]", "[training-reattach]", "[augment-write]", "[fix-apply]"):
@@ -55,7 +56,7 @@ async def test_training_and_augment_keys_follow_the_keymap(tmp_path):
         (root / f"{stem}.txt").write_text("gob, solo\n")
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "keymap.toml").write_text(
-        '[keys]\ntraining-back = "b"\naugment-cancel = "c"\naugment-write = "w"\n'
+        '[keys]\ntraining-back = "b"\naugment-cancel = "c"\naugment-write = "ctrl+o"\n'
     )
     app = app_for(root, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -82,9 +83,20 @@ async def test_training_and_augment_keys_follow_the_keymap(tmp_path):
         await pilot.press("enter")  # remapped: enter writes nothing now
         await settle(app, pilot)
         assert isinstance(app.screen, AugmentScreen)
-        await pilot.press("w")
+        await pilot.press("ctrl+o")
         await settle(app, pilot)
         assert isinstance(app.screen, MainScreen)
     made = sorted(p.name for p in root.rglob("*.png") if p.name not in ("img_1.png", "img_2.png"))
     assert made  # the flip and grayscale the screen ticks by default
     assert caption(root, "img_1").startswith("gob")
+
+
+def test_a_letter_on_a_priority_binding_is_refused_with_a_reason(tmp_path):
+    from lorapan.tui.keymap import load_keymap
+
+    (tmp_path / "keymap.toml").write_text(
+        '[keys]\naugment-write = "w"\nquit = "ctrl+x"\nundo = "z"\n'
+    )
+    keymap, problems = load_keymap(tmp_path)
+    assert keymap == {"quit": "ctrl+x", "undo": "z"}
+    assert len(problems) == 1 and "augment-write" in problems[0] and "typed" in problems[0]

@@ -114,6 +114,9 @@ SPECS: tuple[KeySpec, ...] = (
         "augment-write", "enter,ctrl+s", "write", "Write", "augment", palette=False, priority=True
     ),
     KeySpec("augment-cancel", "escape", "cancel", "Cancel", "augment", palette=False),
+    # start-training dialog (tui/screens/training_start.py)
+    KeySpec("start-confirm", "ctrl+s", "confirm", "Start", "start", palette=False, priority=True),
+    KeySpec("start-cancel", "escape", "cancel", "Cancel", "start", palette=False),
 )
 
 SPEC_BY_ID = {s.id: s for s in SPECS}
@@ -159,9 +162,33 @@ def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
             problems.append(f"{path}: unknown binding id {binding_id!r} ignored")
         elif not isinstance(keys, str) or not keys.strip():
             problems.append(f'{path}: {binding_id} needs a key string like "ctrl+y"')
+        elif SPEC_BY_ID[binding_id].priority and (typed := _typing_keys(keys)):
+            # A priority binding fires even inside a text box: a letter there would
+            # run the action instead of typing it (Textual applies keymaps after its
+            # own filter of typing keys).
+            problems.append(
+                f"{path}: {binding_id} = {keys!r}: {', '.join(typed)} would be typed in text "
+                "boxes; give this action a key with ctrl/alt or a function key (default kept)"
+            )
         else:
             keymap[binding_id] = keys.strip()
     return keymap, problems
+
+
+_NON_TYPING = {
+    "enter", "escape", "tab", "backspace", "delete", "insert", "home", "end",
+    "pageup", "pagedown", "up", "down", "left", "right",
+} | {f"f{n}" for n in range(1, 25)}  # fmt: skip
+
+
+def _typing_keys(keys: str) -> list[str]:
+    """Keys in ``keys`` that a text box would type (no modifier, not a control key)."""
+    out = []
+    for key in (k.strip() for k in keys.split(",")):
+        has_modifier = any(key.startswith(m) for m in ("ctrl+", "alt+", "meta+", "super+"))
+        if key and not has_modifier and key not in _NON_TYPING:
+            out.append(key)
+    return out
 
 
 def keys_for(binding_id: str, keymap: dict[str, str] | None = None) -> str:

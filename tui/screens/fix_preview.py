@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.model import Finding
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -34,10 +34,7 @@ def change_text(change: TagChange) -> Text:
 
 
 class FixPreviewScreen(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("enter", "apply", "Apply", id="fix-apply"),
-        Binding("escape", "cancel", "Cancel", id="fix-cancel"),
-    ]
+    BINDINGS = bindings_for("fix")
 
     DEFAULT_CSS = """
     FixPreviewScreen { align: center middle; }
@@ -78,7 +75,15 @@ class FixPreviewScreen(ModalScreen[bool]):
                     yield Static(change_text(change), classes="fix-row")
                 if files > MAX_ROWS:
                     yield Static(f"… and {files - MAX_ROWS} more file(s)", markup=False)
-            yield Static("enter apply (undo: u) · escape cancel", id="fix-keys", markup=False)
+            yield Static(self._hint(), id="fix-keys", markup=False)
+
+    def _hint(self) -> str:
+        keymap = getattr(self.app, "keymap", None)
+
+        def key(binding_id: str) -> str:
+            return display_keys(keys_for(binding_id, keymap))
+
+        return f"{key('fix-apply')} apply (undo: {key('undo')}) · {key('fix-cancel')} cancel"
 
     def action_apply(self) -> None:
         self.dismiss(bool(self.changes) or bool(self.finding.fix and self.finding.fix.settings))

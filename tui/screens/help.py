@@ -21,6 +21,7 @@ SCOPES = (
     ("fix", "Fix preview", None),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),
+    ("start", "Start-training dialog", None),
 )
 
 QUERY_HELP = """\

@@ -15,11 +15,10 @@ from pathlib import Path
 
 from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
-from lorapan.tui.keymap import display_keys
+from lorapan.tui.keymap import bindings_for, display_keys
 from lorapan.tui.screens.confirm import DIALOG_CSS
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
@@ -50,10 +49,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
     """
     )
     # Ids for keymap.toml; to move into the keymap table (scope "start") as KeySpecs.
-    BINDINGS = [
-        Binding("ctrl+s", "confirm", "Start", priority=True, id="start-confirm"),
-        Binding("escape", "cancel", "Cancel", id="start-cancel"),
-    ]
+    BINDINGS = bindings_for("start")
 
     def __init__(self, root: Path, overrides: str = "") -> None:
         super().__init__()

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lorapan.core.rules.model import SEVERITIES, CoverageItem, Finding, Readiness, Report
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
@@ -38,11 +38,7 @@ class RulesList(OptionList):
 
 
 class RulesSidebar(Widget, can_focus=False):
-    BINDINGS = [
-        Binding("f", "preview_fix", "Fix…", id="rules-preview-fix"),
-        Binding("space", "tick", "Tick", id="rules-tick"),
-        Binding("enter", "filter_images", "Show images", id="rules-filter", show=False),
-    ]
+    BINDINGS = bindings_for("rules")
 
     DEFAULT_CSS = """
     RulesSidebar { height: 1fr; layout: vertical; }
@@ -95,13 +91,18 @@ class RulesSidebar(Widget, can_focus=False):
         keep = None
         if ol.highlighted is not None and ol.option_count:
             keep = ol.get_option_at_index(ol.highlighted).id
-        options, self._findings, self._coverage = _options(report)
+        keys = (self._key("rules-preview-fix"), self._key("rules-tick"))
+        options, self._findings, self._coverage = _options(report, *keys)
         ol.set_options(options)
         ids = [o.id for o in options]
         if keep in ids:
             ol.highlighted = ids.index(keep)
         else:
             ol.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
+
+    def _key(self, binding_id: str) -> str:
+        """The key bound to ``binding_id`` now (after the user's keymap), for hints."""
+        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
 
     def current(self) -> Finding | CoverageItem | None:
         ol = self.list
@@ -171,28 +172,30 @@ def repeats_text(r: Readiness) -> str:
     return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
 
 
-def _finding_prompt(f: Finding) -> Text:
+def _finding_prompt(f: Finding, fix_key: str = "f") -> Text:
     text = Text()
     text.append(MARKS[f.severity] + " ", style=STYLES[f.severity])
     text.append(f.rule_id, style="bold")
     if f.images:
         text.append(f" ({len(f.images)})")
     if f.fix is not None:
-        text.append("  f:fix", style="green")
+        text.append(f"  {fix_key}:fix", style="green")
     msg = f.message if len(f.message) <= MESSAGE_CHARS else f.message[: MESSAGE_CHARS - 1] + "…"
     text.append("\n  " + msg, style="dim")
     return text
 
 
-def _coverage_prompt(c: CoverageItem) -> Text:
+def _coverage_prompt(c: CoverageItem, tick_key: str = "space") -> Text:
     box = "[x]" if c.done else "[ ]"
     text = Text(box + " ", style="green" if c.done else "yellow")
     text.append(c.label)
-    text.append("  (space)" if c.manual else f"  {c.count}/{c.minimum}", style="dim")
+    text.append(f"  ({tick_key})" if c.manual else f"  {c.count}/{c.minimum}", style="dim")
     return text
 
 
-def _options(report: Report) -> tuple[list[Option], dict[str, Finding], dict[str, CoverageItem]]:
+def _options(
+    report: Report, fix_key: str = "f", tick_key: str = "space"
+) -> tuple[list[Option], dict[str, Finding], dict[str, CoverageItem]]:
     options: list[Option] = []
     findings: dict[str, Finding] = {}
     coverage: dict[str, CoverageItem] = {}
@@ -213,7 +216,7 @@ def _options(report: Report) -> tuple[list[Option], dict[str, Finding], dict[str
         for f in rows:
             oid = "f:" + f.key
             findings[oid] = f
-            options.append(Option(_finding_prompt(f), id=oid))
+            options.append(Option(_finding_prompt(f, fix_key), id=oid))
     if report.coverage:
         done = sum(1 for c in report.coverage if c.done)
         options.append(
@@ -226,5 +229,5 @@ def _options(report: Report) -> tuple[list[Option], dict[str, Finding], dict[str
         for c in report.coverage:
             oid = "c:" + c.id
             coverage[oid] = c
-            options.append(Option(_coverage_prompt(c), id=oid))
+            options.append(Option(_coverage_prompt(c, tick_key), id=oid))
     return options, findings, coverage
