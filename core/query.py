@@ -10,6 +10,7 @@ Examples::
     has:caption   lacks:caption    caption file present / missing
     folder:10_gob*   name:*.png    folder (relative path) / file name, with wildcards
     tag:"a, b"                     a tag written out exactly (commas, keywords)
+    star (sky)                     parentheses right after a word belong to the tag
 
 Bare words next to each other make one tag (``long hair``), so use AND between tags.
 Matching ignores case and treats ``_`` and space alike.
@@ -81,14 +82,38 @@ def _tokenize(text: str) -> list[_Tok]:
 
 
 def _merge_words(toks: list[_Tok]) -> list[_Tok]:
-    """Adjacent bare words form one multi-word tag."""
+    """Adjacent bare words form one multi-word tag.
+
+    A parenthesis right after a word cannot open a group (terms need AND/OR
+    between them), so ``star (sky)`` and ``artist \\(style\\)`` stay one tag.
+    """
     out: list[_Tok] = []
-    for tok in toks:
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.kind == "lp" and out and out[-1].kind == "word":
+            close = _closing(toks, i)
+            if close is not None:
+                inner = " ".join(t.text for t in toks[i + 1 : close])
+                out[-1] = _Tok("word", f"{out[-1].text} ({inner})", out[-1].pos)
+                i = close + 1
+                continue
         if tok.kind == "word" and out and out[-1].kind == "word":
             out[-1] = _Tok("word", out[-1].text + " " + tok.text, out[-1].pos)
         else:
             out.append(tok)
+        i += 1
     return out
+
+
+def _closing(toks: list[_Tok], start: int) -> int | None:
+    """Index of the ``)`` closing ``toks[start]`` when only words lie between."""
+    j = start + 1
+    while j < len(toks) and toks[j].kind == "word":
+        j += 1
+    if j < len(toks) and toks[j].kind == "rp" and j > start + 1:
+        return j
+    return None
 
 
 def _unquote(s: str) -> str:

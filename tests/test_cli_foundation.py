@@ -93,3 +93,13 @@ def test_output_piped_into_head_ends_quietly(tmp_path):
     out = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
     assert len(out.stdout.splitlines()) == 2
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
+
+
+def test_edit_reports_renames_and_moves(tmp_path, lorapan_cmd):
+    write_dataset(tmp_path, {"a.png": "long hair, ^_^, blue_eyes, smile"})
+    out = lorapan_cmd("edit", tmp_path, "--tag-style", "underscores", "--front", "smile")
+    assert out.returncode == 0, out.stderr
+    assert "a.png: long hair→long_hair reordered" in out.stdout
+    assert (tmp_path / "a.txt").read_text() == "smile, long_hair, ^_^, blue_eyes"
+    undo = lorapan_cmd("undo", tmp_path)
+    assert "1 file written" in undo.stdout

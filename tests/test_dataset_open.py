@@ -119,3 +119,23 @@ def test_two_images_with_one_stem_both_appear_and_share_the_caption(tmp_path, lo
     (tmp_path / "a.jpg").write_bytes((tmp_path / "a.png").read_bytes())
     info = json.loads(lorapan_cmd("info", tmp_path, "--json").stdout)
     assert info["shared_captions"] == [{"images": ["a.jpg", "a.png"], "caption": "a.txt"}]
+
+
+def test_tag_index_follows_each_edit_without_a_rebuild(tmp_path, monkeypatch):
+    from lorapan.core import edits
+    from lorapan.core.tag_index import TagIndex
+
+    write_dataset(tmp_path, {f"i{n}.png": "a, b" for n in range(5)})
+    ds = Dataset.open(tmp_path)
+    added: list[str] = []
+    real_add = TagIndex.add_image
+    monkeypatch.setattr(
+        TagIndex,
+        "add_image",
+        lambda self, rel, tags: (added.append(rel), real_add(self, rel, tags)),
+    )
+    tags = {r: it.tags for r, it in ds.items.items()}
+    ds.apply_changes(edits.plan(tags, ["i2.png"], lambda t: edits.replace_tag(t, "b", "c")), "one")
+    assert added == ["i2.png"]  # only the edited image was re-indexed
+    assert ds.index.count("b") == 4 and ds.index.images("c") == {"i2.png"}
+    assert ds.index.frequencies()[0] == ("a", 5)

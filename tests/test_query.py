@@ -48,3 +48,12 @@ def test_queries_select_the_right_images(ds, query, expected):
 def test_bad_queries_say_what_is_wrong(bad):
     with pytest.raises(QueryError):
         compile_query(bad)
+
+
+def test_tags_with_parentheses_need_no_quoting(tmp_path):
+    ds = Dataset.open(
+        write_dataset(tmp_path, {"a.png": "star (sky), artist \\(style\\)", "b.png": "sky, star"})
+    )
+    assert ds.select("star (sky)") == ["a.png"]
+    assert ds.select("star (sky) OR (sky AND NOT star)") == ["a.png"]
+    assert ds.select("(star) AND sky") == ["b.png"]

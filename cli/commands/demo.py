@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(
                 f"{target} exists and is not empty", "give a new folder: lorapan demo /tmp/gob"
             )
-        print(f"{target} already holds a dataset; opening it")
+        print(f"{target} already holds a dataset" + ("" if args.no_open else "; opening it"))
     else:
         write_demo(target)
         print(f"wrote the demo dataset to {target}")

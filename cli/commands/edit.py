@@ -102,13 +102,36 @@ def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tag
 
 
 def describe(changes: list[edits.TagChange]) -> list[str]:
+    """One line per changed caption: ``+added -removed old→new moved``."""
     lines = []
     for ch in changes:
+        renamed = _renamed(ch)
         parts = [f"+{t}" for t in ch.added] + [f"-{t}" for t in ch.removed]
-        if not parts:
-            parts = ["reordered"]
-        lines.append(f"{ch.relpath}: {', '.join(parts)}")
+        parts += [f"{a}→{b}" for a, b in renamed]
+        if not parts or _moved(ch, renamed):
+            parts.append("reordered")
+        lines.append(f"{ch.relpath}: {' '.join(parts)}")
     return lines
+
+
+def _renamed(ch: edits.TagChange) -> list[tuple[str, str]]:
+    """Tags whose spelling changed but not their meaning (tag style, case)."""
+    from lorapan.core.captions import norm_tag
+
+    after = {norm_tag(t): t for t in ch.after}
+    return [
+        (t, after[norm_tag(t)])
+        for t in ch.before
+        if norm_tag(t) in after and after[norm_tag(t)] != t
+    ]
+
+
+def _moved(ch: edits.TagChange, renamed: list[tuple[str, str]]) -> bool:
+    from lorapan.core.captions import norm_tag
+
+    kept_before = [norm_tag(t) for t in ch.before if t not in ch.removed]
+    kept_after = [norm_tag(t) for t in ch.after if t not in ch.added]
+    return kept_before != kept_after
 
 
 def label_for(args: argparse.Namespace) -> str:

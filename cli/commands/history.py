@@ -48,7 +48,8 @@ def _print_result(args, result) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        print(f"{result.label}: {len(result.applied)} files restored")
+        n = len(result.applied)
+        print(f"{result.label}: {n} file{'' if n == 1 else 's'} written")
         for rel, why in result.conflicts:
             print(f"  not touched: {rel}: {why}")
     return EXIT_OK if result.ok else EXIT_FINDINGS
