@@ -37,6 +37,7 @@ ORDER_OF_RULES = (
     "tags.style",
     "tags.blacklist",
     "tags.kind-prune",
+    "bundle.bio-overlap",
     "tags.hair-unique",
     "tags.eyes-unique",
     "tags.duplicate",

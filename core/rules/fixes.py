@@ -150,6 +150,25 @@ def hair_eyes_fix(
     return tag_fix(f"tags.{part}-unique", label, images, merge_fn(is_part, unique)), ""
 
 
+# ---- bundles -------------------------------------------------------------------
+def bio_overlap_fix(tag: str, owners: list[str]) -> Fix:
+    """Turn the shared body tag ``tag`` (norm form) into one tag per character.
+
+    Planned with :func:`lorapan.core.augment.bundles.bio_overlap_changes` on the
+    subjects as they are at plan time (``green hair`` -> ``green_gob_hair``, ...).
+    """
+    from lorapan.core.augment import bundles
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        subject_map = bundles.subjects(ds)  # type: ignore[arg-type]
+        overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)  # type: ignore[arg-type]
+        return bundles.bio_overlap_changes(ds, overlap, subject_map)  # type: ignore[arg-type]
+
+    examples = ", ".join(f"'{bundles.unique_tag(tag, s)}'" for s in owners[:3])
+    label = f"replace '{tag}' with one tag per character ({examples})"
+    return Fix(label, planner, "bundle.bio-overlap")
+
+
 # ---- core tag proposal ----------------------------------------------------------
 def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) -> str | None:
     """The first tag every caption starts with, else one shared by all, else the kind's shape."""

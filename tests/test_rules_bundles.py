@@ -1,0 +1,46 @@
+"""Character bundles as a user checks and fixes them (real subprocesses, real files)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import rules_fixtures as rf
+
+
+def _bundle(root: Path, gob: list[str], ana: list[str], n: int = 4, name: str = "") -> Path:
+    caps: dict[str, str | None] = {}
+    for i in range(n):
+        caps[f"10_gob/{i:03d}.png"] = ", ".join(["gob focus", *gob])
+        caps[f"10_ana/{i:03d}.png"] = ", ".join(["ana focus", *ana])
+    rf.write_images(root, caps)
+    rf.write_settings(root, {"kind": "bundle-characters", "name": name, "core_tag": ""})
+    return root
+
+
+def _findings(lorapan_cmd, root: Path, rule: str) -> list[dict]:
+    res = lorapan_cmd("check", root, "--json", "--rule", rule)
+    return json.loads(res.stdout)["findings"]
+
+
+def test_bio_overlap_offers_the_per_character_fix_and_undo(tmp_path: Path, lorapan_cmd) -> None:
+    shared = ["green hair", "ponytail", "scar", "smile"]
+    root = _bundle(tmp_path / "d", shared, shared)
+    res = lorapan_cmd("check", root, "--rule", "bundle.bio-overlap")
+    assert res.returncode == 1
+    assert f"lorapan fix {root} --rule bundle.bio-overlap" in res.stdout
+    assert "fix: " in res.stdout
+    before = rf.snapshot_bytes(root)
+    res = lorapan_cmd("fix", root, "--rule", "bundle.bio-overlap", "--dry-run")
+    assert "nothing to fix" not in res.stdout
+    assert "+green_gob_hair" in res.stdout and "+green_ana_hair" in res.stdout
+    assert rf.snapshot_bytes(root) == before
+    res = lorapan_cmd("fix", root, "--rule", "bundle.bio-overlap")
+    assert res.returncode == 0, res.stdout + res.stderr
+    gob = (root / "10_gob" / "000.txt").read_text()
+    ana = (root / "10_ana" / "000.txt").read_text()
+    assert "green_gob_hair" in gob and "green hair" not in gob and "scar_gob" in gob
+    assert "green_ana_hair" in ana and "smile" in ana
+    assert _findings(lorapan_cmd, root, "bundle.bio-overlap") == []
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before
