@@ -85,7 +85,7 @@ def split_tags(line: str) -> list[str]:
     An unbalanced ``(`` falls back to plain comma splitting for the rest of the line.
     """
     if "(" not in line and "\\" not in line:  # the common case, fast
-        return [t.strip() for t in line.split(",") if t.strip()]
+        return [t for t in map(str.strip, line.split(",")) if t]
     tags: list[str] = []
     depth = 0
     current: list[str] = []
