@@ -44,3 +44,30 @@ def test_bio_overlap_offers_the_per_character_fix_and_undo(tmp_path: Path, lorap
     assert _findings(lorapan_cmd, root, "bundle.bio-overlap") == []
     assert lorapan_cmd("undo", root).returncode == 0
     assert rf.snapshot_bytes(root) == before
+
+
+def test_merged_unique_tags_of_bundle_subjects_are_not_flagged(tmp_path: Path, lorapan_cmd) -> None:
+    root = _bundle(tmp_path / "d", ["green_gob_hair", "smile"], ["blonde_ana_hair", "smile"])
+    assert _findings(lorapan_cmd, root, "tags.hair-unique") == []
+    assert _findings(lorapan_cmd, root, "bundle.bio-overlap") == []
+
+
+def test_bundle_hair_suggestion_names_each_subject_not_the_dataset(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    root = _bundle(tmp_path / "d", ["green hair", "smile"], ["blonde hair"], name="duo")
+    [hair] = _findings(lorapan_cmd, root, "tags.hair-unique")
+    assert "<colour>_gob_hair" in hair["message"] and "<colour>_ana_hair" in hair["message"]
+    assert "duo" not in hair["message"]
+
+
+def test_character_unique_tag_named_after_the_core_tag_is_merged(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    caps: dict[str, str | None] = {
+        f"{i:03d}.png": "gob goblin focus, green_gob_hair, smile" for i in range(4)
+    }
+    root = tmp_path / "c"
+    rf.write_images(root, caps)
+    rf.write_settings(root, {"kind": "character", "name": "goblin", "core_tag": "gob goblin focus"})
+    assert _findings(lorapan_cmd, root, "tags.hair-unique") == []

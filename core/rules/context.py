@@ -17,7 +17,7 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.rules.vocab import Vocab
+from lorapan.core.rules.vocab import Vocab, name_from_core
 
 INCONSISTENT_BELOW = 15
 INCONSISTENT_THRESHOLD = 0.35
@@ -124,6 +124,8 @@ def build_context(
     vocab = Vocab(settings)
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
+    if vocab.profile.bundle:
+        vocab.add_names(subject_names(dataset))
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
@@ -140,6 +142,13 @@ def build_context(
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def subject_names(dataset: Dataset) -> list[str]:
+    """The unique-tag names of a bundle's subjects (folders or first tags), as laid out now."""
+    from lorapan.core.augment.bundles import subjects
+
+    return [name_from_core(s) for s in subjects(dataset)]
 
 
 def _skip_seen(ctx: RuleContext, n: str) -> bool:

@@ -9,6 +9,7 @@ from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
+from lorapan.core.rules.vocab import name_from_core
 
 IssueKey = tuple[str, str]
 
@@ -182,11 +183,17 @@ def _hair_eyes(part: str):
     def builder(ctx, sub, g, counts):
         rule = f"tags.{part}-unique"
         fix, why = fixes.hair_eyes_fix(ctx, counts, part, g.images)
-        shape = f"<colour>_{ctx.vocab.name.replace(' ', '_') or '<name>'}_{part}"
         words = "hair colour/style" if part == "hair" else "eye colour"
+        if ctx.profile.bundle:
+            shapes = ", ".join(f"'<colour>_{n}_{part}'" for n in _subject_names(ctx, g.images))
+            into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
+        else:
+            into = (
+                f"one unique tag '<colour>_{ctx.vocab.name.replace(' ', '_') or '<name>'}_{part}'"
+            )
         msg = (
             f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "
-            f"them into one unique tag '{shape}' and removes other people's, so the "
+            f"them into {into} and removes other people's, so the "
             "character's look is learned as one token."
         )
         if why:
@@ -194,6 +201,16 @@ def _hair_eyes(part: str):
         return Finding(rule, "error", msg, g.images, fix)
 
     return builder
+
+
+def _subject_names(ctx: RuleContext, images: list[str]) -> list[str]:
+    """A bundle's character names (core tags' first words) of these images, in order."""
+    names: dict[str, None] = {}
+    for rel in images:
+        item = ctx.dataset.items.get(rel)
+        if item is not None and item.tags:
+            names.setdefault("_".join(name_from_core(item.tags[0]).split()), None)
+    return [n for n in names if n]
 
 
 def _lowq(ctx, sub, g, counts):

@@ -155,13 +155,21 @@ class Vocab:
         name = settings.name.strip() or _name_from_core(settings.core_tag)
         self.name = name
         self.name_norm = norm_tag(name) if name else ""
-        # A bundle's characters are named by their core tags' first words.
-        names = [self.name_norm] if self.name_norm else []
+        # A unique tag names the character: [dataset] name or the core tag's first word;
+        # a bundle's characters are named by their core tags' first words (not the name).
         if self.profile.bundle:
-            names += [_name_from_core(str(s)) for s in rules.get("subjects", [])]
-        names = [n for n in dict.fromkeys(names) if n]
-        self._unique_hair = _unique_re(names, "hair")
-        self._unique_eyes = _unique_re(names, "eyes")
+            names = [_name_from_core(str(s)) for s in rules.get("subjects", [])]
+        else:
+            names = [self.name_norm, _name_from_core(settings.core_tag)]
+        self.names: list[str] = []
+        self.add_names(names)
+
+    def add_names(self, names: Any) -> None:
+        """Also recognise ``<colour>_<name>_hair`` / ``_eyes`` for these names (norm form)."""
+        merged = [n for n in dict.fromkeys([*self.names, *names]) if n]
+        self.names = merged
+        self._unique_hair = _unique_re(merged, "hair")
+        self._unique_eyes = _unique_re(merged, "eyes")
 
     @staticmethod
     def _pairs(rows: Any) -> dict[str, frozenset[str]]:
@@ -233,6 +241,11 @@ def _unique_re(names: list[str], part: str) -> re.Pattern[str] | None:
         return None
     alts = "|".join(re.escape(n) for n in names)
     return re.compile(rf"^\S.* (?:{alts}) {part}$")
+
+
+def name_from_core(core_tag: str) -> str:
+    """The unique-tag name of a core tag: ``gob goblin focus`` -> ``gob``."""
+    return _name_from_core(core_tag)
 
 
 def _name_from_core(core_tag: str) -> str:
