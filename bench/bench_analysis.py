@@ -155,7 +155,12 @@ def main() -> int:
             f"{1000 * cold_cpu / n:.1f} ms CPU per image)"
         )
         print(f"  wall-clock ratio: {ih_wall / cold:.2f}x imagehash")
-        print(f"  CPU-per-image ratio: {ih_cpu / cold_cpu:.2f}x (lorapan does more per image)")
+        print(f"  CPU-per-image ratio: {ih_cpu / cold_cpu:.2f}x (imagehash CPU / lorapan CPU)")
+        cores = os.cpu_count() or 1
+        print(
+            f"  cores the pool got: {cold_cpu / cold:.2f} of {cores}; ceiling with every core "
+            f"free: {cores * ih_cpu / cold_cpu:.2f}x (CPU ratio x cores)"
+        )
         print(f"lorapan cached:       {n / cached:8.1f} img/s  ({cached:.3f} s)")
         print(f"find_groups ({n}): {grouping:.3f} s, {len(groups)} groups")
         big, hits = bench_cached_rescan(root, rels, facts, args.cached_n)
