@@ -155,3 +155,22 @@ def test_check_reports_a_stem_collision_as_a_warning(tmp_path: Path, lorapan_cmd
     out = lorapan_cmd("check", root, "--rule", "pair.stem-collision").stdout
     assert "warnings (1)" in out and "[pair.stem-collision]" in out
     assert "images (2): a.jpg, a.png" in out
+
+
+def test_list_rules_names_every_rule_and_the_unknown_rule_error_points_there(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    from lorapan.core.rules.catalog import RULES
+
+    res = lorapan_cmd("check", "--list-rules")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    for rule, (severity, _what) in RULES.items():
+        assert any(line.split()[:2] == [rule, severity] for line in lines), rule
+    assert any(line.startswith("coverage.") for line in lines)
+    data = json.loads(lorapan_cmd("check", "--list-rules", "--json").stdout)
+    by_id = {r["id"]: r for r in data["rules"]}
+    assert by_id["bundle.bio-overlap"]["severity"] == "error" and by_id["tags.core"]["checks"]
+    bad = lorapan_cmd("check", rf.character(tmp_path / "d"), "--rule", "nosuch")
+    assert bad.returncode == 2 and "lorapan check --list-rules" in bad.stderr + bad.stdout
+    assert lorapan_cmd("check").returncode == 2  # no dataset and no --list-rules

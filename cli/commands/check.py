@@ -31,6 +31,7 @@ examples:
   lorapan check ~/data/goblin --rule tags          every tags.* rule
   lorapan check ~/data/goblin --kind couple        check as another subject kind
   lorapan check ~/data/goblin --json | jq '.findings[] | select(.severity=="error")'
+  lorapan check --list-rules                        every rule id with its usual severity
 """
 
 SEVERITY_TITLES = {
@@ -49,7 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", help="dataset folder")
+    p.add_argument("path", nargs="?", help="dataset folder")
+    p.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="list every rule id with its usual severity and what it checks, then exit",
+    )
     p.add_argument(
         "--kind", choices=KINDS, help="subject kind for this run (lorapan.toml's otherwise)"
     )
@@ -74,8 +80,10 @@ def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
     for rule in args.rule:
         if not known_rule(rule):
             return None, fail(
-                f"unknown rule id {rule!r}", "see `lorapan check --help` or README: Rules"
+                f"unknown rule id {rule!r}", "list the rule ids with `lorapan check --list-rules`"
             )
+    if not args.path:
+        return None, fail("no dataset folder given", "usage: lorapan check PATH (see --help)")
     ds, code = open_dataset(args.path)
     if ds is None:
         return None, code
@@ -86,6 +94,8 @@ def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        return list_rules(args.json)
     engine, code = build_engine(args)
     if engine is None:
         return code
@@ -97,6 +107,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(engine.dataset.root, report, args.path, all_images=args.all_images)
     return EXIT_FINDINGS if report.has_errors else EXIT_OK
+
+
+def list_rules(as_json: bool) -> int:
+    """Every rule id of the catalog (and coverage item), one line each."""
+    from lorapan.core.rules.catalog import RULES, coverage_rules
+
+    rows = [(rule, sev, what) for rule, (sev, what) in sorted(RULES.items())]
+    rows += [(rule, sev, f"coverage: {what}") for rule, (sev, what) in coverage_rules().items()]
+    if as_json:
+        print_json({"rules": [{"id": r, "severity": s, "checks": w} for r, s, w in rows]})
+        return EXIT_OK
+    width = max(len(r) for r, _s, _w in rows)
+    for rule, sev, what in rows:
+        print(f"{rule:<{width}}  {sev:<7}  {what}")
+    print("\n--rule also takes a prefix: `--rule tags` is every tags.* rule.")
+    return EXIT_OK
 
 
 def print_report(root, report, path: str, all_images: bool = False) -> None:  # noqa: ANN001

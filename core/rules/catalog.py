@@ -65,6 +65,18 @@ def coverage_ids() -> list[str]:
     return sorted(ids)
 
 
+def coverage_rules() -> dict[str, tuple[str, str]]:
+    """``coverage.<id>`` -> (severity, label): ``manual`` items are ticked by hand,
+    counted ones warn below their minimum. The first kind listing an id names it."""
+    doc = data_file("coverage.toml")["kinds"]
+    out: dict[str, tuple[str, str]] = {}
+    for items in doc.values():
+        for it in items if isinstance(items, list) else ():
+            sev = "manual" if it.get("manual") else "warning"
+            out.setdefault(f"coverage.{it['id']}", (sev, str(it.get("label", it["id"]))))
+    return dict(sorted(out.items()))
+
+
 def known_rule(rule: str) -> bool:
     """True for a rule id, a coverage id, or a prefix of ids (``tags``, ``coverage``)."""
     ids = list(RULES) + coverage_ids()
