@@ -55,7 +55,7 @@ def test_fix_dry_run_writes_nothing_then_fix_and_undo(tmp_path: Path, lorapan_cm
     assert "would change" in res.stdout and "+green_gob_hair" in res.stdout
     assert rf.snapshot_bytes(root) == before
     res = lorapan_cmd("fix", root)
-    assert "caption(s) changed" in res.stdout and f"lorapan undo {root}" in res.stdout
+    assert "captions changed" in res.stdout and f"lorapan undo {root}" in res.stdout
     after = rf.snapshot_bytes(root)
     assert after != before and "muscular" not in after["img000.txt"].decode()
     check = json.loads(lorapan_cmd("check", root, "--json").stdout)
@@ -174,3 +174,18 @@ def test_list_rules_names_every_rule_and_the_unknown_rule_error_points_there(
     bad = lorapan_cmd("check", rf.character(tmp_path / "d"), "--rule", "nosuch")
     assert bad.returncode == 2 and "lorapan check --list-rules" in bad.stderr + bad.stdout
     assert lorapan_cmd("check").returncode == 2  # no dataset and no --list-rules
+
+
+def test_counts_are_singular_for_one(tmp_path: Path, lorapan_cmd) -> None:
+    root = rf.character(tmp_path / "d")
+    (root / "img000.txt").write_text("")  # one caption.empty error
+    out = lorapan_cmd("check", root, "--rule", "caption.empty").stdout
+    assert "1 error," in out and "1 errors" not in out
+    res = lorapan_cmd("fix", root, "--rule", "caption.empty", "--dry-run")
+    assert "0 captions would change" in res.stdout
+    out = lorapan_cmd("fix", root, "--rule", "caption.empty").stdout
+    assert "remaining: 1 error," in out and "1 errors" not in out
+    out = lorapan_cmd(
+        "fix", rf.character(tmp_path / "e", clean=False), "--rule", "tags.core"
+    ).stdout
+    assert "(s)" not in out and "captions changed" in out

@@ -109,6 +109,20 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.has_errors else EXIT_OK
 
 
+COUNT_WORDS = {"error": "error", "warning": "warning", "manual": "checklist item"}
+
+
+def counts_text(counts: dict[str, int], severities: tuple[str, ...] | None = None) -> str:
+    """``1 error, 2 warnings, 3 advice, 1 checklist item`` (advice has no plural)."""
+    from lorapan.core.rules.messages import plural
+
+    parts = []
+    for sev in severities or tuple(counts):
+        n = counts.get(sev, 0)
+        parts.append(plural(n, COUNT_WORDS[sev]) if sev in COUNT_WORDS else f"{n} {sev}")
+    return ", ".join(parts)
+
+
 def list_rules(as_json: bool) -> int:
     """Every rule id of the catalog (and coverage item), one line each."""
     from lorapan.core.rules.catalog import RULES, coverage_rules
@@ -129,7 +143,7 @@ def print_report(root, report, path: str, all_images: bool = False) -> None:  # 
     print(f"{root}")
     print(f"  {report.readiness.summary}")
     counts = report.counts()
-    print("  " + ", ".join(f"{counts[s]} {SEVERITY_TITLES[s][0].split(' ')[0]}" for s in counts))
+    print("  " + counts_text(counts))
     for severity, findings in report.by_severity().items():
         if not findings:
             continue

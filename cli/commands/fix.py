@@ -142,13 +142,16 @@ def _settings_only(fix):  # noqa: ANN001, ANN202
 
 
 def _print_human(args, settings_done, steps, changes, result, after) -> None:  # noqa: ANN001
+    from lorapan.commands.check import counts_text
+    from lorapan.core.rules.messages import plural
+
     verb = "would change" if args.dry_run else "changed"
     for s in settings_done:
         where = "would set" if args.dry_run else "set"
         print(f"lorapan.toml: {where} " + ", ".join(f"{k} = {v!r}" for k, v in s.items()))
     for fx, ch in steps:
         if ch:
-            print(f"[{fx.rule_id}] {fx.label}: {len(ch)} caption(s)")
+            print(f"[{fx.rule_id}] {fx.label}: {plural(len(ch), 'caption')}")
     if not changes:
         print(
             "nothing to fix"
@@ -161,7 +164,7 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
         print(f"  {c.relpath}: {' '.join(parts)}")
     if len(changes) > 50:
         print(f"  ... and {len(changes) - 50} more")
-    print(f"{len(changes)} caption(s) {verb}")
+    print(f"{plural(len(changes), 'caption')} {verb}")
     if result is not None:
         if result.conflicts:
             print(
@@ -175,7 +178,5 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
         if result.applied:
             print(f"undo with: lorapan undo {args.path}")
     if after is not None:
-        c = after.counts()
-        print(
-            f"remaining: {c['error']} errors, {c['warning']} warnings (`lorapan check {args.path}`)"
-        )
+        remaining = counts_text(after.counts(), ("error", "warning"))
+        print(f"remaining: {remaining} (`lorapan check {args.path}`)")

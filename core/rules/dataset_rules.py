@@ -474,7 +474,7 @@ def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
                 Finding(
                     rule,
                     "warning",
-                    f"{spec.label}: {len(images)} image(s), the guide asks for at least "
+                    f"{spec.label}: {plural(len(images), 'image')}, the guide asks for at least "
                     f"{spec.minimum} (counted by tags: {tags}).",
                     images,
                 )

@@ -416,7 +416,7 @@ def steps_text(r: Readiness) -> str:
         f"({r.steps_per_epoch}/epoch × {r.epochs}; {target}preset {r.preset})"
     )
     if r.unsized:
-        text += f", {r.unsized} unreadable image(s) left out"
+        text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
     if not r.in_folders:
         text += f"; no kohya folder yet: put the images in one named {repeats_text(r).split('/')[0]}_<name>"
     return text
