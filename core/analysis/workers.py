@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import sys
@@ -85,10 +84,16 @@ def prepare_worker() -> None:
     Raising both thresholds keeps the memory in the worker, which is
     short-lived. Elsewhere this does nothing.
     """
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
+    if not _glibc():
         return
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(name)
+        libc = ctypes.CDLL(None)  # this process's own symbols, glibc's among them
         libc.mallopt(_M_MMAP_THRESHOLD, 16 << 20)
         libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+
+
+def _glibc() -> bool:
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError, AttributeError):
+        return False
