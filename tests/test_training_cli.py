@@ -127,6 +127,24 @@ def test_error_findings_block_start_unless_forced(tmp_path, lorapan_cmd, monkeyp
     assert "succeeded" in forced.stdout
 
 
+def test_preflight_names_every_error_rule_with_its_count(tmp_path, lorapan_cmd):
+    # core not first, a blacklisted body tag, an unmerged hair colour: several error rules
+    root = make_dataset(
+        tmp_path / "ds",
+        training=runnable_training(tmp_path),
+        tags="muscular, gob goblin, green hair",
+    )
+    found = json.loads(lorapan_cmd("check", root, "--json").stdout)["findings"]
+    rules = sorted({f["rule"] for f in found if f["severity"] == "error"})
+    assert len(rules) >= 3
+    res = lorapan_cmd("train", root)
+    assert res.returncode == 1
+    line = next(x for x in res.stderr.splitlines() if "error-level finding" in x)
+    for rule in rules:
+        assert f"{rule} (6 images)" in line, line
+    assert "(s)" not in line and f"lorapan fix {root}" in res.stderr and "--force" in res.stderr
+
+
 def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypatch):
     for key, value in replay_env(step_s=1.0).items():
         monkeypatch.setenv(key, value)

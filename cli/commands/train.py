@@ -130,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
             )
     if errors:
         (plan.run_dir).rmdir()
-        print(f"lorapan: not started: {len(errors)} pre-flight error(s)", file=sys.stderr)
+        n = len(errors)
+        print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
         return EXIT_FINDINGS
     return _start(args, plan)
 

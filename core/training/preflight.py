@@ -6,6 +6,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from shlex import quote
 
 from lorapan.core.training.config import RunPlan, looks_local
 from lorapan.core.training.inputs import TrainInputs
@@ -19,8 +20,9 @@ class Check:
     hint: str = ""
 
 
-def _rule_errors(inputs: TrainInputs) -> list[str] | None:
-    """Error-level findings of the method's rules; None when the rules cannot run."""
+def _rule_errors(inputs: TrainInputs) -> list[tuple[str, int]] | None:
+    """Error-level findings of the method's rules as (rule id, images); None when the
+    rules cannot run."""
     try:
         from lorapan.core.dataset import Dataset
         from lorapan.core.rules.engine import RulesEngine
@@ -31,8 +33,22 @@ def _rule_errors(inputs: TrainInputs) -> list[str] | None:
         ds = Dataset.open(inputs.root)
         report = RulesEngine(ds, live=False, **rule_inputs(ds).engine_kwargs()).check()
     except Exception as exc:  # a rules failure must not hide the other checks
-        return [f"the rules could not run: {exc}"]
-    return [f"{f.rule_id}: {f.message}" for f in report.findings if f.severity == "error"]
+        return [(f"the rules could not run: {exc}", 0)]
+    return [(f.rule_id, len(f.images)) for f in report.findings if f.severity == "error"]
+
+
+def rule_errors_text(errors: list[tuple[str, int]]) -> str:
+    """``3 error-level findings: tags.core (6 images), bundle.bio-overlap ×2 (12 images)``."""
+    per_rule: dict[str, list[int]] = {}
+    for rule, images in errors:
+        per_rule.setdefault(rule, []).append(images)
+    parts = []
+    for rule, counts in per_rule.items():
+        times = f" ×{len(counts)}" if len(counts) > 1 else ""
+        n = sum(counts)
+        parts.append(f"{rule}{times} ({n} image{'' if n == 1 else 's'})" if n else rule)
+    word = "finding" if len(errors) == 1 else "findings"
+    return f"{len(errors)} error-level {word}: " + ", ".join(parts)
 
 
 def _executable(name: str) -> bool:
@@ -49,8 +65,10 @@ def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> lis
         checks.append(
             Check(
                 level,
-                f"{len(errors)} error-level finding(s): {errors[0]}",
-                "fix them (lorapan check) or start with --force",
+                rule_errors_text(errors),
+                f"`lorapan fix {quote(str(inputs.root))}` "
+                f"(details: `lorapan check {quote(str(inputs.root))}`), "
+                "or start anyway with --force",
             )
         )
     if not inputs.folders or inputs.image_count == 0:
