@@ -1,9 +1,11 @@
 """Loading what some rules need from other areas' caches, without running anything.
 
 Image facts come from the analysis cache (``lorapan scan``), clone groups from the
-same facts, tagger scores from the tagger's score cache (``lorapan autotag``). A
-missing or unreadable cache means "not available": the rules that need it say
-which command fills it, and the check goes on.
+same facts (candidate pairs confirmed on the images' thumbnails, files lorapan
+made labelled from their provenance), tagger scores from the tagger's score
+cache (``lorapan autotag``). A missing or unreadable cache means "not
+available": the rules that need it say which command fills it, and the check
+goes on.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]
     if not facts:
         return None, None
     try:
-        groups = find_groups(dict(facts), config)
+        # root: candidate pairs are confirmed on thumbnails, and files lorapan made
+        # are labelled from their provenance records (never counted as clones)
+        groups = find_groups(dict(facts), config, root=ds.root)
     except Exception:  # noqa: BLE001
         groups = None
     return facts, groups
