@@ -145,6 +145,17 @@ def test_preflight_names_every_error_rule_with_its_count(tmp_path, lorapan_cmd):
     assert "(s)" not in line and f"lorapan fix {root}" in res.stderr and "--force" in res.stderr
 
 
+def test_logs_without_runs_says_how_to_start_one(tmp_path, lorapan_cmd):
+    root = make_dataset(tmp_path / "ds")
+    res = lorapan_cmd("logs", root)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "no training runs yet" in res.stderr
+    assert f"lorapan train {root} --dry-run" in res.stderr and f"lorapan train {root}" in res.stderr
+    assert "lorapan runs" not in res.stderr
+    missing = lorapan_cmd("logs", tmp_path / "nope")
+    assert missing.returncode == 2 and "not a folder" in missing.stderr
+
+
 def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypatch):
     for key, value in replay_env(step_s=1.0).items():
         monkeypatch.setenv(key, value)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from shlex import quote
 
-from lorapan.core.cli_support import EXIT_OK, fail
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail
 
 NAME = "logs"
 ORDER = 62
@@ -31,13 +32,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.core.training.logparse import LogParser
-    from lorapan.core.training.runs import RunError, find_run, follow
+    from lorapan.core.training.runs import RunError, find_run, follow, list_runs
 
     root = Path(args.path).expanduser()
+    if not root.is_dir():
+        return fail(f"{args.path} is not a folder", "give the dataset folder")
+    if not list_runs(root):
+        where = quote(args.path)
+        return fail(
+            f"no training runs yet in {args.path}",
+            f"start one: `lorapan train {where} --dry-run` to see the plan, "
+            f"then `lorapan train {where}`",
+            code=EXIT_FINDINGS,
+        )
     try:
         info = find_run(root, args.run)
     except RunError as exc:
-        return fail(str(exc), f"lorapan runs {args.path}")
+        return fail(str(exc), f"list the runs with `lorapan runs {quote(args.path)}`")
     parser = LogParser()
     out = sys.stdout
     try:
