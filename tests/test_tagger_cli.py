@@ -163,3 +163,27 @@ def test_models_download_without_the_hub_extra_explains(env: dict[str, Path]) ->
         assert res.returncode == 2 and "lorapan[hub]" in res.stderr
     else:
         pytest.skip("huggingface_hub is installed here; downloading needs network")
+
+
+def test_progress_into_a_log_prints_few_lines_and_the_last(env: dict[str, Path]) -> None:
+    # stderr is a pipe here: no redraws; a line at most every LORAPAN_PROGRESS_SECONDS
+    # (an hour: only the first update and the final line), so a 10k-image run's log
+    # does not get one line per batch.
+    res = subprocess.run(
+        [sys.executable, "-m", "lorapan", "autotag", env["root"], "-m", env["model"]]
+        + ["--batch", "1", "--no-cache"],
+        capture_output=True,
+        text=True,
+        env=dict(
+            os.environ,
+            XDG_DATA_HOME=str(env["home"]),
+            NO_COLOR="1",
+            LORAPAN_PROGRESS_SECONDS="3600",
+        ),
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    lines = [x for x in res.stderr.splitlines() if x.startswith("tagging [")]
+    assert len(lines) == 2, lines
+    assert "3/3" in lines[-1] and "3/3" not in lines[0]
+    assert "\r" not in res.stderr
