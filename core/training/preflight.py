@@ -141,9 +141,40 @@ def steps_summary(plan: RunPlan) -> str:
     st = plan.steps
     return (
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
-        f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {st.epochs} epoch(s), "
+        f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
         f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _epochs_text(plan: RunPlan) -> str:
+    """``10 epochs``, or with a target that is not whole epochs, why kohya counts one more.
+
+    ``--max_train_steps T`` (targetSteps) overrides maxTrainEpochs: the repeats are
+    chosen so that E epochs land closest to T, but whole repeats rarely hit it, so
+    the trainer runs ``ceil(T / steps per epoch)`` epochs, the last one partial.
+    """
+    st = plan.steps
+    if not st.steps_per_epoch:
+        return _plural(st.epochs, "epoch")
+    full, rest = divmod(st.total_steps, st.steps_per_epoch)
+    if not rest:
+        return _plural(full, "epoch")
+    text = (
+        f"{_plural(full, 'full epoch')} + {_plural(rest, 'step')} "
+        f"(the trainer counts {_plural(st.epochs, 'epoch')}"
+    )
+    target = int(plan.params.get("targetSteps", 0) or 0)
+    epochs = int(plan.params.get("maxTrainEpochs", 0) or 0)
+    if target and epochs and epochs != st.epochs:
+        text += (
+            f": targetSteps {target} decides the length, not maxTrainEpochs {epochs}; "
+            f"--set targetSteps=0 trains {_plural(epochs, 'whole epoch')}"
+        )
+    return text + ")"
 
 
 def blocking(checks: list[Check]) -> list[Check]:
