@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import imagegen as gen
 import pytest
+from lorapan.core import demo
 from lorapan.core.analysis import clones
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CLONE_LABELS, clone_count, find_groups
+from lorapan.core.augment import provenance
+from lorapan.core.demo import write_demo
 
 
 def _scan(root: Path) -> dict:
@@ -125,3 +132,136 @@ def test_dhash_keeps_apart_unrelated_art_whose_phashes_are_close(tmp_path: Path)
     a, b = facts["a36.png"], facts["a134.png"]
     assert hamming(a.phash, b.phash) <= 10 or hamming(a.phash_flip, b.phash) <= 10
     assert find_groups(facts) == []
+
+
+# ---- flat art that shares a layout: hashes propose, the pixel check decides ----------
+
+
+def _byte_copies(root: Path) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(first, [(copy, "identical")]) for every set of byte-identical images under root."""
+    by_bytes: dict[bytes, list[str]] = {}
+    for p in sorted(root.rglob("*.*")):
+        if p.suffix in (".png", ".jpg") and ".lorapan" not in p.parts:
+            by_bytes.setdefault(p.read_bytes(), []).append(p.relative_to(root).as_posix())
+    return sorted(
+        (rels[0], [(r, "identical") for r in rels[1:]])
+        for rels in by_bytes.values()
+        if len(rels) > 1
+    )
+
+
+def test_demo_dataset_groups_only_its_byte_identical_copies(tmp_path: Path) -> None:
+    root = write_demo(tmp_path / "demo")
+    expected = _byte_copies(root)
+    assert len(expected) == 2  # the demo's two clones
+    facts = _scan(root)
+    # hashes alone link look-alike scenes (a different pose, a back view, another room)
+    assert len(find_groups(facts)) > len(expected)
+    groups = find_groups(facts, root=root)
+    assert sorted((g.original, g.members) for g in groups) == expected
+
+
+def _scene(pose: str, view: str = "front", shirt: str = "red shirt", place: str = "day"):
+    return demo.draw_scene(demo.Scene(view, "full body", pose, place, shirt), random.Random(1))
+
+
+def test_lookalike_scenes_are_not_flipped_or_colour_shifted_copies(tmp_path: Path) -> None:
+    # One layout (sky, grass, a small figure in the middle), different pictures.
+    gen.save(_scene("standing"), tmp_path / "a_standing.png")
+    gen.save(_scene("arms up"), tmp_path / "b_arms_up.png")
+    gen.save(_scene("standing", view="back"), tmp_path / "c_back.png")
+    gen.save(_scene("arms up", shirt="yellow shirt", place="sunset"), tmp_path / "d_sunset.png")
+    gen.save(_scene("waving", shirt="blue shirt"), tmp_path / "e_waving.png")
+    gen.save(_scene("standing", view="side"), tmp_path / "f_side.png")
+    facts = _scan(tmp_path)
+    hash_labels = {label for g in find_groups(facts) for _rel, label in g.members}
+    assert hash_labels, "hashes alone should propose these as copies"
+    assert find_groups(facts, root=tmp_path) == []
+
+
+def test_real_copies_of_flat_scenes_are_still_found(tmp_path: Path) -> None:
+    src = _scene("waving", shirt="blue shirt")
+    gen.save(src, tmp_path / "a.png")
+    gen.save(gen.flipped(src), tmp_path / "a_flip.png")
+    gen.save(gen.colour_shifted(src), tmp_path / "a_colour.png")
+    gen.save(gen.grayscale(src), tmp_path / "a_gray.png")
+    gen.save_recompressed(src, tmp_path / "a_small.jpg", quality=90)
+    gen.save(_scene("arms up", shirt="blue shirt"), tmp_path / "other.png")
+    groups = find_groups(_scan(tmp_path), root=tmp_path)
+    assert [(g.original, dict(g.members)) for g in groups] == [
+        (
+            "a.png",
+            {
+                "a_colour.png": "colour-shifted",
+                "a_flip.png": "flipped",
+                "a_gray.png": "grayscale",
+                "a_small.jpg": "recompressed",
+            },
+        )
+    ]
+
+
+# ---- clones inside a group of altered copies, and files lorapan made ------------------
+
+
+@pytest.mark.parametrize("check", ["hashes", "pixels"])
+def test_copies_of_an_altered_copy_are_clones_of_it(tmp_path: Path, check: str) -> None:
+    src = _source("flat", seed=4)
+    gen.save(src, tmp_path / "a.png")
+    gen.save(gen.grayscale(src), tmp_path / "b_gray.png")
+    shutil.copyfile(tmp_path / "b_gray.png", tmp_path / "c_gray_copy.png")
+    gen.save(gen.resized(gen.grayscale(src), 0.5), tmp_path / "d_gray_small.png")
+    groups = find_groups(_scan(tmp_path), root=tmp_path if check == "pixels" else None)
+    assert len(groups) == 1 and groups[0].original == "a.png"
+    assert dict(groups[0].members) == {
+        "b_gray.png": "grayscale",
+        "c_gray_copy.png": "identical",
+        "d_gray_small.png": "resized",
+    }
+    assert groups[0].copy_of == {"c_gray_copy.png": "b_gray.png", "d_gray_small.png": "b_gray.png"}
+    assert clone_count(groups) == 2
+    member = {m["relpath"]: m for m in groups[0].to_dict()["members"]}
+    assert member["c_gray_copy.png"]["of"] == "b_gray.png" and "of" not in member["b_gray.png"]
+
+
+def _lorapan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lorapan", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_augmented_files_are_labelled_from_provenance_and_the_real_clone_is_kept(
+    tmp_path: Path,
+) -> None:
+    root = write_demo(tmp_path / "demo")
+    folder = "10_gob goblin"
+    made = _lorapan(
+        "augment", str(root), f"{folder}/gob_001.png",
+        "--crops", "grid:2x2;centre", "--alter", "grayscale,flip",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    records = provenance.load(root)
+    assert f"{folder}/gob_001__flip.png" in records
+    facts = _scan(root)
+    groups = find_groups(facts, root=root)
+    group = next(g for g in groups if f"{folder}/gob_039.png" in dict(g.members))
+    labels = dict(group.members)
+    assert group.original == f"{folder}/gob_001.png"
+    assert labels[f"{folder}/gob_039.png"] == "identical"
+    for rel, record in records.items():  # every made file, by how it was made
+        expected = clones.MADE_LABELS.get(record["operation"], "altered")
+        assert labels[rel] == expected, rel
+    assert labels[f"{folder}/gob_001__flip.png"] == "flipped"
+    assert labels[f"{folder}/gob_001__gray.png"] == "grayscale"
+    assert sorted(r for g in groups for r in g.clones) == [
+        f"{folder}/gob_039.png",
+        f"{folder}/gob_040.png",
+    ]
+    # provenance given directly works without the pixel check too
+    by_hash = find_groups(facts, provenance=records)
+    assert {r for g in by_hash for r in g.clones} >= {f"{folder}/gob_039.png"}
+    assert not {r for g in by_hash for r in g.clones} & set(records)
+    # and the rule a user runs still reports the real clone
+    check = _lorapan("check", str(root), "--rule", "clones.ratio", "--json")
+    finding = next(f for f in json.loads(check.stdout)["findings"] if f["rule"] == "clones.ratio")
+    assert f"{folder}/gob_039.png" in finding["images"]

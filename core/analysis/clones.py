@@ -54,6 +54,7 @@ ASPECT_TOLERANCE = 0.03
 _CHUNK = 512
 EXHAUSTIVE_CROP_LIMIT = 1000  # above: crop search uses a banded index (see below)
 _BLOCK_ELEMENTS = 4_000_000  # bounds memory of one vectorised comparison block
+CROP_ASPECT_TOLERANCE = 0.1  # a crop's shape against the source window it matched
 FLIP_MARGIN = 4  # without pixels, a flip's mirrored pHash must beat the plain one by this
 CLONE_SET_LIMIT = (
     64  # distinct files in a group above which clones are found against the original only
@@ -122,7 +123,7 @@ def find_groups(
     thumbs = Thumbs(Path(root)) if root is not None else None
     links = _UnionFind(len(items))
     _link_identical(items, links)
-    _link_near(items, links, config, thumbs)
+    _link_near(items, links, config, thumbs, skip=made.keys())
     _link_made(items, links, made)
     groups = [
         _label_group([items[i] for i in indices], config, made, thumbs)
@@ -211,7 +212,10 @@ def _clone_sets(
         for m in members
         if label_copy(original, m, config, _match(original, m, thumbs)) not in CLONE_LABELS
     ]
-    distinct = list({m.sha256: m for m in sorted(loose, key=lambda m: m.relpath)}.values())
+    first: dict[str, ImageFacts] = {}
+    for m in sorted(loose, key=lambda m: m.relpath):
+        first.setdefault(m.sha256, m)
+    distinct = list(first.values())
     if len(distinct) > CLONE_SET_LIMIT:
         distinct = []
     sets = _UnionFind(len(distinct))
@@ -390,14 +394,18 @@ def _link_near(
     links: _UnionFind,
     config: AnalysisConfig,
     thumbs: Thumbs | None = None,
+    skip: Iterable[str] = (),
 ) -> None:
     """Link pairs by pHash+dHash and their mirrored forms (every pair, vectorised), then crops.
 
     One file per distinct content takes part (byte-identical copies are linked
-    already). Each proposed same-framing or mirrored pair is confirmed on pixels
+    already), files in ``skip`` none (made files: linked by their provenance;
+    a plain sky-and-grass crop would otherwise match any like scene). Each proposed same-framing or mirrored pair is confirmed on pixels
     when ``thumbs`` is given, else a mirrored pair needs its colours to agree.
     """
-    firsts = list({f.sha256: i for i, f in reversed(list(enumerate(items)))}.values())
+    skipped = set(skip)
+    kept = [(i, f) for i, f in enumerate(items) if f.relpath not in skipped]
+    firsts = list({f.sha256: i for i, f in reversed(kept)}.values())
     firsts.sort()
     reps = [items[i] for i in firsts]
     sub = _UnionFind(len(reps))
@@ -416,21 +424,40 @@ def _link_near_distinct(
     n = len(items)
     step = max(1, min(_CHUNK, _BLOCK_ELEMENTS // n))
     p_max, d_max = config.near_threshold, config.near_dhash_threshold
+    gray_pairs: list[tuple[int, float, int, int]] = []
     for start in range(0, n, step):
         rows = slice(start, start + step)
         near = _popcount(phash[rows, None] ^ phash[None, :]) <= p_max
         near &= _popcount(dhash[rows, None] ^ dhash[None, :]) <= d_max
         flip = _popcount(flips[rows, None] ^ phash[None, :]) <= p_max
         flip &= _popcount(dflips[rows, None] ^ dhash[None, :]) <= d_max
-        _union_checked(items, links, start, near | flip, flip & ~near, thumbs)
+        _union_checked(items, links, start, near | flip, flip & ~near, thumbs, gray_pairs)
     windows, owners = _window_table(items)
-    if len(windows) == 0:
-        return
-    checked = _CropCheck(items, links, config, thumbs)
-    if n <= EXHAUSTIVE_CROP_LIMIT:
-        _link_crops_exhaustive(phash, windows, owners, checked, config)
-    else:
-        _link_crops_banded(phash, windows, owners, checked, config)
+    if len(windows):
+        checked = _CropCheck(items, links, config, thumbs)
+        if n <= EXHAUSTIVE_CROP_LIMIT:
+            _link_crops_exhaustive(phash, windows, owners, checked, config)
+        else:
+            _link_crops_banded(phash, windows, owners, checked, config)
+    _attach_gray(items, links, gray_pairs)
+
+
+def _attach_gray(
+    items: list[ImageFacts], links: _UnionFind, pairs: list[tuple[int, float, int, int]]
+) -> None:
+    """Each grayscale picture joins the one colour picture it matches best, never two.
+
+    Colour that differs only where the lumas agree (green arms on a blue sky of the
+    same brightness) leaves one gray copy matching two colour pictures; joining
+    both would group pictures that are not copies of each other.
+    """
+    coloured = {links.find(i) for i, f in enumerate(items) if not f.grayscale}
+    for gray, _score, _bits, colour in sorted(pairs):
+        if links.find(gray) in coloured:
+            continue
+        coloured.discard(links.find(colour))
+        links.union(gray, colour)
+        coloured.add(links.find(gray))
 
 
 class _CropCheck:
@@ -458,13 +485,19 @@ class _CropCheck:
 
 
 def _matched_windows(source: ImageFacts, copy: ImageFacts, config: AnalysisConfig) -> list:
-    """The crop windows of ``source`` (fractions) whose pHash is near ``copy``'s."""
+    """The crop windows of ``source`` (fractions) whose pHash is near ``copy``'s.
+
+    Only windows of the copy's shape: a crop is not stretched, and a squeezed
+    window of flat art is a colour map of too many pictures.
+    """
     w, h = source.width, source.height
     boxes = _window_boxes(w, h)
     return [
         (left / w, top / h, (left + width) / w, (top + height) / h)
         for ((left, width), (top, height)), hashed in zip(boxes, source.crop_hashes, strict=False)
         if hamming(copy.phash, hashed) <= config.crop_threshold
+        and copy.aspect
+        and abs(width / height - copy.aspect) / copy.aspect <= CROP_ASPECT_TOLERANCE
     ]
 
 
@@ -524,8 +557,13 @@ def _union_checked(
     hits: np.ndarray,
     flip_only: np.ndarray,
     thumbs: Thumbs | None,
+    gray_pairs: list[tuple[int, float, int, int]],
 ) -> None:
-    """Union each proposed pair that the pixels (or, without them, the colours) confirm."""
+    """Union each proposed pair that the pixels (or, without them, the colours) confirm.
+
+    A grayscale picture and a colour one are only noted in ``gray_pairs`` (gray,
+    pixel difference, pHash bits, colour), for :func:`_attach_gray`.
+    """
     for i, j in zip(*np.nonzero(hits), strict=True):
         a, b = start + int(i), int(j)
         if links.find(a) == links.find(b):
@@ -536,8 +574,15 @@ def _union_checked(
             ok = not flip_only[i, j] or _mirrored_colour_distance(items[a], items[b]) <= (
                 COLOUR_TOLERANCE
             )
-        if ok:
+        if not ok:
+            continue
+        if items[a].grayscale == items[b].grayscale:
             links.union(a, b)
+            continue
+        gray, colour = (a, b) if items[a].grayscale else (b, a)
+        score = thumbs.score(items[gray].relpath, items[colour].relpath) if thumbs else 0.0
+        bits = hamming(items[gray].phash, items[colour].phash)
+        gray_pairs.append((gray, score, bits, colour))
 
 
 if hasattr(np, "bitwise_count"):

@@ -30,10 +30,16 @@ from lorapan.core.analysis.imaging import load_reduced
 from PIL import Image
 
 SIDE = 64
-_BITS = 3  # colour bins per channel: 2**_BITS
+_BITS = 4  # colour bins per channel: 2**_BITS
+_GRAY_SPREAD = 8.0  # most channel difference of a grayscale thumbnail
 _FAR = 40.0  # a pixel this far (RGB distance) from its bin's mean colour is unexplained
-# Most unexplained pixels for a match: real copies measure 0, the demo's look-alikes 1.6%+.
-MAX_UNEXPLAINED = 0.005
+# Most unexplained pixels for a match: generated copies (recompressed, resized, blurred,
+# colour-shifted, grayscale, flipped) measure 0; a small figure waving instead of raising
+# its arms 0.54%, the demo's look-alikes 1.6% and more. A copy with a local edit (a
+# signature) over about 0.2% of the picture is not matched.
+MAX_UNEXPLAINED = 0.002
+SAME_COLOURS = 6.0  # mean difference (0..255) under which two thumbnails need no detail
+MIN_COLOURS = 4  # colour bins (of at least 1% each) a colour-changing match needs
 CROP_SIDE = 512
 MAX_CROP_UNEXPLAINED = 0.01  # real window crops measure 0, the demo's look-alikes 4%+
 _SHIFTS = (-0.04, -0.02, 0.0, 0.02, 0.04)  # of the source's size, around a window
@@ -57,6 +63,8 @@ class Thumbs:
         if src is None or cp is None:
             return False
         b = np.asarray(cp.resize((SIDE, SIDE), Image.Resampling.BOX), np.float32)
+        if colour_count(b) < MIN_COLOURS:
+            return False  # a plain patch (sky, a wall) is a window of too many pictures
         return any(
             mismatch(np.asarray(_window(src, box), np.float32), b) <= MAX_CROP_UNEXPLAINED
             for window in windows
@@ -83,6 +91,13 @@ class Thumbs:
         if key not in self._pairs:
             self._pairs[key] = relation(self.get(a), self.get(b)) or "none"
         return self._pairs[key]
+
+    def score(self, a: str, b: str) -> float:
+        """:func:`difference` of two files, mirrored or not, whichever is smaller."""
+        ta, tb = self.get(a), self.get(b)
+        if ta is None or tb is None:
+            return 1.0
+        return min(difference(ta, tb), difference(ta[:, ::-1], tb))
 
     def get(self, relpath: str) -> np.ndarray | None:
         if relpath not in self._cache:
@@ -146,8 +161,46 @@ def relation(a: np.ndarray | None, b: np.ndarray | None) -> str | None:
     """
     if a is None or b is None:
         return None
-    if mismatch(a, b) <= MAX_UNEXPLAINED:
+    if _matches(a, b):
         return "same"
-    if mismatch(a[:, ::-1], b) <= MAX_UNEXPLAINED:
+    if _matches(a[:, ::-1], b):
         return "flip"
     return None
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Unexplained fraction of a pair, same framing (0: one is a colour map of the other)."""
+    if _is_gray(a) or _is_gray(b):
+        # Gray against gray, both ways: a colour picture "explains" any gray one whose
+        # differences fall on its own one-off edge colours, so the colour side is reduced
+        # to its luma and the map must hold in both directions.
+        la, lb = _luma(a), _luma(b)
+        return max(unexplained(la, lb), unexplained(lb, la))
+    return mismatch(a, b)
+
+
+def _matches(a: np.ndarray, b: np.ndarray) -> bool:
+    if difference(a, b) > MAX_UNEXPLAINED:
+        return False
+    if _is_gray(a) or _is_gray(b):
+        return True
+    # A picture of a few flat colours (sky over grass) is a colour map of any other
+    # such picture: a match that changes colours needs some detail to go on.
+    same_colours = float(np.abs(a - b).mean()) <= SAME_COLOURS
+    return same_colours or max(colour_count(a), colour_count(b)) >= MIN_COLOURS
+
+
+def _is_gray(thumb: np.ndarray) -> bool:
+    return float(np.ptp(thumb, axis=2).max()) <= _GRAY_SPREAD
+
+
+def _luma(thumb: np.ndarray) -> np.ndarray:
+    luma = thumb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.repeat(luma[..., None], 3, axis=2)
+
+
+def colour_count(thumb: np.ndarray) -> int:
+    """Colour bins covering at least 1% of the thumbnail."""
+    q = thumb.astype(np.int32) >> (8 - _BITS)
+    key = ((q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]).ravel()
+    return int((np.bincount(key) >= key.size / 100).sum())
