@@ -182,12 +182,6 @@ def test_target_steps_with_epochs_says_why_the_trainer_counts_one_more(tmp_path,
     assert out["steps"]["epochs"] == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="steps.plan_steps feeds Civitai's formula the trainer's epoch count (11, from "
-    "ceil(targetSteps / steps per epoch)) instead of the JSON's maxTrainEpochs (10); "
-    "fix in core/training/steps.py + config.py (not this helper's files)",
-)
 def test_civitai_formula_uses_the_jsons_epochs(tmp_path, lorapan_cmd):
     root, params = _epochs_json(tmp_path, targetSteps=1120)
     out = json.loads(lorapan_cmd("train", root, "--civitai", params, "--dry-run", "--json").stdout)

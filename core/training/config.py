@@ -398,6 +398,7 @@ def build_plan(
         max_train_steps=target or None,
         max_train_epochs=None if target else int(params.get("maxTrainEpochs", 1) or 1),
         num_processes=nproc,
+        civitai_epochs=int(params.get("maxTrainEpochs", 0) or 0) or None,
     )
     from lorapan.core.training.prompts import flexibility_prompts
 

@@ -145,10 +145,14 @@ def plan_steps(
     max_train_epochs: int | None = None,
     num_processes: int = 1,
     grad_accum: int = 1,
+    civitai_epochs: int | None = None,
 ) -> StepPlan:
     """Predict what the trainer prints for these folders (repeats taken as given).
 
     Epochs override steps, as in ``train_network.py``; with neither, 1600 steps.
+    ``civitai_epochs`` is the epoch count the Civitai JSON asked for: its step
+    formula uses that, not the trainer's count (which can be one more when a
+    step target cuts the last epoch short).
     """
     batches = batches_per_epoch(folders, spec, batch_size)
     spe = update_steps_per_epoch(batches, num_processes, grad_accum)
@@ -167,7 +171,7 @@ def plan_steps(
         steps_per_epoch=spe,
         epochs=epochs,
         total_steps=total,
-        civitai_steps=civitai_steps(images, repeats, max(1, epochs), batch_size),
+        civitai_steps=civitai_steps(images, repeats, max(1, civitai_epochs or epochs), batch_size),
     )
 
 
