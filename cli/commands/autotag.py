@@ -149,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _predict(ds, model, rels, options, args):
+    from lorapan.core.progress import ProgressBar
     from lorapan.core.tagger import service
-    from lorapan.core.tagger.progress import ProgressBar
 
     bar = None if args.json else ProgressBar("tagging", f"[{model.provider}]")
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CloneGroup, clone_count, find_groups
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+from lorapan.core.progress import ProgressBar
 
 NAME = "scan"
 ORDER = 42
@@ -53,9 +53,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot open {root}: {exc}", "fix lorapan.toml or the folder's permissions")
     analyzer = Analyzer(root, state_dir, AnalysisConfig.from_settings(section))
     started = time.perf_counter()
-    bar = _ProgressBar() if sys.stderr.isatty() and not args.json else None
+    # A redrawn bar on a terminal; into a log, a plain line every few seconds.
+    bar = None if args.json else ProgressBar("scanning")
     try:
-        facts = analyzer.run(relpaths, progress=bar, force=args.force)
+        facts = analyzer.run(relpaths, progress=bar.update if bar else None, force=args.force)
     finally:
         if bar:
             bar.close()
@@ -146,25 +147,3 @@ def _section(title: str, lines: list[str], limit: int = _LIST_LIMIT) -> None:
         print(f"  {line}")
     if len(lines) > limit:
         print(f"  ... and {len(lines) - limit} more (see --json)")
-
-
-class _ProgressBar:
-    """A one-line bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, width: int = 30) -> None:
-        self.width = width
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        filled = int(self.width * done / total) if total else self.width
-        bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\rscanning [{bar}] {done}/{total}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r" + " " * (self.width + 32) + "\r")
-        sys.stderr.flush()
