@@ -75,3 +75,21 @@ def test_damaged_cache_falls_back_to_headers(tmp_path, damage):
     _analyse(root)
     (state_dir(root) / "analysis.sqlite").write_bytes(b"not sqlite" if damage == "garbage" else b"")
     assert _sizes(load_inputs(root)) == sorted(SIZES)
+
+
+def test_stored_size_of_a_rotated_jpeg_comes_from_the_cache_without_opening_it(
+    tmp_path, monkeypatch
+):
+    root = make_dataset(tmp_path / "ds", [(512, 512)])
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown 480x640, stored 640x480
+    Image.new("RGB", (640, 480)).save(root / "3_gob" / "rot.jpg", exif=exif)
+    (root / "3_gob" / "rot.txt").write_text("gob goblin\n")
+    _analyse(root)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(
+        Image, "open", lambda p, *a, **k: (opened.append(str(p)), real_open(p, *a, **k))[1]
+    )
+    assert _sizes(load_inputs(root)) == sorted([(512, 512), (640, 480)])
+    assert not [p for p in opened if p.endswith("rot.jpg")]

@@ -6,9 +6,10 @@ training code can be used and tested on its own.
 
 Image sizes for the step math come from the image-analysis cache when it holds
 the file unchanged, and otherwise from the file header (no pixel decode).
-sd-scripts buckets by the stored size (``Image.open(p).size``, no EXIF rotation)
-while the cache records the EXIF-oriented size, so a cached size is used only
-where the two cannot differ: square images and formats without EXIF orientation.
+sd-scripts buckets by the stored size (``Image.open(p).size``, no EXIF rotation),
+which the cache records as ``stored_width``/``stored_height`` (older caches only
+have the EXIF-oriented size: then only square images and formats without EXIF
+orientation are taken from it).
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
     for rel, f in facts.items():
         if not f.ok or f.width <= 0 or f.height <= 0:
             continue
-        if f.width == f.height or f.format.upper() in _NO_ORIENTATION:
+        stored = (getattr(f, "stored_width", 0) or 0, getattr(f, "stored_height", 0) or 0)
+        if stored[0] > 0 and stored[1] > 0:
+            out[rel] = stored
+        elif f.width == f.height or f.format.upper() in _NO_ORIENTATION:
             out[rel] = (f.width, f.height)
     return out
 
