@@ -68,3 +68,26 @@ def shorten(items: list[str], limit: int = 5) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def command_parser(sub, name: str, help: str, description: str, epilog: str):  # noqa: A002
+    """A subcommand parser whose ``--help`` keeps the epilog's examples as written."""
+    import argparse
+
+    return sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def select_or_fail(ds, query: str | None):  # -> tuple[list[str] | None, int]
+    """The images a ``--query`` selects, or (None, exit code) after saying what is wrong."""
+    from lorapan.core.query import QueryError
+
+    try:
+        return ds.select(query), EXIT_OK
+    except QueryError as exc:
+        return None, fail(f"bad query: {exc}", "see the query examples in `lorapan edit --help`")

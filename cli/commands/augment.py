@@ -12,6 +12,7 @@ from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    command_parser,
     fail,
     open_dataset,
     print_json,
@@ -52,12 +53,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Make crops and altered copies of source images (the limited-dataset workflow).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument(

@@ -8,10 +8,12 @@ import sys
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    command_parser,
     fail,
     open_dataset,
     print_json,
     refuse_if_interrupted,
+    select_or_fail,
 )
 
 NAME = "autotag"
@@ -38,12 +40,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Tag images with a WD14-family ONNX tagger (onnxruntime; GPU when available).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument(
@@ -101,7 +103,6 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lorapan.core.query import QueryError
     from lorapan.core.tagger import modes, service
     from lorapan.core.tagger.model import ModelError, TaggerModel, resolve_model
 
@@ -110,10 +111,9 @@ def run(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    try:
-        rels = ds.select(args.query)
-    except QueryError as exc:
-        return fail(f"bad query: {exc}", "see the query examples in `lorapan edit --help`")
+    rels, code = select_or_fail(ds, args.query)
+    if rels is None:
+        return code
     try:
         model = TaggerModel.open(resolve_model(args.model, service.configured_model(ds)))
     except ModelError as exc:

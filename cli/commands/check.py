@@ -7,6 +7,7 @@ import argparse
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    command_parser,
     fail,
     open_dataset,
     print_json,
@@ -43,12 +44,12 @@ SEVERITY_TITLES = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Check a dataset against the method's rules (methodology.md).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", nargs="?", help="dataset folder")
     p.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_OK, fail, open_dataset, print_json
+from lorapan.core.cli_support import EXIT_OK, command_parser, fail, open_dataset, print_json
 
 NAME = "checklist"
 ORDER = 27
@@ -22,12 +22,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Show the coverage checklist and tick manual items.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--tick", action="append", default=[], metavar="ID", help="tick a manual item")

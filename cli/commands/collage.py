@@ -12,6 +12,7 @@ from lorapan.core.augment.writer import write_outputs
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    command_parser,
     fail,
     open_dataset,
     print_json,
@@ -41,12 +42,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Make one couple/group image from two to four solo images.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="2 to 4 solo images, left to right")

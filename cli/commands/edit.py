@@ -11,13 +11,13 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
-    EXIT_USAGE,
+    command_parser,
     fail,
     open_dataset,
     print_json,
     refuse_if_interrupted,
+    select_or_fail,
 )
-from lorapan.core.query import QueryError
 
 NAME = "edit"
 ORDER = 30
@@ -46,12 +46,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Edit the tags of many captions at once.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--query", "-q", help="only images matching this query")
@@ -159,12 +159,9 @@ def run(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    try:
-        rels = ds.select(args.query)
-    except QueryError as exc:
-        return fail(
-            f"bad query: {exc}", "see the query examples in `lorapan edit --help`", EXIT_USAGE
-        )
+    rels, code = select_or_fail(ds, args.query)
+    if rels is None:
+        return code
     rels = [r for r in rels if ds.items[r].has_caption or args.add]
     current = {r: ds.items[r].tags for r in rels}
     changes = edits.plan(current, rels, edits.chain(*ops))

@@ -7,6 +7,7 @@ import argparse
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    command_parser,
     print_json,
     refuse_if_interrupted,
     shorten,
@@ -48,12 +49,12 @@ ORDER_OF_RULES = (
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Apply the rules' fixes through the journal.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument(

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, open_dataset, print_json
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    command_parser,
+    fail,
+    open_dataset,
+    print_json,
+)
 
 NAME = "history"
 ORDER = 40
@@ -18,23 +25,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("redo", "redo the last undone edit", run_redo),
         (NAME, HELP, run_history),
     ):
-        p = sub.add_parser(
+        p = command_parser(
+            sub,
             name,
             help=helptext,
             description=helptext[0].upper() + helptext[1:] + ".",
             epilog=f"example:\n  lorapan {name} ~/data/goblin",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("path", help="dataset folder")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         "recover",
         help="finish or roll back an edit interrupted by a crash",
         description="An edit killed half-way leaves a pending journal entry. Finish it "
         "(write the remaining files) or roll it back (restore what it already wrote).",
         epilog="examples:\n  lorapan recover DIR --finish\n  lorapan recover DIR --rollback",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     group = p.add_mutually_exclusive_group(required=True)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, open_dataset, print_json, shorten
+from lorapan.core.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    command_parser,
+    open_dataset,
+    print_json,
+    shorten,
+)
 
 NAME = "info"
 ORDER = 10
@@ -12,12 +19,12 @@ HELP = "images, captions, orphans, kohya folders, unreadable captions"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Summarise a dataset folder without decoding any image.",
         epilog="examples:\n  lorapan info ~/data/goblin\n  lorapan info ~/data/goblin --json | jq .orphan_captions",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--json", action="store_true", help="machine-readable output")

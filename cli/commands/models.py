@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, print_json
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, command_parser, print_json
 
 NAME = "models"
 ORDER = 46
@@ -25,12 +25,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="List the tagger models lorapan can use.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("extra", nargs="*", metavar="DIR", help="also look in these folders")
     p.add_argument(

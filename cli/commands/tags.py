@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_OK, EXIT_USAGE, fail, open_dataset, print_json
-from lorapan.core.query import QueryError
+from lorapan.core.cli_support import (
+    EXIT_OK,
+    command_parser,
+    open_dataset,
+    print_json,
+    select_or_fail,
+)
 
 NAME = "tags"
 ORDER = 20
@@ -13,12 +18,12 @@ HELP = "tag frequency table (optionally over a query)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description="Count how many images carry each tag, most common first.",
         epilog="examples:\n  lorapan tags DIR\n  lorapan tags DIR --query 'outdoors AND NOT day' --limit 20",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--query", "-q", help="only images matching this query (see README: Queries)")
@@ -42,12 +47,9 @@ def run(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    try:
-        rels = ds.select(args.query)
-    except QueryError as exc:
-        return fail(
-            f"bad query: {exc}", "see `lorapan edit --help` for the query syntax", EXIT_USAGE
-        )
+    rels, code = select_or_fail(ds, args.query)
+    if rels is None:
+        return code
     rows = frequencies(ds, rels)
     if args.limit > 0:
         rows = rows[: args.limit]

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
 from lorapan.core.settings import SettingsError
 
 NAME = "train"
@@ -33,12 +33,12 @@ Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = command_parser(
+        sub,
         NAME,
         help=HELP,
         description=HELP,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="dataset folder")
     p.add_argument("--preset", help="characters or concepts (default: from the dataset kind)")
