@@ -91,3 +91,23 @@ def select_or_fail(ds, query: str | None):  # -> tuple[list[str] | None, int]
         return ds.select(query), EXIT_OK
     except QueryError as exc:
         return None, fail(f"bad query: {exc}", "see the query examples in `lorapan edit --help`")
+
+
+def open_with_sources(path: str, images: list[str]):  # -> tuple[Dataset | None, list[str], int]
+    """Open the dataset and resolve IMAGE arguments (augment, collage) or say why not."""
+    from lorapan.core.augment.select import resolve_images
+
+    ds, code = open_dataset(path)
+    if ds is None:
+        return None, [], code
+    relpaths, missing = resolve_images(ds, images)
+    if missing:
+        return (
+            None,
+            [],
+            fail(
+                f"not an image of {ds.root}: {', '.join(missing)}",
+                f"give paths inside the dataset; `lorapan info {path}` lists them",
+            ),
+        )
+    return ds, relpaths, EXIT_OK

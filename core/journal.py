@@ -340,27 +340,26 @@ class Journal:
         undone = [t for t in txns if t.state == UNDONE and t.seq > last]
         return undone[0] if undone else None
 
+    def _move(self, txn: Transaction, during: str, forward: bool, done: str) -> OpResult:
+        """Step ``txn`` one way, marking it ``during`` on disk first (crash-safe)."""
+        txn.state = during
+        self.save(txn)
+        res = self._step(txn, forward=forward)
+        txn.state = done
+        self.save(txn)
+        return res
+
     def undo(self) -> tuple[Transaction, OpResult] | None:
         txn = self.last_applied()
         if txn is None:
             return None
-        txn.state = UNDOING
-        self.save(txn)
-        res = self._step(txn, forward=False)
-        txn.state = UNDONE
-        self.save(txn)
-        return txn, res
+        return txn, self._move(txn, UNDOING, forward=False, done=UNDONE)
 
     def redo(self) -> tuple[Transaction, OpResult] | None:
         txn = self.next_redo()
         if txn is None:
             return None
-        txn.state = PENDING
-        self.save(txn)
-        res = self._step(txn, forward=True)
-        txn.state = APPLIED
-        self.save(txn)
-        return txn, res
+        return txn, self._move(txn, PENDING, forward=True, done=APPLIED)
 
     def _clean_temps(self, txn: Transaction) -> None:
         """Remove temp files a crash left beside the transaction's files."""

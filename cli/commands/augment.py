@@ -7,14 +7,13 @@ import argparse
 from lorapan.core.augment.alter import ALL_ALTERATIONS
 from lorapan.core.augment.crops import SpecError
 from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
-from lorapan.core.augment.select import resolve_images
 from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,
     fail,
-    open_dataset,
+    open_with_sources,
     print_json,
     refuse_if_interrupted,
 )
@@ -132,15 +131,9 @@ def print_result(result: WriteResult, root: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ds, code = open_dataset(args.path)
+    ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code
-    relpaths, missing = resolve_images(ds, args.images)
-    if missing:
-        return fail(
-            f"not an image of {ds.root}: {', '.join(missing)}",
-            f"give paths inside the dataset; `lorapan info {args.path}` lists them",
-        )
     try:
         options = options_from(args, min_size_setting(ds))
         plan = plan_augment(ds, relpaths, options)

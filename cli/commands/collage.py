@@ -7,14 +7,13 @@ import argparse
 from lorapan.core.augment.alter import parse_colour
 from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
 from lorapan.core.augment.crops import SpecError
-from lorapan.core.augment.select import resolve_images
 from lorapan.core.augment.writer import write_outputs
 from lorapan.core.cli_support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,
     fail,
-    open_dataset,
+    open_with_sources,
     print_json,
     refuse_if_interrupted,
 )
@@ -63,15 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ds, code = open_dataset(args.path)
+    ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code
-    relpaths, missing = resolve_images(ds, args.images)
-    if missing:
-        return fail(
-            f"not an image of {ds.root}: {', '.join(missing)}",
-            f"give paths inside the dataset; `lorapan info {args.path}` lists them",
-        )
     if args.gap < 0:
         return fail("--gap must be 0 or more pixels")
     try:
