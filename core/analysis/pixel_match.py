@@ -42,6 +42,7 @@ SAME_COLOURS = 6.0  # mean difference (0..255) under which two thumbnails need n
 MIN_COLOURS = 4  # colour bins (of at least 1% each) a colour-changing match needs
 CROP_SIDE = 512
 MAX_CROP_UNEXPLAINED = 0.01  # real window crops measure 0, the demo's look-alikes 4%+
+NEAR_WINDOW = 0.05  # above this on the window itself, no search around it (look-alikes 8%+)
 _SHIFTS = (-0.04, -0.02, 0.0, 0.02, 0.04)  # of the source's size, around a window
 _ZOOMS = (0.96, 1.0, 1.04)
 _LARGE_KEPT = 16  # larger decodes kept at once (about 0.6 MB each)
@@ -65,11 +66,18 @@ class Thumbs:
         b = np.asarray(cp.resize((SIDE, SIDE), Image.Resampling.BOX), np.float32)
         if colour_count(b) < MIN_COLOURS:
             return False  # a plain patch (sky, a wall) is a window of too many pictures
-        return any(
-            mismatch(np.asarray(_window(src, box), np.float32), b) <= MAX_CROP_UNEXPLAINED
-            for window in windows
-            for box in _around(window)
-        )
+        for window in windows:
+            first = mismatch(np.asarray(_window(src, window), np.float32), b)
+            if first <= MAX_CROP_UNEXPLAINED:
+                return True
+            if first > NEAR_WINDOW:
+                continue  # not this window, nor one a little off it: skip the search
+            if any(
+                mismatch(np.asarray(_window(src, box), np.float32), b) <= MAX_CROP_UNEXPLAINED
+                for box in _around(window)[1:]
+            ):
+                return True
+        return False
 
     def _get_large(self, relpath: str) -> Image.Image | None:
         if relpath in self._large:
@@ -191,7 +199,8 @@ def _matches(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _is_gray(thumb: np.ndarray) -> bool:
-    return float(np.ptp(thumb, axis=2).max()) <= _GRAY_SPREAD
+    # every 4th pixel each way: a grayscale file is gray everywhere
+    return float(np.ptp(thumb[::4, ::4], axis=2).max()) <= _GRAY_SPREAD
 
 
 def _luma(thumb: np.ndarray) -> np.ndarray:
