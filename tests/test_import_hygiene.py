@@ -6,6 +6,8 @@ import importlib.metadata
 import pkgutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import lorapan.core
 
@@ -26,11 +28,16 @@ def test_core_and_cli_do_not_import_textual():
 
 
 def test_only_the_lorapan_package_is_installed():
-    dist = importlib.metadata.distribution("lorapan")
-    tops = dist.read_text("top_level.txt")
-    if tops is not None:
-        assert tops.split() == ["lorapan"]
-    for f in dist.files or []:
-        parts = f.parts
-        if parts and parts[0] in ("core", "tui", "themes", "cli"):
-            raise AssertionError(f"bare top-level {parts[0]} installed: {f}")
+    """Look at what pip put into site-packages (not at a build's egg-info in the checkout)."""
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    dists = [
+        d
+        for d in importlib.metadata.distributions(path=[str(purelib)])
+        if d.metadata["Name"] == "lorapan"
+    ]
+    assert dists, f"lorapan is not installed in {purelib}"
+    for dist in dists:
+        for f in dist.files or []:
+            assert f.parts[0] not in ("core", "tui", "themes", "cli"), f"bare top-level: {f}"
+    for bare in ("core", "tui", "themes", "cli"):
+        assert not (purelib / bare).exists() and not (purelib / f"{bare}.py").exists()
