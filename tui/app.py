@@ -243,7 +243,9 @@ class LorapanApp(App):
             rels = list(self.dataset.items)
             cached = analyzer.cached(rels)
             if cached:
-                self.post_message(AnalysisFinished(cached, _clone_index(cached), False))
+                self.post_message(
+                    AnalysisFinished(cached, _clone_index(cached, self.dataset.root), False)
+                )
             facts = analyzer.run(
                 rels,
                 progress=lambda done, total: self.post_message(AnalysisProgress(done, total)),
@@ -253,7 +255,9 @@ class LorapanApp(App):
         except Exception as exc:
             self.post_message(AnalysisFinished({}, {}, False, f"analysis failed: {exc}"))
             return
-        self.post_message(AnalysisFinished(facts, _clone_index(facts), cancel.is_set()))
+        self.post_message(
+            AnalysisFinished(facts, _clone_index(facts, self.dataset.root), cancel.is_set())
+        )
 
     def new_cancel_event(self) -> threading.Event:
         self._cancel = threading.Event()
@@ -455,7 +459,7 @@ class QuitScreen(ChoiceScreen):
     """The quit question (a second quit key while it shows quits at once)."""
 
 
-def _clone_index(facts: dict[str, Any]) -> dict[str, str]:
+def _clone_index(facts: dict[str, Any], root: Path | None = None) -> dict[str, str]:
     """relpath -> how it relates to its clone group, for clones and their originals.
 
     Altered copies (crops, flips, grayscale) are deliberate augmentations, so only
@@ -465,7 +469,7 @@ def _clone_index(facts: dict[str, Any]) -> dict[str, str]:
     if find_groups is None:
         return {}
     out: dict[str, str] = {}
-    for group in find_groups(facts):
+    for group in find_groups(facts, root=root):
         for rel in group.clones:
             label = dict(group.members).get(rel, "clone")
             out[rel] = f"{label} clone of {group.original.rpartition('/')[2]}"

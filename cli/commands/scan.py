@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    groups = find_groups(facts, analyzer.config)
+    groups = find_groups(facts, analyzer.config, root=root)  # pixel-checks hash matches
     elapsed = time.perf_counter() - started
     summary = _summary(facts, groups, analyzer, elapsed)
     if args.json:

@@ -21,6 +21,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
@@ -79,7 +80,7 @@ class RulesEngine:
             ds = self.dataset
             groups = self._clone_groups
             if self._facts is not None and groups is None:
-                groups = _find_clone_groups(self._facts)
+                groups = _find_clone_groups(self._facts, ds.root)
             self.ctx: RuleContext = build_context(
                 ds, self._facts, groups, self._scores, self._categories
             )
@@ -436,13 +437,13 @@ def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
             counter.pop(k, None)
 
 
-def _find_clone_groups(facts: Mapping[str, Any]) -> list[Any] | None:
+def _find_clone_groups(facts: Mapping[str, Any], root: Path | None = None) -> list[Any] | None:
     """Clone groups from the analysis helper's ``find_groups``; None when not available."""
     try:
         from lorapan.core.analysis.clones import find_groups
     except ImportError:
         return None
     try:
-        return list(find_groups(facts))
+        return list(find_groups(facts, root=root))
     except Exception:  # noqa: BLE001 - a broken cache must not stop the check
         return None
