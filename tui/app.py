@@ -187,7 +187,7 @@ class LorapanApp(App):
         if (main := self.main) is not None and main.is_mounted:
             main.show_analysis(message)
         if message.facts and not message.error:
-            self._feed_facts(message.facts)
+            self._feed_facts(message.facts, message.groups)
 
     def on_rules_report(self, message: RulesReport) -> None:
         if (main := self.main) is not None and main.is_mounted:
@@ -243,9 +243,7 @@ class LorapanApp(App):
             rels = list(self.dataset.items)
             cached = analyzer.cached(rels)
             if cached:
-                self.post_message(
-                    AnalysisFinished(cached, _clone_index(cached, self.dataset.root), False)
-                )
+                self.post_message(_analysis_finished(cached, self.dataset.root, cancelled=False))
             facts = analyzer.run(
                 rels,
                 progress=lambda done, total: self.post_message(AnalysisProgress(done, total)),
@@ -255,9 +253,7 @@ class LorapanApp(App):
         except Exception as exc:
             self.post_message(AnalysisFinished({}, {}, False, f"analysis failed: {exc}"))
             return
-        self.post_message(
-            AnalysisFinished(facts, _clone_index(facts, self.dataset.root), cancel.is_set())
-        )
+        self.post_message(_analysis_finished(facts, self.dataset.root, cancelled=cancel.is_set()))
 
     def new_cancel_event(self) -> threading.Event:
         self._cancel = threading.Event()
@@ -320,9 +316,9 @@ class LorapanApp(App):
         if (main := self.main) is not None and main.is_mounted:
             main.show_predictions(message.predictions)
 
-    def _feed_facts(self, facts: dict[str, Any]) -> None:
+    def _feed_facts(self, facts: dict[str, Any], groups: list[Any] | None = None) -> None:
         if self.rules is not None:
-            self.rules.set_facts(facts)
+            self.rules.set_facts(facts, groups)
 
     def settings_changed(self) -> None:
         """lorapan.toml changed (a tick, a fix's setting): the rules re-check on their thread."""
@@ -459,17 +455,21 @@ class QuitScreen(ChoiceScreen):
     """The quit question (a second quit key while it shows quits at once)."""
 
 
-def _clone_index(facts: dict[str, Any], root: Path | None = None) -> dict[str, str]:
+def _analysis_finished(facts: dict[str, Any], root: Path, *, cancelled: bool) -> AnalysisFinished:
+    """The message for finished analysis, with clone groups found once (pixel-checked)."""
+    find_groups = optional("lorapan.core.analysis.clones", "find_groups")
+    groups = list(find_groups(facts, root=root)) if find_groups is not None else None
+    return AnalysisFinished(facts, _clone_index(groups or []), cancelled, groups=groups)
+
+
+def _clone_index(groups: list[Any]) -> dict[str, str]:
     """relpath -> how it relates to its clone group, for clones and their originals.
 
     Altered copies (crops, flips, grayscale) are deliberate augmentations, so only
     true clones (identical, resized, recompressed) are marked.
     """
-    find_groups = optional("lorapan.core.analysis.clones", "find_groups")
-    if find_groups is None:
-        return {}
     out: dict[str, str] = {}
-    for group in find_groups(facts, root=root):
+    for group in groups:
         for rel in group.clones:
             label = dict(group.members).get(rel, "clone")
             out[rel] = f"{label} clone of {group.original.rpartition('/')[2]}"

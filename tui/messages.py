@@ -37,6 +37,8 @@ class AnalysisFinished(Message):
     clone_groups: dict[str, str]
     cancelled: bool = False
     error: str | None = None
+    #: the clone groups themselves, found once in the worker and handed to the rules
+    groups: list[Any] | None = None
 
 
 @dataclass
