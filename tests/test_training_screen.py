@@ -62,10 +62,14 @@ async def test_screen_follows_a_run_to_the_end(tmp_path):
         assert "model saved." in text and "\r" not in text
         # the 10 steps give 20 bar redraws; collapsed, far fewer bar lines remain
         assert sum(1 for ln in log.lines if ln.startswith("steps:")) < 20
-        stats = str(screen.query_one("#tr-stats", Static).render())
-        assert (
-            "step 10/10" in stats and "gob-step00000008" not in stats and "gob.safetensors" in stats
-        )
+
+        # the output watcher reports the final model once it is complete, maybe after the
+        # run ended: wait for it rather than racing the watcher on a loaded machine
+        def stats() -> str:
+            return str(screen.query_one("#tr-stats", Static).render())
+
+        assert await _until(pilot, lambda: "gob.safetensors" in stats()), stats()
+        assert "step 10/10" in stats() and "gob-step00000008" not in stats()
         # the watcher reports the last sample once it is complete, maybe after the run ended
         assert await _until(pilot, lambda: (screen.sample_shown or "").endswith(".png"))
 
