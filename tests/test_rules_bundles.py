@@ -71,3 +71,71 @@ def test_character_unique_tag_named_after_the_core_tag_is_merged(
     rf.write_images(root, caps)
     rf.write_settings(root, {"kind": "character", "name": "goblin", "core_tag": "gob goblin focus"})
     assert _findings(lorapan_cmd, root, "tags.hair-unique") == []
+
+
+def _duo(root: Path) -> Path:
+    """gob: green hair (one image black), ponytail, red eyes; ana: blonde, long hair, blue eyes."""
+    caps: dict[str, str | None] = {}
+    for i in range(4):
+        hair = "black hair" if i == 3 else "green hair"
+        caps[f"10_gob/{i:03d}.png"] = f"gob focus, {hair}, ponytail, red eyes, smile"
+        caps[f"10_ana/{i:03d}.png"] = "ana focus, smile, blonde hair, long hair, blue eyes"
+    rf.write_images(root, caps)
+    rf.write_settings(root, {"kind": "bundle-characters", "name": "duo", "core_tag": ""})
+    return root
+
+
+def test_bundle_hair_and_eyes_merge_per_subject_then_undo(tmp_path: Path, lorapan_cmd) -> None:
+    root = _duo(tmp_path / "d")
+    [hair] = _findings(lorapan_cmd, root, "tags.hair-unique")
+    assert hair["fix"] and "No automatic fix" not in hair["message"]
+    before = rf.snapshot_bytes(root)
+    res = lorapan_cmd("fix", root, "--rule", "tags.hair-unique", "--rule", "tags.eyes-unique")
+    assert res.returncode == 0, res.stdout + res.stderr
+    for i in range(4):
+        gob = (root / "10_gob" / f"{i:03d}.txt").read_text()
+        ana = (root / "10_ana" / f"{i:03d}.txt").read_text()
+        assert gob == "gob focus, green_gob_hair, red_gob_eyes, smile"  # dominant colour
+        assert ana == "ana focus, smile, blonde_ana_hair, blue_ana_eyes"
+    res = lorapan_cmd("check", root, "--json")
+    fired = {f["rule"] for f in json.loads(res.stdout)["findings"]}
+    assert not {"tags.hair-unique", "tags.eyes-unique", "bundle.bio-overlap"} & fired
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before
+
+
+def test_bundle_merge_follows_stated_subjects_in_one_folder(tmp_path: Path, lorapan_cmd) -> None:
+    caps: dict[str, str | None] = {
+        "a.png": "gob focus, green_hair, red_eyes",
+        "b.png": "ana focus, blonde_hair, twintails, blue_eyes",
+    }
+    root = rf.write_images(tmp_path / "d", caps)
+    rf.write_settings(
+        root,
+        {"kind": "bundle-characters", "name": "duo", "core_tag": ""},
+        {"rules": {"subjects": ["gob focus", "ana focus"]}},
+    )
+    assert lorapan_cmd("fix", root, "--rule", "tags.hair-unique").returncode == 0
+    assert (root / "a.txt").read_text() == "gob focus, green_gob_hair, red_eyes"
+    assert (root / "b.txt").read_text() == "ana focus, blonde_ana_hair, blue_eyes"
+
+
+def test_bundle_images_with_several_people_keep_no_automatic_fix(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    caps: dict[str, str | None] = {
+        "10_gob/000.png": "gob focus, green hair, smile",
+        "10_gob/001.png": "gob focus, 2girls, green hair, blonde hair",
+        "10_ana/000.png": "ana focus, blonde hair",
+    }
+    root = rf.write_images(tmp_path / "d", caps)
+    rf.write_settings(root, {"kind": "bundle-characters", "name": "duo", "core_tag": ""})
+    couple = (root / "10_gob" / "001.txt").read_bytes()
+    res = lorapan_cmd("fix", root, "--rule", "tags.hair-unique")
+    assert res.returncode == 1, res.stdout + res.stderr  # done, an error is left
+    assert "by hand" in res.stdout and "remaining: 1 error" in res.stdout
+    assert (root / "10_gob" / "000.txt").read_text() == "gob focus, green_gob_hair, smile"
+    assert (root / "10_ana" / "000.txt").read_text() == "ana focus, blonde_ana_hair"
+    assert (root / "10_gob" / "001.txt").read_bytes() == couple
+    [left] = _findings(lorapan_cmd, root, "tags.hair-unique")
+    assert left["images"] == ["10_gob/001.png"] and "No automatic fix" in left["message"]

@@ -8,6 +8,7 @@ tag changes through the journal, so ``lorapan undo`` reverts the caption edits.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from lorapan.core.edits import (
 )
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.model import Fix
-from lorapan.core.rules.vocab import slug
+from lorapan.core.rules.vocab import name_from_core, slug
 from lorapan.core.settings import save_settings
 
 Tags = tuple[str, ...]
@@ -139,6 +140,8 @@ def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Ta
 def hair_eyes_fix(
     ctx: RuleContext, counts: Mapping[str, int], part: str, images: list[str]
 ) -> tuple[Fix | None, str]:
+    if ctx.profile.bundle and ctx.profile.hair_eyes:
+        return bundle_hair_eyes_fix(ctx, part, images)
     if ctx.profile.hair_eyes != "fix":
         return None, "tags cannot tell whose hair/eyes each tag describes: merge them by hand"
     unique, why = unique_tag(ctx, counts, part)
@@ -151,6 +154,86 @@ def hair_eyes_fix(
 
 
 # ---- bundles -------------------------------------------------------------------
+def _several_people(ctx: RuleContext, tags: Tags) -> bool:
+    return any(norm(t) in ctx.vocab.multi_person for t in tags)
+
+
+def _subject_unique(ctx: RuleContext, name: str, tags_seen: list[Tags], part: str) -> str | None:
+    """One subject's ``<colour>_<name>_<part>``: its own existing unique tag (the most
+    common), else its dominant ``<colour> hair`` / ``<colour> eyes`` tag's colour."""
+    v = ctx.vocab
+    colour_of = v.hair_colour if part == "hair" else v.eye_colour
+    suffix = f" {name} {part}"
+    counts: Counter[str] = Counter(norm(t) for tags in tags_seen for t in tags)
+    own = [(c, t) for t, c in counts.items() if t.endswith(suffix) and len(t) > len(suffix)]
+    if own:
+        return _spell_unique(ctx, max(own)[1])
+    colours = [(c, colour_of(t)) for t, c in counts.items() if colour_of(t)]
+    if not colours:
+        return None
+    return _spell_unique(ctx, f"{max(colours)[1]}{suffix}")
+
+
+def bundle_uniques(
+    ctx: RuleContext, ds: Dataset, part: str, images: Iterable[str]
+) -> list[tuple[str, list[str]]]:
+    """Per bundle subject: its unique tag and which of ``images`` it goes into.
+
+    Each image belongs to one subject (folder, ``[rules] subjects`` or first tag),
+    so the subject's own images give the colour. Images showing several people
+    (``2girls``, ``couple``, ...) are left out: tags cannot tell whose hair is whose.
+    """
+    from lorapan.core.augment import bundles
+
+    wanted = set(images)
+    out = []
+    for subject, rels in bundles.subjects(ds).items():  # type: ignore[arg-type]
+        name = slug(name_from_core(subject))
+        solo = [
+            r
+            for r in rels
+            if r in ds.items
+            and not ds.items[r].read_only
+            and not _several_people(ctx, ds.items[r].tags)
+        ]
+        mine = [r for r in solo if r in wanted]
+        if not name or not mine:
+            continue
+        unique = _subject_unique(
+            ctx, name.replace("_", " "), [ds.items[r].tags for r in solo], part
+        )
+        if unique is not None:
+            out.append((unique, mine))
+    return out
+
+
+def bundle_hair_eyes_fix(ctx: RuleContext, part: str, images: list[str]) -> tuple[Fix | None, str]:
+    """``tags.hair-unique`` / ``tags.eyes-unique`` in a character bundle: merge per subject."""
+    now = bundle_uniques(ctx, ctx.dataset, part, images)
+    if not now:
+        return None, (
+            "no subject's own images carry a '<colour> "
+            f"{part}' tag to take the colour from, or several people share the images; "
+            "merge them by hand"
+        )
+    is_part = ctx.vocab.is_hair_tag if part == "hair" else ctx.vocab.is_eye_tag
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        out: list[TagChange] = []
+        for unique, rels in bundle_uniques(ctx, ds, part, frozen):
+            current, rels = _current(ds, rels)
+            out.extend(plan(current, rels, merge_fn(is_part, unique)))
+        return out
+
+    words = "hair colour/style" if part == "hair" else "eye colour"
+    examples = ", ".join(f"'{u}'" for u, _ in now[:3]) + (", ..." if len(now) > 3 else "")
+    label = f"replace each character's {words} tags with its own unique tag ({examples})"
+    if sum(len(r) for _, r in now) < len(images):
+        label += " (images with several people, or no colour tag, are left to merge by hand)"
+    return Fix(label, planner, f"tags.{part}-unique"), ""
+
+
 def bio_overlap_fix(tag: str, owners: list[str]) -> Fix:
     """Turn the shared body tag ``tag`` (norm form) into one tag per character.
 
