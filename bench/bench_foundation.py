@@ -15,7 +15,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_dataset import generate  # noqa: E402
-
 from lorapan.core import edits  # noqa: E402
 from lorapan.core.dataset import Dataset  # noqa: E402
 
@@ -45,13 +44,18 @@ def main() -> None:
             "plan: add a tag to every caption",
             lambda: edits.plan(current, ds.items, lambda t: edits.add_tag(t, "bench tag")),
         )
-        res, _ = timed("apply (journal + atomic write + fsync each)", lambda: ds.apply_changes(changes, "bench"))
+        res, _ = timed(
+            "apply (journal + atomic write + fsync each)",
+            lambda: ds.apply_changes(changes, "bench"),
+        )
         assert len(res.applied) == args.n
         timed("undo the bulk edit", ds.undo)
         one = next(iter(ds.items))
         timed(
             "one single-tag edit (journaled)",
-            lambda: ds.apply_changes(edits.plan(current, [one], lambda t: edits.add_tag(t, "x")), "one"),
+            lambda: ds.apply_changes(
+                edits.plan(current, [one], lambda t: edits.add_tag(t, "x")), "one"
+            ),
         )
 
 

@@ -17,12 +17,92 @@ from pathlib import Path
 
 from PIL import Image
 
-WORDS = """solo looking at viewer smile open mouth short hair long hair blue eyes red eyes
-shirt jacket outdoors indoors sky cloud tree day night standing sitting full body upper body
-portrait close-up from side from behind from above hat gloves boots holding sword weapon
-grass water building city street window table chair food cup book bag scarf belt jewelry
-earrings necklace closed eyes blush sweat tears teeth tongue hand up arms up waving pointing
-running walking jumping lying simple background white background gradient background""".split()
+WORDS = [
+    "solo",
+    "looking",
+    "at",
+    "viewer",
+    "smile",
+    "open",
+    "mouth",
+    "short",
+    "hair",
+    "long",
+    "hair",
+    "blue",
+    "eyes",
+    "red",
+    "eyes",
+    "shirt",
+    "jacket",
+    "outdoors",
+    "indoors",
+    "sky",
+    "cloud",
+    "tree",
+    "day",
+    "night",
+    "standing",
+    "sitting",
+    "full",
+    "body",
+    "upper",
+    "body",
+    "portrait",
+    "close-up",
+    "from",
+    "side",
+    "from",
+    "behind",
+    "from",
+    "above",
+    "hat",
+    "gloves",
+    "boots",
+    "holding",
+    "sword",
+    "weapon",
+    "grass",
+    "water",
+    "building",
+    "city",
+    "street",
+    "window",
+    "table",
+    "chair",
+    "food",
+    "cup",
+    "book",
+    "bag",
+    "scarf",
+    "belt",
+    "jewelry",
+    "earrings",
+    "necklace",
+    "closed",
+    "eyes",
+    "blush",
+    "sweat",
+    "tears",
+    "teeth",
+    "tongue",
+    "hand",
+    "up",
+    "arms",
+    "up",
+    "waving",
+    "pointing",
+    "running",
+    "walking",
+    "jumping",
+    "lying",
+    "simple",
+    "background",
+    "white",
+    "background",
+    "gradient",
+    "background",
+]
 
 
 def vocabulary(n: int = 2000, seed: int = 1) -> list[str]:
@@ -75,7 +155,9 @@ def generate(root: Path, n: int, size: int = 64, seed: int = 0) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("root", type=Path)
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--size", type=int, default=64, help="image width in px (64 = tiny stand-ins)")
