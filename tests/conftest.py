@@ -30,23 +30,29 @@ def write_dataset(root: Path, captions: dict[str, str | bytes | None]) -> Path:
     return root
 
 
-@pytest.fixture
-def lorapan_cmd():
-    """Run the real `lorapan` entry point in a subprocess."""
+def run_lorapan(
+    *args: object,
+    input: str | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+):
+    """Run the real `lorapan` entry point in a subprocess (``env`` adds variables)."""
     import subprocess
 
-    def run(
-        *args: str, input: str | None = None, cwd: Path | None = None
-    ) -> subprocess.CompletedProcess:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1")
-        return subprocess.run(
-            [sys.executable, "-m", "lorapan", *map(str, args)],
-            capture_output=True,
-            text=True,
-            input=input,
-            cwd=cwd,
-            env=env,
-            timeout=120,
-        )
+    full_env = dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "lorapan", *map(str, args)],
+        capture_output=True,
+        text=True,
+        input=input,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+    )
 
-    return run
+
+@pytest.fixture
+def lorapan_cmd():
+    """``run_lorapan`` as a fixture."""
+    return run_lorapan

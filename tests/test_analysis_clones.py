@@ -6,11 +6,11 @@ import json
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import imagegen as gen
 import pytest
+from conftest import run_lorapan
 from lorapan.core import demo
 from lorapan.core.analysis import clones
 from lorapan.core.analysis.analyzer import Analyzer
@@ -225,9 +225,7 @@ def test_copies_of_an_altered_copy_are_clones_of_it(tmp_path: Path, check: str) 
 
 
 def _lorapan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lorapan", *args], capture_output=True, text=True, timeout=300
-    )
+    return run_lorapan(*args)
 
 
 def test_augmented_files_are_labelled_from_provenance_and_the_real_clone_is_kept(

@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 import imagegen as gen
+from conftest import run_lorapan
 
 
 def _lorapan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lorapan", *args], capture_output=True, text=True, timeout=300
-    )
+    return run_lorapan(*args)
 
 
 def _dataset(root: Path, broken: bool) -> None:

@@ -8,13 +8,12 @@ an element seen in fewer than 15 images.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import rules_fixtures as rf
+from conftest import run_lorapan
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
 from lorapan.core.rules import engine as engine_mod
@@ -30,14 +29,7 @@ CORE = "gob focus, anime screencap"
 
 
 def lorapan(*args: object, home: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, XDG_DATA_HOME=str(home), NO_COLOR="1", PYTHONUNBUFFERED="1")
-    return subprocess.run(
-        [sys.executable, "-m", "lorapan", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_lorapan(*args, env={"XDG_DATA_HOME": str(home)})
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_lorapan
 from onnx_models import make_model_dir
 from PIL import Image
 
@@ -16,14 +17,7 @@ COLOURS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}
 
 
 def lorapan(*args: object, data_home: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, XDG_DATA_HOME=str(data_home), NO_COLOR="1", PYTHONUNBUFFERED="1")
-    return subprocess.run(
-        [sys.executable, "-m", "lorapan", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_lorapan(*args, env={"XDG_DATA_HOME": str(data_home)})
 
 
 @pytest.fixture
