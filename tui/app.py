@@ -478,23 +478,6 @@ def _clone_index(groups: list[Any]) -> dict[str, str]:
     return out
 
 
-def _start_process_helpers() -> None:
-    """Start multiprocessing's forkserver and resource tracker before Textual runs.
-
-    Inside the app ``sys.stderr`` is Textual's capture object without a usable file
-    descriptor, and the resource tracker passes ``sys.stderr.fileno()`` to its child:
-    started later, the analysis pool fails with "bad value(s) in fds_to_keep".
-    """
-    import multiprocessing
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    with contextlib.suppress(Exception):
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 def make_app(
     root: Path | str | None = None,
     *,
@@ -526,7 +509,6 @@ def make_app(
 
 def run_app(root: Path, **opts: Any) -> int:
     """Open the dataset and run the app in this terminal; returns an exit code."""
-    _start_process_helpers()
     app = make_app(root, **opts)
     result = app.run()
     return int(app.return_code or 0) if result is None else 0
