@@ -140,16 +140,21 @@ def _model_row(
     return None if row is None else (row[0], json.loads(row[1]), json.loads(row[2]))
 
 
-def latest_model(state_dir: Path) -> str | None:
-    """The id of the model used most recently on this dataset, if any."""
+def _stored_model(state_dir: Path, model_id: str | None) -> tuple[str, list[str], list[int]] | None:
+    """(model id, tag names, categories) as cached; latest when ``model_id`` is None."""
     con = _connect(state_dir, create=False)
     if con is None:
         return None
     try:
-        row = _model_row(con, None)
-        return row[0] if row else None
+        return _model_row(con, model_id)
     finally:
         con.close()
+
+
+def latest_model(state_dir: Path) -> str | None:
+    """The id of the model used most recently on this dataset, if any."""
+    model = _stored_model(state_dir, None)
+    return model[0] if model else None
 
 
 def load_scores(state_dir: Path, model_id: str | None = None) -> dict[str, dict[str, float]]:
@@ -182,13 +187,7 @@ def load_scores(state_dir: Path, model_id: str | None = None) -> dict[str, dict[
 
 def cached_tag_list(state_dir: Path, model_id: str | None = None) -> tuple[str, TagList] | None:
     """(model id, its TagList) as stored with the scores; None when nothing is cached."""
-    con = _connect(state_dir, create=False)
-    if con is None:
-        return None
-    try:
-        model = _model_row(con, model_id)
-    finally:
-        con.close()
+    model = _stored_model(state_dir, model_id)
     if model is None:
         return None
     mid, names, cats = model
@@ -197,14 +196,8 @@ def cached_tag_list(state_dir: Path, model_id: str | None = None) -> tuple[str, 
 
 def tag_categories(state_dir: Path, model_id: str | None = None) -> dict[str, str]:
     """tag -> "general" | "character" | "rating" for the model (latest when None)."""
-    con = _connect(state_dir, create=False)
-    if con is None:
+    model = _stored_model(state_dir, model_id)
+    if model is None:
         return {}
-    try:
-        model = _model_row(con, model_id)
-        if model is None:
-            return {}
-        _mid, names, cats = model
-        return {n: CATEGORY_NAMES.get(c, "other") for n, c in zip(names, cats, strict=True)}
-    finally:
-        con.close()
+    _mid, names, cats = model
+    return {n: CATEGORY_NAMES.get(c, "other") for n, c in zip(names, cats, strict=True)}
