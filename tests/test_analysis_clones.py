@@ -11,11 +11,10 @@ from pathlib import Path
 import imagegen as gen
 import pytest
 from conftest import run_lorapan
-from lorapan.core import demo
+from lorapan.core import demo, provenance
 from lorapan.core.analysis import clones
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CLONE_LABELS, clone_count, find_groups
-from lorapan.core.augment import provenance
 from lorapan.core.demo import write_demo
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from lorapan.core import provenance as provenance_file
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.analysis.measure import (
     _window_boxes,
@@ -118,7 +119,7 @@ def find_groups(
     if len(items) < 2:
         return []
     if provenance is None and root is not None:
-        provenance = _load_provenance(Path(root))
+        provenance = provenance_file.load(Path(root))
     made = made_labels(items, provenance or {})
     thumbs = Thumbs(Path(root)) if root is not None else None
     links = _UnionFind(len(items))
@@ -143,14 +144,6 @@ def made_labels(items: Iterable[ImageFacts], provenance: Mapping[str, dict]) -> 
         if isinstance(source, str) and source in present and source != rel:
             out[rel] = (source, MADE_LABELS.get(str(record.get("operation")), "altered"))
     return out
-
-
-def _load_provenance(root: Path) -> dict[str, dict]:
-    try:
-        from lorapan.core.augment import provenance
-    except ImportError:
-        return {}
-    return provenance.load(root)
 
 
 def _link_made(items: list[ImageFacts], links: _UnionFind, made: dict[str, tuple]) -> None:
