@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail
 
 NAME = "watch"
 ORDER = 60
