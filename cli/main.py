@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from lorapan import __version__, commands
-from lorapan.core.cli_support import EXIT_USAGE
+from lorapan.support import EXIT_USAGE
 
 EPILOG = """\
 examples:

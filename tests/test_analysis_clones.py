@@ -11,11 +11,10 @@ from pathlib import Path
 import imagegen as gen
 import pytest
 from conftest import run_lorapan
-from lorapan.core import demo
-from lorapan.core.analysis import clones
+from lorapan.core import demo, provenance
+from lorapan.core.analysis import clone_links, clones
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CLONE_LABELS, clone_count, find_groups
-from lorapan.core.augment import provenance
 from lorapan.core.demo import write_demo
 
 
@@ -64,7 +63,7 @@ def test_each_copy_is_labelled_by_how_it_differs(
     tmp_path: Path, family: str, crop_search: str, check: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if crop_search == "banded":  # the index large datasets use must find these crops too
-        monkeypatch.setattr(clones, "EXHAUSTIVE_CROP_LIMIT", 0)
+        monkeypatch.setattr(clone_links, "EXHAUSTIVE_CROP_LIMIT", 0)
     _write_copies(tmp_path, family)
     # "pixels": candidate pairs are confirmed on thumbnails read from the dataset folder
     groups = find_groups(_scan(tmp_path), root=tmp_path if check == "pixels" else None)

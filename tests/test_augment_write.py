@@ -7,7 +7,7 @@ import json
 import imagegen as gen
 import numpy as np
 import pytest
-from lorapan.core.augment import provenance
+from lorapan.core import provenance
 from lorapan.core.augment.plan import Options, plan_augment
 from lorapan.core.augment.writer import write_outputs
 from lorapan.core.dataset import Dataset

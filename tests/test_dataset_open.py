@@ -139,3 +139,18 @@ def test_tag_index_follows_each_edit_without_a_rebuild(tmp_path, monkeypatch):
     assert added == ["i2.png"]  # only the edited image was re-indexed
     assert ds.index.count("b") == 4 and ds.index.images("c") == {"i2.png"}
     assert ds.index.frequencies()[0] == ("a", 5)
+
+
+def test_a_root_named_like_a_kohya_folder_is_one_until_it_holds_such_folders(tmp_path):
+    root = tmp_path / "10_gob goblin"
+    write_dataset(root, {"a.png": "x", "b.png": "y"})
+    ds = Dataset.open(root)
+    assert [(f.path, f.repeats, f.name, f.image_count) for f in ds.folders] == [
+        ("", 10, "gob goblin", 2)
+    ]
+    assert ds.ignored_folders == [] and ds.items["b.png"].folder.repeats == 10
+    write_dataset(root, {"3_bg/c.png": "z"})
+    ds.refresh_paths(["3_bg/c.png"])
+    assert [(f.path, f.image_count) for f in ds.folders] == [("3_bg", 1)]
+    assert [(f.path, f.image_count) for f in ds.ignored_folders] == [("", 2)]
+    assert ds.items["a.png"].folder is None

@@ -124,7 +124,6 @@ def test_missing_folder_is_a_usage_error(tmp_path):
 
 
 def test_findings_added_and_cleared_by_outside_edits(tmp_path):
-    pytest.importorskip("lorapan.core.rules.engine")
     root = make_dataset(tmp_path)
     w = WatchProcess(str(root), "--json")
     try:

@@ -8,7 +8,7 @@ from lorapan.core.augment.alter import ALL_ALTERATIONS
 from lorapan.core.augment.crops import SpecError
 from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
 from lorapan.core.augment.writer import WriteResult, write_outputs
-from lorapan.core.cli_support import (
+from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import (
+from lorapan.core.settings import KINDS
+from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,
@@ -13,7 +14,6 @@ from lorapan.core.cli_support import (
     print_json,
     shorten,
 )
-from lorapan.core.settings import KINDS
 
 NAME = "check"
 ORDER = 25

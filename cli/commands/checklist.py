@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_OK, command_parser, fail, open_dataset, print_json
+from lorapan.support import EXIT_OK, command_parser, fail, open_dataset, print_json
 
 NAME = "checklist"
 ORDER = 27

@@ -8,7 +8,7 @@ from lorapan.core.augment.alter import parse_colour
 from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
 from lorapan.core.augment.crops import SpecError
 from lorapan.core.augment.writer import write_outputs
-from lorapan.core.cli_support import (
+from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,

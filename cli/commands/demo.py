@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lorapan.core.cli_support import EXIT_OK, fail
+from lorapan.support import EXIT_OK, fail
 
 NAME = "demo"
 ORDER = 1

@@ -8,7 +8,7 @@ from functools import partial
 
 from lorapan.core import edits
 from lorapan.core.captions import apply_tag_style
-from lorapan.core.cli_support import (
+from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import (
+from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
     command_parser,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from shlex import quote
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail
 
 NAME = "logs"
 ORDER = 62

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, command_parser, print_json
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, command_parser, print_json
 
 NAME = "models"
 ORDER = 46
@@ -87,8 +87,8 @@ def _configured(path: str | None) -> str | None:
 
 
 def _download(repo: str) -> int:
-    from lorapan.core.cli_support import fail
     from lorapan.core.tagger.model import MODEL_FILE, TAGS_FILE, models_dir
+    from lorapan.support import fail
 
     try:
         from huggingface_hub import hf_hub_download

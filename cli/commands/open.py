@@ -9,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from lorapan.core.cli_support import EXIT_OK, EXIT_USAGE, fail
+from lorapan.support import EXIT_OK, EXIT_USAGE, fail
 
 NAME = "open"
 ORDER = 5

@@ -9,8 +9,8 @@ from pathlib import Path
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import CloneGroup, clone_count, find_groups
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 from lorapan.core.progress import ProgressBar
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 
 NAME = "scan"
 ORDER = 42

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 
 NAME = "stop"
 ORDER = 63

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
 from lorapan.core.settings import SettingsError
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
 
 NAME = "train"
 ORDER = 60

@@ -1,9 +1,9 @@
 """`lorapan watch PATH`: follow outside changes to a dataset, headless.
 
 Prints a line per change (an image added, removed or re-captioned, an orphan
-caption appearing or going) and, when the rules engine is installed, the findings
-each burst of changes added or cleared. Meant to run beside another tool (a
-tagger script, rsync, a file manager) or into a log; runs until Ctrl-C.
+caption appearing or going) and the findings each burst of changes added or
+cleared. Meant to run beside another tool (a tagger script, rsync, a file
+manager) or into a log; runs until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,9 +14,15 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from lorapan.core.cli_support import EXIT_FINDINGS, EXIT_OK, fail
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset import Dataset
+    from lorapan.core.rules.engine import RulesEngine
+    from lorapan.core.rules.model import Finding
+    from lorapan.core.watch import Batch, DatasetWatcher
 
 NAME = "watch"
 ORDER = 60
@@ -31,7 +37,7 @@ examples:
 Lines: `+ image` added, `- image` removed, `~ image +tag -tag` caption changed,
 `? caption` orphan caption appeared, `. caption` orphan caption went,
 `! [severity] rule: message` finding added, `* ...` a finding's images changed,
-`ok rule: message` finding cleared (findings need the rules engine).
+`ok rule: message` finding cleared.
 Polling can also be set per dataset in lorapan.toml: [watch] polling = true.
 Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 the folder was deleted, 2 usage error.
 """
@@ -63,33 +69,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-# ---- findings (optional: the rules engine may not be installed) -------------------
+# ---- findings -----------------------------------------------------------------------
 class _Findings:
-    """Finding keys before/after each batch, when the rules engine is importable."""
+    """Finding keys before/after each batch (none when the engine could not start)."""
 
-    def __init__(self, dataset: Any) -> None:
-        self.engine = None
+    def __init__(self, dataset: Dataset) -> None:
+        from lorapan.core.rules.engine import RulesEngine
+
+        self.engine: RulesEngine | None = None
         self.error: str | None = None
-        self.current: dict[Any, dict] = {}
-        try:
-            from lorapan.core.rules.engine import RulesEngine
-        except ImportError:
-            return
+        self.current: dict[str, dict] = {}
         try:
             self.engine = RulesEngine(dataset)
             self.current = self._collect()
         except Exception as exc:  # a broken rule must not stop the watch
             self.engine, self.error = None, f"rules engine unavailable: {exc}"
 
-    def _collect(self) -> dict[Any, dict]:
+    def _collect(self) -> dict[str, dict]:
         assert self.engine is not None
-        result = self.engine.check()
-        found = getattr(result, "findings", result)
-        out = {}
-        for f in found or ():
-            d = _finding_dict(f)
-            out[d.pop("_key")] = d
-        return out
+        return {f.key: _finding_dict(f) for f in self.engine.check().findings}
 
     def diff(self) -> tuple[list[dict], list[dict], list[dict]]:
         """(added, cleared, changed) findings since the last call.
@@ -123,31 +121,13 @@ class _Findings:
         return added, cleared, changed
 
 
-def _finding_dict(f: Any) -> dict:
-    """A plain view of a finding, whatever its class looks like."""
-    base = f.to_dict() if hasattr(f, "to_dict") else (dict(f) if isinstance(f, dict) else {})
-
-    def pick(*names: str, default: Any = None) -> Any:
-        for n in names:
-            if hasattr(f, n):
-                return getattr(f, n)
-            if n in base:
-                return base[n]
-        return default
-
-    rule = str(pick("rule_id", "rule", "id", default="?"))
-    severity = str(getattr(pick("severity", default=""), "value", pick("severity", default="")))
-    message = str(pick("message", "title", default=""))
-    images = [str(i) for i in (pick("images", "relpaths", default=()) or ())]
-    key = pick("key", default=None)
-    if not key or not isinstance(key, (str, tuple, int)):
-        key = rule
+def _finding_dict(f: Finding) -> dict:
+    """The fields a watch line (or JSON line) shows of a finding."""
     return {
-        "_key": key,
-        "rule": rule,
-        "severity": severity,
-        "message": message,
-        "images": images,
+        "rule": f.rule_id,
+        "severity": f.severity,
+        "message": f.message,
+        "images": list(f.images),
     }
 
 
@@ -175,7 +155,7 @@ def _stamp(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
 
-def _print_batch(out: _Printer, batch: Any, seq: int, findings: _Findings) -> None:
+def _print_batch(out: _Printer, batch: Batch, seq: int, findings: _Findings) -> None:
     at = _stamp(batch.at)
     common = {"batch": seq, "at": batch.at}
     for rel in batch.added:
@@ -242,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     findings = _Findings(ds)
     seq = 0
 
-    def on_batch(batch: Any) -> None:
+    def on_batch(batch: Batch) -> None:
         nonlocal seq
         seq += 1
         _print_batch(out, batch, seq, findings)
@@ -270,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if out.gone.is_set() else EXIT_OK
 
 
-def _announce(out: _Printer, ds: Any, watcher: Any, findings: _Findings) -> None:
+def _announce(out: _Printer, ds: Dataset, watcher: DatasetWatcher, findings: _Findings) -> None:
     n = len(findings.current)
     rules = f"; {n} finding(s)" if findings.engine is not None else ""
     out.emit(

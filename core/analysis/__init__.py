@@ -7,5 +7,7 @@
 - ``probe``: one file -> :class:`facts.ImageFacts` (never raises).
 - ``analyzer``: :class:`analyzer.Analyzer`, cached in ``.lorapan/analysis.sqlite``,
   process pool, progress, cancel.
-- ``clones``: :func:`clones.find_groups` -> labelled :class:`clones.CloneGroup`.
+- ``clones``: :func:`clones.find_groups` -> labelled :class:`clones.CloneGroup`;
+  it links pictures with ``clone_links``, labels them with ``clone_labels``, and
+  both compare pairs with ``clone_compare``.
 """

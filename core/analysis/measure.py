@@ -213,7 +213,7 @@ def _hash_operators(h: int, w: int) -> _HashOperators:
     """Operators for an ``h`` x ``w`` image: full, mirrored, then each crop window."""
     full_w, full_h = (0.0, float(w)), (0.0, float(h))
     windows = [(full_w, full_h, False), (full_w, full_h, True)]
-    for (left, width), (top, height) in _window_boxes(w, h):
+    for (left, width), (top, height) in window_boxes(w, h):
         windows.append(((left, left + width), (top, top + height), False))
     col_keys: dict[tuple, int] = {}
     row_keys: dict[tuple, int] = {}
@@ -237,7 +237,7 @@ def _hash_operators(h: int, w: int) -> _HashOperators:
     )
 
 
-def _window_boxes(w: int, h: int) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+def window_boxes(w: int, h: int) -> list[tuple[tuple[float, float], tuple[float, float]]]:
     """((left, width), (top, height)) of each crop window, in pixels."""
     windows = list(_WINDOW_SCALES)
     if w != h:  # the largest square: an aspect change to 1:1

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from lorapan.core import provenance
 from lorapan.core.analysis.imaging import DecodeError, load_reduced
-from lorapan.core.augment import provenance
 from lorapan.core.augment.alter import Alteration, gray_alteration, parse_alterations
 from lorapan.core.augment.crops import Crop, SpecError, parse_crops
 from lorapan.core.augment.outputs import (

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from lorapan.core import provenance
 from lorapan.core.analysis.imaging import DecodeError
-from lorapan.core.augment import provenance
 from lorapan.core.augment.outputs import Output, encode
 from lorapan.core.dataset import Dataset
 

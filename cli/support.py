@@ -1,6 +1,6 @@
 """Shared helpers for CLI commands: exit codes, JSON output, error messages.
 
-Lives in core (no textual) so every command module can use it.
+It prints and returns exit codes, so it belongs to the CLI, not to core.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ One record per created image (relpath -> ``{"source", "sources", "operation",
 of its source (``altered.kinds``) instead of a clone, without a bookkeeping tag
 in the caption. The file is written inside the same journal transaction as the
 images, so undo takes the records away with the files.
+
+Augment and collage write it; clone analysis reads it. It lives in core, below
+both, so neither package reaches into the other for it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,220 @@
+"""The in-memory view of one dataset folder: its images, captions, tag index and edits.
+
+The work is done by the modules beside this one: ``scan`` pairs images with
+captions, ``ownership`` tracks which image owns a caption, ``kohya`` lays out
+the repeat folders, ``changes`` plans caption writes, ``refresh`` follows disk.
+:class:`Dataset` holds the state, the lock and the listeners, and journals
+every write.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from lorapan.core.dataset.changes import ApplyResult, absorb, plan_writes
+from lorapan.core.dataset.items import ImageItem
+from lorapan.core.dataset.kohya import IgnoredFolder, KohyaFolder, layout_folders
+from lorapan.core.dataset.ownership import CaptionOwners, image_for_new_caption
+from lorapan.core.dataset.refresh import DiskSync
+from lorapan.core.dataset.scan import scan_folder
+from lorapan.core.edits import TagChange
+from lorapan.core.journal import Journal, OpResult, Transaction
+from lorapan.core.naming import IMAGE_EXTS
+from lorapan.core.query import compile_query
+from lorapan.core.settings import STATE_DIR, Settings, load_settings
+from lorapan.core.tag_index import TagIndex
+
+Listener = Callable[[set[str], str], None]
+
+
+class Dataset:
+    """The in-memory view of one dataset folder; see the package docstring."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = Path(root).resolve()
+        self.settings = settings
+        self.items: dict[str, ImageItem] = {}
+        self.orphan_captions: list[str] = []
+        self.folders: list[KohyaFolder] = []
+        self.ignored_folders: list[IgnoredFolder] = []
+        self.index = TagIndex()
+        self.journal = Journal(self.root, self.root / STATE_DIR)
+        self.journal.on_write.append(self._note_own_write)
+        self.listeners: list[Listener] = []
+        self.lock = threading.RLock()
+        #: Which image owns which caption file (and images sharing one).
+        self.caption_owners = CaptionOwners()
+        #: Recent writes of our own (relpath -> count), for the watcher to ignore.
+        self.own_writes: dict[str, int] = {}
+        self._sync = DiskSync(self)
+
+    # ---- opening -----------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path | str, settings: Settings | None = None) -> Dataset:
+        root = Path(root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"{root} is not a folder")
+        ds = cls(root, settings or load_settings(root))
+        ds._scan()
+        return ds
+
+    @property
+    def state_dir(self) -> Path:
+        path = self.root / STATE_DIR
+        path.mkdir(exist_ok=True)
+        return path
+
+    def _scan(self) -> None:
+        items, orphans = scan_folder(self.root, self.settings)
+        self.folders, self.ignored_folders = layout_folders(self.root.name, items)
+        for item in items:
+            self.items[item.relpath] = item
+            if item.caption_file is not None:
+                self.caption_owners.claim(item)
+            self.index.add_image(item.relpath, item.tags)
+        self.orphan_captions = orphans
+
+    # ---- lookups -----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def item_for_caption(self, caption_rel: str) -> ImageItem | None:
+        rel = self.caption_owners.owner_of(caption_rel)
+        return self.items.get(rel) if rel else None
+
+    @property
+    def stem_collisions(self) -> list[tuple[str, str, str]]:
+        """(image, other image, caption): images kohya trains with the same caption."""
+        return self.caption_owners.collisions()
+
+    @property
+    def images_without_caption(self) -> list[str]:
+        return [r for r, it in self.items.items() if it.caption_path is None]
+
+    @property
+    def unreadable_captions(self) -> list[tuple[str, str]]:
+        return [(r, it.caption_error) for r, it in self.items.items() if it.caption_error]
+
+    @property
+    def multiline_captions(self) -> list[str]:
+        return [r for r, it in self.items.items() if it.caption and it.caption.is_multiline]
+
+    def select(self, query: str | None) -> list[str]:
+        """Relpaths matching a query (all images when ``query`` is empty)."""
+        if not query:
+            return list(self.items)
+        q = compile_query(query)
+        return [r for r, it in self.items.items() if q.matches(it)]
+
+    # ---- changes -------------------------------------------------------------
+    def apply_changes(self, changes: Iterable[TagChange], label: str) -> ApplyResult:
+        """Write new tags for each change, journaled; unchanged tags are skipped."""
+        result = ApplyResult(label)
+        with self.lock:
+            writes, owners = plan_writes(self.root, self.items, changes, result)
+            if not writes:
+                return result
+            txn, res = self.journal.run(label, writes)
+            absorb(res, owners, result)
+            result.txn_id = txn.id
+            notify = {img for rel in res.done for img in self.caption_owners.images_of(rel)}
+        self._notify(set(result.applied) | notify, label)
+        return result
+
+    def undo(self) -> ApplyResult | None:
+        with self.lock:
+            out = self.journal.undo()
+            if out is None:
+                return None
+            txn, res = out
+            result = self._txn_result(txn, res, f"undo: {txn.label}")
+        self._notify(set(result.applied), result.label)
+        return result
+
+    def redo(self) -> ApplyResult | None:
+        with self.lock:
+            out = self.journal.redo()
+            if out is None:
+                return None
+            txn, res = out
+            result = self._txn_result(txn, res, f"redo: {txn.label}")
+        self._notify(set(result.applied), result.label)
+        return result
+
+    def recover(self, finish: bool) -> list[ApplyResult]:
+        """Finish or roll back transactions interrupted by a crash."""
+        results = []
+        with self.lock:
+            for txn in self.journal.incomplete():
+                res = self.journal.finish(txn) if finish else self.journal.rollback(txn)
+                verb = "finished" if finish else "rolled back"
+                results.append(self._txn_result(txn, res, f"{verb}: {txn.label}"))
+        for r in results:
+            self._notify(set(r.applied), r.label)
+        return results
+
+    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
+        # Undo, redo and recovery may create or delete images (augment), not only
+        # captions: bring those entries in line with disk too.
+        for rel in res.done:
+            if os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
+                self._sync.refresh(rel)
+        self._sync.settle()
+        result = ApplyResult(label, txn_id=txn.id)
+        owners = {
+            op.path: (
+                self.caption_owners.owner_of(op.path)
+                or image_for_new_caption(op.path, self.items)
+                or op.path
+            )
+            for op in txn.ops
+        }
+        absorb(res, owners, result)
+        return result
+
+    # ---- following disk ------------------------------------------------------
+    def _note_own_write(self, caption_rel: str) -> None:
+        """The journal wrote a caption: remember it for the watcher, re-read its images."""
+        self.own_writes[caption_rel] = self.own_writes.get(caption_rel, 0) + 1
+        for owner in self._sync.readers_of(caption_rel):
+            self._sync.reload_item(owner)
+
+    def reload(self, relpaths: Iterable[str], reason: str = "reload") -> set[str]:
+        """Re-read captions from disk (after an outside change or a conflict)."""
+        done = set()
+        with self.lock:
+            for rel in relpaths:
+                if rel in self.items:
+                    self._sync.reload_item(rel)
+                    done.add(rel)
+        if done:
+            self._notify(done, reason)
+        return done
+
+    def refresh_paths(self, paths: Iterable[str], reason: str = "outside change") -> set[str]:
+        """Bring the view in line with disk for files (images or captions) that changed.
+
+        ``paths`` are relative to the root. New images are added, deleted ones
+        dropped, captions re-read; orphan lists follow. Returns the image relpaths
+        whose entry changed (added, removed or re-read); listeners are told.
+        """
+        touched: set[str] = set()
+        with self.lock:
+            for rel in paths:
+                touched |= self._sync.refresh(rel.replace(os.sep, "/"))
+            self._sync.settle()
+        if touched:
+            self._notify(touched, reason)
+        return touched
+
+    # ---- listeners -----------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(relpaths, reason)`` runs after each change of captions."""
+        self.listeners.append(listener)
+
+    def _notify(self, relpaths: set[str], reason: str) -> None:
+        for listener in list(self.listeners):
+            listener(relpaths, reason)

@@ -1,0 +1,124 @@
+"""Bringing a dataset's view in line with disk, file by file.
+
+Used when files change outside lorapan (the watcher), after the journal wrote a
+caption, and after undo, redo or recovery created or deleted files. New images
+are added, deleted ones dropped, captions re-read; the tag index, caption owners
+and orphan list follow, and kohya folders are recounted once images came or went.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from lorapan.core.dataset.kohya import layout_folders
+from lorapan.core.dataset.ownership import image_for_new_caption
+from lorapan.core.dataset.scan import caption_files, make_item
+from lorapan.core.naming import IMAGE_EXTS, natural_key
+from lorapan.core.safe_write import TEMP_PREFIX
+from lorapan.core.settings import STATE_DIR
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset.dataset import Dataset
+
+
+class DiskSync:
+    """Re-reads what changed on disk into one :class:`Dataset` (its caller holds the lock)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.ds = dataset
+        self._membership_changed = False
+
+    def readers_of(self, caption_rel: str) -> list[str]:
+        """The images that read a caption, or the one a new caption will belong to."""
+        owners = self.ds.caption_owners.images_of(caption_rel)
+        if not owners and (new_owner := image_for_new_caption(caption_rel, self.ds.items)):
+            owners = [new_owner]
+        return owners
+
+    def reload_item(self, relpath: str) -> None:
+        """Re-read the caption of one image (it may have gained, lost or changed one)."""
+        ds = self.ds
+        item = ds.items[relpath]
+        before = item.tags
+        folder = item.image_path.parent
+        stem = item.image_path.stem
+        caps = caption_files(folder, stem, ds.settings.caption_extensions)
+        if item.caption_rel is not None:
+            ds.caption_owners.release(relpath, item.caption_rel)
+        fresh = make_item(ds.root, ds.settings, relpath, folder, stem, caps)
+        fresh.folder = item.folder
+        ds.items[relpath] = fresh
+        if fresh.caption_rel is not None:
+            ds.caption_owners.claim(fresh)
+        ds.index.update_image(relpath, before, fresh.tags)
+
+    def refresh(self, rel: str) -> set[str]:
+        """Follow one changed file (root-relative, POSIX); the images whose entry changed."""
+        path = self.ds.root / rel
+        name = os.path.basename(rel)
+        if name.startswith(TEMP_PREFIX) or rel.startswith(STATE_DIR + "/"):
+            return set()
+        stem, ext = os.path.splitext(rel)
+        if ext.lower() in IMAGE_EXTS:
+            if path.is_file() and rel not in self.ds.items:
+                return self._add_image(rel)
+            if not path.exists() and rel in self.ds.items:
+                return self._drop_image(rel)
+            return {rel} if rel in self.ds.items else set()
+        if ext.lower() in {e.lower() for e in self.ds.settings.caption_extensions}:
+            owners = self.readers_of(rel)
+            if owners:
+                for owner in owners:
+                    self.reload_item(owner)
+                self._set_orphan(rel, False)
+                return set(owners)
+            self._set_orphan(rel, path.is_file())
+        return set()
+
+    def settle(self) -> None:
+        """After images came or went: keep natural order, recount kohya folders."""
+        if not self._membership_changed:
+            return
+        self._membership_changed = False
+        ds = self.ds
+        keys = list(ds.items)
+        ordered = sorted(keys, key=natural_key)  # natural_key is cached: cheap at 10k
+        if keys != ordered:
+            ds.items = {k: ds.items[k] for k in ordered}
+        ds.folders, ds.ignored_folders = layout_folders(ds.root.name, list(ds.items.values()))
+
+    def _add_image(self, rel: str) -> set[str]:
+        ds = self.ds
+        folder = (ds.root / rel).parent
+        stem = os.path.splitext(os.path.basename(rel))[0]
+        caps = caption_files(folder, stem, ds.settings.caption_extensions)
+        item = make_item(ds.root, ds.settings, rel, folder, stem, caps)
+        ds.items[rel] = item
+        self._membership_changed = True
+        if item.caption_rel is not None:
+            ds.caption_owners.claim(item)
+            self._set_orphan(item.caption_rel, False)
+        ds.index.add_image(rel, item.tags)
+        return {rel}
+
+    def _drop_image(self, rel: str) -> set[str]:
+        ds = self.ds
+        item = ds.items.pop(rel)
+        self._membership_changed = True
+        ds.index.remove_image(rel, item.tags)
+        if item.caption_rel is not None and item.caption_path is not None:
+            cap_rel = item.caption_rel
+            ds.caption_owners.release(rel, cap_rel)
+            orphan = cap_rel not in ds.caption_owners and item.caption_path.exists()
+            self._set_orphan(cap_rel, orphan)
+        return {rel}
+
+    def _set_orphan(self, cap_rel: str, orphan: bool) -> None:
+        orphans = self.ds.orphan_captions
+        present = cap_rel in orphans
+        if orphan and not present:
+            orphans.append(cap_rel)
+            orphans.sort(key=natural_key)
+        elif not orphan and present:
+            orphans.remove(cap_rel)
