@@ -76,7 +76,7 @@ def subjects(dataset: Dataset) -> dict[str, list[str]]:
 
 def default_body_test(dataset: Dataset) -> BodyTest:
     """The rules engine's body-tag vocabulary (hair, eyes, body words) for this dataset."""
-    from lorapan.core.rules.vocab import Vocab
+    from lorapan.core.method.vocab import Vocab
 
     vocab = Vocab(dataset.settings)
     return vocab.is_body_tag

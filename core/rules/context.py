@@ -17,7 +17,7 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.rules.vocab import Vocab, name_from_core
+from lorapan.core.method.vocab import Vocab, name_from_core
 
 INCONSISTENT_BELOW = 15
 INCONSISTENT_THRESHOLD = 0.35

@@ -21,9 +21,9 @@ from lorapan.core.edits import (
     plan,
     remove_tag,
 )
+from lorapan.core.method.vocab import name_from_core, slug
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.model import Fix
-from lorapan.core.rules.vocab import name_from_core, slug
 from lorapan.core.settings import save_settings
 
 Tags = tuple[str, ...]
