@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.analysis.clones import find_groups
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules import dataset_rules, messages
 from lorapan.core.rules.context import (
@@ -439,10 +440,6 @@ def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
 
 def _find_clone_groups(facts: Mapping[str, Any], root: Path | None = None) -> list[Any] | None:
     """Clone groups from the analysis helper's ``find_groups``; None when not available."""
-    try:
-        from lorapan.core.analysis.clones import find_groups
-    except ImportError:
-        return None
     try:
         return list(find_groups(facts, root=root))
     except Exception:  # noqa: BLE001 - a broken cache must not stop the check
