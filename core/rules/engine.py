@@ -26,14 +26,18 @@ from typing import Any
 
 from lorapan.core.analysis.clones import find_groups
 from lorapan.core.dataset import Dataset
-from lorapan.core.rules import dataset_rules, messages
+from lorapan.core.rules import messages
 from lorapan.core.rules.context import (
     RuleContext,
     build_context,
     detect_tag_style,
     rare_seen_tags,
 )
-from lorapan.core.rules.dataset_rules import View, aim_range
+from lorapan.core.rules.dataset_wide import dataset_findings
+from lorapan.core.rules.dataset_wide.counts import aim_range
+from lorapan.core.rules.dataset_wide.coverage import coverage
+from lorapan.core.rules.dataset_wide.frequency import CONSTANT_SHARE, PRUNE_CANDIDATE_SHARE
+from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import SEVERITY_RANK, Finding, Readiness, Report
@@ -302,8 +306,8 @@ class RulesEngine:
         wanted = list(rule_ids) if rule_ids else None
         with self._lock:
             view = self._view()
-            findings = self._group_findings() + dataset_rules.dataset_findings(view)
-            cover, cover_findings = dataset_rules.coverage(view)
+            findings = self._group_findings() + dataset_findings(view)
+            cover, cover_findings = coverage(view)
             findings += cover_findings
             findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule_id, f.key))
             readiness = self._readiness(findings, cover, view)
@@ -426,7 +430,7 @@ def steps_text(r: Readiness) -> str:
 
 def frequent_floor(total: int) -> int:
     """The lowest count any frequency rule looks at (kind-prune candidates: half)."""
-    return math.ceil(min(dataset_rules.PRUNE_CANDIDATE_SHARE, dataset_rules.CONSTANT_SHARE) * total)
+    return math.ceil(min(PRUNE_CANDIDATE_SHARE, CONSTANT_SHARE) * total)
 
 
 def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
