@@ -12,7 +12,7 @@ import os
 import shlex
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,18 @@ class RunPlan:
         """The arguments after the script path (what the script's argparse sees)."""
         idx = next(i for i, a in enumerate(self.argv) if a.endswith("train_network.py"))
         return self.argv[idx + 1 :]
+
+    def moved_to(self, run_dir: Path) -> RunPlan:
+        """The same plan for another run folder: the argv paths into it follow.
+
+        A start plans before it creates its run folder (a run the checks refuse gets
+        none), and the folder it then gets may carry a suffix (two starts in a second).
+        """
+        old, new = str(self.run_dir), str(run_dir)
+        argv = [
+            new + a[len(old) :] if a == old or a.startswith(old + os.sep) else a for a in self.argv
+        ]
+        return replace(self, run_dir=Path(run_dir), argv=argv)
 
     @property
     def output_dir(self) -> Path:
