@@ -1,5 +1,5 @@
-"""The method's shared vocabulary: the words rules, augment and the tagger all read.
+"""The method's shared vocabulary: word lists and kind profiles the rules and the tagger read.
 
-It sits below those engines (it imports only foundation modules such as captions and
-settings), so each of them can use it without importing another engine.
+It sits below both engines (it imports only foundation modules such as captions and
+settings), so each can use it without importing the other.
 """
