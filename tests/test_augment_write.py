@@ -222,6 +222,8 @@ def test_alpha_is_kept_in_formats_that_have_it(tmp_path, ext):
     rel = next(iter(ds.items))
     plan = plan_augment(ds, [rel], Options(alter="flip,grayscale"))
     write_outputs(ds, plan.outputs, "augment")
+    # a flipped copy and a grayscale copy: an empty plan must not pass unchecked
+    assert len(plan.outputs) == 2, [o.relpath for o in plan.outputs]
     for out in plan.outputs:
         img = Image.open(tmp_path / out.relpath)
         assert out.relpath.endswith(ext)

@@ -43,8 +43,8 @@ def _item_id(raw: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lorapan.core.method.vocab import Vocab
     from lorapan.core.rules.engine import RulesEngine
-    from lorapan.core.rules.vocab import Vocab
     from lorapan.core.settings import save_settings
 
     ds, code = open_dataset(args.path)

@@ -7,9 +7,13 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lorapan.core.settings import SettingsError
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
+
+if TYPE_CHECKING:  # the engines load when the command runs, not for every --help
+    from lorapan.core.workflows.training_start import StartOutcome, StartRequest
 
 NAME = "train"
 ORDER = 60
@@ -64,30 +68,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _plan(args: argparse.Namespace):
+def _request(args: argparse.Namespace) -> StartRequest:
+    """The user's choices; raises PresetError for a bad --civitai file or --set item."""
     from lorapan.core.training import presets as P
-    from lorapan.core.training.config import build_plan, read_user_training
-    from lorapan.core.training.inputs import load_inputs
-    from lorapan.core.training.runs import new_run_dir
+    from lorapan.core.workflows.training_start import StartRequest
 
-    root = Path(args.path).expanduser()
-    inputs = load_inputs(root)
     civitai = None
     if args.civitai:
         text = Path(args.civitai).expanduser().read_text(encoding="utf-8", errors="replace")
         civitai = P.parse_civitai(text, Path(args.civitai).name)
-    overrides = dict(P.parse_override(item) for item in args.sets)
-    run_dir = new_run_dir(root, create=not args.dry_run)
-    plan = build_plan(
-        inputs,
-        run_dir,
+    return StartRequest(
+        Path(args.path).expanduser(),
         preset=args.preset,
         civitai=civitai,
         sdxl=True if args.sdxl else None,
-        overrides=overrides,
-        user_table=read_user_training(),
+        overrides=dict(P.parse_override(item) for item in args.sets),
+        force=args.force,
     )
-    return inputs, plan
 
 
 def _summary(plan) -> dict:
@@ -104,36 +101,46 @@ def _summary(plan) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lorapan.core.training.preflight import blocking, preflight
-    from lorapan.core.training.presets import PresetError, export_civitai
+    from lorapan.core.training.presets import PresetError
+    from lorapan.core.training.runs import RunError
+    from lorapan.core.workflows.training_start import start_training
 
     if not Path(args.path).expanduser().is_dir():
         return fail(f"{args.path} is not a folder", "give the dataset folder")
     try:
-        inputs, plan = _plan(args)
+        outcome = start_training(
+            _request(args), dry_run=args.dry_run, on_checked=lambda o: _checked(args, o)
+        )
+    except RunError as exc:
+        return fail(f"cannot start the run: {exc}")
     except (PresetError, SettingsError, OSError) as exc:
         return fail(str(exc), "see lorapan train --help for keys and presets")
-    checks = preflight(plan, inputs, force=args.force)
+    if args.dry_run:
+        return _dry_run(args, outcome.plan, outcome.checks, outcome.errors)
+    if outcome.run is None:
+        n = len(outcome.errors)
+        print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return _started(args, outcome.plan, outcome.run)
+
+
+def _checked(args: argparse.Namespace, outcome: StartOutcome) -> None:
+    """Before anything starts: write --export-civitai, and (unless a dry run) show the checks."""
+    plan = outcome.plan
     if args.export_civitai:
         from lorapan.core.safe_write import atomic_write
+        from lorapan.core.training.presets import export_civitai
 
         text = export_civitai(plan.params, plan.num_repeats[0] if plan.num_repeats else 1)
         atomic_write(Path(args.export_civitai).expanduser(), text.encode("utf-8"))
-    errors = blocking(checks)
     if args.dry_run:
-        return _dry_run(args, plan, checks, errors)
-    for c in checks:
+        return  # the dry run prints them with the plan
+    for c in outcome.checks:
         if c.level != "info" or not args.json:
             print(
                 f"{c.level}: {c.message}" + (f"\n  next: {c.hint}" if c.hint else ""),
                 file=sys.stderr,
             )
-    if errors:
-        (plan.run_dir).rmdir()
-        n = len(errors)
-        print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
-        return EXIT_FINDINGS
-    return _start(args, plan)
 
 
 def _dry_run(args, plan, checks, errors) -> int:
@@ -165,13 +172,7 @@ def _dry_run(args, plan, checks, errors) -> int:
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
-def _start(args, plan) -> int:
-    from lorapan.core.training.runs import RunError, start_run
-
-    try:
-        info = start_run(plan)
-    except (RunError, OSError) as exc:
-        return fail(f"cannot start the run: {exc}")
+def _started(args, plan, info) -> int:
     if args.json and not args.watch:
         print_json(
             {

@@ -7,7 +7,7 @@ method takes for granted: unreadable or empty captions, folders kohya ignores).
 
 from __future__ import annotations
 
-from lorapan.core.rules.vocab import data_file
+from lorapan.core.method.vocab import data_file
 
 RULES: dict[str, tuple[str, str]] = {
     "count.limited": (

@@ -17,7 +17,8 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.rules.vocab import Vocab, name_from_core
+from lorapan.core.method.vocab import Vocab, name_from_core
+from lorapan.core.rules.bundles import subjects
 
 INCONSISTENT_BELOW = 15
 INCONSISTENT_THRESHOLD = 0.35
@@ -146,8 +147,6 @@ def build_context(
 
 def subject_names(dataset: Dataset) -> list[str]:
     """The unique-tag names of a bundle's subjects (folders or first tags), as laid out now."""
-    from lorapan.core.augment.bundles import subjects
-
     return [name_from_core(s) for s in subjects(dataset)]
 
 

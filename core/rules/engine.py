@@ -24,20 +24,24 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.analysis.clones import find_groups
 from lorapan.core.dataset import Dataset
-from lorapan.core.rules import dataset_rules, messages
+from lorapan.core.rules import messages
 from lorapan.core.rules.context import (
     RuleContext,
     build_context,
     detect_tag_style,
     rare_seen_tags,
 )
-from lorapan.core.rules.dataset_rules import View, aim_range
+from lorapan.core.rules.dataset_wide import dataset_findings
+from lorapan.core.rules.dataset_wide.coverage import coverage
+from lorapan.core.rules.dataset_wide.frequency import CONSTANT_SHARE, PRUNE_CANDIDATE_SHARE
+from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
-from lorapan.core.rules.model import SEVERITY_RANK, Finding, Readiness, Report
+from lorapan.core.rules.model import SEVERITY_RANK, CoverageItem, Finding, Readiness, Report
 from lorapan.core.rules.perimage import ImageState, IssueKey, analyse
-from lorapan.core.rules.readiness import SizeTable, StepFacts, step_facts
+from lorapan.core.rules.readiness import SizeTable, StepFacts, build_readiness, step_facts
 
 ReportListener = Callable[[Report], None]
 
@@ -96,7 +100,6 @@ class RulesEngine:
             self._frequent_min = max(2, min(frequent_floor(n), n + 1))
             self._frequent: set[str] = set()
             self._dirty: set[IssueKey] = set()
-            self._sizes.sync(ds, self._facts)
             self._steps = None  # settings or the image set changed: plan again
             for rel, item in ds.items.items():
                 self._set_state(rel, analyse(self.ctx, item))
@@ -178,7 +181,6 @@ class RulesEngine:
             self._update_rare_seen(self._scores, self._categories, skip=set(added))
         for rel in added:
             self._set_state(rel, analyse(self.ctx, ds.items[rel]))
-        self._sizes.sync(ds, self._facts)
         self._steps = None  # the training plan covers other images now
         return True
 
@@ -301,16 +303,29 @@ class RulesEngine:
         wanted = list(rule_ids) if rule_ids else None
         with self._lock:
             view = self._view()
-            findings = self._group_findings() + dataset_rules.dataset_findings(view)
-            cover, cover_findings = dataset_rules.coverage(view)
-            findings += cover_findings
-            findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule_id, f.key))
+            findings, cover = self._findings(view)
             readiness = self._readiness(findings, cover, view)
         if wanted:
             findings = [f for f in findings if rule_matches(f.rule_id, wanted)]
             if not any(rule_matches(f"coverage.{c.id}", wanted) for c in cover):
                 cover = []
         return Report(findings, cover, readiness)
+
+    def findings(self) -> list[Finding]:
+        """Every finding, most severe first, without readiness.
+
+        Readiness plans training; a caller that plans the run itself (starting a
+        run) asks for this instead, so one start plans once and reads no image size here.
+        """
+        with self._lock:
+            return self._findings(self._view())[0]
+
+    def _findings(self, view: View) -> tuple[list[Finding], list[CoverageItem]]:
+        findings = self._group_findings() + dataset_findings(view)
+        cover, cover_findings = coverage(view)
+        findings += cover_findings
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule_id, f.key))
+        return findings, cover
 
     def _view(self) -> View:
         states = self._states
@@ -347,85 +362,16 @@ class RulesEngine:
 
     def _readiness(self, findings: list[Finding], cover: list, view: View) -> Readiness:
         if self._steps is None:
+            # Sizes are read here, not when the engine is built: a caller that wants
+            # only the findings (``findings()``) reads no image.
+            self._sizes.sync(self.dataset, self._facts)
             self._steps = step_facts(self.dataset, self._sizes)
-        st = self._steps
-        n = view.total
-        lo, hi = aim_range(self.ctx, n)
-        if self.ctx.profile.per_subject:
-            lo, hi = self.ctx.profile.per_subject, None
-        errors = sum(1 for f in findings if f.severity == "error")
-        warnings = sum(1 for f in findings if f.severity == "warning")
-        done = sum(1 for c in cover if c.done)
-        r = Readiness(
-            kind=self.dataset.settings.kind,
-            images=n,
-            aim_min=lo,
-            aim_max=hi,
-            errors=errors,
-            warnings=warnings,
-            coverage_done=done,
-            coverage_total=len(cover),
-            preset=st.preset,
-            target_steps=st.target,
-            repeats=st.repeats[0] if st.repeats else None,
-            predicted_steps=st.total_steps,
-            sizes_known=st.unsized == 0,
-            folder_steps=st.folder_steps,
-            num_repeats=list(st.repeats),
-            steps_per_epoch=st.steps_per_epoch,
-            epochs=st.epochs,
-            in_folders=st.in_folders,
-            unsized=st.unsized,
-            plan_error=st.error,
-        )
-        r.summary = summary_line(r, self.ctx.profile.per_subject is not None)
-        return r
-
-
-def summary_line(r: Readiness, per_subject: bool) -> str:
-    if r.aim_min is not None and r.aim_max is not None:
-        aim = f" (aim {r.aim_min}–{r.aim_max})"
-    elif r.aim_min is not None:
-        aim = f" (aim {r.aim_min}{' per subject' if per_subject else ''})"
-    else:
-        aim = ""
-    parts = [f"{r.kind}: {r.images} images{aim}"]
-    parts.append(
-        "no errors" if not r.errors else f"{r.errors} error{'s' if r.errors != 1 else ''} left"
-    )
-    if r.coverage_total:
-        parts.append(f"coverage {r.coverage_done}/{r.coverage_total}")
-    if r.plan_error:
-        parts.append(f"no training plan: {r.plan_error}")
-    elif r.repeats is not None:
-        parts.append(steps_text(r))
-    if r.folder_steps is not None and r.folder_steps != r.predicted_steps:
-        parts.append(f"kohya folders as named: {r.folder_steps} steps")
-    return " · ".join(parts)
-
-
-def repeats_text(r: Readiness) -> str:
-    """``12`` or ``10/20`` (folders weighted by their N_ prefix keep their ratio)."""
-    return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
-
-
-def steps_text(r: Readiness) -> str:
-    """The plan in the words of ``lorapan train --dry-run``."""
-    target = f"target {r.target_steps}, " if r.target_steps else ""
-    text = (
-        f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps "
-        f"({r.steps_per_epoch}/epoch × {r.epochs}; {target}preset {r.preset})"
-    )
-    if r.unsized:
-        text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
-    if not r.in_folders:
-        text += f"; no kohya folder yet: put the images in one named {repeats_text(r).split('/')[0]}_<name>"
-    return text
+        return build_readiness(self.ctx, view.total, findings, cover, self._steps)
 
 
 def frequent_floor(total: int) -> int:
     """The lowest count any frequency rule looks at (kind-prune candidates: half)."""
-    return math.ceil(min(dataset_rules.PRUNE_CANDIDATE_SHARE, dataset_rules.CONSTANT_SHARE) * total)
+    return math.ceil(min(PRUNE_CANDIDATE_SHARE, CONSTANT_SHARE) * total)
 
 
 def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
@@ -439,10 +385,6 @@ def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
 
 def _find_clone_groups(facts: Mapping[str, Any], root: Path | None = None) -> list[Any] | None:
     """Clone groups from the analysis helper's ``find_groups``; None when not available."""
-    try:
-        from lorapan.core.analysis.clones import find_groups
-    except ImportError:
-        return None
     try:
         return list(find_groups(facts, root=root))
     except Exception:  # noqa: BLE001 - a broken cache must not stop the check

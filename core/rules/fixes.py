@@ -21,9 +21,10 @@ from lorapan.core.edits import (
     plan,
     remove_tag,
 )
+from lorapan.core.method.vocab import name_from_core, slug
+from lorapan.core.rules import bundles
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.model import Fix
-from lorapan.core.rules.vocab import name_from_core, slug
 from lorapan.core.settings import save_settings
 
 Tags = tuple[str, ...]
@@ -183,11 +184,9 @@ def bundle_uniques(
     so the subject's own images give the colour. Images showing several people
     (``2girls``, ``couple``, ...) are left out: tags cannot tell whose hair is whose.
     """
-    from lorapan.core.augment import bundles
-
     wanted = set(images)
     out = []
-    for subject, rels in bundles.subjects(ds).items():  # type: ignore[arg-type]
+    for subject, rels in bundles.subjects(ds).items():
         name = slug(name_from_core(subject))
         solo = [
             r
@@ -237,15 +236,14 @@ def bundle_hair_eyes_fix(ctx: RuleContext, part: str, images: list[str]) -> tupl
 def bio_overlap_fix(tag: str, owners: list[str]) -> Fix:
     """Turn the shared body tag ``tag`` (norm form) into one tag per character.
 
-    Planned with :func:`lorapan.core.augment.bundles.bio_overlap_changes` on the
+    Planned with :func:`lorapan.core.rules.bundles.bio_overlap_changes` on the
     subjects as they are at plan time (``green hair`` -> ``green_gob_hair``, ...).
     """
-    from lorapan.core.augment import bundles
 
     def planner(ds: Dataset) -> list[TagChange]:
-        subject_map = bundles.subjects(ds)  # type: ignore[arg-type]
-        overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)  # type: ignore[arg-type]
-        return bundles.bio_overlap_changes(ds, overlap, subject_map)  # type: ignore[arg-type]
+        subject_map = bundles.subjects(ds)
+        overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)
+        return bundles.bio_overlap_changes(ds, overlap, subject_map)
 
     examples = ", ".join(f"'{bundles.unique_tag(tag, s)}'" for s in owners[:3])
     label = f"replace '{tag}' with one tag per character ({examples})"

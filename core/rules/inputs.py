@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lorapan.core.analysis.analyzer import Analyzer
+from lorapan.core.analysis.clones import find_groups
+from lorapan.core.analysis.facts import AnalysisConfig
 from lorapan.core.dataset import Dataset
+from lorapan.core.tagger.scores import load_scores, tag_categories
 
 
 @dataclass
@@ -36,12 +40,6 @@ class RuleInputs:
 def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]:
     """Cached image facts and their clone groups; (None, None) when nothing is cached."""
     try:
-        from lorapan.core.analysis.analyzer import Analyzer
-        from lorapan.core.analysis.clones import find_groups
-        from lorapan.core.analysis.facts import AnalysisConfig
-    except ImportError:
-        return None, None
-    try:
         config = AnalysisConfig.from_settings(ds.settings.section("analysis"))
         facts = Analyzer(ds.root, ds.state_dir, config).cached(list(ds.items))
     except Exception:  # noqa: BLE001 - a damaged cache reads as "not scanned"
@@ -58,10 +56,6 @@ def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]
 
 
 def load_tagger_scores(ds: Dataset) -> tuple[Mapping | None, Mapping | None]:
-    try:
-        from lorapan.core.tagger.scores import load_scores, tag_categories
-    except ImportError:
-        return None, None
     try:
         scores = load_scores(ds.state_dir)
         cats = tag_categories(ds.state_dir) if scores else None

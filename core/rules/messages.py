@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from lorapan.core.method.vocab import name_from_core
 from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
-from lorapan.core.rules.vocab import name_from_core
 
 IssueKey = tuple[str, str]
 

@@ -10,18 +10,28 @@ image-analysis facts where the cached size is the one sd-scripts buckets by
 (square, or a format without EXIF orientation, as ``training.inputs.cached_sizes``
 decides), otherwise from the file header (no decode). An image is read again only
 when its file's stamp (size, mtime) changed, so a caption edit costs one ``stat``.
+
+:func:`build_readiness` puts the plan next to the counts and findings, and
+:func:`summary_line` says it in one line (the sidebar's and ``lorapan check``'s).
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.rules.context import RuleContext
+from lorapan.core.rules.dataset_wide.counts import aim_range
+from lorapan.core.rules.model import CoverageItem, Finding, Readiness
+from lorapan.core.training import inputs as training_inputs
+from lorapan.core.training.config import bucket_spec, build_plan, read_user_training
+from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.presets import PresetError, preset_for_kind
+from lorapan.core.training.steps import FolderSizes, plan_steps
 
 Size = tuple[int, int]
 Stamp = tuple[int, int]
@@ -101,13 +111,11 @@ class SizeTable:
         return changed
 
     def _read(self, ds: Dataset, rel: str, facts: Any) -> None:
-        from lorapan.core.training.inputs import image_size
-
         path = ds.items[rel].image_path
         stamp = _stamp(path)
         size = trusted_size(facts) if stamp is not None else None
         if size is None and stamp is not None:
-            size = image_size(path)
+            size = training_inputs.image_size(path)
         self._rows[rel] = (stamp, size)
 
     @property
@@ -119,44 +127,19 @@ class SizeTable:
         return row[1] if row else None
 
 
-def train_inputs(ds: Dataset, sizes: SizeTable) -> tuple[Any, bool, int]:
+def train_inputs(ds: Dataset, sizes: SizeTable) -> tuple[TrainInputs, bool, int]:
     """The ``TrainInputs`` ``lorapan train`` builds for this dataset, from known sizes.
 
     Only images in kohya ``N_name`` folders train; with no such folder yet, all
     images are taken as one folder so the summary can say which repeats to name it.
     """
-    from lorapan.core.training.inputs import FolderInput, TrainInputs
-
-    root = ds.root
-    per: dict[str, FolderInput] = {}  # by folder relpath: one Path per folder, not per image
-    in_folders = bool(ds.folders)
-    unsized = 0
-    rows = sizes.rows
-    for rel, item in ds.items.items():
-        folder = item.folder
-        if in_folders and folder is None:
-            continue  # kohya ignores it (kohya.ignored-folder says so)
-        key = folder.path if folder else ""
-        fi = per.get(key)
-        if fi is None:
-            path = root / key if key else root
-            fi = per[key] = FolderInput(path, int(folder.repeats) if folder else 1)
-        row = rows.get(rel)
-        if row is None or row[1] is None:
-            fi.unreadable.append(item.image_path)
-            unsized += 1
-        else:
-            fi.sizes.append(row[1])
-    folders = sorted(per.values(), key=lambda f: f.path)  # training's order
-    return TrainInputs(root, ds.settings, folders, Counter()), in_folders, unsized
+    inputs = training_inputs.from_dataset(ds, sizes.get, loose_as_one=True, count_tags=False)
+    unsized = sum(len(f.unreadable) for f in inputs.folders)
+    return inputs, bool(ds.folders), unsized
 
 
 def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
     """What ``lorapan train`` would plan now (``build_plan``, without writing anything)."""
-    from lorapan.core.training.config import bucket_spec, build_plan, read_user_training
-    from lorapan.core.training.presets import PresetError, preset_for_kind
-    from lorapan.core.training.steps import FolderSizes, plan_steps
-
     inputs, in_folders, unsized = train_inputs(ds, sizes)
     try:
         plan = build_plan(
@@ -192,3 +175,85 @@ def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
         unsized,
         folder_steps,
     )
+
+
+def build_readiness(
+    ctx: RuleContext,
+    total: int,
+    findings: list[Finding],
+    cover: list[CoverageItem],
+    st: StepFacts,
+) -> Readiness:
+    """The sidebar's readiness: counts against the aim, what is left, the predicted plan."""
+    n = total
+    lo, hi = aim_range(ctx, n)
+    if ctx.profile.per_subject:
+        lo, hi = ctx.profile.per_subject, None
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = sum(1 for f in findings if f.severity == "warning")
+    done = sum(1 for c in cover if c.done)
+    r = Readiness(
+        kind=ctx.dataset.settings.kind,
+        images=n,
+        aim_min=lo,
+        aim_max=hi,
+        errors=errors,
+        warnings=warnings,
+        coverage_done=done,
+        coverage_total=len(cover),
+        preset=st.preset,
+        target_steps=st.target,
+        repeats=st.repeats[0] if st.repeats else None,
+        predicted_steps=st.total_steps,
+        sizes_known=st.unsized == 0,
+        folder_steps=st.folder_steps,
+        num_repeats=list(st.repeats),
+        steps_per_epoch=st.steps_per_epoch,
+        epochs=st.epochs,
+        in_folders=st.in_folders,
+        unsized=st.unsized,
+        plan_error=st.error,
+    )
+    r.summary = summary_line(r, ctx.profile.per_subject is not None)
+    return r
+
+
+def summary_line(r: Readiness, per_subject: bool) -> str:
+    if r.aim_min is not None and r.aim_max is not None:
+        aim = f" (aim {r.aim_min}–{r.aim_max})"
+    elif r.aim_min is not None:
+        aim = f" (aim {r.aim_min}{' per subject' if per_subject else ''})"
+    else:
+        aim = ""
+    parts = [f"{r.kind}: {r.images} images{aim}"]
+    parts.append(
+        "no errors" if not r.errors else f"{r.errors} error{'s' if r.errors != 1 else ''} left"
+    )
+    if r.coverage_total:
+        parts.append(f"coverage {r.coverage_done}/{r.coverage_total}")
+    if r.plan_error:
+        parts.append(f"no training plan: {r.plan_error}")
+    elif r.repeats is not None:
+        parts.append(steps_text(r))
+    if r.folder_steps is not None and r.folder_steps != r.predicted_steps:
+        parts.append(f"kohya folders as named: {r.folder_steps} steps")
+    return " · ".join(parts)
+
+
+def repeats_text(r: Readiness) -> str:
+    """``12`` or ``10/20`` (folders weighted by their N_ prefix keep their ratio)."""
+    return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
+
+
+def steps_text(r: Readiness) -> str:
+    """The plan in the words of ``lorapan train --dry-run``."""
+    target = f"target {r.target_steps}, " if r.target_steps else ""
+    text = (
+        f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps "
+        f"({r.steps_per_epoch}/epoch × {r.epochs}; {target}preset {r.preset})"
+    )
+    if r.unsized:
+        text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
+    if not r.in_folders:
+        text += f"; no kohya folder yet: put the images in one named {repeats_text(r).split('/')[0]}_<name>"
+    return text

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.vocab import Vocab
 from lorapan.core.settings import STATE_DIR
 from lorapan.core.tagger.model import TaggerModel
 from lorapan.core.tagger.predict import Prediction, TagOptions, select, select_from_mapping
@@ -82,10 +83,6 @@ def dataset_blacklist(ds: Dataset) -> set[str]:
     rules' data files must not stop tagging: then only ``blacklist_extra`` applies (it is
     always added by :func:`tag_options`).
     """
-    try:
-        from lorapan.core.rules.vocab import Vocab
-    except ImportError:
-        return set()
     try:
         return set(Vocab(ds.settings).blacklist)
     except Exception:  # noqa: BLE001 - damaged rules data: fall back to the dataset's list

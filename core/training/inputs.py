@@ -1,8 +1,8 @@
 """What training needs from a dataset, as plain values.
 
-Reads the dataset through ``lorapan.core.dataset`` when it is available; otherwise
-scans kohya ``N_name`` folders directly (images plus caption files), so the
-training code can be used and tested on its own.
+The kohya folders and captions are the dataset's own (:mod:`lorapan.core.dataset`
+scans the folder once; :func:`from_dataset` takes an open dataset, so a caller that
+also runs the rules reads the folder once).
 
 Image sizes for the step math come from the image-analysis cache when it holds
 the file unchanged, and otherwise from the file header (no pixel decode).
@@ -14,16 +14,18 @@ orientation are taken from it).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lorapan.core.settings import Settings, load_settings
+from lorapan.core.analysis.analyzer import Analyzer
+from lorapan.core.dataset import Dataset
+from lorapan.core.settings import Settings, state_dir
 from PIL import Image
 
-IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
-_KOHYA_DIR = re.compile(r"^(\d+)_(.+)$")
+Size = tuple[int, int]
+SizeOf = Callable[[str], Size | None]  # image relpath -> (width, height); None: unreadable
 
 
 @dataclass
@@ -63,14 +65,10 @@ _NO_ORIENTATION = {"PNG", "BMP", "GIF"}
 
 def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
     """Sizes from the image-analysis cache for unchanged files (decodes nothing)."""
-    from lorapan.core.settings import state_dir
-
     cache_dir = state_dir(root, create=False)
     if not cache_dir.is_dir():
         return {}
     try:
-        from lorapan.core.analysis.analyzer import Analyzer
-
         facts = Analyzer(root, cache_dir).cached(relpaths)
     except Exception:  # noqa: BLE001 - a damaged or missing cache only means header reads
         return {}
@@ -86,69 +84,57 @@ def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _tags(text: str) -> list[str]:
-    first = text.splitlines()[0] if text.strip() else ""
-    return [t.strip() for t in first.split(",") if t.strip()]
+def from_dataset(
+    ds: Dataset,
+    size_of: SizeOf | None = None,
+    *,
+    loose_as_one: bool = False,
+    count_tags: bool = True,
+) -> TrainInputs:
+    """The dataset's kohya folders as training reads them: repeats, image sizes, tags.
 
-
-def _scan(root: Path, caption_ext: str) -> tuple[dict[Path, tuple[int, list[Path]]], Counter[str]]:
-    folders: dict[Path, tuple[int, list[Path]]] = {}
+    Only images in kohya ``N_name`` folders train (``ds.folders``, as the dataset laid
+    them out). ``size_of`` gives an image's size by relpath (None: unreadable); by
+    default the analysis cache for unchanged files, else the file header.
+    ``loose_as_one``: with no kohya folder at all, take every image as one folder of
+    repeats 1 (readiness does, to say which repeats to name the folder).
+    """
+    root = ds.root
+    if size_of is None:
+        size_of = _cached_or_header(ds)
+    whole = loose_as_one and not ds.folders
+    per: dict[str, FolderInput] = {}  # by folder relpath ("" = the root itself)
     tags: Counter[str] = Counter()
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        m = _KOHYA_DIR.match(sub.name)
-        if not m:
-            continue
-        images = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_EXTS)
-        folders[sub] = (int(m.group(1)), images)
-        for img in images:
-            cap = img.with_suffix(caption_ext)
-            if cap.exists():
-                tags.update(_tags(cap.read_text(encoding="utf-8", errors="replace")))
-    return folders, tags
+    for rel, item in ds.items.items():
+        folder = item.folder
+        if folder is None and not whole:
+            continue  # kohya ignores it (kohya.ignored-folder says so)
+        key = folder.path if folder else ""
+        fi = per.get(key)
+        if fi is None:
+            fi = per[key] = FolderInput(
+                root / key if key else root, int(folder.repeats) if folder else 1
+            )
+        size = size_of(rel)
+        if size is None:
+            fi.unreadable.append(Path(item.image_path))
+        else:
+            fi.sizes.append(size)
+        if count_tags:
+            tags.update(item.tags)
+    folders = sorted(per.values(), key=lambda f: f.path)  # training's order
+    return TrainInputs(root, ds.settings, folders, tags)
 
 
-def _from_dataset(root: Path) -> tuple[dict[Path, tuple[int, list[Path]]], Counter[str]] | None:
-    try:
-        from lorapan.core.dataset import Dataset  # the lead's dataset model
-    except ImportError:
-        return None
-    ds = Dataset.open(root)
-    folders: dict[Path, tuple[int, list[Path]]] = {}
-    tags: Counter[str] = Counter()
-    for item in ds.items.values():
-        folder = getattr(item, "folder", None)
-        if folder is None:
-            continue
-        path = root / folder.path if folder.path else root  # relative; "" = the root itself
-        entry = folders.setdefault(path, (int(folder.repeats), []))
-        entry[1].append(Path(item.image_path))
-        tags.update(item.tags)
-    return folders, tags
+def _cached_or_header(ds: Dataset) -> SizeOf:
+    known = cached_sizes(ds.root, list(ds.items))
 
+    def size_of(rel: str) -> Size | None:
+        return known.get(rel) or image_size(ds.items[rel].image_path)
 
-def _rel(root: Path, path: Path) -> str | None:
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return None
+    return size_of
 
 
 def load_inputs(root: Path) -> TrainInputs:
     """Settings, kohya folders with image sizes, and tag counts for ``root``."""
-    root = Path(root).resolve()
-    settings = load_settings(root)
-    found = _from_dataset(root) or _scan(root, settings.caption_extension)
-    folders, tags = found
-    rels = {img: _rel(root, img) for _, images in folders.values() for img in images}
-    known = cached_sizes(root, [r for r in rels.values() if r is not None])
-    out = []
-    for path, (repeats, images) in sorted(folders.items()):
-        fi = FolderInput(path, repeats)
-        for img in images:
-            size = known.get(rels[img]) or image_size(img)
-            if size is None:
-                fi.unreadable.append(img)
-            else:
-                fi.sizes.append(size)
-        out.append(fi)
-    return TrainInputs(root, settings, out, tags)
+    return from_dataset(Dataset.open(Path(root)))

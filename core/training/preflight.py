@@ -20,24 +20,10 @@ class Check:
     hint: str = ""
 
 
-def _rule_errors(inputs: TrainInputs) -> list[tuple[str, int]] | None:
-    """Error-level findings of the method's rules as (rule id, images); None when the
-    rules cannot run."""
-    try:
-        from lorapan.core.dataset import Dataset
-        from lorapan.core.rules.engine import RulesEngine
-        from lorapan.core.rules.inputs import load_inputs as rule_inputs
-    except ImportError:
-        return None
-    try:
-        ds = Dataset.open(inputs.root)
-        report = RulesEngine(ds, live=False, **rule_inputs(ds).engine_kwargs()).check()
-    except Exception as exc:  # a rules failure must not hide the other checks
-        return [(f"the rules could not run: {exc}", 0)]
-    return [(f.rule_id, len(f.images)) for f in report.findings if f.severity == "error"]
+RuleErrors = list[tuple[str, int]]  # error-level findings as (rule id, images)
 
 
-def rule_errors_text(errors: list[tuple[str, int]]) -> str:
+def rule_errors_text(errors: RuleErrors) -> str:
     """``3 error-level findings: tags.core (6 images), bundle.bio-overlap ×2 (12 images)``."""
     per_rule: dict[str, list[int]] = {}
     for rule, images in errors:
@@ -55,17 +41,27 @@ def _executable(name: str) -> bool:
     return bool(shutil.which(name)) or (Path(name).is_file() and os.access(name, os.X_OK))
 
 
-def preflight(plan: RunPlan, inputs: TrainInputs, *, force: bool = False) -> list[Check]:
-    """Everything that would make the run fail or waste GPU time, found up front."""
+def preflight(
+    plan: RunPlan,
+    inputs: TrainInputs,
+    *,
+    rule_errors: RuleErrors | None = None,
+    force: bool = False,
+) -> list[Check]:
+    """Everything that would make the run fail or waste GPU time, found up front.
+
+    ``rule_errors`` are the method's error-level findings, checked by the caller
+    (:mod:`lorapan.core.workflows` runs the rules on the dataset it opened for the
+    plan); they block the start unless ``force``. None: the rules were not run.
+    """
     s = plan.settings
     checks: list[Check] = []
-    errors = _rule_errors(inputs)
-    if errors:
+    if rule_errors:
         level = "warning" if force else "error"
         checks.append(
             Check(
                 level,
-                rule_errors_text(errors),
+                rule_errors_text(rule_errors),
                 f"`lorapan fix {quote(str(inputs.root))}` "
                 f"(details: `lorapan check {quote(str(inputs.root))}`), "
                 "or start anyway with --force",

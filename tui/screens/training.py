@@ -26,6 +26,8 @@ from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load
 from lorapan.core.training.tbevents import EventReader, logging_dir_of
 from lorapan.core.training.textview import duration
 from lorapan.core.watch import FolderWatcher
+from lorapan.core.workflows import training_start
+from lorapan.core.workflows.training_start import StartRequest
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
@@ -389,41 +391,27 @@ class TrainingScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
     def _start(self, choice: StartChoice) -> None:
-        from lorapan.core.training.config import build_plan, read_user_training
-        from lorapan.core.training.inputs import load_inputs
-        from lorapan.core.training.preflight import blocking, preflight
-        from lorapan.core.training.runs import new_run_dir, start_run
-
-        run_dir = None
+        request = StartRequest(
+            self.root,
+            preset=choice.preset,
+            overrides=choice.overrides,
+            inputs=choice.inputs,  # as the dialog predicted from
+        )
         try:
-            inputs = choice.inputs or load_inputs(self.root)  # as the dialog predicted from
-            run_dir = new_run_dir(self.root)
-            plan = build_plan(
-                inputs,
-                run_dir,
-                preset=choice.preset,
-                overrides=choice.overrides,
-                user_table=read_user_training(),
-            )
-        except (ValueError, OSError) as exc:
-            if run_dir is not None:
-                run_dir.rmdir()
+            outcome = training_start.start_training(request)
+        except (ValueError, OSError, RunError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        checks = preflight(plan, inputs)
-        errors = blocking(checks)
-        if errors:
-            run_dir.rmdir()
-            for c in errors:
+        if outcome.run is None:
+            for c in outcome.errors:
                 msg = c.message + (f"\n{c.hint}" if c.hint else "")
                 self.app.call_from_thread(self.notify, msg, severity="error", timeout=10)
             return
-        run = start_run(plan)
-        for c in checks:  # the predicted steps, and any warnings
+        for c in outcome.checks:  # the predicted steps, and any warnings
             if c.level != "error":
                 severity = "warning" if c.level == "warning" else "information"
                 self.app.call_from_thread(self.notify, c.message, severity=severity, timeout=8)
-        self.app.call_from_thread(self.attach, run.id)
+        self.app.call_from_thread(self.attach, outcome.run.id)
 
 
 def _sample_widget():

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange, replace_tag
+from lorapan.core.method.vocab import Vocab
 from lorapan.core.naming import parse_kohya_folder
 
 BodyTest = Callable[[str], bool]
@@ -76,8 +77,6 @@ def subjects(dataset: Dataset) -> dict[str, list[str]]:
 
 def default_body_test(dataset: Dataset) -> BodyTest:
     """The rules engine's body-tag vocabulary (hair, eyes, body words) for this dataset."""
-    from lorapan.core.rules.vocab import Vocab
-
     vocab = Vocab(dataset.settings)
     return vocab.is_body_tag
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from lorapan.core.augment.bundles import (
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.bundles import (
     bio_overlap,
     bio_overlap_changes,
     subjects,
     unique_tag,
 )
-from lorapan.core.dataset import Dataset
 from PIL import Image
 
 BUNDLE = '[dataset]\nkind = "bundle-characters"\n'

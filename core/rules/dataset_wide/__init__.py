@@ -1,0 +1,47 @@
+"""Rules over the whole dataset, one module per family.
+
+They read the engine's per-image groups and tag counts (:class:`~.view.View`), so they
+cost a pass over a few hundred numbers after an edit, not over the images. A new
+dataset-wide rule goes in the module of its family and into :data:`FAMILIES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lorapan.core.rules.dataset_wide import (
+    clones,
+    core_tag,
+    counts,
+    files,
+    frequency,
+    kinds,
+    needs,
+    subjects,
+)
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.model import Finding
+
+# In the order their findings are listed (before the engine sorts them by severity).
+FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
+    files.orphan_captions,
+    files.stem_collisions,
+    core_tag.core_proposal,
+    counts.counts,
+    subjects.bundle,
+    frequency.constant,
+    frequency.prune_candidates,
+    clones.clones,
+    clones.special_details,
+    kinds.indoor_outdoor,
+    kinds.style_tagging,
+    needs.needs_inputs,
+    files.ignored_folders,
+)
+
+
+def dataset_findings(view: View) -> list[Finding]:
+    out: list[Finding] = []
+    for family in FAMILIES:
+        out.extend(family(view))
+    return out

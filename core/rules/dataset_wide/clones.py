@@ -1,0 +1,98 @@
+"""Clones and altered copies (``clones.ratio``, ``altered.kinds``) and how often each
+special detail is shown (``clones.special-details``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.messages import plural
+from lorapan.core.rules.model import Finding
+from lorapan.core.rules.perimage import DETAIL_KINDS
+
+CLONE_RATIO = 0.03
+DETAIL_SHARE = 0.05
+
+
+def clones(v: View) -> list[Finding]:
+    groups = v.ctx.clone_groups
+    if v.ctx.facts is None or groups is None:
+        return []
+    out = []
+    identical = [rel for g in groups for rel in _clones_of(g)]
+    if v.total and len(identical) > CLONE_RATIO * v.total:
+        out.append(
+            Finding(
+                "clones.ratio",
+                "error",
+                f"{plural(len(identical), 'clone')} (identical, resized or recompressed copies) "
+                f"{'is' if len(identical) == 1 else 'are'} "
+                f"{100 * len(identical) / v.total:.1f}% of the images, above 3%: pick the best "
+                "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead.",
+                sorted(identical, key=lambda r: v.order.get(r, 0)),
+            )
+        )
+    altered: dict[str, int] = {}
+    members = []
+    for g in groups:
+        copies = set(_clones_of(g))
+        for rel, label in g.members:
+            if rel not in copies:
+                altered[label] = altered.get(label, 0) + 1
+                members.append(rel)
+    if altered:
+        kinds = ", ".join(f"{c} {k}" for k, c in sorted(altered.items()))
+        out.append(
+            Finding(
+                "altered.kinds",
+                "advice",
+                f"{plural(len(groups), 'near-duplicate group')}, {plural(len(members), 'altered copy', 'altered copies')} "
+                f"({kinds}): the guide's altered copies differ in aspect ratio, colour, quality or style.",
+                sorted(members, key=lambda r: v.order.get(r, 0)),
+            )
+        )
+    return out
+
+
+def _clones_of(group: Any) -> list[str]:
+    """Members that are plain copies (the analysis names them; else: identical ones)."""
+    clones = getattr(group, "clones", None)
+    if clones is not None:
+        return list(clones)
+    return [rel for rel, label in group.members if label == "identical"]
+
+
+def special_details(v: View) -> list[Finding]:
+    if v.ctx.profile.kind not in DETAIL_KINDS:
+        return []
+    out = []
+    detail_images: set[str] = set()
+    for tag, g in v.subs("_detail"):
+        detail_images.update(g.images)
+        focus = len(v.group("_detail-focus", tag) or [])
+        facebody = len(v.group("_detail-facebody", tag) or [])
+        if focus >= 2 and facebody >= 3:
+            continue
+        out.append(
+            Finding(
+                "clones.special-details",
+                "warning",
+                f"the special detail '{tag}' is shown in focus {focus}× and with face/body "
+                f"{facebody}×: the guide shows each special detail in focus at least twice and "
+                "with the face/body at least three times (clone the best ones).",
+                g.images,
+                key=f"clones.special-details:{tag}",
+            )
+        )
+    if detail_images and len(detail_images) < DETAIL_SHARE * v.total / 2:
+        out.append(
+            Finding(
+                "clones.special-details",
+                "advice",
+                f"special details are on {len(detail_images)} of {v.total} images: the guide "
+                "makes them about 5% of the set.",
+                key="clones.special-details:share",
+            )
+        )
+    return out

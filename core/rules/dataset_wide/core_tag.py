@@ -1,0 +1,27 @@
+"""``tags.core`` while no core tag is set: propose one from the captions."""
+
+from __future__ import annotations
+
+from lorapan.core.rules import fixes
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.model import Finding
+
+
+def core_proposal(v: View) -> list[Finding]:
+    ctx = v.ctx
+    if ctx.core or ctx.profile.bundle:
+        return []
+    proposal = fixes.propose_core(ctx, v.first_counts, v.total)
+    msg = (
+        "no core tag is set for this dataset: the guide puts one core tag first in every "
+        "caption (shape for this kind: '"
+        + ctx.profile.core_shape.format(name=ctx.vocab.name or "<name>")
+        + "')."
+    )
+    fix = None
+    if proposal:
+        msg += f" Proposed: '{proposal}' — confirm it to write it to lorapan.toml."
+        fix = fixes.core_proposal_fix(ctx, proposal)
+    else:
+        msg += " Set [dataset] name or core_tag in lorapan.toml."
+    return [Finding("tags.core", "error", msg, [], fix, key="tags.core:unset")]

@@ -1,0 +1,44 @@
+"""The coverage checklist: images per item against its minimum, or a manual tick."""
+
+from __future__ import annotations
+
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.messages import plural
+from lorapan.core.rules.model import CoverageItem, Finding
+
+
+def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
+    ticks = v.ctx.dataset.settings.checklist
+    items, findings = [], []
+    for spec in v.ctx.vocab.coverage:
+        rule = f"coverage.{spec.id}"
+        if spec.manual:
+            ticked = bool(ticks.get(spec.id, ticks.get(rule, False)))  # key: the item id
+            items.append(CoverageItem(spec.id, spec.label, 0, 0, True, ticked))
+            if not ticked:
+                findings.append(
+                    Finding(
+                        rule,
+                        "manual",
+                        f"{spec.label}: only a person can tell; tick it when it holds "
+                        f"(`{v.ctx.command('checklist', '--tick', spec.id)}` or space in the app).",
+                    )
+                )
+            continue
+        g = v.group("coverage", spec.id)
+        images = g.images if g else []
+        items.append(
+            CoverageItem(spec.id, spec.label, len(images), spec.minimum, False, False, images)
+        )
+        if len(images) < spec.minimum:
+            tags = ", ".join(sorted(spec.tags)[:6])
+            findings.append(
+                Finding(
+                    rule,
+                    "warning",
+                    f"{spec.label}: {plural(len(images), 'image')}, the guide asks for at least "
+                    f"{spec.minimum} (counted by tags: {tags}).",
+                    images,
+                )
+            )
+    return items, findings

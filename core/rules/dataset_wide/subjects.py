@@ -1,0 +1,61 @@
+"""Bundles: images per subject (``bundle.per-subject``) and body tags two characters
+share (``bundle.bio-overlap``).
+"""
+
+from __future__ import annotations
+
+from lorapan.core.rules import fixes
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.messages import plural
+from lorapan.core.rules.model import Finding
+
+
+def bundle(v: View) -> list[Finding]:
+    ctx = v.ctx
+    if not ctx.profile.bundle:
+        return []
+    aim = ctx.profile.per_subject or 0
+    subjects = {s: len(g) for s, g in v.subs("_subject")}
+    for s in ctx.subjects:
+        subjects.setdefault(s, 0)
+    out = []
+    for subject, count in sorted(subjects.items()):
+        if count < aim:
+            g = v.group("_subject", subject)
+            name = subject or "(no first tag)"
+            out.append(
+                Finding(
+                    "bundle.per-subject",
+                    "warning",
+                    f"subject '{name}' has {plural(count, 'image')}: the guide aims for {aim} per "
+                    f"subject in a {ctx.profile.label}; add {aim - count}.",
+                    g.images if g else [],
+                    key=f"bundle.per-subject:{subject}",
+                )
+            )
+    if ctx.profile.hair_eyes:
+        out.extend(_bio_overlap(v))
+    return out
+
+
+def _bio_overlap(v: View) -> list[Finding]:
+    out = []
+    for tag, g in v.subs("_bio"):
+        owners: dict[str, int] = {}
+        for rel in g.images:
+            first = v.first_of(rel)
+            owners[first] = owners.get(first, 0) + 1
+        if len(owners) > 1:
+            who = ", ".join(f"'{s}' ×{c}" for s, c in sorted(owners.items()))
+            out.append(
+                Finding(
+                    "bundle.bio-overlap",
+                    "error",
+                    f"the body tag '{tag}' belongs to more than one character ({who}): in a "
+                    "character bundle no body tag may be shared, or the characters bleed into each other.",
+                    g.images,
+                    fixes.bio_overlap_fix(tag, sorted(owners)),
+                    key=f"bundle.bio-overlap:{tag}",
+                )
+            )
+    return out

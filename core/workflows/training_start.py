@@ -1,0 +1,107 @@
+"""Starting a training run: open → plan → check → create the run folder → start.
+
+``lorapan train`` and the app's training screen both start runs through
+:func:`start_training`. The dataset folder is scanned once and the run planned
+once: the method's rules run on the same open dataset (findings only; their
+readiness would plan again), and the run folder is created only after the checks
+passed, so a refused start leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.engine import RulesEngine
+from lorapan.core.rules.inputs import load_inputs as rule_inputs
+from lorapan.core.training import inputs as training_inputs
+from lorapan.core.training.config import RunPlan, build_plan, read_user_training
+from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.preflight import Check, RuleErrors, blocking, preflight
+from lorapan.core.training.presets import Preset
+from lorapan.core.training.runs import RunError, RunInfo, new_run_dir, start_run
+
+
+@dataclass
+class StartRequest:
+    """What to start: the dataset and the choices ``lorapan train`` takes."""
+
+    root: Path
+    preset: str | None = None  # None: the dataset's kind (or [training] preset)
+    civitai: Preset | None = None  # a Civitai params JSON, parsed
+    sdxl: bool | None = None  # None: from the settings
+    overrides: dict[str, str] = field(default_factory=dict)  # --set KEY=VALUE
+    force: bool = False  # start despite error-level findings of the rules
+    env: dict[str, str] | None = None  # extra environment for the trainer
+    inputs: TrainInputs | None = None  # the dataset as already read for a prediction
+
+
+@dataclass
+class StartOutcome:
+    plan: RunPlan
+    inputs: TrainInputs
+    checks: list[Check]
+    run: RunInfo | None = None  # None: a dry run, or refused by the checks
+
+    @property
+    def errors(self) -> list[Check]:
+        return blocking(self.checks)
+
+
+def plan_start(request: StartRequest) -> StartOutcome:
+    """Open, plan and check; writes nothing (what ``--dry-run`` shows).
+
+    Raises ``ValueError`` (presets, settings) or ``OSError`` when no plan can be made.
+    """
+    root = Path(request.root).expanduser()
+    ds = Dataset.open(root)
+    inputs = request.inputs or training_inputs.from_dataset(ds)
+    plan = build_plan(
+        inputs,
+        new_run_dir(root, create=False),
+        preset=request.preset,
+        civitai=request.civitai,
+        sdxl=request.sdxl,
+        overrides=request.overrides,
+        user_table=read_user_training(),
+    )
+    checks = preflight(plan, inputs, rule_errors=rule_errors(ds), force=request.force)
+    return StartOutcome(plan, inputs, checks)
+
+
+def start_training(
+    request: StartRequest,
+    *,
+    dry_run: bool = False,
+    on_checked: Callable[[StartOutcome], None] | None = None,
+) -> StartOutcome:
+    """Plan and check, then (unless ``dry_run`` or an error-level check) start the run.
+
+    ``on_checked`` sees the checked plan before anything is created (the CLI prints
+    the checks there, so they come before "started run"). Raises what
+    :func:`plan_start` raises, and :class:`RunError` when the run cannot be started.
+    """
+    outcome = plan_start(request)
+    if on_checked is not None:
+        on_checked(outcome)
+    if dry_run or outcome.errors:
+        return outcome
+    try:
+        run_dir = new_run_dir(Path(request.root).expanduser())
+        outcome.plan = outcome.plan.moved_to(run_dir)
+        outcome.run = start_run(outcome.plan, env=request.env)
+    except OSError as exc:
+        raise RunError(str(exc)) from exc
+    return outcome
+
+
+def rule_errors(ds: Dataset) -> RuleErrors:
+    """The method's error-level findings as (rule id, images), for the pre-flight check."""
+    try:
+        engine = RulesEngine(ds, live=False, **rule_inputs(ds).engine_kwargs())
+        findings = engine.findings()
+    except Exception as exc:  # noqa: BLE001 - a rules failure must not hide the other checks
+        return [(f"the rules could not run: {exc}", 0)]
+    return [(f.rule_id, len(f.images)) for f in findings if f.severity == "error"]
