@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
@@ -459,23 +460,7 @@ def _analysis_finished(facts: dict[str, Any], root: Path, *, cancelled: bool) ->
     """The message for finished analysis, with clone groups found once (pixel-checked)."""
     find_groups = optional("lorapan.core.analysis.clones", "find_groups")
     groups = list(find_groups(facts, root=root)) if find_groups is not None else None
-    return AnalysisFinished(facts, _clone_index(groups or []), cancelled, groups=groups)
-
-
-def _clone_index(groups: list[Any]) -> dict[str, str]:
-    """relpath -> how it relates to its clone group, for clones and their originals.
-
-    Altered copies (crops, flips, grayscale) are deliberate augmentations, so only
-    true clones (identical, resized, recompressed) are marked.
-    """
-    out: dict[str, str] = {}
-    for group in groups:
-        for rel in group.clones:
-            label = dict(group.members).get(rel, "clone")
-            out[rel] = f"{label} clone of {group.original.rpartition('/')[2]}"
-        if group.clones:
-            out[group.original] = f"original of {len(group.clones)} clone(s)"
-    return out
+    return AnalysisFinished(facts, clone_marks(groups or []), cancelled, groups=groups)
 
 
 def make_app(
