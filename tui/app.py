@@ -31,7 +31,7 @@ from lorapan.tui.messages import (
     RulesReport,
     TaggerPredictions,
 )
-from lorapan.tui.rules_runner import RulesRunner
+from lorapan.core.rules.live import RulesRunner
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.main import MainScreen, optional
 from lorapan.tui.themes_loader import load_themes
