@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from app_helpers import SIZE, app_for, caption, settle
 from lorapan.tui.keymap import SPEC_BY_ID, SPECS, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
@@ -12,7 +13,6 @@ from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.suggestions import Suggestions
-from test_app_flows import SIZE, app_for, caption, settle
 
 WITH_IDS = [TrainingScreen, Suggestions, RulesSidebar, FixPreviewScreen, StartTrainingScreen]
 

@@ -15,12 +15,12 @@ import random
 import threading
 
 import lorapan.tui.screens.main as main_screen
+from app_helpers import app_for, build_dataset, settle, wait_for
 from imagegen import flat_art
 from lorapan.core.analysis.facts import ImageFacts
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.tui.messages import AnalysisFinished
-from test_app_flows import app_for, build_dataset, settle, wait_for
 
 SIZE = (120, 36)
 
