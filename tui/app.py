@@ -18,6 +18,7 @@ from typing import Any
 
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
+from lorapan.core.rules.live import RulesRunner
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
 from lorapan.tui.image_modes import PreviewBackend
@@ -31,7 +32,6 @@ from lorapan.tui.messages import (
     RulesReport,
     TaggerPredictions,
 )
-from lorapan.core.rules.live import RulesRunner
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.main import MainScreen, optional
 from lorapan.tui.themes_loader import load_themes

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, Input, Static
 
 if TYPE_CHECKING:
     pass
@@ -218,8 +218,8 @@ class MainScreen(Screen):
             return [r for r in self.dataset.items if r in files.selection]
         return [files.current] if files.current else []
 
-    @on(OptionList.OptionHighlighted, "#files")
-    def _highlighted(self) -> None:
+    @on(FileList.CursorMoved)
+    def _cursor_moved(self) -> None:
         self._current_changed()
 
     @on(FileList.SelectionChanged)
@@ -230,7 +230,7 @@ class MainScreen(Screen):
     def _current_changed(self) -> None:
         files = self.files
         rel = files.current
-        i = files.highlighted or 0
+        i = files.cursor or 0
         neighbours = [files.rows[j] for j in (i + 1, i - 1, i + 2) if 0 <= j < len(files.rows)]
         preview = self.query_one(Preview)
         preview.show(rel, neighbours)
@@ -314,7 +314,7 @@ class MainScreen(Screen):
         files = self.files
         items = self.dataset.items
         gone = {r for r in relpaths if r not in items}
-        new = {r for r in relpaths if r in items and r not in files._pos}
+        new = {r for r in relpaths if r in items and not files.contains(r)}
         if gone or new:
             files.selection -= gone
             if self.image_set is not None:
@@ -548,7 +548,7 @@ class MainScreen(Screen):
             self._sorted(
                 list(self.dataset.items)
                 if not self.filter_text
-                else [r for r in self.dataset.items if r in files._pos]
+                else [r for r in self.dataset.items if files.contains(r)]
             ),
             keep=files.current,
         )
