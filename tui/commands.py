@@ -16,7 +16,7 @@ EXTRA_HELP = {
     "tag-frequency": "all tags with counts: rename, delete, jump",
     "sort": "name (natural) → tag count → findings → sharpness",
     "analyse": "measure images again (sharpness, clones, unreadable)",
-    "cancel-work": "stop the running analysis or bulk job",
+    "cancel-work": "stop the newest analysis or autotag run (again: the next)",
     "theme-next": "switch to the next theme (saved for next time)",
     "training": "configure and run kohya training",
     "augment": "augment images / make collages",

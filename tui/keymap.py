@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
-from textual.screen import Screen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,20 +128,6 @@ def bindings_for(scope: str) -> list[Binding]:
         for s in SPECS
         if s.scope == scope and s.keys
     ]
-
-
-def keyed(screen_cls: type[Screen], scope: str) -> type[Screen]:
-    """``screen_cls`` with its bindings taken from this table (ids, so remappable).
-
-    For a screen that declares its bindings without ids; tests check that the
-    table and the screen's own ``BINDINGS`` name the same actions and keys.
-    """
-    return type(
-        screen_cls.__name__,
-        (screen_cls,),
-        {"BINDINGS": [*Screen.BINDINGS, *bindings_for(scope)], "__module__": __name__},
-        inherit_bindings=False,
-    )
 
 
 def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:

@@ -9,44 +9,52 @@ conflict ask reload / keep ours. Widgets are refreshed from the app's
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
+from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
 from lorapan.core.query import QueryError, compile_query
-from lorapan.tui.keymap import bindings_for, display_keys, keyed, keys_for
-from lorapan.tui.messages import AnalysisFinished, AnalysisProgress, WorkProgress
+from lorapan.core.settings import SettingsError, save_settings
+from lorapan.core.tagger.service import configured_model
+from lorapan.tui import workers
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.messages import (
+    AnalysisFinished,
+    AnalysisProgress,
+    AutotagFinished,
+    EditFailed,
+    EditWritten,
+    FixApplied,
+    WorkProgress,
+)
+from lorapan.tui.screens.augment import AugmentScreen
 from lorapan.tui.screens.conflict import ConflictScreen
+from lorapan.tui.screens.fix_preview import FixPreviewScreen
+from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
+from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.preview import Preview
+from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.status_bar import StatusBar
+from lorapan.tui.widgets.suggestions import Suggestions
 from lorapan.tui.widgets.tag_chips import TagChips
-from textual import on, work
+from lorapan.tui.workers import report_failure
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, Static
-
-if TYPE_CHECKING:
-    pass
+from textual.widgets import Footer, Input
+from textual.worker import Worker
 
 #: Edits touching more files than this run in a thread worker.
 BULK = 64
 SORTS = ("name", "tags", "findings", "sharpness")
 FILTER_PLACEHOLDER = "filter: tag, a AND NOT b, tags>20…"
 TagFn = Callable[[Tags], Tags]
-
-
-def optional(module: str, name: str) -> Any | None:
-    """A class from a module another part of lorapan provides, or None while it is missing."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 class MainScreen(Screen):
@@ -95,19 +103,9 @@ class MainScreen(Screen):
                 )
                 yield TagChips(id="tags")
                 yield Input(id="tag-input")
-                suggestions = optional("lorapan.tui.widgets.suggestions", "Suggestions")
-                if suggestions is not None:
-                    yield suggestions(id="suggestions")
+                yield Suggestions(id="suggestions")
             with Vertical(id="right"):
-                sidebar = optional("lorapan.tui.widgets.rules_sidebar", "RulesSidebar")
-                if sidebar is not None:
-                    yield sidebar(id="rules")
-                else:
-                    yield Static(
-                        "Rules sidebar\n\ncoming with the rules issue: findings by "
-                        "severity, coverage checklist, readiness.",
-                        id="rules-placeholder",
-                    )
+                yield RulesSidebar(id="rules")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -118,8 +116,7 @@ class MainScreen(Screen):
         status.kind = ds.settings.kind
         self.query_one("#filter").display = False
         self.query_one("#tag-input").display = False
-        for panel in self.query("#suggestions"):
-            panel.display = False
+        self.query_one(Suggestions).display = False
         self.apply_filter(self.filter_text)
         self.query_one(FileList).focus()
         self._update_status()
@@ -129,10 +126,8 @@ class MainScreen(Screen):
 
     def on_descendant_focus(self, event: Any) -> None:
         """Narrow terminals show the sidebar only while it has the focus."""
-        if not self.has_class("-show-rules"):
-            return
-        rules = self.query("#rules").first(None) if self.query("#rules") else None
-        if rules is None or rules not in event.widget.ancestors_with_self:
+        rules = self.query_one(RulesSidebar)
+        if self.has_class("-show-rules") and rules not in event.widget.ancestors_with_self:
             self.remove_class("-show-rules")
 
     # ---- rows ----------------------------------------------------------------
@@ -263,8 +258,6 @@ class MainScreen(Screen):
             sel = [r for r in files.selection if r in items]
             counts: dict[str, int] = {}
             order: list[str] = []
-            from lorapan.core.captions import norm_tag
-
             spelled: dict[str, str] = {}
             for rel in sorted(sel):
                 for tag in items[rel].tags:
@@ -281,9 +274,7 @@ class MainScreen(Screen):
         self._show_suggestions()
 
     def _show_suggestions(self) -> None:
-        panel = self.query("#suggestions").first(None) if self.query("#suggestions") else None
-        if panel is None:
-            return
+        panel = self.query_one(Suggestions)
         rel = self.files.current
         preds = self.predictions.get(rel or "", [])
         if not preds and not panel.display:
@@ -342,31 +333,33 @@ class MainScreen(Screen):
         if not changes:
             self.notify("nothing to change", timeout=2)
             return
+        retry = self._retry_edit(fn, label)
         if len(changes) > BULK:
             self.busy_label = f"{label}: writing {len(changes)} files…"
             self._update_status()
-            self._apply_in_thread(changes, fn, label)
+            self.run_worker(
+                partial(workers.write_edit, self.dataset, changes, label, retry, self.post_message),
+                name="writing captions",
+                group="edits",
+                thread=True,
+                exit_on_error=False,
+            )
             return
-        result = self.dataset.apply_changes(changes, label)
-        self.after_apply(result, self._retry_edit(fn, label))
+        self.after_apply(self.dataset.apply_changes(changes, label), retry)
 
     def _retry_edit(self, fn: TagFn, label: str) -> Callable[[list[str]], None]:
         """ "Keep ours": plan the same edit again on what is on disk now."""
         return lambda rels: self.edit(fn, rels, label)
 
-    @work(thread=True, group="edits", exit_on_error=False)
-    def _apply_in_thread(self, changes: list, fn: TagFn, label: str) -> None:
-        try:
-            result = self.dataset.apply_changes(changes, label)
-        except Exception as exc:  # report, never crash the UI
-            self.app.call_from_thread(self._bulk_failed, label, exc)
-            return
-        self.app.call_from_thread(self.after_apply, result, self._retry_edit(fn, label))
+    @on(EditWritten)
+    def _edit_written(self, message: EditWritten) -> None:
+        self.after_apply(message.result, message.retry)
 
-    def _bulk_failed(self, label: str, exc: Exception) -> None:
+    @on(EditFailed)
+    def _edit_failed(self, message: EditFailed) -> None:
         self.busy_label = None
         self._update_status()
-        self.notify(f"{label} failed: {exc}", severity="error", timeout=8)
+        self.notify(f"{message.label} failed: {message.error}", severity="error", timeout=8)
 
     def after_apply(self, result: ApplyResult, retry: Callable[[list[str]], None] | None) -> None:
         self.busy_label = None
@@ -525,10 +518,7 @@ class MainScreen(Screen):
 
     def action_focus_rules(self) -> None:
         """Into the rules sidebar (shown on narrow terminals too); again: back to the files."""
-        rules = self.query("#rules").first(None) if self.query("#rules") else None
-        if rules is None:
-            self.notify("the rules sidebar is not available in this build", timeout=3)
-            return
+        rules = self.query_one(RulesSidebar)
         focused = self.focused
         if focused is not None and rules in focused.ancestors_with_self:
             self.remove_class("-show-rules")
@@ -547,7 +537,7 @@ class MainScreen(Screen):
         files.show_rows(
             self._sorted(
                 list(self.dataset.items)
-                if not self.filter_text
+                if not self.filter_text and self.image_set is None
                 else [r for r in self.dataset.items if files.contains(r)]
             ),
             keep=files.current,
@@ -587,8 +577,6 @@ class MainScreen(Screen):
             )
 
     def action_tag_frequency(self) -> None:
-        from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
-
         def jumped(tag: str | None) -> None:
             if tag:
                 self.set_filter(f'tag:"{tag}"')
@@ -599,30 +587,17 @@ class MainScreen(Screen):
         self.app.start_analysis(force=False)  # type: ignore[attr-defined]
 
     def action_cancel_work(self) -> None:
-        cancelled = self.app.cancel_work()  # type: ignore[attr-defined]
-        self.notify("cancelling…" if cancelled else "no background work running", timeout=2)
-
-    def _push_optional(
-        self,
-        module: str,
-        name: str,
-        what: str,
-        *args: Any,
-        done: Callable | None = None,
-        scope: str | None = None,
-    ) -> None:
-        cls = optional(module, name)
-        if cls is None:
-            self.notify(f"{what} is not available yet in this build", severity="warning")
-            return
-        if scope is not None:
-            cls = keyed(cls, scope)
-        self.app.push_screen(cls(*args), done)
+        """Cancel the newest analysis or tagging run; edits are written whole, never cut."""
+        job = self.app.jobs.cancel_newest()  # type: ignore[attr-defined]
+        if job is not None:
+            self.notify(f"cancelling {job.label}…", timeout=2)
+        elif self.busy_label:
+            self.notify(f"{self.busy_label}: an edit is written whole", timeout=3)
+        else:
+            self.notify("no background work running", timeout=2)
 
     def action_training(self) -> None:
-        self._push_optional(
-            "lorapan.tui.screens.training", "TrainingScreen", "Training", self.dataset.root
-        )
+        self.app.push_screen(TrainingScreen(self.dataset.root))
 
     def action_augment(self) -> None:
         def written(paths: list[str] | None) -> None:
@@ -636,16 +611,7 @@ class MainScreen(Screen):
             if new:
                 self.show_images(new, "new from augment")
 
-        targets = self.targets()
-        self._push_optional(
-            "lorapan.tui.screens.augment",
-            "AugmentScreen",
-            "Augment/collage",
-            self.dataset,
-            targets or None,
-            done=written,
-            scope="augment",
-        )
+        self.app.push_screen(AugmentScreen(self.dataset, self.targets() or None), written)
 
     def action_autotag(self) -> None:
         self.start_autotag(self.targets())
@@ -654,11 +620,8 @@ class MainScreen(Screen):
         self.start_autotag(list(self.dataset.items))
 
     def start_autotag(self, relpaths: list[str]) -> None:
-        service = optional("lorapan.core.tagger.service", "configured_model")
-        if service is None:
-            self.notify("the autotagger is not available in this build", severity="warning")
-            return
-        if not service(self.dataset):
+        """Tag ``relpaths`` with the configured model (a run already going is replaced)."""
+        if not configured_model(self.dataset):
             self.notify(
                 'no tagger model configured: set [tagger] model = "DIR" in lorapan.toml '
                 "(a folder with model.onnx and selected_tags.csv)",
@@ -668,46 +631,31 @@ class MainScreen(Screen):
             return
         if not relpaths:
             return
-        self.app.new_cancel_event()  # type: ignore[attr-defined]
+        job = self.app.jobs.start("autotag", "autotagging")  # type: ignore[attr-defined]
         self.busy_label = f"autotagging {len(relpaths)} image(s)…"
         self._update_status()
-        self._autotag(relpaths)
+        self.run_worker(
+            partial(workers.autotag, self.dataset, relpaths, job, self.post_message),
+            name="autotagging",
+            group="autotag",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
 
-    @work(thread=True, exclusive=True, group="autotag", exit_on_error=False)
-    def _autotag(self, relpaths: list[str]) -> None:
-        from lorapan.core.tagger import service
-        from lorapan.core.tagger.model import TaggerModel
-
-        cancel = self.app.cancel_event  # type: ignore[attr-defined]
-        try:
-            model = TaggerModel.open(
-                Path(service.configured_model(self.dataset) or "").expanduser()
-            )
-            options = service.tag_options(
-                self.dataset, blacklist=service.dataset_blacklist(self.dataset)
-            )
-            result = service.predict(
-                self.dataset,
-                model,
-                relpaths,
-                options,
-                progress=lambda d, t: self.post_message(WorkProgress("autotagging", d, t)),
-                cancel=cancel,
-            )
-        except Exception as exc:
-            self.app.call_from_thread(self._autotag_done, {}, f"autotagger failed: {exc}")
-            return
-        self.app.call_from_thread(self._autotag_done, result.predictions, None)
-
-    def _autotag_done(self, predictions: dict[str, list], error: str | None) -> None:
+    @on(AutotagFinished)
+    def _autotag_done(self, message: AutotagFinished) -> None:
+        if not self.app.jobs.finish(message.job):  # type: ignore[attr-defined]
+            return  # a newer run replaced this one; its own message will come
         self.busy_label = None
-        if error:
-            self.notify(error, severity="error", timeout=8)
+        if message.error:
+            self.notify(message.error, severity="error", timeout=8)
         else:
-            self.predictions.update(predictions)
+            self.predictions.update(message.predictions)
             keys = display_keys(keys_for("focus-suggestions", self.app.keymap))
             self.set_last_action(
-                f"autotagged {len(predictions)} image(s): suggestions shown ({keys}: go to them)"
+                f"autotagged {len(message.predictions)} image(s): suggestions shown "
+                f"({keys}: go to them)"
             )
             # The new scores are in the cache now: the rules (tags.inconsistent) read them.
             self.app.load_tagger_results()  # type: ignore[attr-defined]
@@ -720,14 +668,14 @@ class MainScreen(Screen):
         self._show_suggestions()
 
     def action_focus_suggestions(self) -> None:
-        panel = self.query("#suggestions").first(None) if self.query("#suggestions") else None
-        if panel is None or not panel.display:
+        panel = self.query_one(Suggestions)
+        if not panel.display:
             keys = display_keys(keys_for("autotag", self.app.keymap))
             self.notify(f"no suggestions for this image (autotag: {keys})", timeout=3)
             return
         panel.focus()
 
-    def on_suggestions_accepted(self, message: Any) -> None:
+    def on_suggestions_accepted(self, message: Suggestions.Accepted) -> None:
         tags = list(message.tags)
 
         def add_all(current: Tags) -> Tags:
@@ -746,9 +694,7 @@ class MainScreen(Screen):
 
     def preview_fix(self, finding: Any) -> None:
         """Show which files and tags a fix changes; enter applies it (one undo reverts)."""
-        screen_cls = optional("lorapan.tui.screens.fix_preview", "FixPreviewScreen")
-        engine = getattr(self.app, "engine", None)
-        if screen_cls is None or engine is None or finding.fix is None:
+        if self.app.engine is None or finding.fix is None:  # type: ignore[attr-defined]
             self.notify("no fix to preview", severity="warning")
             return
         with self.dataset.lock:  # the rules thread reads the dataset under the same lock
@@ -758,7 +704,7 @@ class MainScreen(Screen):
             if apply:
                 self.apply_fix(finding)
 
-        self.app.push_screen(screen_cls(finding, changes), decided)
+        self.app.push_screen(FixPreviewScreen(finding, changes), decided)
 
     def apply_fix(self, finding: Any) -> None:
         if self.busy_label:
@@ -766,19 +712,17 @@ class MainScreen(Screen):
             return
         self.busy_label = f"fixing {finding.rule_id}…"
         self._update_status()
-        self._fix_in_thread(finding)
+        self.run_worker(
+            partial(workers.apply_fix, self.app.rules, finding, self.post_message),  # type: ignore[attr-defined]
+            name=f"fix {finding.rule_id}",
+            group="edits",
+            thread=True,
+            exit_on_error=False,
+        )
 
-    @work(thread=True, group="edits", exit_on_error=False)
-    def _fix_in_thread(self, finding: Any) -> None:
-        try:
-            rules = self.app.rules  # type: ignore[attr-defined]
-            outcome = rules.call(lambda engine: engine.apply_fix(finding)).result()
-        except Exception as exc:
-            self.app.call_from_thread(self._bulk_failed, f"fix {finding.rule_id}", exc)
-            return
-        self.app.call_from_thread(self._fix_done, finding, outcome)
-
-    def _fix_done(self, finding: Any, outcome: Any) -> None:
+    @on(FixApplied)
+    def _fix_done(self, message: FixApplied) -> None:
+        finding, outcome = message.finding, message.outcome
         self.busy_label = None
         if outcome.result is None:
             text = "settings saved" if outcome.settings else "nothing left to change"
@@ -788,8 +732,6 @@ class MainScreen(Screen):
         self.after_apply(outcome.result, lambda _rels: self.apply_fix(finding))
 
     def on_rules_sidebar_tick(self, message: Any) -> None:
-        from lorapan.core.settings import SettingsError, save_settings
-
         settings = self.dataset.settings
         try:
             with self.dataset.lock:  # the rules thread reads settings under the same lock
@@ -835,11 +777,14 @@ class MainScreen(Screen):
         self.image_findings = new
         changed = {r for r in old.keys() | new.keys() if old.get(r) != new.get(r)}
         self.files.refresh_rows(changed)
-        rules = self.query("#rules")
-        if rules and hasattr(rules.first(), "show_report"):
-            rules.first().show_report(report)
+        self.query_one(RulesSidebar).show_report(report)
 
     def on_work_progress(self, message: WorkProgress) -> None:
         message.stop()
-        self.busy_label = f"{message.label} {message.done}/{message.total}"
-        self._update_status()
+        if self.app.jobs.is_current(message.job):  # type: ignore[attr-defined]
+            self.busy_label = f"{message.label} {message.done}/{message.total}"
+            self._update_status()
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)
