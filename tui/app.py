@@ -41,7 +41,6 @@ from lorapan.tui.screens.quit import QuitScreen
 from lorapan.tui.screens.recovery import RecoveryScreen
 from lorapan.tui.services import Services
 from lorapan.tui.themes_loader import load_themes
-from lorapan.tui.widgets.tag_chips import TagChips
 from textual import on
 from textual.app import App
 from textual.binding import Binding
@@ -342,32 +341,6 @@ class LorapanApp(App):
         problem = save_theme(self.config, theme.name)
         if problem:
             self.notify(problem, severity="warning")
-
-    def run_scoped_action(self, scope: str, action: str) -> None:
-        """Run a palette command on the widget that owns it."""
-        main = self.main
-        if scope == "app" or main is None:
-            self.call_later(self.run_action, action)
-            return
-        target: Any = main
-        if scope == "files":
-            target = main.files
-        elif scope == "chips":
-            target = main.query_one(TagChips)
-        self.call_later(target.run_action, action)
-
-    def filter_tag(self, tag: str) -> None:
-        if self.main is not None:
-            self.main.set_filter(f'tag:"{tag}"')
-
-    def goto_image(self, rel: str) -> None:
-        main = self.main
-        if main is None:
-            return
-        if not main.files.move_to(rel):
-            main.set_filter("")
-            main.files.move_to(rel)
-        main.files.focus()
 
 
 def make_app(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.live import RulesRunner
-from lorapan.core.watch import DatasetWatcher
 from lorapan.tui.messages import Notice, RulesReport
 from textual.app import App
+
+if TYPE_CHECKING:
+    from lorapan.core.watch import DatasetWatcher
 
 
 class Services:
@@ -39,6 +41,8 @@ class Services:
 
     def start_watcher(self) -> None:  # on the event loop
         """Follow outside changes of the folder (they reach the app as ``DatasetChanged``)."""
+        from lorapan.core.watch import DatasetWatcher  # watchdog: after the first paint
+
         try:
             self.watcher = DatasetWatcher(self.dataset, on_error=self._watch_error)
             self.watcher.start()

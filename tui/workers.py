@@ -11,16 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lorapan.core.analysis.analyzer import Analyzer
-from lorapan.core.analysis.clones import find_groups
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.inputs import load_tagger_scores
-from lorapan.core.rules.live import RulesRunner
-from lorapan.core.tagger import service as tagger
 from lorapan.tui.jobs import Job
 from lorapan.tui.messages import (
     AnalysisFinished,
@@ -36,6 +32,9 @@ from lorapan.tui.messages import (
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from lorapan.core.rules.live import RulesRunner
 
 Post = Callable[[Message], object]
 
@@ -54,6 +53,10 @@ def report_failure(app: App, event: Worker.StateChanged) -> None:
 
 def analyse(dataset: Dataset, force: bool, job: Job, post: Post) -> None:
     """Measure every image: the cached facts first, then progress, then all of them."""
+    # Imported here, on the worker: the analysis modules (numpy, the process pool) are
+    # not needed for the app's first paint.
+    from lorapan.core.analysis.analyzer import Analyzer
+
     try:
         analyzer = Analyzer(dataset.root, dataset.state_dir)
         rels = list(dataset.items)
@@ -81,6 +84,8 @@ def analysis_finished(
     interim: bool = False,
 ) -> AnalysisFinished:
     """The message for measured facts, with clone groups found once (pixel-checked)."""
+    from lorapan.core.analysis.clones import find_groups  # on the worker, as above
+
     groups = list(find_groups(facts, root=root))
     return AnalysisFinished(
         facts, clone_marks(groups), cancelled, groups=groups, job=job, interim=interim
@@ -92,6 +97,8 @@ def load_tagger_results(dataset: Dataset, rules: RulesRunner | None, post: Post)
 
     Reads only the score cache: runs at start and after an autotag run.
     """
+    from lorapan.core.tagger import service as tagger  # on the worker: not for the first paint
+
     if rules is not None:
         scores, categories = load_tagger_scores(dataset)
         if scores:
@@ -108,7 +115,8 @@ def load_tagger_results(dataset: Dataset, rules: RulesRunner | None, post: Post)
 
 def autotag(dataset: Dataset, relpaths: Sequence[str], job: Job, post: Post) -> None:
     """Run the configured tagger model over ``relpaths`` (scores are cached as they come)."""
-    from lorapan.core.tagger.model import TaggerModel  # onnxruntime: only when tagging
+    from lorapan.core.tagger import service as tagger  # on the worker: only when tagging
+    from lorapan.core.tagger.model import TaggerModel
 
     try:
         model = TaggerModel.open(Path(tagger.configured_model(dataset) or "").expanduser())
