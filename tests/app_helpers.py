@@ -14,7 +14,7 @@ from imagegen import flat_art
 from lorapan.tui.app import make_app
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.tag_chips import TagChips
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed
 
 SIZE = (100, 32)
 CAPTIONS = {
@@ -47,18 +47,26 @@ def app_for(root: Path, tmp_path: Path, **kw):
 
 
 async def settle(app, pilot, rounds: int = 3) -> None:
-    """Wait for workers (cancelled preview decodes are expected), the rules thread and
-    queued messages."""
+    """Wait for workers, the rules thread and queued messages; fail on a worker's error.
+
+    Cancelled workers are expected (a newer preview decode replaces the last one). A
+    worker that raised fails the test: the app records every such failure (its own
+    workers' and those its screens hand it) in ``worker_failures``.
+    """
     for _ in range(rounds):
         for worker in list(app.workers):
-            with contextlib.suppress(WorkerCancelled, Exception):
-                await worker.wait()
+            with contextlib.suppress(WorkerCancelled):
+                try:
+                    await worker.wait()
+                except WorkerFailed as exc:
+                    raise AssertionError(f"worker {worker.name!r} failed: {exc.error!r}") from exc
         for _ in range(400):
             rules = getattr(app, "rules", None)
             if rules is None or rules.idle:
                 break
             await pilot.pause(0.01)
         await pilot.pause(0.05)
+    assert not getattr(app, "worker_failures", []), app.worker_failures
 
 
 async def wait_for(pilot, condition, rounds: int = 200) -> None:

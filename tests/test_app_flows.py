@@ -377,3 +377,49 @@ async def test_long_list_scrolls_to_the_last_row_and_refilters(tmp_path):
         await pilot.press("escape")
         await settle(app, pilot)
         assert files(app).virtual_size.height == 600
+
+
+async def test_a_worker_that_raises_is_shown_and_fails_settle(ds_root, tmp_path, monkeypatch):
+    """Workers post their failures as messages; one that raises anyway is a bug the user
+    is told about and a test cannot miss."""
+    from lorapan.tui import workers
+
+    def broken(*args):
+        raise RuntimeError("boom in the tagger cache")
+
+    monkeypatch.setattr(workers, "load_tagger_results", broken)
+    app = app_for(ds_root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.load_tagger_results()
+        with pytest.raises(AssertionError, match="boom in the tagger cache"):
+            await settle(app, pilot)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["tagger cache failed: boom in the tagger cache"]
+        app.worker_failures.clear()
+
+
+async def test_a_failed_bulk_edit_says_so_and_editing_goes_on(tmp_path, monkeypatch):
+    caps = {f"b_{i}": f"gob, n{i}" for i in range(90)}
+    root = build_dataset(tmp_path / "bulk", caps)
+    real_apply = Dataset.apply_changes
+
+    def failing(self, changes, label):
+        changes = list(changes)
+        if len(changes) > 64:
+            raise OSError("disk full")
+        return real_apply(self, changes, label)
+
+    monkeypatch.setattr(Dataset, "apply_changes", failing)
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("asterisk", "a", *"bulk", "enter")
+        await settle(app, pilot)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["add bulk failed: disk full"]
+        assert app.screen.busy_label is None
+        await pilot.press("escape", "a", *"one", "enter")  # a small edit still works
+        await settle(app, pilot)
+    assert caption(root, "b_0") == "gob, n0, one"
+    assert caption(root, "b_1") == "gob, n1"
