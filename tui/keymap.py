@@ -119,14 +119,29 @@ SPECS: tuple[KeySpec, ...] = (
 )
 
 SPEC_BY_ID = {s.id: s for s in SPECS}
+#: the key name of a binding that has no key until keymap.toml gives it one
+UNBOUND = "unbound:"
 
 
 def bindings_for(scope: str) -> list[Binding]:
-    """The Textual bindings of one scope, with ids so the keymap can remap them."""
+    """The Textual bindings of one scope, with ids so the keymap can remap them.
+
+    Textual's keymap only moves bindings that exist, and a binding needs a key: an
+    action without a default key (it runs from the palette) is bound to a name no
+    terminal sends, which ``keymap.toml`` then replaces with a real key.
+    """
     return [
-        Binding(s.keys, s.action, s.description, show=s.show, id=s.id, priority=s.priority)
+        Binding(
+            s.keys or f"{UNBOUND}{s.id}",
+            s.action,
+            s.description,
+            key_display=None if s.keys else "palette only",
+            show=s.show and bool(s.keys),
+            id=s.id,
+            priority=s.priority,
+        )
         for s in SPECS
-        if s.scope == scope and s.keys
+        if s.scope == scope
     ]
 
 
