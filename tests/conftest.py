@@ -53,12 +53,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def require_shared(*parts: str) -> Path:
+    """``SHARED / parts``; skips the calling test, with the reason, where it is absent.
+
+    For helpers that read a shared file in the middle of a test (a kohya log to replay).
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {path} from the shared reference folder (not in this checkout)")
+    return path
+
+
 @pytest.fixture
 def shared() -> Path:
     """The shared reference folder; the test is skipped (with the reason) where it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip(SHARED_MISSING)
-    return SHARED
+    return require_shared()
 
 
 @pytest.fixture
