@@ -256,7 +256,7 @@ class MainScreen(Screen):
         self.analysis_text = analysis_text(message)
         if message.error:
             self.notify(message.error, title="Analysis", severity="error", timeout=8)
-        self.files.refresh_rows(self.files.rows)
+        self.files.refresh()  # every marker may have changed: redraw the rows on screen
         self.center.follow(self.files)
         self.update_status()
 
