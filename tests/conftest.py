@@ -1,4 +1,11 @@
-"""Shared fixtures. ``SHARED`` is the read-only reference folder beside the checkout."""
+"""Shared fixtures.
+
+``SHARED`` is the read-only reference folder beside the checkout (real tag lists,
+kohya logs, seed captions). It is not part of the repository: a test that reads it
+takes the ``shared`` fixture or carries ``@pytest.mark.needs_shared`` and is skipped,
+with the reason, where the folder is absent. Helpers for tests that run the app
+headless are in ``app_helpers.py``.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,47 @@ def write_dataset(root: Path, captions: dict[str, str | bytes | None]) -> Path:
             data = cap.encode() if isinstance(cap, str) else cap
             img.with_suffix(".txt").write_bytes(data)
     return root
+
+
+SHARED_MISSING = f"needs the shared reference folder {SHARED} (not in this checkout)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_shared: reads ../shared; skipped where it is absent")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if SHARED.is_dir():
+        return
+    skip = pytest.mark.skip(reason=SHARED_MISSING)
+    for item in items:
+        if item.get_closest_marker("needs_shared"):
+            item.add_marker(skip)
+
+
+def require_shared(*parts: str) -> Path:
+    """``SHARED / parts``; skips the calling test, with the reason, where it is absent.
+
+    For helpers that read a shared file in the middle of a test (a kohya log to replay).
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {path} from the shared reference folder (not in this checkout)")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The shared reference folder; the test is skipped (with the reason) where it is absent."""
+    return require_shared()
+
+
+@pytest.fixture
+def ds_root(tmp_path: Path) -> Path:
+    """The four-image dataset of ``app_helpers.CAPTIONS`` in tmp_path/data."""
+    from app_helpers import build_dataset
+
+    return build_dataset(tmp_path / "data")
 
 
 def run_lorapan(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app_helpers import SIZE, app_for, chips, files, settle
 from imagegen import flat_art
 from lorapan.tui.screens.augment import AugmentScreen
 from lorapan.tui.screens.main import MainScreen
-from test_app_flows import SIZE, app_for, chips, files, settle
 
 
 async def test_new_images_are_shown_for_tagging_by_hand(tmp_path):

@@ -1,89 +1,16 @@
 """Pilot tests of the reviewer app's user flows; each checks the caption files on disk.
 
-The app runs headless on real files in tmp_path (real Dataset, journal, atomic
-writes). Analysis and the folder watcher are off unless a test is about them, so
-the flows do not wait on process pools or observers.
+The app runs headless on real files in tmp_path (``app_helpers``: real Dataset,
+journal, atomic writes; analysis, watcher and rules off unless a test is about them).
 """
 
 from __future__ import annotations
 
-import contextlib
-from pathlib import Path
-
 import pytest
-from imagegen import flat_art
+from app_helpers import CAPTIONS, SIZE, app_for, build_dataset, caption, chips, files, settle
 from lorapan.core.dataset import Dataset
-from lorapan.tui.app import make_app
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.conflict import ConflictScreen
-from lorapan.tui.widgets.file_list import FileList
-from lorapan.tui.widgets.tag_chips import TagChips
-from textual.worker import WorkerCancelled
-
-SIZE = (100, 32)
-CAPTIONS = {
-    "img_1": "gob, solo, red hair, outdoors",
-    "img_2": "gob, solo, smile, indoors",
-    "img_3": "gob, 1girl, long hair, outdoors",
-    "img_10": "gob, solo, night",
-}
-
-
-def build_dataset(root: Path, captions: dict[str, str] | None = None) -> Path:
-    """Small synthetic images (fixed content per name) with comma-separated captions."""
-    root.mkdir(parents=True, exist_ok=True)
-    for i, (stem, caption) in enumerate((captions or CAPTIONS).items()):
-        flat_art((96, 64), seed=i).save(root / f"{stem}.png")
-        (root / f"{stem}.txt").write_text(caption + "\n", encoding="utf-8")
-    return root
-
-
-def caption(root: Path, stem: str) -> str:
-    return (root / f"{stem}.txt").read_text(encoding="utf-8").strip()
-
-
-def app_for(root: Path, tmp_path: Path, **kw):
-    kw.setdefault("analyse", False)
-    kw.setdefault("watch", False)
-    kw.setdefault("rules", False)
-    return make_app(root, config_dir=tmp_path / "config", **kw)
-
-
-async def settle(app, pilot, rounds: int = 3) -> None:
-    """Wait for workers (cancelled preview decodes are expected), the rules thread and
-    queued messages."""
-    for _ in range(rounds):
-        for worker in list(app.workers):
-            with contextlib.suppress(WorkerCancelled, Exception):
-                await worker.wait()
-        for _ in range(400):
-            rules = getattr(app, "rules", None)
-            if rules is None or rules.idle:
-                break
-            await pilot.pause(0.01)
-        await pilot.pause(0.05)
-
-
-async def wait_for(pilot, condition, rounds: int = 200) -> None:
-    """Poll ``condition`` between short pauses (work on plain threads, e.g. the rules)."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition()
-
-
-def files(app) -> FileList:
-    return app.screen.query_one(FileList)
-
-
-def chips(app) -> TagChips:
-    return app.screen.query_one(TagChips)
-
-
-@pytest.fixture
-def ds_root(tmp_path: Path) -> Path:
-    return build_dataset(tmp_path / "data")
 
 
 async def test_list_is_in_natural_order_and_j_moves(ds_root, tmp_path):
@@ -450,3 +377,49 @@ async def test_long_list_scrolls_to_the_last_row_and_refilters(tmp_path):
         await pilot.press("escape")
         await settle(app, pilot)
         assert files(app).virtual_size.height == 600
+
+
+async def test_a_worker_that_raises_is_shown_and_fails_settle(ds_root, tmp_path, monkeypatch):
+    """Workers post their failures as messages; one that raises anyway is a bug the user
+    is told about and a test cannot miss."""
+    from lorapan.tui import workers
+
+    def broken(*args):
+        raise RuntimeError("boom in the tagger cache")
+
+    monkeypatch.setattr(workers, "load_tagger_results", broken)
+    app = app_for(ds_root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.load_tagger_results()
+        with pytest.raises(AssertionError, match="boom in the tagger cache"):
+            await settle(app, pilot)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["tagger cache failed: boom in the tagger cache"]
+        app.worker_failures.clear()
+
+
+async def test_a_failed_bulk_edit_says_so_and_editing_goes_on(tmp_path, monkeypatch):
+    caps = {f"b_{i}": f"gob, n{i}" for i in range(90)}
+    root = build_dataset(tmp_path / "bulk", caps)
+    real_apply = Dataset.apply_changes
+
+    def failing(self, changes, label):
+        changes = list(changes)
+        if len(changes) > 64:
+            raise OSError("disk full")
+        return real_apply(self, changes, label)
+
+    monkeypatch.setattr(Dataset, "apply_changes", failing)
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("asterisk", "a", *"bulk", "enter")
+        await settle(app, pilot)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["add bulk failed: disk full"]
+        assert app.screen.busy_label is None
+        await pilot.press("escape", "a", *"one", "enter")  # a small edit still works
+        await settle(app, pilot)
+    assert caption(root, "b_0") == "gob, n0, one"
+    assert caption(root, "b_1") == "gob, n1"

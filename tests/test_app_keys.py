@@ -1,34 +1,150 @@
-"""Every screen's keys are in the keymap table: remappable by id and listed in help."""
+"""Every key the help screen documents does its action in the running app, and keymap.toml
+moves it: the new key works and ``?`` lists it.
+
+For each scope of the keymap table (the app, the main screen, the file list, the chips,
+…) the app is brought to the widget or screen that owns it, the owner's actions are
+replaced by recorders (so pressing ``q`` records "request_quit" instead of quitting),
+and every documented key is pressed. A widget whose ``BINDINGS`` drift from the table,
+a key that a parent swallows, or a binding keymap.toml cannot reach fails here.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from lorapan.tui.keymap import SPEC_BY_ID, SPECS, load_keymap
+from app_helpers import app_for, build_dataset, caption, settle
+from lorapan.core.rules.model import Finding
+from lorapan.core.tagger.predict import Prediction
+from lorapan.tui.app import LorapanApp
+from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
-from lorapan.tui.screens.help import help_text
+from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
+from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.suggestions import Suggestions
-from test_app_flows import SIZE, app_for, caption, settle
+from lorapan.tui.widgets.tag_chips import TagChips
 
-WITH_IDS = [TrainingScreen, Suggestions, RulesSidebar, FixPreviewScreen, StartTrainingScreen]
+WIDE = (160, 48)  # the rules sidebar shows beside the list
+OWNERS = {
+    "app": LorapanApp,
+    "main": MainScreen,
+    "files": FileList,
+    "chips": TagChips,
+    "suggestions": Suggestions,
+    "rules": RulesSidebar,
+    "fix": FixPreviewScreen,
+    "training": TrainingScreen,
+    "augment": AugmentScreen,
+    "start": StartTrainingScreen,
+}
+SCOPES = list(OWNERS)
+#: keys nobody types, to remap a whole scope onto in one app run
+SPARE_KEYS = [f"f{n}" for n in range(2, 25)]
 
 
-@pytest.mark.parametrize("owner", WITH_IDS, ids=lambda c: c.__name__)
-def test_table_matches_the_bindings_a_screen_declares(owner):
-    declared = [b for b in owner.BINDINGS if getattr(b, "id", None)]
-    assert declared
-    for binding in declared:
-        spec = SPEC_BY_ID[binding.id]
-        assert (spec.keys, spec.action) == (binding.key, binding.action), binding.id
+def specs_of(scope: str) -> list[KeySpec]:
+    return [s for s in SPECS if s.scope == scope]
 
 
-def test_augment_table_matches_its_bindings():
-    declared = {(b.key, b.action) for b in AugmentScreen.BINDINGS}
-    assert declared == {(s.keys, s.action) for s in SPECS if s.scope == "augment"}
+def record_actions(monkeypatch, scope: str) -> list[str]:
+    """Replace the actions of ``scope``'s bindings with recorders; returns the record."""
+    calls: list[str] = []
+    for spec in specs_of(scope):
+        owner, name = OWNERS[scope], spec.action
+        if name.startswith("app."):
+            owner, name = LorapanApp, name.removeprefix("app.")
+
+        def recorder(self, *args, _name=name) -> None:
+            calls.append(_name)
+
+        monkeypatch.setattr(owner, f"action_{name}", recorder)
+    return calls
+
+
+async def reach(scope: str, app, pilot) -> None:
+    """Bring up the screen or widget that owns ``scope`` and focus it (without keys)."""
+    main: MainScreen = app.screen
+    if scope in ("app", "main", "files"):
+        main.files.focus()
+    elif scope == "chips":
+        main.center.chips.focus()
+    elif scope == "suggestions":
+        panel = main.center.suggestions
+        panel.show("img_1.png", [Prediction("blue sky", 0.9, "general")])
+        panel.display = True
+        panel.focus()
+    elif scope == "rules":
+        main.sidebar.focus()
+    elif scope == "fix":
+        finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
+        await app.push_screen(FixPreviewScreen(finding, []))
+    elif scope == "training":
+        await app.push_screen(TrainingScreen(app.dataset.root))
+    elif scope == "augment":
+        await app.push_screen(AugmentScreen(app.dataset, ["img_1.png"]))
+    elif scope == "start":
+        await app.push_screen(StartTrainingScreen(app.dataset.root))
+    await pilot.pause()
+
+
+def help_line(app, binding_id: str) -> str:
+    """The line ``?`` shows for ``binding_id`` in the running app."""
+    text = str(app.screen.query_one("#help-text").render())
+    return next(line for line in text.splitlines() if f"[{binding_id}]" in line)
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+async def test_every_documented_key_runs_its_action(scope, tmp_path, monkeypatch):
+    root = build_dataset(tmp_path / "data")
+    calls = record_actions(monkeypatch, scope)
+    app = app_for(root, tmp_path, rules=scope == "rules")  # findings to press enter on
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await reach(scope, app, pilot)
+        for spec in specs_of(scope):
+            for key in filter(None, (k.strip() for k in spec.keys.split(","))):
+                calls.clear()
+                await pilot.press(key)
+                assert calls[-1:] == [spec.action.removeprefix("app.")], (spec.id, key, calls)
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+async def test_every_binding_moves_with_keymap_toml_and_help_shows_it(scope, tmp_path, monkeypatch):
+    specs = specs_of(scope)
+    moved = dict(zip((s.id for s in specs), SPARE_KEYS, strict=False))
+    assert len(moved) == len(specs)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "keymap.toml").write_text(
+        "[keys]\n" + "".join(f'{i} = "{k}"\n' for i, k in moved.items())
+    )
+    assert load_keymap(config) == (moved, [])
+    root = build_dataset(tmp_path / "data")
+    calls = record_actions(monkeypatch, scope)
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await reach(scope, app, pilot)
+        for spec in specs:
+            calls.clear()
+            await pilot.press(moved[spec.id])
+            assert calls[-1:] == [spec.action.removeprefix("app.")], (spec.id, calls)
+        while len(app.screen_stack) > 2:  # back to the main screen
+            app.pop_screen()
+        await pilot.pause()
+        if scope == "app":  # help itself moved (and is recorded): open it as its action does
+            await app.push_screen(HelpScreen(app.keymap))
+        else:
+            app.screen.files.focus()
+            await pilot.press("question_mark")
+        await pilot.pause()
+        for spec in specs:
+            assert help_line(app, spec.id).split()[0] == moved[spec.id], spec.id
 
 
 def test_screen_ids_are_accepted_in_keymap_toml(tmp_path):
@@ -59,7 +175,7 @@ async def test_training_and_augment_keys_follow_the_keymap(tmp_path):
         '[keys]\ntraining-back = "b"\naugment-cancel = "c"\naugment-write = "ctrl+o"\n'
     )
     app = app_for(root, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+t")
         await settle(app, pilot)
@@ -91,9 +207,7 @@ async def test_training_and_augment_keys_follow_the_keymap(tmp_path):
     assert caption(root, "img_1").startswith("gob")
 
 
-def test_a_letter_on_a_priority_binding_is_refused_with_a_reason(tmp_path):
-    from lorapan.tui.keymap import load_keymap
-
+def test_a_letter_on_a_priority_binding_is_refused_with_a_reason(tmp_path: Path):
     (tmp_path / "keymap.toml").write_text(
         '[keys]\naugment-write = "w"\nquit = "ctrl+x"\nundo = "z"\n'
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_app_flows import app_for, build_dataset, caption, files, settle
+from app_helpers import app_for, build_dataset, caption, files, settle
 
 NARROW = (80, 24)
 LONG_TAGS = ", ".join(f"a rather long tag number {i}" for i in range(14))

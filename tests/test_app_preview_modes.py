@@ -6,9 +6,9 @@ import importlib.util
 import sys
 
 import pytest
+from app_helpers import SIZE, app_for, build_dataset, settle, wait_for
 from lorapan.tui.image_modes import resolve
 from lorapan.tui.widgets.preview import Preview
-from test_app_flows import SIZE, app_for, build_dataset, settle, wait_for
 
 HAVE_TEXTUAL_IMAGE = importlib.util.find_spec("textual_image") is not None
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from app_helpers import SIZE, app_for, build_dataset, caption, settle, wait_for
 from lorapan.core.dataset import Dataset
-from lorapan.tui.app import QuitScreen
 from lorapan.tui.screens.main import MainScreen
-from test_app_flows import SIZE, app_for, build_dataset, caption, settle, wait_for
+from lorapan.tui.screens.quit import QuitScreen
 
 
 async def test_q_quits_at_once_when_idle(tmp_path):

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_app_flows import build_dataset
+from app_helpers import build_dataset
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("textual_serve") is None,

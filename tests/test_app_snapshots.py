@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from test_app_flows import app_for, build_dataset, settle
+from app_helpers import app_for, build_dataset, settle
 
 pytestmark = pytest.mark.skipif(
     sys.version_info[:2] != (3, 11), reason="baselines were made on Python 3.11"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app_helpers import app_for, caption, settle, wait_for
 from lorapan.core.dataset import Dataset
 from lorapan.core.tagger import service
 from lorapan.core.tagger.model import TaggerModel
 from onnx_models import make_model_dir
 from PIL import Image
-from test_app_flows import app_for, caption, settle, wait_for
 
 SIZE = (160, 48)
 COLOURS = {"img_red": (255, 0, 0), "img_green": (0, 255, 0), "img_blue": (0, 0, 255)}

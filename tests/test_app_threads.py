@@ -2,7 +2,7 @@
 
 The engine rebuilds synchronously, and edits come from the event loop (small edits),
 a worker (bulk edits) and other threads (the folder watcher). The app runs every
-engine call on the rules thread (``lorapan.tui.rules_runner``) and touches widgets
+engine call on the rules thread (``lorapan.core.rules.live``) and touches widgets
 only on the event loop. This test makes all of that happen at once and then checks
 that the UI thread never ran engine code, that reports reached the widgets on the
 UI thread only, and that the report the app ends with is the one a fresh engine
@@ -15,12 +15,12 @@ import random
 import threading
 
 import lorapan.tui.screens.main as main_screen
+from app_helpers import app_for, build_dataset, settle, wait_for
 from imagegen import flat_art
 from lorapan.core.analysis.facts import ImageFacts
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.tui.messages import AnalysisFinished
-from test_app_flows import app_for, build_dataset, settle, wait_for
 
 SIZE = (120, 36)
 

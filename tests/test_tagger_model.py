@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from conftest import require_shared
 from lorapan.core.tagger.labels import CHARACTER, GENERAL, RATING, TagListError, read_tag_csv
 from lorapan.core.tagger.model import (
     ModelError,
@@ -18,9 +19,6 @@ from lorapan.core.tagger.model import (
 )
 from onnx_models import SIZE, TAGS, make_model_dir, nchw_graph, write_csv
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-V3_CSV = SHARED / "data" / "wd-v3-selected_tags.csv"
-
 
 @pytest.fixture(autouse=True)
 def user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -30,7 +28,7 @@ def user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_real_v3_tag_list_reads_with_categories_by_row() -> None:
-    tags = read_tag_csv(V3_CSV)
+    tags = read_tag_csv(require_shared("data", "wd-v3-selected_tags.csv"))
     assert len(tags) == 10861
     assert tags.names[:4] == ("general", "sensitive", "questionable", "explicit")
     assert len(tags.indices(RATING)) == 4

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_shared
 from lorapan.core.dataset import Dataset
 from lorapan.core.tagger import modes, service
 from lorapan.core.tagger.model import TaggerModel
@@ -148,8 +149,7 @@ def test_rules_blacklist_filters_real_v3_tags(tmp_path: Path) -> None:
     from lorapan.core.tagger.labels import read_tag_csv
     from lorapan.core.tagger.predict import select
 
-    shared = Path(__file__).resolve().parents[1].parent / "shared"
-    tags = read_tag_csv(shared / "data" / "wd-v3-selected_tags.csv")
+    tags = read_tag_csv(require_shared("data", "wd-v3-selected_tags.csv"))
     root = make_dataset(tmp_path / "ds", {"red": "tk"})
     ds = Dataset.open(root)
     blacklist = service.dataset_blacklist(ds)

@@ -145,7 +145,7 @@ async def test_accepting_through_the_host_edits_the_caption(tmp_path: Path) -> N
 
 async def test_remapped_keys_in_the_app_and_the_border_names_them(tmp_path: Path) -> None:
     """keymap.toml moves accept-all to Y and dismiss to X: the panel follows, d does nothing."""
-    from test_app_flows import app_for, caption, settle, wait_for
+    from app_helpers import app_for, caption, settle, wait_for
     from test_app_tagger import SIZE, tagged_dataset
 
     root = tagged_dataset(tmp_path)

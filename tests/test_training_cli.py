@@ -6,9 +6,10 @@ import json
 import sys
 
 import pytest
+from conftest import require_shared
 from lorapan.core.training.runs import find_run, load_run
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
-from test_training_env import SHARED, make_dataset, replay_env, runnable_training, wait_for
+from test_training_env import make_dataset, replay_env, runnable_training, wait_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,7 +43,7 @@ def test_dry_run_text_shows_toml_command_and_predicted_steps(tmp_path, lorapan_c
 
 
 def test_civitai_guide_json_import_and_export(tmp_path, lorapan_cmd):
-    text = next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
+    text = next(require_shared("seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
     start = text.index("{", text.index("All Character Datasets"))
     params = tmp_path / "params.json"
     params.write_text(text[start : text.index("}", start) + 1], encoding="utf-8")

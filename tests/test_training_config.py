@@ -6,11 +6,12 @@ import json
 import sys
 
 import pytest
+from conftest import require_shared
 from lorapan.core.training import presets as P
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
-from test_training_env import SHARED, make_dataset, runnable_training
+from test_training_env import make_dataset, runnable_training
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,7 +21,7 @@ else:
 
 def _guide_json(which: str) -> str:
     """The guide's own params block, with its literal THIS WILL DIFFER line."""
-    text = next((SHARED / "seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
+    text = next(require_shared("seed").glob("*.txt")).read_text(encoding="utf-8", errors="replace")
     head = "All Character Datasets" if which == "characters" else "All Concepts / Backgrounds"
     start = text.index("{", text.index(head))
     return text[start : text.index("}", start) + 1]

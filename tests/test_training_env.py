@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import tomli_w
+from conftest import require_shared
 from PIL import Image
 
 TESTS = Path(__file__).resolve().parent
@@ -76,7 +77,8 @@ def runnable_training(tmp: Path, **extra) -> dict:
 
 
 def replay_env(log: str = "run-pipe-unbuffered.log", step_s: float = 0.05, **extra: str) -> dict:
-    env = {"REPLAY_LOG": str(FIXTURES / log), "REPLAY_STEP_S": str(step_s)}
+    log_path = require_shared("fixtures", "kohya", log)
+    env = {"REPLAY_LOG": str(log_path), "REPLAY_STEP_S": str(step_s)}
     env.update(extra)
     return env
 

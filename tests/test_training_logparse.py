@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import require_shared
 from lorapan.core.training.logparse import LogParser, judge, parse_text
 from test_training_env import FIXTURES
 
@@ -126,9 +127,10 @@ EXPECTED: dict[str, tuple[dict, int, str]] = {
 
 
 def _text(name: str) -> str:
-    return (FIXTURES / name).read_bytes().decode("utf-8", "replace")
+    return require_shared("fixtures", "kohya", name).read_bytes().decode("utf-8", "replace")
 
 
+@pytest.mark.needs_shared
 def test_every_fixture_has_expectations():
     assert sorted(p.name for p in FIXTURES.glob("*.log")) == sorted(EXPECTED)
 

@@ -1,8 +1,10 @@
 """The reviewer app: ``make_app`` builds it (the CLI and tests use the same factory).
 
-Threads never touch widgets: the dataset listener, the analysis worker and the
-rules engine post messages (``lorapan.tui.messages``) and the handlers here, on
-the event loop, update the screen.
+The app owns the lifecycle (themes, keymap, recovery, quitting) and the background
+services (``services``: rules thread, folder watcher; ``workers``: analysis and the
+tagger's cache). Threads never touch widgets: the dataset listener, the workers and
+the rules thread post messages (``lorapan.tui.messages``) and the handlers here, on
+the event loop, update the main screen.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import contextlib
 import os
 import signal
 import sys
-import threading
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.rules.live import RulesRunner
+from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
+from lorapan.tui.jobs import Jobs
 from lorapan.tui.keymap import bindings_for, load_keymap
 from lorapan.tui.messages import (
     AnalysisFinished,
@@ -30,14 +35,23 @@ from lorapan.tui.messages import (
     RulesReport,
     TaggerPredictions,
 )
-from lorapan.tui.rules_runner import RulesRunner
-from lorapan.tui.screens.confirm import ChoiceScreen
-from lorapan.tui.screens.main import MainScreen, optional
+from lorapan.tui.screens.help import HelpScreen
+from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.quit import QuitScreen
+from lorapan.tui.screens.recovery import RecoveryScreen
+from lorapan.tui.services import Services
 from lorapan.tui.themes_loader import load_themes
-from textual import work
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
+
+#: Seconds a burst of dataset changes (a watcher batch, a bulk edit) is collected.
+CHANGE_BATCH_S = 0.05
+
+
+class FollowsDataset(Protocol):
+    def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None: ...
 
 
 class LorapanApp(App):
@@ -45,6 +59,14 @@ class LorapanApp(App):
     TITLE = "lorapan"
     BINDINGS: list[Binding] = bindings_for("app")
     COMMANDS = App.COMMANDS | {ActionsProvider, FilesProvider}
+
+    #: Worker groups whose work is lost or left half done by quitting (not analysis: its
+    #: results are cached as it goes, and not the preview).
+    WORK_GROUPS = {
+        "edits": "writing captions",
+        "autotag": "autotagging",
+        "augment": "writing augmented images",
+    }
 
     def __init__(
         self,
@@ -65,13 +87,13 @@ class LorapanApp(App):
         self.analyse_on_open = analyse
         self.watch_folder = watch
         self.rules_on = rules
-        self.keymap: dict[str, str] = {}
+        self.jobs = Jobs()
+        self.services = Services(self, dataset)
+        #: every worker that ended with an exception, in words (also notified)
+        self.worker_failures: list[str] = []
         self.problems: list[str] = list(self.config.problems)
         if self.preview_backend.note:
             self.problems.append(self.preview_backend.note)
-        self._cancel = threading.Event()
-        self._watcher: Any = None
-        self.rules: RulesRunner | None = None
         self._pending: set[str] = set()
         self._pending_reason = ""
         self._flush_timer: Any = None
@@ -80,8 +102,7 @@ class LorapanApp(App):
         self.problems += problems
         for theme in themes:
             self.register_theme(theme)
-        keymap, problems = load_keymap(self.config.directory)
-        self.keymap = keymap
+        self.keymap, problems = load_keymap(self.config.directory)
         self.problems += problems
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
@@ -116,21 +137,18 @@ class LorapanApp(App):
 
     def _start_background(self) -> None:
         if self.rules_on:
-            self._start_rules()
+            self.services.start_rules()
+            self.load_tagger_results()
         if self.analyse_on_open:
             self.start_analysis()
         if self.watch_folder:
-            self._start_watcher()
+            self.services.start_watcher()
         if not self.is_headless and not self.is_web:
             self._watch_terminal()  # served (textual-serve): the web driver sees the tab close
 
     def on_unmount(self) -> None:
-        self._cancel.set()
-        if self.rules is not None:
-            self.rules.stop()
-        if self._watcher is not None:
-            with contextlib.suppress(Exception):
-                self._watcher.stop()
+        self.jobs.cancel_all()
+        self.services.stop()
 
     def _watch_terminal(self) -> None:
         """Exit when the terminal goes away (SSH drop): SIGHUP, or stdin no longer a TTY."""
@@ -154,6 +172,10 @@ class LorapanApp(App):
                 return screen
         return None
 
+    def _mounted_main(self) -> MainScreen | None:
+        main = self.main
+        return main if main is not None and main.is_mounted else None
+
     # ---- dataset notifications (any thread) -------------------------------------
     def _dataset_listener(self, relpaths: set[str], reason: str) -> None:
         self.post_message(DatasetChanged(set(relpaths), reason))
@@ -163,45 +185,102 @@ class LorapanApp(App):
         self._pending |= message.relpaths
         self._pending_reason = message.reason
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(0.05, self._flush_changes)
+            self._flush_timer = self.set_timer(CHANGE_BATCH_S, self._flush_changes)
 
     def _flush_changes(self) -> None:
         self._flush_timer = None
         rels, reason = self._pending, self._pending_reason
         self._pending = set()
-        main = self.main
-        if main is not None and main.is_mounted:
+        main = self._mounted_main()
+        if main is not None:
             main.refresh_from_dataset(rels, reason)
         screen = self.screen
         if screen is not main and hasattr(screen, "refresh_from_dataset"):
-            try:
-                screen.refresh_from_dataset()
-            except TypeError:
-                screen.refresh_from_dataset(rels, reason)
+            follower: FollowsDataset = screen  # type: ignore[assignment]
+            follower.refresh_from_dataset(rels, reason)
+
+    # ---- background results ---------------------------------------------------------
+    def start_analysis(self, force: bool = False) -> None:
+        """Measure the images (a run still going is cancelled and replaced)."""
+        job = self.jobs.start("analysis", "analysis")
+        self.run_worker(
+            partial(workers.analyse, self.dataset, force, job, self.post_message),
+            name="analysis",
+            group="analysis",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
-        if (main := self.main) is not None and main.is_mounted:
+        if self.jobs.is_current(message.job) and (main := self._mounted_main()):
             main.show_analysis_progress(message)
 
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
-        if (main := self.main) is not None and main.is_mounted:
+        current = self.jobs.is_current(message.job)
+        if not message.interim:
+            self.jobs.finish(message.job)
+        if not current:
+            return  # a newer run replaced this one
+        if main := self._mounted_main():
             main.show_analysis(message)
         if message.facts and not message.error:
-            self._feed_facts(message.facts, message.groups)
+            self.services.set_facts(message.facts, message.groups)
+
+    def load_tagger_results(self) -> None:
+        """Cached tagger scores to the rules and the suggestions (at start, after autotag)."""
+        self.run_worker(
+            partial(workers.load_tagger_results, self.dataset, self.rules, self.post_message),
+            name="tagger cache",
+            group="tagger-cache",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_tagger_predictions(self, message: TaggerPredictions) -> None:
+        if main := self._mounted_main():
+            main.show_predictions(message.predictions)
 
     def on_rules_report(self, message: RulesReport) -> None:
-        if (main := self.main) is not None and main.is_mounted:
+        if main := self._mounted_main():
             main.show_report(message.report)
 
-    # ---- recovery -----------------------------------------------------------------
+    @property
+    def rules(self) -> RulesRunner | None:
+        """The rules thread once started (engine calls go through it)."""
+        return self.services.rules
+
+    @property
+    def engine(self) -> Any:
+        """The rules engine once built (call it only through ``self.rules``)."""
+        return self.services.rules.engine if self.services.rules is not None else None
+
+    def settings_changed(self) -> None:
+        """lorapan.toml changed (a tick, a fix's setting): the rules re-check on their thread."""
+        if self.rules is not None:
+            self.rules.settings_changed()
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
+
+    # ---- worker failures ---------------------------------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_worker_failure(event.worker)
+
+    def report_worker_failure(self, worker: Worker) -> None:
+        """A worker ended with an exception (a bug: workers post their failures)."""
+        text = f"{worker.name or 'background work'} failed: {worker.error}"
+        self.worker_failures.append(text)
+        self.notify(text, severity="error", timeout=8)
+
+    # ---- recovery -------------------------------------------------------------------
     def _offer_recovery(self) -> None:
         incomplete = self.dataset.journal.incomplete()
         if not incomplete:
             return
-        lines = ["lorapan stopped in the middle of writing these edits:"]
-        for txn in incomplete:
-            lines.append(f"  {txn.label} ({len(txn.ops)} file(s))")
-        lines += ["", "Finish writes the rest; roll back restores every file as it was."]
 
         def decided(choice: str | None) -> None:
             if choice not in ("finish", "rollback"):
@@ -212,156 +291,9 @@ class LorapanApp(App):
             verb = "finished" if choice == "finish" else "rolled back"
             self.notify(f"{verb} {len(results)} interrupted edit(s), {files} file(s)")
 
-        self.push_screen(
-            ChoiceScreen(
-                "An edit was interrupted",
-                "\n".join(lines),
-                [
-                    ("f", "finish", "Finish"),
-                    ("r", "rollback", "Roll back"),
-                    ("l", "later", "Later"),
-                ],
-                escape_value="later",
-            ),
-            decided,
-        )
+        self.push_screen(RecoveryScreen(incomplete), decided)
 
-    # ---- analysis ---------------------------------------------------------------------
-    def start_analysis(self, force: bool = False) -> None:
-        if optional("lorapan.core.analysis.analyzer", "Analyzer") is None:
-            return
-        self.new_cancel_event()
-        self._analyse(force)
-
-    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def _analyse(self, force: bool) -> None:
-        from lorapan.core.analysis.analyzer import Analyzer
-
-        cancel = self._cancel
-        try:
-            analyzer = Analyzer(self.dataset.root, self.dataset.state_dir)
-            rels = list(self.dataset.items)
-            cached = analyzer.cached(rels)
-            if cached:
-                self.post_message(_analysis_finished(cached, self.dataset.root, cancelled=False))
-            facts = analyzer.run(
-                rels,
-                progress=lambda done, total: self.post_message(AnalysisProgress(done, total)),
-                cancel=cancel,
-                force=force,
-            )
-        except Exception as exc:
-            self.post_message(AnalysisFinished({}, {}, False, f"analysis failed: {exc}"))
-            return
-        self.post_message(_analysis_finished(facts, self.dataset.root, cancelled=cancel.is_set()))
-
-    def new_cancel_event(self) -> threading.Event:
-        self._cancel = threading.Event()
-        return self._cancel
-
-    @property
-    def cancel_event(self) -> threading.Event:
-        return self._cancel
-
-    def cancel_work(self) -> bool:
-        running = [w for w in self.workers if w.state == WorkerState.RUNNING]
-        self._cancel.set()
-        return bool(running)
-
-    # ---- rules -------------------------------------------------------------------------
-    @property
-    def engine(self) -> Any:
-        """The rules engine once built (call it only through ``self.rules``)."""
-        return self.rules.engine if self.rules is not None else None
-
-    def _start_rules(self) -> None:
-        if optional("lorapan.core.rules.engine", "RulesEngine") is None:
-            return
-        self.rules = RulesRunner(
-            self.dataset,
-            on_report=lambda report: self.post_message(RulesReport(report)),
-            on_error=lambda text: self.post_message(Notice(text, "error")),
-        )
-        self.rules.start()
-        self.load_tagger_results()
-
-    @work(thread=True, exclusive=True, group="tagger-cache", exit_on_error=False)
-    def load_tagger_results(self) -> None:
-        """Cached tagger scores to the rules (``tags.inconsistent``) and the suggestions.
-
-        Runs at start and after an autotag run; reads only the score cache.
-        """
-        load = optional("lorapan.core.rules.inputs", "load_tagger_scores")
-        if load is not None and self.rules is not None:
-            scores, categories = load(self.dataset)
-            if scores:
-                self.rules.set_scores(scores, categories)
-        service = optional("lorapan.core.tagger.service", "cached_predictions")
-        if service is None:
-            return
-        from lorapan.core.tagger import service as tagger
-
-        try:
-            options = tagger.tag_options(
-                self.dataset, blacklist=tagger.dataset_blacklist(self.dataset)
-            )
-            predictions = tagger.cached_predictions(self.dataset, options)
-        except Exception as exc:  # a damaged cache only costs the suggestions
-            self.post_message(Notice(f"cached tagger suggestions unavailable: {exc}", "warning"))
-            return
-        if predictions:
-            self.post_message(TaggerPredictions(predictions))
-
-    def on_tagger_predictions(self, message: TaggerPredictions) -> None:
-        if (main := self.main) is not None and main.is_mounted:
-            main.show_predictions(message.predictions)
-
-    def _feed_facts(self, facts: dict[str, Any], groups: list[Any] | None = None) -> None:
-        if self.rules is not None:
-            self.rules.set_facts(facts, groups)
-
-    def settings_changed(self) -> None:
-        """lorapan.toml changed (a tick, a fix's setting): the rules re-check on their thread."""
-        if self.rules is not None:
-            self.rules.settings_changed()
-
-    # ---- watcher -------------------------------------------------------------------------
-    def _start_watcher(self) -> None:
-        watcher_cls = optional("lorapan.core.watch", "DatasetWatcher")
-        if watcher_cls is None:
-            return
-        try:
-            self._watcher = watcher_cls(self.dataset, on_error=self._watch_error)
-            self._watcher.start()
-        except Exception as exc:
-            self._watcher = None
-            self.notify(f"not following outside changes: {exc}", severity="warning")
-
-    def _watch_error(self, exc: BaseException) -> None:
-        self.post_message(Notice(f"folder watcher: {exc}", "warning"))
-
-    def on_notice(self, message: Notice) -> None:
-        self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
-
-    # ---- worker failures --------------------------------------------------------------------
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.name or 'background work'} failed: {error}",
-                severity="error",
-                timeout=8,
-            )
-
-    # ---- quitting -------------------------------------------------------------------------------
-    #: Worker groups whose work is lost or left half done by quitting (not analysis: its
-    #: results are cached as it goes, and not the preview).
-    WORK_GROUPS = {
-        "edits": "writing captions",
-        "autotag": "autotagging",
-        "augment": "writing augmented images",
-    }
-
+    # ---- quitting -------------------------------------------------------------------------
     def work_in_flight(self) -> list[str]:
         """What would be interrupted by quitting now, in words (empty: nothing)."""
         running = {
@@ -380,31 +312,19 @@ class LorapanApp(App):
         """Quit at once, unless edits, tagging or augment writes are still running."""
         busy = self.work_in_flight()
         if not busy or isinstance(self.screen, QuitScreen):
-            self._cancel.set()
+            self.jobs.cancel_all()
             self.exit()
             return
 
         def decided(choice: str | None) -> None:
             if choice == "quit":
-                self._cancel.set()
+                self.jobs.cancel_all()
                 self.exit()
 
-        body = "\n".join(
-            [
-                "Still working:",
-                *(f"  {b}" for b in busy[:5]),
-                "",
-                "Quitting now stops it. Files already written stay written; an edit cut",
-                "off half way is offered for finishing or rolling back next time.",
-            ]
-        )
-        choices = [("q", "quit", "Quit anyway"), ("w", "wait", "Keep working")]
-        self.push_screen(QuitScreen("Quit while work is running?", body, choices, "wait"), decided)
+        self.push_screen(QuitScreen(busy), decided)
 
     # ---- actions ------------------------------------------------------------------------------
     def action_help(self) -> None:
-        from lorapan.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keymap))
 
@@ -421,61 +341,6 @@ class LorapanApp(App):
         problem = save_theme(self.config, theme.name)
         if problem:
             self.notify(problem, severity="warning")
-
-    def run_scoped_action(self, scope: str, action: str) -> None:
-        """Run a palette command on the widget that owns it."""
-        main = self.main
-        if scope == "app" or main is None:
-            self.call_later(self.run_action, action)
-            return
-        target: Any = main
-        if scope == "files":
-            target = main.files
-        elif scope == "chips":
-            from lorapan.tui.widgets.tag_chips import TagChips
-
-            target = main.query_one(TagChips)
-        self.call_later(target.run_action, action)
-
-    def filter_tag(self, tag: str) -> None:
-        if self.main is not None:
-            self.main.set_filter(f'tag:"{tag}"')
-
-    def goto_image(self, rel: str) -> None:
-        main = self.main
-        if main is None:
-            return
-        if not main.files.move_to(rel):
-            main.set_filter("")
-            main.files.move_to(rel)
-        main.files.focus()
-
-
-class QuitScreen(ChoiceScreen):
-    """The quit question (a second quit key while it shows quits at once)."""
-
-
-def _analysis_finished(facts: dict[str, Any], root: Path, *, cancelled: bool) -> AnalysisFinished:
-    """The message for finished analysis, with clone groups found once (pixel-checked)."""
-    find_groups = optional("lorapan.core.analysis.clones", "find_groups")
-    groups = list(find_groups(facts, root=root)) if find_groups is not None else None
-    return AnalysisFinished(facts, _clone_index(groups or []), cancelled, groups=groups)
-
-
-def _clone_index(groups: list[Any]) -> dict[str, str]:
-    """relpath -> how it relates to its clone group, for clones and their originals.
-
-    Altered copies (crops, flips, grayscale) are deliberate augmentations, so only
-    true clones (identical, resized, recompressed) are marked.
-    """
-    out: dict[str, str] = {}
-    for group in groups:
-        for rel in group.clones:
-            label = dict(group.members).get(rel, "clone")
-            out[rel] = f"{label} clone of {group.original.rpartition('/')[2]}"
-        if group.clones:
-            out[group.original] = f"original of {len(group.clones)} clone(s)"
-    return out
 
 
 def make_app(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lorapan.tui.keymap import SPECS, display_keys, keys_for
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -16,12 +16,42 @@ EXTRA_HELP = {
     "tag-frequency": "all tags with counts: rename, delete, jump",
     "sort": "name (natural) → tag count → findings → sharpness",
     "analyse": "measure images again (sharpness, clones, unreadable)",
-    "cancel-work": "stop the running analysis or bulk job",
+    "cancel-work": "stop the newest analysis or autotag run (again: the next)",
     "theme-next": "switch to the next theme (saved for next time)",
     "training": "configure and run kohya training",
     "augment": "augment images / make collages",
     "autotag": "run the autotagger on the selection",
 }
+
+
+def run_scoped_action(app: LorapanApp, scope: str, action: str) -> None:
+    """Run a palette command on the widget that owns it (its keys work only there)."""
+    main = app.main
+    if scope == "app" or main is None:
+        app.call_later(app.run_action, action)
+        return
+    target: Any = main
+    if scope == "files":
+        target = main.files
+    elif scope == "chips":
+        target = main.center.chips
+    app.call_later(target.run_action, action)
+
+
+def filter_tag(app: LorapanApp, tag: str) -> None:
+    if app.main is not None:
+        app.main.set_filter(f'tag:"{tag}"')
+
+
+def goto_image(app: LorapanApp, rel: str) -> None:
+    """Cursor to ``rel``, clearing the filter when it hides it."""
+    main = app.main
+    if main is None:
+        return
+    if not main.files.move_to(rel):
+        main.set_filter("")
+        main.files.move_to(rel)
+    main.files.focus()
 
 
 class ActionsProvider(Provider):
@@ -39,8 +69,7 @@ class ActionsProvider(Provider):
         return out
 
     def _runner(self, scope: str, action: str):
-        app: LorapanApp = self.app  # type: ignore[assignment]
-        return partial(app.run_scoped_action, scope, action)
+        return partial(run_scoped_action, self.app, scope, action)
 
     async def discover(self) -> Hits:
         for title, scope, action, help_text in self._commands():
@@ -72,7 +101,7 @@ class FilesProvider(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(title),
-                    partial(app.filter_tag, tag),
+                    partial(filter_tag, app, tag),
                     help=f"{n} image(s)",
                 )
                 shown += 1
@@ -83,7 +112,7 @@ class FilesProvider(Provider):
             title = f"Go to: {rel}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(app.goto_image, rel))
+                yield Hit(score, matcher.highlight(title), partial(goto_image, app, rel))
                 shown += 1
                 if shown > 50:
                     break

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
-from textual.screen import Screen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,29 +119,30 @@ SPECS: tuple[KeySpec, ...] = (
 )
 
 SPEC_BY_ID = {s.id: s for s in SPECS}
+#: the key name of a binding that has no key until keymap.toml gives it one
+UNBOUND = "unbound:"
 
 
 def bindings_for(scope: str) -> list[Binding]:
-    """The Textual bindings of one scope, with ids so the keymap can remap them."""
-    return [
-        Binding(s.keys, s.action, s.description, show=s.show, id=s.id, priority=s.priority)
-        for s in SPECS
-        if s.scope == scope and s.keys
-    ]
+    """The Textual bindings of one scope, with ids so the keymap can remap them.
 
-
-def keyed(screen_cls: type[Screen], scope: str) -> type[Screen]:
-    """``screen_cls`` with its bindings taken from this table (ids, so remappable).
-
-    For a screen that declares its bindings without ids; tests check that the
-    table and the screen's own ``BINDINGS`` name the same actions and keys.
+    Textual's keymap only moves bindings that exist, and a binding needs a key: an
+    action without a default key (it runs from the palette) is bound to a name no
+    terminal sends, which ``keymap.toml`` then replaces with a real key.
     """
-    return type(
-        screen_cls.__name__,
-        (screen_cls,),
-        {"BINDINGS": [*Screen.BINDINGS, *bindings_for(scope)], "__module__": __name__},
-        inherit_bindings=False,
-    )
+    return [
+        Binding(
+            s.keys or f"{UNBOUND}{s.id}",
+            s.action,
+            s.description,
+            key_display=None if s.keys else "palette only",
+            show=s.show and bool(s.keys),
+            id=s.id,
+            priority=s.priority,
+        )
+        for s in SPECS
+        if s.scope == scope
+    ]
 
 
 def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:

@@ -12,6 +12,8 @@ relpaths, so the app can show them for the manual tagging the guide asks for.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lorapan.core.augment.collage import MAX_IMAGES, MIN_IMAGES, CollageError, plan_collage
 from lorapan.core.augment.crops import SpecError
 from lorapan.core.augment.outputs import Output, Skipped
@@ -19,12 +21,15 @@ from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, pl
 from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.core.dataset import Dataset
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.workers import report_failure
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 CROP_CHOICES = (
     ("crop:grid", "crops: grid 2x2", "grid"),
@@ -62,6 +67,18 @@ class AugmentScreen(ModalScreen[list[str] | None]):
     AugmentScreen #aug-status.-error { color: $error; }
     """
     BINDINGS = bindings_for("augment")
+
+    @dataclass
+    class Written(Message):
+        """The writer worker finished (some outputs may have been skipped)."""
+
+        result: WriteResult
+
+    @dataclass
+    class Failed(Message):
+        """The writer worker could not write (nothing, or what the journal says)."""
+
+        error: str
 
     def __init__(self, dataset: Dataset, relpaths: list[str] | None = None) -> None:
         super().__init__()
@@ -208,15 +225,18 @@ class AugmentScreen(ModalScreen[list[str] | None]):
         try:
             result = write_outputs(self.dataset, outputs, label)
         except OSError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.post_message(self.Failed(str(exc)))
             return
-        self.app.call_from_thread(self._done, result)
+        self.post_message(self.Written(result))
 
-    def _failed(self, message: str) -> None:
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
         self.writing = False
-        self.notify(f"augment failed: {message}", severity="error", timeout=8)
+        self.notify(f"augment failed: {message.error}", severity="error", timeout=8)
 
-    def _done(self, result: WriteResult) -> None:
+    @on(Written)
+    def _done(self, message: Written) -> None:
+        result = message.result
         problems = len(result.conflicts) + len(result.errors)
         undo = self.keys("undo")
         message = f"made {len(result.images)} image(s); tag each by hand ({undo} undoes)"
@@ -224,6 +244,10 @@ class AugmentScreen(ModalScreen[list[str] | None]):
             message += f"; {problems} not made (see the journal)"
         self.notify(message, severity="warning" if problems else "information", timeout=6)
         self.dismiss(result.images)
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)
 
     def action_cancel(self) -> None:
         if not self.writing:

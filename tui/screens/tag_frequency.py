@@ -60,7 +60,8 @@ class TagFrequencyScreen(Screen[str | None]):
         self.refresh_from_dataset()
         self.query_one(TagList).focus()
 
-    def refresh_from_dataset(self) -> None:
+    def refresh_from_dataset(self, relpaths: set[str] | None = None, reason: str = "") -> None:
+        """The tag counts again (after our edits, or when the app saw the dataset change)."""
         text = norm_tag(self.query_one("#tf-filter", Input).value)
         rows = self.dataset.index.frequencies()
         if text:

@@ -1,24 +1,39 @@
-"""The file list: one plain one-line row per image, virtualized by OptionList.
+"""The file list: one plain one-line row per image, drawn by Textual's Line API.
 
-Rows are plain strings (rich prompts make OptionList slow on 10k rows):
-``● E  12 name.png`` = selected, worst finding, tag count, relative path.
-Selection is a set of relpaths kept here; space toggles, shift+up/down extends.
+``● E  12 name.png`` = selected, worst finding, tag count, file name (its folder
+after it when the list spans several). The list holds relpaths only: a row's text
+is made when the row is drawn, from ``row_info`` (tag count, markers) at that
+moment, and the drawn lines are kept in a small LRU keyed on what they show. So
+showing 10,000 rows, moving the cursor and repainting a few changed rows cost the
+same as on 100 rows: only the lines on screen are ever drawn.
+
+Selection is a set of relpaths kept here; space toggles, shift+up/down extends,
+``*`` selects every shown row. The cursor wraps around at either end, as
+Textual's ``OptionList`` (this widget's predecessor) does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import repeat
+from typing import ClassVar
 
 from lorapan.tui.keymap import bindings_for
-from textual.geometry import Size
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Visual
 
 #: rel -> (tag count, marker string)
 RowInfo = Callable[[str], tuple[int, str]]
+
+MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
 
 
 def row_label(rel: str, show_folder: bool = True) -> str:
@@ -27,18 +42,69 @@ def row_label(rel: str, show_folder: bool = True) -> str:
     return f"{name}  {folder}/" if folder and show_folder else name
 
 
-MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
-
-
 def row_text(rel: str, count: int, markers: str, selected: bool, show_folder: bool = True) -> str:
     sel = "●" if selected else " "
     return f"{sel}{markers[:2]:<2}{count:>4} {row_label(rel, show_folder)}"
 
 
-class FileList(OptionList):
-    """Virtualized list of images; posts :class:`FileList.SelectionChanged`."""
+class FileList(ScrollView, can_focus=True):
+    """Virtualized list of images; posts :class:`CursorMoved` and :class:`SelectionChanged`."""
 
-    BINDINGS = bindings_for("files")
+    ALLOW_SELECT = False
+    # Navigation keys without ids stay bound when keymap.toml moves list-down/list-up.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page Down", show=False),
+        Binding("pageup", "page_up", "Page Up", show=False),
+        *bindings_for("files"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "file-list--row",
+        "file-list--cursor",
+        "file-list--hover",
+    }
+    DEFAULT_CSS = """
+    FileList {
+        height: auto;
+        max-height: 100%;
+        color: $foreground;
+        overflow-x: hidden;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+        & > .file-list--cursor {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            border: tall $border;
+            background-tint: $foreground 5%;
+            & > .file-list--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .file-list--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
+
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor is on another row (or the rows were replaced)."""
+
+        file_list: FileList
+        relpath: str
+
+        @property
+        def control(self) -> FileList:
+            return self.file_list
 
     @dataclass
     class SelectionChanged(Message):
@@ -53,81 +119,170 @@ class FileList(OptionList):
         super().__init__(**kwargs)
         self.row_info = row_info
         self.rows: list[str] = []
-        self._pos: dict[str, int] = {}
         self.selection: set[str] = set()
         self.show_folder = True
+        self.cursor: int | None = None
+        self._pos: dict[str, int] = {}
+        self._hover: int | None = None
+        self._lines: LRUCache[tuple[str, Style, int], Strip] = LRUCache(maxsize=1024)
 
     # ---- content -----------------------------------------------------------
-    def _prompt(self, rel: str) -> str:
-        count, markers = self.row_info(rel)
-        return row_text(rel, count, markers, rel in self.selection, self.show_folder)
-
     def show_rows(self, rows: list[str], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on ``keep`` when it is still shown."""
         self.rows = list(rows)
         self.show_folder = len({r.rpartition("/")[0] for r in self.rows}) > 1
         self._pos = {rel: i for i, rel in enumerate(self.rows)}
-        self.set_options(Option(self._prompt(rel), id=rel) for rel in self.rows)
-        if not self.rows:
-            return
-        index = self._pos.get(keep, 0) if keep else 0
-        self.highlighted = index
-        self.scroll_to_highlight(top=False)
+        self._hover = None
+        self.cursor = None
+        self._size_to_rows()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+        if self.rows:
+            self._move(self._pos.get(keep, 0) if keep else 0)
 
     def refresh_rows(self, relpaths: Iterable[str]) -> None:
-        """New prompts for these rows; one cache reset however many rows change."""
-        changed = False
+        """Redraw these rows (their tag count, markers or selection changed)."""
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
         for rel in relpaths:
             i = self._pos.get(rel)
-            if i is None:
-                continue
-            option = self.options[i]
-            prompt = self._prompt(rel)
-            if option.prompt != prompt:
-                option._set_prompt(prompt)  # the public per-row call resets caches each time
-                changed = True
-        if changed:
-            self._clear_caches()
+            if i is not None and top <= i < top + height:
+                self.refresh_line(i)
 
-    def _update_lines(self) -> None:
-        """Every row is one line (plain prompt, no wrap, no dividers): skip the sizing.
-
-        OptionList measures each option's height before the first paint; on 10,000
-        rows that was a quarter of a second of the first frame. Falls back to the
-        stock code when Textual's line cache is not what this was written against.
-        """
-        cache = getattr(self, "_line_cache", None)
-        region = self.scrollable_content_region
-        if not region or cache is None or not hasattr(cache, "index_to_line"):
-            super()._update_lines()
-            return
-        lines, count = cache.lines, len(self.options)
-        start = lines[-1][0] + 1 if lines else 0
-        if start < count:
-            at = len(lines)
-            cache.index_to_line.update(
-                zip(range(start, count), range(at, at + count - start), strict=True)
-            )
-            cache.heights.update(dict.fromkeys(range(start, count), 1))
-            lines.extend(zip(range(start, count), repeat(0)))
-        size = Size(region.width - self._get_left_gutter_width(), len(lines))
-        if size != self.virtual_size:
-            self.virtual_size = size
-            self._scroll_update(size)
+    def contains(self, rel: str) -> bool:
+        return rel in self._pos
 
     @property
     def current(self) -> str | None:
-        i = self.highlighted
+        i = self.cursor
         if i is None or not (0 <= i < len(self.rows)):
             return None
         return self.rows[i]
 
     def move_to(self, rel: str) -> bool:
+        """Put the cursor on ``rel``; False when it is not shown."""
         i = self._pos.get(rel)
         if i is None:
             return False
-        self.highlighted = i
+        self._move(i)
         return True
+
+    # ---- drawing -------------------------------------------------------------
+    def _size_to_rows(self) -> None:
+        size = Size(self.scrollable_content_region.width, len(self.rows))
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def on_resize(self) -> None:
+        self._size_to_rows()
+
+    def on_show(self) -> None:
+        self._scroll_to_cursor()
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if not 0 <= index < len(self.rows):
+            return Strip.blank(width, self.get_visual_style("file-list--row").rich_style)
+        rel = self.rows[index]
+        count, markers = self.row_info(rel)
+        text = row_text(rel, count, markers, rel in self.selection, self.show_folder)
+        if index == self.cursor:
+            style = self.get_visual_style("file-list--row", "file-list--cursor")
+        elif index == self._hover:
+            style = self.get_visual_style("file-list--row", "file-list--hover")
+        else:
+            style = self.get_visual_style("file-list--row")
+        key = (text, style, width)
+        strip = self._lines.get(key)
+        if strip is None:
+            # Through Visual, as OptionList draws: the CSS text-overflow ellipsis applies.
+            strip = Visual.to_strips(self, Content(text), width, 1, style)[0]
+            strip = strip.extend_cell_length(width, style.rich_style)
+            self._lines[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._lines.clear()  # a new theme: the same text draws in other colours
+        super().notify_style_update()
+
+    # ---- cursor ----------------------------------------------------------------
+    def _move(self, index: int) -> None:
+        """Cursor to ``index`` (clamped); tell the screen when it moved."""
+        if not self.rows:
+            return
+        index = max(0, min(index, len(self.rows) - 1))
+        old, self.cursor = self.cursor, index
+        if old != index:
+            if old is not None:
+                self.refresh_line(old)
+            self.refresh_line(index)
+        self._scroll_to_cursor()
+        if old != index:
+            self.post_message(self.CursorMoved(self, self.rows[index]))
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor is None or not self.is_mounted:
+            return
+        self.scroll_to_region(
+            Region(0, self.cursor, self.scrollable_content_region.width, 1),
+            force=True,
+            animate=False,
+            immediate=True,
+        )
+
+    def action_cursor_down(self) -> None:
+        if self.rows:
+            self._move(0 if self.cursor is None else (self.cursor + 1) % len(self.rows))
+
+    def action_cursor_up(self) -> None:
+        if self.rows:
+            last = len(self.rows) - 1
+            self._move(last if self.cursor is None else (self.cursor - 1) % len(self.rows))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self.rows) - 1)
+
+    def action_page_down(self) -> None:
+        if self.cursor is None:
+            self.action_last()
+        else:
+            self._move(self.cursor + self.scrollable_content_region.height)
+
+    def action_page_up(self) -> None:
+        if self.cursor is None:
+            self.action_first()
+        else:
+            self._move(self.cursor - self.scrollable_content_region.height)
+
+    # ---- mouse -------------------------------------------------------------------
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        index = self.scroll_offset.y + offset.y
+        return index if 0 <= index < len(self.rows) else None
+
+    def on_click(self, event: events.Click) -> None:
+        index = self._row_at(event)
+        if index is not None:
+            self._move(index)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self._row_at(event))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            for row in (self._hover, index):
+                if row is not None:
+                    self.refresh_line(row)
+            self._hover = index
 
     # ---- selection -----------------------------------------------------------
     def set_selection(self, relpaths: Iterable[str]) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.analysis.imaging import DecodeError, decode_reduced, read_bytes
+from lorapan.tui.workers import report_failure
 from PIL import Image
 from rich.align import Align
 from rich.console import Console, RenderableType
@@ -34,7 +35,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 #: Seconds a decode waits for a newer request before starting (burst collapse).
 SETTLE_S = 0.03
@@ -334,6 +335,9 @@ class Preview(Vertical):
         self.cache.put(key, thumb)
         if not worker.is_cancelled:
             self.post_message(self.Ready(rel, key, thumb))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)
 
     def on_preview_ready(self, message: Ready) -> None:
         message.stop()

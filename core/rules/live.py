@@ -15,8 +15,8 @@ Jobs that queue up while the engine is busy are folded: many dataset changes bec
 one incremental update, and only the newest facts or scores are used (a rebuild
 already covers any change queued before it). Each batch runs under
 ``dataset.lock``, so the engine never reads the dataset while another thread
-changes it; then one report goes to ``on_report``. The app turns that into a
-message, so widgets are only ever touched on the event loop.
+changes it; then one report goes to ``on_report``. A UI turns that into a message
+for its event loop (the reviewer app does), so nothing here knows about widgets.
 """
 
 from __future__ import annotations

@@ -1,0 +1,219 @@
+"""Every edit the main screen makes: captions (plan, write, conflicts, undo/redo), rule
+fixes, and ticks of the coverage checklist in lorapan.toml.
+
+:meth:`Editor.edit` plans a tag function against the tags held now and writes it
+through ``Dataset.apply_changes`` (journaled, conflict-checked): on the event loop
+for a few files, on a worker for more (``BULK``), which ends with an
+:class:`~lorapan.tui.messages.EditWritten` or ``EditFailed`` message that the
+screen hands back to :meth:`Editor.written` / :meth:`Editor.failed`. A conflict
+(another program changed a caption since it was read) asks: reload, or keep ours
+(plan the same edit again on what is on disk now). Widgets are refreshed from the
+app's ``DatasetChanged`` path, so outside changes and our own edits take one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lorapan.core.dataset import ApplyResult
+from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
+from lorapan.core.settings import SettingsError, save_settings
+from lorapan.tui import workers
+from lorapan.tui.screens.conflict import ConflictScreen
+from lorapan.tui.screens.fix_preview import FixPreviewScreen
+
+if TYPE_CHECKING:
+    from lorapan.tui.screens.main.screen import MainScreen
+
+#: Edits touching more files than this run in a thread worker.
+BULK = 64
+TagFn = Callable[[Tags], Tags]
+Retry = Callable[[list[str]], None]
+
+
+class Editor:
+    """The main screen's edits; state (``busy_label``) stays on the screen."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.dataset = screen.dataset
+
+    def _keys(self, binding_id: str) -> str:
+        return self.screen.keys(binding_id)
+
+    def _refuse_while_busy(self) -> bool:
+        busy = self.screen.busy_label
+        if busy:
+            self.screen.notify(f"still busy: {busy}", severity="warning")
+        return bool(busy)
+
+    # ---- tag edits -------------------------------------------------------------
+    def edit(self, fn: TagFn, relpaths: Iterable[str], label: str) -> None:
+        """Plan ``fn`` over ``relpaths`` against current tags and write it."""
+        if self._refuse_while_busy():
+            return
+        with self.dataset.lock:
+            items = self.dataset.items
+            current = {r: items[r].tags for r in relpaths if r in items}
+        changes = plan(current, list(current), fn)
+        if not changes:
+            self.screen.notify("nothing to change", timeout=2)
+            return
+        retry = self._retry_edit(fn, label)
+        if len(changes) > BULK:
+            self.screen.set_busy(f"{label}: writing {len(changes)} files…")
+            self.screen.run_worker(
+                partial(
+                    workers.write_edit,
+                    self.dataset,
+                    changes,
+                    label,
+                    retry,
+                    self.screen.post_message,
+                ),
+                name="writing captions",
+                group="edits",
+                thread=True,
+                exit_on_error=False,
+            )
+            return
+        self.written(self.dataset.apply_changes(changes, label), retry)
+
+    def typed(self, mode: str, old: str, text: str, targets: list[str]) -> None:
+        """What was typed in the tag box: add ``text``, or rename ``old`` to it."""
+        if mode == "add":
+            self.edit(lambda tags: add_tag(tags, text), targets, f"add {text}")
+        elif mode == "rename" and text != old:
+            self.edit(lambda tags: replace_tag(tags, old, text), targets, f"rename {old} → {text}")
+
+    def chip_edit(self, action: str, tag: str, position: int, targets: list[str]) -> None:
+        """A chip's key: delete ``tag``, move it to the front, or to ``position``."""
+        if action == "delete":
+            self.edit(lambda tags: remove_tag(tags, tag), targets, f"delete {tag}")
+        elif action == "front":
+            self.edit(lambda tags: move_to_front(tags, tag), targets, f"{tag} to front")
+        elif action == "move":
+            self.edit(lambda tags: move_tag(tags, tag, position), targets, f"move {tag}")
+
+    def add_tags(self, new: list[str], relpath: str) -> None:
+        """Accepted tagger suggestions: one edit (one undo) for all of them."""
+
+        def add_all(tags: Tags) -> Tags:
+            for tag in new:
+                tags = add_tag(tags, tag)
+            return tags
+
+        self.edit(add_all, [relpath], f"accept {', '.join(new)}")
+
+    def _retry_edit(self, fn: TagFn, label: str) -> Retry:
+        """ "Keep ours": plan the same edit again on what is on disk now."""
+        return lambda rels: self.edit(fn, rels, label)
+
+    def written(self, result: ApplyResult, retry: Retry | None) -> None:
+        """An edit was written: say so (with the undo key), then read-only files, conflicts."""
+        self.screen.set_busy(None)
+        n = len(result.applied)
+        if n:
+            undo = self._keys("undo")
+            self.screen.set_last_action(
+                f"✓ {result.label} ({n} file{'s' * (n != 1)}; {undo}: undo)"
+            )
+        if result.unreadable:
+            names = ", ".join(r for r, _ in result.unreadable[:3])
+            self.screen.notify(
+                f"{len(result.unreadable)} caption(s) are read-only and were skipped: {names}",
+                severity="warning",
+                timeout=6,
+            )
+        if result.conflicts:
+            self._ask_conflict(result, retry)
+
+    def failed(self, label: str, error: str) -> None:
+        self.screen.set_busy(None)
+        self.screen.notify(f"{label} failed: {error}", severity="error", timeout=8)
+
+    def _ask_conflict(self, result: ApplyResult, retry: Retry | None) -> None:
+        rels = [r for r, _ in result.conflicts]
+
+        def decided(choice: str | None) -> None:
+            self.dataset.reload(rels, "reload after conflict")
+            if choice == "ours" and retry is not None:
+                retry(rels)
+            else:
+                self.screen.set_last_action(f"reloaded {len(rels)} file(s) from disk")
+
+        self.screen.app.push_screen(ConflictScreen(result.label, result.conflicts), decided)
+
+    # ---- undo / redo ---------------------------------------------------------------
+    def history(self, which: str) -> None:
+        """Undo or redo the last edit (``which``: "undo" | "redo")."""
+        if self._refuse_while_busy():
+            return
+        result = self.dataset.undo() if which == "undo" else self.dataset.redo()
+        if result is None:
+            self.screen.notify(f"nothing to {which}", timeout=2)
+            return
+        other = "redo" if which == "undo" else "undo"
+        n = len(result.applied)
+        self.screen.set_last_action(
+            f"✓ {result.label} ({n} file{'s' * (n != 1)}; {self._keys(other)}: {other})"
+        )
+        if result.conflicts:
+            names = ", ".join(r for r, _ in result.conflicts[:3])
+            self.screen.notify(
+                f"{which} skipped {len(result.conflicts)} file(s) changed since: {names}",
+                severity="warning",
+                timeout=6,
+            )
+
+    # ---- rule fixes ------------------------------------------------------------------
+    def preview_fix(self, finding: Any) -> None:
+        """Show which files and tags a fix changes; enter applies it (one undo reverts)."""
+        if self.screen.host.rules is None or finding.fix is None:
+            self.screen.notify("no fix to preview", severity="warning")
+            return
+        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
+            changes = finding.fix.plan(self.dataset)
+
+        def decided(apply: bool | None) -> None:
+            if apply:
+                self.apply_fix(finding)
+
+        self.screen.app.push_screen(FixPreviewScreen(finding, changes), decided)
+
+    def apply_fix(self, finding: Any) -> None:
+        if self._refuse_while_busy():
+            return
+        self.screen.set_busy(f"fixing {finding.rule_id}…")
+        rules = self.screen.host.rules
+        self.screen.run_worker(
+            partial(workers.apply_fix, rules, finding, self.screen.post_message),
+            name=f"fix {finding.rule_id}",
+            group="edits",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def fix_applied(self, finding: Any, outcome: Any) -> None:
+        if outcome.result is None:
+            self.screen.set_busy(None)
+            text = "settings saved" if outcome.settings else "nothing left to change"
+            self.screen.set_last_action(f"✓ {outcome.label}: {text}")
+            return
+        self.written(outcome.result, lambda _rels: self.apply_fix(finding))
+
+    # ---- the coverage checklist -------------------------------------------------------
+    def tick(self, item_id: str, ticked: bool) -> None:
+        """Tick or untick a manual checklist item in lorapan.toml; the rules re-check."""
+        settings = self.dataset.settings
+        try:
+            with self.dataset.lock:  # the rules thread reads settings under the same lock
+                settings.tick(item_id, ticked)
+                save_settings(self.dataset.root, settings)
+        except (OSError, SettingsError) as exc:
+            self.screen.notify(f"cannot save lorapan.toml: {exc}", severity="error")
+            return
+        self.screen.host.settings_changed()
+        self.screen.set_last_action(f"✓ {'ticked' if ticked else 'unticked'} {item_id}")

@@ -1,0 +1,116 @@
+"""The centre pane: what the cursor or the selection is, shown four ways.
+
+The preview of the current image (and the line under it), its tags as chips, or
+the selection's tags with how many of the selected images carry each, the tag box
+(``tag_input``), and the tagger's suggestions for the current image. The screen
+calls :meth:`ImagePane.follow` when the cursor, the rows or the selection change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lorapan.core.dataset import Dataset
+from lorapan.tui.screens.main.annotations import Annotations
+from lorapan.tui.screens.main.summaries import tag_shares
+from lorapan.tui.screens.main.tag_input import TagInput
+from lorapan.tui.widgets.file_list import FileList
+from lorapan.tui.widgets.preview import Preview
+from lorapan.tui.widgets.suggestions import Suggestions
+from lorapan.tui.widgets.tag_chips import TagChips
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+
+class ImagePane(Vertical):
+    """See module docstring. ``preview``, ``graphics``, ``cell``: the preview's settings."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        marks: Annotations,
+        *,
+        preview: bool = True,
+        graphics: Any = None,
+        cell: tuple[int, int] = (10, 20),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.dataset = dataset
+        self.marks = marks
+        self.preview_options = {"enabled": preview, "graphics": graphics, "cell": cell}
+        #: relpath -> tagger predictions (from the score cache or an autotag run)
+        self.predictions: dict[str, list] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Preview(self.dataset.root, id="preview", **self.preview_options)
+        yield TagChips(id="tags")
+        yield TagInput(self.vocabulary, id="tag-input")
+        yield Suggestions(id="suggestions")
+
+    def on_mount(self) -> None:
+        self.tag_input.display = False
+        self.suggestions.display = False
+
+    @property
+    def chips(self) -> TagChips:
+        return self.query_one(TagChips)
+
+    @property
+    def tag_input(self) -> TagInput:
+        return self.query_one(TagInput)
+
+    @property
+    def suggestions(self) -> Suggestions:
+        return self.query_one(Suggestions)
+
+    def vocabulary(self) -> list[str]:
+        """Tags to suggest in the tag box, most used first."""
+        return [t for t, _ in self.dataset.index.frequencies()]
+
+    # ---- following the file list -------------------------------------------------
+    def follow(self, files: FileList) -> None:
+        """Show the image under the cursor (decoding the next ones ahead) and its tags."""
+        rel = files.current
+        i = files.cursor or 0
+        neighbours = [files.rows[j] for j in (i + 1, i - 1, i + 2) if 0 <= j < len(files.rows)]
+        preview = self.query_one(Preview)
+        preview.show(rel, neighbours)
+        preview.set_extra(self.marks.caption(rel))
+        self.show_tags(files)
+
+    def show_tags(self, files: FileList) -> None:
+        """The chips: the selection's tags with their shares, else the current image's."""
+        chips, items = self.chips, self.dataset.items
+        if files.selection:
+            sel = sorted(r for r in files.selection if r in items)
+            order, counts = tag_shares(items[rel].tags for rel in sel)
+            chips.set_tags(order, counts, len(sel))
+        else:
+            rel = files.current
+            chips.set_tags(tuple(items[rel].tags) if rel in items else (), None, 1)
+        self.show_suggestions(files.current)
+
+    def show_caption_line(self, rel: str | None) -> None:
+        """The line under the preview again (its facts or caption changed)."""
+        self.query_one(Preview).set_extra(self.marks.caption(rel))
+
+    def toggle_preview(self, files: FileList) -> None:
+        preview = self.query_one(Preview)
+        preview.enabled = not preview.enabled
+        self.follow(files)
+
+    # ---- tagger suggestions ------------------------------------------------------------
+    def add_predictions(self, predictions: dict[str, list], current: str | None) -> None:
+        self.predictions.update(predictions)
+        self.show_suggestions(current)
+
+    def show_suggestions(self, rel: str | None) -> None:
+        """The suggestions for ``rel`` (the panel hides when there are none)."""
+        panel = self.suggestions
+        preds = self.predictions.get(rel or "", [])
+        if not preds and not panel.display:
+            return  # nothing to show and nothing shown: skip a rebuild per cursor move
+        item = self.dataset.items.get(rel or "")
+        panel.show(rel, preds, item.tags if item else ())
+        panel.display = bool(panel.predictions)
