@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lorapan.core.analysis.facts import ANALYSIS_VERSION, ImageFacts
+from lorapan.core.confine import is_safe_rel
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (
@@ -76,6 +77,8 @@ class AnalysisCache:
             return {}  # a damaged cache is only a slower scan
         out: dict[str, tuple[int, int, ImageFacts]] = {}
         for relpath, size, mtime_ns, data in rows:
+            if not is_safe_rel(relpath):
+                continue  # a crafted row: never a path outside the dataset
             try:
                 out[relpath] = (size, mtime_ns, ImageFacts.from_record(json.loads(data)))
             except (ValueError, TypeError, KeyError):

@@ -113,7 +113,7 @@ class Dataset:
     def apply_changes(self, changes: Iterable[TagChange], label: str) -> ApplyResult:
         """Write new tags for each change, journaled; unchanged tags are skipped."""
         result = ApplyResult(label)
-        with self.lock:
+        with self.lock, self.journal.writer.hold():
             writes, owners = plan_writes(self.root, self.items, changes, result)
             if not writes:
                 return result
@@ -145,9 +145,13 @@ class Dataset:
         return result
 
     def recover(self, finish: bool) -> list[ApplyResult]:
-        """Finish or roll back transactions interrupted by a crash."""
+        """Finish or roll back transactions interrupted by a crash.
+
+        Never waits: while another process holds the writer lock its transaction is
+        live, not interrupted, and this raises DatasetBusy instead.
+        """
         results = []
-        with self.lock:
+        with self.lock, self.journal.writer.hold(wait_s=0):
             for txn in self.journal.incomplete():
                 res = self.journal.finish(txn) if finish else self.journal.rollback(txn)
                 verb = "finished" if finish else "rolled back"
