@@ -11,6 +11,7 @@ from lorapan.core.augment.writer import write_outputs
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     fail,
     open_with_sources,
@@ -59,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+    add_writer_flags(p, whole=False)  # holds the lock only to write
 
 
 def run(args: argparse.Namespace) -> int:
