@@ -99,6 +99,11 @@ class Dataset:
         return [(r, it.caption_error) for r, it in self.items.items() if it.caption_error]
 
     @property
+    def read_only_captions(self) -> list[tuple[str, str]]:
+        """(image, why) for captions lorapan reads but will not write (links, modes)."""
+        return [(r, it.write_block) for r, it in self.items.items() if it.write_block]
+
+    @property
     def multiline_captions(self) -> list[str]:
         return [r for r, it in self.items.items() if it.caption and it.caption.is_multiline]
 

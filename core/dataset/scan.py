@@ -8,13 +8,16 @@ found beside it (the others are noted as extra); ``a.jpg`` and ``a.png`` both ge
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lorapan.core.captions import Caption, CaptionDecodeError, parse_caption
+from lorapan.core.confine import is_inside
 from lorapan.core.dataset.items import ImageItem
+from lorapan.core.journal.steps import write_block
 from lorapan.core.naming import IMAGE_EXTS, natural_key
 from lorapan.core.safe_write import TEMP_PREFIX, FileStamp
 from lorapan.core.settings import Settings
@@ -23,19 +26,40 @@ from lorapan.core.settings import Settings
 CaptionFile = tuple[int, str]
 
 
-def read_caption(path: str | Path) -> tuple[Caption | None, FileStamp, str | None]:
-    """The parsed caption, the stamp of what was read, and why it is unreadable (or None)."""
+def read_caption(
+    path: str | Path, root: Path | None = None
+) -> tuple[Caption | None, FileStamp, str | None, str | None]:
+    """The parsed caption, the stamp of what was read, why it is unreadable (or None),
+    and why lorapan will not write it (or None; see docs/safety.md, links).
+
+    ``root`` (the dataset's root) lets a symlinked caption be judged: one whose
+    target lies inside the dataset is written through, one leading outside is not.
+    """
+    link = False
     try:
-        with open(path, "rb") as fh:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            link = True  # a symlink: O_NOFOLLOW costs nothing for the rest
+            fd = os.open(path, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as fh:
             data = fh.read()
             st = os.fstat(fh.fileno())
     except OSError as exc:
-        return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}"
+        return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}", None
     stamp = FileStamp(True, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    block = write_block(path, st)
+    if link and root is not None and not is_inside(root, path):
+        block = (
+            f"is a link to {os.path.realpath(path)}, outside the dataset: lorapan reads it "
+            "but never writes outside the dataset"
+        )
     try:
-        return parse_caption(data), stamp, None
+        return parse_caption(data), stamp, None, block
     except CaptionDecodeError as exc:
-        return None, stamp, str(exc)
+        return None, stamp, str(exc), block
 
 
 def make_item(
@@ -46,8 +70,8 @@ def make_item(
     if caps:
         item.caption_file = caps[0][1]
         item.extra_captions = tuple(name for _, name in caps[1:])
-        item.caption, item.stamp, item.caption_error = read_caption(
-            os.path.join(folder, item.caption_file)
+        item.caption, item.stamp, item.caption_error, item.write_block = read_caption(
+            os.path.join(folder, item.caption_file), root
         )
     return item
 
