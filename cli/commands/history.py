@@ -111,73 +111,57 @@ def run_redo(args: argparse.Namespace) -> int:
     return _step(args, "redo")
 
 
-def _rows(ds) -> list[dict]:  # noqa: ANN001
-    """Every entry, folded ones first: what `history` shows."""
+def _rows(ds, check: bool) -> list[dict]:  # noqa: ANN001
+    """Every entry, folded ones first, as `history` shows them.
+
+    ``check`` also tries each entry's file list and pack (``broken`` says why one
+    cannot be used); without it only the small state files are read.
+    """
     from lorapan.core.journal import BrokenEntry
 
     rows = [{**r, "folded": True, "broken": None} for r in ds.journal.history()]
     for e in ds.journal.entries():
         if isinstance(e, BrokenEntry):
-            rows.append(
-                {
-                    "seq": e.seq,
-                    "id": e.id,
-                    "label": "",
-                    "state": "broken",
-                    "created": None,
-                    "files": 0,
-                    "folded": False,
-                    "broken": e.reason,
-                }
-            )
+            row = {"seq": e.seq, "id": e.id, "label": "", "state": "broken", "created": None}
+            rows.append({**row, "files": 0, "folded": False, "broken": e.reason})
             continue
-        rows.append(
-            {
-                "seq": e.seq,
-                "id": e.id,
-                "label": e.label,
-                "state": e.state,
-                "created": e.created,
-                "files": e.files,
-                "folded": False,
-                "broken": ds.journal.check(e) if e.state != "skipped" else None,
-            }
-        )
+        broken = ds.journal.check(e) if check and e.state != "skipped" else None
+        row = {"seq": e.seq, "id": e.id, "label": e.label, "state": e.state, "created": e.created}
+        rows.append({**row, "files": e.files, "folded": False, "broken": broken})
     return rows
+
+
+def _paths(ds, row: dict) -> list[str]:  # noqa: ANN001
+    """The files an entry changed (none for folded or unusable ones)."""
+    from lorapan.core.errors import LorapanError
+
+    entry = None if row["folded"] or row["state"] == "broken" else ds.journal.find(row["id"])
+    try:
+        return entry.paths if entry is not None and hasattr(entry, "paths") else []
+    except LorapanError:
+        return []
 
 
 def run_history(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    rows = _rows(ds) if args.broken or args.json else None
-    if rows is None:  # the plain list: state files only, no file lists or packs read
-        rows = [{**r, "folded": True} for r in ds.journal.history()] + [
-            {
-                "seq": e.seq,
-                "id": e.id,
-                "label": getattr(e, "label", ""),
-                "state": getattr(e, "state", "broken"),
-                "created": getattr(e, "created", None),
-                "files": getattr(e, "files", 0),
-                "folded": False,
-            }
-            for e in ds.journal.entries()
-        ]
+    rows = _rows(ds, check=args.broken)
     if args.broken:
-        rows = [r for r in rows if r.get("broken")]
+        rows = [r for r in rows if r["broken"]]
     if args.json:
-        print_json(rows)
+        print_json([{**r, "file_count": r["files"], "files": _paths(ds, r)} for r in rows])
         return EXIT_OK
     if not rows:
         print("no broken journal entries" if args.broken else "no edits yet")
     for r in rows:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
+        when = r["created"]
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else "?" * 19
         state = "folded" if r["folded"] else r["state"]
         print(
             f"{r['seq']:>4}  {when}  {state:<11} {r['files']:>5} files  {r['label']}  [{r['id']}]"
         )
-        if r.get("broken"):
+        if r["broken"]:
             print(f"        {r['broken']}")
     if args.broken and rows:
         print(f"set one aside with: lorapan recover {ds.root} --skip ID")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
+    for notice in analyzer.cache.notices:  # a damaged cache was set aside and rebuilt
+        print(f"lorapan: notice: {notice}", file=sys.stderr)
     groups = find_groups(facts, analyzer.config, root=root)  # pixel-checks hash matches
     elapsed = time.perf_counter() - started
     summary = _summary(facts, groups, analyzer, elapsed)

@@ -21,6 +21,7 @@ from lorapan.core.dataset.ownership import CaptionOwners, image_for_new_caption
 from lorapan.core.dataset.refresh import DiskSync
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
+from lorapan.core.errors import StateError
 from lorapan.core.journal import Journal, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
@@ -63,8 +64,17 @@ class Dataset:
 
     @property
     def state_dir(self) -> Path:
+        """``root/.lorapan``, made when missing (StateError when it cannot be)."""
         path = self.root / STATE_DIR
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"cannot make lorapan's state folder {path}: {exc.strerror}",
+                f"if {path} is a file, move it aside; make {self.root} writable",
+            ) from None
+        if not path.is_dir():
+            raise StateError(f"{path} is not a folder", f"move {path} aside; lorapan makes it")
         return path
 
     def _scan(self) -> None:

@@ -11,6 +11,7 @@ it, so the chain they walk is always one whose every step is known.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -168,7 +169,14 @@ class Journal:
 
     def save(self, txn: Transaction) -> None:
         self._ensure()
-        self.store.save(txn)
+        try:
+            self.store.save(txn)
+        except OSError as exc:
+            raise StateError(
+                f"cannot write journal entry #{txn.seq} in {self.dir}: {exc.strerror or exc}",
+                f"make {self.dir} writable (or free space); then `lorapan recover "
+                f"{self.root} --finish` completes anything left half-done",
+            ) from None
 
     def _next_seq(self) -> int:
         seqs = [e.seq for e in self.entries()] + [r["seq"] for r in self.store.history()]
@@ -198,8 +206,14 @@ class Journal:
             seq = self._next_seq()
             txn = Transaction(uuid.uuid4().hex[:10], seq, label, time.time(), PENDING, len(ops))
             txn.ops = ops
-            self.store.write_pack(txn.id, blobs)
-            self.store.write_ops(txn.id, ops)
+            try:
+                self.store.write_pack(txn.id, blobs)
+                self.store.write_ops(txn.id, ops)
+            except OSError as exc:
+                raise StateError(
+                    f"cannot write the journal in {self.dir}: {exc.strerror or exc}",
+                    f"nothing was written; make {self.dir} writable (or free space) and try again",
+                ) from None
             self._packs[txn.id] = blobs
             self.save(txn)
         return txn
@@ -218,7 +232,8 @@ class Journal:
             txn.state = APPLIED
             self.save(txn)
             self._discard_redo(txn)
-            compact.fold(self)
+            with contextlib.suppress(OSError):  # housekeeping: the next commit folds again
+                compact.fold(self)
         return res
 
     def run(self, label: str, changes: list[Change]) -> tuple[Transaction, OpResult]:
