@@ -10,18 +10,21 @@ first entry that must stay (undone ones, an interrupted or broken entry), so the
 undo chain is only ever shortened from its far end.
 
 Entries written by the first journal format (the file list inside the state
-file, so every open parsed it) are rewritten in the current format here.
+file, so every open parsed it) are rewritten in the current format here, and
+each incomplete entry gets its marker; then the flag ``format-2`` says the
+markers can be trusted, and opening a dataset reads no journal file at all while
+nothing is pending.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import TYPE_CHECKING
 
 from lorapan.core.journal.model import (
     APPLIED,
     DISCARDED,
+    INCOMPLETE,
     ROLLED_BACK,
     SKIPPED,
     BadEntry,
@@ -70,8 +73,18 @@ def fold(journal: Journal) -> list[Transaction]:
         store.add_history([_row(t) for t in sorted(folded, key=lambda t: t.seq)])
         for t in folded:
             store.remove(store.state_path(t).name, t.id)
+    legacy = False
     for e in kept:
-        if isinstance(e, Transaction) and store.is_legacy(e):
-            with contextlib.suppress(BadEntry):  # a damaged one stays for `history --broken`
+        if not isinstance(e, Transaction):
+            continue
+        if store.is_legacy(e):
+            try:
                 store.save(e)
+            except BadEntry:  # a damaged one stays for `history --broken`
+                legacy = True
+                continue
+        if e.state in INCOMPLETE:
+            store.mark(e.id)
+    if not legacy:
+        store.set_flag()
     return folded

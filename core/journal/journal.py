@@ -81,10 +81,26 @@ class Journal:
 
     def incomplete(self) -> list[Transaction]:
         """Transactions a crash interrupted. While another process holds the writer
-        lock, its pending transaction is live, not interrupted: none is reported."""
-        if not self.dir.is_dir() or self.writer.busy() is not None:
+        lock, its pending transaction is live, not interrupted: none is reported.
+
+        Only entries marked incomplete are read (no file at all on a journal with
+        nothing pending), unless the journal predates the markers.
+        """
+        names = self.store.names()
+        if not names or self.writer.busy() is not None:
             return []
-        return [t for t in self.transactions() if t.state in INCOMPLETE and t.id not in self._live]
+        marked = self.store.marked(names)
+        if marked is not None and not marked:
+            return []
+        entries = self.store.entries(fresh=self.writer.held_here(), only=marked)
+        for e in entries:
+            if isinstance(e, Transaction) and e._ops is None:
+                e._loader = self._load_ops
+        return [
+            e
+            for e in entries
+            if isinstance(e, Transaction) and e.state in INCOMPLETE and e.id not in self._live
+        ]
 
     def find(self, ref: str) -> Transaction | BrokenEntry | None:
         """An entry by id, id prefix or sequence number."""
@@ -168,9 +184,14 @@ class Journal:
             ) from None
 
     def save(self, txn: Transaction) -> None:
+        """Write the entry's state; an incomplete one is marked first, unmarked after."""
         self._ensure()
         try:
+            if txn.state in INCOMPLETE:
+                self.store.mark(txn.id)
             self.store.save(txn)
+            if txn.state not in INCOMPLETE:
+                self.store.unmark(txn.id)
         except OSError as exc:
             raise StateError(
                 f"cannot write journal entry #{txn.seq} in {self.dir}: {exc.strerror or exc}",

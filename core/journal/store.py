@@ -37,6 +37,10 @@ from lorapan.core.safe_write import atomic_write
 
 HISTORY_FILE = "history.json"
 SKIPPED_DIR = "skipped"
+#: Present once every entry is in the current format and every incomplete one has
+#: its marker: from then on the markers alone say which entries to read at open.
+FORMAT_FLAG = "format-2"
+MARKER = ".incomplete"
 HISTORY_KEEP = 1000  # folded entries remembered for `lorapan history`
 
 
@@ -73,8 +77,18 @@ class JournalStore:
         self.stats.bytes += len(data)
         return data
 
-    def entries(self, fresh: bool = False) -> list[Transaction | BrokenEntry]:
-        """Every entry, oldest first; unreadable ones as :class:`BrokenEntry`.
+    def names(self) -> list[str]:
+        """The journal folder's file names, sorted (none when it is missing)."""
+        try:
+            return sorted(os.listdir(self.dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def entries(
+        self, fresh: bool = False, only: set[str] | None = None
+    ) -> list[Transaction | BrokenEntry]:
+        """Every entry (or those whose id is in ``only``), oldest first; unreadable
+        ones as :class:`BrokenEntry`.
 
         Parsed state files are cached by (mtime, size, inode) unless ``fresh``
         (a writer holding the lock reads them again: they are small).
@@ -86,7 +100,7 @@ class JournalStore:
         out: list[Transaction | BrokenEntry] = []
         for entry in listing:
             m = ENTRY_NAME.match(entry.name)
-            if m is None:
+            if m is None or (only is not None and m.group(2) not in only):
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
@@ -180,7 +194,8 @@ class JournalStore:
 
     def remove(self, name: str, txn_id: str) -> None:
         """Delete an entry's files (folded away)."""
-        for path in (self.dir / name, self.ops_path(txn_id), self.pack_path(txn_id)):
+        marker = self.dir / f"{txn_id}{MARKER}"
+        for path in (self.dir / name, self.ops_path(txn_id), self.pack_path(txn_id), marker):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         self._cache.pop(name, None)
@@ -190,12 +205,33 @@ class JournalStore:
         """Move an entry's files into ``skipped/`` (kept for a person to inspect)."""
         dest = self.dir / SKIPPED_DIR
         dest.mkdir(exist_ok=True)
+        self.unmark(txn_id)
         for path in (self.dir / name, self.ops_path(txn_id), self.pack_path(txn_id)):
             if path.exists() or path.is_symlink():
                 os.replace(path, dest / path.name)
         self._cache.pop(name, None)
         self._legacy_ops.pop(txn_id, None)
         return dest
+
+    # ---- markers of incomplete entries ----------------------------------------------
+    def marked(self, names: list[str]) -> set[str] | None:
+        """Ids of entries marked incomplete; None while markers cannot be trusted yet."""
+        if FORMAT_FLAG not in names:
+            return None
+        return {n[: -len(MARKER)] for n in names if n.endswith(MARKER)}
+
+    def mark(self, txn_id: str) -> None:
+        path = self.dir / f"{txn_id}{MARKER}"
+        if not path.exists():
+            atomic_write(path, b"")
+
+    def unmark(self, txn_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.dir / f"{txn_id}{MARKER}").unlink()
+
+    def set_flag(self) -> None:
+        if not (self.dir / FORMAT_FLAG).exists():
+            atomic_write(self.dir / FORMAT_FLAG, b"")
 
     # ---- folded history --------------------------------------------------------
     def history(self) -> list[dict]:
