@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from lorapan.core.dataset.changes import ApplyResult, absorb, plan_writes
@@ -22,13 +22,20 @@ from lorapan.core.dataset.refresh import DiskSync
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
 from lorapan.core.errors import StateError
-from lorapan.core.journal import Journal, OpResult, Transaction
+from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
 from lorapan.core.settings import STATE_DIR, Settings, load_settings
 from lorapan.core.tag_index import TagIndex
 
 Listener = Callable[[set[str], str], None]
+
+
+def dataset_side(op: Op) -> str:
+    """The op's path in the dataset proper: a move's end outside ``.lorapan/``."""
+    if isinstance(op, MoveOp) and op.path.startswith(STATE_DIR + "/"):
+        return op.dest
+    return op.path
 
 
 class Dataset:
@@ -175,23 +182,48 @@ class Dataset:
             self._notify(set(r.applied), r.label)
         return results
 
-    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
-        # Undo, redo and recovery may create or delete images (augment), not only
-        # captions: bring those entries in line with disk too.
-        for rel in res.done:
-            if os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
-                self._sync.refresh(rel)
+    def apply_moves(
+        self, moves: list[MoveOp], label: str, owners: Mapping[str, str]
+    ) -> ApplyResult:
+        """Move files (journaled, undoable); ``owners`` maps each file to its image.
+
+        ``applied`` lists each image once that had a file moved (see ``core.triage``).
+        """
+        result = ApplyResult(label)
+        with self.lock, self.journal.writer.hold():
+            txn, res = self.journal.run_ops(label, list(moves))
+            self._refresh_after(txn, res)
+            result.txn_id = txn.id
+            absorb(res, owners, result)
+        result.applied = list(dict.fromkeys(result.applied))
+        self._notify(set(result.applied), label)
+        return result
+
+    def _refresh_after(self, txn: Transaction, res: OpResult) -> None:
+        """Undo, redo, recovery and moves may create or delete images (augment,
+        triage), not only captions: bring those entries in line with disk too."""
+        done = set(res.done)
+        for op in txn.ops:
+            if op.path not in done:
+                continue
+            for rel in (op.path, getattr(op, "dest", None)):
+                if rel and os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
+                    self._sync.refresh(rel)
         self._sync.settle()
+
+    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
+        self._refresh_after(txn, res)
         result = ApplyResult(label, txn_id=txn.id)
-        owners = {
-            op.path: (
-                self.caption_owners.owner_of(op.path)
-                or image_for_new_caption(op.path, self.items)
-                or op.path
+        owners = {}
+        for op in txn.ops:
+            inside = dataset_side(op)
+            owners[op.path] = (
+                self.caption_owners.owner_of(inside)
+                or image_for_new_caption(inside, self.items)
+                or inside
             )
-            for op in txn.ops
-        }
         absorb(res, owners, result)
+        result.applied = list(dict.fromkeys(result.applied))
         return result
 
     # ---- following disk ------------------------------------------------------
