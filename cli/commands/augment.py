@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from lorapan.core.augment.alter import ALL_ALTERATIONS
-from lorapan.core.augment.crops import SpecError
-from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
-from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -18,6 +16,10 @@ from lorapan.support import (
     print_json,
     refuse_if_interrupted,
 )
+
+if TYPE_CHECKING:  # the planner and writer pull in numpy: imported when the command runs
+    from lorapan.core.augment.plan import AugmentPlan, Options
+    from lorapan.core.augment.writer import WriteResult
 
 NAME = "augment"
 ORDER = 50
@@ -89,6 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def options_from(args: argparse.Namespace, default_min: int) -> Options:
+    from lorapan.core.augment.plan import Options
+
     crops = ";".join(c for c in args.crops if c.strip())
     alter = args.alter if args.alter is not None else ("" if crops else ALL_ALTERATIONS)
     return Options(
@@ -133,6 +137,10 @@ def print_result(result: WriteResult, root: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lorapan.core.augment.crops import SpecError
+    from lorapan.core.augment.plan import min_size_setting, plan_augment
+    from lorapan.core.augment.writer import write_outputs
+
     ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code

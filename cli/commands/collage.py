@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.augment.alter import parse_colour
-from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
-from lorapan.core.augment.crops import SpecError
-from lorapan.core.augment.writer import write_outputs
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -64,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: they pull in numpy, which every other command would pay for.
+    from lorapan.core.augment.alter import parse_colour
+    from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
+    from lorapan.core.augment.crops import SpecError
+    from lorapan.core.augment.writer import write_outputs
+
     ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code

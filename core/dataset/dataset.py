@@ -91,7 +91,7 @@ class Dataset:
             self.items[item.relpath] = item
             if item.caption_file is not None:
                 self.caption_owners.claim(item)
-            self.index.add_image(item.relpath, item.tags)
+        self.index.add_images((it.relpath, it.tags) for it in items)
         self.orphan_captions = orphans
 
     # ---- lookups -----------------------------------------------------------
@@ -109,7 +109,7 @@ class Dataset:
 
     @property
     def images_without_caption(self) -> list[str]:
-        return [r for r, it in self.items.items() if it.caption_path is None]
+        return [r for r, it in self.items.items() if it.caption_file is None]
 
     @property
     def unreadable_captions(self) -> list[tuple[str, str]]:
