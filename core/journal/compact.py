@@ -87,4 +87,5 @@ def fold(journal: Journal) -> list[Transaction]:
             store.mark(e.id)
     if not legacy:
         store.set_flag()
+    store.clean_temps()
     return folded

@@ -33,7 +33,7 @@ from lorapan.core.journal.model import (
     parse_ops,
     parse_state,
 )
-from lorapan.core.safe_write import atomic_write
+from lorapan.core.safe_write import TEMP_PREFIX, atomic_write
 
 HISTORY_FILE = "history.json"
 SKIPPED_DIR = "skipped"
@@ -232,6 +232,13 @@ class JournalStore:
     def set_flag(self) -> None:
         if not (self.dir / FORMAT_FLAG).exists():
             atomic_write(self.dir / FORMAT_FLAG, b"")
+
+    def clean_temps(self) -> None:
+        """Remove temp files a killed writer left here (the caller holds the lock)."""
+        for name in self.names():
+            if name.startswith(TEMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    (self.dir / name).unlink()
 
     # ---- folded history --------------------------------------------------------
     def history(self) -> list[dict]:
