@@ -110,3 +110,16 @@ def test_a_first_format_journal_is_read_then_rewritten(tmp_path):
 @pytest.mark.parametrize("depth", [compact.UNDO_DEPTH])
 def test_the_documented_depth(depth):
     assert (depth, compact.MIN_DEPTH) == (50, 10)  # docs/safety.md states these figures
+
+
+def test_a_broken_entry_does_not_stop_folding(tmp_path, monkeypatch):
+    monkeypatch.setattr(compact, "UNDO_DEPTH", 3)
+    root = write_dataset(tmp_path / "ds", {"a.png": "a"})
+    folder = root / ".lorapan" / "journal"
+    folder.mkdir(parents=True)
+    (folder / "00000001-00000000aa.json").write_text("null")
+    ds = Dataset.open(root)
+    for n in range(6):
+        _bulk_edit(ds, f"e{n}")
+    assert [t.seq for t in ds.journal.transactions()] == [5, 6, 7]
+    assert [b.seq for b in ds.journal.broken()] == [1]

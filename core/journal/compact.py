@@ -6,8 +6,9 @@ their contents pass ``MAX_BYTES`` the oldest fold sooner, but the last
 keeps a line for it in ``history.json`` (``lorapan history`` still lists it, as
 no longer undoable). Entries that can never be walked again (discarded redo,
 rolled-back crashes) fold at once. Folding goes oldest first and stops at the
-first entry that must stay (undone ones, an interrupted or broken entry), so the
-undo chain is only ever shortened from its far end.
+first entry that must stay (undone ones, an interrupted one), so the undo chain
+is only ever shortened from its far end. A broken entry stays (for ``history
+--broken``) and is stepped over: undo never walks below it.
 
 Entries written by the first journal format (the file list inside the state
 file, so every open parsed it) are rewritten in the current format here, and
@@ -28,6 +29,7 @@ from lorapan.core.journal.model import (
     ROLLED_BACK,
     SKIPPED,
     BadEntry,
+    BrokenEntry,
     Transaction,
 )
 
@@ -63,7 +65,11 @@ def fold(journal: Journal) -> list[Transaction]:
     size = sum(store.sizes(e.id) for e in kept)
     for e in list(kept):
         over = applied > UNDO_DEPTH or (size > MAX_BYTES and applied > MIN_DEPTH)
-        if not over or not isinstance(e, Transaction) or e.state not in (APPLIED, SKIPPED):
+        if not over:
+            break
+        if isinstance(e, BrokenEntry):
+            continue  # stays for `history --broken`; undo never walks below it anyway
+        if e.state not in (APPLIED, SKIPPED):
             break
         folded.append(e)
         kept.remove(e)
