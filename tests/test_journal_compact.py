@@ -92,7 +92,9 @@ def test_a_first_format_journal_is_read_then_rewritten(tmp_path):
     root = write_dataset(tmp_path / "ds", {"a.png": "a", "b.png": "b"})
     old, new = b"before", b"a"
     craft(root, 1, "applied", [write_op("a.txt", old, new)], [old, new], legacy=True)
-    pending = craft(root, 2, "pending", [write_op("b.txt", b"b", b"b2")], [b"b", b"b2"], legacy=True)
+    pending = craft(
+        root, 2, "pending", [write_op("b.txt", b"b", b"b2")], [b"b", b"b2"], legacy=True
+    )
     ds = Dataset.open(root)
     [crashed] = ds.journal.incomplete()  # no markers yet: every state is read
     assert crashed.id == pending

@@ -171,6 +171,8 @@ class Journal:
             self._prepare(txn)
         except JournalError as exc:
             return exc.message
+        finally:
+            self._packs.pop(txn.id, None)
         return None
 
     # ---- writing -------------------------------------------------------------------
@@ -247,6 +249,7 @@ class Journal:
                 res = self.steps.step(txn.ops, True, self._prepare(txn))
             finally:
                 self._live.discard(txn.id)
+                self._packs.pop(txn.id, None)  # contents stay on disk, not in memory
             bad = {p for p, _ in res.conflicts}
             txn.ops = [op for op in txn.ops if op.path not in bad]
             txn.conflicts = [{"path": p, "reason": r} for p, r in res.conflicts]
@@ -310,6 +313,7 @@ class Journal:
             res = self.steps.step(txn.ops, forward, blob)
         finally:
             self._live.discard(txn.id)
+            self._packs.pop(txn.id, None)
         txn.state = done
         self.save(txn)
         return res
@@ -336,6 +340,7 @@ class Journal:
             forward = txn.state == PENDING
             res = self.steps.step(txn.ops, forward, blob)
             txn.state = APPLIED if forward else UNDONE
+            self._packs.pop(txn.id, None)
             self.save(txn)
         return res
 
@@ -347,6 +352,7 @@ class Journal:
             forward = txn.state == PENDING
             res = self.steps.step(txn.ops, not forward, blob)
             txn.state = ROLLED_BACK if forward else APPLIED
+            self._packs.pop(txn.id, None)
             self.save(txn)
         return res
 
