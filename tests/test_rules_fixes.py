@@ -79,8 +79,9 @@ def test_eyes_merge_uses_the_dominant_colour(tmp_path: Path) -> None:
     ds = Dataset.open(root)
     engine = RulesEngine(ds)
     engine.apply_fix(get(engine, "tags.eyes-unique"))
+    # spelled as the dataset writes tags (spaces) with the name as the user wrote it
     assert {(root / f"{i}.txt").read_text() for i in range(4)} == {
-        "gob focus, anime screencap, red_gob_eyes"
+        "gob focus, anime screencap, red Gob eyes"
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.vocab import Vocab, name_from_core
 from lorapan.core.rules.bundles import subjects
 
@@ -55,6 +56,7 @@ class RuleContext:
     style_norm: str
     subjects: frozenset[str]  # bundle core tags (normalised); empty: told by first tag
     tag_style: str  # "underscores" / "spaces" for tags lorapan writes
+    anchor: Anchor = field(default_factory=Anchor)  # what holds the first field
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     scores_loaded: bool = False
@@ -97,16 +99,23 @@ class RuleContext:
         return apply_tag_style(tag, self.tag_style)
 
 
-def detect_tag_style(dataset: Dataset, sample: int = 400) -> str:
-    """``underscores`` when most multi-word tags in the captions use them, else ``spaces``."""
+def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None = None) -> str:
+    """``underscores`` when most multi-word tags in the captions use them, else ``spaces``.
+
+    The anchor (a trigger such as ``M1N2N3Z4_K``) is spelled as its owner chose and
+    says nothing about how the other tags are written, so it is not counted.
+    """
     setting = dataset.settings.tag_style
     if setting in ("underscores", "spaces"):
         return setting
+    skip = anchor.keys if anchor is not None else frozenset()
     under = spaced = 0
     for i, item in enumerate(dataset.items.values()):
         if i >= sample:
             break
         for t in item.tags:
+            if skip and tag_key(t) in skip:
+                continue
             if "_" in t and " " not in t:
                 under += 1
             elif " " in t:
@@ -125,8 +134,11 @@ def build_context(
     vocab = Vocab(settings)
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
+    anchor = anchor_of(dataset)
     if vocab.profile.bundle:
         vocab.add_names(subject_names(dataset))
+    else:
+        vocab.use_anchor_name(anchor.single)
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
@@ -135,7 +147,8 @@ def build_context(
         style=settings.style_tag.strip(),
         style_norm=norm(settings.style_tag) if settings.style_tag.strip() else "",
         subjects=subjects,
-        tag_style=detect_tag_style(dataset),
+        tag_style=detect_tag_style(dataset, anchor=anchor),
+        anchor=anchor,
         facts=facts,
         clone_groups=clone_groups,
     )

@@ -164,7 +164,7 @@ class RulesEngine:
         groups only renumber their members; the added images are analysed alone.
         """
         ds = self.dataset
-        if detect_tag_style(ds) != self.ctx.tag_style:
+        if detect_tag_style(ds, anchor=self.ctx.anchor) != self.ctx.tag_style:
             return False  # the spelling of every planned tag changes
         for rel in removed:
             self._drop_state(rel)

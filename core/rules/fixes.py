@@ -17,9 +17,15 @@ from lorapan.core.edits import (
     TagChange,
     add_tag,
     dedupe,
-    move_to_front,
     plan,
     remove_tag,
+)
+from lorapan.core.method.anchor import (
+    Anchor,
+    anchor_of,
+    insert_after_anchor,
+    lead_length,
+    put_first,
 )
 from lorapan.core.method.vocab import name_from_core, slug
 from lorapan.core.rules import bundles
@@ -35,47 +41,65 @@ def _current(ds: Dataset, images: Iterable[str]) -> tuple[dict[str, Tags], list[
     return {r: ds.items[r].tags for r in rels}, rels
 
 
-def tag_fix(rule_id: str, label: str, images: list[str], fn: Callable[[Tags], Tags]) -> Fix:
+def tag_fix(
+    rule_id: str,
+    label: str,
+    images: list[str],
+    fn: Callable[[Tags], Tags],
+    *,
+    moves_anchor: bool = False,
+) -> Fix:
     """A fix that runs the same tag function over ``images``."""
+    return anchored_fix(rule_id, label, images, lambda _anchor: fn, moves_anchor=moves_anchor)
+
+
+def anchored_fix(
+    rule_id: str,
+    label: str,
+    images: list[str],
+    make: Callable[[Anchor], Callable[[Tags], Tags]],
+    *,
+    moves_anchor: bool = False,
+) -> Fix:
+    """A fix whose tag function depends on the anchor as it is when the fix is planned."""
     frozen = tuple(images)
 
     def planner(ds: Dataset) -> list[TagChange]:
         current, rels = _current(ds, frozen)
-        return plan(current, rels, fn)
+        return plan(current, rels, make(anchor_of(ds)))
 
-    return Fix(label, planner, rule_id)
+    return Fix(label, planner, rule_id, moves_anchor=moves_anchor)
 
 
 def remove_norms(tags: Tags, norms: frozenset[str]) -> Tags:
     return tuple(t for t in tags if norm(t) not in norms)
 
 
-def lead_count(ctx: RuleContext, tags: Tags) -> int:
-    """How many leading tags are the core/style tags (new tags go after them)."""
-    own = {ctx.core_norm, ctx.style_norm} | set(ctx.subjects)
-    n = 0
-    for t in tags:
-        if norm(t) not in own:
-            break
-        n += 1
-    return n
-
-
 def core_fn(core: str) -> Callable[[Tags], Tags]:
-    return lambda tags: move_to_front(add_tag(tags, core, 0), core)
+    """The core tag first, its other copies (``core.``, a sentence led by it) gone."""
+    return lambda tags: put_first(tags, core)
 
 
-def style_fn(ctx: RuleContext) -> Callable[[Tags], Tags]:
+def core_fix(label: str, core: str, images: list[str]) -> Fix:
+    return tag_fix("tags.core", label, images, core_fn(core), moves_anchor=True)
+
+
+def style_fix(ctx: RuleContext, style: str, images: list[str], label: str = "") -> Fix:
+    """Insert the style tag right after the anchor (never in front of the first field)."""
+    tag = ctx.styled(style)
+    return anchored_fix(
+        "tags.style",
+        label or f"insert '{tag}' after the core tag",
+        images,
+        lambda anchor: lambda tags: insert_after_anchor(tags, tag, anchor),
+    )
+
+
+def lowq_add_fn(ctx: RuleContext, anchor: Anchor) -> Callable[[Tags], Tags]:
+    """Add the low-quality tags after the leading anchor and style tags."""
+
     def fn(tags: Tags) -> Tags:
-        pos = 1 if tags and norm(tags[0]) in ({ctx.core_norm} | set(ctx.subjects)) else 0
-        return add_tag(tags, ctx.style, pos)
-
-    return fn
-
-
-def lowq_add_fn(ctx: RuleContext) -> Callable[[Tags], Tags]:
-    def fn(tags: Tags) -> Tags:
-        pos = lead_count(ctx, tags)
+        pos = lead_length(tags, anchor, (ctx.style,))
         for t in ctx.vocab.lowq_list:
             before = len(tags)
             tags = add_tag(tags, ctx.styled(t), pos)
@@ -104,17 +128,28 @@ def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[
     existing = [(c, t) for t, c in counts.items() if c > 0 and is_unique(t)]
     if existing:
         _c, tag = max(existing, key=lambda ct: (ct[0], ct[1]))
-        return _spell_unique(ctx, tag), ""
+        return ctx.dataset.index.display(tag), ""
     colours = [(c, colour_of(t)) for t, c in counts.items() if c > 0 and colour_of(t)]
     if not colours:
         return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
     _c, colour = max(colours, key=lambda cc: (cc[0], cc[1]))
-    return _spell_unique(ctx, f"{colour} {v.name_norm} {part}"), ""
+    return spell_unique(ctx, colour, v.name, part), ""
+
+
+def spell_unique(ctx: RuleContext, colour: str, name: str, part: str) -> str:
+    """``<colour>_<name>_<part>`` in the dataset's tag style, the name as written
+    (``red M1N2N3Z4_K eyes`` in a set that writes tags with spaces)."""
+    sep = "_" if ctx.tag_style == "underscores" else " "
+    words = [*colour.split(), name.strip(), part]
+    if sep == "_":
+        words = [w.replace(" ", "_") for w in words]
+    return sep.join(w for w in words if w)
 
 
 def _spell_unique(ctx: RuleContext, normed: str) -> str:
+    """An existing unique tag (norm form) respelled in the dataset's style."""
     tag = slug(normed)
-    return tag.replace("_", " ") if ctx.dataset.settings.tag_style == "spaces" else tag
+    return tag if ctx.tag_style == "underscores" else tag.replace("_", " ")
 
 
 def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Tags]:
@@ -233,7 +268,7 @@ def bundle_hair_eyes_fix(ctx: RuleContext, part: str, images: list[str]) -> tupl
     return Fix(label, planner, f"tags.{part}-unique"), ""
 
 
-def bio_overlap_fix(tag: str, owners: list[str]) -> Fix:
+def bio_overlap_fix(ctx: RuleContext, tag: str, owners: list[str]) -> Fix:
     """Turn the shared body tag ``tag`` (norm form) into one tag per character.
 
     Planned with :func:`lorapan.core.rules.bundles.bio_overlap_changes` on the
@@ -243,9 +278,10 @@ def bio_overlap_fix(tag: str, owners: list[str]) -> Fix:
     def planner(ds: Dataset) -> list[TagChange]:
         subject_map = bundles.subjects(ds)
         overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)
-        return bundles.bio_overlap_changes(ds, overlap, subject_map)
+        return bundles.bio_overlap_changes(ds, overlap, subject_map, sep)
 
-    examples = ", ".join(f"'{bundles.unique_tag(tag, s)}'" for s in owners[:3])
+    sep = "_" if ctx.tag_style == "underscores" else " "
+    examples = ", ".join(f"'{bundles.unique_tag(tag, s, sep)}'" for s in owners[:3])
     label = f"replace '{tag}' with one tag per character ({examples})"
     return Fix(label, planner, "bundle.bio-overlap")
 
@@ -280,7 +316,7 @@ def core_proposal_fix(ctx: RuleContext, proposal: str) -> Fix:
         f"set core tag '{proposal}' in lorapan.toml (a settings write, not undone by "
         "`lorapan undo`) and put it first in every caption"
     )
-    return Fix(label, planner, "tags.core", settings={"core_tag": proposal})
+    return Fix(label, planner, "tags.core", settings={"core_tag": proposal}, moves_anchor=True)
 
 
 def new_caption_fix(ctx: RuleContext, images: list[str]) -> Fix:
@@ -361,12 +397,13 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
 
 # ---- composing several fixes into one journal transaction ----------------------------------
 class _OverlayItem:
-    __slots__ = ("has_caption", "read_only", "tags")
+    __slots__ = ("folder", "has_caption", "read_only", "tags")
 
-    def __init__(self, tags: Tags, has_caption: bool, read_only: bool) -> None:
+    def __init__(self, tags: Tags, has_caption: bool, read_only: bool, folder: object) -> None:
         self.tags = tags
         self.has_caption = has_caption
         self.read_only = read_only
+        self.folder = folder
 
 
 class _OverlayItems(Mapping):
@@ -397,7 +434,9 @@ class _Overlay:
     def record(self, change: TagChange) -> None:
         old = self.items[change.relpath]
         has = old.has_caption or bool(change.after)
-        self.changed[change.relpath] = _OverlayItem(tuple(change.after), has, old.read_only)
+        self.changed[change.relpath] = _OverlayItem(
+            tuple(change.after), has, old.read_only, getattr(old, "folder", None)
+        )
 
 
 def compose(

@@ -86,17 +86,13 @@ def _core(ctx, sub, g, counts):
             f"the core tag '{ctx.core}' is missing from {plural(len(g), 'caption')}: it must "
             "be in every caption, first, so the trainer (keep_tokens = 1) ties the subject to it."
         )
-        fix = fixes.tag_fix(
-            "tags.core", f"insert '{ctx.core}' first", g.images, fixes.core_fn(ctx.core)
-        )
+        fix = fixes.core_fix(f"insert '{ctx.core}' first", ctx.core, g.images)
     elif sub == "not-first":
         msg = (
             f"the core tag '{ctx.core}' is not the first tag in {plural(len(g), 'caption')}: "
             "training keeps only the first token fixed (keep_tokens = 1) and shuffles the rest."
         )
-        fix = fixes.tag_fix(
-            "tags.core", f"move '{ctx.core}' to the front", g.images, fixes.core_fn(ctx.core)
-        )
+        fix = fixes.core_fix(f"move '{ctx.core}' to the front", ctx.core, g.images)
     else:
         subjects = ", ".join(sorted(ctx.subjects))
         msg = (
@@ -108,9 +104,7 @@ def _core(ctx, sub, g, counts):
 
 
 def _style(ctx, sub, g, counts):
-    fix = fixes.tag_fix(
-        "tags.style", f"insert '{ctx.style}' after the core tag", g.images, fixes.style_fn(ctx)
-    )
+    fix = fixes.style_fix(ctx, ctx.style, g.images)
     return Finding(
         "tags.style",
         "error",
@@ -216,7 +210,9 @@ def _subject_names(ctx: RuleContext, images: list[str]) -> list[str]:
 def _lowq(ctx, sub, g, counts):
     words = ", ".join(ctx.vocab.lowq_list)
     if sub == "missing":
-        fix = fixes.tag_fix("quality.lowq-tag", f"add '{words}'", g.images, fixes.lowq_add_fn(ctx))
+        fix = fixes.anchored_fix(
+            "quality.lowq-tag", f"add '{words}'", g.images, lambda a: fixes.lowq_add_fn(ctx, a)
+        )
         msg = (
             f"{_imgs(g)} {verb(len(g), 'is', 'are')} blurry or small but {verb(len(g), 'lacks', 'lack')} '{words}': the guide tags low-quality "
             "images so the blur is tied to those tags, not to the subject."

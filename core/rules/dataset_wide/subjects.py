@@ -54,7 +54,7 @@ def _bio_overlap(v: View) -> list[Finding]:
                     f"the body tag '{tag}' belongs to more than one character ({who}): in a "
                     "character bundle no body tag may be shared, or the characters bleed into each other.",
                     g.images,
-                    fixes.bio_overlap_fix(tag, sorted(owners)),
+                    fixes.bio_overlap_fix(v.ctx, tag, sorted(owners)),
                     key=f"bundle.bio-overlap:{tag}",
                 )
             )
