@@ -33,6 +33,9 @@ examples:
 
 # Fixes that must run before others can see a clean caption (core first, then style...).
 ORDER_OF_RULES = (
+    "tags.first-id",
+    "tags.trigger-first",
+    "tags.placeholder",
     "tags.core",
     "pair.orphans",
     "tags.style",

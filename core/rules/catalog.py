@@ -19,6 +19,18 @@ RULES: dict[str, tuple[str, str]] = {
     "bundle.bio-overlap": ("error", "no body tag belongs to two characters of a bundle"),
     "tags.core": ("error", "the core tag in every caption, first; proposed when not set"),
     "tags.style": ("error", "the style tag in every caption"),
+    "tags.trigger-first": (
+        "warning",
+        "no core tag set: the dataset's trigger is the first field of every caption",
+    ),
+    "tags.first-id": (
+        "warning",
+        "captions that start with a per-image id (BG-001, ...) that keep_tokens would keep",
+    ),
+    "tags.placeholder": (
+        "warning",
+        "another trainer's placeholder ([trigger]) that kohya would train literally",
+    ),
     "tags.blacklist": ("error", "the guide's blacklist (body/biology, names, meta tags) removed"),
     "tags.kind-prune": (
         "warning",

@@ -18,7 +18,8 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
-from lorapan.core.method.vocab import Vocab, name_from_core
+from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
+from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules.bundles import subjects
 
 INCONSISTENT_BELOW = 15
@@ -57,6 +58,8 @@ class RuleContext:
     subjects: frozenset[str]  # bundle core tags (normalised); empty: told by first tag
     tag_style: str  # "underscores" / "spaces" for tags lorapan writes
     anchor: Anchor = field(default_factory=Anchor)  # what holds the first field
+    triggers: list[Trigger] = field(default_factory=list)  # with their evidence
+    placeholders: frozenset[str] = frozenset()  # "[trigger]": another trainer's, not a tag
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     scores_loaded: bool = False
@@ -67,6 +70,13 @@ class RuleContext:
     @property
     def profile(self):  # noqa: ANN201 - Profile
         return self.vocab.profile
+
+    @property
+    def trigger(self) -> Trigger | None:
+        """The trigger to propose while no core tag is set (none for bundles)."""
+        if self.core or self.profile.bundle:
+            return None
+        return main_trigger(self.triggers)
 
     _infos: dict[str, TagInfo] = field(default_factory=dict)
 
@@ -149,6 +159,8 @@ def build_context(
         subjects=subjects,
         tag_style=detect_tag_style(dataset, anchor=anchor),
         anchor=anchor,
+        triggers=find_triggers(dataset),
+        placeholders=_norms_of(vocab_list(vocab, "junk.toml", "placeholders")),
         facts=facts,
         clone_groups=clone_groups,
     )
@@ -156,6 +168,16 @@ def build_context(
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def vocab_list(vocab: Vocab, file: str, name: str) -> list[str]:
+    """A list of a shipped data file, extended by ``[rules.vocab_add] NAME``."""
+    extra = (vocab.rules.get("vocab_add") or {}).get(name, [])
+    return [str(t) for t in [*data_file(file).get(name, []), *extra]]
+
+
+def _norms_of(tags: list[str]) -> frozenset[str]:
+    return frozenset(t.strip().lower() for t in tags if t.strip())
 
 
 def subject_names(dataset: Dataset) -> list[str]:

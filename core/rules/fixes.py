@@ -8,6 +8,7 @@ tag changes through the journal, so ``lorapan undo`` reverts the caption edits.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -78,6 +79,23 @@ def remove_norms(tags: Tags, norms: frozenset[str]) -> Tags:
 def core_fn(core: str) -> Callable[[Tags], Tags]:
     """The core tag first, its other copies (``core.``, a sentence led by it) gone."""
     return lambda tags: put_first(tags, core)
+
+
+def placeholder_fn(placeholders: frozenset[str], core: str) -> Callable[[Tags], Tags]:
+    """``[trigger] selfie at home`` -> ``core, selfie at home``: the placeholder's text
+    goes, and the core tag becomes the caption's own first field."""
+
+    def fn(tags: Tags) -> Tags:
+        out = []
+        for t in tags:
+            for p in placeholders:
+                t = re.sub(re.escape(p), " ", t, flags=re.IGNORECASE)
+            t = " ".join(t.split())
+            if t:
+                out.append(t)
+        return put_first(tuple(out), core)
+
+    return fn
 
 
 def core_fix(label: str, core: str, images: list[str]) -> Fix:
@@ -288,17 +306,17 @@ def bio_overlap_fix(ctx: RuleContext, tag: str, owners: list[str]) -> Fix:
 
 # ---- core tag proposal ----------------------------------------------------------
 def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) -> str | None:
-    """The first tag every caption starts with, else one shared by all, else the kind's shape."""
+    """The dataset's trigger (spelled as written), else the first tag every caption starts
+    with, else the kind's shape from the name. A tag every caption merely carries
+    somewhere (``no humans``) describes the pictures, not the subject: not proposed."""
     ds = ctx.dataset
+    trigger = ctx.trigger
+    if trigger is not None:
+        return trigger.tag
     if total:
         for first, n in first_counts.items():
             if n == total and first:
                 return ds.index.display(first)
-        items = [it for it in ds.items.values() if it.tags]
-        if items and len(items) == total:
-            shared = [t for t in items[0].tags if ds.index.count(t) == total]
-            if shared:
-                return shared[0]
     name = ds.settings.name.strip()
     if name:
         return ctx.vocab.profile.core_shape.format(name=name)

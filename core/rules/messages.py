@@ -115,6 +115,30 @@ def _style(ctx, sub, g, counts):
     )
 
 
+def _placeholder(ctx, sub, g, counts):
+    names = ", ".join(f"'{p}'" for p in sorted(g.details))
+    msg = (
+        f"{plural(len(g), 'caption')} {verb(len(g), 'holds', 'hold')} the placeholder {names}: "
+        "another trainer (ai-toolkit) replaces it with the trigger word, but kohya reads "
+        "captions as they are and would train the placeholder itself."
+    )
+    fix = None
+    if ctx.core:
+        fix = fixes.tag_fix(
+            "tags.placeholder",
+            f"replace it with the core tag '{ctx.core}', first",
+            g.images,
+            fixes.placeholder_fn(ctx.placeholders, ctx.core),
+            moves_anchor=True,
+        )
+    else:
+        msg += (
+            ' Set the trigger as core tag first ([dataset] core_tag = "..." in '
+            f"lorapan.toml), then `{ctx.command('fix', '--rule', 'tags.placeholder')}`."
+        )
+    return Finding("tags.placeholder", "warning", msg, g.images, fix)
+
+
 def _blacklist(ctx, sub, g, counts):
     tags = frozenset(g.details)
     fix = fixes.remove_fix(
@@ -255,6 +279,7 @@ _BUILDERS = {
     "pair.orphans": _no_caption,
     "tags.core": _core,
     "tags.style": _style,
+    "tags.placeholder": _placeholder,
     "tags.blacklist": _blacklist,
     "tags.kind-prune": _kind_prune,
     "tags.duplicate": _duplicate,

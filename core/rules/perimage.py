@@ -42,6 +42,7 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
     if not tags:
         issues[("caption.empty", "")] = ()
     _core_style(ctx, norms, nset, issues)
+    _placeholders(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
     _quality(ctx, item.relpath, nset, issues)
@@ -62,6 +63,13 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
             issues[("tags.core", "not-first")] = ()
     if ctx.style_norm and ctx.style_norm not in nset:
         issues[("tags.style", "missing")] = ()
+
+
+def _placeholders(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
+    """``[trigger]``: another trainer's placeholder, trained literally by kohya."""
+    found = tuple(sorted({p for t in tags for p in ctx.placeholders if p in t.lower()}))
+    if found:
+        issues[("tags.placeholder", "")] = found
 
 
 def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:

@@ -18,6 +18,7 @@ from lorapan.core.rules.dataset_wide import (
     kinds,
     needs,
     subjects,
+    triggers,
 )
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
@@ -27,6 +28,8 @@ FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     files.orphan_captions,
     files.stem_collisions,
     core_tag.core_proposal,
+    triggers.trigger_first,
+    triggers.first_ids,
     counts.counts,
     subjects.bundle,
     frequency.constant,
