@@ -155,7 +155,8 @@ def find_triggers(dataset: Any) -> list[Trigger]:
 
 
 def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
-    """A tag nearly every caption starts with, or one nearly every caption ends with."""
+    """A tag nearly every caption starts with, else one nearly every caption ends with
+    (a caption that starts with a shared tag already has its anchor)."""
     total = len(captions)
     if total < 2:
         return
@@ -166,6 +167,7 @@ def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
             if n >= need:
                 spelled = next(c[pick] for c in captions if tag_key(c[pick]) == key)
                 note(spelled, f"the {where} field of {n} captions", False)
+                return
 
 
 def main_trigger(triggers: list[Trigger]) -> Trigger | None:
