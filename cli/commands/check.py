@@ -89,7 +89,7 @@ def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
     if ds is None:
         return None, code
     if getattr(args, "kind", None):
-        ds.settings.kind = args.kind
+        ds.settings.kind = args.kind  # set for this run: not inferred
     inputs = load_inputs(ds)
     return RulesEngine(ds, live=False, **inputs.engine_kwargs()), EXIT_OK
 
@@ -141,7 +141,11 @@ def list_rules(as_json: bool) -> int:
 
 
 def print_report(root, report, path: str, all_images: bool = False) -> None:  # noqa: ANN001
+    from lorapan.core.method.describe import summary_lines
+
     print(f"{root}")
+    for line in summary_lines(report.dataset) if report.dataset else ():
+        print(f"  {line}")
     print(f"  {report.readiness.summary}")
     counts = report.counts()
     print("  " + counts_text(counts))

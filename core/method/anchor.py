@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lorapan.core.captions import apply_tag_style, is_kaomoji, norm_tag
@@ -50,6 +51,7 @@ def strip_markup(tag: str) -> str:
         t = m.group(2).strip()
 
 
+@lru_cache(maxsize=131072)
 def tag_key(tag: str) -> str:
     """The compared form: markdown and a closing full stop dropped, then :func:`norm_tag`."""
     t = strip_markup(tag)

@@ -90,11 +90,10 @@ def config_class_tokens(root: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _count(trigger: Trigger, captions: list[tuple[str, ...]]) -> None:
+def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[list[str]]) -> None:
     key = trigger.key
     spellings: Counter[str] = Counter()
-    for tags in captions:
-        keys = [tag_key(t) for t in tags]
+    for tags, keys in zip(captions, keyed, strict=True):
         lead = bool(tags) and key not in keys[:1] and leading_token(tags[0], key) is not None
         if key not in keys and not lead:
             continue
@@ -146,8 +145,9 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
     _from_positions(captions, note)
+    keyed = [[tag_key(t) for t in tags] for tags in captions] if found else []
     for t in found.values():
-        _count(t, captions)
+        _count(t, captions, keyed)
     need = math.ceil(TRIGGER_SHARE * total) if total else 1
     kept = [t for t in found.values() if t.captions >= need or (t.from_owner and not t.captions)]
     kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))

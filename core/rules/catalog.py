@@ -10,6 +10,10 @@ from __future__ import annotations
 from lorapan.core.method.vocab import data_file
 
 RULES: dict[str, tuple[str, str]] = {
+    "dataset.kind": (
+        "advice",
+        "the subject kind, inferred from the captions and folders until lorapan.toml states it",
+    ),
     "count.limited": (
         "advice",
         "fewer images than the kind's threshold: the limited-dataset workflow",
@@ -62,7 +66,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "background.indoor-outdoor": (
         "warning",
-        "a background dataset is indoors or outdoors, not both",
+        "a background dataset is indoors or outdoors, not both (counted per image from its tags)",
     ),
     "style.tag-all-or-none": ("advice", "a style dataset tags everything or nothing"),
     "kohya.ignored-folder": ("warning", "images kohya will not read (outside N_name folders)"),

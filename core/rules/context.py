@@ -18,6 +18,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
+from lorapan.core.method.kind import resolve_kind
 from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
 from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules.bundles import subjects
@@ -141,6 +142,7 @@ def build_context(
     categories: Mapping[str, str] | None = None,
 ) -> RuleContext:
     settings = dataset.settings
+    resolve_kind(dataset)  # the kind as set, else as the captions show it (never saved)
     vocab = Vocab(settings)
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())

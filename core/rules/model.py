@@ -176,6 +176,9 @@ class Report:
     findings: list[Finding]
     coverage: list[CoverageItem]
     readiness: Readiness
+    #: what lorapan read before judging (kind, trigger, caption style, caption files),
+    #: with evidence: ``lorapan.core.method.describe.describe_dataset``
+    dataset: dict[str, Any] = field(default_factory=dict)
 
     def by_severity(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {s: [] for s in SEVERITIES}
@@ -195,6 +198,7 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
+            **self.dataset,
             "readiness": self.readiness.to_dict(),
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],

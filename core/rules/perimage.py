@@ -141,6 +141,23 @@ def _inconsistent(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict
         issues[("tags.inconsistent", "")] = missing
 
 
+INTERIOR = frozenset({"interior", "indoors"})
+EXTERIOR = frozenset({"exterior", "outdoors"})
+
+
+def _place(nset: frozenset[str], infos: list) -> str:
+    """``indoor``/``outdoor`` from the image's own tags (each image counted once):
+    an explicit interior/exterior tag decides, else the majority of place words."""
+    ins, outs = bool(nset & INTERIOR), bool(nset & EXTERIOR)
+    if ins != outs:
+        return "indoor" if ins else "outdoor"
+    n_in = sum(1 for _n, i in infos if i.indoor)
+    n_out = sum(1 for _n, i in infos if i.outdoor)
+    if n_in == n_out:
+        return ""
+    return "indoor" if n_in > n_out else "outdoor"
+
+
 def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
     """Internal keys the dataset-wide rules count."""
     v = ctx.vocab
@@ -148,10 +165,9 @@ def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
     for _n, info in infos:
         for cid in info.coverage:
             issues[("coverage", cid)] = ()
-        if info.indoor:
-            issues[("_indoor", "")] = ()
-        if info.outdoor:
-            issues[("_outdoor", "")] = ()
+    place = _place(nset, infos)
+    if place:
+        issues[("_place", place)] = ()
     if v.profile.bundle:
         issues[("_subject", norms[0] if norms else "")] = ()
         if v.profile.hair_eyes:

@@ -25,6 +25,7 @@ from lorapan.core.rules.model import Finding
 
 # In the order their findings are listed (before the engine sorts them by severity).
 FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
+    kinds.dataset_kind,
     files.orphan_captions,
     files.stem_collisions,
     core_tag.core_proposal,
