@@ -22,7 +22,10 @@ RULES: dict[str, tuple[str, str]] = {
     "bundle.per-subject": ("warning", "each bundle subject's image count against its aim"),
     "bundle.bio-overlap": ("error", "no body tag belongs to two characters of a bundle"),
     "tags.core": ("error", "the core tag in every caption, first; proposed when not set"),
-    "tags.style": ("error", "the style tag in every caption"),
+    "tags.style": (
+        "error",
+        "the style tag in every caption (unset: a warning that proposes one, or asks)",
+    ),
     "tags.trigger-first": (
         "warning",
         "no core tag set: the dataset's trigger is the first field of every caption",

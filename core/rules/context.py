@@ -19,6 +19,8 @@ from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.kind import resolve_kind
+from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
+from lorapan.core.method.style_tag import StyleGuess, propose_style
 from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
 from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules.bundles import subjects
@@ -61,6 +63,9 @@ class RuleContext:
     anchor: Anchor = field(default_factory=Anchor)  # what holds the first field
     triggers: list[Trigger] = field(default_factory=list)  # with their evidence
     placeholders: frozenset[str] = frozenset()  # "[trigger]": another trainer's, not a tag
+    captions: CaptionStyle = field(default_factory=lambda: CaptionStyle("tags", 0, 0, 0))
+    style_explicit: bool = False  # lorapan.toml states style_tag (even as "")
+    style_guess: StyleGuess | None = None  # proposed while style_tag is not stated
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     scores_loaded: bool = False
@@ -71,6 +76,14 @@ class RuleContext:
     @property
     def profile(self):  # noqa: ANN201 - Profile
         return self.vocab.profile
+
+    @property
+    def settings_kind(self) -> str:
+        return self.dataset.settings.kind
+
+    @staticmethod
+    def norm(tag: str) -> str:
+        return norm(tag)
 
     @property
     def trigger(self) -> Trigger | None:
@@ -147,6 +160,13 @@ def build_context(
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
     anchor = anchor_of(dataset)
+    raw = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    captions = caption_style(raw)
+    style_explicit = settings.is_set("style_tag")
+    guess = None
+    if not style_explicit and settings.kind != "style":
+        fields = [tag_fields(c, captions.shared) for c in raw]
+        guess = propose_style(dataset, anchor, fields, settings.kind)
     if vocab.profile.bundle:
         vocab.add_names(subject_names(dataset))
     else:
@@ -163,6 +183,9 @@ def build_context(
         anchor=anchor,
         triggers=find_triggers(dataset),
         placeholders=_norms_of(vocab_list(vocab, "junk.toml", "placeholders")),
+        captions=captions,
+        style_explicit=style_explicit,
+        style_guess=guess,
         facts=facts,
         clone_groups=clone_groups,
     )

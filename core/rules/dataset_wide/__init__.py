@@ -17,6 +17,7 @@ from lorapan.core.rules.dataset_wide import (
     frequency,
     kinds,
     needs,
+    style_tag,
     subjects,
     triggers,
 )
@@ -29,6 +30,7 @@ FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     files.orphan_captions,
     files.stem_collisions,
     core_tag.core_proposal,
+    style_tag.style_proposal,
     triggers.trigger_first,
     triggers.first_ids,
     counts.counts,
