@@ -9,8 +9,9 @@ so each field is classified first:
   with ``.``/``!``/``?`` and has at least :data:`SHORT_SENTENCE_WORDS`, or holds
   sentence punctuation inside (``. `` between words); words are counted by whitespace,
   so Cyrillic or any other spaced script counts the same way;
-- in a caption whose sentences carry most of its words (:data:`SENTENCE_SHARE`), every
-  field is a clause of them except the tags many captions share (a trigger such as
+- in a caption written as sentences (a field ends with ``.``/``!``/``?``) whose
+  sentences carry most of its words (:data:`SENTENCE_SHARE`), every field is a clause
+  of them except the tags many captions share (a trigger such as
   ``itojunji style.``, ``[aldar kose token]``);
 - elsewhere the clauses that follow an unfinished sentence belong to it (``holding a
   lighted match`` after ``a boy wearing ...``) when they have two words or more.
@@ -72,7 +73,8 @@ def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tup
     said = sum(
         words(t) for t, k in zip(tags, keys, strict=True) if k not in shared and is_sentence(t)
     )
-    if own and said >= SENTENCE_SHARE * sum(own):
+    ended = any(t.rstrip().endswith((".", "!", "?")) for t in tags)  # written as sentences
+    if ended and own and said >= SENTENCE_SHARE * sum(own):
         return tuple(k not in shared for k in keys)
     out = []
     open_sentence = False
@@ -161,3 +163,20 @@ def caption_style(captions: Iterable[Tags]) -> CaptionStyle:
     else:
         style = "tags"
     return CaptionStyle(style, prose, mixed, total, shared)
+
+
+def dataset_caption_style(dataset: object) -> CaptionStyle:
+    """:func:`caption_style` of a dataset's captions (for the training planner: a prose
+    or mixed set trains with ``shuffle_caption = false``, see :func:`shuffle_advice`)."""
+    return caption_style(tuple(it.tags) for it in dataset.items.values() if it.tags)  # type: ignore[attr-defined]
+
+
+def shuffle_advice(style: CaptionStyle) -> tuple[bool | None, str]:
+    """(``shuffle_caption`` to train with, why); ``None``: no advice (tag captions)."""
+    if not style.has_sentences:
+        return None, ""
+    return False, (
+        "kohya's shuffle_caption shuffles comma fields, so it scrambles the clauses of a "
+        "sentence; train sentences with shuffle_caption = false (or put the tags before a "
+        "keep_tokens_separator)"
+    )

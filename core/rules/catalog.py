@@ -60,6 +60,10 @@ RULES: dict[str, tuple[str, str]] = {
         "two images with one stem (a.png + a.jpg) that kohya trains with the same caption",
     ),
     "caption.empty": ("error", "a caption with no tags"),
+    "captions.prose": (
+        "advice",
+        "captions written as sentences: which rules apply, shuffle_caption = false",
+    ),
     "caption.unreadable": ("error", "a caption that is not UTF-8 text"),
     "clones.ratio": ("error", "clones above 3% of the images"),
     "altered.kinds": ("advice", "near-duplicate groups and how each copy was altered"),

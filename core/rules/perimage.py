@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
+from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules.context import RuleContext, norm
 
 IssueKey = tuple[str, str]
@@ -34,21 +35,24 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         issues[("caption.unreadable", "")] = (item.caption_error or "unreadable",)
         return ImageState(issues=issues)
     tags = item.tags
-    norms = [norm(t) for t in tags]
+    every = [norm(t) for t in tags]
+    # Tag rules read tag fields only: a sentence is not a tag (lorapan.core.method.prose).
+    fields = tag_fields(tags, ctx.captions.shared) if ctx.captions.has_sentences else tags
+    norms = every if fields is tags else [norm(t) for t in fields]
     nset = frozenset(norms)
     if not item.has_caption:
         issues[("pair.orphans", "no-caption")] = ()
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    _core_style(ctx, norms, nset, issues)
+    _core_style(ctx, every, frozenset(every), issues)
     _placeholders(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
     _quality(ctx, item.relpath, nset, issues)
     _inconsistent(ctx, item.relpath, nset, issues)
     _aggregates(ctx, norms, nset, issues)
-    return ImageState(nset, norms[0] if norms else "", issues)
+    return ImageState(nset, every[0] if every else "", issues)
 
 
 def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lorapan.core.rules.dataset_wide import (
+    captions,
     clones,
     core_tag,
     counts,
@@ -27,6 +28,7 @@ from lorapan.core.rules.model import Finding
 # In the order their findings are listed (before the engine sorts them by severity).
 FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     kinds.dataset_kind,
+    captions.prose,
     files.orphan_captions,
     files.stem_collisions,
     core_tag.core_proposal,

@@ -10,17 +10,26 @@ from lorapan.core.rules.model import CoverageItem, Finding
 def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
     ticks = v.ctx.dataset.settings.checklist
     items, findings = [], []
+    # Sentences cannot be counted by tag: every item is ticked by hand then.
+    by_hand = v.ctx.captions.has_sentences
     for spec in v.ctx.vocab.coverage:
         rule = f"coverage.{spec.id}"
-        if spec.manual:
+        if by_hand and not spec.manual and spec.minimum == 0:
+            continue  # "welcome", never asked for
+        if spec.manual or by_hand:
             ticked = bool(ticks.get(spec.id, ticks.get(rule, False)))  # key: the item id
             items.append(CoverageItem(spec.id, spec.label, 0, 0, True, ticked))
+            why = (
+                "only a person can tell"
+                if spec.manual
+                else "the captions are sentences, so it cannot be counted by tag"
+            )
             if not ticked:
                 findings.append(
                     Finding(
                         rule,
                         "manual",
-                        f"{spec.label}: only a person can tell; tick it when it holds "
+                        f"{spec.label}: {why}; tick it when it holds "
                         f"(`{v.ctx.command('checklist', '--tick', spec.id)}` or space in the app).",
                     )
                 )

@@ -24,6 +24,7 @@ def _own_tags(ctx: RuleContext) -> set[str]:
         ctx.style_norm,
         *ctx.subjects,
         *ctx.anchor.keys,
+        *(t.key for t in ctx.triggers),
         *([ctx.norm(ctx.style_guess.tag)] if ctx.style_guess else []),
         *v.lowq,
         *v.blacklist,
