@@ -59,6 +59,10 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "two images with one stem (a.png + a.jpg) that kohya trains with the same caption",
     ),
+    "pair.caption-files": (
+        "warning",
+        "two caption files per image (.txt + .cap/.caption) that disagree; choose the extension",
+    ),
     "caption.empty": ("error", "a caption with no tags"),
     "captions.prose": (
         "advice",

@@ -31,6 +31,7 @@ FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     captions.prose,
     files.orphan_captions,
     files.stem_collisions,
+    files.caption_files,
     core_tag.core_proposal,
     style_tag.style_proposal,
     triggers.trigger_first,
