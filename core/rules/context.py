@@ -17,10 +17,11 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
+from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import resolve_kind
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
+from lorapan.core.method.tag_style import style_for
 from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
 from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules.bundles import subjects
@@ -124,27 +125,14 @@ class RuleContext:
 
 
 def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None = None) -> str:
-    """``underscores`` when most multi-word tags in the captions use them, else ``spaces``.
+    """The style new tags are written in: the setting, or what most captions use.
 
     The anchor (a trigger such as ``M1N2N3Z4_K``) is spelled as its owner chose and
     says nothing about how the other tags are written, so it is not counted.
     """
-    setting = dataset.settings.tag_style
-    if setting in ("underscores", "spaces"):
-        return setting
     skip = anchor.keys if anchor is not None else frozenset()
-    under = spaced = 0
-    for i, item in enumerate(dataset.items.values()):
-        if i >= sample:
-            break
-        for t in item.tags:
-            if skip and tag_key(t) in skip:
-                continue
-            if "_" in t and " " not in t:
-                under += 1
-            elif " " in t:
-                spaced += 1
-    return "underscores" if under > spaced else "spaces"
+    captions = (item.tags for item in dataset.items.values())
+    return style_for(dataset.settings.tag_style, captions, skip)
 
 
 def build_context(
