@@ -33,6 +33,8 @@ examples:
 
 # Fixes that must run before others can see a clean caption (core first, then style...).
 ORDER_OF_RULES = (
+    "tags.weight-syntax",
+    "tags.junk",
     "tags.first-id",
     "tags.trigger-first",
     "tags.placeholder",

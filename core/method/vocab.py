@@ -149,7 +149,7 @@ class Vocab:
         kinds = data_file("kinds.toml")
         self.indoor = _norms([*base["indoor_tags"], *kinds["interior"]])
         self.outdoor = _norms([*base["outdoor_tags"], *kinds["exterior"]])
-        self.conflicts = self._pairs(base["conflicts"])
+        self.conflicts, self.conflict_why = self._conflicts(rules, settings.kind)
         self.blacklist = self._blacklist(settings, rules)
         self.kind_prune = _norms(rules.get("kind_prune", []))
         self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
@@ -181,15 +181,31 @@ class Vocab:
         self._unique_eyes = _unique_re(merged, "eyes")
 
     @staticmethod
-    def _pairs(rows: Any) -> dict[str, frozenset[str]]:
+    def _conflicts(
+        rules: dict[str, Any], kind: str
+    ) -> tuple[dict[str, frozenset[str]], dict[frozenset[str], str]]:
+        """Tag -> the tags it excludes, and each pair's reason (conflicts.toml, scoped
+        by kind; ``[rules.vocab] conflicts`` replaces it, ``vocab_add`` extends it)."""
+        rows: list[tuple[Any, str]] = []
+        stated = (rules.get("vocab") or {}).get("conflicts")
+        if stated is not None:
+            rows += [(r, "listed in lorapan.toml") for r in stated]
+        else:
+            for pair in data_file("conflicts.toml").get("pair", []):
+                if kind in pair.get("kinds", [kind]):
+                    rows.append((pair["tags"], str(pair.get("why", ""))))
+        added = (rules.get("vocab_add") or {}).get("conflicts", [])
+        rows += [(r, "added in lorapan.toml") for r in added]
         out: dict[str, set[str]] = {}
-        for row in rows or ():
+        why: dict[frozenset[str], str] = {}
+        for row, reason in rows:
             if len(row) != 2:
                 continue
             a, b = norm_tag(row[0]), norm_tag(row[1])
             out.setdefault(a, set()).add(b)
             out.setdefault(b, set()).add(a)
-        return {k: frozenset(v) for k, v in out.items()}
+            why.setdefault(frozenset((a, b)), reason)
+        return {k: frozenset(v) for k, v in out.items()}, why
 
     def _blacklist(self, settings: Settings, rules: dict[str, Any]) -> frozenset[str]:
         doc = data_file("blacklist.toml")

@@ -44,6 +44,14 @@ RULES: dict[str, tuple[str, str]] = {
         "tags that describe the subject itself dropped (bg/asset/concept)",
     ),
     "tags.duplicate": ("warning", "a tag repeated within one caption"),
+    "tags.junk": (
+        "warning",
+        "tagger junk the guide removes: rating/meta tags (rating:general, what), markdown",
+    ),
+    "tags.weight-syntax": (
+        "warning",
+        "prompt weights in captions ((no humans), (red hair:1.2)) that kohya trains as text",
+    ),
     "tags.conflict": ("warning", "mutually exclusive tags in one caption"),
     "tags.hair-unique": ("error", "hair colour/style tags merged into <colour>_<name>_hair"),
     "tags.eyes-unique": ("error", "eye colour tags merged into <colour>_<name>_eyes"),

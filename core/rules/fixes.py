@@ -28,6 +28,7 @@ from lorapan.core.method.anchor import (
     lead_length,
     put_first,
 )
+from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.method.vocab import name_from_core, slug
 from lorapan.core.rules import bundles
 from lorapan.core.rules.context import RuleContext, norm
@@ -96,6 +97,21 @@ def placeholder_fn(placeholders: frozenset[str], core: str) -> Callable[[Tags], 
         return put_first(tuple(out), core)
 
     return fn
+
+
+def junk_fn(tags: Tags) -> Tags:
+    """Rating and meta tags go; markdown around a token is unwrapped."""
+    out = []
+    for t in tags:
+        if junk_reason(t):
+            continue
+        out.append(strip_markdown(t) if has_markdown(t) else t)
+    return dedupe(tuple(out))
+
+
+def unweight_fn(tags: Tags) -> Tags:
+    """``(no humans)`` -> ``no humans`` (dropped when the caption has it already)."""
+    return dedupe(tuple(unweighted(t) or t for t in tags))
 
 
 def core_fix(label: str, core: str, images: list[str]) -> Fix:

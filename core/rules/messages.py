@@ -139,6 +139,34 @@ def _placeholder(ctx, sub, g, counts):
     return Finding("tags.placeholder", "warning", msg, g.images, fix)
 
 
+def _junk(ctx, sub, g, counts):
+    return Finding(
+        "tags.junk",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tagger junk or markup ({top_details(g.details)}): "
+        "rating and meta tags say how a picture was posted, not what it shows, and markdown "
+        "around a token is trained as text; the guide removes such tags.",
+        g.images,
+        fixes.tag_fix(
+            "tags.junk", "remove rating/meta tags, unwrap markdown", g.images, fixes.junk_fn
+        ),
+    )
+
+
+def _weight(ctx, sub, g, counts):
+    return Finding(
+        "tags.weight-syntax",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} prompt-weight syntax ({top_details(g.details)}): "
+        "weights are for prompts; kohya reads captions literally and trains the parentheses "
+        "and numbers as part of the tag.",
+        g.images,
+        fixes.tag_fix(
+            "tags.weight-syntax", "unwrap the weighted tags", g.images, fixes.unweight_fn
+        ),
+    )
+
+
 def _blacklist(ctx, sub, g, counts):
     tags = frozenset(g.details)
     fix = fixes.remove_fix(
@@ -188,11 +216,21 @@ def _duplicate(ctx, sub, g, counts):
 
 
 def _conflict(ctx, sub, g, counts):
+    reasons = []
+    for pair, _n in g.details.most_common(3):
+        a, _, b = pair.partition(" + ")
+        why = ctx.vocab.conflict_why.get(frozenset((a, b)), "")
+        if why:
+            reasons.append(f"'{a}' + '{b}': {why}")
+    a, _, b = (g.details.most_common(1)[0][0] if g.details else "A + B").partition(" + ")
+    remove = ctx.command("edit", "--query", a, "--remove", a)
     return Finding(
         "tags.conflict",
         "warning",
         f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tags that exclude each other ({top_details(g.details)}): at most "
-        "one can be true; remove the wrong one (the guide asks for non-conflicting tags).",
+        "one can be true; look at the images and remove the wrong one (the guide asks for "
+        f"non-conflicting tags). Why: {'; '.join(reasons) or 'listed in lorapan.toml'}. "
+        f"To drop one across these images: `{remove}` (or the same with '{b}').",
         g.images,
     )
 
@@ -280,6 +318,8 @@ _BUILDERS = {
     "tags.core": _core,
     "tags.style": _style,
     "tags.placeholder": _placeholder,
+    "tags.junk": _junk,
+    "tags.weight-syntax": _weight,
     "tags.blacklist": _blacklist,
     "tags.kind-prune": _kind_prune,
     "tags.duplicate": _duplicate,

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
+from lorapan.core.method.junk import has_markdown, junk_reason, unweighted
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules.context import RuleContext, norm
 
@@ -47,6 +48,7 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         issues[("caption.empty", "")] = ()
     _core_style(ctx, every, frozenset(every), issues)
     _placeholders(ctx, tags, issues)
+    _junk(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
     _quality(ctx, item.relpath, nset, issues)
@@ -67,6 +69,16 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
             issues[("tags.core", "not-first")] = ()
     if ctx.style_norm and ctx.style_norm not in nset:
         issues[("tags.style", "missing")] = ()
+
+
+def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
+    """Tagger junk and markup (``tags.junk``), prompt weights (``tags.weight-syntax``)."""
+    junk = tuple(dict.fromkeys(t for t in tags if junk_reason(t) or has_markdown(t)))
+    if junk:
+        issues[("tags.junk", "")] = junk
+    weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None))
+    if weights:
+        issues[("tags.weight-syntax", "")] = weights
 
 
 def _placeholders(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from lorapan.core.method.junk import junk_reason
 from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.view import View
@@ -35,7 +36,7 @@ def _own_tags(ctx: RuleContext) -> set[str]:
 def _kept_by_plan(ctx: RuleContext, tag: str) -> bool:
     """One plan: a tag another finding merges or replaces is not pruned as constant."""
     voc = ctx.vocab
-    if voc.is_unique_hair(tag) or voc.is_unique_eyes(tag):
+    if voc.is_unique_hair(tag) or voc.is_unique_eyes(tag) or junk_reason(tag):
         return True
     return bool(voc.profile.hair_eyes) and (voc.is_hair_tag(tag) or voc.is_eye_tag(tag))
 
