@@ -62,6 +62,14 @@ def is_sentence(field: str) -> bool:
     )
 
 
+def _punctuated(field: str) -> bool:
+    """A sentence by its punctuation (a closing or inner full stop), not by length."""
+    t = field.strip()
+    return words(t) >= SHORT_SENTENCE_WORDS and (
+        t.endswith((".", "!", "?")) or bool(_INNER_STOP.search(t))
+    )
+
+
 def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tuple[bool, ...]:
     """Per field: True when it is (part of) a sentence. ``shared``: tag keys many
     captions carry, which stay tags even where a sentence runs on."""
@@ -111,10 +119,11 @@ def caption_kind(tags: Tags, shared: frozenset[str] = frozenset()) -> str:
 
 
 def shared_keys(captions: list[Tags]) -> frozenset[str]:
-    """Field keys at least half the captions (and two of them) carry: tags, never prose."""
+    """Fields many captions carry: tags (a long core tag such as 'gob goblin with third
+    eye focus' too), never clauses of prose; a punctuated sentence is never one."""
     counts: Counter[str] = Counter()
     for tags in captions:
-        counts.update({tag_key(t) for t in tags})
+        counts.update({tag_key(t) for t in tags if not _punctuated(t)})
     need = max(2, math.ceil(SHARED_SHARE * len(captions)))
     return frozenset(k for k, n in counts.items() if n >= need)
 

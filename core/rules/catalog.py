@@ -67,6 +67,10 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "two images with one stem (a.png + a.jpg) that kohya trains with the same caption",
     ),
+    "captions.identical": (
+        "advice",
+        "different images sharing one long or prose caption",
+    ),
     "pair.caption-files": (
         "warning",
         "two caption files per image (.txt + .cap/.caption) that disagree; choose the extension",

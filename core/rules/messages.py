@@ -10,6 +10,7 @@ from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
+from lorapan.core.rules.pairing import near_pairs, rename_hint
 
 IssueKey = tuple[str, str]
 
@@ -70,14 +71,22 @@ def _caption_empty(ctx, sub, g, counts):
 
 def _no_caption(ctx, sub, g, counts):
     fix = fixes.new_caption_fix(ctx, g.images) if (ctx.core or ctx.style) else None
-    return Finding(
-        "pair.orphans",
-        "error",
+    msg = (
         f"{_imgs(g)} {verb(len(g), 'has', 'have')} no caption file: the trainer learns them without the core tag, "
-        "so they blur the subject. Every image needs its caption.",
-        g.images,
-        fix,
+        "so they blur the subject. Every image needs its caption."
     )
+    for image, caption in [p for p in near_pairs(ctx.dataset) if p[0] in g][:3]:
+        msg += (
+            f" {image} has the caption {caption}, whose name differs only by a trailing dot, "
+            f"space or case: rename it (`{rename_hint(ctx.dataset.root, image, caption)}`)."
+        )
+    if fix is None:
+        msg += (
+            " Set the core tag ([dataset] core_tag in lorapan.toml), then "
+            f"`{ctx.command('fix', '--rule', 'pair.orphans')}` creates them starting with it; "
+            f"or let a tagger write them: `{ctx.command('autotag', '--mode', 'replace')}`."
+        )
+    return Finding("pair.orphans", "error", msg, g.images, fix)
 
 
 def _core(ctx, sub, g, counts):

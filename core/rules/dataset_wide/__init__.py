@@ -29,6 +29,7 @@ from lorapan.core.rules.model import Finding
 FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     kinds.dataset_kind,
     captions.prose,
+    captions.identical,
     files.orphan_captions,
     files.stem_collisions,
     files.caption_files,

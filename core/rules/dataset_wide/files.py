@@ -11,22 +11,24 @@ from lorapan.core.method.anchor import tag_key
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding, Fix
+from lorapan.core.rules.pairing import near_pairs, rename_hint
 
 
 def orphan_captions(v: View) -> list[Finding]:
     orphans = list(v.ctx.dataset.orphan_captions)
     if not orphans:
         return []
-    return [
-        Finding(
-            "pair.orphans",
-            "error",
-            f"{plural(len(orphans), 'caption file')} {'has' if len(orphans) == 1 else 'have'} no image beside them: the trainer "
-            "ignores them and they usually mean an image was renamed or deleted. Pair or delete them.",
-            orphans,
-            key="pair.orphans:captions",
+    msg = (
+        f"{plural(len(orphans), 'caption file')} {'has' if len(orphans) == 1 else 'have'} no "
+        "image beside them: the trainer ignores them and they usually mean an image was "
+        "renamed or deleted. Pair or delete them."
+    )
+    for image, caption in near_pairs(v.ctx.dataset)[:3]:
+        msg += (
+            f" {caption} and {image} differ only by a trailing dot, space or case in the "
+            f"name: rename the image (`{rename_hint(v.ctx.dataset.root, image, caption)}`)."
         )
-    ]
+    return [Finding("pair.orphans", "error", msg, orphans, key="pair.orphans:captions")]
 
 
 def stem_collisions(v: View) -> list[Finding]:

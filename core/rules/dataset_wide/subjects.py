@@ -18,6 +18,9 @@ def bundle(v: View) -> list[Finding]:
     subjects = {s: len(g) for s, g in v.subs("_subject")}
     for s in ctx.subjects:
         subjects.setdefault(s, 0)
+    singles = [s for s, n in subjects.items() if n == 1]
+    if not ctx.subjects and len(singles) >= 3 and len(singles) * 2 >= len(subjects):
+        return [_not_subjects(v, singles), *(_bio_overlap(v) if ctx.profile.hair_eyes else [])]
     out = []
     for subject, count in sorted(subjects.items()):
         if count < aim:
@@ -36,6 +39,20 @@ def bundle(v: View) -> list[Finding]:
     if ctx.profile.hair_eyes:
         out.extend(_bio_overlap(v))
     return out
+
+
+def _not_subjects(v: View, singles: list[str]) -> Finding:
+    """First tags that start one caption each are per-image ids, not a bundle's subjects."""
+    shown = ", ".join(f"'{s}'" for s in sorted(singles)[:3])
+    return Finding(
+        "bundle.per-subject",
+        "warning",
+        f"{len(singles)} first tags ({shown}, …) start one caption each: those are not "
+        f"subjects of a {v.ctx.profile.label} (each subject needs its own images; the guide "
+        f"aims for {v.ctx.profile.per_subject} each). Put each subject in its own folder or "
+        "list them under [rules] subjects in lorapan.toml; per-image ids go (tags.first-id).",
+        key="bundle.per-subject:ids",
+    )
 
 
 def _bio_overlap(v: View) -> list[Finding]:
