@@ -58,7 +58,7 @@ def test_bundle_hair_suggestion_names_each_subject_not_the_dataset(
 ) -> None:
     root = _bundle(tmp_path / "d", ["green hair", "smile"], ["blonde hair"], name="duo")
     [hair] = _findings(lorapan_cmd, root, "tags.hair-unique")
-    assert "<colour>_gob_hair" in hair["message"] and "<colour>_ana_hair" in hair["message"]
+    assert "<colour> gob hair" in hair["message"] and "<colour> ana hair" in hair["message"]
     assert "duo" not in hair["message"]
 
 

@@ -45,6 +45,11 @@ def has_markdown(tag: str) -> bool:
     return bool(_MARKDOWN.search(tag))
 
 
+def markdown_of(tag: str) -> list[str]:
+    """The emphasised pieces as written (``**[x]**``), to show."""
+    return [m.group(0) for m in _MARKDOWN.finditer(tag)]
+
+
 def strip_markdown(tag: str) -> str:
     """``**[x]** rest`` -> ``[x] rest``."""
     return _MARKDOWN.sub(r"\2", tag)

@@ -96,6 +96,11 @@ class _Vocab:
         styles = self["style_words"]
         return key in styles or "style" in words or any(" " not in w and w in words for w in styles)
 
+    def is_style_name(self, name: str) -> bool:
+        """Stricter, for a tag found only by its place: ``oilz style``, ``watercolor``."""
+        key = tag_key(name)
+        return key in self["style_words"] or "style" in re.split(r"[\s_\-]+", key)
+
     def names_clothing(self, text: str) -> bool:
         key = tag_key(text).replace(" ", "")
         return any(w.replace(" ", "") in key for w in self["clothing_words"])
@@ -156,6 +161,24 @@ def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> l
             spelled.setdefault(k, t)
     need = math.ceil(0.9 * len(rels))
     return [spelled[k] for k, n in counts.items() if n >= need and k not in everywhere]
+
+
+def subject_tags(dataset: Any) -> frozenset[str]:
+    """Keys of the tags that make each subject itself (its first tag, and the tags on
+    nearly all its images but not on all the others'): never pruned, never constant."""
+    found = subjects_of(dataset)
+    if len(found) < 2:
+        return frozenset()
+    tags_of = {
+        r: {tag_key(t) for t in dataset.items[r].tags} for _f, _d, rels in found for r in rels
+    }
+    everywhere = set.intersection(
+        *[set().union(*(tags_of[r] for r in rels)) for _, _, rels in found]
+    )
+    out = {tag_key(first) for first, _d, _r in found}
+    for _first, _d, rels in found:
+        out |= {tag_key(t) for t in _subject_constants(dataset, rels, everywhere)}
+    return frozenset(out)
 
 
 def _folder_names(folder: str) -> list[str]:
@@ -239,12 +262,9 @@ def infer_kind(dataset: Any) -> KindGuess:
     if found:
         return _several(dataset, voc, found, tags_of)
     for t in find_triggers(dataset):
-        if t.from_owner and voc.names_style(t.tag):
-            return KindGuess(
-                "style",
-                "inferred",
-                [f"the trigger '{t.tag}' names a style ({'; '.join(t.evidence)})"],
-            )
+        if voc.names_style(t.tag) if t.from_owner else voc.is_style_name(t.tag):
+            why = "; ".join(t.evidence)
+            return KindGuess("style", "inferred", [f"the trigger '{t.tag}' names a style ({why})"])
     n = len(captions)
     c = _counts(list(tags_of.values()), voc)
     people = ", ".join(sorted({t for keys in tags_of.values() for t in keys & voc["person"]}))

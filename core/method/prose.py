@@ -128,6 +128,10 @@ def shared_keys(captions: list[Tags]) -> frozenset[str]:
     return frozenset(k for k, n in counts.items() if n >= need)
 
 
+def _be(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
 @dataclass(frozen=True)
 class CaptionStyle:
     """How a dataset's captions are written, with the counts behind the verdict."""
@@ -149,9 +153,9 @@ class CaptionStyle:
             return f"tags ({self.total} captions of comma-separated tags)"
         parts = []
         if self.prose:
-            parts.append(f"{self.prose} of {self.total} captions are sentences")
+            parts.append(f"{self.prose} of {self.total} captions {_be(self.prose)} sentences")
         if self.mixed:
-            parts.append(f"{self.mixed} mix tags and a sentence")
+            parts.append(f"{self.mixed} {'mixes' if self.mixed == 1 else 'mix'} tags and sentences")
         return f"{self.style} ({', '.join(parts)})"
 
     def to_dict(self) -> dict:

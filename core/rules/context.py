@@ -18,7 +18,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of
-from lorapan.core.method.kind import resolve_kind
+from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
 from lorapan.core.method.tag_style import style_for
@@ -67,6 +67,7 @@ class RuleContext:
     captions: CaptionStyle = field(default_factory=lambda: CaptionStyle("tags", 0, 0, 0))
     style_explicit: bool = False  # lorapan.toml states style_tag (even as "")
     style_guess: StyleGuess | None = None  # proposed while style_tag is not stated
+    subject_tags: frozenset[str] = frozenset()  # what makes each subject of a bundle itself
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     scores_loaded: bool = False
@@ -174,6 +175,7 @@ def build_context(
         captions=captions,
         style_explicit=style_explicit,
         style_guess=guess,
+        subject_tags=subject_tags(dataset),
         facts=facts,
         clone_groups=clone_groups,
     )

@@ -250,12 +250,14 @@ def _hair_eyes(part: str):
         fix, why = fixes.hair_eyes_fix(ctx, counts, part, g.images)
         words = "hair colour/style" if part == "hair" else "eye colour"
         if ctx.profile.bundle:
-            shapes = ", ".join(f"'<colour>_{n}_{part}'" for n in _subject_names(ctx, g.images))
+            shapes = ", ".join(
+                f"'{fixes.spell_unique(ctx, '<colour>', n, part)}'"
+                for n in _subject_names(ctx, g.images)
+            )
             into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
         else:
-            into = (
-                f"one unique tag '<colour>_{ctx.vocab.name.replace(' ', '_') or '<name>'}_{part}'"
-            )
+            shape = fixes.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
+            into = f"one unique tag '{shape}'"
         msg = (
             f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "
             f"them into {into} and removes other people's, so the "

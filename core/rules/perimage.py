@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
-from lorapan.core.method.junk import has_markdown, junk_reason, unweighted
+from lorapan.core.method.junk import has_markdown, junk_reason, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules.context import RuleContext, norm
 
@@ -73,7 +73,13 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
 
 def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
     """Tagger junk and markup (``tags.junk``), prompt weights (``tags.weight-syntax``)."""
-    junk = tuple(dict.fromkeys(t for t in tags if junk_reason(t) or has_markdown(t)))
+    junk = tuple(
+        dict.fromkeys(
+            piece
+            for t in tags
+            for piece in ([t] if junk_reason(t) else markdown_of(t) if has_markdown(t) else [])
+        )
+    )
     if junk:
         issues[("tags.junk", "")] = junk
     weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None))

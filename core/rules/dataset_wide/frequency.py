@@ -26,6 +26,7 @@ def _own_tags(ctx: RuleContext) -> set[str]:
         *ctx.subjects,
         *ctx.anchor.keys,
         *(t.key for t in ctx.triggers),
+        *ctx.subject_tags,
         *([ctx.norm(ctx.style_guess.tag)] if ctx.style_guess else []),
         *v.lowq,
         *v.blacklist,
