@@ -20,6 +20,10 @@ ORDER = 25
 HELP = "check the dataset against the method's rules (exit 1 while errors remain)"
 
 EPILOG = """\
+First the lines of what lorapan read, with evidence: the kind (set, inferred or
+not inferable), the trigger, the first field keep_tokens=1 keeps, the caption
+style (tags, prose, mixed) and the caption files per extension. Nothing inferred
+is written to lorapan.toml until confirmed (`lorapan fix PATH --rule dataset.kind`).
 Findings are grouped by severity: error (must fix; exit code 1), warning (the
 guide's aims and minimums), advice (suggestions), manual (checklist items only a
 person can tick: `lorapan checklist`). Each finding names its rule id, the images

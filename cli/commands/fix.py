@@ -19,15 +19,19 @@ HELP = "apply the fixes `check` offers, journaled (`lorapan undo` reverts them)"
 
 EPILOG = """\
 Without --rule, the fixes of error and warning findings are applied. Advice fixes
-(e.g. pruning a constant tag) and the proposed core tag (a write to lorapan.toml,
-which undo does not revert) are applied only when named with --rule. All caption
-changes of one run are one journal transaction: `lorapan undo PATH` reverts them.
+(e.g. pruning a constant tag) and writes to lorapan.toml (a proposed core tag,
+style tag, kind or caption extension; undo does not revert them) are applied only
+when named with --rule. The fixes are planned as one: the trigger stays the first
+field, the style tag goes right after it, and no fix removes what another keeps.
+--dry-run prints that plan per caption (before → after). All caption changes of
+one run are one journal transaction: `lorapan undo PATH` reverts them.
 
 examples:
   lorapan fix ~/data/goblin --dry-run            what would change
   lorapan fix ~/data/goblin                      apply error and warning fixes
   lorapan fix ~/data/goblin --rule tags.blacklist --rule tags.hair-unique
   lorapan fix ~/data/goblin --rule tags.core     also confirms a proposed core tag
+  lorapan fix ~/data/goblin --rule dataset.kind  writes the inferred kind
   lorapan undo ~/data/goblin                     revert the last fix run
 """
 

@@ -15,7 +15,7 @@ from lorapan.support import (
 
 NAME = "info"
 ORDER = 10
-HELP = "images, captions, orphans, kohya folders, unreadable captions"
+HELP = "images, captions, orphans, kohya folders; the kind, trigger and caption style it reads"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
