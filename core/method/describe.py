@@ -11,10 +11,10 @@ import os
 from collections import Counter
 from typing import Any
 
-from lorapan.core.method.anchor import anchor_of
+from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import kind_guess
-from lorapan.core.method.prose import caption_style
-from lorapan.core.method.triggers import find_triggers
+from lorapan.core.method.prose import CaptionStyle, caption_style
+from lorapan.core.method.triggers import Trigger, find_triggers
 
 
 def caption_extensions(dataset: Any) -> dict[str, int]:
@@ -30,12 +30,18 @@ def caption_extensions(dataset: Any) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def describe_dataset(dataset: Any) -> dict[str, Any]:
-    """Kind, trigger, anchor, caption style and caption files, each with its evidence."""
+def describe_dataset(
+    dataset: Any,
+    style: CaptionStyle | None = None,
+    triggers: list[Trigger] | None = None,
+    anchor: Anchor | None = None,
+) -> dict[str, Any]:
+    """Kind, trigger, anchor, caption style and caption files, each with its evidence
+    (``style``, ``triggers``, ``anchor``: already computed for this dataset)."""
     captions = [tuple(it.tags) for it in dataset.items.values() if it.tags]
-    style = caption_style(captions)
-    triggers = find_triggers(dataset)
-    anchor = anchor_of(dataset)
+    style = caption_style(captions) if style is None else style
+    triggers = find_triggers(dataset) if triggers is None else triggers
+    anchor = anchor_of(dataset) if anchor is None else anchor
     total = len(captions)
     guess = kind_guess(dataset)
     return {

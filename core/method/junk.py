@@ -13,7 +13,7 @@ The lists are data (``core/data/junk.toml``).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from lorapan.core.captions import norm_tag
 from lorapan.core.method.vocab import data_file
@@ -30,6 +30,7 @@ def _junk_lists() -> tuple[tuple[str, ...], frozenset[str]]:
     return prefixes, frozenset(norm_tag(str(t)) for t in doc.get("meta", []))
 
 
+@lru_cache(maxsize=131072)
 def junk_reason(tag: str, extra_meta: frozenset[str] = frozenset()) -> str:
     """Why ``tag`` is junk ('' when it is a tag): a rating tag or a meta tag."""
     prefixes, meta = _junk_lists()
@@ -41,8 +42,9 @@ def junk_reason(tag: str, extra_meta: frozenset[str] = frozenset()) -> str:
     return ""
 
 
+@lru_cache(maxsize=131072)
 def has_markdown(tag: str) -> bool:
-    return bool(_MARKDOWN.search(tag))
+    return ("*" in tag or "__" in tag) and bool(_MARKDOWN.search(tag))
 
 
 def markdown_of(tag: str) -> list[str]:
@@ -72,6 +74,7 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=131072)
 def unweighted(tag: str) -> str | None:
     """``(no humans)`` -> ``no humans``; ``((red hair:1.2))`` -> ``red hair``; None for
     a tag with no prompt weight (``digimon (creature)`` is a danbooru name, not a weight)."""

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lorapan.core.method.anchor import shared_first, tag_key
-from lorapan.core.method.prose import caption_style, tag_fields
-from lorapan.core.method.triggers import config_class_tokens, find_triggers
+from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
+from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
 from lorapan.core.method.vocab import data_file
 
 MOST = 0.5  # share of images for "on most images"
@@ -245,15 +245,19 @@ def _counts(captions: list[frozenset[str]], voc: _Vocab) -> Counter[str]:
     return out
 
 
-def infer_kind(dataset: Any) -> KindGuess:
-    """The kind the evidence points to (``source`` ``inferred``), or ``default``."""
+def infer_kind(
+    dataset: Any, style: CaptionStyle | None = None, triggers: list[Trigger] | None = None
+) -> KindGuess:
+    """The kind the evidence points to (``source`` ``inferred``), or ``default``.
+
+    ``style`` and ``triggers``: already computed for this dataset (saves a pass)."""
     settings = dataset.settings
     voc = _Vocab(settings)
     captions = {rel: tuple(it.tags) for rel, it in dataset.items.items() if it.tags}
     weak = _weak_hints(dataset, voc)
     if not captions:
         return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
-    style = caption_style(captions.values())
+    style = style if style is not None else caption_style(captions.values())
     tags_of = {
         rel: frozenset(tag_key(t) for t in tag_fields(c, style.shared))
         for rel, c in captions.items()
@@ -261,7 +265,7 @@ def infer_kind(dataset: Any) -> KindGuess:
     found = subjects_of(dataset)
     if found:
         return _several(dataset, voc, found, tags_of)
-    for t in find_triggers(dataset):
+    for t in find_triggers(dataset) if triggers is None else triggers:
         if voc.names_style(t.tag) if t.from_owner else voc.is_style_name(t.tag):
             why = "; ".join(t.evidence)
             return KindGuess("style", "inferred", [f"the trigger '{t.tag}' names a style ({why})"])
@@ -316,13 +320,15 @@ def _weak_hints(dataset: Any, voc: _Vocab) -> list[str]:
     return hints
 
 
-def resolve_kind(dataset: Any) -> KindGuess:
+def resolve_kind(
+    dataset: Any, style: CaptionStyle | None = None, triggers: list[Trigger] | None = None
+) -> KindGuess:
     """The effective kind: as set, else inferred (used in memory, never saved)."""
     settings = dataset.settings
     if settings.is_set("kind"):
         guess = KindGuess(settings.kind, "set")
     else:
-        guess = infer_kind(dataset)
+        guess = infer_kind(dataset, style, triggers)
         settings.infer("kind", guess.kind)
     settings.inferred["kind_guess"] = guess
     return guess

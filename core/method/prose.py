@@ -62,6 +62,7 @@ def is_sentence(field: str) -> bool:
     )
 
 
+@lru_cache(maxsize=131072)
 def _punctuated(field: str) -> bool:
     """A sentence by its punctuation (a closing or inner full stop), not by length."""
     t = field.strip()
@@ -74,7 +75,8 @@ def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tup
     """Per field: True when it is (part of) a sentence. ``shared``: tag keys many
     captions carry, which stay tags even where a sentence runs on."""
     tags = tuple(tags)
-    if not any(is_sentence(t) for t in tags):  # a run-on clause needs a sentence first
+    # a run-on clause needs a sentence first; a sentence has at least four words
+    if not any(t.count(" ") >= SHORT_SENTENCE_WORDS - 1 and is_sentence(t) for t in tags):
         return (False,) * len(tags)
     keys = [tag_key(t) for t in tags]
     own = [words(t) for t, k in zip(tags, keys, strict=True) if k not in shared]

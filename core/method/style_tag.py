@@ -56,6 +56,18 @@ def _looks_like_style(key: str, class_tokens: set[str], not_style: frozenset[str
     return ""
 
 
+def _where(captions: list[tuple[str, ...]], key: str) -> tuple[str, Counter[int]]:
+    """The first spelling of ``key`` and the fields it sits in."""
+    spelled = ""
+    positions: Counter[int] = Counter()
+    for tags in captions:
+        for i, t in enumerate(tags):
+            if tag_key(t) == key:
+                spelled = spelled or t.strip()
+                positions[i] += 1
+    return spelled, positions
+
+
 def propose_style(
     dataset: Any, anchor: Anchor, captions: list[tuple[str, ...]], kind: str
 ) -> StyleGuess | None:
@@ -67,16 +79,7 @@ def propose_style(
     not_style = frozenset(tag_key(t) for t in doc["not_style_tags"])
     class_tokens = {tag_key(t) for t, _f in config_class_tokens(dataset.root)}
     counts: Counter[str] = Counter()
-    spelled: dict[str, str] = {}
-    positions: dict[str, Counter[int]] = {}
     for tags in captions:
-        for i, t in enumerate(tags):
-            k = tag_key(t)
-            if k in anchor.keys:
-                continue
-            if k not in spelled:
-                spelled[k] = t.strip()
-            positions.setdefault(k, Counter())[i] += 1
         counts.update({tag_key(t) for t in tags} - set(anchor.keys))
     need = math.ceil(STYLE_SHARE * total)
     for key, n in counts.most_common():
@@ -84,9 +87,10 @@ def propose_style(
             break
         why = _looks_like_style(key, class_tokens, not_style)
         if why:
-            pos, at = positions[key].most_common(1)[0]
+            spelled, positions = _where(captions, key)
+            pos, at = positions.most_common(1)[0]
             where = f", always field {pos + 1}" if at == n else ""
-            return StyleGuess(spelled[key], n, f"in {n}/{total} captions{where}; {why}")
+            return StyleGuess(spelled, n, f"in {n}/{total} captions{where}; {why}")
     anime = frozenset(tag_key(t) for t in doc["anime_tags"])
     looks = sum(1 for tags in captions if {tag_key(t) for t in tags} & anime)
     if kind != "style" and looks >= ANIME_SHARE * total:

@@ -144,13 +144,14 @@ def build_context(
     categories: Mapping[str, str] | None = None,
 ) -> RuleContext:
     settings = dataset.settings
-    resolve_kind(dataset)  # the kind as set, else as the captions show it (never saved)
+    raw = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    captions = caption_style(raw)
+    triggers = find_triggers(dataset)
+    resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
     vocab = Vocab(settings)
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
     anchor = anchor_of(dataset)
-    raw = [tuple(it.tags) for it in dataset.items.values() if it.tags]
-    captions = caption_style(raw)
     style_explicit = settings.is_set("style_tag")
     guess = None
     if not style_explicit and settings.kind != "style":
@@ -170,7 +171,7 @@ def build_context(
         subjects=subjects,
         tag_style=detect_tag_style(dataset, anchor=anchor),
         anchor=anchor,
-        triggers=find_triggers(dataset),
+        triggers=triggers,
         placeholders=_norms_of(vocab_list(vocab, "junk.toml", "placeholders")),
         captions=captions,
         style_explicit=style_explicit,

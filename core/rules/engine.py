@@ -311,7 +311,10 @@ class RulesEngine:
             findings, cover = self._findings(view)
             readiness = self._readiness(findings, cover, view)
             if self._described is None:
-                self._described = describe_dataset(self.dataset)
+                ctx = self.ctx
+                self._described = describe_dataset(
+                    self.dataset, ctx.captions, ctx.triggers, ctx.anchor
+                )
             described = self._described
         if wanted:
             findings = [f for f in findings if rule_matches(f.rule_id, wanted)]

@@ -87,9 +87,15 @@ def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
         issues[("tags.weight-syntax", "")] = weights
 
 
+def _bracketed(tag: str) -> bool:
+    return "[" in tag or "{" in tag or "<" in tag
+
+
 def _placeholders(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
     """``[trigger]``: another trainer's placeholder, trained literally by kohya."""
-    found = tuple(sorted({p for t in tags for p in ctx.placeholders if p in t.lower()}))
+    found = tuple(
+        sorted({p for t in tags if _bracketed(t) for p in ctx.placeholders if p in t.lower()})
+    )
     if found:
         issues[("tags.placeholder", "")] = found
 
