@@ -46,7 +46,6 @@ def _files(ds) -> dict:
     s = ds.settings
     return {
         "root": str(ds.root),
-        "kind": s.kind,
         "name": s.name,
         "core_tag": s.core_tag,
         "style_tag": s.style_tag,
