@@ -8,6 +8,7 @@ user sees what was inferred and why before reading any finding.
 from __future__ import annotations
 
 import os
+import shlex
 from collections import Counter
 from typing import Any
 
@@ -44,8 +45,11 @@ def describe_dataset(
     anchor = anchor_of(dataset) if anchor is None else anchor
     total = len(captions)
     guess = kind_guess(dataset)
+    confirm = ""
+    if not guess.confirmed:
+        confirm = f"lorapan fix {shlex.quote(str(dataset.root))} --rule dataset.kind"
     return {
-        "kind": {**guess.to_dict(), "description": guess.describe()},
+        "kind": {**guess.to_dict(), "description": guess.describe(), "confirm": confirm},
         "triggers": [
             {"tag": t.tag, "captions": t.captions, "evidence": t.describe(total)} for t in triggers
         ],
@@ -61,6 +65,8 @@ def summary_lines(info: dict[str, Any]) -> list[str]:
     """The lines ``info`` and ``check`` print under the dataset's path (from
     :func:`describe_dataset`'s dict)."""
     lines = [f"kind: {info['kind']['description']}"]
+    if info["kind"].get("confirm"):
+        lines[0] += f" — confirm: `{info['kind']['confirm']}`"
     if info["triggers"]:
         t = info["triggers"][0]
         lines.append(f"trigger: '{t['tag']}' ({t['evidence']})")
