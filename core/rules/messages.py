@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from lorapan.core.method.vocab import name_from_core
-from lorapan.core.rules import fixes
+from lorapan.core.rules import fixes, merges
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
@@ -247,16 +247,16 @@ def _conflict(ctx, sub, g, counts):
 def _hair_eyes(part: str):
     def builder(ctx, sub, g, counts):
         rule = f"tags.{part}-unique"
-        fix, why = fixes.hair_eyes_fix(ctx, counts, part, g.images)
+        fix, why = merges.hair_eyes_fix(ctx, counts, part, g.images)
         words = "hair colour/style" if part == "hair" else "eye colour"
         if ctx.profile.bundle:
             shapes = ", ".join(
-                f"'{fixes.spell_unique(ctx, '<colour>', n, part)}'"
+                f"'{merges.spell_unique(ctx, '<colour>', n, part)}'"
                 for n in _subject_names(ctx, g.images)
             )
             into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
         else:
-            shape = fixes.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
+            shape = merges.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
             into = f"one unique tag '{shape}'"
         msg = (
             f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "

@@ -4,7 +4,7 @@ share (``bundle.bio-overlap``).
 
 from __future__ import annotations
 
-from lorapan.core.rules import fixes
+from lorapan.core.rules import merges
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding
@@ -71,7 +71,7 @@ def _bio_overlap(v: View) -> list[Finding]:
                     f"the body tag '{tag}' belongs to more than one character ({who}): in a "
                     "character bundle no body tag may be shared, or the characters bleed into each other.",
                     g.images,
-                    fixes.bio_overlap_fix(v.ctx, tag, sorted(owners)),
+                    merges.bio_overlap_fix(v.ctx, tag, sorted(owners)),
                     key=f"bundle.bio-overlap:{tag}",
                 )
             )
