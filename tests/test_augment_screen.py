@@ -118,7 +118,7 @@ async def test_two_images_offer_a_collage(tmp_path):
         await settle(pilot, app)
     assert "collage__gob+ana.png" in app.results[0]
     caption = (tmp_path / "collage__gob+ana.txt").read_text()
-    assert caption.startswith("gob goblin and ana elf couple focus, anime screencap")
+    assert caption.startswith("gob and ana couple focus, anime screencap")
     assert "1girl" not in caption and "solo" not in caption
 
 

@@ -15,7 +15,7 @@ from lorapan.support import (
 
 NAME = "info"
 ORDER = 10
-HELP = "images, captions, orphans, kohya folders, unreadable captions"
+HELP = "images, captions, orphans, kohya folders; the kind, trigger and caption style it reads"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,10 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def summary(ds) -> dict:
+    return {**_files(ds), **method_summary(ds)}
+
+
+def method_summary(ds) -> dict:
+    """What the method reads (kind, trigger, caption style and files) with its evidence."""
+    from lorapan.core.method.describe import describe_dataset
+
+    return describe_dataset(ds)
+
+
+def _files(ds) -> dict:
     s = ds.settings
     return {
         "root": str(ds.root),
-        "kind": s.kind,
         "name": s.name,
         "core_tag": s.core_tag,
         "style_tag": s.style_tag,
@@ -62,10 +72,13 @@ def summary(ds) -> dict:
 
 
 def _print_human(info: dict) -> None:
+    from lorapan.core.method.describe import summary_lines
+
     print(f"{info['root']}")
-    print(
-        f"  kind {info['kind']}, core tag {info['core_tag'] or '(not set)'!r}, style tag {info['style_tag']!r}"
-    )
+    for line in summary_lines(info):
+        print(f"  {line}")
+    core, style = (repr(info[k]) if info[k] else "(not set)" for k in ("core_tag", "style_tag"))
+    print(f"  core tag {core}, style tag {style}")
     print(f"  {info['images']} images, {info['captions']} captions, {info['tags']} distinct tags")
     for f in info["folders"]:
         print(
