@@ -9,11 +9,10 @@ the trigger (or each subject's first tag) is first in every caption.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, copy_dataset
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import tag_key
 from lorapan.core.method.kind import kind_guess
@@ -24,9 +23,7 @@ pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="real datasets not ava
 
 
 def real(tmp_path: Path, name: str) -> Path:
-    dest = tmp_path / name
-    shutil.copytree(REAL / name, dest)
-    return dest
+    return copy_dataset(REAL / name, tmp_path / name)
 
 
 def report_of(root: Path):
