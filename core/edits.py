@@ -72,20 +72,23 @@ def remove_tag(tags: Tags, tag: str) -> Tags:
 
 
 def replace_tag(tags: Tags, old: str, new: str) -> Tags:
-    """Rename ``old`` to ``new`` in place; if ``new`` is already there, drop ``old``.
+    """Rename every occurrence of ``old`` to ``new`` in place.
 
-    Replacing a tag with itself changes nothing (a peer tool deleted it).
+    Occurrences match as tags do everywhere (:func:`norm_tag`: case, underscores
+    as spaces), so ``solo=solo person`` renames ``solo`` and ``Solo`` alike. When
+    ``new`` is another tag that is already there, ``old`` is dropped instead (no
+    duplicate is made). Replacing a tag with a respelling of itself (``Solo=solo``)
+    respells every occurrence; replacing it with itself changes nothing.
     """
     new = new.strip()
-    i = _index(tags, old)
-    if i < 0 or tags[i] == new:
+    key = norm_tag(old)
+    if not any(norm_tag(t) == key for t in tags):
         return tags
     if not new:
         return remove_tag(tags, old)
-    j = _index(tags, new)
-    if j >= 0 and j != i:
+    if norm_tag(new) != key and has_tag(tags, new):
         return remove_tag(tags, old)
-    return tags[:i] + (new,) + tags[i + 1 :]
+    return tuple(new if norm_tag(t) == key else t for t in tags)
 
 
 def move_to_front(tags: Tags, tag: str) -> Tags:

@@ -36,6 +36,23 @@ def test_replace_with_itself_keeps_the_tag():
     assert edits.replace_tag(("long_hair",), "long hair", "green_gob_hair") == ("green_gob_hair",)
 
 
+def test_replace_renames_every_occurrence_in_place():
+    tags = ("red hair", "solo", "red hair", "solo", "Solo", "so_lo")
+    assert edits.replace_tag(tags, "solo", "solo person") == (
+        "red hair", "solo person", "red hair", "solo person", "solo person", "so_lo",
+    )  # fmt: skip
+    # a respelling reaches every spelling of the tag; "so_lo" is "so lo", another tag
+    assert edits.replace_tag(tags, "SOLO", "solo")[1:] == (
+        "solo",
+        "red hair",
+        "solo",
+        "solo",
+        "so_lo",
+    )
+    # renaming onto a tag already there drops the old one (no duplicate is made)
+    assert edits.replace_tag(tags, "solo", "red hair") == ("red hair", "red hair", "so_lo")
+
+
 def test_outside_change_between_read_and_write_is_a_conflict(tmp_path):
     write_dataset(tmp_path, {"a.png": "x", "b.png": "x"})
     ds = Dataset.open(tmp_path)
