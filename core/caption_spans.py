@@ -20,10 +20,14 @@ So when a rewrite changes one tag, the bytes before and after that tag's span
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 
 Span = tuple[int, int]
+# A tag between plain commas: no comma, no whitespace at either end (``\\s`` is
+# exactly what ``str.strip`` removes).
+_PLAIN_TAG = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
 # (old index or None, new index or None): keep/rename, removal, insertion.
 Step = tuple[int | None, int | None]
 
@@ -35,16 +39,10 @@ def tag_spans(line: str) -> list[Span]:
     unclosed ``(`` falls back to plain comma splitting for the rest of the line.
     Each span excludes the whitespace around the tag; empty tags are dropped.
     """
+    if "(" not in line and "\\" not in line:  # the common case: one regex pass
+        return [m.span() for m in _PLAIN_TAG.finditer(line)]
     pieces: list[Span] = []
     start = 0
-    if "(" not in line and "\\" not in line:
-        pos = line.find(",")
-        while pos >= 0:
-            pieces.append((start, pos))
-            start = pos + 1
-            pos = line.find(",", start)
-        pieces.append((start, len(line)))
-        return _trimmed(line, pieces)
     depth = 0
     escaped = False
     for i, ch in enumerate(line):
@@ -108,6 +106,8 @@ def align(old: Sequence[str], new: Sequence[str]) -> list[Step]:
     When neither is (tags moved), the side whose tag comes back sooner is taken
     as the insertion or removal, which keeps the longer run of tags untouched.
     """
+    if not old or not new:
+        return [(k, None) for k in range(len(old))] + [(None, k) for k in range(len(new))]
     left_old, left_new = Counter(old), Counter(new)
     in_old, in_new = _positions(old), _positions(new)
     steps: list[Step] = []
@@ -142,45 +142,90 @@ def align(old: Sequence[str], new: Sequence[str]) -> list[Step]:
 
 def usual_separator(line: str, spans: Sequence[Span], fallback: str) -> str:
     """The separator written most often between two tags (with exactly one comma)."""
-    seps = Counter(
-        line[spans[k][1] : spans[k + 1][0]]
-        for k in range(len(spans) - 1)
-        if line.count(",", spans[k][1], spans[k + 1][0]) == 1
-    )
-    return seps.most_common(1)[0][0] if seps else fallback
+    seps = Counter(line[end:start] for (_, end), (start, _) in zip(spans, spans[1:], strict=False))
+    for sep, _count in seps.most_common():  # ties: the one written first
+        if sep.count(",") == 1:
+            return sep
+    return fallback
+
+
+def _common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+    """How many tags the lists share at the start, and then at the end.
+
+    The shared end is used only when none of its tags also occurs between the
+    shared start and end: then aligning the whole lists would pair it the same
+    way (with a repeated tag, :func:`align` keeps the first occurrence and the
+    end would keep the last).
+    """
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if tail:
+        ending = set(old[len(old) - tail :])
+        between = {*old[head : len(old) - tail], *new[head : len(new) - tail]}
+        if not ending.isdisjoint(between):
+            tail = 0
+    return head, tail
 
 
 def rewrite_line(
     line: str, old: Sequence[str], new: Sequence[str], fallback_sep: str = ", "
 ) -> str:
-    """``line`` (whose tags are ``old``) with tags ``new``, keeping untouched bytes."""
+    """``line`` (whose tags are ``old``) with tags ``new``, keeping untouched bytes.
+
+    The tags both lists share at the start and at the end are copied as one slice
+    each; only the tags between are aligned, so adding or removing one tag costs
+    about as much as finding the tags.
+    """
     spans = tag_spans(line)
     if len(spans) != len(old):  # not the line these tags came from: write it plainly
         return fallback_sep.join(new)
-    sep = usual_separator(line, spans, fallback_sep)
-    prefix = line[: spans[0][0]] if spans else line
-    suffix = line[spans[-1][1] :] if spans else ""
-    pieces = [prefix]
+    if not spans:  # nothing to keep in place: the new tags follow what is there
+        return line + fallback_sep.join(new)
+    head, tail = _common_ends(old, new)
+    usual: list[str] = []  # computed on the first insertion
+
+    def sep() -> str:
+        if not usual:
+            usual.append(usual_separator(line, spans, fallback_sep))
+        return usual[0]
+
+    def between(last: int) -> str:  # the separator written after old tag ``last``
+        return line[spans[last][1] : spans[last + 1][0]]
+
+    pieces = [line[: spans[head - 1][1]] if head else line[: spans[0][0]]]
+    last: int | None = head - 1 if head else None  # old index of the last tag written
     pending: list[str] = []  # new tags waiting for the next kept tag
-    last: int | None = None  # old index of the last tag written
-    for i, j in align(old, new):
+    for i, j in align(old[head : len(old) - tail], new[head : len(new) - tail]):
         if j is None:
             continue  # removed: neither it nor the separator after it is written
         if i is None:
-            pending.append(new[j])
+            pending.append(new[head + j])
             continue
+        i, j = i + head, j + head
         if last is not None:
-            pieces.append(line[spans[last][1] : spans[last + 1][0]])
+            pieces.append(between(last))
         for tag in pending:
-            pieces += [tag, sep]
+            pieces += [tag, sep()]
         pending = []
         pieces.append(line[spans[i][0] : spans[i][1]] if old[i] == new[j] else new[j])
         last = i
+    if tail:  # the shared end, with its separators and the line's suffix, as written
+        if last is not None:
+            pieces.append(between(last))
+        for tag in pending:
+            pieces += [tag, sep()]
+        pieces.append(line[spans[len(old) - tail][0] :])
+        return "".join(pieces)
     if pending:
         if last is None:
-            pieces.append(sep.join(pending))
+            pieces.append(sep().join(pending))
         else:
             for tag in pending:
-                pieces += [sep, tag]
-    pieces.append(suffix)
+                pieces += [sep(), tag]
+    pieces.append(line[spans[-1][1] :])
     return "".join(pieces)

@@ -68,8 +68,10 @@ def is_kaomoji(tag: str) -> bool:
     if t.lower() in KAOMOJI:
         return True
     # Short tags made mostly of punctuation around an underscore are faces too.
+    if "_" not in t or len(t) > 7:
+        return False
     letters = sum(ch.isalpha() for ch in t)
-    return "_" in t and len(t) <= 7 and letters <= 2 and not t.replace("_", "").isalnum()
+    return letters <= 2 and not t.replace("_", "").isalnum()
 
 
 def apply_tag_style(tag: str, style: str) -> str:
