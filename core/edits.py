@@ -13,55 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from lorapan.core.captions import norm_tag
+from lorapan.core.tag_diff import TagDiff, tag_diff
 
 Tags = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TagDiff:
-    """What a change did to one caption, by tag meaning (:func:`norm_tag`)."""
-
-    added: list[str]
-    removed: list[str]
-    renamed: list[tuple[str, str]]  # same tag, new spelling (case, tag style)
-    reordered: bool  # the tags kept are in another order
-    repeats: int = 0  # change in how many times kept tags occur (-2: two repeats dropped)
-
-
-def _once(tags: Iterable[str]) -> list[str]:
-    """Each tag once (by :func:`norm_tag`), first spelling first."""
-    seen: dict[str, str] = {}
-    for t in tags:
-        seen.setdefault(norm_tag(t), t)
-    return list(seen.values())
-
-
-def _spellings(tags: Iterable[str], keys: Iterable[str]) -> dict[str, list[str]]:
-    """Each tag's distinct spellings, in order of first use."""
-    out: dict[str, dict[str, None]] = {}
-    for t, k in zip(tags, keys, strict=True):
-        out.setdefault(k, {})[t] = None
-    return {k: list(spellings) for k, spellings in out.items()}
-
-
-def _respelled(before: Tags, old: list[str], after: Tags, new: list[str]) -> list[tuple[str, str]]:
-    """(old, new) spellings of tags kept under another spelling only (tag style, case).
-
-    A tag still written as before somewhere is not respelled (``a, A`` → ``a``
-    dropped a repeat).
-    """
-    was, now = _spellings(before, old), _spellings(after, new)
-    pairs = []
-    for key, spellings in was.items():
-        written = now.get(key)
-        if written and not set(spellings) & set(written):
-            pairs += [(t, written[min(n, len(written) - 1)]) for n, t in enumerate(spellings)]
-    return pairs
-
-
-def _kept_order(keys: list[str], other: set[str]) -> list[str]:
-    """The tags also in ``other``, each once, in the order they first appear."""
-    return list(dict.fromkeys(k for k in keys if k in other))
 
 
 @dataclass(frozen=True)
@@ -75,16 +29,7 @@ class TagChange:
     @cached_property
     def diff(self) -> TagDiff:
         """Added, removed, respelled and moved tags (each named once), in linear time."""
-        old = [norm_tag(t) for t in self.before]
-        new = [norm_tag(t) for t in self.after]
-        old_keys, new_keys = set(old), set(new)
-        return TagDiff(
-            added=_once(t for t, k in zip(self.after, new, strict=True) if k not in old_keys),
-            removed=_once(t for t, k in zip(self.before, old, strict=True) if k not in new_keys),
-            renamed=_respelled(self.before, old, self.after, new),
-            reordered=_kept_order(old, new_keys) != _kept_order(new, old_keys),
-            repeats=sum(k in old_keys for k in new) - sum(k in new_keys for k in old),
-        )
+        return tag_diff(self.before, self.after)
 
     @property
     def added(self) -> list[str]:
