@@ -1,6 +1,6 @@
 """Whole-process bulk edit against its floor, side by side in one run.
 
-    python bench/bench_edit_cli.py [--n 10000] [--rounds 3] [--root DIR] [--profile OUT]
+    python bench/bench_edit_cli.py [--n 10000] [--rounds 3] [--root DIR] [--phases]
 
 What a user waits for: ``lorapan edit DIR --add TAG`` as a real process (start-up,
 opening the dataset, planning, journal, writing every caption, the text report
@@ -13,13 +13,14 @@ The goal (issue 17) is lorapan ≤ 1.5× the floor.
 Each lorapan run starts from an empty journal (``.lorapan/journal`` is removed
 before it), as a user's first bulk edit does; ``--keep-journal`` keeps the
 history instead. Every process runs under ``--timeout`` seconds: a run that does
-not finish fails the benchmark. ``--profile OUT`` also runs one text edit under
-cProfile and prints where its time goes.
+not finish fails the benchmark. ``--phases`` also runs one text edit with its
+coarse steps timed and prints where its time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -59,21 +60,53 @@ for folder in {os.path.dirname(p) for p in paths}:
 print(len(paths))
 """
 
-# Where a bulk edit's time goes, as cProfile names it (cumulative seconds).
+# Where a bulk edit's time goes: (label, module, attribute) wrapped with a timer.
 PHASES = [
-    ("whole command", "cli/main.py", "main"),
-    ("open the dataset (walk, read, index)", "core/dataset/dataset.py", "open"),
-    ("plan the edit", "core/edits.py", "plan"),
-    ("format the new captions", "core/dataset/changes.py", "plan_writes"),
-    ("journal: record the transaction", "core/journal.py", "begin"),
-    ("journal: read + hash each caption", "core/journal.py", "_current"),
-    ("journal: write temp files", "core/journal.py", "_stage"),
-    ("journal: one os.sync", "core/journal.py", "_make_durable"),
-    ("journal: os.replace each", "core/journal.py", "_swap"),
-    ("journal: save state, discard redo", "core/journal.py", "save"),
-    ("dataset: re-read each written caption", "core/dataset/refresh.py", "reload_item"),
-    ("text report", "cli/commands/edit.py", "_report"),
+    ("open the dataset (walk, read, index)", "lorapan.core.dataset.dataset", "Dataset.open"),
+    ("plan the edit", "lorapan.core.edits", "plan"),
+    ("format the new captions", "lorapan.core.dataset.dataset", "plan_writes"),
+    ("journal: record the transaction (pack)", "lorapan.core.journal", "Journal.begin"),
+    ("journal: read + hash each caption", "lorapan.core.journal", "Journal._current"),
+    ("journal: write temp files", "lorapan.core.journal", "Journal._stage"),
+    ("journal: one os.sync", "lorapan.core.journal", "Journal._make_durable"),
+    ("journal: os.replace each", "lorapan.core.journal", "Journal._swap"),
+    ("journal: fsync folders", "lorapan.core.journal", "fsync_dir"),
+    ("journal: save state, discard redo", "lorapan.core.journal", "Journal.save"),
+    (
+        "dataset: re-read each written caption",
+        "lorapan.core.dataset.dataset",
+        "Dataset._note_own_write",
+    ),
+    ("report (text)", "lorapan.commands.edit", "_report"),
 ]
+
+PHASE_CHILD = r"""
+import importlib, sys, time
+t_start = time.perf_counter()
+import lorapan.main
+spent = {}
+def wrap(owner, name, label):
+    fn = getattr(owner, name)
+    def timed(*a, **k):
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+    setattr(owner, name, staticmethod(timed) if isinstance(owner.__dict__.get(name), staticmethod) else timed)
+for label, module, attr in PHASES:
+    mod = importlib.import_module(module)
+    owner, _, name = attr.rpartition(".")
+    wrap(getattr(mod, owner) if owner else mod, name, label)
+t_imported = time.perf_counter()
+code = lorapan.main.main(["edit", sys.argv[1], "--add", sys.argv[2]])
+t_end = time.perf_counter()
+print(f"python start-up + imports (before main)   {t_imported - t_start:6.2f} s (this script)", file=sys.stderr)
+for label, _m, _a in PHASES:
+    print(f"{label:<42} {spent.get(label, 0.0):6.2f} s", file=sys.stderr)
+print(f"{'main() in all':<42} {t_end - t_imported:6.2f} s", file=sys.stderr)
+sys.exit(code)
+"""
 
 
 def run(cmd: list[str], timeout: float, out: Path) -> float:
@@ -90,6 +123,17 @@ def run(cmd: list[str], timeout: float, out: Path) -> float:
     return dt
 
 
+def changed(out: Path, mode: str, n: int) -> None:
+    """Fail unless the edit rewrote all ``n`` captions (a no-op would time nothing)."""
+    if mode == "json":
+        got = len(json.loads(out.read_bytes())["result"]["applied"])
+    else:
+        last = out.read_text().splitlines()[-2]
+        got = int(last.split()[1]) if last.startswith("changed ") else -1
+    if got != n:
+        raise SystemExit(f"FAILED: the {mode} edit changed {got} captions, not {n}")
+
+
 def lorapan(*args: str) -> list[str]:
     return [sys.executable, "-m", "lorapan", *args]
 
@@ -99,23 +143,24 @@ def fresh_journal(root: Path, keep: bool) -> None:
         shutil.rmtree(root / ".lorapan" / "journal", ignore_errors=True)
 
 
-def profile(root: Path, out: Path, timeout: float) -> None:
-    import pstats
-
+def phases(root: Path, tag: str, timeout: float, sink: Path) -> None:
+    """One text edit in a process whose coarse steps are timed (no profiler)."""
     fresh_journal(root, keep=False)
-    run(
-        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "lorapan"]
-        + ["edit", str(root), "--add", "bench profiled"],
-        timeout,
-        out.with_suffix(".txt"),
-    )
-    stats = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
-    print("\nwhere one text edit's time goes (cProfile, cumulative; profiling adds overhead):")
-    for label, file, func in PHASES:
-        total = sum(
-            v[3] for (f, _line, name), v in stats.items() if f.endswith(file) and name == func
+    code = f"PHASES = {PHASES!r}\n" + PHASE_CHILD
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(root), tag],
+            stdout=sink.open("wb"),
+            stderr=subprocess.PIPE,
+            timeout=timeout,
         )
-        print(f"  {label:<40} {total:7.2f} s")
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"FAILED: the timed edit did not finish in {timeout} s") from None
+    if proc.returncode != 0:
+        raise SystemExit(f"FAILED: timed edit: exit {proc.returncode}\n{proc.stderr.decode()}")
+    print(f"\nwhere one text edit's time goes ({time.perf_counter() - t0:.2f} s as a process):")
+    print(proc.stderr.decode().rstrip())
 
 
 def main() -> None:
@@ -127,12 +172,13 @@ def main() -> None:
     ap.add_argument("--root", type=Path, help="dataset to use (generated there when missing)")
     ap.add_argument("--keep-journal", action="store_true")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per process")
-    ap.add_argument("--profile", type=Path, help="also profile one edit into this .prof file")
+    ap.add_argument("--phases", action="store_true", help="also time one edit's steps")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.root or Path(tmp) / "ds"
         if not (root / "10_bench").is_dir():
             generate(root, args.n)
+        stamp = time.strftime("%H%M%S")  # a tag no caption has yet, so every caption changes
         print(f"{args.n} captions in {root}; {args.rounds} rounds, each floor then lorapan")
         ratios: dict[str, list[float]] = {"text": [], "json": []}
         times: dict[str, list[float]] = {"floor": [], "text": [], "json": []}
@@ -144,8 +190,9 @@ def main() -> None:
                 )
                 fresh_journal(root, args.keep_journal)
                 extra = ["--json"] if mode == "json" else []
-                cmd = lorapan("edit", str(root), "--add", f"bench {r} {mode}", *extra)
+                cmd = lorapan("edit", str(root), "--add", f"bench {stamp} {r} {mode}", *extra)
                 took = run(cmd, args.timeout, sink)
+                changed(sink, mode, args.n)
                 times["floor"].append(floor)
                 times[mode].append(took)
                 ratios[mode].append(took / floor)
@@ -161,8 +208,8 @@ def main() -> None:
                 f"{statistics.median(times['floor']):6.2f} s, ratio median {med:4.2f}× "
                 f"(goal ≤ 1.5×: {verdict})"
             )
-        if args.profile:
-            profile(root, args.profile, args.timeout)
+        if args.phases:
+            phases(root, f"bench {stamp} phases", args.timeout, sink)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import json
 import sys
 from typing import Any
 
+from lorapan.core.commands_hint import hint
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # done, but with conflicts, unreadable files or error findings
 EXIT_USAGE = 2
@@ -57,8 +59,8 @@ def refuse_if_interrupted(ds) -> int | None:
     labels = ", ".join(f"'{t.label}' ({len(t.ops)} files)" for t in pending)
     return fail(
         f"an edit was interrupted before it finished: {labels}",
-        f"run `lorapan recover {ds.root} --finish` to complete it, "
-        f"or `lorapan recover {ds.root} --rollback` to undo what it did",
+        f"run `{hint('recover', ds.root, '--finish')}` to complete it, "
+        f"or `{hint('recover', ds.root, '--rollback')}` to undo what it did",
         code=EXIT_FINDINGS,
     )
 
@@ -107,7 +109,7 @@ def open_with_sources(path: str, images: list[str]):  # -> tuple[Dataset | None,
             [],
             fail(
                 f"not an image of {ds.root}: {', '.join(missing)}",
-                f"give paths inside the dataset; `lorapan info {path}` lists them",
+                f"give paths inside the dataset; `{hint('info', path)}` lists them",
             ),
         )
     return ds, relpaths, EXIT_OK

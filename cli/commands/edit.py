@@ -9,6 +9,7 @@ from functools import partial
 
 from lorapan.core import edits
 from lorapan.core.captions import apply_tag_style
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -178,7 +179,7 @@ def _report(args, changes, result, matched: int) -> int:
             for rel, why in result.unreadable:
                 print(f"  not written: {rel}: {why}")
             if result.applied:
-                print(f"undo with: lorapan undo {args.path}")
+                print(f"undo with: {hint('undo', args.path)}")
     if result is not None and not result.ok:
         return EXIT_FINDINGS
     return EXIT_OK

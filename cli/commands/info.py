@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -95,7 +96,8 @@ def _print_human(info: dict) -> None:
         )
     for label in info["interrupted_edits"]:
         print(
-            f"  ! interrupted edit {label!r}: run `lorapan recover {info['root']} --finish` or `--rollback`"
+            f"  ! interrupted edit {label!r}: "
+            f"run `{hint('recover', info['root'], '--finish')}` or `--rollback`"
         )
 
 
