@@ -28,6 +28,9 @@ Span = tuple[int, int]
 # A tag between plain commas: no comma, no whitespace at either end (``\\s`` is
 # exactly what ``str.strip`` removes).
 _PLAIN_TAG = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
+# What lies between two tags of a plain line (no parentheses, no backslash).
+_PLAIN_SEP = re.compile(r"[\s,]*,[\s,]*")
+_EDGE = re.compile(r"[\s,]*")
 # (old index or None, new index or None): keep/rename, removal, insertion.
 Step = tuple[int | None, int | None]
 
@@ -149,6 +152,23 @@ def usual_separator(line: str, spans: Sequence[Span], fallback: str) -> str:
     return fallback
 
 
+def _appended(line: str, old: Sequence[str], new: Sequence[str], fallback: str) -> str | None:
+    """The fast path of a bulk ``--add``: tags only appended to a plain line.
+
+    The new tags go after the last tag, each after the line's usual separator;
+    no span is needed. None when the edit or the line is not that simple.
+    """
+    if not old or len(new) <= len(old) or "(" in line or "\\" in line:
+        return None
+    if tuple(new[: len(old)]) != tuple(old):
+        return None
+    start = _EDGE.match(line).end()  # type: ignore[union-attr]  # matches even ""
+    end = len(line) - len(_EDGE.match(line[::-1]).group())  # type: ignore[union-attr]
+    seps = Counter(_PLAIN_SEP.findall(line, start, end))
+    sep = next((s for s, _n in seps.most_common() if s.count(",") == 1), fallback)
+    return line[:end] + "".join(sep + tag for tag in new[len(old) :]) + line[end:]
+
+
 def _common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
     """How many tags the lists share at the start, and then at the end.
 
@@ -159,6 +179,8 @@ def _common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
     """
     limit = min(len(old), len(new))
     head = 0
+    if tuple(old[:limit]) == tuple(new[:limit]):  # one comparison in C
+        head = limit
     while head < limit and old[head] == new[head]:
         head += 1
     tail = 0
@@ -181,6 +203,9 @@ def rewrite_line(
     each; only the tags between are aligned, so adding or removing one tag costs
     about as much as finding the tags.
     """
+    fast = _appended(line, old, new, fallback_sep)
+    if fast is not None:
+        return fast
     spans = tag_spans(line)
     if len(spans) != len(old):  # not the line these tags came from: write it plainly
         return fallback_sep.join(new)

@@ -44,24 +44,30 @@ def _spellings(tags: Iterable[str], keys: Iterable[str], wanted: set[str]) -> di
 
 
 def _respelled(
-    before: Sequence[str], old: list[str], after: Sequence[str], new: list[str], kept: set[str]
+    before: Sequence[str],
+    old: list[str],
+    after: Sequence[str],
+    new: list[str],
+    changed_after: Sequence[str],
+    kept: set[str],
 ) -> list[tuple[str, str]]:
     """(old, new) spellings of tags now written only in another spelling.
 
-    A tag still written as before somewhere is not respelled (``a, A`` → ``a``
-    dropped a repeat).
+    ``before``/``old`` and ``changed_after``/``new`` are the differing middles
+    (tags and keys); ``after`` is the whole new list. A tag still written as
+    before somewhere is not respelled (``a, A`` → ``a`` dropped a repeat).
     """
-    gone = set(before) - set(after)
-    candidates = (
-        {k for t, k in zip(before, old, strict=True) if t in gone} & kept if gone else set()
-    )
+    gone = set(before) - set(after) if before else set()
+    if not gone:
+        return []
+    candidates = {k for t, k in zip(before, old, strict=True) if t in gone} & kept
     if not candidates:
         return []
-    was, now = _spellings(before, old, candidates), _spellings(after, new, candidates)
+    was, now = _spellings(before, old, candidates), _spellings(changed_after, new, candidates)
     pairs = []
     for key, spellings in was.items():
-        written = now[key]
-        if not set(spellings) & set(written):
+        written = now.get(key)
+        if written and not set(spellings) & set(written):
             pairs += [(t, written[min(n, len(written) - 1)]) for n, t in enumerate(spellings)]
     return pairs
 
@@ -73,18 +79,51 @@ def _kept_order(keys: list[str], dropped: set[str]) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k not in dropped))
 
 
+def _shared_ends(before: Sequence[str], after: Sequence[str]) -> tuple[int, int]:
+    """How many tags the lists share at the start, and then at the end."""
+    limit = min(len(before), len(after))
+    if tuple(before[:limit]) == tuple(after[:limit]):  # one tuple comparison in C
+        head = limit
+    else:
+        head = 0
+        while before[head] == after[head]:
+            head += 1
+    tail = 0
+    while tail < limit - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
 def tag_diff(before: Sequence[str], after: Sequence[str]) -> TagDiff:
-    """How ``after`` differs from ``before``."""
+    """How ``after`` differs from ``before``.
+
+    Tags the two share at the start and at the end are the same text, so only
+    the tags between are looked at one by one (adding a tag to a caption looks
+    at that tag alone).
+    """
+    head, tail = _shared_ends(before, after)
     old = list(map(norm_tag, before))
-    new = list(map(norm_tag, after))
-    old_keys, new_keys = set(old), set(new)
-    added_keys, removed_keys = new_keys - old_keys, old_keys - new_keys
-    added_n = sum(k in added_keys for k in new) if added_keys else 0
-    removed_n = sum(k in removed_keys for k in old) if removed_keys else 0
+    mid_old = old[head : len(old) - tail]
+    mid_new = list(map(norm_tag, after[head : len(after) - tail]))
+    old_keys = set(old)
+    shared_keys = set(old[:head]) | set(old[len(old) - tail :])
+    new_keys = shared_keys | set(mid_new)
+    added_keys, removed_keys = set(mid_new) - old_keys, set(mid_old) - new_keys
+    added_n = sum(k in added_keys for k in mid_new) if added_keys else 0
+    removed_n = sum(k in removed_keys for k in mid_old) if removed_keys else 0
+    mid_after = after[head : len(after) - tail]
+    mid_before = before[head : len(before) - tail]
+    if (not mid_old and added_n == len(mid_new)) or (not mid_new and removed_n == len(mid_old)):
+        reordered = False  # only new tags came in, or only whole tags went out
+    else:
+        new = old[:head] + mid_new + old[len(old) - tail :]
+        reordered = _kept_order(old, removed_keys) != _kept_order(new, added_keys)
     return TagDiff(
-        added=_first_spelling(after, new, added_keys) if added_keys else [],
-        removed=_first_spelling(before, old, removed_keys) if removed_keys else [],
-        renamed=_respelled(before, old, after, new, old_keys & new_keys),
-        reordered=_kept_order(old, removed_keys) != _kept_order(new, added_keys),
-        repeats=(len(new) - added_n) - (len(old) - removed_n),
+        added=_first_spelling(mid_after, mid_new, added_keys) if added_keys else [],
+        removed=_first_spelling(mid_before, mid_old, removed_keys) if removed_keys else [],
+        renamed=_respelled(
+            mid_before, mid_old, after, mid_new, mid_after, (old_keys & new_keys) - shared_keys
+        ),
+        reordered=reordered,
+        repeats=(len(after) - added_n) - (len(before) - removed_n),
     )
