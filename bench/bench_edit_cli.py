@@ -5,7 +5,8 @@
 What a user waits for: ``lorapan edit DIR --add TAG`` as a real process (start-up,
 opening the dataset, planning, journal, writing every caption, the text report
 written to a file), and the same with ``--json``. The floor, run as a process
-right before each lorapan run on the same files: an atomic rewrite of every
+beside each lorapan run on the same files (alternately before and after it, after
+an ``os.sync()`` and ``--settle`` seconds of quiet): an atomic rewrite of every
 caption the way the journal does it (a temp file beside each caption, one
 ``os.sync()``, ``os.replace`` each, one fsync per folder), with nothing else.
 The goal (issue 17) is lorapan ≤ 1.5× the floor.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -138,6 +140,12 @@ def lorapan(*args: str) -> list[str]:
     return [sys.executable, "-m", "lorapan", *args]
 
 
+def settle(seconds: float) -> None:
+    """Flush what earlier runs left dirty and let the disk go quiet before timing."""
+    os.sync()
+    time.sleep(seconds)
+
+
 def fresh_journal(root: Path, keep: bool) -> None:
     if not keep:
         shutil.rmtree(root / ".lorapan" / "journal", ignore_errors=True)
@@ -173,32 +181,43 @@ def main() -> None:
     ap.add_argument("--keep-journal", action="store_true")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per process")
     ap.add_argument("--phases", action="store_true", help="also time one edit's steps")
+    ap.add_argument(
+        "--settle", type=float, default=3.0, help="seconds to wait after a sync before each run"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.root or Path(tmp) / "ds"
         if not (root / "10_bench").is_dir():
             generate(root, args.n)
         stamp = time.strftime("%H%M%S")  # a tag no caption has yet, so every caption changes
-        print(f"{args.n} captions in {root}; {args.rounds} rounds, each floor then lorapan")
+        print(
+            f"{args.n} captions in {root}; {args.rounds} rounds of floor and lorapan, text and json"
+        )
         ratios: dict[str, list[float]] = {"text": [], "json": []}
         times: dict[str, list[float]] = {"floor": [], "text": [], "json": []}
         sink = Path(tmp) / "out"
         for r in range(args.rounds):
             for mode in ("text", "json"):
-                floor = run(
-                    [sys.executable, "-c", FLOOR, str(root), f"floor{r}{mode}"], args.timeout, sink
-                )
-                fresh_journal(root, args.keep_journal)
+                floor_cmd = [sys.executable, "-c", FLOOR, str(root), f"floor {stamp} {r}{mode}"]
                 extra = ["--json"] if mode == "json" else []
-                cmd = lorapan("edit", str(root), "--add", f"bench {stamp} {r} {mode}", *extra)
-                took = run(cmd, args.timeout, sink)
-                changed(sink, mode, args.n)
-                times["floor"].append(floor)
-                times[mode].append(took)
-                ratios[mode].append(took / floor)
+                edit_cmd = lorapan("edit", str(root), "--add", f"bench {stamp} {r} {mode}", *extra)
+                took: dict[str, float] = {}
+                # floor first in even rounds, lorapan first in odd ones: the disk's
+                # after-effects of one run (trims of freed blocks) fall on both alike
+                for which in ("floor", "lorapan") if r % 2 == 0 else ("lorapan", "floor"):
+                    settle(args.settle)
+                    if which == "floor":
+                        took["floor"] = run(floor_cmd, args.timeout, sink)
+                    else:
+                        fresh_journal(root, args.keep_journal)
+                        took["lorapan"] = run(edit_cmd, args.timeout, sink)
+                        changed(sink, mode, args.n)
+                times["floor"].append(took["floor"])
+                times[mode].append(took["lorapan"])
+                ratios[mode].append(took["lorapan"] / took["floor"])
                 print(
-                    f"round {r + 1} {mode:<4}  floor {floor:6.2f} s  lorapan {took:6.2f} s"
-                    f"  ratio {took / floor:4.2f}×"
+                    f"round {r + 1} {mode:<4}  floor {took['floor']:6.2f} s  "
+                    f"lorapan {took['lorapan']:6.2f} s  ratio {ratios[mode][-1]:4.2f}×"
                 )
         for mode in ("text", "json"):
             med = statistics.median(ratios[mode])
