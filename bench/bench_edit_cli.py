@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -111,8 +112,17 @@ sys.exit(code)
 """
 
 
-def run(cmd: list[str], timeout: float, out: Path) -> float:
-    """Seconds ``cmd`` took as a process; fails the benchmark on error or timeout."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(cmd: list[str], timeout: float, out: Path, cpu: list[float] | None = None) -> float:
+    """Seconds ``cmd`` took as a process (its CPU seconds appended to ``cpu``).
+
+    Fails the benchmark on an error or a timeout.
+    """
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     try:
         with out.open("wb") as fh:
@@ -120,6 +130,8 @@ def run(cmd: list[str], timeout: float, out: Path) -> float:
     except subprocess.TimeoutExpired:
         raise SystemExit(f"FAILED: {' '.join(cmd[:4])} … did not finish in {timeout} s") from None
     dt = time.perf_counter() - t0
+    if cpu is not None:
+        cpu.append(_children_cpu() - cpu0)
     if proc.returncode != 0:
         raise SystemExit(f"FAILED: {' '.join(cmd)}: exit {proc.returncode}\n{proc.stderr.decode()}")
     return dt
@@ -202,22 +214,24 @@ def main() -> None:
                 extra = ["--json"] if mode == "json" else []
                 edit_cmd = lorapan("edit", str(root), "--add", f"bench {stamp} {r} {mode}", *extra)
                 took: dict[str, float] = {}
+                cpu: dict[str, list[float]] = {"floor": [], "lorapan": []}
                 # floor first in even rounds, lorapan first in odd ones: the disk's
                 # after-effects of one run (trims of freed blocks) fall on both alike
                 for which in ("floor", "lorapan") if r % 2 == 0 else ("lorapan", "floor"):
                     settle(args.settle)
                     if which == "floor":
-                        took["floor"] = run(floor_cmd, args.timeout, sink)
+                        took["floor"] = run(floor_cmd, args.timeout, sink, cpu["floor"])
                     else:
                         fresh_journal(root, args.keep_journal)
-                        took["lorapan"] = run(edit_cmd, args.timeout, sink)
+                        took["lorapan"] = run(edit_cmd, args.timeout, sink, cpu["lorapan"])
                         changed(sink, mode, args.n)
                 times["floor"].append(took["floor"])
                 times[mode].append(took["lorapan"])
                 ratios[mode].append(took["lorapan"] / took["floor"])
                 print(
-                    f"round {r + 1} {mode:<4}  floor {took['floor']:6.2f} s  "
-                    f"lorapan {took['lorapan']:6.2f} s  ratio {ratios[mode][-1]:4.2f}×"
+                    f"round {r + 1} {mode:<4}  floor {took['floor']:6.2f} s "
+                    f"(cpu {cpu['floor'][0]:5.2f})  lorapan {took['lorapan']:6.2f} s "
+                    f"(cpu {cpu['lorapan'][0]:5.2f})  ratio {ratios[mode][-1]:4.2f}×"
                 )
         for mode in ("text", "json"):
             med = statistics.median(ratios[mode])
