@@ -1,6 +1,6 @@
 """Whole-process bulk edit against its floor, side by side in one run.
 
-    python bench/bench_edit_cli.py [--n 10000] [--rounds 3] [--root DIR] [--phases]
+    python bench/bench_edit_cli.py [--n 10000] [--rounds 3] [--root DIR] [--phases] [--huge]
 
 What a user waits for: ``lorapan edit DIR --add TAG`` as a real process (start-up,
 opening the dataset, planning, journal, writing every caption, the text report
@@ -15,7 +15,9 @@ Each lorapan run starts from an empty journal (``.lorapan/journal`` is removed
 before it), as a user's first bulk edit does; ``--keep-journal`` keeps the
 history instead. Every process runs under ``--timeout`` seconds: a run that does
 not finish fails the benchmark. ``--phases`` also runs one text edit with its
-coarse steps timed and prints where its time goes.
+coarse steps timed and prints where its time goes; ``--huge`` times the report
+of one caption of 1k, 2k, 4k tags and of 1 MB (every tag respelled), next to
+``lorapan info`` on the same folder.
 """
 
 from __future__ import annotations
@@ -183,16 +185,41 @@ def phases(root: Path, tag: str, timeout: float, sink: Path) -> None:
     print(proc.stderr.decode().rstrip())
 
 
+def huge_captions(base: Path, timeout: float) -> None:
+    """The report of one caption of 1k/2k/4k tags and of 1 MB, against ``lorapan info``."""
+    from PIL import Image
+
+    print("\none caption, every tag respelled (--tag-style underscores --dry-run):")
+    sink = base / "out"
+    for label, size in (("1k tags", 1000), ("2k tags", 2000), ("4k tags", 4000), ("1 MB", 0)):
+        root = base / label.replace(" ", "")
+        root.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 8)).save(root / "a.png")
+        tags: list[str] = []
+        while (size and len(tags) < size) or (not size and sum(map(len, tags)) < 1_000_000):
+            tags.append(f"tag number {len(tags)}")
+        (root / "a.txt").write_text(", ".join(tags) + "\n")
+        floor = run(lorapan("info", str(root)), timeout, sink)
+        edit = ("edit", str(root), "--tag-style", "underscores", "--dry-run")
+        text = run(lorapan(*edit), timeout, sink)
+        as_json = run(lorapan(*edit, "--json"), timeout, sink)
+        print(
+            f"  {label:<8} ({len(tags):>6} tags)  lorapan info {floor:5.2f} s   "
+            f"text report {text:5.2f} s   --json {as_json:5.2f} s"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--n", type=int, default=10000)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="0: only --phases / --huge")
     ap.add_argument("--root", type=Path, help="dataset to use (generated there when missing)")
     ap.add_argument("--keep-journal", action="store_true")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per process")
     ap.add_argument("--phases", action="store_true", help="also time one edit's steps")
+    ap.add_argument("--huge", action="store_true", help="also time the report of one huge caption")
     ap.add_argument(
         "--settle", type=float, default=3.0, help="seconds to wait after a sync before each run"
     )
@@ -233,7 +260,7 @@ def main() -> None:
                     f"(cpu {cpu['floor'][0]:5.2f})  lorapan {took['lorapan']:6.2f} s "
                     f"(cpu {cpu['lorapan'][0]:5.2f})  ratio {ratios[mode][-1]:4.2f}×"
                 )
-        for mode in ("text", "json"):
+        for mode in ("text", "json") if args.rounds else ():
             med = statistics.median(ratios[mode])
             verdict = "met" if med <= 1.5 else "NOT met"
             print(
@@ -243,6 +270,8 @@ def main() -> None:
             )
         if args.phases:
             phases(root, f"bench {stamp} phases", args.timeout, sink)
+        if args.huge:
+            huge_captions(Path(tmp) / "huge", args.timeout)
 
 
 if __name__ == "__main__":

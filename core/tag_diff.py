@@ -94,6 +94,18 @@ def _shared_ends(before: Sequence[str], after: Sequence[str]) -> tuple[int, int]
     return head, tail
 
 
+def _only_added(before: Sequence[str], inserted: Sequence[str]) -> TagDiff | None:
+    """The diff of a bulk ``--add``: new tags inserted in one place, none of them a repeat.
+
+    None when an inserted tag repeats one already there (the general case decides).
+    """
+    old_keys = set(map(norm_tag, before))
+    keys = list(map(norm_tag, inserted))
+    if not old_keys.isdisjoint(keys) or len(set(keys)) != len(keys):
+        return None
+    return TagDiff(added=list(inserted), removed=[], renamed=[], reordered=False, repeats=0)
+
+
 def tag_diff(before: Sequence[str], after: Sequence[str]) -> TagDiff:
     """How ``after`` differs from ``before``.
 
@@ -102,6 +114,10 @@ def tag_diff(before: Sequence[str], after: Sequence[str]) -> TagDiff:
     at that tag alone).
     """
     head, tail = _shared_ends(before, after)
+    if head + tail == len(before):
+        fast = _only_added(before, after[head : len(after) - tail])
+        if fast is not None:
+            return fast
     old = list(map(norm_tag, before))
     mid_old = old[head : len(old) - tail]
     mid_new = list(map(norm_tag, after[head : len(after) - tail]))
