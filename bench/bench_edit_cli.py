@@ -11,7 +11,8 @@ caption the way the journal does it (a temp file beside each caption, one
 ``os.sync()``, ``os.replace`` each, one fsync per folder), with nothing else.
 The goal (issue 17) is lorapan ≤ 1.5× the floor.
 
-Each lorapan run starts from an empty journal (``.lorapan/journal`` is removed
+Before each run the captions are put back as they were (written in place), so
+every run edits the same captions. Each lorapan run starts from an empty journal (``.lorapan/journal`` is removed
 before it), as a user's first bulk edit does; ``--keep-journal`` keeps the
 history instead. Every process runs under ``--timeout`` seconds: a run that does
 not finish fails the benchmark. ``--phases`` also runs one text edit with its
@@ -154,6 +155,19 @@ def lorapan(*args: str) -> list[str]:
     return [sys.executable, "-m", "lorapan", *args]
 
 
+def snapshot(root: Path) -> dict[Path, bytes]:
+    """Every caption's bytes, to put back before each run (each run adds a tag)."""
+    return {p: p.read_bytes() for p in root.rglob("*.txt") if ".lorapan" not in p.parts}
+
+
+def restore(captions: dict[Path, bytes]) -> None:
+    """Write the captions back in place (no file is replaced, so no block is freed)."""
+    for path, data in captions.items():
+        with path.open("r+b") as fh:
+            fh.write(data)
+            fh.truncate()
+
+
 def settle(seconds: float) -> None:
     """Flush what earlier runs left dirty and let the disk go quiet before timing."""
     os.sync()
@@ -228,6 +242,7 @@ def main() -> None:
         root = args.root or Path(tmp) / "ds"
         if not (root / "10_bench").is_dir():
             generate(root, args.n)
+        pristine = snapshot(root)
         stamp = time.strftime("%H%M%S")  # a tag no caption has yet, so every caption changes
         print(
             f"{args.n} captions in {root}; {args.rounds} rounds of floor and lorapan, text and json"
@@ -245,6 +260,7 @@ def main() -> None:
                 # floor first in even rounds, lorapan first in odd ones: the disk's
                 # after-effects of one run (trims of freed blocks) fall on both alike
                 for which in ("floor", "lorapan") if r % 2 == 0 else ("lorapan", "floor"):
+                    restore(pristine)
                     settle(args.settle)
                     if which == "floor":
                         took["floor"] = run(floor_cmd, args.timeout, sink, cpu["floor"])
@@ -268,6 +284,7 @@ def main() -> None:
                 f"{statistics.median(times['floor']):6.2f} s, ratio median {med:4.2f}× "
                 f"(goal ≤ 1.5×: {verdict})"
             )
+        restore(pristine)
         if args.phases:
             phases(root, f"bench {stamp} phases", args.timeout, sink)
         if args.huge:
