@@ -164,9 +164,36 @@ def _appended(line: str, old: Sequence[str], new: Sequence[str], fallback: str) 
         return None
     start = _EDGE.match(line).end()  # type: ignore[union-attr]  # matches even ""
     end = len(line) - len(_EDGE.match(line[::-1]).group())  # type: ignore[union-attr]
-    seps = Counter(_PLAIN_SEP.findall(line, start, end))
-    sep = next((s for s, _n in seps.most_common() if s.count(",") == 1), fallback)
+    sep = _one_separator(line, start, end, old)
+    if sep is None:
+        seps = Counter(_PLAIN_SEP.findall(line, start, end))
+        sep = next((s for s, _n in seps.most_common() if s.count(",") == 1), fallback)
     return line[:end] + "".join(sep + tag for tag in new[len(old) :]) + line[end:]
+
+
+def _one_separator(line: str, start: int, end: int, tags: Sequence[str]) -> str | None:
+    """The separator of a plain line whose tags are all joined by the same one, else None.
+
+    With n tags there are n - 1 separators, each of whitespace and at least one
+    comma. If there are n - 1 commas, the first separator ``s`` occurs n - 1 times
+    and the separators add up to (n - 1) × len(s), each separator holds exactly
+    one ``s`` and nothing else: they are all ``s``. A few counts, no scan in Python.
+    """
+    n = len(tags) - 1
+    if n < 1:
+        return None
+    first = _PLAIN_SEP.search(line, start, end)
+    if first is None:
+        return None
+    sep = first.group()
+    if (
+        sep.count(",") == 1
+        and line.count(",", start, end) == n
+        and line.count(sep, start, end) == n
+        and (end - start) - sum(map(len, tags)) == n * len(sep)
+    ):
+        return sep
+    return None
 
 
 def _common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
