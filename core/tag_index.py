@@ -21,35 +21,70 @@ class TagIndex:
 
     def add_image(self, relpath: str, tags: Iterable[str]) -> None:
         images, spellings = self._images, self._spellings
-        for tag in set(tags):
+        for tag in set(tags):  # inline: this runs for every tag of every image at open
             key = norm_tag(tag)
             found = images.get(key)
             if found is None:
                 images[key] = found = set()
             found.add(relpath)
-            if tag != key:  # only other spellings are counted; see display()
+            if tag != key:
                 sp = spellings.setdefault(key, {})
                 sp[tag] = sp.get(tag, 0) + 1
+
+    @staticmethod
+    def _add(
+        relpath: str,
+        tag: str,
+        key: str,
+        images: dict[str, set[str]],
+        spellings: dict[str, dict[str, int]],
+    ) -> None:
+        found = images.get(key)
+        if found is None:
+            images[key] = found = set()
+        found.add(relpath)
+        if tag != key:  # only other spellings are counted; see display()
+            sp = spellings.setdefault(key, {})
+            sp[tag] = sp.get(tag, 0) + 1
+
+    def _drop_spelling(self, key: str, tag: str) -> None:
+        sp = self._spellings.get(key, {})
+        if tag != key and tag in sp:
+            sp[tag] -= 1
+            if sp[tag] <= 0:
+                del sp[tag]
+
+    def _drop_image(self, relpath: str, key: str) -> None:
+        images = self._images.get(key)
+        if images is None:
+            return
+        images.discard(relpath)
+        if not images:
+            del self._images[key]
+            self._spellings.pop(key, None)
 
     def remove_image(self, relpath: str, tags: Iterable[str]) -> None:
         for tag in set(tags):
             key = norm_tag(tag)
-            images = self._images.get(key)
-            if images is None:
-                continue
-            images.discard(relpath)
-            sp = self._spellings.get(key, {})
-            if tag != key and tag in sp:
-                sp[tag] -= 1
-                if sp[tag] <= 0:
-                    del sp[tag]
-            if not images:
-                del self._images[key]
-                self._spellings.pop(key, None)
+            if key in self._images:
+                self._drop_spelling(key, tag)
+                self._drop_image(relpath, key)
 
     def update_image(self, relpath: str, before: Iterable[str], after: Iterable[str]) -> None:
-        self.remove_image(relpath, before)
-        self.add_image(relpath, after)
+        """Only the tags that changed are touched (a bulk add: one tag per image)."""
+        old, new = set(before), set(after)
+        if old == new:
+            return
+        still = set(map(norm_tag, new))  # tags the image keeps, in any spelling
+        for tag in old - new:
+            key = norm_tag(tag)
+            if key in self._images:
+                self._drop_spelling(key, tag)
+                if key not in still:
+                    self._drop_image(relpath, key)
+        images, spellings = self._images, self._spellings
+        for tag in new - old:
+            self._add(relpath, tag, norm_tag(tag), images, spellings)
 
     def images(self, tag: str) -> set[str]:
         return set(self._images.get(norm_tag(tag), ()))

@@ -1,0 +1,36 @@
+"""The tag index followed edit by edit equals the index built again from scratch."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lorapan.core.tag_index import TagIndex
+
+_tag = st.sampled_from(["a", "A", "long_hair", "long hair", "Long Hair", "b", "^_^"])
+_tags = st.lists(_tag, max_size=6).map(tuple)
+_images = st.sampled_from(["1.png", "2.png", "3.png"])
+
+
+def _state(index: TagIndex) -> tuple:
+    keys = sorted(index._images)
+    return (
+        {k: sorted(index._images[k]) for k in keys},
+        index.frequencies(),
+        [index.display(k) for k in keys],
+    )
+
+
+@given(st.dictionaries(_images, _tags), st.lists(st.tuples(_images, _tags), max_size=8))
+def test_updates_leave_the_index_as_a_rebuild_would(start, edits):
+    current = dict(start)
+    index = TagIndex()
+    for rel, tags in current.items():
+        index.add_image(rel, tags)
+    for rel, tags in edits:
+        before = current.get(rel, ())
+        index.update_image(rel, before, tags)
+        current[rel] = tags
+    rebuilt = TagIndex()
+    for rel, tags in current.items():
+        rebuilt.add_image(rel, tags)
+    assert _state(index) == _state(rebuilt)
