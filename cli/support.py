@@ -21,6 +21,28 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+def print_json_rows(obj: dict[str, Any], rows: str) -> None:
+    """``print_json``, but the list ``obj[rows]`` is written one compact item per line.
+
+    A bulk edit's report has an item per image: 10,000 items indented key by key
+    are 600,000 lines through Python's pure-Python indenting encoder; one line per
+    item goes through the C encoder, about three times faster, and reads better.
+    """
+
+    def dump(value: Any, indent: int | None = 2) -> str:
+        text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+        return text.replace("\n", "\n  ") if indent else text
+
+    fields = []
+    for key, value in obj.items():
+        if key == rows and value:
+            body = ",\n".join("    " + dump(item, None) for item in value)
+            fields.append(f"  {dump(key)}: [\n{body}\n  ]")
+        else:
+            fields.append(f"  {dump(key)}: {dump(value)}")
+    sys.stdout.write("{\n" + ",\n".join(fields) + "\n}\n")
+
+
 def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> int:
     """Print an error and what to do next; return the exit code."""
     print(f"lorapan: error: {message}", file=sys.stderr)

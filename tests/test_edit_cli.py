@@ -73,3 +73,28 @@ def test_a_one_megabyte_caption_gets_a_one_line_report_and_exact_bytes(tmp_path:
     line = text.splitlines()[0]
     assert line.startswith("a.png: tag number 0→tag_number_0 tag number 1→tag_number_1 ")
     assert line.count("→") == len(expected) - 2  # "seven" and "new" have no space
+
+
+def test_json_rows_print_the_same_document_one_change_per_line(capsys):
+    from lorapan.support import print_json_rows
+
+    doc = {
+        "matched": 2,
+        "changes": [{"image": "a.png", "after": ["ü", "b"]}, {"image": "b.png", "after": []}],
+        "result": {"applied": ["a.png"], "conflicts": [{"image": "x", "reason": "y\nz"}]},
+    }
+    print_json_rows(doc, "changes")
+    out = capsys.readouterr().out
+    assert json.loads(out) == doc
+    assert '    {"image": "a.png", "after": ["ü", "b"]},\n' in out
+    print_json_rows({"changes": []}, "changes")
+    assert json.loads(capsys.readouterr().out) == {"changes": []}
+
+
+def test_edit_json_is_one_document_with_the_result(tmp_path: Path, lorapan_cmd):
+    root = write_dataset(tmp_path / "ds", {"a.png": "a\n", "b.png": "b\n"})
+    res = lorapan_cmd("edit", root, "--add", "x", "--json")
+    data = json.loads(res.stdout)
+    assert [c["added"] for c in data["changes"]] == [["x"], ["x"]]
+    assert sorted(data["result"]["applied"]) == ["a.png", "b.png"]
+    assert data["matched"] == 2 and data["dry_run"] is False

@@ -16,7 +16,7 @@ from lorapan.support import (
     command_parser,
     fail,
     open_dataset,
-    print_json,
+    print_json_rows,
     refuse_if_interrupted,
     select_or_fail,
 )
@@ -167,7 +167,7 @@ def _report(args, changes, result, matched: int) -> int:
         }
         if result is not None:
             out["result"] = result.to_dict()
-        print_json(out)
+        print_json_rows(out, "changes")
     else:
         sys.stdout.writelines(describe(ch) + "\n" for ch in changes)
         verb = "would change" if result is None else "changed"
