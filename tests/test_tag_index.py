@@ -12,6 +12,7 @@ _images = st.sampled_from(["1.png", "2.png", "3.png"])
 
 
 def _state(index: TagIndex) -> tuple:
+    len(index)  # applies what is queued
     keys = sorted(index._images)
     return (
         {k: sorted(index._images[k]) for k in keys},
@@ -34,3 +35,32 @@ def test_updates_leave_the_index_as_a_rebuild_would(start, edits):
     for rel, tags in current.items():
         rebuilt.add_image(rel, tags)
     assert _state(index) == _state(rebuilt)
+
+
+def test_questions_from_many_threads_see_every_queued_change():
+    import threading
+
+    index = TagIndex()
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        for i in range(300):
+            index.add_image(f"{n}-{i}.png", ("a", f"tag {i % 7}", "Long_Hair"))
+
+    def read() -> None:
+        try:
+            for _ in range(300):
+                index.frequencies()
+                index.count("long hair")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    threads += [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert index.count("a") == 900 and index.count("long hair") == 900
+    assert dict(index.frequencies())["Long_Hair"] == 900  # the spelling written
