@@ -64,3 +64,12 @@ def test_questions_from_many_threads_see_every_queued_change():
     assert not errors
     assert index.count("a") == 900 and index.count("long hair") == 900
     assert dict(index.frequencies())["Long_Hair"] == 900  # the spelling written
+
+
+@given(st.dictionaries(_images, _tags))
+def test_adding_many_images_at_once_is_adding_each(start):
+    one_by_one, at_once = TagIndex(), TagIndex()
+    for rel, tags in start.items():
+        one_by_one.add_image(rel, tags)
+    at_once.add_images(start.items())
+    assert _state(at_once) == _state(one_by_one)
