@@ -74,11 +74,11 @@ def test_recover_hints_name_the_dataset_quoted(root: Path, lorapan_cmd, args, st
     _interrupt(root)
     res = lorapan_cmd(args[0], root, *args[1:])
     commands = _backticked(getattr(res, stream))
-    assert commands, getattr(res, stream)
-    for command in commands:
-        parts = shlex.split(command)
-        assert parts[:3] == ["lorapan", "recover", str(root)], command
-    pasted = _paste(commands[0], cwd=root.parent)
+    for command in commands:  # every command offered names the dataset, quoted
+        assert shlex.split(command)[2] == str(root), command
+    recover = [c for c in commands if shlex.split(c)[1] == "recover"]
+    assert recover, getattr(res, stream)
+    pasted = _paste(recover[0], cwd=root.parent)
     assert pasted.returncode == 0, pasted.stderr
     assert "half-done edit" in pasted.stdout
     assert not (root.parent / "pwned").exists()
