@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -68,7 +69,17 @@ def _files(ds) -> dict:
             for f in ds.ignored_folders
         ],
         "interrupted_edits": [t.label for t in ds.journal.incomplete()],
+        "config_problems": config_problems(ds),
     }
+
+
+def config_problems(ds) -> list[str]:
+    """What the user config and the dataset's [analysis] hold that lorapan cannot use."""
+    from lorapan.core.settings_problems import analysis_problems
+    from lorapan.core.user_config import load_user_config
+
+    where = str(ds.settings.path or ds.root / "lorapan.toml")
+    return load_user_config().problems + analysis_problems(ds.settings.raw.get("analysis"), where)
 
 
 def _print_human(info: dict) -> None:
@@ -109,9 +120,12 @@ def _print_human(info: dict) -> None:
             f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
             f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}"
         )
+    for problem in info["config_problems"]:
+        print(f"  ! {problem}")
     for label in info["interrupted_edits"]:
         print(
-            f"  ! interrupted edit {label!r}: run `lorapan recover {info['root']} --finish` or `--rollback`"
+            f"  ! interrupted edit {label!r}: "
+            f"run `{hint('recover', info['root'], '--finish')}` or `--rollback`"
         )
 
 
