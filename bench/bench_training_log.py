@@ -26,6 +26,7 @@ from lorapan.tui.screens.training import LOG_LINES, TrainingScreen
 from textual.app import App
 from textual.widgets import Log
 
+WAIT_S = 30.0  # the most any wait here may take beyond the run itself
 FIXTURE = (
     Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "kohya" / "run-pty.log"
 )
@@ -90,11 +91,23 @@ async def bench_screen(rate: int, seconds: float) -> dict:
             t = threading.Thread(target=writer, args=(run, rate, seconds, done))
             t0 = time.monotonic()
             t.start()
+            deadline = t0 + seconds * 3 + WAIT_S
             while "t" not in done or screen.last is None or screen.last.step < done["total"]:
+                if time.monotonic() > deadline:  # fail, never hang
+                    shown = screen.last.step if screen.last else None
+                    raise SystemExit(
+                        f"FAILED: the screen shows step {shown} of {done.get('total')} "
+                        f"{WAIT_S:.0f} s after the writer should have finished"
+                    )
                 await asyncio.sleep(0.05)
                 samples.append((time.monotonic() - t0, rss_mib()))
             lag = time.monotonic() - done["t"]
-            t.join()
+            t.join(timeout=WAIT_S)
+            end = time.monotonic() + WAIT_S
+            while screen.last.status is None:  # the end of the run reaches the screen too
+                if time.monotonic() > end:
+                    raise SystemExit("FAILED: the screen never showed that the run ended")
+                await asyncio.sleep(0.05)
             await pilot.pause(0.3)
             lines = screen.query_one("#tr-log", Log).line_count
         quarter = [m for s, m in samples if s >= seconds * 0.25][0]

@@ -188,3 +188,35 @@ def test_run_outputs_lists_only_this_runs_samples_and_checkpoints(tmp_path):
     earlier = RunOutputs.for_run(first.path, first.command)
     earlier.scan()
     assert len(earlier.samples) == 2 and earlier.newest_sample.endswith(".png")
+
+
+def test_follow_reads_the_last_lines_written_just_before_the_run_ended(tmp_path):
+    """The trainer's last lines land between follow's empty read and its is-it-over check.
+
+    The ``stop`` callback runs exactly in that window: it appends the end of the run
+    and records the end, as the trainer and then the supervisor do.
+    """
+    import json
+
+    run_dir = tmp_path / ".lorapan" / "runs" / "r1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "command.json").write_text("{}")
+    (run_dir / "state.json").write_text(json.dumps({"status": "running"}))
+    bar = "steps: {p:3d}%|#   | {n}/30000 [00:10<00:10, 99.00it/s, avr_loss=0.1]"
+    (run_dir / "log").write_text("".join("\r" + bar.format(p=0, n=n) for n in range(1, 29994)))
+    ended = []
+
+    def trainer_finishes_now() -> bool:
+        if not ended:
+            with open(run_dir / "log", "a") as fh:
+                fh.write("".join("\r" + bar.format(p=100, n=n) for n in range(29994, 30001)))
+                fh.write("\nmodel saved.\n")
+            (run_dir / "state.json").write_text(json.dumps({"status": "succeeded"}))
+            ended.append(True)
+        return False
+
+    parser = LogParser()
+    for chunk in follow(load_run(run_dir), stop=trainer_finishes_now, poll=0.01):
+        parser.feed(chunk)
+    parser.flush()
+    assert ended and parser.progress.step == 30000 and parser.progress.model_saved

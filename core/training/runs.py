@@ -172,24 +172,36 @@ def follow(
     """
     offset = 0 if from_start else (run.log.stat().st_size if run.log.exists() else 0)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    ended = False
     while True:
-        chunk = b""
-        if run.log.exists():
-            with open(run.log, "rb") as fh:
-                fh.seek(offset)
-                chunk = fh.read(1 << 20)
-            offset += len(chunk)
+        chunk = _read_from(run.log, offset)
+        offset += len(chunk)
         if chunk:
             yield decoder.decode(chunk)
             continue
-        if stop is not None and stop():
-            return
-        if not load_run(run.path).active:
+        if ended:  # read to the end after the run had ended: nothing more can come
             tail = decoder.decode(b"", final=True)
             if tail:
                 yield tail
             return
+        if stop is not None and stop():
+            return
+        # The trainer writes its last lines and exits, then the supervisor records the
+        # end: lines written between the empty read above and this check are still
+        # unread, so an ended run gets one more read to the end before we stop.
+        if not load_run(run.path).active:
+            ended = True
+            continue
         time.sleep(poll)
+
+
+def _read_from(log: Path, offset: int, size: int = 1 << 20) -> bytes:
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(size)
+    except FileNotFoundError:
+        return b""
 
 
 def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool = True) -> RunInfo:
