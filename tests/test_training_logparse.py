@@ -9,7 +9,8 @@ import math
 from pathlib import Path
 
 import pytest
-from lorapan.core.training.logparse import LogParser, judge, parse_text
+from lorapan.core.training.logparse import LogParser, parse_text
+from lorapan.core.training.verdict import judge
 from test_training_env import FIXTURES
 
 ADAMW_CKPTS = [

@@ -21,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from lorapan.core.training.logparse import judge, parse_text
+from lorapan.core.training.logparse import parse_text
 from lorapan.core.training.runstate import group_alive, now_iso, read_json, update_state
+from lorapan.core.training.verdict import judge
 
 DEFAULT_GRACE = (30.0, 15.0)  # seconds after SIGINT, then after SIGTERM
 POLL = 0.1
