@@ -103,7 +103,23 @@ class LogParser:
                 out.append(self._line_last)
                 self._line_last = ""
                 self._process = None
+        self._peek()
         return out
+
+    def _peek(self) -> None:
+        """Read a complete bar still waiting for its separator.
+
+        tqdm writes ``\r`` *before* each redraw, so the newest redraw only counts as
+        ended when the next one starts; a bar that already ends with ``]`` is whole,
+        and reading it now keeps the screen on the step the trainer is at (it is read
+        again when its separator comes, which changes nothing).
+        """
+        tail = self._pending.rstrip(" ")
+        if not tail.endswith("]") or "\x1b" in tail:
+            return
+        sampler = self.progress.sampling is not None and M.SAMPLER_BAR.match(tail)
+        if tail.startswith("steps:") or sampler:
+            self._segment(tail)
 
     def flush(self) -> list[str]:
         """End of stream: parse the unterminated tail as a segment."""
