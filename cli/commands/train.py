@@ -27,11 +27,19 @@ examples:
   lorapan train ~/data/goblin --civitai params.json  the guide's JSON ("THIS WILL DIFFER" = compute)
   lorapan train ~/data/goblin --watch                start and show progress (Ctrl-C detaches)
 
-settings ([training] in lorapan.toml or the user config; --set works for them too):
-  sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
-  model_family (sd15|sdxl), output_dir, output_name, num_processes, extra_args,
-  mixed_precision, save_precision, sample_every_n_steps, sample_sampler, seed,
-  tensorboard (true: pass --logging_dir <run>/tensorboard so the real lr is logged)
+settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set works too):
+  where:     sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
+             model_family (sd15|sdxl), output_dir, output_name, extra_args
+  offline:   tokenizer_cache_dir (the CLIP tokenizer files, for machines without hub
+             access), offline (true: HF_HUB_OFFLINE=1 for the trainer)
+  saving:    save_every_n_steps (auto = a quarter of the run | N | off), save_state
+             (true: the trainer state lorapan train --resume continues from),
+             mixed_precision, save_precision
+  sampling:  sample_every_n_steps (auto = at each checkpoint | N | off),
+             sample_sampler, prompt_count, seed; tensorboard (true: the logged lr)
+  buckets:   min_bucket_reso, max_bucket_reso, bucket_reso_steps (0 = from resolution)
+  GPUs:      num_processes (in all), multi_gpu, gpu_ids, num_machines, machine_rank,
+             main_process_ip, main_process_port (accelerate launch's own options)
 Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
 """
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from shlex import quote
 
-from lorapan.core.training.config import RunPlan, looks_local
+from lorapan.core.training.config import RunPlan
 from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.run_settings import looks_local
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
 
 
@@ -126,9 +127,12 @@ def preflight(
         checks.append(Check("error", f"dataset config: {problem}"))
     for problem in validate_train_args(plan.script_args, plan.sdxl):
         checks.append(Check("error", f"trainer arguments: {problem}"))
+    for problem in plan.problems:
+        checks.append(Check("error", problem))
     for warning in plan.warnings:
         checks.append(Check("warning", warning))
     checks.append(Check("info", steps_summary(plan)))
+    checks.append(Check("info", plan.sampling.text(plan.steps.total_steps)))
     return checks
 
 

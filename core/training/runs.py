@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.training.config import RunPlan
+from lorapan.core.training.run_settings import trainer_env
 from lorapan.core.training.runstate import (
     ACTIVE,
     group_alive,
@@ -84,7 +85,7 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
         {
             "argv": plan.argv,
             "cwd": plan.settings.get("sd_scripts") or None,
-            "env": dict(env or {}),
+            "env": {**trainer_env(plan.settings), **(env or {})},
             "preset": plan.preset,
             "params": plan.params,
             "sdxl": plan.sdxl,
@@ -92,7 +93,11 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
             "steps_per_epoch": plan.steps.steps_per_epoch,
             "total_steps": plan.steps.total_steps,
             "output_dir": str(plan.output_dir),
+            "output_name": plan.settings["output_name"],
             "final_model": str(plan.final_model),
+            "save_every": plan.save_every,
+            "sample_steps": list(plan.sampling.at_steps),
+            "prompt_count": plan.sampling.prompts if plan.sampling.at_steps else 0,
             "created": now_iso(),
         },
     )
