@@ -9,6 +9,7 @@ from pathlib import Path
 from shlex import quote
 
 from lorapan.core.training.config import RunPlan
+from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.run_settings import looks_local
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
@@ -69,13 +70,9 @@ def preflight(
             )
         )
     if not inputs.folders or inputs.image_count == 0:
-        checks.append(
-            Check(
-                "error",
-                f"no images in kohya N_name folders under {inputs.root}",
-                "put images in a folder such as 10_mychar",
-            )
-        )
+        checks.append(Check("error", f"no images to train under {inputs.root}"))
+    elif advice := folder_advice(plan.num_repeats, inputs.in_kohya_folders):
+        checks.append(Check("info", advice))
     unreadable = [p for f in inputs.folders for p in f.unreadable]
     if unreadable:
         checks.append(
@@ -139,6 +136,8 @@ def preflight(
 def steps_summary(plan: RunPlan) -> str:
     """The predicted step count as the trainer will print it, for showing before a start."""
     st = plan.steps
+    if not st.images:
+        return "no images: nothing to train"
     return (
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
         f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
