@@ -220,3 +220,55 @@ def test_follow_reads_the_last_lines_written_just_before_the_run_ended(tmp_path)
         parser.feed(chunk)
     parser.flush()
     assert ended and parser.progress.step == 30000 and parser.progress.model_saved
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stop_never_signals_a_reused_process_group(tmp_path, lorapan_cmd):
+    """13.3: the supervisor is gone and the recorded pgid now leads an unrelated process."""
+    import json
+
+    stranger = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+    )
+    try:
+        root = make_dataset(tmp_path / "ds")
+        run_dir = root / ".lorapan" / "runs" / "20260101-000000"
+        run_dir.mkdir(parents=True)
+        (run_dir / "command.json").write_text(json.dumps({"argv": ["x"], "marker": "m1"}))
+        from lorapan.core.training.runstate import start_time
+
+        state = {
+            "status": "running",
+            "supervisor_pid": _dead_pid(),
+            "pid": stranger.pid,
+            "pgid": stranger.pid,  # the id the trainer had, reused by the stranger
+            "start_time": (start_time(stranger.pid) or 0) + 1,  # the trainer started earlier
+            "marker": "m1",
+        }
+        (run_dir / "state.json").write_text(json.dumps(state))
+        assert not load_run(run_dir).state.get("note")  # not "the trainer is still running"
+        res = lorapan_cmd("stop", root, "20260101-000000", "--grace", "1", "1")
+        assert alive(stranger.pid), "lorapan stop signalled a process that is not its trainer"
+        assert "not this run's any more" in res.stdout, res.stdout
+        assert load_run(run_dir).status == "lost"
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_stop_without_its_supervisor_still_reaches_the_trainer_by_its_marker(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env(step_s=0.5))
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    state = load_run(run.path).state
+    os.kill(state["supervisor_pid"], signal.SIGKILL)
+    assert wait_for(lambda: not alive(state["supervisor_pid"]))
+    assert load_run(run.path).state["note"] == "supervisor gone; the trainer is still running"
+    end = stop_run(load_run(run.path), grace=(10, 5))
+    assert end.status == "stopped" and end.state["stop_signal"] == "SIGINT"
+    assert wait_for(lambda: not alive(state["pid"]))

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,9 +27,11 @@ from lorapan.core.training.run_settings import trainer_env
 from lorapan.core.training.runstate import (
     ACTIVE,
     group_alive,
+    group_is_ours,
     now_iso,
     read_json,
     runs_dir,
+    signal_group,
     supervisor_alive,
     update_state,
     write_json,
@@ -99,6 +102,7 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
             "sample_steps": list(plan.sampling.at_steps),
             "prompt_count": plan.sampling.prompts if plan.sampling.at_steps else 0,
             "created": now_iso(),
+            "marker": secrets.token_hex(8),  # in the trainer's environment: proves it is ours
         },
     )
     write_json(run_dir / "state.json", {"status": "starting", "created": now_iso()})
@@ -136,12 +140,18 @@ def load_run(path: Path) -> RunInfo:
     state = read_json(path / "state.json")
     command = read_json(path / "command.json")
     sup = state.get("supervisor_pid")
-    if state.get("status") in ACTIVE and sup and not supervisor_alive(int(sup), path):
-        if group_alive(state.get("pgid")):
+    started = state.get("supervisor_start")
+    if state.get("status") in ACTIVE and sup and not supervisor_alive(int(sup), path, started):
+        if group_is_ours(state):
             state["note"] = "supervisor gone; the trainer is still running"
         else:
             state["status"] = "lost"
             state["reasons"] = ["the supervisor ended without recording how the run ended"]
+            if group_alive(state.get("pgid")):
+                state["reasons"].append(
+                    f"process group {state['pgid']} is not this run's any more (the id was "
+                    "reused by another program): lorapan will not signal it"
+                )
     return RunInfo(path.name, path, state, command)
 
 
@@ -219,10 +229,10 @@ def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool
         return load_run(run.path)
     (run.path / "stop.json").write_text(json.dumps({"grace": list(grace), "at": now_iso()}))
     sup = state.get("supervisor_pid")
-    if sup and supervisor_alive(int(sup), run.path):
+    if sup and supervisor_alive(int(sup), run.path, state.get("supervisor_start")):
         os.kill(int(sup), signal.SIGTERM)
     else:
-        _escalate_here(run.path, state.get("pgid"), grace)
+        _escalate_here(run.path, state, grace)
     if wait:
         deadline = time.monotonic() + sum(grace) + 10
         while time.monotonic() < deadline and load_run(run.path).active:
@@ -230,22 +240,33 @@ def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool
     return load_run(run.path)
 
 
-def _escalate_here(run_dir: Path, pgid: int | None, grace: tuple[float, float]) -> None:
-    if not pgid or not group_alive(pgid):
-        update_state(run_dir, status="stopped", ended=now_iso(), reasons=["nothing was running"])
+def _escalate_here(run_dir: Path, state: dict[str, Any], grace: tuple[float, float]) -> None:
+    """The supervisor is gone: signal the trainer's group from here, checking before each
+    signal that the group is still the one this run spawned (a pgid can be reused)."""
+    pgid = state.get("pgid")
+    if not pgid or not group_is_ours(state):
+        why = (
+            f"the recorded process group {pgid} is not this run's any more (its processes "
+            "ended, or the id now belongs to another program): nothing was signalled"
+            if pgid and group_alive(pgid)
+            else "nothing was running"
+        )
+        update_state(run_dir, status="lost" if pgid else "stopped", ended=now_iso(), reasons=[why])
         return
+    sent = None
     for sig, wait in ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, sig)
+        if not signal_group(state, sig):
+            break
+        sent = sig
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and group_alive(pgid):
+        while time.monotonic() < deadline and group_is_ours(state):
             time.sleep(0.1)
-        if not group_alive(pgid):
+        if not group_is_ours(state):
             break
     update_state(
         run_dir,
         status="stopped",
         ended=now_iso(),
-        stop_signal=sig.name,
+        stop_signal=sent.name if sent else None,
         reasons=["stopped on request (the supervisor was gone, so no exit status)"],
     )
