@@ -22,6 +22,7 @@ HELP = "train a LoRA with kohya sd-scripts (detached; survives a dropped SSH ses
 EPILOG = """\
 examples:
   lorapan train ~/data/goblin --dry-run              the dataset TOML and exact command
+  lorapan train ~/data/goblin --check                sd-scripts itself checks the run (no start)
   lorapan train ~/data/goblin --dry-run --json       {"dataset_config": ..., "argv": [...]}
   lorapan train ~/data/goblin --set targetSteps=600 --set resolution=512
   lorapan train ~/data/goblin --civitai params.json  the guide's JSON ("THIS WILL DIFFER" = compute)
@@ -70,6 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="print the TOML and command; start nothing"
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="ask sd-scripts itself (its parser, checks and dataset build, no model load); "
+        "start nothing",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--watch", action="store_true", help="show progress until the run ends")
     p.add_argument("--force", action="store_true", help="start despite error-level findings")
@@ -115,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.path).expanduser().is_dir():
         return fail(f"{args.path} is not a folder", "give the dataset folder")
+    if args.check:
+        return _check_only(args)
     try:
         outcome = start_training(
             _request(args), dry_run=args.dry_run, on_checked=lambda o: _checked(args, o)
@@ -130,6 +139,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
         return EXIT_FINDINGS
     return _started(args, outcome.plan, outcome.run)
+
+
+def _check_only(args: argparse.Namespace) -> int:
+    from lorapan.core.training.presets import PresetError
+    from lorapan.core.workflows.training_start import check_only
+
+    try:
+        outcome = check_only(_request(args))
+    except (PresetError, SettingsError, OSError) as exc:
+        return fail(str(exc), "see lorapan train --help for keys and presets")
+    if args.json:
+        print_json(
+            {"checks": [_check_json(c) for c in outcome.checks], "steps": _summary(outcome.plan)}
+        )
+    else:
+        for c in outcome.checks:
+            print(f"{c.level}: {c.message}" + (f"\n  next: {c.hint}" if c.hint else ""))
+    return EXIT_FINDINGS if outcome.errors else EXIT_OK
+
+
+def _check_json(c) -> dict:
+    return {"level": c.level, "message": c.message, "hint": c.hint}
 
 
 def _checked(args: argparse.Namespace, outcome: StartOutcome) -> None:
@@ -161,9 +192,7 @@ def _dry_run(args, plan, checks, errors) -> int:
                 "sdxl": plan.sdxl,
                 "steps": _summary(plan),
                 "prompts": plan.prompts,
-                "checks": [
-                    {"level": c.level, "message": c.message, "hint": c.hint} for c in checks
-                ],
+                "checks": [_check_json(c) for c in checks],
             }
         )
     else:
