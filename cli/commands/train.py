@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from shlex import quote
 from typing import TYPE_CHECKING
 
 from lorapan.core.settings import SettingsError
@@ -27,6 +28,7 @@ examples:
   lorapan train ~/data/goblin --set targetSteps=600 --set resolution=512
   lorapan train ~/data/goblin --civitai params.json  the guide's JSON ("THIS WILL DIFFER" = compute)
   lorapan train ~/data/goblin --watch                start and show progress (Ctrl-C detaches)
+  lorapan train ~/data/goblin --resume latest        continue a stopped run from its saved state
 
 settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set works too):
   where:     sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
@@ -77,6 +79,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ask sd-scripts itself (its parser, checks and dataset build, no model load); "
         "start nothing",
     )
+    p.add_argument(
+        "--resume",
+        metavar="RUN",
+        help="continue a stopped, failed or interrupted run (id, prefix or latest) from the "
+        "trainer state it saved last; the step count goes on",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--watch", action="store_true", help="show progress until the run ends")
     p.add_argument("--force", action="store_true", help="start despite error-level findings")
@@ -124,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.path} is not a folder", "give the dataset folder")
     if args.check:
         return _check_only(args)
+    if args.resume:
+        return _resume(args)
     try:
         outcome = start_training(
             _request(args), dry_run=args.dry_run, on_checked=lambda o: _checked(args, o)
@@ -139,6 +149,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
         return EXIT_FINDINGS
     return _started(args, outcome.plan, outcome.run)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from lorapan.core.training.resume import epoch_warning, resume_run
+    from lorapan.core.training.runs import RunError, find_run
+
+    root = Path(args.path).expanduser()
+    try:
+        run, state = resume_run(find_run(root, args.resume))
+    except RunError as exc:
+        return fail(f"cannot resume: {exc}", f"lorapan runs {quote(args.path)}")
+    total = run.command.get("total_steps")
+    if args.json and not args.watch:
+        print_json({"run": run.id, "status": run.status, "from_step": state.step, "total": total})
+        return EXIT_OK
+    print(f"resumed run {run.id} from step {state.step} of {total} ({state.folder.name})")
+    if warning := epoch_warning(run, state.step):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"  follow: lorapan logs {quote(args.path)} {run.id} --follow")
+    return watch(run) if args.watch else EXIT_OK
 
 
 def _check_only(args: argparse.Namespace) -> int:
@@ -237,7 +267,8 @@ def watch(info) -> int:
     from lorapan.core.training.tbevents import EventReader, logging_dir_of
     from lorapan.core.training.textview import progress_line
 
-    parser = LogParser()
+    prompts = int(info.command.get("prompt_count") or 0)
+    parser = LogParser(prompts)
     params = info.command.get("params")
     logs = logging_dir_of(info.command.get("argv") or [])
     events = EventReader(logs) if logs else None
@@ -253,7 +284,7 @@ def watch(info) -> int:
                 last_events = now
             logged = events.lr() if events is not None else None
             lr = lr_text(current_lr(params, prog.step, prog.total, logged), prog.step)
-            line = progress_line(prog, lr)
+            line = progress_line(prog, lr, prompts)
             if tty:
                 sys.stdout.write("\r\x1b[K" + line)
                 sys.stdout.flush()

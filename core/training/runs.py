@@ -113,25 +113,30 @@ def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 
     plan.run_dir = Path(plan.run_dir).resolve()
     write_run_files(plan, env)
     Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
-    with open(plan.run_dir / "supervisor.log", "ab") as err:
+    launch_supervisor(plan.run_dir, wait_s)
+    return load_run(plan.run_dir)
+
+
+def launch_supervisor(run_dir: Path, wait_s: float = 10.0) -> None:
+    """Start the run's supervisor in its own session; wait until the trainer has a pid."""
+    with open(run_dir / "supervisor.log", "ab") as err:
         launcher = subprocess.Popen(
-            [sys.executable, "-m", "lorapan.core.training.supervisor", "--fork", str(plan.run_dir)],
+            [sys.executable, "-m", "lorapan.core.training.supervisor", "--fork", str(run_dir)],
             start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=err,
             close_fds=True,
-            cwd=str(plan.run_dir),
+            cwd=str(run_dir),
         )
     with contextlib.suppress(subprocess.TimeoutExpired):
         launcher.wait(timeout=wait_s)  # it forks the supervisor and exits at once
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        state = read_json(plan.run_dir / "state.json")
+        state = read_json(run_dir / "state.json")
         if state.get("pid") or state.get("status") not in ("starting", None):
             break
         time.sleep(0.05)
-    return load_run(plan.run_dir)
 
 
 def load_run(path: Path) -> RunInfo:

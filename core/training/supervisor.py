@@ -78,6 +78,13 @@ class Supervisor:
         signal.signal(signal.SIGHUP, lambda *_: None)  # no terminal; never stop on hangup
         _become_subreaper()
         cmd = read_json(self.run_dir / "command.json")
+        resumed = read_json(self.run_dir / "resume.json")  # a resume launches its own argv
+        if resumed.get("argv"):
+            cmd = {
+                **cmd,
+                "argv": resumed["argv"],
+                "env": {**cmd.get("env", {}), **resumed.get("env", {})},
+            }
         marker = str(cmd.get("marker") or "")
         env = {
             **os.environ,

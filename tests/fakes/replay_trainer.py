@@ -21,6 +21,10 @@ The lr is the scheduler's, or ``REPLAY_TB_LR`` when set (so tests can tell a
 logged value from the formula). Events are flushed every step (the real
 SummaryWriter flushes every 120 s or 10 events).
 
+With ``--save_state`` a state folder (``train_state.json``) is written beside each
+step checkpoint, with sd-scripts' log line; ``--resume STATE`` replays only the
+steps after the state's, counted as sd-scripts counts a resumed bar (the steps left).
+
 Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
 ``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status),
 ``REPLAY_IGNORE`` (``INT`` or ``INT,TERM``: start with those signals ignored, as a
@@ -30,6 +34,7 @@ trainer started in the background by a non-interactive shell inherits SIGINT ign
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -65,6 +70,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--network_train_unet_only", action="store_true")
     p.add_argument("--lr_scheduler", default="constant")
     p.add_argument("--lr_scheduler_num_cycles", type=int, default=1)
+    p.add_argument("--save_state", action="store_true")
+    p.add_argument("--resume")
     return p.parse_known_args(argv)[0]
 
 
@@ -134,6 +141,9 @@ LOSS = re.compile(r"avr_loss=([^,\]\s]+)")
 TOTAL = re.compile(r"^steps:\s+\d+%\|[^|]*\|\s*\d+/(\d+)")
 
 
+BAR_COUNT = re.compile(r"^(steps:\s+)(\d+)(%\|[^|]*\|\s*)(\d+)/(\d+)")
+
+
 class Replay:
     def __init__(self, args: argparse.Namespace, step_s: float) -> None:
         self.out = Path(args.output_dir)
@@ -142,13 +152,36 @@ class Replay:
         self.step = 0
         self.logged = 0
         self.events = _events(args)
+        self.save_state = args.save_state
+        self.resumed = 0  # like --skip_until_initial_step: the steps the state holds
+        if args.resume:
+            state = json.loads((Path(args.resume) / "train_state.json").read_text())
+            self.resumed = int(state["current_step"])
+
+    def _skipped(self, seg: str) -> str | None:
+        """A resumed run's bar counts only the steps left, and skips those done."""
+        m = BAR_COUNT.match(seg)
+        if not self.resumed or (not m and not self.step):
+            return seg
+        if not m:
+            return None if self.step <= self.resumed else seg
+        step, total = int(m.group(4)), int(m.group(5))
+        if step <= self.resumed and step:
+            self.step = step
+            return None
+        left, done = total - self.resumed, max(0, step - self.resumed)
+        pct = done * 100 // left if left else 100
+        return f"{m.group(1)}{pct}{m.group(3)}{done}/{left}" + seg[m.end() :]
 
     def _emit(self, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
 
     def _segment(self, seg: str) -> str:
-        m = BAR_STEP.match(seg)
+        shown = self._skipped(seg)
+        if shown is None:
+            return ""
+        m = BAR_STEP.match(seg)  # the capture's own step numbers pace the replay
         if m and int(m.group(1)) > self.step:
             self.step = int(m.group(1))
             time.sleep(self.step_s)  # the step's work happens before its redraw
@@ -161,15 +194,25 @@ class Replay:
             except ValueError:
                 value = None
             self.events.step(self.step, total, value)
-        c = CKPT.search(seg)
+        c = CKPT.search(shown)
         if c:
             path = self.out / f"{self.name}{c.group(2)}.safetensors"
             self.out.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"replay")
-            seg = seg[: c.start(1)] + str(path)
-        if "generating sample images at step" in seg:
+            shown = shown[: c.start(1)] + str(path)
+            if self.save_state and c.group(2):
+                shown += self._state(c.group(2))
+        if "generating sample images at step" in shown:
             self._sample()
-        return seg
+        return shown
+
+    def _state(self, suffix: str) -> str:
+        """The state sd-scripts saves beside a checkpoint, and its log line."""
+        folder = self.out / f"{self.name}{suffix}-state"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"current_epoch": 1, "current_step": self.step}
+        (folder / "train_state.json").write_text(json.dumps(data))
+        return f"\nsave train state to {folder}/train_state.json at epoch 1 step {self.step}"
 
     def _sample(self) -> None:
         from PIL import Image
