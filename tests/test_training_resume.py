@@ -34,11 +34,11 @@ def test_a_stopped_run_resumes_from_its_last_state_and_counts_on(
     assert lorapan_cmd("stop", root, run.id, "--grace", "10", "5").returncode == 0
     stopped = load_run(run.path)
     assert stopped.status == "stopped" and stopped.state["step"] < 10
-    [state] = [s for s in saved_states(stopped) if s.step == 4]
+    state = saved_states(stopped)[-1]  # step 4, or 8 on a slow machine
     monkeypatch.setenv("REPLAY_STEP_S", "0.02")
     res = lorapan_cmd("train", root, "--resume", "latest", "--watch")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert f"resumed run {run.id} from step 4 of 10" in res.stdout
+    assert f"resumed run {run.id} from step {state.step} of 10" in res.stdout
     assert "step 10/10" in res.stdout and f"run {run.id}: succeeded" in res.stdout
     end = load_run(run.path)
     assert end.status == "succeeded" and end.state["step"] == 10
@@ -47,7 +47,8 @@ def test_a_stopped_run_resumes_from_its_last_state_and_counts_on(
     assert argv[-3:] == ["--resume", str(state.folder), "--skip_until_initial_step"]
     p = parse_text(run.log.read_text(encoding="utf-8"))
     steps = [s for s, _ in p.losses]
-    assert steps[-6:] == [5, 6, 7, 8, 9, 10] and p.resumed_from == 4  # counted on, not from 1
+    after = list(range(state.step + 1, 11))
+    assert steps[-len(after) :] == after and p.resumed_from == state.step  # on, not from 1
     assert p.model_saved and not p.interrupted  # the first attempt's Ctrl-C is history
 
 

@@ -200,7 +200,7 @@ class Replay:
             self.out.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"replay")
             shown = shown[: c.start(1)] + str(path)
-            if self.save_state and c.group(2):
+            if self.save_state and c.group(2).startswith("-step"):  # lorapan saves by steps
                 shown += self._state(c.group(2))
         if "generating sample images at step" in shown:
             self._sample()
