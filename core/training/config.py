@@ -96,6 +96,7 @@ class RunPlan:
     sampling: SamplePlan = field(default_factory=lambda: SamplePlan((), 0))
     save_every: int | None = None  # steps between checkpoints (and saved states)
     problems: list[str] = field(default_factory=list)  # settings the trainer would refuse
+    dataset: dict[str, Any] = field(default_factory=dict)  # what was trained, for exports
 
     @property
     def dataset_toml(self) -> str:
@@ -204,6 +205,19 @@ def compute_repeats(
     return [r] * len(inputs.folders)
 
 
+def dataset_facts(inputs: TrainInputs, tags: int = 100) -> dict[str, Any]:
+    """The dataset as trained: where, what, and its most used tags (an export's metadata)."""
+    st = inputs.settings
+    return {
+        "root": str(inputs.root),
+        "name": st.name or inputs.root.name,
+        "kind": st.kind,
+        "core_tag": st.core_tag,
+        "images": inputs.image_count,
+        "tags": inputs.tag_counts.most_common(tags),
+    }
+
+
 def cadences(settings: dict[str, Any], total: int) -> tuple[int | None, int | None]:
     """Steps between checkpoints and between samples (None: off).
 
@@ -300,4 +314,5 @@ def build_plan(
         sampling=sampling,
         save_every=save_every,
         problems=problems,
+        dataset=dataset_facts(inputs),
     )

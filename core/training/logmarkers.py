@@ -93,6 +93,7 @@ def interpret(p: Progress, line: str) -> None:
         path = m.group(1)
         if path not in p.checkpoints:
             p.checkpoints.append(path)
+        p.checkpoint_steps[path] = p.step
         if not INTERMEDIATE.search(path):
             p.final_model = path
     elif m := STATE.search(line):

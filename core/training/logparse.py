@@ -51,6 +51,7 @@ class Progress:
     batches_per_epoch: int = 0
     images_with_repeats: int = 0
     checkpoints: list[str] = field(default_factory=list)
+    checkpoint_steps: dict[str, int] = field(default_factory=dict)  # path -> step saved at
     states: list[tuple[int, str]] = field(default_factory=list)  # (step, state folder)
     final_model: str | None = None
     model_saved: bool = False

@@ -102,6 +102,7 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
             "sample_steps": list(plan.sampling.at_steps),
             "prompt_count": plan.sampling.prompts if plan.sampling.at_steps else 0,
             "created": now_iso(),
+            "dataset": plan.dataset,
             "marker": secrets.token_hex(8),  # in the trainer's environment: proves it is ours
         },
     )
