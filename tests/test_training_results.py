@@ -35,7 +35,7 @@ def test_runs_lists_every_checkpoint_its_samples_and_the_final_model(
     ]
     assert all(c["bytes"] > 0 and c["mtime"] for c in ckpts)
     assert out["final_model"] == str(tmp_path / "out" / "gob.safetensors")
-    assert [len(c["samples"]) for c in ckpts] == [0, 0, 0, 1]  # sampled at steps 5 and 10
+    assert [len(c["samples"]) for c in ckpts] == [0, 0, 0, 4]  # steps 5 and 10, 4 prompts
     text = lorapan_cmd("runs", root, "latest").stdout
     assert "step 8" in text and "gob-step00000008.safetensors" in text
     assert "final model: " + str(tmp_path / "out" / "gob.safetensors") in text

@@ -187,7 +187,7 @@ def test_run_outputs_lists_only_this_runs_samples_and_checkpoints(tmp_path):
     assert set(outputs.models) == {str(second_plan.final_model.resolve())}  # it overwrote the model
     earlier = RunOutputs.for_run(first.path, first.command)
     earlier.scan()
-    assert len(earlier.samples) == 2 and earlier.newest_sample.endswith(".png")
+    assert len(earlier.samples) == 8 and earlier.newest_sample.endswith(".png")  # 2 x 4 prompts
 
 
 def test_follow_reads_the_last_lines_written_just_before_the_run_ended(tmp_path):

@@ -77,15 +77,23 @@ def sample_step(path: Path, command: dict) -> int | None:
     return n
 
 
-def checkpoints(run: RunInfo, outputs: RunOutputs | None = None) -> list[Checkpoint]:
-    """Every checkpoint of ``run`` on disk, oldest step first, final last, with its samples."""
+def checkpoints(
+    run: RunInfo, outputs: RunOutputs | None = None, logged: dict[str, int] | None = None
+) -> list[Checkpoint]:
+    """Every checkpoint of ``run`` on disk, oldest step first, final last, with its samples.
+
+    ``logged``: checkpoint path -> the step the log saved it at, when the caller has
+    read the log already (else it is read here).
+    """
     outputs = outputs or RunOutputs.for_run(run.path, run.command)
     if outputs is None:
         return []
     if not outputs.models and not outputs.samples:
         outputs.scan()
     found = []
-    logged = _logged_steps(run)
+    logged = (
+        {Path(p).name: s for p, s in logged.items()} if logged is not None else _logged_steps(run)
+    )
     for p in outputs.models:
         try:
             found.append(_checkpoint(Path(p), outputs.name, run.command, logged.get(Path(p).name)))
@@ -117,13 +125,16 @@ def find_checkpoint(found: list[Checkpoint], step: int | None) -> Checkpoint | N
     )
 
 
-def table(found: list[Checkpoint]) -> list[str]:
-    """``step 280   18.2 MB  2026-12-04 06:12  4 samples  gob-step00000280.safetensors``."""
+def table(found: list[Checkpoint], compact: bool = False) -> list[str]:
+    """``step 280   18.2 MB  2026-12-04 06:12  4 samples  gob-step00000280.safetensors``;
+    ``compact``: ``step 280   18.2 MB 06:12  4 samples`` (a narrow pane)."""
     import time
 
     rows = []
     for c in found:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.mtime))
+        stamp = "%H:%M" if compact else "%Y-%m-%d %H:%M"
+        when = time.strftime(stamp, time.localtime(c.mtime))
         samples = f"{len(c.samples)} sample{'s' if len(c.samples) != 1 else ''}"
-        rows.append(f"{c.label:<12} {size_text(c.size):>9}  {when}  {samples:<10} {c.path.name}")
+        row = f"{c.label:<10} {size_text(c.size):>9} {when}  {samples:<10}"
+        rows.append(row.rstrip() if compact else f"{row} {c.path.name}")
     return rows

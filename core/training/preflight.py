@@ -20,6 +20,8 @@ class Check:
     level: str  # "error", "warning" or "info"
     message: str
     hint: str = ""
+    overridable: bool = False  # an error the user may start despite (--force / a confirm)
+    details: tuple[str, ...] = ()  # one line per item the message counts
 
 
 RuleErrors = list[tuple[str, int]]  # error-level findings as (rule id, images)
@@ -67,6 +69,11 @@ def preflight(
                 f"`lorapan fix {quote(str(inputs.root))}` "
                 f"(details: `lorapan check {quote(str(inputs.root))}`), "
                 "or start anyway with --force",
+                overridable=True,
+                details=tuple(
+                    f"{rule} ({n} image{'' if n == 1 else 's'})" if n else rule
+                    for rule, n in rule_errors
+                ),
             )
         )
     if not inputs.folders or inputs.image_count == 0:

@@ -27,6 +27,7 @@ steps after the state's, counted as sd-scripts counts a resumed bar (the steps l
 
 Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
 ``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status),
+``REPLAY_SAMPLE_S`` (seconds per sampler step while sample images are made),
 ``REPLAY_IGNORE`` (``INT`` or ``INT,TERM``: start with those signals ignored, as a
 trainer started in the background by a non-interactive shell inherits SIGINT ignored).
 """
@@ -72,6 +73,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--lr_scheduler_num_cycles", type=int, default=1)
     p.add_argument("--save_state", action="store_true")
     p.add_argument("--resume")
+    p.add_argument("--sample_prompts")
     return p.parse_known_args(argv)[0]
 
 
@@ -137,6 +139,17 @@ def _has_images(dataset_config: str | None) -> bool:
     return False
 
 
+SAMPLER_BAR = re.compile(r"^\s*\d+%\|[^|]*\|\s*\d+/\d+ \[")
+
+
+def _prompt_count(path: str | None) -> int:
+    """Prompt lines in ``--sample_prompts`` (1 when none is given: the capture's own)."""
+    if not path or not Path(path).is_file():
+        return 1
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return max(1, sum(1 for ln in lines if ln.strip() and not ln.startswith("#")))
+
+
 LOSS = re.compile(r"avr_loss=([^,\]\s]+)")
 TOTAL = re.compile(r"^steps:\s+\d+%\|[^|]*\|\s*\d+/(\d+)")
 
@@ -153,6 +166,8 @@ class Replay:
         self.logged = 0
         self.events = _events(args)
         self.save_state = args.save_state
+        self.prompts = _prompt_count(args.sample_prompts)
+        self.sample_s = float(os.environ.get("REPLAY_SAMPLE_S", "0"))
         self.resumed = 0  # like --skip_until_initial_step: the steps the state holds
         if args.resume:
             state = json.loads((Path(args.resume) / "train_state.json").read_text())
@@ -204,6 +219,8 @@ class Replay:
                 shown += self._state(c.group(2))
         if "generating sample images at step" in shown:
             self._sample()
+        if self.sample_s and SAMPLER_BAR.match(shown):
+            time.sleep(self.sample_s)  # the sampler's own steps take time too
         return shown
 
     def _state(self, suffix: str) -> str:
@@ -220,9 +237,10 @@ class Replay:
         folder = self.out / "sample"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d%H%M%S")
-        Image.new("RGB", (64, 64), (self.step * 20 % 255, 90, 120)).save(
-            folder / f"{self.name}_{self.step:06d}_00_{stamp}.png"
-        )
+        for i in range(self.prompts):  # one image per prompt, as sd-scripts names them
+            Image.new("RGB", (64, 64), (self.step * 20 % 255, 90 + 30 * i, 120)).save(
+                folder / f"{self.name}_{self.step:06d}_{i:02d}_{stamp}.png"
+            )
 
     def play(self, text: str) -> None:
         for part in SEP.split(text):
