@@ -32,10 +32,12 @@ def launcher_argv(settings: dict[str, Any], script: Path, run_dir: Path) -> list
     if settings["launcher"] == "python" and nproc <= 1:
         return [settings["python"], str(script)]
     argv = [settings["accelerate"], "launch", "--num_cpu_threads_per_process", "1"]
+    if nproc > 1 and settings["multi_gpu"]:
+        argv.append("--multi_gpu")
+    # Always said: an accelerate config file's own process count would otherwise win,
+    # and the step plan (which divides by the processes) would be wrong.
+    argv += ["--num_processes", str(nproc), "--num_machines", str(machines)]
     if nproc > 1:
-        if settings["multi_gpu"]:
-            argv.append("--multi_gpu")
-        argv += ["--num_processes", str(nproc), "--num_machines", str(machines)]
         if machines > 1:
             argv += [
                 "--machine_rank",
