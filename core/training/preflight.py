@@ -149,7 +149,17 @@ def steps_summary(plan: RunPlan) -> str:
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
         f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
         f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
+        + _processes_text(plan)
     )
+
+
+def _processes_text(plan: RunPlan) -> str:
+    """kohya splits each epoch's batches over the processes (one per GPU)."""
+    n = int(plan.settings.get("num_processes") or 1)
+    if n <= 1:
+        return ""
+    bs = int(plan.params.get("trainBatchSize", 1))
+    return f"; {n} processes: each step trains {n} batches of {bs} at once, one per GPU"
 
 
 def _plural(n: int, word: str) -> str:
