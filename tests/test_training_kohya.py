@@ -186,8 +186,7 @@ def test_the_multi_gpu_command_parses_with_accelerates_own_parser(tmp_path):
 # -- (b) real runs -------------------------------------------------------------------
 def quick(inst: dict, **extra) -> dict:
     """A run of a few steps that a loaded CPU finishes in minutes."""
-    return training_table(
-        inst,
+    fast = dict(
         resolution=128,
         trainBatchSize=2,
         targetSteps=2,
@@ -195,8 +194,8 @@ def quick(inst: dict, **extra) -> dict:
         networkAlpha=2,
         textEncoderLR=0,  # the U-Net only: faster
         sample_every_n_steps="off",
-        **extra,
     )
+    return training_table(inst, **{**fast, **extra})
 
 
 def test_a_real_run_through_lorapan_train_watch(tmp_path, lorapan_cmd):

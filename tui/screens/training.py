@@ -111,7 +111,10 @@ class TrainingScreen(TrainingActions, Screen[None]):
         start = self.keys("training-start")
         yield Static(f"no run yet: press {start} to start one", id="tr-status", markup=False)
         with Horizontal(id="tr-bar"):
-            yield ProgressBar(total=None, show_eta=False, id="tr-progress")
+            # hidden until a run reports its steps (an empty bar animates, to no purpose)
+            bar = ProgressBar(total=None, show_eta=False, id="tr-progress")
+            bar.display = False
+            yield bar
             yield Static("", id="tr-gpu", markup=False)
         yield Static("", id="tr-stats", markup=False)
         with Horizontal(id="tr-middle"):
@@ -139,6 +142,7 @@ class TrainingScreen(TrainingActions, Screen[None]):
             return
         self.run, self.run_id = run, run.id
         self.logged_steps = {}
+        self.query_one("#tr-progress", ProgressBar).display = False  # not the last run's
         self.query_one("#tr-log", Log).clear()
         self.query_one(LossChart).set_losses([])
         self.sample_shown = None
@@ -232,6 +236,7 @@ class TrainingScreen(TrainingActions, Screen[None]):
         bar = self.query_one("#tr-progress", ProgressBar)
         if snap.total:
             bar.update(total=snap.total, progress=snap.step)
+            bar.display = True
         self.query_one("#tr-stats", Static).update(_stats_text(snap, self._model_text()))
         if snap.status:
             line = f"run {snap.run_id}: {snap.status}"
