@@ -7,7 +7,8 @@ show in step with the current image. The rooms it delegates to:
 - ``image_pane``: preview, tag chips, the tag box (``tag_input``) and suggestions;
 - ``annotations``: what analysis and rules say per image (markers, preview line);
 - ``editing``: every caption edit, its conflicts, undo/redo, rule fixes and ticks;
-- ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags.
+- ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags;
+- ``curation``: the gallery, the clone compare, setting images aside or in the trash.
 
 Workers never touch this screen: they post messages (``lorapan.tui.messages``) and
 the handlers here change the state.
@@ -31,6 +32,7 @@ from lorapan.tui.messages import (
 )
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
+from lorapan.tui.screens.main.curation import Curation
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
 from lorapan.tui.screens.main.image_pane import ImagePane
@@ -72,6 +74,7 @@ class MainScreen(Screen):
         self.marks = Annotations(dataset)
         self.editor = Editor(self)
         self.autotag = Autotag(self)
+        self.curation = Curation(self)
         #: what a bulk edit, fix or tagging run is doing; edits wait while it is set
         self.busy_label: str | None = None
         self.analysis_text = ""
@@ -397,3 +400,19 @@ class MainScreen(Screen):
 
     def action_autotag_all(self) -> None:
         self.autotag.start(list(self.dataset.items))
+
+    # ---- curation (room: curation.py) -------------------------------------------------------
+    def action_gallery(self) -> None:
+        self.curation.open_gallery()
+
+    def action_compare_clones(self) -> None:
+        self.curation.compare_clones()
+
+    def action_set_aside(self) -> None:
+        self.curation.take_out_pointed("set-aside")
+
+    def action_trash(self) -> None:
+        self.curation.take_out_pointed("trash")
+
+    def action_set_aside_view(self) -> None:
+        self.curation.open_set_aside_view()

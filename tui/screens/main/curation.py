@@ -1,0 +1,118 @@
+"""Curation from the main screen: the gallery, the clone compare, setting images aside.
+
+What the user points at decides what these work on: in the rules sidebar, the
+finding under the cursor; on the tag chips, the images with that tag; otherwise the
+file list's rows (the current filter) and its selection. The screens themselves are
+in ``tui/screens`` (``gallery``, ``clone_compare``, ``set_aside``); this room opens
+them, takes back what they return, and sends triage to core.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lorapan.core.rules.model import CoverageItem, Finding
+from lorapan.tui.screens.gallery import GalleryResult, GalleryScreen
+from lorapan.tui.widgets.halfblocks import ThumbStore
+
+if TYPE_CHECKING:
+    from lorapan.tui.screens.main.screen import MainScreen
+
+
+class Curation:
+    """See module docstring; ``screen`` is the main screen it belongs to."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        #: thumbnails drawn for the gallery, kept while the app runs
+        self.thumbs = ThumbStore()
+        self.gallery_zoom: int | None = None  # the gallery opens at the size last used
+
+    # ---- what the user points at --------------------------------------------------
+    def pointed_images(self) -> tuple[list[str], str] | None:
+        """A finding's or a tag's images when the focus is on one, else None."""
+        screen = self.screen
+        focused = screen.focused
+        if focused is not None and screen.sidebar in focused.ancestors_with_self:
+            item = screen.sidebar.current()
+            if isinstance(item, (Finding, CoverageItem)) and item.images:
+                label = item.rule_id if isinstance(item, Finding) else f"coverage.{item.id}"
+                return list(item.images), label
+            return None
+        if focused is screen.center.chips:
+            tag = screen.center.chips.current_tag
+            if tag is not None:
+                images = screen.dataset.index.images(tag)
+                return [r for r in screen.dataset.items if r in images], f"tag {tag}"
+        return None
+
+    def shown_label(self) -> str:
+        pane = self.screen.pane
+        if pane.image_set is not None:
+            return pane.image_set[1]
+        return f"filter {pane.filter_text}" if pane.filter_text else "all images"
+
+    # ---- gallery ------------------------------------------------------------------------
+    def open_gallery(self) -> None:
+        """The gallery of what the user points at (a finding, a tag) or of the list's rows."""
+        screen = self.screen
+        files = screen.files
+        pointed = self.pointed_images()
+        if pointed is not None:
+            rows, label = pointed
+            current = files.current if files.current in set(rows) else None
+        else:
+            rows, label, current = list(files.rows), self.shown_label(), files.current
+        if not rows:
+            screen.notify("no images to show", severity="warning", timeout=3)
+            return
+        gallery = GalleryScreen(
+            screen.dataset,
+            self.thumbs,
+            rows,
+            label,
+            current=current,
+            selection=files.selection,
+            zoom=self.gallery_zoom,
+            on_triage=self.take_out,
+        )
+
+        def closed(result: GalleryResult | None) -> None:
+            self.gallery_closed(result, rows if pointed is not None else None, label)
+
+        screen.app.push_screen(gallery, closed)
+
+    def gallery_closed(
+        self, result: GalleryResult | None, pointed: list[str] | None, label: str
+    ) -> None:
+        """Back from the gallery: its selection, and the image it opened under the cursor."""
+        if result is None:
+            return
+        self.gallery_zoom = result.zoom
+        screen = self.screen
+        files = screen.files
+        if result.open is not None and pointed is not None:
+            # A finding's or a tag's images: the list shows them too, as enter there does.
+            live = [r for r in pointed if r in screen.dataset.items]
+            screen.show_images(live, label)
+        files.set_selection(r for r in result.selection if files.contains(r))
+        if result.open is not None:
+            if not files.move_to(result.open):
+                screen.set_filter("")
+                files.move_to(result.open)
+            files.focus()
+
+    # ---- triage (item 1) ---------------------------------------------------------------
+    def take_out(self, kind: str, relpaths: list[str]) -> None:
+        """Set aside or trash ``relpaths``."""
+        self.screen.notify(f"{kind}: not available yet", severity="warning")
+
+    def take_out_pointed(self, kind: str) -> None:
+        self.take_out(kind, self.screen.targets())
+
+    def open_set_aside_view(self) -> None:
+        self.screen.notify("set-aside view: not available yet", severity="warning")
+
+    # ---- clone compare (item 2) ---------------------------------------------------------
+    def compare_clones(self) -> None:
+        self.screen.notify("clone compare: not available yet", severity="warning")
