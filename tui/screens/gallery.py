@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lorapan.core.dataset import Dataset
-from lorapan.tui.widgets.halfblocks import Cells, ThumbStore, draw_file
+from lorapan.tui.widgets.halfblocks import Cells, ThumbReady, ThumbStore, decode_into
 from lorapan.tui.widgets.preview import CaptionLine
 from lorapan.tui.widgets.thumb_grid import ThumbGrid
 from lorapan.tui.workers import report_failure
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
@@ -48,14 +47,6 @@ class GalleryResult:
     current: str | None
     selection: frozenset[str]
     zoom: int = 1
-
-
-@dataclass
-class ThumbReady(Message):
-    """A thumbnail was decoded into the store (posted from the worker thread)."""
-
-    relpath: str
-    cells: Cells
 
 
 class GalleryScreen(Screen[GalleryResult]):
@@ -134,12 +125,12 @@ class GalleryScreen(Screen[GalleryResult]):
     def _decode(self, rels: list[str], cells: Cells) -> None:
         worker = get_current_worker()
         time.sleep(SETTLE_S)
-        for rel in rels:
-            if worker.is_cancelled:
-                return
-            if self.store.get(rel, cells) is None:
-                self.store.put(rel, cells, draw_file(self.root / rel, cells))
-            self.post_message(ThumbReady(rel, cells))
+        if worker.is_cancelled:
+            return
+
+        decode_into(
+            self.store, self.root, rels, cells, lambda: worker.is_cancelled, self.post_message
+        )
 
     def on_thumb_ready(self, message: ThumbReady) -> None:
         self.pending.discard(message.relpath)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +22,25 @@ from PIL import Image
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.message import Message
 from textual.strip import Strip
 
 HALF = "▀"
 Cells = tuple[int, int]  # columns, rows
+#: Thumbnails decoded at once: Pillow lets go of the GIL while it decodes and resizes.
+DECODERS = 2
+#: How much nicer than the app the decode threads run (Linux: per thread), so a key's
+#: frame is drawn before more thumbnails are.
+DECODE_NICENESS = 5
+_niced = threading.local()
+
+
+@dataclass
+class ThumbReady(Message):
+    """A thumbnail was decoded into the store (posted from a decode thread)."""
+
+    relpath: str
+    cells: Cells
 
 
 @dataclass(frozen=True)
@@ -37,27 +54,32 @@ class DrawnThumb:
     stamp: tuple[int, int] = (0, 0)  # the file's (mtime_ns, size) when it was decoded
 
 
-def _rgb(value: int | tuple) -> tuple[int, int, int]:
-    if isinstance(value, int):
-        return value, value, value
-    return value[0], value[1], value[2]
-
-
 class _Styles:
-    """rich Styles per (top, bottom) colour pair, made once (building one costs µs)."""
+    """rich Styles per (top, bottom) colour pair, made once: building one costs µs, and
+    a thumbnail has a few hundred cells. Both caches are bounded (cleared when full)."""
+
+    LIMIT = 65_536
 
     def __init__(self) -> None:
-        self._cache: dict[tuple, Style] = {}
+        self._styles: dict[tuple, Style] = {}
+        self._colours: dict[tuple[int, int, int], Color] = {}
+
+    def _colour(self, rgb: tuple[int, int, int]) -> Color:
+        colour = self._colours.get(rgb)
+        if colour is None:
+            if len(self._colours) >= self.LIMIT:
+                self._colours.clear()
+            colour = self._colours[rgb] = Color.from_rgb(*rgb)
+        return colour
 
     def get(self, top: tuple[int, int, int], bottom: tuple[int, int, int] | None) -> Style:
         key = (top, bottom)
-        style = self._cache.get(key)
+        style = self._styles.get(key)
         if style is None:
-            bg = Color.from_rgb(*bottom) if bottom is not None else None
-            style = Style(color=Color.from_rgb(*top), bgcolor=bg)
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[key] = style
+            bg = self._colour(bottom) if bottom is not None else None
+            if len(self._styles) >= self.LIMIT:
+                self._styles.clear()
+            style = self._styles[key] = Style.from_color(self._colour(top), bg)
         return style
 
 
@@ -70,7 +92,9 @@ def draw(img: Image.Image, cells: Cells) -> list[Strip]:
     if img.mode != "RGB":
         img = img.convert("RGB")
     width, height = min(img.width, cols), min(img.height, 2 * rows)
-    pixels = img.load()
+    data = img.tobytes()
+    pixels = list(zip(data[0::3], data[1::3], data[2::3], strict=True))
+    stride = img.width
     used_rows = (height + 1) // 2
     top_pad = (rows - used_rows) // 2
     left = (cols - width) // 2
@@ -83,8 +107,8 @@ def draw(img: Image.Image, cells: Cells) -> list[Strip]:
         run = 0
         y = 2 * row
         for x in range(width):
-            top = _rgb(pixels[x, y])
-            bottom = _rgb(pixels[x, y + 1]) if y + 1 < height else None
+            top = pixels[y * stride + x]
+            bottom = pixels[(y + 1) * stride + x] if y + 1 < height else None
             style = _STYLES.get(top, bottom)
             if style is run_style:
                 run += 1
@@ -162,3 +186,39 @@ class ThumbStore:
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def decode_into(
+    store: ThumbStore,
+    root: Path,
+    rels: Iterable[str],
+    cells: Cells,
+    cancelled: Callable[[], bool],
+    post: Callable[[Message], object],
+) -> None:
+    """Decode and draw ``rels`` missing from ``store`` on a few threads, most wanted first;
+    posts :class:`ThumbReady` for each; stops starting new ones once ``cancelled()``."""
+
+    def one(rel: str) -> None:
+        if cancelled():
+            return
+        _behind_the_ui()
+        if store.get(rel, cells) is None:
+            store.put(rel, cells, draw_file(root / rel, cells))
+        post(ThumbReady(rel, cells))
+
+    with ThreadPoolExecutor(DECODERS, thread_name_prefix="thumbs") as pool:
+        list(pool.map(one, rels))
+
+
+def _behind_the_ui() -> None:
+    """Lower this decode thread's CPU priority once (Linux sets it per thread; elsewhere
+    nothing happens)."""
+    if getattr(_niced, "done", False):
+        return
+    _niced.done = True
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), current + DECODE_NICENESS)
+    except (AttributeError, OSError):
+        pass

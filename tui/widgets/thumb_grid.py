@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from lorapan.tui.keymap import bindings_for
-from lorapan.tui.widgets.halfblocks import Cells, ThumbStore, text_strips
+from lorapan.tui.widgets.halfblocks import Cells, DrawnThumb, ThumbStore, text_strips
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -112,6 +114,7 @@ class ThumbGrid(ScrollView, can_focus=True):
         self._pos: dict[str, int] = {}
         self._wanted: tuple = ()
         self._ahead = 1  # +1: the row below the screen is wanted next; -1: the row above
+        self._lines: LRUCache[tuple, Strip] = LRUCache(maxsize=4096)
 
     # ---- geometry ------------------------------------------------------------------
     @property
@@ -191,41 +194,54 @@ class ThumbGrid(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        line = self.scroll_offset.y + y
+        line = int(self.scroll_offset.y) + y
         grid_row, sub = divmod(line, self.cell_height)
         columns, cell_width = self.columns, self.cell_width
         left = (width - columns * cell_width) // 2
         first = grid_row * columns
-        parts: list[Strip] = [Strip.blank(left)] if left > 0 else []
+        parts: list[Strip] = [Strip.blank(left, base)] if left > 0 else []
         for i in range(first, first + columns):
             if i < len(self.rows):
-                parts.append(self._cell_line(i, sub))
+                parts.append(self._cell_line(i, sub, base))
             else:
-                parts.append(Strip.blank(cell_width))
-        strip = Strip.join(parts).extend_cell_length(width)
-        return strip.apply_style(base)
+                parts.append(Strip.blank(cell_width, base))
+        return Strip.join(parts).extend_cell_length(width, base)
 
-    def _cell_line(self, index: int, sub: int) -> Strip:
+    def _cell_line(self, index: int, sub: int, base: Style) -> Strip:
+        """One line of one cell, styled; kept in an LRU keyed on all that it shows."""
         cols, rows = self.cells
         if sub > rows:
-            return Strip.blank(cols + 2)
+            return Strip.blank(cols + 2, base)
         rel = self.rows[index]
         cursor = index == self.cursor
-        frame = self.get_component_rich_style("thumb-grid--frame", partial=True)
-        left = Segment(LEFT_FRAME if cursor else " ", frame)
-        right = Segment(RIGHT_FRAME if cursor else " ", frame)
-        middle = self._label(rel, cursor, cols) if sub == rows else self._picture_line(rel, sub)
-        return Strip([left, *middle, right], cols + 2)
+        selected = rel in self.selection
+        thumb = self.store.get(rel, self.cells) if sub < rows else None
+        stamp = thumb.stamp if thumb is not None else None
+        key = (rel, self.cells, sub, cursor, selected, thumb is not None, stamp, base)
+        strip = self._lines.get(key)
+        if strip is None:
+            frame = self.get_component_rich_style("thumb-grid--frame", partial=True)
+            left = Segment(LEFT_FRAME if cursor else " ", frame)
+            right = Segment(RIGHT_FRAME if cursor else " ", frame)
+            if sub == rows:
+                middle = self._label(rel, cursor, selected, cols)
+            else:
+                middle = self._picture_line(thumb, sub)
+            strip = Strip([left, *middle, right], cols + 2).apply_style(base)
+            self._lines[key] = strip
+        return strip
 
-    def _picture_line(self, rel: str, sub: int) -> list[Segment]:
-        thumb = self.store.get(rel, self.cells)
+    def _picture_line(self, thumb: DrawnThumb | None, sub: int) -> list[Segment]:
         if thumb is None:
             pending = self.get_component_rich_style("thumb-grid--pending", partial=True)
             return list(text_strips("·", self.cells, pending)[sub])
         return list(thumb.strips[sub])
 
-    def _label(self, rel: str, cursor: bool, cols: int) -> list[Segment]:
-        selected = rel in self.selection
+    def notify_style_update(self) -> None:
+        self._lines.clear()  # a new theme: the same cells draw in other colours
+        super().notify_style_update()
+
+    def _label(self, rel: str, cursor: bool, selected: bool, cols: int) -> list[Segment]:
         name = rel.rpartition("/")[2]
         text = ("● " if selected else "") + name
         if len(text) > cols:
