@@ -122,6 +122,15 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("gallery-set-aside", "x", "set_aside", "Set aside", "gallery", palette=False),
     KeySpec("gallery-trash", "D", "trash", "Trash", "gallery", palette=False),
     KeySpec("gallery-close", "escape", "close", "Back", "gallery", palette=False),
+    # clone compare (widget: tui/widgets/clone_cards.py)
+    KeySpec("clones-left", "h,left", "cursor_left", "Left", "clones", False, False),
+    KeySpec("clones-right", "l,right", "cursor_right", "Right", "clones", False, False),
+    KeySpec("clones-keep", "enter", "keep", "Keep this one", "clones", palette=False),
+    KeySpec("clones-set-aside", "x", "set_aside", "Set aside this", "clones", palette=False),
+    KeySpec("clones-open", "o", "open", "Open in list", "clones", palette=False),
+    KeySpec("clones-next", "n,pagedown", "next_group", "Next group", "clones", palette=False),
+    KeySpec("clones-previous", "p,pageup", "previous_group", "Prev group", "clones", False, False),
+    KeySpec("clones-close", "escape", "close", "Back", "clones", palette=False),
     # training screen (tui/screens/training.py)
     KeySpec("training-start", "s", "start", "Start", "training", palette=False),
     KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),

@@ -20,6 +20,7 @@ SCOPES = (
     ("rules", "Rules sidebar", "focus-rules"),
     ("fix", "Fix preview", None),
     ("gallery", "Gallery", "gallery"),
+    ("clones", "Clone compare", "compare-clones"),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),
     ("start", "Start-training dialog", None),

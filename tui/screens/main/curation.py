@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lorapan.core.analysis.clone_review import groups_with
 from lorapan.core.rules.model import CoverageItem, Finding
-from lorapan.tui.screens.gallery import GalleryResult, GalleryScreen
 from lorapan.tui.widgets.halfblocks import ThumbStore
 
 if TYPE_CHECKING:
+    from lorapan.tui.screens.gallery import GalleryResult
     from lorapan.tui.screens.main.screen import MainScreen
 
 
@@ -55,6 +56,9 @@ class Curation:
     # ---- gallery ------------------------------------------------------------------------
     def open_gallery(self) -> None:
         """The gallery of what the user points at (a finding, a tag) or of the list's rows."""
+        # The curation screens are imported when first opened, as training and augment are.
+        from lorapan.tui.screens.gallery import GalleryScreen
+
         screen = self.screen
         files = screen.files
         pointed = self.pointed_images()
@@ -113,6 +117,64 @@ class Curation:
     def open_set_aside_view(self) -> None:
         self.screen.notify("set-aside view: not available yet", severity="warning")
 
-    # ---- clone compare (item 2) ---------------------------------------------------------
+    # ---- clone compare ------------------------------------------------------------------
     def compare_clones(self) -> None:
-        self.screen.notify("clone compare: not available yet", severity="warning")
+        """The clone groups of what the user points at (a finding, the selection, the
+        image), else every group starting at the current image's."""
+        screen = self.screen
+        marks = screen.marks
+        if not marks.groups:
+            if not marks.facts:
+                keys = screen.keys("analyse")
+                screen.notify(f"clone groups are known after the analysis ({keys})", timeout=4)
+            else:
+                screen.notify("no clone groups: no image here has a copy", timeout=4)
+            return
+        choice = self._groups_to_compare()
+        if choice is None:
+            return
+        groups, start_group, start_at = choice
+        from lorapan.tui.screens.clone_compare import CloneCompareScreen  # see open_gallery
+
+        compare = CloneCompareScreen(
+            screen.dataset,
+            self.thumbs,
+            groups,
+            marks.facts,
+            start_at=start_at,
+            start_group=start_group,
+            on_triage=self.take_out,
+            keys=screen.keys,
+        )
+        screen.app.push_screen(compare, self._go_to)
+
+    def _groups_to_compare(self) -> tuple[list, int, str | None] | None:
+        screen = self.screen
+        groups = screen.marks.groups
+        pointed = self.pointed_images()
+        if pointed is not None:
+            images, label = pointed
+            chosen = groups_with(groups, images)
+            if not chosen:
+                screen.notify(f"no image of {label} is in a clone group", timeout=3)
+                return None
+            return chosen, 0, None
+        files = screen.files
+        if files.selection:
+            chosen = groups_with(groups, files.selection)
+            if chosen:
+                return chosen, 0, None
+        current = files.current
+        mine = groups_with(groups, [current] if current else [])
+        start = groups.index(mine[0]) if mine else 0
+        return list(groups), start, current if mine else None
+
+    def _go_to(self, rel: str | None) -> None:
+        """Back from a screen that named an image: the list's cursor on it."""
+        if not rel or rel not in self.screen.dataset.items:
+            return
+        files = self.screen.files
+        if not files.move_to(rel):
+            self.screen.set_filter("")
+            files.move_to(rel)
+        files.focus()

@@ -94,6 +94,7 @@ class MainScreen(Screen):
         status = self.query_one(StatusBar)
         status.dataset = ds.settings.name or ds.root.name
         status.kind = ds.settings.kind
+        self.marks.compare_hint = f"{self.keys('compare-clones')}: compare"
         self.pane.apply_filter("")
         self.files.focus()
         self.update_status()
@@ -255,7 +256,7 @@ class MainScreen(Screen):
         self.update_status()
 
     def show_analysis(self, message: AnalysisFinished) -> None:
-        self.marks.set_analysis(message.facts, message.clone_groups)
+        self.marks.set_analysis(message.facts, message.clone_groups, message.groups)
         self.analysis_text = analysis_text(message)
         if message.error:
             self.notify(message.error, title="Analysis", severity="error", timeout=8)
