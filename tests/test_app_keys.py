@@ -25,6 +25,7 @@ from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.gallery import GalleryScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.set_aside import SetAsideList, SetAsideScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.clone_cards import CloneCards
@@ -46,6 +47,7 @@ OWNERS = {
     "fix": FixPreviewScreen,
     "gallery": ThumbGrid,
     "clones": CloneCards,
+    "set-aside": SetAsideList,
     "training": TrainingScreen,
     "augment": AugmentScreen,
     "start": StartTrainingScreen,
@@ -97,6 +99,9 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "clones":
         group = CloneGroup("img_1.png", [("img_2.png", "identical"), ("img_3.png", "flipped")])
         await app.push_screen(CloneCompareScreen(app.dataset, ThumbStore(), [group], {}))
+    elif scope == "set-aside":
+        pytest.importorskip("lorapan.core.triage")  # the view lists through core.triage
+        await app.push_screen(SetAsideScreen(app.dataset, lambda images: None))
     elif scope == "training":
         await app.push_screen(TrainingScreen(app.dataset.root))
     elif scope == "augment":

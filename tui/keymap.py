@@ -131,6 +131,13 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("clones-next", "n,pagedown", "next_group", "Next group", "clones", palette=False),
     KeySpec("clones-previous", "p,pageup", "previous_group", "Prev group", "clones", False, False),
     KeySpec("clones-close", "escape", "close", "Back", "clones", palette=False),
+    # set-aside view (tui/screens/set_aside.py)
+    KeySpec("set-aside-restore", "enter,r", "restore", "Restore", "set-aside", palette=False),
+    KeySpec("set-aside-select", "space", "toggle_select", "Select", "set-aside", palette=False),
+    KeySpec(
+        "set-aside-select-all", "asterisk", "select_all", "Select all", "set-aside", False, False
+    ),
+    KeySpec("set-aside-close", "escape", "close", "Back", "set-aside", palette=False),
     # training screen (tui/screens/training.py)
     KeySpec("training-start", "s", "start", "Start", "training", palette=False),
     KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),

@@ -104,6 +104,8 @@ class CloneCompareScreen(Screen[str | None]):
         self._show_group(self.start_at)
 
     def on_resize(self) -> None:
+        """How many cards fit changed: the header and the pictures' size follow."""
+        self.call_after_refresh(self._update_going)
         self.call_after_refresh(self._decode_group)
 
     @property

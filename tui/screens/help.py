@@ -21,6 +21,7 @@ SCOPES = (
     ("fix", "Fix preview", None),
     ("gallery", "Gallery", "gallery"),
     ("clones", "Clone compare", "compare-clones"),
+    ("set-aside", "Set-aside view", "set-aside-view"),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),
     ("start", "Start-training dialog", None),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from lorapan.core.analysis.clone_review import groups_with
 from lorapan.core.rules.model import CoverageItem, Finding
+from lorapan.tui.screens.main.triage import Triage
 from lorapan.tui.widgets.halfblocks import ThumbStore
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Curation:
         #: thumbnails drawn for the gallery, kept while the app runs
         self.thumbs = ThumbStore()
         self.gallery_zoom: int | None = None  # the gallery opens at the size last used
+        self.triage = Triage(screen)
 
     # ---- what the user points at --------------------------------------------------
     def pointed_images(self) -> tuple[list[str], str] | None:
@@ -106,16 +108,28 @@ class Curation:
                 files.move_to(result.open)
             files.focus()
 
-    # ---- triage (item 1) ---------------------------------------------------------------
+    # ---- triage -------------------------------------------------------------------------
     def take_out(self, kind: str, relpaths: list[str]) -> None:
-        """Set aside or trash ``relpaths``."""
-        self.screen.notify(f"{kind}: not available yet", severity="warning")
+        """Set aside (``kind`` "set-aside") or trash these images (asks when several)."""
+        self.triage.request(kind, relpaths)
 
     def take_out_pointed(self, kind: str) -> None:
-        self.take_out(kind, self.screen.targets())
+        """``x``/``D`` on the main screen: a finding's images, else the selection or image."""
+        pointed = self.pointed_images()
+        if pointed is not None and self.screen.focused is not self.screen.center.chips:
+            images, label = pointed
+            self.triage.request(kind, images, where=f" of {label}")
+            return
+        self.triage.request(kind, self.screen.targets())
 
     def open_set_aside_view(self) -> None:
-        self.screen.notify("set-aside view: not available yet", severity="warning")
+        from lorapan.tui.screens.set_aside import SetAsideScreen  # see open_gallery
+
+        screen = self.screen
+        view = SetAsideScreen(
+            screen.dataset, lambda images: self.triage.request("restore", images), screen.keys
+        )
+        screen.app.push_screen(view)
 
     # ---- clone compare ------------------------------------------------------------------
     def compare_clones(self) -> None:
@@ -178,3 +192,24 @@ class Curation:
             self.screen.set_filter("")
             files.move_to(rel)
         files.focus()
+
+
+class CurationActions:
+    """The main screen's curation keys (``main`` scope: gallery, compare, triage keys)."""
+
+    curation: Curation
+
+    def action_gallery(self) -> None:
+        self.curation.open_gallery()
+
+    def action_compare_clones(self) -> None:
+        self.curation.compare_clones()
+
+    def action_set_aside(self) -> None:
+        self.curation.take_out_pointed("set-aside")
+
+    def action_trash(self) -> None:
+        self.curation.take_out_pointed("trash")
+
+    def action_set_aside_view(self) -> None:
+        self.curation.open_set_aside_view()

@@ -32,12 +32,13 @@ from lorapan.tui.messages import (
 )
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
-from lorapan.tui.screens.main.curation import Curation
+from lorapan.tui.screens.main.curation import Curation, CurationActions
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
+from lorapan.tui.screens.main.triage import TriageDone
 from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from lorapan.tui.app import LorapanApp
 
 
-class MainScreen(Screen):
+class MainScreen(CurationActions, Screen):
     BINDINGS = bindings_for("main")
 
     def __init__(
@@ -189,6 +190,7 @@ class MainScreen(Screen):
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
         self.center.tag_input.vocabulary_changed()
+        self.curation.triage.dataset_changed(relpaths)
         if not self.pane.dataset_changed(relpaths):  # the same rows: redraw what changed
             files = self.files
             if files.current in relpaths or files.selection & relpaths:
@@ -231,6 +233,10 @@ class MainScreen(Screen):
     @on(EditFailed)
     def _edit_failed(self, message: EditFailed) -> None:
         self.editor.failed(message.label, message.error)
+
+    @on(TriageDone)
+    def _triage_done(self, message: TriageDone) -> None:
+        self.curation.triage.done(message)
 
     @on(FixApplied)
     def _fix_applied(self, message: FixApplied) -> None:
@@ -401,19 +407,3 @@ class MainScreen(Screen):
 
     def action_autotag_all(self) -> None:
         self.autotag.start(list(self.dataset.items))
-
-    # ---- curation (room: curation.py) -------------------------------------------------------
-    def action_gallery(self) -> None:
-        self.curation.open_gallery()
-
-    def action_compare_clones(self) -> None:
-        self.curation.compare_clones()
-
-    def action_set_aside(self) -> None:
-        self.curation.take_out_pointed("set-aside")
-
-    def action_trash(self) -> None:
-        self.curation.take_out_pointed("trash")
-
-    def action_set_aside_view(self) -> None:
-        self.curation.open_set_aside_view()
