@@ -127,3 +127,12 @@ def test_clone_compare_snapshot_80x24(snap_compare, tmp_path):
         await settle(pilot.app, pilot)
 
     assert snap_compare(app_for(root, tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_palette_opens_the_compare(tmp_path):
+    app = app_for(clone_dataset(tmp_path / "data"), tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await analysed(app, pilot)
+        await pilot.press("ctrl+p", *"Compare clones", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CloneCompareScreen)

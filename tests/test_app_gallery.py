@@ -183,3 +183,20 @@ def test_gallery_snapshot_80x24(snap_compare, tmp_path):
         await settle(pilot.app, pilot)
 
     assert snap_compare(app_for(root, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_the_palette_opens_the_gallery_and_the_gallery_of_a_tag(tmp_path):
+    root = build_dataset(tmp_path / "data", many(6))
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"Gallery (g", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, GalleryScreen)
+        assert len(grid(app).rows) == 6
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"Gallery of tag: smile", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, GalleryScreen)
+        assert grid(app).rows == ["img_000.png", "img_003.png"]

@@ -191,3 +191,17 @@ def test_set_aside_view_snapshot_80x24(snap_compare, tmp_path):
         await settle(pilot.app, pilot)
 
     assert snap_compare(app_for(root, tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_palette_sets_aside_and_opens_the_view(tmp_path):
+    root = build_dataset(tmp_path / "data")
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"Set aside (x", "enter")
+        await settle(app, pilot)
+        assert (root / EXCLUDED / "img_1.png").exists()
+        await pilot.press("ctrl+p", *"Set aside & trash", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SetAsideScreen)
+        assert [e.image for e in app.screen.entries] == ["img_1.png"]

@@ -45,9 +45,12 @@ class Curation:
         if focused is screen.center.chips:
             tag = screen.center.chips.current_tag
             if tag is not None:
-                images = screen.dataset.index.images(tag)
-                return [r for r in screen.dataset.items if r in images], f"tag {tag}"
+                return self.tag_images(tag), f"tag {tag}"
         return None
+
+    def tag_images(self, tag: str) -> list[str]:
+        images = self.screen.dataset.index.images(tag)
+        return [r for r in self.screen.dataset.items if r in images]
 
     def shown_label(self) -> str:
         pane = self.screen.pane
@@ -58,17 +61,22 @@ class Curation:
     # ---- gallery ------------------------------------------------------------------------
     def open_gallery(self) -> None:
         """The gallery of what the user points at (a finding, a tag) or of the list's rows."""
+        pointed = self.pointed_images()
+        if pointed is not None:
+            self.open_gallery_of(*pointed)
+        else:
+            self.open_gallery_of(list(self.screen.files.rows), self.shown_label(), pointed=False)
+
+    def open_gallery_of_tag(self, tag: str) -> None:
+        self.open_gallery_of(self.tag_images(tag), f"tag {tag}")
+
+    def open_gallery_of(self, rows: list[str], label: str, pointed: bool = True) -> None:
+        """The gallery of ``rows``; ``pointed``: not the list's rows (enter then shows them)."""
         # The curation screens are imported when first opened, as training and augment are.
         from lorapan.tui.screens.gallery import GalleryScreen
 
         screen = self.screen
         files = screen.files
-        pointed = self.pointed_images()
-        if pointed is not None:
-            rows, label = pointed
-            current = files.current if files.current in set(rows) else None
-        else:
-            rows, label, current = list(files.rows), self.shown_label(), files.current
         if not rows:
             screen.notify("no images to show", severity="warning", timeout=3)
             return
@@ -77,14 +85,14 @@ class Curation:
             self.thumbs,
             rows,
             label,
-            current=current,
+            current=files.current if files.current in set(rows) else None,
             selection=files.selection,
             zoom=self.gallery_zoom,
             on_triage=self.take_out,
         )
 
         def closed(result: GalleryResult | None) -> None:
-            self.gallery_closed(result, rows if pointed is not None else None, label)
+            self.gallery_closed(result, rows if pointed else None, label)
 
         screen.app.push_screen(gallery, closed)
 
