@@ -115,6 +115,7 @@ class ThumbGrid(ScrollView, can_focus=True):
         self._wanted: tuple = ()
         self._ahead = 1  # +1: the row below the screen is wanted next; -1: the row above
         self._lines: LRUCache[tuple, Strip] = LRUCache(maxsize=4096)
+        self._joined: LRUCache[tuple, Strip] = LRUCache(maxsize=512)
 
     # ---- geometry ------------------------------------------------------------------
     @property
@@ -199,36 +200,56 @@ class ThumbGrid(ScrollView, can_focus=True):
         columns, cell_width = self.columns, self.cell_width
         left = (width - columns * cell_width) // 2
         first = grid_row * columns
-        parts: list[Strip] = [Strip.blank(left, base)] if left > 0 else []
-        for i in range(first, first + columns):
-            if i < len(self.rows):
-                parts.append(self._cell_line(i, sub, base))
-            else:
-                parts.append(Strip.blank(cell_width, base))
-        return Strip.join(parts).extend_cell_length(width, base)
+        indices = range(first, min(first + columns, len(self.rows)))
+        cells = [self._cell_key(i, sub, base) for i in indices]
+        key = (tuple(cells), left, width, base)
+        strip = self._joined.get(key)
+        if strip is None:
+            # Kept whole (not only per cell) so Textual's per-strip caches (the colour
+            # filter it runs over every segment) hold across frames too.
+            parts: list[Strip] = [Strip.blank(left, base)] if left > 0 else []
+            parts += [self._cell_line(cell) for cell in cells]
+            strip = Strip.join(parts).extend_cell_length(width, base)
+            self._joined[key] = strip
+        return strip
 
-    def _cell_line(self, index: int, sub: int, base: Style) -> Strip:
-        """One line of one cell, styled; kept in an LRU keyed on all that it shows."""
+    def _cell_key(self, index: int, sub: int, base: Style) -> tuple:
+        """Everything one line of one cell shows (its cache key)."""
         cols, rows = self.cells
-        if sub > rows:
-            return Strip.blank(cols + 2, base)
         rel = self.rows[index]
-        cursor = index == self.cursor
-        selected = rel in self.selection
         thumb = self.store.get(rel, self.cells) if sub < rows else None
         stamp = thumb.stamp if thumb is not None else None
-        key = (rel, self.cells, sub, cursor, selected, thumb is not None, stamp, base)
+        selected = rel in self.selection
+        return (
+            rel,
+            self.cells,
+            sub,
+            index == self.cursor,
+            selected,
+            thumb is not None,
+            stamp,
+            base,
+        )
+
+    def _cell_line(self, key: tuple) -> Strip:
+        """One line of one cell, styled; kept in an LRU keyed on all that it shows."""
         strip = self._lines.get(key)
-        if strip is None:
+        if strip is not None:
+            return strip
+        rel, cells, sub, cursor, selected, _loaded, _stamp, base = key
+        cols, rows = cells
+        if sub > rows:
+            strip = Strip.blank(cols + 2, base)
+        else:
             frame = self.get_component_rich_style("thumb-grid--frame", partial=True)
             left = Segment(LEFT_FRAME if cursor else " ", frame)
             right = Segment(RIGHT_FRAME if cursor else " ", frame)
             if sub == rows:
                 middle = self._label(rel, cursor, selected, cols)
             else:
-                middle = self._picture_line(thumb, sub)
+                middle = self._picture_line(self.store.get(rel, cells), sub)
             strip = Strip([left, *middle, right], cols + 2).apply_style(base)
-            self._lines[key] = strip
+        self._lines[key] = strip
         return strip
 
     def _picture_line(self, thumb: DrawnThumb | None, sub: int) -> list[Segment]:
@@ -239,6 +260,7 @@ class ThumbGrid(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._lines.clear()  # a new theme: the same cells draw in other colours
+        self._joined.clear()
         super().notify_style_update()
 
     def _label(self, rel: str, cursor: bool, selected: bool, cols: int) -> list[Segment]:
