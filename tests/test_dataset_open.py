@@ -128,11 +128,16 @@ def test_tag_index_follows_each_edit_without_a_rebuild(tmp_path, monkeypatch):
     write_dataset(tmp_path, {f"i{n}.png": "a, b" for n in range(5)})
     ds = Dataset.open(tmp_path)
     added: list[str] = []
-    real_add = TagIndex.add_image
+    real_add, real_update = TagIndex.add_image, TagIndex.update_image
     monkeypatch.setattr(
         TagIndex,
         "add_image",
         lambda self, rel, tags: (added.append(rel), real_add(self, rel, tags)),
+    )
+    monkeypatch.setattr(
+        TagIndex,
+        "update_image",
+        lambda self, rel, *tags: (added.append(rel), real_update(self, rel, *tags)),
     )
     tags = {r: it.tags for r, it in ds.items.items()}
     ds.apply_changes(edits.plan(tags, ["i2.png"], lambda t: edits.replace_tag(t, "b", "c")), "one")
@@ -154,3 +159,17 @@ def test_a_root_named_like_a_kohya_folder_is_one_until_it_holds_such_folders(tmp
     assert [(f.path, f.image_count) for f in ds.folders] == [("3_bg", 1)]
     assert [(f.path, f.image_count) for f in ds.ignored_folders] == [("", 2)]
     assert ds.items["a.png"].folder is None
+
+
+def test_the_command_line_parser_does_not_import_numpy():
+    """Every command builds the parser: numpy and the analysis load only for commands
+    that use them (they were about a fifth of `lorapan info` at 10k images)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom lorapan.main import build_parser\nbuild_parser()\n"
+        "print(sorted(m for m in ('numpy', 'lorapan.core.analysis.imaging') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
