@@ -100,7 +100,6 @@ async def reach(scope: str, app, pilot) -> None:
         group = CloneGroup("img_1.png", [("img_2.png", "identical"), ("img_3.png", "flipped")])
         await app.push_screen(CloneCompareScreen(app.dataset, ThumbStore(), [group], {}))
     elif scope == "set-aside":
-        pytest.importorskip("lorapan.core.triage")  # the view lists through core.triage
         await app.push_screen(SetAsideScreen(app.dataset, lambda images: None))
     elif scope == "training":
         await app.push_screen(TrainingScreen(app.dataset.root))

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 from app_helpers import app_for, build_dataset, settle, wait_for
-
-triage = pytest.importorskip("lorapan.core.triage")  # the safety helper's core API
-
-from lorapan.core.rules.model import Finding  # noqa: E402
-from lorapan.tui.screens.clone_compare import CloneCompareScreen  # noqa: E402
-from lorapan.tui.screens.confirm import ConfirmScreen  # noqa: E402
-from lorapan.tui.screens.gallery import GalleryScreen  # noqa: E402
-from lorapan.tui.screens.main import MainScreen  # noqa: E402
-from lorapan.tui.screens.set_aside import SetAsideScreen  # noqa: E402
-from test_app_clone_compare import analysed, clone_dataset  # noqa: E402
-from test_app_gallery import report_with  # noqa: E402
+from lorapan.core import triage
+from lorapan.core.rules.model import Finding
+from lorapan.tui.screens.clone_compare import CloneCompareScreen
+from lorapan.tui.screens.confirm import ConfirmScreen
+from lorapan.tui.screens.gallery import GalleryScreen
+from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.set_aside import SetAsideScreen
+from test_app_clone_compare import analysed, clone_dataset
+from test_app_gallery import report_with
 
 EXCLUDED = Path(".lorapan/excluded")
 TRASH = Path(".lorapan/trash")

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.triage import list_set_aside
 from lorapan.tui.keymap import bindings_for
-from lorapan.tui.screens.main.triage import core_triage
 from lorapan.tui.widgets.file_list import row_label
 from lorapan.tui.widgets.preview import CaptionLine, Preview
 from rich.text import Text
@@ -100,9 +100,8 @@ class SetAsideScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read what is set aside and in the trash now; the cursor stays on its image."""
-        triage = core_triage()
         keep = self.current.image if self.current is not None else None
-        self.entries = triage.list_set_aside(self.dataset) if triage is not None else []
+        self.entries = list_set_aside(self.dataset)
         images = [e.image for e in self.entries]
         self.selection &= set(images)
         ol = self.list

@@ -7,7 +7,8 @@ the moves run (journaled by core: ``u`` undoes them like any edit), on the event
 for a few images and on a worker for more; either way they end with a
 :class:`TriageDone` for :meth:`Triage.done` (the main screen hands the worker's back).
 The lists, the gallery and the open views follow through the dataset's change
-notifications, as for any edit.
+notifications, as for any edit. Core does the moves (``lorapan.core.triage``:
+``set_aside``, ``trash``, ``restore``, each one journal transaction of checked moves).
 
 What the analysis knows is kept in step here too: an image that leaves takes its
 place in a clone group with it (so ``clones.ratio`` counts what is left), and an
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from lorapan.core import triage
 from lorapan.core.analysis.clone_review import without
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import ApplyResult, Dataset
@@ -49,29 +51,8 @@ class TriageDone(Message):
     error: str | None = None
 
 
-def core_triage() -> Any:
-    """``lorapan.core.triage`` (set_aside, trash, restore, list_set_aside), or None.
-
-    The one seam to core: this room and the set-aside view reach core only through
-    it, imported when first used. None means the core module is not in this build
-    (it lands with the "safety" branch); the keys then say so instead of failing.
-    """
-    try:
-        from lorapan.core import triage
-    except ImportError:
-        return None
-    return triage
-
-
-MISSING = "setting images aside needs lorapan.core.triage, which this build lacks"
-
-
 def run_triage(dataset: Dataset, kind: str, images: list[str], post: Callable) -> None:
     """The body of the moves (on a worker for many images): one journaled batch."""
-    triage = core_triage()
-    if triage is None:
-        post(TriageDone(kind, None, MISSING))
-        return
     try:
         if kind == "set-aside":
             result = triage.set_aside(dataset, images)
@@ -101,9 +82,6 @@ class Triage:
     def request(self, kind: str, images: list[str], where: str = "") -> None:
         """Move ``images`` (asking first when there are several)."""
         images = list(dict.fromkeys(images))
-        if core_triage() is None:
-            self.screen.notify(MISSING, severity="warning", timeout=6)
-            return
         if not images:
             self.screen.notify("no image to move", severity="warning", timeout=3)
             return
