@@ -109,6 +109,7 @@ async def test_the_gallery_sets_aside_and_trashes_and_follows(tmp_path):
         grid = app.screen.grid
         assert grid.rows == ["img_2.png", "img_3.png", "img_10.png"]
         assert grid.current == "img_2.png"
+        assert any("set aside: img_1.png (u on the list" in n.message for n in app._notifications)
         await pilot.press("D")
         await settle(app, pilot)
         assert grid.rows == ["img_3.png", "img_10.png"]

@@ -137,6 +137,10 @@ class Triage:
         if moved:
             undo, view = screen.keys("undo"), screen.keys("set-aside-view")
             screen.set_last_action(f"✓ {verb}: {count(len(moved))} ({undo}: undo · {view}: list)")
+            if screen.app.screen is not screen:  # the gallery or the compare: no status bar
+                names = ", ".join(r.rpartition("/")[2] for r in moved[:3])
+                more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+                screen.notify(f"{verb}: {names}{more} ({undo} on the list undoes)", timeout=3)
         if result.conflicts:
             first = "; ".join(f"{r.rpartition('/')[2]}: {why}" for r, why in result.conflicts[:3])
             screen.notify(
