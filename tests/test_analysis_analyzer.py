@@ -137,9 +137,9 @@ def test_thresholds_come_from_settings_and_apply_to_cached_facts(tmp_path: Path)
     assert not default["a.jpg"].blurry and default["b.jpg"].blurry
     assert default["a.jpg"].low_res is False  # 600 >= 1024 * 0.5
     config = AnalysisConfig.from_settings(
-        {"blur_threshold": 0, "training_resolution": 2048, "low_res_fraction": "x", "other": 1}
+        {"blur_edge_px": 50, "training_resolution": 2048, "low_res_fraction": "x", "other": 1}
     )
-    assert config.blur_threshold == 0 and config.training_resolution == 2048
+    assert config.blur_edge_px == 50 and config.training_resolution == 2048
     assert config.low_res_fraction == AnalysisConfig().low_res_fraction  # bad value ignored
     strict = Analyzer(tmp_path, tmp_path / ".lorapan", config)
     facts = strict.run(["a.jpg", "b.jpg"])
