@@ -38,7 +38,6 @@ from lorapan.core.analysis.clone_labels import (
     clone_sets,
     label_copy,
     made_labels,
-    pixel_relation,
 )
 from lorapan.core.analysis.clone_links import UnionFind, link_identical, link_made, link_near
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
@@ -139,14 +138,8 @@ def _label_group(
             labelled.append((m.relpath, made[m.relpath][1]))
             continue
         head = heads.get(m.relpath, original)
-        if head is original:
-            labelled.append(
-                (m.relpath, label_copy(original, m, config, pixel_relation(original, m, thumbs)))
-            )
-        else:
-            labelled.append(
-                (m.relpath, label_copy(head, m, config, pixel_relation(head, m, thumbs)))
-            )
+        labelled.append((m.relpath, label_copy(head, m, config, thumbs)))
+        if head is not original:
             group.copy_of[m.relpath] = head.relpath
     group.members = sorted(labelled)
     return group
