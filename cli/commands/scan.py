@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    groups = find_groups(facts, analyzer.config, root=root)  # pixel-checks hash matches
+    # pixel-checks hash matches; groups and verdicts are cached in the state folder
+    groups = find_groups(facts, analyzer.config, root=root, state_dir=analyzer.state_dir)
     elapsed = time.perf_counter() - started
     summary = _summary(facts, groups, analyzer, elapsed)
     if args.json:

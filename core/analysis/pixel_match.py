@@ -76,12 +76,12 @@ class Thumbs:
 
     def relation(self, a: str, b: str) -> str:
         """:func:`relation` of two files: "same", "flip" or "none" (symmetric)."""
-        a, b = sorted((a, b))
+        a, b = self._ordered(a, b)
         return self._remember("relation", a, b, lambda: relation(self.get(a), self.get(b)))
 
     def score(self, a: str, b: str) -> float:
         """:func:`difference` of two files, mirrored or not, whichever is smaller."""
-        a, b = sorted((a, b))
+        a, b = self._ordered(a, b)
 
         def compute() -> float | None:
             ta, tb = self.get(a), self.get(b)
@@ -112,8 +112,15 @@ class Thumbs:
 
         return self._remember(f"same{side}", original, copy, compute, missing=False)
 
+    def _ordered(self, a: str, b: str) -> tuple[str, str]:
+        """A symmetric verdict's two files in content order, so renames keep its key."""
+        return (a, b) if self._content(a) <= self._content(b) else (b, a)
+
+    def _content(self, relpath: str) -> str:
+        return self.shas.get(relpath) or f"path:{relpath}"
+
     def _remember(self, kind: str, a: str, b: str, compute, missing: object = "none"):
-        key = (self.shas.get(a) or f"path:{a}", self.shas.get(b) or f"path:{b}")
+        key = (self._content(a), self._content(b))
         known = self.memo.get(kind, *key)
         if known is not None:
             return known
