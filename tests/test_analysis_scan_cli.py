@@ -108,3 +108,17 @@ def test_progress_bar_is_drawn_on_a_terminal(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "scanning [" in drawn and "20/20" in drawn
     assert "scanning" not in proc.stdout  # the report itself stays clean
+
+
+def test_scan_lists_the_images_the_dataset_lists(tmp_path: Path) -> None:
+    from lorapan.commands.scan import image_paths  # noqa: PLC0415
+    from lorapan.core.dataset import Dataset  # noqa: PLC0415
+
+    _dataset(tmp_path, broken=True)
+    (tmp_path / "10_gob" / "notes.txt").write_text("an orphan caption\n")
+    (tmp_path / "sub dir" / ".hidden").mkdir(parents=True)
+    gen.save(gen.flat_art((64, 64), seed=1), tmp_path / "sub dir" / "image_3..jpeg")
+    gen.save(gen.flat_art((64, 64), seed=2), tmp_path / "sub dir" / ".hidden" / "x.png")
+    gen.save(gen.flat_art((64, 64), seed=3), tmp_path / "sub dir" / "Z 10.PNG")
+    gen.save(gen.flat_art((64, 64), seed=4), tmp_path / "sub dir" / "Z 9.png")
+    assert image_paths(tmp_path) == list(Dataset.open(tmp_path).items)

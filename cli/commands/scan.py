@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -95,15 +96,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dataset(root: Path) -> tuple[list[str], AnalysisConfig, Path]:
-    """Image paths, the analysis settings and the state folder of ``root``."""
-    from lorapan.core.dataset import Dataset
+    """Image paths, the analysis settings and the state folder of ``root``.
 
-    ds = Dataset.open(root)
-    settings = ds.settings
+    Images are listed the way ``Dataset.open`` finds them, without reading their
+    captions: a cached scan of 10,000 images would spend most of its time there.
+    """
+    from lorapan.core.settings import load_settings, state_dir
+
+    settings = load_settings(root)
     config = AnalysisConfig.from_settings(
         settings.section("analysis"), settings.section("training")
     )
-    return list(ds.items), config, ds.state_dir
+    return image_paths(root), config, state_dir(root)
+
+
+def image_paths(root: Path) -> list[str]:
+    """Every image under ``root`` as ``Dataset.open`` lists them (natural order)."""
+    from lorapan.core.dataset.scan import walk
+    from lorapan.core.naming import IMAGE_EXTS, natural_key
+    from lorapan.core.safe_write import TEMP_PREFIX
+
+    rels = []
+    for rel_dir, files in walk(root):
+        for name in files:
+            stem, ext = os.path.splitext(name)
+            if stem and ext.lower() in IMAGE_EXTS and not name.startswith(TEMP_PREFIX):
+                rels.append(f"{rel_dir}/{name}" if rel_dir else name)
+    return sorted(rels, key=natural_key)
 
 
 def _summary(

@@ -140,6 +140,8 @@ def label_copy(
         return "recompressed"
     if thumbs is not None:
         match = thumbs.relation(original.relpath, copy.relpath)
+        if match == "none" and _same_picture(original, copy, config, thumbs, mirrored=True):
+            match = "flip"  # mirrored and re-encoded, past what the colour map allows
     else:
         match = hash_match(original, copy, config)
     if match == "flip":
@@ -155,11 +157,15 @@ def label_copy(
 
 
 def _same_picture(
-    original: ImageFacts, copy: ImageFacts, config: AnalysisConfig, thumbs: Thumbs | None
+    original: ImageFacts,
+    copy: ImageFacts,
+    config: AnalysisConfig,
+    thumbs: Thumbs | None,
+    mirrored: bool = False,
 ) -> bool:
     if thumbs is not None:
         side = compare_side(original.width, original.height, copy.width, copy.height)
-        return thumbs.same_picture(original.relpath, copy.relpath, side)
+        return thumbs.same_picture(original.relpath, copy.relpath, side, mirrored=mirrored)
     # Hashes are of luma only: colour must agree too.
     return (
         hamming(original.phash, copy.phash) <= CLONE_PHASH_BITS

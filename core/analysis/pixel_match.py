@@ -101,16 +101,22 @@ class Thumbs:
             "crop", source, copy, lambda: self._crop_check(source, copy, windows), missing=False
         )
 
-    def same_picture(self, original: str, copy: str, side: int) -> bool:
-        """Same framing and content within re-encoding tolerance (a clone; ``same_picture``)."""
+    def same_picture(self, original: str, copy: str, side: int, mirrored: bool = False) -> bool:
+        """Same framing and content within re-encoding tolerance (a clone; ``same_picture``).
+
+        ``mirrored``: is ``copy`` the mirror image of ``original`` re-encoded?
+        """
 
         def compute() -> bool | None:
             a, b = self._get_large(original), self._get_large(copy)
             if a is None or b is None:
                 return None
+            if mirrored:
+                a = a.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
             return is_same_picture(a, b, side)
 
-        return self._remember(f"same{side}", original, copy, compute, missing=False)
+        kind = f"{'mirror' if mirrored else 'same'}{side}"
+        return self._remember(kind, original, copy, compute, missing=False)
 
     def _ordered(self, a: str, b: str) -> tuple[str, str]:
         """A symmetric verdict's two files in content order, so renames keep its key."""
