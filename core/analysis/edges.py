@@ -68,27 +68,28 @@ def _contrast(g: np.ndarray) -> int:
 
 
 def _edge_runs(arr: np.ndarray, min_rise: float) -> tuple[np.ndarray, np.ndarray]:
-    """(rise, sum of squared steps) of every monotone run along the rows of ``arr``.
+    """(rise, sum of squared steps) of every strong monotone run along the rows of ``arr``.
 
-    Vectorised over the whole image: run boundaries are where the step's sign
-    changes (and where a row starts); a run's rise is the difference of the
-    pixels at its ends, so only the few strong runs need their steps summed.
+    Vectorised over the whole image, flattened: run boundaries are where the
+    step's sign changes, and the step from one row's end to the next row's
+    start gets a sign of its own (2), so no run crosses rows. A run's rise is
+    the difference of the pixels at its ends, so only the few strong runs need
+    their steps summed.
     """
-    h, w = arr.shape
-    n = w - 1
-    steps = arr[:, 1:] - arr[:, :-1]
+    w = arr.shape[1]
+    flat = arr.ravel()
+    steps = flat[1:] - flat[:-1]
     sign = (steps > _FLAT_STEP).view(np.int8) - (steps < -_FLAT_STEP).view(np.int8)
-    boundary = np.empty((h, n), bool)
-    boundary[:, 0] = True
-    np.not_equal(sign[:, 1:], sign[:, :-1], out=boundary[:, 1:])
+    sign[w - 1 :: w] = 2
+    boundary = np.empty(sign.size, bool)
+    boundary[0] = True
+    np.not_equal(sign[1:], sign[:-1], out=boundary[1:])
     starts = np.flatnonzero(boundary)
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:]
-    ends[-1] = h * n
-    row = starts // n  # step i of a row sits between pixels i and i + 1 of that row
-    pixels = arr.ravel()
-    rise = np.abs(pixels[ends + row] - pixels[starts + row])
-    strong = np.flatnonzero((rise >= min_rise) & (sign.ravel()[starts] != 0))
+    ends[-1] = sign.size
+    rise = np.abs(flat[ends] - flat[starts])
+    strong = np.flatnonzero((rise >= min_rise) & (np.abs(sign[starts]) == 1))
     starts, ends, rise = starts[strong], ends[strong], rise[strong]
     if starts.size == 0:
         return rise, rise
@@ -96,5 +97,5 @@ def _edge_runs(arr: np.ndarray, min_rise: float) -> tuple[np.ndarray, np.ndarray
     first = np.zeros(lengths.size, np.int64)
     np.cumsum(lengths[:-1], out=first[1:])
     index = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
-    run_steps = steps.ravel()[index].astype(np.int32)
+    run_steps = steps[index].astype(np.int32)
     return rise, np.add.reduceat(run_steps * run_steps, first)
