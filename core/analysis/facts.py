@@ -67,7 +67,7 @@ class AnalysisConfig:
                 value = kind(raw)
             except (TypeError, ValueError):
                 continue
-            if value >= 0 and not (key == "training_resolution" and value == 0):
+            if value >= 0:
                 changes[key] = value
         return replace(config, **changes)
 
