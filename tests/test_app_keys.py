@@ -22,6 +22,7 @@ from lorapan.tui.screens.augment import AugmentScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.file_list import FileList
@@ -38,11 +39,15 @@ OWNERS = {
     "suggestions": Suggestions,
     "rules": RulesSidebar,
     "fix": FixPreviewScreen,
+    "tags": TagFrequencyScreen,
     "training": TrainingScreen,
     "augment": AugmentScreen,
     "start": StartTrainingScreen,
 }
 SCOPES = list(OWNERS)
+#: where the focus must be for a binding's default key to reach its owner (elsewhere on
+#: its screen the focused widget has a key of its own: ↓ moves in the tag list)
+FOCUS_FOR = {"tags-to-list": "#tf-filter"}
 #: keys nobody types, to remap a whole scope onto in one app run
 SPARE_KEYS = [f"f{n}" for n in range(2, 25)]
 
@@ -83,6 +88,10 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "fix":
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
         await app.push_screen(FixPreviewScreen(finding, []))
+    elif scope == "tags":
+        await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
+        await pilot.pause()
+        app.screen.query_one("#tf-list").focus()
     elif scope == "training":
         await app.push_screen(TrainingScreen(app.dataset.root))
     elif scope == "augment":
@@ -106,7 +115,12 @@ async def test_every_documented_key_runs_its_action(scope, tmp_path, monkeypatch
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
         await reach(scope, app, pilot)
+        home = app.screen.focused
         for spec in specs_of(scope):
+            if spec.id in FOCUS_FOR:
+                app.screen.query_one(FOCUS_FOR[spec.id]).focus()
+            elif home is not None:
+                home.focus()
             for key in filter(None, (k.strip() for k in spec.keys.split(","))):
                 calls.clear()
                 await pilot.press(key)

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +27,7 @@ from lorapan.tui.config import AppConfig, load_config, save_theme
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
-from lorapan.tui.keymap import bindings_for, load_keymap
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for, load_keymap
 from lorapan.tui.messages import (
     AnalysisFinished,
     AnalysisProgress,
@@ -102,6 +103,8 @@ class LorapanApp(App):
         self.problems += problems
         for theme in themes:
             self.register_theme(theme)
+        #: lorapan's themes and the user's, the ones ``T`` cycles through (not Textual's)
+        self.own_themes = theme_cycle(t.name for t in themes)
         self.keymap, problems = load_keymap(self.config.directory)
         self.problems += problems
         if self.config.theme in self.available_themes:
@@ -264,6 +267,26 @@ class LorapanApp(App):
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: what lorapan says is built from file names,
+        tags, paths and error text, where ``[training]`` or ``[tagger]`` must survive
+        instead of being read as Textual markup. (Widgets and screens notify through
+        here; ``markup`` is taken for Textual's signature and ignored.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit (Textual's own hint is written in markup)."""
+        keys = display_keys(keys_for("quit", self.keymap))
+        self.notify(f"Press {keys} to quit the app", title="Do you want to quit?")
+
     # ---- worker failures ---------------------------------------------------------------
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -329,8 +352,8 @@ class LorapanApp(App):
             self.push_screen(HelpScreen(self.keymap))
 
     def action_next_theme(self) -> None:
-        names = [n for n in sorted(self.available_themes) if n.startswith(("lorapan", "high"))]
-        names += [n for n in sorted(self.available_themes) if n not in names]
+        """The next of lorapan's and the user's themes (from a Textual theme: the first)."""
+        names = self.own_themes
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
         self.notify(f"theme: {self.theme}", timeout=2)
@@ -341,6 +364,14 @@ class LorapanApp(App):
         problem = save_theme(self.config, theme.name)
         if problem:
             self.notify(problem, severity="warning")
+
+
+def theme_cycle(names: Iterable[str]) -> list[str]:
+    """The order ``T`` goes through: lorapan-dark, lorapan-light, high contrast, then the
+    user's own themes by name."""
+    first = ["lorapan-dark", "lorapan-light", "high-contrast"]
+    names = set(names)
+    return [n for n in first if n in names] + sorted(names - set(first))
 
 
 def make_app(

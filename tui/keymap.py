@@ -103,6 +103,15 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("rules-filter", "enter", "filter_images", "Show images", "rules", False, False),
     KeySpec("fix-apply", "enter", "apply", "Apply", "fix", palette=False),
     KeySpec("fix-cancel", "escape", "cancel", "Cancel", "fix", palette=False),
+    # all-tags screen (tui/screens/tag_frequency.py); the filter box has the focus first
+    KeySpec("tags-filter", "slash", "focus_filter", "Filter tags", "tags"),
+    KeySpec("tags-to-list", "down", "focus_list", "Filter → list", "tags", show=False),
+    KeySpec("tags-down", "j", "list_down", "Down", "tags", show=False, palette=False),
+    KeySpec("tags-up", "k", "list_up", "Up", "tags", show=False, palette=False),
+    KeySpec("tags-rename", "r", "rename", "Rename everywhere", "tags"),
+    KeySpec("tags-delete", "d,delete", "delete", "Delete everywhere", "tags"),
+    KeySpec("tags-jump", "enter", "jump", "Show images", "tags"),
+    KeySpec("tags-back", "escape", "close", "Back", "tags"),
     # training screen (tui/screens/training.py)
     KeySpec("training-start", "s", "start", "Start", "training", palette=False),
     KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),

@@ -37,12 +37,15 @@ class TagChips(Widget, can_focus=True):
 
     @dataclass
     class Requested(Message):
-        """The user asked for ``action`` on ``tag`` (``position`` for moves)."""
+        """The user asked for ``action`` on the chip ``tag`` at ``index`` (``position``:
+        where a move puts it). With one image shown, ``index`` tells a tag written twice
+        from its twin; with a selection the chips are the union and name tags only."""
 
         chips: TagChips
         action: str  # delete | rename | front | move | show
         tag: str
         position: int = 0
+        index: int = 0
 
         @property
         def control(self) -> TagChips:
@@ -144,7 +147,8 @@ class TagChips(Widget, can_focus=True):
     def _request(self, action: str, position: int = 0) -> None:
         tag = self.current_tag
         if tag is not None:
-            self.post_message(self.Requested(self, action, tag, position))
+            index = self.validate_cursor(self.cursor)
+            self.post_message(self.Requested(self, action, tag, position, index))
 
     def action_delete_tag(self) -> None:
         self._request("delete")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import ApplyResult
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
+from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.settings import SettingsError, save_settings
 from lorapan.tui import workers
 from lorapan.tui.screens.conflict import ConflictScreen
@@ -81,21 +82,44 @@ class Editor:
             return
         self.written(self.dataset.apply_changes(changes, label), retry)
 
-    def typed(self, mode: str, old: str, text: str, targets: list[str]) -> None:
-        """What was typed in the tag box: add ``text``, or rename ``old`` to it."""
+    def typed(
+        self, mode: str, old: str, text: str, targets: list[str], index: int | None = None
+    ) -> None:
+        """What was typed in the tag box: add ``text``, or rename ``old`` to it (the
+        chip at ``index`` only, when the chips showed one image)."""
         if mode == "add":
             self.edit(lambda tags: add_tag(tags, text), targets, f"add {text}")
         elif mode == "rename" and text != old:
-            self.edit(lambda tags: replace_tag(tags, old, text), targets, f"rename {old} → {text}")
+            label = f"rename {old} → {text}"
+            if index is None:
+                self.edit(lambda tags: replace_tag(tags, old, text), targets, label)
+            else:
+                self.edit(lambda tags: rename_at(tags, old, index, text), targets, label)
 
-    def chip_edit(self, action: str, tag: str, position: int, targets: list[str]) -> None:
-        """A chip's key: delete ``tag``, move it to the front, or to ``position``."""
-        if action == "delete":
-            self.edit(lambda tags: remove_tag(tags, tag), targets, f"delete {tag}")
-        elif action == "front":
-            self.edit(lambda tags: move_to_front(tags, tag), targets, f"{tag} to front")
-        elif action == "move":
-            self.edit(lambda tags: move_tag(tags, tag, position), targets, f"move {tag}")
+    def chip_edit(
+        self, action: str, tag: str, position: int, targets: list[str], index: int | None = None
+    ) -> None:
+        """A chip's key: delete ``tag``, move it to the front, or to ``position``.
+
+        ``index``: the chip's place when the chips show one image's tags, so a tag
+        written twice loses (or moves) only the occurrence pointed at; None for a
+        selection, whose chips are the union of tags (every occurrence is meant).
+        """
+        if index is None:
+            fns = {
+                "delete": lambda tags: remove_tag(tags, tag),
+                "front": lambda tags: move_to_front(tags, tag),
+                "move": lambda tags: move_tag(tags, tag, position),
+            }
+        else:
+            fns = {
+                "delete": lambda tags: remove_at(tags, tag, index),
+                "front": lambda tags: move_at(tags, tag, index, 0),
+                "move": lambda tags: move_at(tags, tag, index, position),
+            }
+        labels = {"delete": f"delete {tag}", "front": f"{tag} to front", "move": f"move {tag}"}
+        if action in fns:
+            self.edit(fns[action], targets, labels[action])
 
     def add_tags(self, new: list[str], relpath: str) -> None:
         """Accepted tagger suggestions: one edit (one undo) for all of them."""

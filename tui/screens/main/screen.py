@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 class MainScreen(Screen):
     BINDINGS = bindings_for("main")
+    #: the keymap scopes the command palette offers over this screen (and "app")
+    PALETTE_SCOPES = ("main", "files", "chips")
 
     def __init__(
         self,
@@ -194,27 +196,30 @@ class MainScreen(Screen):
         self.update_status()
 
     # ---- edits: what the widgets ask for ------------------------------------------------
-    def open_tag_input(self, mode: str, value: str = "") -> None:
+    def open_tag_input(self, mode: str, value: str = "", index: int | None = None) -> None:
         targets = self.targets()
         if not targets:
             self.notify("no image to tag", severity="warning")
             return
         where = f"{len(targets)} selected images" if self.files.selection else "this image"
         back = "#tags" if self.focused is self.center.chips else "#files"
-        self.center.tag_input.open(mode, where, value, return_to=back)
+        self.center.tag_input.open(mode, where, value, return_to=back, index=index)
 
     @on(TagInput.Entered)
     def _tag_entered(self, event: TagInput.Entered) -> None:
-        self.editor.typed(event.mode, event.old, event.text, self.targets())
+        self.editor.typed(event.mode, event.old, event.text, self.targets(), event.index)
 
     @on(TagChips.Requested)
     def _chip_request(self, event: TagChips.Requested) -> None:
+        # One image's chips are its tags in order (a tag written twice is two chips);
+        # a selection's chips are the union, where a chip names a tag.
+        index = None if self.files.selection else event.index
         if event.action == "rename":
-            self.open_tag_input("rename", event.tag)
+            self.open_tag_input("rename", event.tag, index)
         elif event.action == "show":
             self.set_filter(f'tag:"{event.tag}"')
         else:
-            self.editor.chip_edit(event.action, event.tag, event.position, self.targets())
+            self.editor.chip_edit(event.action, event.tag, event.position, self.targets(), index)
 
     @on(Suggestions.Accepted)
     def _suggestions_accepted(self, message: Suggestions.Accepted) -> None:
