@@ -19,6 +19,7 @@ from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.app import LorapanApp
 from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
+from lorapan.tui.screens.finding import FindingScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
@@ -39,6 +40,7 @@ OWNERS = {
     "suggestions": Suggestions,
     "rules": RulesSidebar,
     "fix": FixPreviewScreen,
+    "finding": FindingScreen,
     "tags": TagFrequencyScreen,
     "training": TrainingScreen,
     "augment": AugmentScreen,
@@ -88,6 +90,9 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "fix":
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
         await app.push_screen(FixPreviewScreen(finding, []))
+    elif scope == "finding":
+        finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png", "img_2.png"])
+        await app.push_screen(FindingScreen(finding, []))
     elif scope == "tags":
         await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
         await pilot.pause()

@@ -68,6 +68,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("autotag", "ctrl+g", "autotag", "Autotag selection", "main", show=False),
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
     KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
+    KeySpec("finding-detail", "i", "finding_detail", "Finding in full", "main", show=False),
     # file list
     KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
     KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),
@@ -101,8 +102,16 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("rules-preview-fix", "f", "preview_fix", "Fix…", "rules", palette=False),
     KeySpec("rules-tick", "space", "tick", "Tick", "rules", palette=False),
     KeySpec("rules-filter", "enter", "filter_images", "Show images", "rules", False, False),
+    KeySpec("rules-down", "j", "cursor_down", "Down", "rules", show=False, palette=False),
+    KeySpec("rules-up", "k", "cursor_up", "Up", "rules", show=False, palette=False),
     KeySpec("fix-apply", "enter", "apply", "Apply", "fix", palette=False),
     KeySpec("fix-cancel", "escape", "cancel", "Cancel", "fix", palette=False),
+    # a finding in full (tui/screens/finding.py): message, fix preview, every image
+    KeySpec("finding-jump", "enter", "jump", "Go to image", "finding"),
+    KeySpec("finding-fix", "f", "apply_fix", "Apply fix", "finding"),
+    KeySpec("finding-down", "j", "list_down", "Down", "finding", show=False, palette=False),
+    KeySpec("finding-up", "k", "list_up", "Up", "finding", show=False, palette=False),
+    KeySpec("finding-back", "escape", "close", "Back", "finding"),
     # all-tags screen (tui/screens/tag_frequency.py); the filter box has the focus first
     KeySpec("tags-filter", "slash", "focus_filter", "Filter tags", "tags"),
     KeySpec("tags-to-list", "down", "focus_list", "Filter → list", "tags", show=False),

@@ -19,6 +19,7 @@ SCOPES = (
     ("suggestions", "Tagger suggestions", "focus-suggestions"),
     ("rules", "Rules sidebar", "focus-rules"),
     ("fix", "Fix preview", None),
+    ("finding", "A finding in full", "finding-detail"),
     ("tags", "All tags screen", "tag-frequency"),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),

@@ -56,7 +56,9 @@ class TagFrequencyScreen(Screen[str | None]):
         self.query_one("#tf-filter", Input).focus()
 
     def _key(self, binding_id: str) -> str:
-        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
+        """The first key bound to ``binding_id`` now (the summary line is short)."""
+        keys = display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
+        return {"down": "↓"}.get(keys.split(" / ")[0], keys.split(" / ")[0])
 
     def refresh_from_dataset(self, relpaths: set[str] | None = None, reason: str = "") -> None:
         """The tag counts again (after our edits, or when the app saw the dataset change)."""
@@ -75,8 +77,8 @@ class TagFrequencyScreen(Screen[str | None]):
         keys = " · ".join(
             f"{self._key(i)}: {what}"
             for i, what in (
-                ("tags-to-list", "to the list"),
-                ("tags-jump", "show images"),
+                ("tags-to-list", "list"),
+                ("tags-jump", "images"),
                 ("tags-rename", "rename"),
                 ("tags-delete", "delete"),
             )

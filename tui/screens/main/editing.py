@@ -193,13 +193,19 @@ class Editor:
             )
 
     # ---- rule fixes ------------------------------------------------------------------
+    def fix_plan(self, finding: Any) -> list:
+        """The caption changes ``finding``'s fix would make now ([] without a fix)."""
+        if self.screen.host.rules is None or finding.fix is None:
+            return []
+        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
+            return finding.fix.plan(self.dataset)
+
     def preview_fix(self, finding: Any) -> None:
         """Show which files and tags a fix changes; enter applies it (one undo reverts)."""
         if self.screen.host.rules is None or finding.fix is None:
             self.screen.notify("no fix to preview", severity="warning")
             return
-        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
-            changes = finding.fix.plan(self.dataset)
+        changes = self.fix_plan(finding)
 
         def decided(apply: bool | None) -> None:
             if apply:

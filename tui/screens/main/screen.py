@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.rules.model import Finding
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.messages import (
     AnalysisFinished,
@@ -33,6 +34,7 @@ from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
+from lorapan.tui.screens.main.findings import open_finding
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
@@ -250,6 +252,16 @@ class MainScreen(Screen):
     def _tick(self, message: RulesSidebar.Tick) -> None:
         self.editor.tick(message.item_id, message.ticked)
 
+    def go_to_image(self, rel: str, among: list[str] | None = None, label: str = "") -> None:
+        """Cursor to ``rel``: showing only ``among`` (labelled) when it holds it, else in
+        the list as filtered now, or in every image."""
+        if among is not None and rel in among:
+            self.show_images(among, label)
+        elif not self.files.move_to(rel):
+            self.set_filter("")
+        self.files.move_to(rel)
+        self.files.focus()
+
     # ---- results from the app and from workers ---------------------------------------------
     def show_analysis_progress(self, message: AnalysisProgress) -> None:
         cancel = self.keys("cancel-work")
@@ -327,6 +339,17 @@ class MainScreen(Screen):
             return
         self.add_class("-show-rules")
         self.call_after_refresh(rules.focus)
+
+    def action_finding_detail(self) -> None:
+        """The sidebar's highlighted finding in full (message, fix, every image)."""
+        item = self.sidebar.current()
+        if isinstance(item, Finding):
+            open_finding(self, item)
+        elif self.report is None:
+            self.notify("the rules are still checking", timeout=3)
+        else:
+            keys = self.keys("focus-rules")
+            self.notify(f"put the sidebar's cursor on a finding first ({keys})", timeout=3)
 
     def action_focus_suggestions(self) -> None:
         panel = self.center.suggestions

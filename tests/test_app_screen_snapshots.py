@@ -1,0 +1,54 @@
+"""SVG snapshots of the screens issue 15 added or changed: the all-tags screen, a finding
+in full, the settings screen and the caption text editor (80x24, where space is short).
+
+Deterministic as ``test_app_snapshots``: fixed sizes, images from fixed seeds, analysis
+and the watcher off, the user config in tmp_path. Refresh with ``--snapshot-update`` on
+Python 3.11 with textual 8.2.8.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from app_helpers import app_for, build_dataset, settle, wait_for
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11), reason="baselines were made on Python 3.11"
+)
+SIZE = (80, 24)
+
+
+def _app(tmp_path, rules: bool = False):
+    return app_for(build_dataset(tmp_path / "data"), tmp_path, rules=rules)
+
+
+async def _ready(pilot) -> None:
+    await settle(pilot.app, pilot)
+    await pilot.pause(0.2)
+    await settle(pilot.app, pilot)
+    for box in pilot.app.screen.query("Input, TextArea"):
+        box.cursor_blink = False  # a blinking cursor would be on or off in the picture
+
+
+def test_all_tags_screen(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("F", *"hair")
+        await _ready(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_finding_in_full(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await wait_for(pilot, lambda: pilot.app.screen.report is not None)
+        sidebar = pilot.app.screen.sidebar
+        await pilot.press("R")
+        while getattr(sidebar.current(), "rule_id", "") != "tags.style":
+            await pilot.press("j")
+        await pilot.press("i")
+        await _ready(pilot)
+
+    assert snap_compare(_app(tmp_path, rules=True), terminal_size=SIZE, run_before=run_before)
