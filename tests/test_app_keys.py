@@ -19,6 +19,7 @@ from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.app import LorapanApp
 from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
+from lorapan.tui.screens.caption_text import CaptionTextScreen
 from lorapan.tui.screens.finding import FindingScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
@@ -41,6 +42,7 @@ OWNERS = {
     "rules": RulesSidebar,
     "fix": FixPreviewScreen,
     "finding": FindingScreen,
+    "caption": CaptionTextScreen,
     "tags": TagFrequencyScreen,
     "training": TrainingScreen,
     "augment": AugmentScreen,
@@ -93,6 +95,10 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "finding":
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png", "img_2.png"])
         await app.push_screen(FindingScreen(finding, []))
+    elif scope == "caption":
+        from lorapan.tui.screens.main.caption_edit import ImageCaption
+
+        await app.push_screen(CaptionTextScreen(ImageCaption(main, "img_1.png")))
     elif scope == "tags":
         await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
         await pilot.pause()

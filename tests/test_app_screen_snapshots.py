@@ -29,6 +29,9 @@ async def _ready(pilot) -> None:
     await settle(pilot.app, pilot)
     for box in pilot.app.screen.query("Input, TextArea"):
         box.cursor_blink = False  # a blinking cursor would be on or off in the picture
+        box.notify_style_update()  # lines drawn while it blinked: draw them again
+        box.refresh()
+    await pilot.pause()
 
 
 def test_all_tags_screen(snap_compare, tmp_path):
@@ -52,3 +55,24 @@ def test_finding_in_full(snap_compare, tmp_path):
         await _ready(pilot)
 
     assert snap_compare(_app(tmp_path, rules=True), terminal_size=SIZE, run_before=run_before)
+
+
+PROSE = {
+    "img_1": "gob, a goblin with a third eye reads an enormous scroll by candlelight, smiling",
+    "img_2": "gob, solo",
+}
+
+
+def test_caption_as_text(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("c")
+        await _ready(pilot)
+
+    app = app_for(build_dataset(tmp_path / "data", PROSE), tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_long_tag_wraps_in_the_chips(snap_compare, tmp_path):
+    app = app_for(build_dataset(tmp_path / "data", PROSE), tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_ready)

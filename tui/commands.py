@@ -24,6 +24,9 @@ EXTRA_HELP = {
     "training": "configure and run kohya training",
     "augment": "augment images / make collages",
     "autotag": "run the autotagger on the selection",
+    "finding-detail": "the sidebar's finding: whole message, fix, every image",
+    "caption-text": "edit the current image's caption file as text",
+    "caption-editor": "edit the current image's caption in $VISUAL / $EDITOR",
 }
 
 

@@ -69,6 +69,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
     KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
     KeySpec("finding-detail", "i", "finding_detail", "Finding in full", "main", show=False),
+    KeySpec("caption-text", "c", "caption_text", "Caption as text", "main", show=False),
+    KeySpec("caption-editor", "E", "caption_editor", "Caption in $EDITOR", "main", show=False),
     # file list
     KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
     KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),
@@ -112,6 +114,10 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("finding-down", "j", "list_down", "Down", "finding", show=False, palette=False),
     KeySpec("finding-up", "k", "list_up", "Up", "finding", show=False, palette=False),
     KeySpec("finding-back", "escape", "close", "Back", "finding"),
+    # one caption as text (tui/screens/caption_text.py); the text area has the focus
+    KeySpec("caption-save", "ctrl+s", "save", "Save", "caption"),
+    KeySpec("caption-external", "ctrl+o", "external", "Open in $EDITOR", "caption"),
+    KeySpec("caption-cancel", "escape", "cancel", "Back", "caption"),
     # all-tags screen (tui/screens/tag_frequency.py); the filter box has the focus first
     KeySpec("tags-filter", "slash", "focus_filter", "Filter tags", "tags"),
     KeySpec("tags-to-list", "down", "focus_list", "Filter → list", "tags", show=False),

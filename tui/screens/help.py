@@ -20,6 +20,7 @@ SCOPES = (
     ("rules", "Rules sidebar", "focus-rules"),
     ("fix", "Fix preview", None),
     ("finding", "A finding in full", "finding-detail"),
+    ("caption", "Caption as text", "caption-text"),
     ("tags", "All tags screen", "tag-frequency"),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from lorapan.tui.screens.main.screen import MainScreen
 
 
+def open_current_finding(screen: MainScreen) -> None:
+    """The sidebar's highlighted finding in full (message, fix, every image)."""
+    item = screen.sidebar.current()
+    if isinstance(item, Finding):
+        open_finding(screen, item)
+    elif screen.report is None:
+        screen.notify("the rules are still checking", timeout=3)
+    else:
+        keys = screen.keys("focus-rules")
+        screen.notify(f"put the sidebar's cursor on a finding first ({keys})", timeout=3)
+
+
 def open_finding(screen: MainScreen, finding: Finding) -> None:
     """Push the finding's detail screen with its fix planned on the captions as they are."""
 
