@@ -16,7 +16,7 @@ PROSE = "gob, a goblin with a third eye reads a scroll by candlelight, smiling"
 
 
 async def _open_text(app, pilot) -> TextArea:
-    await pilot.press("c")
+    await pilot.press("o")
     await pilot.pause()
     assert isinstance(app.screen, CaptionTextScreen)
     return app.screen.query_one(TextArea)

@@ -24,6 +24,7 @@ from lorapan.tui.screens.finding import FindingScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.settings import SettingsScreen
 from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
@@ -43,6 +44,7 @@ OWNERS = {
     "fix": FixPreviewScreen,
     "finding": FindingScreen,
     "caption": CaptionTextScreen,
+    "settings": SettingsScreen,
     "tags": TagFrequencyScreen,
     "training": TrainingScreen,
     "augment": AugmentScreen,
@@ -99,6 +101,8 @@ async def reach(scope: str, app, pilot) -> None:
         from lorapan.tui.screens.main.caption_edit import ImageCaption
 
         await app.push_screen(CaptionTextScreen(ImageCaption(main, "img_1.png")))
+    elif scope == "settings":
+        await app.push_screen(SettingsScreen(app.dataset.root, app.dataset.settings))
     elif scope == "tags":
         await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
         await pilot.pause()

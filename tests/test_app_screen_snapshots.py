@@ -66,7 +66,7 @@ PROSE = {
 def test_caption_as_text(snap_compare, tmp_path):
     async def run_before(pilot) -> None:
         await _ready(pilot)
-        await pilot.press("c")
+        await pilot.press("o")
         await _ready(pilot)
 
     app = app_for(build_dataset(tmp_path / "data", PROSE), tmp_path)
@@ -76,3 +76,12 @@ def test_caption_as_text(snap_compare, tmp_path):
 def test_a_long_tag_wraps_in_the_chips(snap_compare, tmp_path):
     app = app_for(build_dataset(tmp_path / "data", PROSE), tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=_ready)
+
+
+def test_settings_screen(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("O", "down", "down", "down", "down", "ctrl+u", *"txt")
+        await _ready(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)

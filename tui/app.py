@@ -34,6 +34,8 @@ from lorapan.tui.messages import (
     DatasetChanged,
     Notice,
     RulesReport,
+    SettingsFileChanged,
+    SettingsReloaded,
     TaggerPredictions,
 )
 from lorapan.tui.screens.help import HelpScreen
@@ -99,6 +101,7 @@ class LorapanApp(App):
         self._pending_reason = ""
         self._flush_timer: Any = None
         self._theme_ready = False
+        self._settings_problem: str | None = None  # the last one told (told once)
         themes, problems = load_themes(self.config.directory)
         self.problems += problems
         for theme in themes:
@@ -263,6 +266,38 @@ class LorapanApp(App):
         """lorapan.toml changed (a tick, a fix's setting): the rules re-check on their thread."""
         if self.rules is not None:
             self.rules.settings_changed()
+
+    def on_settings_file_changed(self, message: SettingsFileChanged) -> None:
+        self.reload_settings()
+
+    def reload_settings(self) -> None:
+        """Read lorapan.toml again (changed outside, or saved by the settings screen)."""
+        self.run_worker(
+            partial(workers.reload_settings, self.dataset, self.post_message),
+            name="reading lorapan.toml",
+            group="settings",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_settings_reloaded(self, message: SettingsReloaded) -> None:
+        """The settings in use changed: rules, status bar and an open settings screen follow;
+        a broken file is reported once per problem (the settings in use were kept)."""
+        result = message.result
+        if result.error:
+            if result.error != self._settings_problem:
+                self.notify(f"lorapan.toml: {result.error}", severity="warning", timeout=10)
+            self._settings_problem = result.error
+            return
+        self._settings_problem = None
+        if not result.changed:
+            return
+        self.settings_changed()
+        for screen in self.screen_stack:
+            follower = getattr(screen, "settings_reloaded", None)
+            if follower is not None:
+                follower(self.dataset.settings, result)
 
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]

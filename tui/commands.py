@@ -27,6 +27,7 @@ EXTRA_HELP = {
     "finding-detail": "the sidebar's finding: whole message, fix, every image",
     "caption-text": "edit the current image's caption file as text",
     "caption-editor": "edit the current image's caption in $VISUAL / $EDITOR",
+    "settings": "kind, name, core/style tag, caption extension, training paths (lorapan.toml)",
 }
 
 

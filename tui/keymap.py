@@ -69,8 +69,9 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
     KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
     KeySpec("finding-detail", "i", "finding_detail", "Finding in full", "main", show=False),
-    KeySpec("caption-text", "c", "caption_text", "Caption as text", "main", show=False),
+    KeySpec("caption-text", "o", "caption_text", "Caption as text", "main", show=False),
     KeySpec("caption-editor", "E", "caption_editor", "Caption in $EDITOR", "main", show=False),
+    KeySpec("settings", "O", "settings", "Dataset settings", "main", show=False),
     # file list
     KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
     KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),
@@ -118,6 +119,11 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("caption-save", "ctrl+s", "save", "Save", "caption"),
     KeySpec("caption-external", "ctrl+o", "external", "Open in $EDITOR", "caption"),
     KeySpec("caption-cancel", "escape", "cancel", "Back", "caption"),
+    # the dataset's settings (tui/screens/settings.py); tab also moves between fields
+    KeySpec("settings-save", "ctrl+s", "save", "Save", "settings"),
+    KeySpec("settings-cancel", "escape", "cancel", "Back", "settings"),
+    KeySpec("settings-next", "down", "next_field", "Next field", "settings", False, False),
+    KeySpec("settings-previous", "up", "previous_field", "Prev field", "settings", False, False),
     # all-tags screen (tui/screens/tag_frequency.py); the filter box has the focus first
     KeySpec("tags-filter", "slash", "focus_filter", "Filter tags", "tags"),
     KeySpec("tags-to-list", "down", "focus_list", "Filter → list", "tags", show=False),

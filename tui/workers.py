@@ -26,6 +26,7 @@ from lorapan.tui.messages import (
     EditWritten,
     FixApplied,
     Notice,
+    SettingsReloaded,
     TaggerPredictions,
     WorkProgress,
 )
@@ -149,6 +150,18 @@ def write_edit(
         post(EditFailed(label, str(exc)))
         return
     post(EditWritten(result, retry))
+
+
+def reload_settings(dataset: Dataset, post: Post) -> None:
+    """Read lorapan.toml again (a new caption extension re-reads every caption: 10k files)."""
+    from lorapan.core.settings_live import SettingsReload
+    from lorapan.core.settings_live import reload_settings as reload
+
+    try:
+        result = reload(dataset)
+    except Exception as exc:  # report, never crash the UI
+        result = SettingsReload(error=f"cannot read lorapan.toml again: {exc}")
+    post(SettingsReloaded(result))
 
 
 def apply_fix(rules: RulesRunner, finding: Any, post: Post) -> None:

@@ -21,6 +21,7 @@ SCOPES = (
     ("fix", "Fix preview", None),
     ("finding", "A finding in full", "finding-detail"),
     ("caption", "Caption as text", "caption-text"),
+    ("settings", "Dataset settings", "settings"),
     ("tags", "All tags screen", "tag-frequency"),
     ("training", "Training screen", "training"),
     ("augment", "Augment screen", "augment"),

@@ -190,6 +190,15 @@ class MainScreen(Screen):
     def set_last_action(self, text: str) -> None:
         self.query_one(StatusBar).last_action = text
 
+    def settings_reloaded(self, settings: Any, result: Any) -> None:
+        """lorapan.toml was read again: its name and kind in the status bar, say what."""
+        status = self.query_one(StatusBar)
+        status.dataset = settings.name or self.dataset.root.name
+        status.kind = settings.kind
+        self.set_last_action(f"lorapan.toml: {', '.join(result.changed)}")
+        if result.rescan:
+            self.pane.apply_filter(self.pane.filter_text)  # captions came from other files
+
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
         self.center.tag_input.vocabulary_changed()
@@ -352,6 +361,15 @@ class MainScreen(Screen):
 
     def action_caption_editor(self) -> None:
         caption_edit.open_editor(self)
+
+    def action_settings(self) -> None:
+        from lorapan.tui.screens.settings import SettingsScreen
+
+        def saved(settings: Any) -> None:
+            if settings is not None:
+                self.host.reload_settings()  # as an outside change: one path
+
+        self.app.push_screen(SettingsScreen(self.dataset.root, self.dataset.settings), saved)
 
     def action_focus_suggestions(self) -> None:
         panel = self.center.suggestions
