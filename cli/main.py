@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from lorapan import __version__, commands
-from lorapan.support import EXIT_USAGE
+from lorapan.support import EXIT_USAGE, run_command
 
 EPILOG = """\
 examples:
@@ -33,7 +33,8 @@ examples:
   lorapan train DIR --dry-run          the kohya dataset TOML and exact command
 
 Every command takes --help. Scripts: add --json. Exit codes: 0 done, 1 done with
-findings, conflicts or unreadable files, 2 usage error.
+findings, conflicts or unreadable files, 2 usage error, 3 another lorapan is
+writing to the dataset, 4 lorapan's own state (.lorapan/) is damaged or unwritable.
 """
 
 
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        return run_command(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -12,6 +12,8 @@ from typing import Any
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # done, but with conflicts, unreadable files or error findings
 EXIT_USAGE = 2
+EXIT_BUSY = 3  # another lorapan is writing to the dataset (and --no-wait, or recover)
+EXIT_STATE = 4  # lorapan's state in .lorapan/ is damaged, unsafe or cannot be written
 
 
 def print_json(obj: Any) -> None:
@@ -27,11 +29,82 @@ def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def run_command(args) -> int:  # noqa: ANN001
+    """Run a parsed command: under the dataset's writer lock when it writes, and with
+    every :class:`~lorapan.core.errors.LorapanError` turned into a message and a code."""
+    from lorapan.core.errors import LorapanError
+    from lorapan.core.writer_lock import DatasetBusy, configure
+
+    before = configure(60.0)
+    try:
+        with _writer_lock(args):
+            return int(args.func(args))
+    except DatasetBusy as exc:
+        if not getattr(args, "writer_can_wait", True):  # recover: the edit is alive
+            return fail(
+                exc.message,
+                "its edit is running, not interrupted: let it finish (nothing to recover)",
+                EXIT_BUSY,
+            )
+        return fail(exc.message, exc.hint, EXIT_BUSY)
+    except LorapanError as exc:
+        return fail(exc.message, exc.hint, EXIT_STATE)
+    finally:
+        configure(before.wait_s, before.on_wait)
+
+
+def add_writer_flags(parser, whole: bool = True, can_wait: bool = True) -> None:  # noqa: ANN001
+    """Mark a command as one that writes to the dataset at ``args.path``.
+
+    ``whole``: hold the writer lock from before the dataset is read until the command
+    ends (so what it read is what it writes over); otherwise only around each write
+    (commands with long work before writing: augment, autotag). ``can_wait``: False
+    for commands that must not wait for another writer (recover).
+    """
+    if can_wait:
+        parser.add_argument(
+            "--no-wait",
+            action="store_true",
+            help="fail at once (exit 3) when another lorapan is writing to the dataset, "
+            "instead of waiting for it",
+        )
+    parser.set_defaults(writer_whole=whole, writer_can_wait=can_wait)
+
+
+def _writer_lock(args):  # noqa: ANN001, ANN202
+    import contextlib
+    from pathlib import Path
+
+    from lorapan.core.settings import STATE_DIR
+    from lorapan.core.writer_lock import WriterLock, configure
+
+    whole = getattr(args, "writer_whole", None)
+    if whole is None or getattr(args, "dry_run", False):
+        return contextlib.nullcontext()
+    no_wait = getattr(args, "no_wait", False) or not getattr(args, "writer_can_wait", True)
+    configure(0 if no_wait else None, None if no_wait else _say_waiting)
+    root = Path(args.path).expanduser()
+    if not whole or not root.is_dir():
+        return contextlib.nullcontext()  # open_dataset says what is wrong with the path
+    return WriterLock(root / STATE_DIR, root).hold()
+
+
+def _say_waiting(holder) -> None:  # noqa: ANN001
+    who = holder.describe() if holder is not None else "another lorapan process"
+    print(
+        f"lorapan: waiting: another lorapan is writing to this dataset ({who}); "
+        "--no-wait fails at once instead",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def open_dataset(path: str):  # -> tuple[Dataset | None, int]
     """Open a dataset for a command, or print why not and return an exit code."""
     from pathlib import Path
 
     from lorapan.core.dataset import Dataset
+    from lorapan.core.errors import LorapanError
     from lorapan.core.settings import SettingsError
 
     root = Path(path).expanduser()
@@ -47,6 +120,8 @@ def open_dataset(path: str):  # -> tuple[Dataset | None, int]
         return None, fail(
             f"cannot read {exc.filename}: permission denied", "check the folder's permissions"
         )
+    except LorapanError as exc:
+        return None, fail(exc.message, exc.hint, EXIT_STATE)
 
 
 def refuse_if_interrupted(ds) -> int | None:

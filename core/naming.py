@@ -13,7 +13,9 @@ _DIGITS = re.compile(r"(\d+)")
 @cache
 def natural_key(text: str) -> tuple:
     """Sort key that puts ``img2`` before ``img10``."""
-    return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))
+    parts: list = _DIGITS.split(text.casefold())  # digit runs at the odd places
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 def parse_kohya_folder(name: str) -> tuple[int, str] | None:

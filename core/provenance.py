@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lorapan.core.confine import is_safe_rel
 from lorapan.core.settings import STATE_DIR
 
 PROVENANCE_FILE = "augment.json"
@@ -30,7 +31,10 @@ def read_bytes(root: Path) -> bytes | None:
 
 
 def parse(data: bytes | None) -> dict[str, dict]:
-    """The records in ``data``; an unreadable file counts as empty (never fatal)."""
+    """The records in ``data``; an unreadable file counts as empty (never fatal).
+
+    A record keyed by anything but a plain path inside the dataset is dropped.
+    """
     if not data:
         return {}
     try:
@@ -39,7 +43,7 @@ def parse(data: bytes | None) -> dict[str, dict]:
         return {}
     files = doc.get("files") if isinstance(doc, dict) else None
     return (
-        {str(k): v for k, v in files.items() if isinstance(v, dict)}
+        {str(k): v for k, v in files.items() if isinstance(v, dict) and is_safe_rel(k)}
         if isinstance(files, dict)
         else {}
     )

@@ -19,6 +19,20 @@ class TagIndex:
         self._images: dict[str, set[str]] = {}
         self._spellings: dict[str, dict[str, int]] = {}
 
+    def add_images(self, pairs: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """``add_image`` for many images at once (opening a dataset): same result."""
+        images, spellings = self._images, self._spellings
+        for relpath, tags in pairs:
+            for tag in set(tags):
+                key = norm_tag(tag)
+                try:
+                    images[key].add(relpath)
+                except KeyError:
+                    images[key] = {relpath}
+                if tag != key:
+                    sp = spellings.setdefault(key, {})
+                    sp[tag] = sp.get(tag, 0) + 1
+
     def add_image(self, relpath: str, tags: Iterable[str]) -> None:
         images, spellings = self._images, self._spellings
         for tag in set(tags):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import imagegen as gen
 from lorapan.core.dataset import Dataset
 from lorapan.tui.screens.augment import AugmentScreen
@@ -29,13 +31,17 @@ def make_dataset(root):
     return Dataset.open(root)
 
 
-async def settle(pilot, app) -> None:
-    """Wait for the write worker and the dismiss it schedules on the event loop."""
-    await app.workers.wait_for_complete()
-    for _ in range(50):
-        await pilot.pause()
-        if app.results:
-            return
+async def settle(pilot, app, limit: float = 30.0) -> None:
+    """Wait (up to ``limit`` seconds) for the write worker and the dismiss it schedules.
+
+    Bounded by time, not by a count of pauses: on a loaded machine the write worker
+    can take longer than 50 event-loop turns.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not app.results and loop.time() < deadline:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
 
 
 def preview_lines(app) -> list[str]:

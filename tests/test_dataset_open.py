@@ -154,3 +154,17 @@ def test_a_root_named_like_a_kohya_folder_is_one_until_it_holds_such_folders(tmp
     assert [(f.path, f.image_count) for f in ds.folders] == [("3_bg", 1)]
     assert [(f.path, f.image_count) for f in ds.ignored_folders] == [("", 2)]
     assert ds.items["a.png"].folder is None
+
+
+def test_the_command_line_parser_does_not_import_numpy():
+    """Every command builds the parser: numpy and the analysis load only for commands
+    that use them (they were about a fifth of `lorapan info` at 10k images)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom lorapan.main import build_parser\nbuild_parser()\n"
+        "print(sorted(m for m in ('numpy', 'lorapan.core.analysis.imaging') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -19,17 +19,17 @@ CHILD = textwrap.dedent(
     f"""
     import os, signal, sys
     from lorapan.core import edits
-    from lorapan.core.journal import Journal
+    from lorapan.core.journal.steps import FileSteps
     from lorapan.core.dataset import Dataset
-    real = Journal._swap
+    real = FileSteps._swap
     count = 0
-    def dying_swap(self, rel, tmp, seen):
+    def dying_swap(self, *args):
         global count
         count += 1
         if count > {KILL_AFTER}:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(self, rel, tmp, seen)
-    Journal._swap = dying_swap
+        return real(self, *args)
+    FileSteps._swap = dying_swap
     ds = Dataset.open(sys.argv[1])
     tags = {{r: it.tags for r, it in ds.items.items()}}
     ds.apply_changes(edits.plan(tags, ds.items, lambda t: edits.add_tag(t, "added")), "bulk add")

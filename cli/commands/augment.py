@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from lorapan.core.augment.alter import ALL_ALTERATIONS
-from lorapan.core.augment.crops import SpecError
-from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, plan_augment
-from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     fail,
     open_with_sources,
     print_json,
     refuse_if_interrupted,
 )
+
+if TYPE_CHECKING:  # the planner and writer pull in numpy: imported when the command runs
+    from lorapan.core.augment.plan import AugmentPlan, Options
+    from lorapan.core.augment.writer import WriteResult
 
 NAME = "augment"
 ORDER = 50
@@ -84,9 +87,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+    add_writer_flags(p, whole=False)  # holds the lock only to write
 
 
 def options_from(args: argparse.Namespace, default_min: int) -> Options:
+    from lorapan.core.augment.plan import Options
+
     crops = ";".join(c for c in args.crops if c.strip())
     alter = args.alter if args.alter is not None else ("" if crops else ALL_ALTERATIONS)
     return Options(
@@ -131,6 +137,10 @@ def print_result(result: WriteResult, root: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lorapan.core.augment.crops import SpecError
+    from lorapan.core.augment.plan import min_size_setting, plan_augment
+    from lorapan.core.augment.writer import write_outputs
+
     ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code

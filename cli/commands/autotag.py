@@ -8,6 +8,7 @@ import sys
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     fail,
     open_dataset,
@@ -90,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+    add_writer_flags(p, whole=False)  # holds the lock only to write
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from lorapan.core.augment.alter import parse_colour
-from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
-from lorapan.core.augment.crops import SpecError
-from lorapan.core.augment.writer import write_outputs
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     fail,
     open_with_sources,
@@ -59,9 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+    add_writer_flags(p, whole=False)  # holds the lock only to write
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: they pull in numpy, which every other command would pay for.
+    from lorapan.core.augment.alter import parse_colour
+    from lorapan.core.augment.collage import DEFAULT_BACKGROUND, CollageError, plan_collage
+    from lorapan.core.augment.crops import SpecError
+    from lorapan.core.augment.writer import write_outputs
+
     ds, relpaths, code = open_with_sources(args.path, args.images)
     if ds is None:
         return code

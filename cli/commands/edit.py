@@ -11,6 +11,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     fail,
     open_dataset,
@@ -76,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+    add_writer_flags(p)
 
 
 def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tags]] | str:

@@ -7,6 +7,7 @@ import argparse
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    add_writer_flags,
     command_parser,
     print_json,
     refuse_if_interrupted,
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run, kind=None)
+    add_writer_flags(p)
 
 
 def _eligible(finding, named: bool) -> bool:  # noqa: ANN001

@@ -8,6 +8,8 @@ import time
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
+    EXIT_USAGE,
+    add_writer_flags,
     command_parser,
     fail,
     open_dataset,
@@ -35,20 +37,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("path", help="dataset folder")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
+        if name == NAME:
+            p.add_argument(
+                "--broken",
+                action="store_true",
+                help="list only the entries that cannot be used (damaged or unsafe)",
+            )
+        else:
+            add_writer_flags(p)
     p = command_parser(
         sub,
         "recover",
         help="finish or roll back an edit interrupted by a crash",
         description="An edit killed half-way leaves a pending journal entry. Finish it "
-        "(write the remaining files) or roll it back (restore what it already wrote).",
-        epilog="examples:\n  lorapan recover DIR --finish\n  lorapan recover DIR --rollback",
+        "(write the remaining files) or roll it back (restore what it already wrote). "
+        "A damaged journal entry can be set aside with --skip (no file is touched; "
+        "undo stops there). Refused while another lorapan is writing to the dataset: "
+        "its edit is running, not interrupted.",
+        epilog="examples:\n  lorapan recover DIR --finish\n  lorapan recover DIR --rollback\n"
+        "  lorapan history DIR --broken\n  lorapan recover DIR --skip 3fa9c0d1e2",
     )
     p.add_argument("path", help="dataset folder")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--finish", action="store_true", help="complete the interrupted edit")
     group.add_argument("--rollback", action="store_true", help="undo what it already wrote")
+    group.add_argument(
+        "--skip", metavar="ID", help="set a journal entry aside (by id or number), files untouched"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_recover)
+    add_writer_flags(p, can_wait=False)
 
 
 def _print_result(args, result) -> int:
@@ -93,31 +111,79 @@ def run_redo(args: argparse.Namespace) -> int:
     return _step(args, "redo")
 
 
+def _rows(ds, check: bool) -> list[dict]:  # noqa: ANN001
+    """Every entry, folded ones first, as `history` shows them.
+
+    ``check`` also tries each entry's file list and pack (``broken`` says why one
+    cannot be used); without it only the small state files are read.
+    """
+    from lorapan.core.journal import BrokenEntry
+
+    rows = [{**r, "folded": True, "broken": None} for r in ds.journal.history()]
+    for e in ds.journal.entries():
+        if isinstance(e, BrokenEntry):
+            row = {"seq": e.seq, "id": e.id, "label": "", "state": "broken", "created": None}
+            rows.append({**row, "files": 0, "folded": False, "broken": e.reason})
+            continue
+        broken = ds.journal.check(e) if check and e.state != "skipped" else None
+        row = {"seq": e.seq, "id": e.id, "label": e.label, "state": e.state, "created": e.created}
+        rows.append({**row, "files": e.files, "folded": False, "broken": broken})
+    return rows
+
+
+def _paths(ds, row: dict) -> list[str]:  # noqa: ANN001
+    """The files an entry changed (none for folded or unusable ones)."""
+    from lorapan.core.errors import LorapanError
+
+    entry = None if row["folded"] or row["state"] == "broken" else ds.journal.find(row["id"])
+    try:
+        return entry.paths if entry is not None and hasattr(entry, "paths") else []
+    except LorapanError:
+        return []
+
+
 def run_history(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    txns = ds.journal.transactions()
+    rows = _rows(ds, check=args.broken)
+    if args.broken:
+        rows = [r for r in rows if r["broken"]]
     if args.json:
-        print_json(
-            [
-                {
-                    "seq": t.seq,
-                    "id": t.id,
-                    "label": t.label,
-                    "state": t.state,
-                    "created": t.created,
-                    "files": t.paths,
-                }
-                for t in txns
-            ]
-        )
+        print_json([{**r, "file_count": r["files"], "files": _paths(ds, r)} for r in rows])
         return EXIT_OK
-    if not txns:
-        print("no edits yet")
-    for t in txns:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t.created))
-        print(f"{t.seq:>4}  {when}  {t.state:<11} {len(t.ops):>5} files  {t.label}")
+    if not rows:
+        print("no broken journal entries" if args.broken else "no edits yet")
+    for r in rows:
+        when = r["created"]
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else "?" * 19
+        state = "folded" if r["folded"] else r["state"]
+        print(
+            f"{r['seq']:>4}  {when}  {state:<11} {r['files']:>5} files  {r['label']}  [{r['id']}]"
+        )
+        if r["broken"]:
+            print(f"        {r['broken']}")
+    if args.broken and rows:
+        print(f"set one aside with: lorapan recover {ds.root} --skip ID")
+    return EXIT_OK
+
+
+def _skip(args: argparse.Namespace, ds) -> int:  # noqa: ANN001
+    entry = ds.journal.find(args.skip)
+    if entry is None:
+        return fail(
+            f"no single journal entry {args.skip!r}",
+            f"`lorapan history {ds.root}` lists them with their ids",
+            EXIT_USAGE,
+        )
+    where = ds.journal.skip(entry)
+    if args.json:
+        print_json({"skipped": entry.id, "seq": entry.seq, "kept_in": str(where)})
+    else:
+        print(
+            f"set aside journal entry #{entry.seq} ({entry.id}); its files are in {where}. "
+            "No dataset file was touched; undo stops at it."
+        )
     return EXIT_OK
 
 
@@ -125,6 +191,8 @@ def run_recover(args: argparse.Namespace) -> int:
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
+    if args.skip:
+        return _skip(args, ds)
     results = ds.recover(finish=args.finish)
     if not results:
         print("nothing to recover: no interrupted edit")

@@ -46,6 +46,7 @@ def summary(ds) -> dict:
         "images_without_caption": ds.images_without_caption,
         "orphan_captions": ds.orphan_captions,
         "unreadable_captions": [{"image": r, "reason": why} for r, why in ds.unreadable_captions],
+        "read_only_captions": [{"image": r, "reason": why} for r, why in ds.read_only_captions],
         "multiline_captions": ds.multiline_captions,
         "shared_captions": [{"images": [a, b], "caption": cap} for a, b, cap in ds.stem_collisions],
         "folders": [
@@ -82,6 +83,8 @@ def _print_human(info: dict) -> None:
         )
     for u in info["unreadable_captions"]:
         print(f"  ! {u['image']}: caption {u['reason']}")
+    for u in info["read_only_captions"]:
+        print(f"  ! {u['image']}: read-only caption: it {u['reason']}")
     for shared in info["shared_captions"]:
         a, b = shared["images"]
         print(

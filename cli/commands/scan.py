@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lorapan.core.analysis.analyzer import Analyzer
-from lorapan.core.analysis.clones import CloneGroup, clone_count, find_groups
-from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.progress import ProgressBar
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, print_json
+
+if TYPE_CHECKING:  # the analysis pulls in numpy: imported when the command runs
+    from lorapan.core.analysis.analyzer import Analyzer
+    from lorapan.core.analysis.clones import CloneGroup
+    from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 
 NAME = "scan"
 ORDER = 42
@@ -44,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lorapan.core.analysis.analyzer import Analyzer
+    from lorapan.core.analysis.clones import find_groups
+    from lorapan.core.analysis.facts import AnalysisConfig
+
     root = Path(args.path).expanduser()
     if not root.is_dir():
         return fail(f"{root} is not a folder", "give the dataset folder that holds the images")
@@ -60,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
+    for notice in analyzer.cache.notices:  # a damaged cache was set aside and rebuilt
+        print(f"lorapan: notice: {notice}", file=sys.stderr)
     groups = find_groups(facts, analyzer.config, root=root)  # pixel-checks hash matches
     elapsed = time.perf_counter() - started
     summary = _summary(facts, groups, analyzer, elapsed)
@@ -88,6 +98,8 @@ def _dataset(root: Path) -> tuple[list[str], dict, Path]:
 def _summary(
     facts: dict[str, ImageFacts], groups: list[CloneGroup], analyzer: Analyzer, elapsed: float
 ) -> dict:
+    from lorapan.core.analysis.clones import clone_count
+
     readable = [f for f in facts.values() if f.ok]
     clones = clone_count(groups)
     return {

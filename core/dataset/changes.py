@@ -75,8 +75,11 @@ def plan_writes(
         if item is None:
             result.conflicts.append((ch.relpath, "image no longer in the dataset"))
             continue
-        if item.read_only:
-            result.unreadable.append((ch.relpath, item.caption_error or "read-only"))
+        if (refusal := item.write_refusal) is not None:
+            what = f"caption {item.caption_file}" if item.write_block else "caption"
+            result.unreadable.append(
+                (ch.relpath, f"{what} {refusal}" if item.write_block else refusal)
+            )
             continue
         if tuple(ch.after) == item.tags and (item.has_caption or not ch.after):
             result.unchanged += 1

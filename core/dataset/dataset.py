@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from lorapan.core.dataset.changes import ApplyResult, absorb, plan_writes
@@ -21,13 +21,21 @@ from lorapan.core.dataset.ownership import CaptionOwners, image_for_new_caption
 from lorapan.core.dataset.refresh import DiskSync
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
-from lorapan.core.journal import Journal, OpResult, Transaction
+from lorapan.core.errors import StateError
+from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
 from lorapan.core.settings import STATE_DIR, Settings, load_settings
 from lorapan.core.tag_index import TagIndex
 
 Listener = Callable[[set[str], str], None]
+
+
+def dataset_side(op: Op) -> str:
+    """The op's path in the dataset proper: a move's end outside ``.lorapan/``."""
+    if isinstance(op, MoveOp) and op.path.startswith(STATE_DIR + "/"):
+        return op.dest
+    return op.path
 
 
 class Dataset:
@@ -63,8 +71,17 @@ class Dataset:
 
     @property
     def state_dir(self) -> Path:
+        """``root/.lorapan``, made when missing (StateError when it cannot be)."""
         path = self.root / STATE_DIR
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"cannot make lorapan's state folder {path}: {exc.strerror}",
+                f"if {path} is a file, move it aside; make {self.root} writable",
+            ) from None
+        if not path.is_dir():
+            raise StateError(f"{path} is not a folder", f"move {path} aside; lorapan makes it")
         return path
 
     def _scan(self) -> None:
@@ -74,7 +91,7 @@ class Dataset:
             self.items[item.relpath] = item
             if item.caption_file is not None:
                 self.caption_owners.claim(item)
-            self.index.add_image(item.relpath, item.tags)
+        self.index.add_images((it.relpath, it.tags) for it in items)
         self.orphan_captions = orphans
 
     # ---- lookups -----------------------------------------------------------
@@ -92,11 +109,16 @@ class Dataset:
 
     @property
     def images_without_caption(self) -> list[str]:
-        return [r for r, it in self.items.items() if it.caption_path is None]
+        return [r for r, it in self.items.items() if it.caption_file is None]
 
     @property
     def unreadable_captions(self) -> list[tuple[str, str]]:
         return [(r, it.caption_error) for r, it in self.items.items() if it.caption_error]
+
+    @property
+    def read_only_captions(self) -> list[tuple[str, str]]:
+        """(image, why) for captions lorapan reads but will not write (links, modes)."""
+        return [(r, it.write_block) for r, it in self.items.items() if it.write_block]
 
     @property
     def multiline_captions(self) -> list[str]:
@@ -113,7 +135,7 @@ class Dataset:
     def apply_changes(self, changes: Iterable[TagChange], label: str) -> ApplyResult:
         """Write new tags for each change, journaled; unchanged tags are skipped."""
         result = ApplyResult(label)
-        with self.lock:
+        with self.lock, self.journal.writer.hold():
             writes, owners = plan_writes(self.root, self.items, changes, result)
             if not writes:
                 return result
@@ -145,9 +167,13 @@ class Dataset:
         return result
 
     def recover(self, finish: bool) -> list[ApplyResult]:
-        """Finish or roll back transactions interrupted by a crash."""
+        """Finish or roll back transactions interrupted by a crash.
+
+        Never waits: while another process holds the writer lock its transaction is
+        live, not interrupted, and this raises DatasetBusy instead.
+        """
         results = []
-        with self.lock:
+        with self.lock, self.journal.writer.hold(wait_s=0):
             for txn in self.journal.incomplete():
                 res = self.journal.finish(txn) if finish else self.journal.rollback(txn)
                 verb = "finished" if finish else "rolled back"
@@ -156,23 +182,48 @@ class Dataset:
             self._notify(set(r.applied), r.label)
         return results
 
-    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
-        # Undo, redo and recovery may create or delete images (augment), not only
-        # captions: bring those entries in line with disk too.
-        for rel in res.done:
-            if os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
-                self._sync.refresh(rel)
+    def apply_moves(
+        self, moves: list[MoveOp], label: str, owners: Mapping[str, str]
+    ) -> ApplyResult:
+        """Move files (journaled, undoable); ``owners`` maps each file to its image.
+
+        ``applied`` lists each image once that had a file moved (see ``core.triage``).
+        """
+        result = ApplyResult(label)
+        with self.lock, self.journal.writer.hold():
+            txn, res = self.journal.run_ops(label, list(moves))
+            self._refresh_after(txn, res)
+            result.txn_id = txn.id
+            absorb(res, owners, result)
+        result.applied = list(dict.fromkeys(result.applied))
+        self._notify(set(result.applied), label)
+        return result
+
+    def _refresh_after(self, txn: Transaction, res: OpResult) -> None:
+        """Undo, redo, recovery and moves may create or delete images (augment,
+        triage), not only captions: bring those entries in line with disk too."""
+        done = set(res.done)
+        for op in txn.ops:
+            if op.path not in done:
+                continue
+            for rel in (op.path, getattr(op, "dest", None)):
+                if rel and os.path.splitext(rel)[1].lower() in IMAGE_EXTS:
+                    self._sync.refresh(rel)
         self._sync.settle()
+
+    def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
+        self._refresh_after(txn, res)
         result = ApplyResult(label, txn_id=txn.id)
-        owners = {
-            op.path: (
-                self.caption_owners.owner_of(op.path)
-                or image_for_new_caption(op.path, self.items)
-                or op.path
+        owners = {}
+        for op in txn.ops:
+            inside = dataset_side(op)
+            owners[op.path] = (
+                self.caption_owners.owner_of(inside)
+                or image_for_new_caption(inside, self.items)
+                or inside
             )
-            for op in txn.ops
-        }
         absorb(res, owners, result)
+        result.applied = list(dict.fromkeys(result.applied))
         return result
 
     # ---- following disk ------------------------------------------------------

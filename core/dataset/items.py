@@ -24,7 +24,10 @@ class ImageItem:
     caption_file: str | None  # caption file name beside the image; None: no caption yet
     default_caption_file: str
     caption: Caption | None = None
-    caption_error: str | None = None  # set: the caption is read-only
+    caption_error: str | None = None  # set: the caption cannot be read (so it is read-only)
+    #: Set: the caption is read but lorapan will not write it (a symlink to a file
+    #: outside the dataset, a hard link, no write permission); says why.
+    write_block: str | None = None
     stamp: FileStamp = field(default_factory=FileStamp.missing)
     folder: KohyaFolder | None = None
     extra_captions: tuple[str, ...] = ()  # e.g. both .txt and .caption exist
@@ -63,7 +66,13 @@ class ImageItem:
 
     @property
     def read_only(self) -> bool:
+        """The caption could not be read (see ``write_refusal`` for every reason not to write)."""
         return self.caption_error is not None
+
+    @property
+    def write_refusal(self) -> str | None:
+        """Why lorapan will not write this image's caption, or None."""
+        return self.caption_error or self.write_block
 
     @property
     def name(self) -> str:

@@ -8,13 +8,16 @@ found beside it (the others are noted as extra); ``a.jpg`` and ``a.png`` both ge
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lorapan.core.captions import Caption, CaptionDecodeError, parse_caption
+from lorapan.core.confine import is_inside
 from lorapan.core.dataset.items import ImageItem
+from lorapan.core.journal.steps import write_block
 from lorapan.core.naming import IMAGE_EXTS, natural_key
 from lorapan.core.safe_write import TEMP_PREFIX, FileStamp
 from lorapan.core.settings import Settings
@@ -23,19 +26,54 @@ from lorapan.core.settings import Settings
 CaptionFile = tuple[int, str]
 
 
-def read_caption(path: str | Path) -> tuple[Caption | None, FileStamp, str | None]:
-    """The parsed caption, the stamp of what was read, and why it is unreadable (or None)."""
+def read_caption(
+    path: str | Path, root: Path | None = None
+) -> tuple[Caption | None, FileStamp, str | None, str | None]:
+    """The parsed caption, the stamp of what was read, why it is unreadable (or None),
+    and why lorapan will not write it (or None; see docs/safety.md, links).
+
+    ``root`` (the dataset's root) lets a symlinked caption be judged: one whose
+    target lies inside the dataset is written through, one leading outside is not.
+    """
+    link = False
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-            st = os.fstat(fh.fileno())
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            link = True  # a symlink: O_NOFOLLOW costs nothing for the rest
+            fd = os.open(path, os.O_RDONLY)
+        try:  # plain os calls: a file object per caption was a third of the read
+            st = os.fstat(fd)
+            data = _read_all(fd, st.st_size)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}"
+        return None, FileStamp.missing(), f"cannot read caption: {exc.strerror}", None
     stamp = FileStamp(True, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    block = write_block(path, st)
+    if link and root is not None and not is_inside(root, path):
+        block = (
+            f"is a link to {os.path.realpath(path)}, outside the dataset: lorapan reads it "
+            "but never writes outside the dataset"
+        )
     try:
-        return parse_caption(data), stamp, None
+        return parse_caption(data), stamp, None, block
     except CaptionDecodeError as exc:
-        return None, stamp, str(exc)
+        return None, stamp, str(exc), block
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Every byte of an open file whose size ``fstat`` gave: one read, unless it grew
+    since or the read came back short."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    chunks = [data]
+    while more := os.read(fd, 1 << 16):
+        chunks.append(more)
+    return b"".join(chunks)
 
 
 def make_item(
@@ -46,8 +84,8 @@ def make_item(
     if caps:
         item.caption_file = caps[0][1]
         item.extra_captions = tuple(name for _, name in caps[1:])
-        item.caption, item.stamp, item.caption_error = read_caption(
-            os.path.join(folder, item.caption_file)
+        item.caption, item.stamp, item.caption_error, item.write_block = read_caption(
+            os.path.join(folder, item.caption_file), root
         )
     return item
 
@@ -59,6 +97,14 @@ def caption_files(folder: Path, stem: str, extensions: Sequence[str]) -> list[Ca
         if (folder / f"{stem}{ext}").exists():
             caps.append((i, f"{stem}{ext}"))
     return caps
+
+
+def split_ext(name: str) -> tuple[str, str]:
+    """``os.path.splitext`` of a file name, without its cost for the common case."""
+    if name.startswith("."):
+        return os.path.splitext(name)  # leading dots belong to the stem: the exact rule
+    dot = name.rfind(".")
+    return (name, "") if dot < 0 else (name[:dot], name[dot:])
 
 
 def walk(root: Path) -> Iterable[tuple[str, list[str]]]:
@@ -81,7 +127,7 @@ def scan_folder(root: Path, settings: Settings) -> tuple[list[ImageItem], list[s
         for name in files:
             if name.startswith(TEMP_PREFIX):
                 continue
-            stem, ext = os.path.splitext(name)
+            stem, ext = split_ext(name)
             lext = ext.lower()
             if lext in IMAGE_EXTS and stem:
                 images.setdefault(stem, []).append(name)
@@ -89,7 +135,8 @@ def scan_folder(root: Path, settings: Settings) -> tuple[list[ImageItem], list[s
                 captions.setdefault(stem, []).append((cap_exts[lext], name))
         for stem, names in images.items():
             caps = sorted(captions.pop(stem, []))
-            for name in sorted(names, key=natural_key):  # a.jpg + a.png share a.txt
+            for name in sorted(names, key=natural_key) if len(names) > 1 else names:
+                # a.jpg + a.png share a.txt
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 items.append(make_item(root, settings, rel, folder, stem, caps))
         for caps in captions.values():

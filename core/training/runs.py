@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.confine import is_inside
 from lorapan.core.training.config import RunPlan
 from lorapan.core.training.runstate import (
     ACTIVE,
@@ -144,7 +145,11 @@ def list_runs(root: Path) -> list[RunInfo]:
     base = runs_dir(Path(root).resolve())
     if not base.exists():
         return []
-    return [load_run(p) for p in sorted(base.iterdir()) if (p / "command.json").exists()]
+    return [
+        load_run(p)
+        for p in sorted(base.iterdir())
+        if is_inside(root, p) and (p / "command.json").exists()  # a link out is not a run
+    ]
 
 
 def find_run(root: Path, run_id: str | None) -> RunInfo:

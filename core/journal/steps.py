@@ -1,0 +1,253 @@
+"""Moving each file of a transaction from one side of its op to the other.
+
+A content change (:class:`FileOp`) is written to a temp file beside the target,
+made durable (one ``os.sync()`` for a big batch instead of thousands of fsyncs),
+re-checked and swapped in with ``os.replace``; a move (:class:`MoveOp`) is one
+``rename``. Before anything is written each file is checked against what the
+transaction expects: a file already on the far side counts as done (a resumed
+crash), one that is neither is a conflict and is left alone.
+
+Links (see docs/safety.md): a caption that is a symlink to a file inside the
+dataset is written *through* (the link stays a link); a symlink leading outside,
+a hard-linked file (a replace would silently split it from its other names) and
+a file without write permission are not written: each is reported as a conflict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.confine import ConfinementError, Confiner
+from lorapan.core.journal.model import FileOp, MoveOp, Op, sha256
+from lorapan.core.safe_write import TEMP_PREFIX, fsync_dir
+
+SYNC_ONCE_ABOVE = 16  # staged files above which one os.sync() beats per-file fsync
+CHANGED = "changed on disk by another program"
+
+
+@dataclass
+class OpResult:
+    """What happened to each file of a transaction step."""
+
+    done: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def write_block(path: str | Path, st: os.stat_result) -> str | None:
+    """Why lorapan will not replace the file ``st`` describes (None: it may)."""
+    if st.st_nlink > 1:
+        return (
+            f"is hard-linked ({st.st_nlink} names): writing would split it from its other "
+            "names, so lorapan leaves it read-only"
+        )
+    if not st.st_mode & 0o222:
+        return f"is read-only (mode {stat.S_IMODE(st.st_mode):04o}): make it writable to edit it"
+    return None
+
+
+def fingerprint(path: Path) -> str | None:
+    """sha256 of a file's content, or of where a symlink points; None: no file."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+Blob = Callable[[str], bytes]
+
+
+class FileSteps:
+    """Applies ops under ``root``; ``on_write(rel)`` runs after each file it changed."""
+
+    def __init__(self, root: Path, on_write: list[Callable[[str], None]]) -> None:
+        self.root = Path(root)
+        self.confiner = Confiner(root)
+        self.on_write = on_write
+
+    # ---- content changes -----------------------------------------------------------
+    def _current(self, target: Path) -> tuple[str | None, os.stat_result | None]:
+        try:
+            with open(target, "rb") as fh:
+                data = fh.read()
+                st = os.fstat(fh.fileno())
+        except FileNotFoundError:
+            return None, None
+        return sha256(data), st
+
+    def step(self, ops: list[Op], forward: bool, blob: Blob) -> OpResult:
+        """Move every op one way; moves first, then content changes in one batch."""
+        res = OpResult()
+        self.confiner.forget()
+        writes = [op for op in ops if isinstance(op, FileOp)]
+        for op in ops:
+            if isinstance(op, MoveOp):
+                self._move(op, forward, res)
+        staged: list[tuple[FileOp, Path, str | None, os.stat_result | None]] = []
+        for op in writes:
+            src, dst = (op.before, op.after) if forward else (op.after, op.before)
+            try:
+                target = self.confiner.path(op.path)
+                current, st = self._current(target)
+            except ConfinementError as exc:
+                res.conflicts.append((op.path, exc.message))
+                continue
+            except OSError as exc:
+                res.conflicts.append((op.path, f"cannot read: {exc.strerror}"))
+                continue
+            if current == dst:
+                res.done.append(op.path)  # already there (resumed after a crash)
+                continue
+            if current != src:
+                res.conflicts.append((op.path, CHANGED))
+                continue
+            if st is not None and dst is not None and (why := write_block(op.path, st)):
+                res.conflicts.append((op.path, why))
+                continue
+            try:
+                tmp = self._stage(target, None if dst is None else blob(dst))
+            except OSError as exc:
+                res.conflicts.append((op.path, f"cannot write: {exc.strerror}"))
+                continue
+            staged.append((op, target, tmp, st))
+        if staged:
+            self._make_durable([tmp for _, _, tmp, _ in staged if tmp])
+        folders: set[Path] = set()
+        for op, target, tmp, st in staged:
+            reason = self._swap(op.path, target, tmp, st)
+            if reason:
+                res.conflicts.append((op.path, reason))
+                continue
+            folders.add(target.parent)
+            res.done.append(op.path)
+            self._wrote(op.path)
+        for folder in folders:
+            fsync_dir(folder)
+        return res
+
+    def _stage(self, target: Path, data: bytes | None) -> str | None:
+        """Write the new content to a temp file beside the target (None: delete)."""
+        if data is None:
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        return tmp
+
+    @staticmethod
+    def _make_durable(temps: list[str]) -> None:
+        if len(temps) > SYNC_ONCE_ABOVE:
+            os.sync()  # one flush instead of thousands of fsyncs
+            return
+        for tmp in temps:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _swap(
+        self, rel: str, target: Path, tmp: str | None, seen: os.stat_result | None
+    ) -> str | None:
+        """Replace (or delete) the target unless it moved since it was checked.
+
+        A delete removes the name the op gives (a link, not what it points to).
+        """
+        try:
+            now = os.stat(target)
+        except FileNotFoundError:
+            now = None
+        moved = (now is None) != (seen is None) or (
+            now is not None
+            and seen is not None
+            and (now.st_size, now.st_mtime_ns) != (seen.st_size, seen.st_mtime_ns)
+        )
+        if moved:
+            if tmp:
+                os.unlink(tmp)
+            return CHANGED
+        try:
+            if tmp is None:
+                if now is not None:
+                    os.unlink(self.root / rel)
+            else:
+                os.replace(tmp, target)
+        except OSError as exc:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            return f"cannot write: {exc.strerror}"
+        return None
+
+    # ---- moves ---------------------------------------------------------------------
+    def _move(self, op: MoveOp, forward: bool, res: OpResult) -> None:
+        """Rename one file unless it changed or something else took its new place."""
+        src_rel, dst_rel = (op.path, op.dest) if forward else (op.dest, op.path)
+        try:
+            src = self.confiner.path(src_rel, follow=False)
+            dst = self.confiner.path(dst_rel, follow=False)
+            here, there = fingerprint(src), fingerprint(dst)
+        except ConfinementError as exc:
+            res.conflicts.append((op.path, exc.message))
+            return
+        except OSError as exc:
+            res.conflicts.append((op.path, f"cannot read: {exc.strerror}"))
+            return
+        if here is None and there == op.digest:
+            res.done.append(op.path)  # already moved (resumed after a crash)
+            return
+        if here != op.digest:
+            why = f"{src_rel} is gone" if here is None else f"{src_rel} was {CHANGED}"
+            res.conflicts.append((op.path, why))
+            return
+        if there is not None:
+            res.conflicts.append((op.path, f"another file is already at {dst_rel}"))
+            return
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(src, dst)
+        except OSError as exc:
+            res.conflicts.append((op.path, f"cannot move: {exc.strerror}"))
+            return
+        self.confiner.forget()
+        fsync_dir(dst.parent)
+        fsync_dir(src.parent)
+        res.done.append(op.path)
+        self._wrote(op.path)
+        self._wrote(op.dest)
+
+    def _wrote(self, rel: str) -> None:
+        for cb in self.on_write:
+            cb(rel)
+
+    def clean_temps(self, ops: list[Op]) -> None:
+        """Remove temp files a crash left beside the transaction's files.
+
+        Only called under the writer lock: no other writer's temp files can be there.
+        """
+        folders: set[Path] = set()
+        for op in ops:
+            with contextlib.suppress(ConfinementError, OSError):
+                folders.add(self.confiner.path(op.path).parent)
+        for folder in folders:
+            for tmp in folder.glob(TEMP_PREFIX + "*"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()

@@ -1,0 +1,162 @@
+"""Image triage (issue 15.1, core): set aside, trash, restore — journaled moves."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import run_lorapan, write_dataset
+from lorapan.core import triage
+from lorapan.core.dataset import Dataset
+from lorapan.main import main
+
+K = "10_gob"
+
+
+@pytest.fixture
+def root(tmp_path):
+    caps = {f"{K}/img{i}.png": f"gob, n{i}" for i in range(4)}
+    return write_dataset(tmp_path / "ds", caps)
+
+
+def _files(root) -> dict[str, bytes]:
+    """Every file under the root (``.lorapan`` included, the journal left out)."""
+    out = {}
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and not rel.startswith(".lorapan/journal") and rel != ".lorapan/lock":
+            out[rel] = p.read_bytes()
+    return out
+
+
+def test_set_aside_moves_image_and_caption_and_undo_brings_them_back(root):
+    before = _files(root)
+    ds = Dataset.open(root)
+    seen = []
+    ds.subscribe(lambda rels, why: seen.append((rels, why)))
+    res = triage.set_aside(ds, [f"{K}/img1.png"])
+    assert res.ok and res.applied == [f"{K}/img1.png"] and res.txn_id
+    out = root / ".lorapan" / "excluded" / K
+    assert sorted(p.name for p in out.iterdir()) == ["img1.png", "img1.txt"]
+    assert not (root / K / "img1.png").exists() and not (root / K / "img1.txt").exists()
+    assert f"{K}/img1.png" not in ds.items and ds.index.count("n1") == 0
+    assert seen[-1] == ({f"{K}/img1.png"}, f"set aside {K}/img1.png")
+    assert f"{K}/img1.png" not in Dataset.open(root).items  # a fresh scan does not see it
+    assert [(s.image, s.place) for s in triage.list_set_aside(ds)] == [
+        (f"{K}/img1.png", "excluded")
+    ]
+    packs = list((root / ".lorapan" / "journal").glob("*.pack.json"))
+    assert all(p.stat().st_size < 100 for p in packs)  # no image bytes in the journal
+    assert ds.undo().applied == [f"{K}/img1.png"]
+    assert _files(root) == before and ds.items[f"{K}/img1.png"].tags == ("gob", "n1")
+    assert ds.redo().ok and triage.list_set_aside(ds)
+    res = triage.restore(ds)
+    assert res.applied == [f"{K}/img1.png"] and _files(root) == before
+
+
+def test_trash_and_restore_from_the_command_line(root, capsys):
+    assert main(["trash", str(root), f"{K}/img2.png", str(root / K / "img3.png"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["applied"] == [f"{K}/img2.png", f"{K}/img3.png"]
+    assert (root / ".lorapan" / "trash" / K / "img3.txt").read_bytes() == b"gob, n3"
+    assert main(["restore", str(root)]) == 0
+    listing = capsys.readouterr().out
+    assert f"trash     {K}/img2.png" in listing and "2 image(s)" in listing
+    assert main(["restore", str(root), f"{K}/img2.png"]) == 0
+    assert (root / K / "img2.txt").read_bytes() == b"gob, n2"
+    assert main(["undo", str(root)]) == 0  # undoes the restore: back in the trash
+    assert not (root / K / "img2.png").exists()
+    assert main(["restore", str(root), "--all"]) == 0
+    assert len(Dataset.open(root).items) == 4
+    assert main(["set-aside", str(root), "../elsewhere.png"]) == 2
+    assert "not an image of" in capsys.readouterr().err
+
+
+def test_a_shared_caption_leaves_with_its_last_image(tmp_path):
+    root = write_dataset(tmp_path / "ds", {"a.png": "x, y"})
+    (root / "a.jpg").write_bytes((root / "a.png").read_bytes())
+    ds = Dataset.open(root)
+    triage.set_aside(ds, ["a.jpg"])
+    assert (root / "a.txt").exists() and ds.items["a.png"].tags == ("x", "y")
+    triage.set_aside(ds, ["a.png"])
+    assert not (root / "a.txt").exists()
+    assert (root / ".lorapan" / "excluded" / "a.txt").exists()
+    triage.restore(ds)
+    assert ds.items["a.png"].tags == ds.items["a.jpg"].tags == ("x", "y")
+
+
+def test_what_cannot_move_is_reported_and_left_alone(root):
+    ds = Dataset.open(root)
+    taken = root / ".lorapan" / "excluded" / K / "img0.png"
+    taken.parent.mkdir(parents=True)
+    taken.write_bytes(b"an older set-aside image")
+    res = triage.set_aside(ds, [f"{K}/img0.png", f"{K}/img1.png", "../outside.png", "nope.png"])
+    assert res.applied == [f"{K}/img1.png"]
+    reasons = dict(res.conflicts)
+    assert "already exists" in reasons[f"{K}/img0.png"]
+    assert reasons["../outside.png"] == reasons["nope.png"] == "not an image of this dataset"
+    assert (root / K / "img0.png").exists() and taken.read_bytes() == b"an older set-aside image"
+    # The place it came from is taken again: restore leaves both files alone.
+    write_dataset(root, {f"{K}/img1.png": "a new one"})
+    res = triage.restore(ds, [f"{K}/img1.png"])
+    assert not res.applied and "already at" in res.conflicts[0][1]
+    assert (root / K / "img1.txt").read_bytes() == b"a new one"
+
+
+def test_undo_leaves_a_file_changed_since(root):
+    ds = Dataset.open(root)
+    triage.trash(ds, [f"{K}/img1.png"])
+    moved = root / ".lorapan" / "trash" / K / "img1.txt"
+    moved.write_bytes(b"edited in the trash")
+    res = ds.undo()
+    assert (
+        res.applied == [f"{K}/img1.png"] and res.conflicts
+    )  # the image came back, not the caption
+    assert moved.read_bytes() == b"edited in the trash" and not (root / K / "img1.txt").exists()
+
+
+# kill -9 after K renames of a batch: every file must be at its old or its new place.
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from lorapan.core.journal import steps
+    real, count = os.rename, [0]
+    def dying(src, dst):
+        count[0] += 1
+        if count[0] > int(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(src, dst)
+    steps.os.rename = dying
+    from lorapan.core import triage
+    from lorapan.core.dataset import Dataset
+    ds = Dataset.open(sys.argv[1])
+    triage.set_aside(ds, sorted(ds.items))
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["--finish", "--rollback"])
+def test_a_batch_killed_half_way_is_finished_or_rolled_back(tmp_path, how):
+    root = write_dataset(tmp_path / "ds", {f"{K}/i{n:02d}.png": f"t{n}" for n in range(20)})
+    before = _files(root)
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(root), "15"], timeout=120)
+    assert proc.returncode == -9
+    for rel, data in before.items():  # each file at exactly one of its two places
+        here, there = root / rel, root / ".lorapan" / "excluded" / rel
+        assert (here.exists(), there.exists()) in ((True, False), (False, True)), rel
+        assert (here if here.exists() else there).read_bytes() == data
+    assert sum((root / rel).exists() for rel in before) == len(before) - 15
+    res = run_lorapan("recover", root, how, timeout=60)
+    assert res.returncode == 0, res.stderr
+    if how == "--rollback":
+        assert _files(root) == before
+    else:
+        assert Dataset.open(root).items == {}
+        assert run_lorapan("undo", root).returncode == 0
+        assert _files(root) == before
+    assert os.listdir(root / K)
