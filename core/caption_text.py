@@ -61,15 +61,19 @@ def write_caption_text(
     The result names ``relpath`` in ``applied``, ``conflicts`` (the caption changed
     since it was opened, or the image went), ``unreadable`` (a read-only caption),
     or counts it ``unchanged``. Listeners hear of a write as of any other edit.
+    Raises what the journal raises: ``DatasetBusy`` when another process writes for
+    longer than the writer lock waits, a ``StateError`` for unwritable state.
     """
     result = ApplyResult(label)
-    with dataset.lock:
+    # The writer lock (one writer per dataset) from the check to the write, as
+    # ``Dataset.apply_changes`` holds it: what was compared is what is written over.
+    with dataset.lock, dataset.journal.writer.hold():
         item = dataset.items.get(relpath)
         if item is None:
             result.conflicts.append((relpath, "image no longer in the dataset"))
             return result
-        if item.read_only:
-            result.unreadable.append((relpath, item.caption_error or "read-only"))
+        if (refusal := item.write_refusal) is not None:
+            result.unreadable.append((relpath, refusal))
             return result
         if opened_bytes(item) != opened:
             result.conflicts.append((relpath, "the caption changed since it was opened"))

@@ -93,3 +93,18 @@ def test_a_caption_that_is_not_utf8_is_not_edited_as_text(tmp_path):
     result = write_caption_text(ds, "a.png", opened_bytes(item), "aldar")
     assert result.unreadable and not result.applied
     assert (ds.root / "a.txt").read_bytes() == "ald\xe4r".encode("latin-1")
+
+
+def test_a_caption_lorapan_must_not_write_is_refused_with_its_reason(tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("aldar, shared")
+    ds_root = write_dataset(tmp_path / "ds", {"a.png": None, "b.png": "aldar"})
+    (ds_root / "a.txt").symlink_to(outside)  # a caption that lives outside the dataset
+    (ds_root / "b.txt").chmod(0o444)
+    ds = Dataset.open(ds_root)
+    for rel in ("a.png", "b.png"):
+        item = ds.items[rel]
+        result = write_caption_text(ds, rel, opened_bytes(item), "aldar, horse")
+        assert result.unreadable and not result.applied, rel
+    assert outside.read_text() == "aldar, shared"
+    assert (ds_root / "b.txt").read_text() == "aldar"

@@ -12,18 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import sys
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.errors import LorapanError
 from lorapan.core.rules.live import RulesRunner
 from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
+from lorapan.tui.errors import show_error
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
@@ -43,6 +43,7 @@ from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.quit import QuitScreen
 from lorapan.tui.screens.recovery import RecoveryScreen
 from lorapan.tui.services import Services
+from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, on_hangup, terminal_alive
 from lorapan.tui.themes_loader import load_themes
 from textual import on
 from textual.app import App
@@ -92,6 +93,9 @@ class LorapanApp(App):
         self.rules_on = rules
         self.jobs = Jobs()
         self.services = Services(self, dataset)
+        #: ends the process if the app has not, once it began to exit (``run_app`` sets
+        #: it: in a real terminal only, never under a test's Pilot)
+        self.exit_guard: ExitGuard | None = None
         #: every worker that ended with an exception, in words (also notified)
         self.worker_failures: list[str] = []
         self.problems: list[str] = list(self.config.problems)
@@ -153,23 +157,55 @@ class LorapanApp(App):
             self._watch_terminal()  # served (textual-serve): the web driver sees the tab close
 
     def on_unmount(self) -> None:
+        if self.exit_guard is not None:
+            self.exit_guard.arm(int(self.return_code or 0))  # also after a crash
         self.jobs.cancel_all()
         self.services.stop()
 
+    def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
+        """End the app; the exit guard (in a real terminal) makes sure the process ends too."""
+        if self.exit_guard is not None:
+            self.exit_guard.arm(return_code)
+        super().exit(result, return_code, message)
+
     def _watch_terminal(self) -> None:
-        """Exit when the terminal goes away (SSH drop): SIGHUP, or stdin no longer a TTY."""
-        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        """Exit when the terminal goes away (SSH drop, tmux kill-session, a closed window):
+        SIGHUP, or stdin no longer a terminal (see ``lorapan.tui.terminal_exit``)."""
+        loop = asyncio.get_running_loop()
 
-        def check() -> None:
+        def hangup() -> None:  # in a signal handler: arm now, exit on the loop
+            if self.exit_guard is not None:
+                self.exit_guard.arm(HANGUP_STATUS)
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                loop.call_soon_threadsafe(self.terminal_gone)
+
+        on_hangup(hangup)
+        self.set_interval(2.0, lambda: None if terminal_alive() else self.terminal_gone())
+
+    def terminal_gone(self) -> None:
+        """No terminal to show anything on: stop background work and leave."""
+        self.jobs.cancel_all()
+        self.exit(return_code=HANGUP_STATUS)
+
+    def writing_now(self) -> bool:
+        """Files are being written (an edit, a fix, augment images), for the exit guard's
+        thread: a thread of this process holds the dataset's writer lock (every journal
+        transaction does), or a worker that writes has not ended. (Quitting cancels the
+        workers, which marks them cancelled while their thread still runs.)"""
+        with contextlib.suppress(Exception):  # a broken .lorapan/: the workers still tell
+            holder = self.dataset.journal.writer.busy()
+            if holder is not None and holder.pid == os.getpid():
+                return True
+        for _ in range(3):  # the worker set may change under us: look again
             try:
-                alive = os.isatty(sys.__stdin__.fileno())
-            except (OSError, ValueError, AttributeError):
-                alive = False
-            if not alive:
-                self.exit(return_code=1)
-
-        self.set_interval(2.0, check)
+                return any(
+                    w.group in self.WORK_GROUPS
+                    and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                    for w in list(self.workers)
+                )
+            except RuntimeError:
+                continue
+        return True
 
     @property
     def main(self) -> MainScreen | None:
@@ -336,7 +372,11 @@ class LorapanApp(App):
 
     # ---- recovery -------------------------------------------------------------------
     def _offer_recovery(self) -> None:
-        incomplete = self.dataset.journal.incomplete()
+        try:
+            incomplete = self.dataset.journal.incomplete()
+        except LorapanError as exc:  # a damaged .lorapan/: say so, keep running
+            show_error(self, exc, title="journal")
+            return
         if not incomplete:
             return
 
@@ -344,7 +384,11 @@ class LorapanApp(App):
             if choice not in ("finish", "rollback"):
                 self.notify("left as is; you will be asked again next time", timeout=4)
                 return
-            results = self.dataset.recover(choice == "finish")
+            try:
+                results = self.dataset.recover(choice == "finish")
+            except LorapanError as exc:  # another writer, or an entry it cannot use
+                show_error(self, exc, title="not recovered")
+                return
             files = sum(len(r.applied) for r in results)
             verb = "finished" if choice == "finish" else "rolled back"
             self.notify(f"{verb} {len(results)} interrupted edit(s), {files} file(s)")
@@ -441,5 +485,6 @@ def make_app(
 def run_app(root: Path, **opts: Any) -> int:
     """Open the dataset and run the app in this terminal; returns an exit code."""
     app = make_app(root, **opts)
+    app.exit_guard = ExitGuard(app.writing_now)
     result = app.run()
     return int(app.return_code or 0) if result is None else 0

@@ -185,6 +185,11 @@ def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, [f"{path}: cannot read it ({exc}); default keys kept"]
     table = doc.get("keys", doc)
+    if not isinstance(table, dict):
+        return {}, [
+            f'{path}: keys = {table!r} is not a table; write [keys] then one id = "key" per '
+            "line (default keys kept)"
+        ]
     keymap: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, keys in table.items():
@@ -192,6 +197,11 @@ def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
             problems.append(f"{path}: unknown binding id {binding_id!r} ignored")
         elif not isinstance(keys, str) or not keys.strip():
             problems.append(f'{path}: {binding_id} needs a key string like "ctrl+y"')
+        elif bad := [k for k in keys.split(",") if not k.strip() or " " in k.strip()]:
+            problems.append(
+                f"{path}: {binding_id} = {keys!r}: {bad[0]!r} is not a key name "
+                '(keys are separated by commas, e.g. "ctrl+y,Z"); default kept'
+            )
         elif SPEC_BY_ID[binding_id].priority and (typed := _typing_keys(keys)):
             # A priority binding fires even inside a text box: a letter there would
             # run the action instead of typing it (Textual applies keymaps after its

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from lorapan.core.caption_text import caption_text, opened_bytes, write_caption_text
 from lorapan.core.captions import CaptionDecodeError
 from lorapan.core.dataset import ApplyResult
+from lorapan.core.errors import LorapanError
+from lorapan.tui.errors import error_text
 from lorapan.tui.external_editor import edit_text, same_text
 from lorapan.tui.screens.caption_text import CaptionTextScreen
 from lorapan.tui.screens.confirm import ChoiceScreen
@@ -41,11 +43,19 @@ class ImageCaption:
 
     def save(self, opened: bytes | None, text: str) -> ApplyResult:
         screen = self.screen
-        if screen.busy_label:
+        busy = f"still busy: {screen.busy_label}" if screen.busy_label else None
+        if other := screen.editor.other_writer():
+            busy = f"another lorapan is writing to this dataset ({other}); save when it is done"
+        if busy:
             result = ApplyResult("edit caption text")
-            result.unreadable.append((self.relpath, f"still busy: {screen.busy_label}"))
+            result.unreadable.append((self.relpath, busy))
             return result
-        result = write_caption_text(screen.dataset, self.relpath, opened, text)
+        try:
+            result = write_caption_text(screen.dataset, self.relpath, opened, text)
+        except LorapanError as exc:  # another writer, unwritable or damaged .lorapan/
+            result = ApplyResult("edit caption text")
+            result.unreadable.append((self.relpath, error_text(exc)))
+            return result
         if result.applied:
             undo = screen.keys("undo")
             screen.set_last_action(f"✓ caption text of {self.relpath} ({undo}: undo)")
@@ -59,8 +69,8 @@ def _editable(screen: MainScreen) -> ImageCaption | None:
     if rel is None or item is None:
         screen.notify("no image to edit", severity="warning", timeout=3)
         return None
-    if item.read_only:
-        screen.notify(f"{rel}: {item.caption_error}", severity="warning", timeout=6)
+    if (refusal := item.write_refusal) is not None:
+        screen.notify(f"{rel}: {refusal}", severity="warning", timeout=6)
         return None
     return ImageCaption(screen, rel)
 

@@ -19,11 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import ApplyResult
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
+from lorapan.core.errors import LorapanError
+from lorapan.core.journal import JournalError
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.settings import SettingsError, save_settings
 from lorapan.tui import workers
+from lorapan.tui.errors import show_error
 from lorapan.tui.screens.conflict import ConflictScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
+from lorapan.tui.screens.main.journal_repair import offer_skip
 
 if TYPE_CHECKING:
     from lorapan.tui.screens.main.screen import MainScreen
@@ -50,6 +54,18 @@ class Editor:
             self.screen.notify(f"still busy: {busy}", severity="warning")
         return bool(busy)
 
+    def other_writer(self) -> str | None:
+        """Who else writes to the dataset now (another lorapan: a CLI edit, a second app).
+
+        A write on the event loop would wait for it (up to a minute) with the screen
+        frozen; callers wait on a worker instead, or say so and write nothing.
+        """
+        try:
+            holder = self.dataset.journal.writer.busy()
+        except LorapanError:
+            return None  # a damaged .lorapan/: the write itself will say what is wrong
+        return holder.describe() if holder is not None else None
+
     # ---- tag edits -------------------------------------------------------------
     def edit(self, fn: TagFn, relpaths: Iterable[str], label: str) -> None:
         """Plan ``fn`` over ``relpaths`` against current tags and write it."""
@@ -63,8 +79,10 @@ class Editor:
             self.screen.notify("nothing to change", timeout=2)
             return
         retry = self._retry_edit(fn, label)
-        if len(changes) > BULK:
-            self.screen.set_busy(f"{label}: writing {len(changes)} files…")
+        other = self.other_writer()
+        if len(changes) > BULK or other is not None:
+            waiting = f"waiting for another lorapan ({other}), then " if other else ""
+            self.screen.set_busy(f"{label}: {waiting}writing {len(changes)} files…")
             self.screen.run_worker(
                 partial(
                     workers.write_edit,
@@ -80,7 +98,12 @@ class Editor:
                 exit_on_error=False,
             )
             return
-        self.written(self.dataset.apply_changes(changes, label), retry)
+        try:
+            result = self.dataset.apply_changes(changes, label)
+        except LorapanError as exc:  # another writer, unwritable or damaged .lorapan/
+            show_error(self.screen, exc, title=f"{label}: not written")
+            return
+        self.written(result, retry)
 
     def typed(
         self, mode: str, old: str, text: str, targets: list[str], index: int | None = None
@@ -156,7 +179,7 @@ class Editor:
 
     def failed(self, label: str, error: str) -> None:
         self.screen.set_busy(None)
-        self.screen.notify(f"{label} failed: {error}", severity="error", timeout=8)
+        self.screen.notify(f"{label} failed: {error}", severity="error", timeout=12)
 
     def _ask_conflict(self, result: ApplyResult, retry: Retry | None) -> None:
         rels = [r for r, _ in result.conflicts]
@@ -175,7 +198,21 @@ class Editor:
         """Undo or redo the last edit (``which``: "undo" | "redo")."""
         if self._refuse_while_busy():
             return
-        result = self.dataset.undo() if which == "undo" else self.dataset.redo()
+        if other := self.other_writer():
+            self.screen.notify(
+                f"another lorapan is writing to this dataset ({other}); {which} when it is done",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        try:
+            result = self.dataset.undo() if which == "undo" else self.dataset.redo()
+        except JournalError as exc:  # an entry it cannot use: nothing was touched
+            offer_skip(self.screen, exc, which)
+            return
+        except LorapanError as exc:
+            show_error(self.screen, exc, title=f"cannot {which}")
+            return
         if result is None:
             self.screen.notify(f"nothing to {which}", timeout=2)
             return
