@@ -9,6 +9,8 @@ import json
 import sys
 from typing import Any
 
+from lorapan.core.commands_hint import hint
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # done, but with conflicts, unreadable files or error findings
 EXIT_USAGE = 2
@@ -19,6 +21,28 @@ EXIT_STATE = 4  # lorapan's state in .lorapan/ is damaged, unsafe or cannot be w
 def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def print_json_rows(obj: dict[str, Any], rows: str) -> None:
+    """``print_json``, but the list ``obj[rows]`` is written one compact item per line.
+
+    A bulk edit's report has an item per image: 10,000 items indented key by key
+    are 600,000 lines through Python's pure-Python indenting encoder; one line per
+    item goes through the C encoder, about three times faster, and reads better.
+    """
+
+    def dump(value: Any, indent: int | None = 2) -> str:
+        text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+        return text.replace("\n", "\n  ") if indent else text
+
+    fields = []
+    for key, value in obj.items():
+        if key == rows and value:
+            body = ",\n".join("    " + dump(item, None) for item in value)
+            fields.append(f"  {dump(key)}: [\n{body}\n  ]")
+        else:
+            fields.append(f"  {dump(key)}: {dump(value)}")
+    sys.stdout.write("{\n" + ",\n".join(fields) + "\n}\n")
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> int:
@@ -132,8 +156,8 @@ def refuse_if_interrupted(ds) -> int | None:
     labels = ", ".join(f"'{t.label}' ({len(t.ops)} files)" for t in pending)
     return fail(
         f"an edit was interrupted before it finished: {labels}",
-        f"run `lorapan recover {ds.root} --finish` to complete it, "
-        f"or `lorapan recover {ds.root} --rollback` to undo what it did",
+        f"run `{hint('recover', ds.root, '--finish')}` to complete it, "
+        f"or `{hint('recover', ds.root, '--rollback')}` to undo what it did",
         code=EXIT_FINDINGS,
     )
 
@@ -182,7 +206,7 @@ def open_with_sources(path: str, images: list[str]):  # -> tuple[Dataset | None,
             [],
             fail(
                 f"not an image of {ds.root}: {', '.join(missing)}",
-                f"give paths inside the dataset; `lorapan info {path}` lists them",
+                f"give paths inside the dataset; `{hint('info', path)}` lists them",
             ),
         )
     return ds, relpaths, EXIT_OK

@@ -1,10 +1,16 @@
 """Caption files: comma-separated tags on the first line.
 
-Parsing keeps what a later write needs to reproduce the file's own conventions:
-encoding (UTF-8 with or without BOM), line ending, final newline, separator and
-any lines after the first (kohya reads only the first line unless wildcards are
-on, so those are reported, and kept). A caption whose tags did not change is
-written back as its original bytes, so untouched files stay byte-identical.
+Parsing keeps what a later write needs to reproduce the file exactly: encoding
+(UTF-8 with or without BOM), and the text of the tag line. A caption whose tags
+did not change is written back as its original bytes; one whose tags changed
+gets only the changed tags rewritten (see :mod:`caption_spans`): the separators
+between untouched tags, the lines after the first (kohya reads only the first
+line unless wildcards are on, so those are reported, and kept) and every line
+ending, mixed or not, stay as they were.
+
+Tags are compared ignoring case and with underscores read as spaces
+(:func:`norm_tag`): ``Solo``, ``solo`` and ``SOLO`` are one tag, as are
+``long_hair`` and ``long hair``; ``so_lo`` is ``so lo``, another tag than ``solo``.
 
 Splitting honours parentheses: ``(red hair:1.2)``, ``(a, b:1.1)`` and
 ``artist \\(style\\)`` stay one tag each; escaped parentheses do not count.
@@ -13,8 +19,13 @@ Splitting honours parentheses: ``(red hair:1.2)``, ``(a, b:1.1)`` and
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from lorapan.core.caption_spans import rewrite_line, tag_spans
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # The WD14 reference tagger's kaomoji list: underscores here are part of the face.
 KAOMOJI = frozenset(
@@ -42,6 +53,8 @@ class Caption:
     extra_lines: tuple[str, ...] = ()
     raw: bytes | None = None  # bytes as read; None for a caption not on disk yet
     _orig_tags: tuple[str, ...] = field(default=(), repr=False)
+    _line: str | None = field(default=None, repr=False)  # the tag line as read
+    _line_end: int = field(default=0, repr=False)  # byte offset of the rest in ``raw``
 
     @property
     def is_multiline(self) -> bool:
@@ -55,8 +68,10 @@ def is_kaomoji(tag: str) -> bool:
     if t.lower() in KAOMOJI:
         return True
     # Short tags made mostly of punctuation around an underscore are faces too.
+    if "_" not in t or len(t) > 7:
+        return False
     letters = sum(ch.isalpha() for ch in t)
-    return "_" in t and len(t) <= 7 and letters <= 2 and not t.replace("_", "").isalnum()
+    return letters <= 2 and not t.replace("_", "").isalnum()
 
 
 def apply_tag_style(tag: str, style: str) -> str:
@@ -86,39 +101,32 @@ def split_tags(line: str) -> list[str]:
     """
     if "(" not in line and "\\" not in line:  # the common case, fast
         return [t for t in map(str.strip, line.split(",")) if t]
-    tags: list[str] = []
-    depth = 0
-    current: list[str] = []
-    escaped = False
-    for ch in line:
-        if escaped:
-            current.append(ch)
-            escaped = False
-            continue
-        if ch == "\\":
-            current.append(ch)
-            escaped = True
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")" and depth > 0:
-            depth -= 1
-        if ch == "," and depth == 0:
-            tags.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    rest = "".join(current)
-    # An unclosed "(" must not swallow the rest of the line: split it plainly.
-    tags.extend(rest.split(",") if depth > 0 else [rest])
-    return [t.strip() for t in tags if t.strip()]
+    return [line[a:b] for a, b in tag_spans(line)]
 
 
-def _detect_newline(text: str) -> str:
-    for nl in ("\r\n", "\n", "\r"):
-        if nl in text:
-            return nl
-    return "\n"
+def _line_terminator(text: str, start: int = 0) -> int:
+    """Index of the first CR or LF at or after ``start`` (``len(text)`` when none)."""
+    cut = len(text)
+    for ch in ("\n", "\r"):
+        pos = text.find(ch, start, cut)
+        if pos >= 0:
+            cut = pos
+    return cut
+
+
+def _extra_lines(text: str, cut: int) -> tuple[str, ...]:
+    """The lines after the tag line (a final line ending does not start a line)."""
+    if cut == len(text):
+        return ()
+    body = text[cut:]
+    body = body[2:] if body.startswith("\r\n") else body[1:]
+    if not body:
+        return ()
+    for end in ("\r\n", "\n", "\r"):
+        if body.endswith(end):
+            body = body[: -len(end)]
+            break
+    return tuple(_LINE_BREAK.split(body))
 
 
 def _detect_separator(line: str, tags: list[str]) -> str:
@@ -137,31 +145,37 @@ def parse_caption(data: bytes) -> Caption:
         raise CaptionDecodeError(
             f"not valid UTF-8 (byte {exc.start}); convert it to UTF-8 to edit it"
         ) from None
-    newline = _detect_newline(text)
-    final_newline = text.endswith(("\n", "\r"))
-    content = text[: -len(newline)] if final_newline and text.endswith(newline) else text
-    if final_newline and not text.endswith(newline):
-        content = text.rstrip("\r\n")
-    lines = content.split(newline) if content else [""]
-    first, extra = lines[0], tuple(lines[1:])
+    cut = _line_terminator(text)
+    first = text[:cut]
+    newline = "\r\n" if text.startswith("\r\n", cut) else text[cut : cut + 1] or "\n"
     tags = tuple(split_tags(first))
     return Caption(
         tags=tags,
         bom=bom,
         newline=newline,
-        final_newline=final_newline,
+        final_newline=text.endswith(("\n", "\r")),
         separator=_detect_separator(first, list(tags)),
-        extra_lines=extra,
+        extra_lines=_extra_lines(text, cut),
         raw=data,
         _orig_tags=tags,
+        _line=first,
+        _line_end=len(data) - len(text[cut:].encode("utf-8")),
     )
 
 
 def format_caption(caption: Caption, tags: tuple[str, ...] | list[str] | None = None) -> bytes:
-    """Bytes for ``caption`` with ``tags``; the original bytes when tags are unchanged."""
+    """Bytes for ``caption`` with ``tags``; the original bytes when tags are unchanged.
+
+    For a caption read from disk only the changed tags are rewritten: the rest of
+    the tag line and everything after it keep their original bytes.
+    """
     new_tags = tuple(caption.tags if tags is None else tags)
     if caption.raw is not None and new_tags == caption._orig_tags:
         return caption.raw
+    if caption.raw is not None and caption._line is not None:
+        line = rewrite_line(caption._line, caption._orig_tags, new_tags, caption.separator)
+        head = codecs.BOM_UTF8 if caption.bom else b""
+        return head + line.encode("utf-8") + caption.raw[caption._line_end :]
     lines = [caption.separator.join(new_tags), *caption.extra_lines]
     text = caption.newline.join(lines)
     if caption.final_newline:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from lorapan.core.captions import norm_tag
+from lorapan.core.tag_diff import TagDiff, tag_diff
 
 Tags = tuple[str, ...]
 
@@ -24,15 +26,18 @@ class TagChange:
     before: Tags
     after: Tags
 
+    @cached_property
+    def diff(self) -> TagDiff:
+        """Added, removed, respelled and moved tags (each named once), in linear time."""
+        return tag_diff(self.before, self.after)
+
     @property
     def added(self) -> list[str]:
-        old = {norm_tag(t) for t in self.before}
-        return [t for t in self.after if norm_tag(t) not in old]
+        return self.diff.added
 
     @property
     def removed(self) -> list[str]:
-        new = {norm_tag(t) for t in self.after}
-        return [t for t in self.before if norm_tag(t) not in new]
+        return self.diff.removed
 
     def to_dict(self) -> dict:
         return {
@@ -45,16 +50,14 @@ class TagChange:
 
 
 def _index(tags: Tags, tag: str) -> int:
+    """Where ``tag`` first is in ``tags`` (-1: not there); C-speed for bulk edits."""
+    keys = list(map(norm_tag, tags))
     key = norm_tag(tag)
-    for i, t in enumerate(tags):
-        if norm_tag(t) == key:
-            return i
-    return -1
+    return keys.index(key) if key in keys else -1
 
 
 def has_tag(tags: Iterable[str], tag: str) -> bool:
-    key = norm_tag(tag)
-    return any(norm_tag(t) == key for t in tags)
+    return norm_tag(tag) in map(norm_tag, tags)
 
 
 def add_tag(tags: Tags, tag: str, position: int | None = None) -> Tags:
@@ -68,24 +71,29 @@ def add_tag(tags: Tags, tag: str, position: int | None = None) -> Tags:
 
 def remove_tag(tags: Tags, tag: str) -> Tags:
     key = norm_tag(tag)
+    if not has_tag(tags, tag):
+        return tags
     return tuple(t for t in tags if norm_tag(t) != key)
 
 
 def replace_tag(tags: Tags, old: str, new: str) -> Tags:
-    """Rename ``old`` to ``new`` in place; if ``new`` is already there, drop ``old``.
+    """Rename every occurrence of ``old`` to ``new`` in place.
 
-    Replacing a tag with itself changes nothing (a peer tool deleted it).
+    Occurrences match as tags do everywhere (:func:`norm_tag`: case, underscores
+    as spaces), so ``solo=solo person`` renames ``solo`` and ``Solo`` alike. When
+    ``new`` is another tag that is already there, ``old`` is dropped instead (no
+    duplicate is made). Replacing a tag with a respelling of itself (``Solo=solo``)
+    respells every occurrence; replacing it with itself changes nothing.
     """
     new = new.strip()
-    i = _index(tags, old)
-    if i < 0 or tags[i] == new:
+    key = norm_tag(old)
+    if not any(norm_tag(t) == key for t in tags):
         return tags
     if not new:
         return remove_tag(tags, old)
-    j = _index(tags, new)
-    if j >= 0 and j != i:
+    if norm_tag(new) != key and has_tag(tags, new):
         return remove_tag(tags, old)
-    return tags[:i] + (new,) + tags[i + 1 :]
+    return tuple(new if norm_tag(t) == key else t for t in tags)
 
 
 def move_to_front(tags: Tags, tag: str) -> Tags:

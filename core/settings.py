@@ -47,11 +47,16 @@ _DEFAULTS: dict[str, Any] = {
     "kind": "character",
     "name": "",
     "core_tag": "",
-    "style_tag": "anime screencap",
+    # Not set: the rules propose one ('anime screencap' is the guide's, for anime sets).
+    "style_tag": "",
     "caption_extension": ".txt",
     "tag_style": "keep",
     "blacklist_extra": [],
 }
+
+
+#: Caption extensions kohya users meet, besides the configured one (``.cap``: BLIP-style).
+CAPTION_EXTENSIONS = (".txt", ".caption", ".cap")
 
 
 class SettingsError(ValueError):
@@ -60,17 +65,49 @@ class SettingsError(ValueError):
 
 @dataclass
 class Settings:
-    """The ``[dataset]`` table as attributes, plus the whole document kept raw."""
+    """The ``[dataset]`` table as attributes, plus the whole document kept raw.
+
+    A key is *set* when lorapan.toml states it or code assigned it; otherwise it holds
+    its default, or a value the method inferred (:meth:`infer`, e.g. the kind from the
+    captions), which is used but never saved: only set keys are written.
+    """
 
     kind: str = "character"
     name: str = ""
     core_tag: str = ""
-    style_tag: str = "anime screencap"
+    style_tag: str = ""
     caption_extension: str = ".txt"
     tag_style: str = "keep"
     blacklist_extra: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    #: key -> value inferred by the method (in memory only)
+    inferred: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Values given to the constructor that differ from the defaults count as set.
+        assigned = {k for k, v in _DEFAULTS.items() if getattr(self, k) != v}
+        object.__setattr__(self, "_assigned", assigned)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        object.__setattr__(self, key, value)
+        assigned = self.__dict__.get("_assigned")
+        if assigned is not None and key in _DEFAULTS:
+            assigned.add(key)
+            self.inferred.pop(key, None)
+
+    def is_set(self, key: str) -> bool:
+        """True when ``key`` is stated in lorapan.toml or was assigned (not inferred)."""
+        table = self.raw.get("dataset")
+        in_file = isinstance(table, dict) and key in table
+        return in_file or key in self.__dict__.get("_assigned", ())
+
+    def infer(self, key: str, value: Any) -> None:
+        """Use ``value`` for an unset ``key`` without marking it set (never saved)."""
+        if self.is_set(key):
+            return
+        object.__setattr__(self, key, value)
+        self.inferred[key] = value
 
     def section(self, name: str) -> dict[str, Any]:
         """A copy of table ``name`` (``{}`` when absent)."""
@@ -93,7 +130,7 @@ class Settings:
     def caption_extensions(self) -> tuple[str, ...]:
         """The configured extension first, then the other ones kohya users meet."""
         exts = [self.caption_extension]
-        for ext in (".txt", ".caption"):
+        for ext in CAPTION_EXTENSIONS:
             if ext not in exts:
                 exts.append(ext)
         return tuple(exts)
@@ -144,16 +181,23 @@ def load_settings(root: Path) -> Settings:
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [dataset] must be a table")
     values = _validate(table, str(path))
-    return Settings(**values, raw=raw, path=path)
+    settings = Settings(**values, raw=raw, path=path)
+    object.__setattr__(settings, "_assigned", set())  # set = stated in the file (is_set)
+    return settings
 
 
 def save_settings(root: Path, settings: Settings) -> Path:
-    """Write settings back, keeping every key lorapan does not own."""
+    """Write settings back, keeping every key lorapan does not own.
+
+    Only keys that are set are written: a default or an inferred value (the kind the
+    method read from the captions) stays unwritten until the user confirms it.
+    """
     _validate({k: getattr(settings, k) for k in _DEFAULTS}, str(Path(root) / SETTINGS_FILE))
     doc = copy.deepcopy(settings.raw)
     table = doc.setdefault("dataset", {})
     for key in _DEFAULTS:
-        table[key] = copy.deepcopy(getattr(settings, key))
+        if settings.is_set(key):
+            table[key] = copy.deepcopy(getattr(settings, key))
     path = Path(root) / SETTINGS_FILE
     atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))
     settings.raw = doc

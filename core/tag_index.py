@@ -1,8 +1,15 @@
-"""Tag -> images index, updated incrementally on each edit."""
+"""Tag -> images index, updated incrementally on each edit, built on first use.
+
+Opening a dataset hands every image's tags to the index, but a command that
+never asks it anything (``lorapan edit``, ``undo``) should not pay for building
+it: changes are queued, and the first question applies them, in order, under a
+lock (the app asks from more than one thread).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 from lorapan.core.captions import norm_tag
 
@@ -18,9 +25,34 @@ class TagIndex:
     def __init__(self) -> None:
         self._images: dict[str, set[str]] = {}
         self._spellings: dict[str, dict[str, int]] = {}
+        self._pending: list[tuple[Callable[..., None], tuple]] = []
+        self._lock = threading.RLock()  # questions nest (frequencies asks display)
+
+    # ---- changes: queued, applied on the first question -----------------------
+    def add_image(self, relpath: str, tags: Iterable[str]) -> None:
+        self._queue(self._add_image, relpath, tuple(tags))
 
     def add_images(self, pairs: Iterable[tuple[str, Iterable[str]]]) -> None:
         """``add_image`` for many images at once (opening a dataset): same result."""
+        self._queue(self._add_images, [(rel, tuple(tags)) for rel, tags in pairs])
+
+    def remove_image(self, relpath: str, tags: Iterable[str]) -> None:
+        self._queue(self._remove_image, relpath, tuple(tags))
+
+    def update_image(self, relpath: str, before: Iterable[str], after: Iterable[str]) -> None:
+        self._queue(self._update_image, relpath, tuple(before), tuple(after))
+
+    def _queue(self, change: Callable[..., None], *args: object) -> None:
+        with self._lock:
+            self._pending.append((change, args))
+
+    def _apply(self) -> None:
+        """Apply the queued changes; called by each question with the lock held."""
+        pending, self._pending = self._pending, []
+        for change, args in pending:
+            change(*args)
+
+    def _add_images(self, pairs: list[tuple[str, tuple[str, ...]]]) -> None:
         images, spellings = self._images, self._spellings
         for relpath, tags in pairs:
             for tag in set(tags):
@@ -33,63 +65,111 @@ class TagIndex:
                     sp = spellings.setdefault(key, {})
                     sp[tag] = sp.get(tag, 0) + 1
 
-    def add_image(self, relpath: str, tags: Iterable[str]) -> None:
+    def _add_image(self, relpath: str, tags: Iterable[str]) -> None:
         images, spellings = self._images, self._spellings
-        for tag in set(tags):
+        for tag in set(tags):  # inline: this runs for every tag of every image at open
             key = norm_tag(tag)
             found = images.get(key)
             if found is None:
                 images[key] = found = set()
             found.add(relpath)
-            if tag != key:  # only other spellings are counted; see display()
+            if tag != key:
                 sp = spellings.setdefault(key, {})
                 sp[tag] = sp.get(tag, 0) + 1
 
-    def remove_image(self, relpath: str, tags: Iterable[str]) -> None:
+    @staticmethod
+    def _add(
+        relpath: str,
+        tag: str,
+        key: str,
+        images: dict[str, set[str]],
+        spellings: dict[str, dict[str, int]],
+    ) -> None:
+        found = images.get(key)
+        if found is None:
+            images[key] = found = set()
+        found.add(relpath)
+        if tag != key:  # only other spellings are counted; see display()
+            sp = spellings.setdefault(key, {})
+            sp[tag] = sp.get(tag, 0) + 1
+
+    def _drop_spelling(self, key: str, tag: str) -> None:
+        sp = self._spellings.get(key, {})
+        if tag != key and tag in sp:
+            sp[tag] -= 1
+            if sp[tag] <= 0:
+                del sp[tag]
+
+    def _drop_image(self, relpath: str, key: str) -> None:
+        images = self._images.get(key)
+        if images is None:
+            return
+        images.discard(relpath)
+        if not images:
+            del self._images[key]
+            self._spellings.pop(key, None)
+
+    def _remove_image(self, relpath: str, tags: Iterable[str]) -> None:
         for tag in set(tags):
             key = norm_tag(tag)
-            images = self._images.get(key)
-            if images is None:
-                continue
-            images.discard(relpath)
-            sp = self._spellings.get(key, {})
-            if tag != key and tag in sp:
-                sp[tag] -= 1
-                if sp[tag] <= 0:
-                    del sp[tag]
-            if not images:
-                del self._images[key]
-                self._spellings.pop(key, None)
+            if key in self._images:
+                self._drop_spelling(key, tag)
+                self._drop_image(relpath, key)
 
-    def update_image(self, relpath: str, before: Iterable[str], after: Iterable[str]) -> None:
-        self.remove_image(relpath, before)
-        self.add_image(relpath, after)
+    def _update_image(self, relpath: str, before: Iterable[str], after: Iterable[str]) -> None:
+        """Only the tags that changed are touched (a bulk add: one tag per image)."""
+        old, new = set(before), set(after)
+        if old == new:
+            return
+        still = set(map(norm_tag, new))  # tags the image keeps, in any spelling
+        for tag in old - new:
+            key = norm_tag(tag)
+            if key in self._images:
+                self._drop_spelling(key, tag)
+                if key not in still:
+                    self._drop_image(relpath, key)
+        images, spellings = self._images, self._spellings
+        for tag in new - old:
+            self._add(relpath, tag, norm_tag(tag), images, spellings)
 
+    # ---- questions -------------------------------------------------------------
     def images(self, tag: str) -> set[str]:
-        return set(self._images.get(norm_tag(tag), ()))
+        with self._lock:
+            self._apply()
+            return set(self._images.get(norm_tag(tag), ()))
 
     def count(self, tag: str) -> int:
-        return len(self._images.get(norm_tag(tag), ()))
+        with self._lock:
+            self._apply()
+            return len(self._images.get(norm_tag(tag), ()))
 
     def display(self, key: str) -> str:
         """The most common spelling of a tag (``key`` itself unless others win)."""
-        sp = self._spellings.get(key)
+        with self._lock:
+            self._apply()
+            sp = dict(self._spellings.get(key) or {})
+            own = len(self._images.get(key, ())) - sum(sp.values())
         if not sp:
             return key
-        counts = dict(sp)
-        own = len(self._images.get(key, ())) - sum(sp.values())
+        counts = sp
         if own > 0:
             counts[key] = own
         return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
     def frequencies(self) -> list[tuple[str, int]]:
         """(tag, image count), most common first, then by name."""
-        rows = [(self.display(k), len(v)) for k, v in self._images.items()]
+        with self._lock:
+            self._apply()
+            rows = [(self.display(k), len(v)) for k, v in self._images.items()]
         rows.sort(key=lambda r: (-r[1], r[0]))
         return rows
 
     def __contains__(self, tag: str) -> bool:
-        return norm_tag(tag) in self._images
+        with self._lock:
+            self._apply()
+            return norm_tag(tag) in self._images
 
     def __len__(self) -> int:
-        return len(self._images)
+        with self._lock:
+            self._apply()
+            return len(self._images)

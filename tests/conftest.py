@@ -78,6 +78,23 @@ def ds_root(tmp_path: Path) -> Path:
     return build_dataset(tmp_path / "data")
 
 
+def copy_dataset(src: Path, dest: Path) -> Path:
+    """Copy a read-only reference dataset to ``dest`` as a user's own, writable copy.
+
+    ``../shared`` is read-only, and copytree keeps modes: a copy would be a dataset of
+    read-only captions, which lorapan (rightly) refuses to rewrite.
+    """
+    import shutil
+    import stat
+
+    shutil.copytree(src, dest)
+    for folder, _dirs, files in os.walk(dest):
+        for name in [".", *files]:
+            path = os.path.join(folder, name)
+            os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
+    return dest
+
+
 def run_lorapan(
     *args: object,
     input: str | None = None,

@@ -28,7 +28,9 @@ def caption(tags: list[str], style: str) -> str:
 def write_settings(
     root: Path, dataset: dict[str, Any], extra: dict[str, Any] | None = None
 ) -> None:
-    doc: dict[str, Any] = {"dataset": dataset}
+    # The fixtures state the guide's style tag, as a user who follows the guide does
+    # (unset, lorapan would only propose one).
+    doc: dict[str, Any] = {"dataset": {"style_tag": STYLE_TAG, **dataset}}
     doc.update(extra or {})
     (root / "lorapan.toml").write_bytes(tomli_w.dumps(doc).encode())
 

@@ -50,7 +50,10 @@ def test_grid_crops_make_the_expected_files_with_exact_sizes(tmp_path):
 
 
 def test_new_files_are_in_the_dataset_with_captions_from_the_source(tmp_path):
-    ds = make_dataset(tmp_path, settings='[dataset]\ncore_tag = "gob goblin focus"\n')
+    ds = make_dataset(
+        tmp_path,
+        settings='[dataset]\ncore_tag = "gob goblin focus"\nstyle_tag = "anime screencap"\n',
+    )
     plan = plan_augment(ds, ["gob.png"], Options(alter="flip,grayscale,lowres"))
     result = write_outputs(ds, plan.outputs, "augment")
     assert set(result.images) <= set(ds.items)
@@ -166,6 +169,7 @@ def test_crossover_is_offered_for_a_plain_background_and_added_on_request(tmp_pa
 def test_jpeg_sources_stay_jpeg_and_exif_rotation_is_applied(tmp_path):
     tmp_path.mkdir(exist_ok=True)
     gen.write_exif_rotated_jpeg(tmp_path / "tall.jpg", gen.photo_like((400, 700), seed=2))
+    (tmp_path / "lorapan.toml").write_text('[dataset]\nstyle_tag = "anime screencap"\n')
     ds = Dataset.open(tmp_path)
     plan = plan_augment(ds, ["tall.jpg"], Options(alter="flip"))
     assert [o.relpath for o in plan.outputs] == ["tall__flip.jpg", "tall__gray.jpg"]

@@ -83,7 +83,7 @@ def test_couple_caption_merges_solos_and_drops_forbidden_tags(tmp_path):
     ds = make_dataset(tmp_path)
     out = plan_collage(ds, ["gob.png", "ana.png"])
     assert out.tags == (
-        "gob goblin and ana elf couple focus",
+        "gob and ana couple focus",  # names, each once: the guide's couple shape
         "anime screencap",
         "green_gob_hair",
         "smile",
@@ -98,7 +98,7 @@ def test_couple_caption_merges_solos_and_drops_forbidden_tags(tmp_path):
 def test_group_core_tag_counts_the_people(tmp_path):
     ds = make_dataset(tmp_path)
     out = plan_collage(ds, ["gob.png", "ana.png", "rex.png"])
-    assert out.tags[0] == "gob goblin and ana elf and rex knight_1girl_2boys focus"
+    assert out.tags[0] == "gob and ana and rex_1girl_2boys focus"
     assert out.size[0] / out.size[1] in BUCKET_RATIOS or any(
         abs(out.size[0] / out.size[1] - r) < 0.01 for r in BUCKET_RATIOS
     )
@@ -140,12 +140,12 @@ def test_collage_cli_dry_run_then_make_then_undo(tmp_path, lorapan_cmd):
     dry = lorapan_cmd("collage", tmp_path, "gob.png", "ana.png", "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     doc = json.loads(dry.stdout)
-    assert doc["collage"]["tags"][0] == "gob goblin and ana elf couple focus"
+    assert doc["collage"]["tags"][0] == "gob and ana couple focus"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     made = lorapan_cmd("collage", tmp_path, "gob.png", str(tmp_path / "ana.png"), "--out", "duo")
     assert made.returncode == 0, made.stderr
     assert "made duo.png" in made.stdout
-    assert (tmp_path / "duo.txt").read_text().startswith("gob goblin and ana elf couple focus")
+    assert (tmp_path / "duo.txt").read_text().startswith("gob and ana couple focus")
     undo = lorapan_cmd("undo", tmp_path)
     assert undo.returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".lorapan") == before
@@ -158,3 +158,24 @@ def test_collage_cli_usage_errors(tmp_path, lorapan_cmd):
     colour = lorapan_cmd("collage", tmp_path, "gob.png", "ana.png", "--background", "teal")
     assert colour.returncode == 2 and "#ff9a3c" in colour.stderr
     assert "Traceback" not in one.stderr + colour.stderr
+
+
+def test_a_collage_of_one_character_keeps_its_core_tag_and_passes_tags_core(tmp_path):
+    """The issue's 'gob goblin with third eye and gob goblin with third eye couple focus'."""
+    from lorapan.core.rules.engine import RulesEngine
+
+    core = "gob goblin with third eye focus"
+    root = tmp_path / "d"
+    root.mkdir()
+    for i in range(2):
+        Image.new("RGB", (300, 400), (40 * i, 90, 90)).save(root / f"g{i}.png")
+        (root / f"g{i}.txt").write_text(f"{core}, anime screencap, 1boy, smile {i}")
+    (root / "lorapan.toml").write_text(f'[dataset]\ncore_tag = "{core}"\n')
+    ds = Dataset.open(root)
+    out = plan_collage(ds, ["g0.png", "g1.png"])
+    assert out.tags[0] == core
+    write_outputs(ds, [out], "collage")
+    report = RulesEngine(Dataset.open(root), live=False).check(["tags.core"])
+    assert not report.findings
+    same = merge_tags([(core, "smile"), (core, "sword")], Settings())
+    assert same[0] == core  # no core set: one subject twice keeps its own first tag

@@ -128,11 +128,16 @@ def test_tag_index_follows_each_edit_without_a_rebuild(tmp_path, monkeypatch):
     write_dataset(tmp_path, {f"i{n}.png": "a, b" for n in range(5)})
     ds = Dataset.open(tmp_path)
     added: list[str] = []
-    real_add = TagIndex.add_image
+    real_add, real_update = TagIndex.add_image, TagIndex.update_image
     monkeypatch.setattr(
         TagIndex,
         "add_image",
         lambda self, rel, tags: (added.append(rel), real_add(self, rel, tags)),
+    )
+    monkeypatch.setattr(
+        TagIndex,
+        "update_image",
+        lambda self, rel, *tags: (added.append(rel), real_update(self, rel, *tags)),
     )
     tags = {r: it.tags for r, it in ds.items.items()}
     ds.apply_changes(edits.plan(tags, ["i2.png"], lambda t: edits.replace_tag(t, "b", "c")), "one")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import codecs
 
 from conftest import write_dataset
+from hypothesis import given
+from hypothesis import strategies as st
 from lorapan.core import edits
+from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
+from lorapan.core.tag_diff import TagDiff, tag_diff
 
 
 def _tags(ds):
@@ -34,6 +38,23 @@ def test_replace_with_itself_keeps_the_tag():
     assert edits.replace_tag(("a", "b"), "b", "b") == ("a", "b")
     assert edits.replace_tag(("a", "b"), "a", "b") == ("b",)
     assert edits.replace_tag(("long_hair",), "long hair", "green_gob_hair") == ("green_gob_hair",)
+
+
+def test_replace_renames_every_occurrence_in_place():
+    tags = ("red hair", "solo", "red hair", "solo", "Solo", "so_lo")
+    assert edits.replace_tag(tags, "solo", "solo person") == (
+        "red hair", "solo person", "red hair", "solo person", "solo person", "so_lo",
+    )  # fmt: skip
+    # a respelling reaches every spelling of the tag; "so_lo" is "so lo", another tag
+    assert edits.replace_tag(tags, "SOLO", "solo")[1:] == (
+        "solo",
+        "red hair",
+        "solo",
+        "solo",
+        "so_lo",
+    )
+    # renaming onto a tag already there drops the old one (no duplicate is made)
+    assert edits.replace_tag(tags, "solo", "red hair") == ("red hair", "red hair", "so_lo")
 
 
 def test_outside_change_between_read_and_write_is_a_conflict(tmp_path):
@@ -116,3 +137,52 @@ def test_two_edits_of_one_shared_caption_are_one_write_and_one_undo(tmp_path):
     assert ds.items["a.png"].tags == ds.items["a.jpg"].tags == ("y", "one", "two")
     ds.undo()
     assert (tmp_path / "a.txt").read_bytes() == original
+
+
+def _reference_diff(before: tuple[str, ...], after: tuple[str, ...]) -> TagDiff:
+    """The plain definition of a report's diff, tag by tag (the oracle)."""
+    old, new = [norm_tag(t) for t in before], [norm_tag(t) for t in after]
+
+    def once(tags, keys, other):
+        seen: dict[str, str] = {}
+        for t, k in zip(tags, keys, strict=True):
+            if k not in other:
+                seen.setdefault(k, t)
+        return list(seen.values())
+
+    def spellings(tags, keys):
+        out: dict[str, list[str]] = {}
+        for t, k in zip(tags, keys, strict=True):
+            if t not in out.setdefault(k, []):
+                out[k].append(t)
+        return out
+
+    was, now = spellings(before, old), spellings(after, new)
+    renamed = []
+    for key, spelled in was.items():
+        written = now.get(key)
+        if written and not set(spelled) & set(written):
+            renamed += [(t, written[min(n, len(written) - 1)]) for n, t in enumerate(spelled)]
+
+    def order(keys, other):
+        return list(dict.fromkeys(k for k in keys if k in other))
+
+    return TagDiff(
+        added=once(after, new, set(old)),
+        removed=once(before, old, set(new)),
+        renamed=renamed,
+        reordered=order(old, set(new)) != order(new, set(old)),
+        repeats=sum(k in set(old) for k in new) - sum(k in set(new) for k in old),
+    )
+
+
+_tag_lists = st.lists(
+    st.sampled_from(["a", "A", "b", "long_hair", "long hair", "c", "d"]), max_size=8
+)
+
+
+@given(_tag_lists, _tag_lists, st.data())
+def test_the_report_diff_matches_its_plain_definition(before, after, data):
+    cut = data.draw(st.integers(0, len(before)))
+    for b, a in ((before, after), (before, before[:cut] + after + before[cut:])):
+        assert tag_diff(tuple(b), tuple(a)) == _reference_diff(tuple(b), tuple(a))

@@ -130,9 +130,14 @@ def test_kind_prune_fires_on_listed_tags_and_proposes_candidates_when_none_liste
 
 
 def test_background_both_indoors_and_outdoors_warns(tmp_path: Path) -> None:
-    report = check(rf.background(tmp_path / "b", clean=False))
-    f = finding(report, "background.indoor-outdoor")
-    assert f.images == ["b001.png"] and f.severity == "warning"
+    root = rf.background(tmp_path / "b", clean=False)
+    # one stray indoor image is not "both"; three of twenty are (each counted once)
+    assert "background.indoor-outdoor" not in fired(check(root))
+    for stem in ("b002", "b003"):
+        (root / f"{stem}.txt").write_text("cyberpunk scenery-cityscape focus, kitchen, night")
+    f = finding(check(root), "background.indoor-outdoor")
+    assert f.images == ["b001.png", "b002.png", "b003.png"] and f.severity == "warning"
+    assert "3 interior and 17 exterior" in f.message
     assert "background.indoor-outdoor" not in fired(
         check(rf.background(tmp_path / "c", clean=True))
     )

@@ -157,4 +157,7 @@ def test_flat_dataset_says_which_folder_to_make(tmp_path: Path) -> None:
     rf.write_settings(root, {"kind": "character", "name": "gob", "core_tag": "gob focus"})
     r = _readiness(root)
     assert not r.in_folders and r.repeats
-    assert f"put the images in one named {r.repeats}_<name>" in r.summary
+    from lorapan.core.training.folders import folder_advice
+
+    assert f"{r.repeats}_<name>" in r.summary  # the same words lorapan train prints
+    assert folder_advice(r.num_repeats, in_kohya_folders=False) in r.summary

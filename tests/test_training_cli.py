@@ -211,3 +211,30 @@ def test_relative_paths_work_from_any_directory(tmp_path, lorapan_cmd, monkeypat
     assert res.returncode == 0, res.stderr + res.stdout
     assert (tmp_path / "out-relative" / "gob.safetensors").exists()
     assert "succeeded" in lorapan_cmd("runs", "ds", cwd=tmp_path).stdout
+
+
+def test_flat_folder_dry_run_says_what_kohya_will_do_and_check_agrees(tmp_path, lorapan_cmd):
+    """14.11: a flat folder said "0 images × 0 repeats … 1120 steps", and check and train
+    advised different folder names."""
+    from PIL import Image
+
+    root = tmp_path / "flat"
+    (root / "more").mkdir(parents=True)
+    for i in range(6):
+        folder = root if i < 4 else root / "more"  # kohya reads no subfolders: two subsets
+        Image.new("RGB", (128, 128), (i * 30, 90, 120)).save(folder / f"{i}.png")
+        (folder / f"{i}.txt").write_text("gob goblin, anime screencap, solo, standing\n")
+    (root / "lorapan.toml").write_text('[dataset]\nkind = "character"\nname = "gob"\n')
+    res = lorapan_cmd("train", root, "--dry-run", "--json")
+    out = json.loads(res.stdout)
+    steps = out["steps"]
+    assert steps["images"] == 6 and steps["total_steps"] == 1120
+    r = steps["num_repeats"][0]
+    assert r > 1 and steps["images_with_repeats"] == 6 * r
+    doc = tomllib.loads(out["dataset_config"])
+    dirs = [s["image_dir"] for s in doc["datasets"][0]["subsets"]]
+    assert dirs == [str(root), str(root / "more")]
+    advice = next(c["message"] for c in out["checks"] if "kohya folder" in c["message"])
+    assert f"{r}_<name>" in advice and "trains it as it is" in advice
+    check = lorapan_cmd("check", root)
+    assert advice in check.stdout, check.stdout

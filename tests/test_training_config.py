@@ -168,17 +168,135 @@ def test_unknown_or_badly_typed_set_is_a_clear_error(tmp_path):
         _plan(tmp_path / "b", overrides={"networkDim": "four"})
 
 
-def test_several_gpus_use_accelerate_multi_gpu(tmp_path):
-    plan = _plan(tmp_path, training={"num_processes": 2, "accelerate": "/opt/venv/bin/accelerate"})
-    assert plan.argv[:7] == [
+def test_several_gpus_use_accelerate_multi_gpu_and_tell_processes_apart(tmp_path):
+    plan = _plan(
+        tmp_path,
+        training={
+            "num_processes": 4,
+            "accelerate": "/opt/venv/bin/accelerate",
+            "gpu_ids": "0,1,2,3",
+        },
+    )
+    launch = plan.argv[: plan.argv.index(plan.argv[-len(plan.script_args) - 1])]
+    assert launch == [
         "/opt/venv/bin/accelerate",
         "launch",
         "--num_cpu_threads_per_process",
         "1",
-        "--num_processes",
-        "2",
         "--multi_gpu",
+        "--num_processes",
+        "4",
+        "--num_machines",
+        "1",
+        "--gpu_ids",
+        "0,1,2,3",
+        "--tee",
+        "1:3,2:3,3:3",  # processes 1-3 get a [defaultN]: prefix; process 0's bar stays live
+        "--log_dir",
+        str(plan.run_dir / "processes"),
     ]
+    assert plan.problems == []
+    one = _plan(tmp_path / "one")
+    assert (plan.steps.steps_per_epoch, plan.steps.total_steps) != (0, 0)
+    # the plan divides the batches by the processes, as kohya does (targetSteps decides the
+    # total, so the repeats go up fourfold to fill the same number of steps)
+    assert plan.num_repeats[0] >= 3 * one.num_repeats[0]
+
+
+def test_several_machines_need_an_address_and_a_rank(tmp_path):
+    base = {"num_processes": 4, "num_machines": 2}
+    plan = _plan(tmp_path, training=base)
+    assert any("main_process_ip and main_process_port" in p for p in plan.problems)
+    plan = _plan(
+        tmp_path / "b",
+        training={
+            **base,
+            "machine_rank": 1,
+            "main_process_ip": "10.0.0.1",
+            "main_process_port": 29500,
+        },
+    )
+    assert plan.problems == []
+    i = plan.argv.index("--machine_rank")
+    assert plan.argv[i : i + 6] == [
+        "--machine_rank",
+        "1",
+        "--main_process_ip",
+        "10.0.0.1",
+        "--main_process_port",
+        "29500",
+    ]
+    assert plan.argv[plan.argv.index("--tee") + 1] == "1:3"  # two processes on this machine
+    odd = _plan(tmp_path / "c", training={**base, "num_processes": 3})
+    assert any("divide evenly" in p for p in odd.problems)
+
+
+@pytest.mark.parametrize(
+    ("resolution", "sdxl", "bounds"),
+    [
+        (128, False, (64, 256)),
+        (512, False, (256, 1024)),
+        (768, False, (256, 1536)),
+        (1024, True, (256, 2048)),
+    ],
+)
+def test_bucket_bounds_follow_the_resolution(tmp_path, resolution, sdxl, bounds):
+    plan = _plan(tmp_path, sdxl=sdxl, overrides={"resolution": str(resolution)})
+    ds = plan.dataset_config["datasets"][0]
+    assert (ds["min_bucket_reso"], ds["max_bucket_reso"], ds["bucket_reso_steps"]) == (*bounds, 64)
+    assert ds["min_bucket_reso"] <= resolution <= ds["max_bucket_reso"] and plan.problems == []
+
+
+def test_bucket_settings_the_trainer_would_refuse_are_problems_before_a_start(tmp_path):
+    low = _plan(tmp_path, overrides={"resolution": "128", "min_bucket_reso": "256"})
+    assert any("min_bucket_reso = 256 is above the resolution 128" in p for p in low.problems)
+    steps = _plan(tmp_path / "s", overrides={"bucket_reso_steps": "32"})
+    assert any("SD1.5 needs a multiple of 64" in p for p in steps.problems)
+    sdxl = _plan(tmp_path / "x", sdxl=True, overrides={"bucket_reso_steps": "32"})
+    assert sdxl.problems == []
+
+
+def test_sampling_follows_the_checkpoints_and_can_be_turned_off(tmp_path):
+    plan = _plan(tmp_path)  # 1120 steps: a quarter is 280
+    a = plan.script_args
+    assert a[a.index("--save_every_n_steps") + 1] == "280" and "--save_state" in a
+    assert a[a.index("--sample_every_n_steps") + 1] == "280"
+    assert plan.sampling.at_steps == (280, 560, 840, 1120) and plan.sampling.images == 16
+    assert "16 images (4 prompts at steps 280, 560, 840, 1120)" in plan.sampling.text(1120)
+    assert "480 sampler steps beside 1120 training steps" in plan.sampling.text(1120)
+    off = _plan(tmp_path / "off", overrides={"sample_every_n_steps": "off"})
+    assert (
+        "--sample_prompts" not in off.script_args
+        and "--sample_every_n_steps" not in off.script_args
+    )
+    assert off.sampling.text(1120).startswith("sampling: off")
+    own = _plan(
+        tmp_path / "own", overrides={"sample_every_n_steps": "500", "save_every_n_steps": "off"}
+    )
+    assert own.sampling.at_steps == (500, 1000) and "--save_every_n_steps" not in own.script_args
+    assert validate_train_args(own.script_args, sdxl=False) == []
+    with pytest.raises(P.PresetError, match="a number of steps, auto or off"):
+        _plan(tmp_path / "bad", overrides={"sample_every_n_steps": "often"})
+
+
+def test_offline_settings_reach_the_trainer(tmp_path):
+    from lorapan.core.training.run_settings import trainer_env
+
+    plan = _plan(tmp_path, training={"tokenizer_cache_dir": "tok", "offline": True})
+    a = plan.script_args
+    assert a[a.index("--tokenizer_cache_dir") + 1] == str((tmp_path / "ds" / "tok").resolve())
+    assert trainer_env(plan.settings)["HF_HUB_OFFLINE"] == "1"
+    assert "--tokenizer_cache_dir" not in _plan(tmp_path / "on").script_args
+
+
+def test_user_config_is_read_from_the_config_dir(tmp_path, monkeypatch):
+    from lorapan.core.training.config import read_user_training
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "config.toml").write_text("[training]\nnetworkDim = 32\n")
+    monkeypatch.delenv("LORAPAN_CONFIG", raising=False)
+    monkeypatch.setenv("LORAPAN_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert read_user_training() == {"networkDim": 32}
 
 
 def test_prompts_use_tags_absent_from_dataset(tmp_path):

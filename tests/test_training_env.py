@@ -49,7 +49,14 @@ def make_dataset(
     for i, size in enumerate(sizes):
         Image.new("RGB", size, (i * 30 % 255, 90, 120)).save(img_dir / f"img_{i:03d}.png")
         (img_dir / f"img_{i:03d}.txt").write_text(tags + "\n", encoding="utf-8")
-    doc = {"dataset": {"kind": kind, "name": "gob", "core_tag": "gob goblin"}}
+    doc = {
+        "dataset": {
+            "kind": kind,
+            "name": "gob",
+            "core_tag": "gob goblin",
+            "style_tag": "anime screencap",
+        }
+    }
     if training is not None:
         doc["training"] = training
     (root / "lorapan.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")

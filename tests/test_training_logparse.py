@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import require_shared
-from lorapan.core.training.logparse import LogParser, judge, parse_text
+from lorapan.core.training.logparse import LogParser, parse_text
+from lorapan.core.training.verdict import judge
 from test_training_env import FIXTURES
 
 ADAMW_CKPTS = [
@@ -228,3 +229,82 @@ def test_tqdm_format_examples_from_kohya_md():
     assert p.eta_s == 13 * 60 + 20 and p.elapsed_s == 3600 + 6 * 60 + 40
     first = parse_text(lines[0] + "\n")
     assert first.eta_s == 3600 + 17 * 60 + 17 and first.loss == 0.0841
+
+
+def _long_run(total: int = 2500) -> str:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_training_log import long_run_log
+
+    return long_run_log(total)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
+def test_a_long_run_reads_the_same_whatever_the_pieces(piece: int):
+    """Every step's last loss, whether the log arrives a byte at a time or a MiB at a time."""
+    text = _long_run()
+    parser = LogParser()
+    lines = []
+    for i in range(0, len(text), piece):
+        lines += parser.feed(text[i : i + piece])
+    lines += parser.flush()
+    p = parser.progress
+    assert (p.step, p.total, p.model_saved) == (2500, 2500, True)
+    assert [s for s, _ in p.losses] == list(range(1, 2501))
+    assert p.losses[99] == (100, float(f"{0.1 + 1 / 104:.3g}"))  # the step's second redraw
+    assert p.checkpoints[-1] == "/out/gob.safetensors" and p.sample_steps == []
+    assert lines[-1] == "model saved." and not any("\r" in ln for ln in lines)
+
+
+def test_sampling_phase_says_which_prompt_and_how_far():
+    text = (
+        "\rsteps:  50%|█████     | 5/10 [00:30<00:30,  6.05s/it, avr_loss=1.12]\n"
+        "generating sample images at step / サンプル画像生成 ステップ: 5\n"
+        "prompt: gob goblin, sitting\nnegative_prompt: lowres\nsample_steps: 30\n"
+        "\r  0%|          | 0/30 [00:00<?, ?it/s]\r 40%|████      | 12/30 [00:04<00:06]\n"
+        "prompt: gob goblin, beach\n\r 10%|█         | 3/30 [00:01<00:09]"
+    )
+    parser = LogParser(prompts=4)
+    parser.feed(text)
+    s = parser.progress.sampling
+    assert s is not None and (s.at_step, s.prompt, s.sampler_step, s.sampler_steps) == (5, 2, 3, 30)
+    parser.feed("\n\rsteps:  60%|██████    | 6/10 [00:40<00:20,  6.05s/it, avr_loss=1.1]")
+    assert parser.progress.sampling is None and parser.progress.step == 6
+
+
+def test_resumed_attempt_continues_the_step_count_and_forgets_the_last_ending():
+    first = (
+        "  total optimization steps / 学習ステップ数: 10\n"
+        "\rsteps:  40%|████      | 4/10 [00:20<00:30,  5.0s/it, avr_loss=1.1]\n"
+        "save train state to /out/gob-step00000004-state/train_state.json at epoch 1 step 4\n"
+        "KeyboardInterrupt\n"
+    )
+    second = (
+        "lorapan: resuming from step 4 of 10 (state /out/gob-step00000004-state)\n"
+        "  total optimization steps / 学習ステップ数: 10\n"
+        "\rsteps:   0%|          | 0/6 [00:00<?, ?it/s]"
+        "\rsteps:  17%|█▋        | 1/6 [00:05<00:25,  5.0s/it, avr_loss=1.05]"
+        "\rsteps:  33%|███▎      | 2/6 [00:10<00:20,  5.0s/it, avr_loss=1.0]\n"
+    )
+    p = parse_text(first + second)
+    assert p.states == [(4, "/out/gob-step00000004-state")]
+    assert (p.step, p.total, p.resumed_from, p.interrupted) == (6, 10, 4, False)
+    assert [s for s, _ in p.losses] == [4, 5, 6]
+
+
+def test_lines_of_other_processes_are_told_apart_and_still_read():
+    text = (
+        "[default1]:loading model for process 1\n"
+        "[default1]:ValueError: Invalid learning rate: nan\n"
+        "\rsteps:  10%|█         | 1/10 [00:05<00:45,  5.0s/it, avr_loss=1.1]\n"
+    )
+    parser = LogParser()
+    lines = parser.feed(text)
+    assert lines[:2] == [
+        "[process 1] loading model for process 1",
+        "[process 1] ValueError: Invalid learning rate: nan",
+    ]
+    assert parser.progress.processes == {1}
+    assert any("Invalid learning rate" in e for e in parser.progress.errors)
+    assert parser.progress.step == 1

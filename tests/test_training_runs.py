@@ -187,4 +187,88 @@ def test_run_outputs_lists_only_this_runs_samples_and_checkpoints(tmp_path):
     assert set(outputs.models) == {str(second_plan.final_model.resolve())}  # it overwrote the model
     earlier = RunOutputs.for_run(first.path, first.command)
     earlier.scan()
-    assert len(earlier.samples) == 2 and earlier.newest_sample.endswith(".png")
+    assert len(earlier.samples) == 8 and earlier.newest_sample.endswith(".png")  # 2 x 4 prompts
+
+
+def test_follow_reads_the_last_lines_written_just_before_the_run_ended(tmp_path):
+    """The trainer's last lines land between follow's empty read and its is-it-over check.
+
+    The ``stop`` callback runs exactly in that window: it appends the end of the run
+    and records the end, as the trainer and then the supervisor do.
+    """
+    import json
+
+    run_dir = tmp_path / ".lorapan" / "runs" / "r1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "command.json").write_text("{}")
+    (run_dir / "state.json").write_text(json.dumps({"status": "running"}))
+    bar = "steps: {p:3d}%|#   | {n}/30000 [00:10<00:10, 99.00it/s, avr_loss=0.1]"
+    (run_dir / "log").write_text("".join("\r" + bar.format(p=0, n=n) for n in range(1, 29994)))
+    ended = []
+
+    def trainer_finishes_now() -> bool:
+        if not ended:
+            with open(run_dir / "log", "a") as fh:
+                fh.write("".join("\r" + bar.format(p=100, n=n) for n in range(29994, 30001)))
+                fh.write("\nmodel saved.\n")
+            (run_dir / "state.json").write_text(json.dumps({"status": "succeeded"}))
+            ended.append(True)
+        return False
+
+    parser = LogParser()
+    for chunk in follow(load_run(run_dir), stop=trainer_finishes_now, poll=0.01):
+        parser.feed(chunk)
+    parser.flush()
+    assert ended and parser.progress.step == 30000 and parser.progress.model_saved
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stop_never_signals_a_reused_process_group(tmp_path, lorapan_cmd):
+    """13.3: the supervisor is gone and the recorded pgid now leads an unrelated process."""
+    import json
+
+    stranger = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+    )
+    try:
+        root = make_dataset(tmp_path / "ds")
+        run_dir = root / ".lorapan" / "runs" / "20260101-000000"
+        run_dir.mkdir(parents=True)
+        (run_dir / "command.json").write_text(json.dumps({"argv": ["x"], "marker": "m1"}))
+        from lorapan.core.training.runstate import start_time
+
+        state = {
+            "status": "running",
+            "supervisor_pid": _dead_pid(),
+            "pid": stranger.pid,
+            "pgid": stranger.pid,  # the id the trainer had, reused by the stranger
+            "start_time": (start_time(stranger.pid) or 0) + 1,  # the trainer started earlier
+            "marker": "m1",
+        }
+        (run_dir / "state.json").write_text(json.dumps(state))
+        assert not load_run(run_dir).state.get("note")  # not "the trainer is still running"
+        res = lorapan_cmd("stop", root, "20260101-000000", "--grace", "1", "1")
+        assert alive(stranger.pid), "lorapan stop signalled a process that is not its trainer"
+        assert "not this run's any more" in res.stdout, res.stdout
+        assert load_run(run_dir).status == "lost"
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_stop_without_its_supervisor_still_reaches_the_trainer_by_its_marker(tmp_path):
+    _, plan = _plan(tmp_path)
+    run = start_run(plan, env=replay_env(step_s=0.5))
+    assert wait_for(lambda: "steps:" in run.log.read_text(errors="replace"))
+    state = load_run(run.path).state
+    os.kill(state["supervisor_pid"], signal.SIGKILL)
+    assert wait_for(lambda: not alive(state["supervisor_pid"]))
+    assert load_run(run.path).state["note"] == "supervisor gone; the trainer is still running"
+    end = stop_run(load_run(run.path), grace=(10, 5))
+    assert end.status == "stopped" and end.state["stop_signal"] == "SIGINT"
+    assert wait_for(lambda: not alive(state["pid"]))

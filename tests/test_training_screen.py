@@ -9,6 +9,7 @@ import time
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
 from lorapan.core.training.runs import load_run, new_run_dir, start_run, stop_run
+from lorapan.tui.screens.confirm import ConfirmScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.loss_chart import LossChart, render_chart
@@ -126,13 +127,24 @@ async def test_samples_and_checkpoints_come_from_the_output_watcher(tmp_path):
             pilot, lambda: "succeeded" in str(screen.query_one("#tr-status", Static).render())
         )
         mine = sorted(p for p in (out / "sample").glob("*.png") if p != earlier_sample)
-        assert len(mine) == 2  # the replay samples at steps 5 and 10
+        assert len(mine) == 8  # the replay samples at steps 5 and 10, one per prompt (4)
         assert await _until(pilot, lambda: screen.sample_shown == str(mine[-1]))
         models = {str(p) for p in out.glob("gob*.safetensors") if p != earlier_ckpt}
         assert await _until(pilot, lambda: set(screen.outputs.models) == models)
         stats = str(screen.query_one("#tr-stats", Static).render())
         assert f"{len(models)} on disk, newest gob.safetensors" in stats, stats
-        assert screen.query_one("#tr-sample-path", Static).render().plain == mine[-1].name
+        caption = screen.query_one("#tr-sample-path", Static).render().plain
+        assert caption == "samples at final: gob.safetensors"  # the step-10 sample is the final's
+        panel = screen.query_one("#tr-results")
+        names = [c.path.name for c in panel.found]  # not an earlier run's gob-000099
+        assert names == [
+            "gob-step00000004.safetensors",
+            "gob-000001.safetensors",
+            "gob-step00000008.safetensors",
+            "gob.safetensors",
+        ]
+        listed = str(screen.query_one("#tr-ckpts", Static).render())
+        assert listed.splitlines()[-1].startswith("▶ final") and "4 samples" in listed
     assert screen._watcher is None  # stopped with the screen
 
 
@@ -144,7 +156,10 @@ async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
         assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
         await pilot.press("r")  # re-attach: reads the log again from the start
         assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
-        await pilot.press("x")
+        await pilot.press("x")  # asks first
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "Ctrl-C" in str(pilot.app.screen.query_one(".body", Static).render())
+        await pilot.press("y")
         assert await _until(
             pilot, lambda: "stopped" in str(screen.query_one("#tr-status", Static).render())
         )
@@ -320,7 +335,7 @@ async def test_remapped_start_and_stop_keys_in_the_app_and_the_messages_name_the
         await pilot.pause()
         assert not any("stopping run" in n.message for n in app._notifications)
         assert load_run(run.path).active
-        await pilot.press("X")
+        await pilot.press("X", "y")
         assert await _until(
             pilot, lambda: "stopped" in str(screen.query_one("#tr-status", Static).render())
         )
@@ -367,3 +382,160 @@ async def test_remapped_dialog_keys_in_the_app_and_the_buttons_name_them(tmp_pat
         await pilot.press("f2")
         assert await _until(pilot, lambda: app.screen is screen)
     assert not any((root / ".lorapan" / "runs").glob("*"))
+
+
+async def _wait_status(pilot, screen, word: str, timeout: float = 60.0) -> bool:
+    return await _until(
+        pilot, lambda: word in str(screen.query_one("#tr-status", Static).render()), timeout
+    )
+
+
+async def test_stop_asks_first_and_no_keeps_the_run_going(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.4)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
+        await pilot.press("x")
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        body = str(pilot.app.screen.query_one(".body", Static).render())
+        assert f"Run {run.id} is at step" in body and "SIGKILL" in body
+        await pilot.press("n")
+        assert await _until(pilot, lambda: pilot.app.screen is screen)
+        await pilot.pause(0.3)
+        assert load_run(run.path).active  # not stopped
+    stop_run(load_run(run.path), grace=(5, 5))
+
+
+async def test_start_despite_error_findings_after_a_confirm_that_lists_them(tmp_path, monkeypatch):
+    for key, value in replay_env(step_s=0.01).items():
+        monkeypatch.setenv(key, value)
+    # captions without the style tag: the rules find an error-level finding
+    root = make_dataset(
+        tmp_path / "ds", training=runnable_training(tmp_path), tags="gob goblin, solo"
+    )
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        await _dialog(pilot, screen)
+        await pilot.press("ctrl+s")
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        confirm = pilot.app.screen
+        body = str(confirm.query_one(".body", Static).render())
+        assert "error-level finding" in body and "•" in body  # each finding on its own line
+        assert "lorapan fix" in body
+        assert not any((root / ".lorapan" / "runs").glob("*"))  # nothing yet
+        await pilot.press("n")  # no: nothing starts
+        assert await _until(pilot, lambda: pilot.app.screen is screen)
+        await screen.workers.wait_for_complete()
+        assert not any((root / ".lorapan" / "runs").glob("*"))
+        await _dialog(pilot, screen)
+        await pilot.press("ctrl+s")
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        assert await _wait_status(pilot, screen, "succeeded")
+    run = load_run(screen.run.path)
+    assert run.status == "succeeded"
+
+
+async def test_the_sampling_phase_says_which_prompt(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.02, REPLAY_SAMPLE_S="0.3")
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _wait_status(pilot, screen, "sampling prompt 1/4")
+        status = str(screen.query_one("#tr-status", Static).render())
+        assert "at step 5/10" in status, status  # the step it samples at, not a frozen counter
+        assert await _until(
+            pilot, lambda: "sampler step" in str(screen.query_one("#tr-status", Static).render())
+        )
+        assert await _wait_status(pilot, screen, "succeeded")
+
+
+async def test_each_checkpoints_samples_side_by_side(tmp_path):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.02)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        assert await _wait_status(pilot, screen, "succeeded")
+        caption = screen.query_one("#tr-sample-path", Static)
+        assert await _until(pilot, lambda: "samples at final" in str(caption.render()))
+        slots = [screen.query_one("#tr-sample-image")] + [
+            screen.query_one(f"#tr-sample-{i}") for i in range(1, 4)
+        ]
+        if hasattr(slots[0], "showing_picture"):  # one image per prompt, side by side
+            assert await _until(pilot, lambda: all(s.showing_picture for s in slots))
+        await pilot.press("left_square_bracket")  # the checkpoint before: step 8, no samples
+        assert "no samples at step 8" in str(caption.render())
+        assert "▶" in str(screen.query_one("#tr-ckpts", Static).render())
+
+
+async def test_resume_from_the_app_counts_on(tmp_path, monkeypatch):
+    root = _root(tmp_path)
+    run = _start(root, step_s=0.4)
+    screen = TrainingScreen(root, run.id)
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        from lorapan.core.training.resume import saved_states
+
+        assert await _until(pilot, lambda: saved_states(load_run(run.path)))
+        await pilot.press("x", "y")
+        assert await _wait_status(pilot, screen, "stopped")
+        for key, value in replay_env(step_s=0.02).items():
+            monkeypatch.setenv(key, value)  # the resumed trainer inherits this environment
+        await pilot.press("R")
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        state = saved_states(load_run(run.path))[-1]
+        assert f"Continue from step {state.step} of 10" in str(
+            pilot.app.screen.query_one(".body", Static).render()
+        )
+        await pilot.press("y")
+        assert await _wait_status(pilot, screen, "succeeded")
+        assert screen.last.step == 10 and screen.run_id == run.id
+        chart = screen.query_one(LossChart)
+        assert len(chart.losses) >= 10  # the first attempt's steps and the resumed ones
+
+
+async def test_start_dialog_at_80x24_keeps_buttons_in_view_and_what_was_typed(tmp_path):
+    root = _root(tmp_path)
+    screen = TrainingScreen(root)
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", *"targetSteps=20")  # typed before the dialog has drawn
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, StartTrainingScreen))
+        dialog = pilot.app.screen
+        area = dialog.query_one("#start-overrides", TextArea)
+        assert area.text == "targetSteps=20"
+        assert await _until(pilot, lambda: "20 steps in total" in dialog.plan_text)
+        for button in dialog.query(Button):  # every button on screen, whole
+            r = button.region
+            assert r.height > 0 and r.y >= 0 and r.bottom <= 24 and r.right <= 80, r
+        await pilot.press("enter", *"trainBatchSize=2")  # while plans are being rebuilt
+        assert await _until(pilot, lambda: dialog.plans_built >= 3)
+        assert pilot.app.focused is area
+        assert area.text == "targetSteps=20\ntrainBatchSize=2"
+        await pilot.press("escape")  # cancelled: what was typed is offered again
+        assert await _until(pilot, lambda: pilot.app.screen is screen)
+        dialog = await _dialog(pilot, screen)
+        assert (
+            dialog.query_one("#start-overrides", TextArea).text
+            == "targetSteps=20\ntrainBatchSize=2"
+        )
+        await pilot.press("escape")
+
+
+def test_start_dialog_snapshot_80x24(snap_compare, tmp_path):
+    import sys
+
+    import pytest
+
+    if sys.version_info[:2] != (3, 11):
+        pytest.skip("baselines were made on Python 3.11")
+    root = make_dataset(tmp_path / "ds")  # nothing configured: the plan needs no sd-scripts
+
+    async def run_before(pilot) -> None:
+        await pilot.press("s")
+        assert await _until(pilot, lambda: isinstance(pilot.app.screen, StartTrainingScreen))
+        assert await _until(pilot, lambda: pilot.app.screen.plans_built >= 1)
+        await pilot.press(*"targetSteps=300")
+        assert await _until(pilot, lambda: "300 steps in total" in pilot.app.screen.plan_text)
+        await pilot.pause(0.2)
+
+    assert snap_compare(Host(TrainingScreen(root)), terminal_size=(80, 24), run_before=run_before)

@@ -137,6 +137,25 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("training-start", "s", "start", "Start", "training", palette=False),
     KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),
     KeySpec("training-reattach", "r", "reattach", "Re-attach", "training", palette=False),
+    KeySpec("training-resume", "R", "resume", "Resume", "training", palette=False),
+    KeySpec(
+        "training-ckpt-prev",
+        "left_square_bracket",
+        "checkpoint(-1)",
+        "Earlier checkpoint",
+        "training",
+        show=False,
+        palette=False,
+    ),
+    KeySpec(
+        "training-ckpt-next",
+        "right_square_bracket",
+        "checkpoint(1)",
+        "Later checkpoint",
+        "training",
+        show=False,
+        palette=False,
+    ),
     KeySpec("training-back", "escape", "close", "Back", "training", palette=False),
     # augment screen (tui/screens/augment.py)
     KeySpec(

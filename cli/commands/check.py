@@ -20,6 +20,10 @@ ORDER = 25
 HELP = "check the dataset against the method's rules (exit 1 while errors remain)"
 
 EPILOG = """\
+First the lines of what lorapan read, with evidence: the kind (set, inferred or
+not inferable), the trigger, the first field keep_tokens=1 keeps, the caption
+style (tags, prose, mixed) and the caption files per extension. Nothing inferred
+is written to lorapan.toml until confirmed (`lorapan fix PATH --rule dataset.kind`).
 Findings are grouped by severity: error (must fix; exit code 1), warning (the
 guide's aims and minimums), advice (suggestions), manual (checklist items only a
 person can tick: `lorapan checklist`). Each finding names its rule id, the images
@@ -89,7 +93,7 @@ def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
     if ds is None:
         return None, code
     if getattr(args, "kind", None):
-        ds.settings.kind = args.kind
+        ds.settings.kind = args.kind  # set for this run: not inferred
     inputs = load_inputs(ds)
     return RulesEngine(ds, live=False, **inputs.engine_kwargs()), EXIT_OK
 
@@ -141,7 +145,11 @@ def list_rules(as_json: bool) -> int:
 
 
 def print_report(root, report, path: str, all_images: bool = False) -> None:  # noqa: ANN001
+    from lorapan.core.method.describe import summary_lines
+
     print(f"{root}")
+    for line in summary_lines(report.dataset) if report.dataset else ():
+        print(f"  {line}")
     print(f"  {report.readiness.summary}")
     counts = report.counts()
     print("  " + counts_text(counts))

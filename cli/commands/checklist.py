@@ -43,14 +43,14 @@ def _item_id(raw: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lorapan.core.method.vocab import Vocab
     from lorapan.core.rules.engine import RulesEngine
     from lorapan.core.settings import save_settings
 
     ds, code = open_dataset(args.path)
     if ds is None:
         return code
-    specs = {s.id: s for s in Vocab(ds.settings).coverage}
+    engine = RulesEngine(ds, live=False)  # the effective kind (set or inferred) decides the list
+    specs = {c.id: c for c in engine.check(["coverage"]).coverage}
     manual = sorted(i for i, s in specs.items() if s.manual)
     changes = [(_item_id(i), True) for i in args.tick] + [(_item_id(i), False) for i in args.untick]
     for item, _ticked in changes:
@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         for item, ticked in changes:
             ds.settings.tick(item, ticked)
         save_settings(ds.root, ds.settings)
-    report = RulesEngine(ds, live=False).check(["coverage"])
+        engine.settings_changed()
+    report = engine.check(["coverage"])
     if args.json:
         print_json(
             {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from functools import partial
 
 from lorapan.core import edits
 from lorapan.core.captions import apply_tag_style
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -15,7 +17,7 @@ from lorapan.support import (
     command_parser,
     fail,
     open_dataset,
-    print_json,
+    print_json_rows,
     refuse_if_interrupted,
     select_or_fail,
 )
@@ -103,37 +105,20 @@ def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tag
     return ops
 
 
-def describe(changes: list[edits.TagChange]) -> list[str]:
-    """One line per changed caption: ``+added -removed old→new moved``."""
-    lines = []
-    for ch in changes:
-        renamed = _renamed(ch)
-        parts = [f"+{t}" for t in ch.added] + [f"-{t}" for t in ch.removed]
-        parts += [f"{a}→{b}" for a, b in renamed]
-        if not parts or _moved(ch, renamed):
-            parts.append("reordered")
-        lines.append(f"{ch.relpath}: {' '.join(parts)}")
-    return lines
+def describe(change: edits.TagChange) -> str:
+    """One line for a changed caption: ``+added -removed old→new 2 repeats dropped reordered``.
 
-
-def _renamed(ch: edits.TagChange) -> list[tuple[str, str]]:
-    """Tags whose spelling changed but not their meaning (tag style, case)."""
-    from lorapan.core.captions import norm_tag
-
-    after = {norm_tag(t): t for t in ch.after}
-    return [
-        (t, after[norm_tag(t)])
-        for t in ch.before
-        if norm_tag(t) in after and after[norm_tag(t)] != t
-    ]
-
-
-def _moved(ch: edits.TagChange, renamed: list[tuple[str, str]]) -> bool:
-    from lorapan.core.captions import norm_tag
-
-    kept_before = [norm_tag(t) for t in ch.before if t not in ch.removed]
-    kept_after = [norm_tag(t) for t in ch.after if t not in ch.added]
-    return kept_before != kept_after
+    Linear in the caption's tag count (a 1 MB caption is one line of output).
+    """
+    diff = change.diff
+    parts = [f"+{t}" for t in diff.added] + [f"-{t}" for t in diff.removed]
+    parts += [f"{a}→{b}" for a, b in diff.renamed]
+    if diff.repeats:
+        n = abs(diff.repeats)
+        parts.append(f"{n} repeat{'s' * (n != 1)} {'dropped' if diff.repeats < 0 else 'added'}")
+    if not parts or diff.reordered:
+        parts.append("reordered")
+    return f"{change.relpath}: {' '.join(parts)}"
 
 
 def label_for(args: argparse.Namespace) -> str:
@@ -184,10 +169,9 @@ def _report(args, changes, result, matched: int) -> int:
         }
         if result is not None:
             out["result"] = result.to_dict()
-        print_json(out)
+        print_json_rows(out, "changes")
     else:
-        for line in describe(changes):
-            print(line)
+        sys.stdout.writelines(describe(ch) + "\n" for ch in changes)
         verb = "would change" if result is None else "changed"
         n = len(changes) if result is None else len(result.applied)
         print(f"{verb} {n} of {matched} captions")
@@ -197,7 +181,7 @@ def _report(args, changes, result, matched: int) -> int:
             for rel, why in result.unreadable:
                 print(f"  not written: {rel}: {why}")
             if result.applied:
-                print(f"undo with: lorapan undo {args.path}")
+                print(f"undo with: {hint('undo', args.path)}")
     if result is not None and not result.ok:
         return EXIT_FINDINGS
     return EXIT_OK

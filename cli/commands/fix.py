@@ -20,20 +20,29 @@ HELP = "apply the fixes `check` offers, journaled (`lorapan undo` reverts them)"
 
 EPILOG = """\
 Without --rule, the fixes of error and warning findings are applied. Advice fixes
-(e.g. pruning a constant tag) and the proposed core tag (a write to lorapan.toml,
-which undo does not revert) are applied only when named with --rule. All caption
-changes of one run are one journal transaction: `lorapan undo PATH` reverts them.
+(e.g. pruning a constant tag) and writes to lorapan.toml (a proposed core tag,
+style tag, kind or caption extension; undo does not revert them) are applied only
+when named with --rule. The fixes are planned as one: the trigger stays the first
+field, the style tag goes right after it, and no fix removes what another keeps.
+--dry-run prints that plan per caption (before → after). All caption changes of
+one run are one journal transaction: `lorapan undo PATH` reverts them.
 
 examples:
   lorapan fix ~/data/goblin --dry-run            what would change
   lorapan fix ~/data/goblin                      apply error and warning fixes
   lorapan fix ~/data/goblin --rule tags.blacklist --rule tags.hair-unique
   lorapan fix ~/data/goblin --rule tags.core     also confirms a proposed core tag
+  lorapan fix ~/data/goblin --rule dataset.kind  writes the inferred kind
   lorapan undo ~/data/goblin                     revert the last fix run
 """
 
 # Fixes that must run before others can see a clean caption (core first, then style...).
 ORDER_OF_RULES = (
+    "tags.weight-syntax",
+    "tags.junk",
+    "tags.first-id",
+    "tags.trigger-first",
+    "tags.placeholder",
     "tags.core",
     "pair.orphans",
     "tags.style",
@@ -114,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
         result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
     after = None
     if not args.dry_run:
-        engine.rebuild()  # the engine is not live here: re-read what was written
-        after = engine.check(args.rule or None)
+        fresh, _code = build_engine(args)  # a fresh check of what is on disk now
+        after = (fresh or engine).check(args.rule or None)
     if args.json:
         print_json(
             {
@@ -136,6 +145,62 @@ def run(args: argparse.Namespace) -> int:
     if result is not None and not result.ok:
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
+
+
+PER_GROUP = 12
+HEAD = 4
+
+
+def head(tags) -> str:  # noqa: ANN001
+    """The first fields of a caption, each tag whole (``…``: more fields follow)."""
+    shown = ", ".join(tags[:HEAD])
+    return (shown + ", …") if len(tags) > HEAD else (shown or "(empty)")
+
+
+def describe(change) -> str:  # noqa: ANN001
+    """What one caption change does: tags added (where), removed, moved first."""
+    from collections import Counter
+
+    from lorapan.core.method.anchor import tag_key
+
+    parts = []
+    before = [tag_key(t) for t in change.before]
+    after = [tag_key(t) for t in change.after]
+    added = [t for t in change.after if tag_key(t) not in before]
+    removed = [t for t in change.before if tag_key(t) not in after]
+    for r in list(removed):  # a field split: what went is the start of a longer one
+        a = next((a for a in added if r.endswith(a) and len(r) > len(a)), None)
+        if a is not None:
+            parts.append(f"'{r[: -len(a)].strip()}' taken off the front of a sentence")
+            removed.remove(r)
+            added.remove(a)
+    for t in added:
+        i = change.after.index(t)
+        where = {0: " first", 1: f" after '{change.after[0]}'"}.get(i, "")
+        parts.append(f"+'{t}'{where}")
+    parts += [f"-'{t}'" for t in removed]
+    kept = Counter(after)
+    for t in change.before:  # a repeat removed: the same tag again, maybe spelled otherwise
+        k = tag_key(t)
+        if k not in kept:
+            continue
+        if kept[k] > 0:
+            kept[k] -= 1
+        else:
+            parts.append(f"-'{t}' (a repeat)")
+    if after and before and after[0] != before[0] and after[0] in before:
+        parts.append(f"'{change.after[0]}' moved first")
+    if not parts:
+        parts.append("order or spelling")
+    return "; ".join(parts)
+
+
+def plan_groups(changes) -> list:  # noqa: ANN001
+    """Changes grouped by what they do, largest group first."""
+    groups: dict[str, list] = {}
+    for c in changes:
+        groups.setdefault(describe(c), []).append(c)
+    return sorted(groups.items(), key=lambda kv: -len(kv[1]))
 
 
 def _settings_only(fix):  # noqa: ANN001, ANN202
@@ -160,13 +225,17 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
             "nothing to fix"
             + (" (see `lorapan check` for findings without a fix)" if after else "")
         )
-    for c in changes[:50]:
-        parts = [f"+{t}" for t in c.added] + [f"-{t}" for t in c.removed]
-        if not parts and c.before != c.after:
-            parts = ["(order)"]
-        print(f"  {c.relpath}: {' '.join(parts)}")
-    if len(changes) > 50:
-        print(f"  ... and {len(changes) - 50} more")
+    if changes:
+        print(f"\nthe combined plan, per caption (before → after){':' if changes else ''}")
+    for edit, group in plan_groups(changes):
+        print(f"  {edit}  ({plural(len(group), 'caption')})")
+        for c in group[:PER_GROUP]:
+            if tuple(c.before[:HEAD]) == tuple(c.after[:HEAD]):
+                print(f"      {c.relpath}")
+            else:
+                print(f"      {c.relpath}: {head(c.before)} → {head(c.after)}")
+        if len(group) > PER_GROUP:
+            print(f"      ... and {len(group) - PER_GROUP} more")
     print(f"{plural(len(changes), 'caption')} {verb}")
     if result is not None:
         if result.conflicts:

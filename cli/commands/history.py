@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -84,7 +85,7 @@ def _blocked(ds) -> int | None:
     if ds.journal.incomplete():
         return fail(
             "an edit was interrupted before it finished",
-            f"run `lorapan recover {ds.root} --finish` or `--rollback` first",
+            f"run `{hint('recover', ds.root, '--finish')}` or `--rollback` first",
             EXIT_FINDINGS,
         )
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -15,7 +16,7 @@ from lorapan.support import (
 
 NAME = "info"
 ORDER = 10
-HELP = "images, captions, orphans, kohya folders, unreadable captions"
+HELP = "images, captions, orphans, kohya folders; the kind, trigger and caption style it reads"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,10 +33,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def summary(ds) -> dict:
+    return {**_files(ds), **method_summary(ds)}
+
+
+def method_summary(ds) -> dict:
+    """What the method reads (kind, trigger, caption style and files) with its evidence."""
+    from lorapan.core.method.describe import describe_dataset
+
+    return describe_dataset(ds)
+
+
+def _files(ds) -> dict:
     s = ds.settings
     return {
         "root": str(ds.root),
-        "kind": s.kind,
         "name": s.name,
         "core_tag": s.core_tag,
         "style_tag": s.style_tag,
@@ -58,14 +69,27 @@ def summary(ds) -> dict:
             for f in ds.ignored_folders
         ],
         "interrupted_edits": [t.label for t in ds.journal.incomplete()],
+        "config_problems": config_problems(ds),
     }
 
 
+def config_problems(ds) -> list[str]:
+    """What the user config and the dataset's [analysis] hold that lorapan cannot use."""
+    from lorapan.core.settings_problems import analysis_problems
+    from lorapan.core.user_config import load_user_config
+
+    where = str(ds.settings.path or ds.root / "lorapan.toml")
+    return load_user_config().problems + analysis_problems(ds.settings.raw.get("analysis"), where)
+
+
 def _print_human(info: dict) -> None:
+    from lorapan.core.method.describe import summary_lines
+
     print(f"{info['root']}")
-    print(
-        f"  kind {info['kind']}, core tag {info['core_tag'] or '(not set)'!r}, style tag {info['style_tag']!r}"
-    )
+    for line in summary_lines(info):
+        print(f"  {line}")
+    core, style = (repr(info[k]) if info[k] else "(not set)" for k in ("core_tag", "style_tag"))
+    print(f"  core tag {core}, style tag {style}")
     print(f"  {info['images']} images, {info['captions']} captions, {info['tags']} distinct tags")
     for f in info["folders"]:
         print(
@@ -96,9 +120,12 @@ def _print_human(info: dict) -> None:
             f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
             f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}"
         )
+    for problem in info["config_problems"]:
+        print(f"  ! {problem}")
     for label in info["interrupted_edits"]:
         print(
-            f"  ! interrupted edit {label!r}: run `lorapan recover {info['root']} --finish` or `--rollback`"
+            f"  ! interrupted edit {label!r}: "
+            f"run `{hint('recover', info['root'], '--finish')}` or `--rollback`"
         )
 
 

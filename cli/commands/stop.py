@@ -46,9 +46,13 @@ def run(args: argparse.Namespace) -> int:
     if not info.active:
         msg = f"run {info.id} is not running ({info.status})"
         if args.json:
-            print_json({"run": info.id, "status": info.status})
+            print_json(
+                {"run": info.id, "status": info.status, "reasons": info.state.get("reasons", [])}
+            )
         else:
             print(msg)
+            for reason in info.state.get("reasons", []):
+                print(f"  {reason}")
         return EXIT_OK
     after = stop_run(info, grace=(args.grace[0], args.grace[1]), wait=not args.no_wait)
     if args.json:

@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from shlex import quote
 from typing import TYPE_CHECKING
 
 from lorapan.core.settings import SettingsError
@@ -22,16 +23,26 @@ HELP = "train a LoRA with kohya sd-scripts (detached; survives a dropped SSH ses
 EPILOG = """\
 examples:
   lorapan train ~/data/goblin --dry-run              the dataset TOML and exact command
+  lorapan train ~/data/goblin --check                sd-scripts itself checks the run (no start)
   lorapan train ~/data/goblin --dry-run --json       {"dataset_config": ..., "argv": [...]}
   lorapan train ~/data/goblin --set targetSteps=600 --set resolution=512
   lorapan train ~/data/goblin --civitai params.json  the guide's JSON ("THIS WILL DIFFER" = compute)
   lorapan train ~/data/goblin --watch                start and show progress (Ctrl-C detaches)
+  lorapan train ~/data/goblin --resume latest        continue a stopped run from its saved state
 
-settings ([training] in lorapan.toml or the user config; --set works for them too):
-  sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
-  model_family (sd15|sdxl), output_dir, output_name, num_processes, extra_args,
-  mixed_precision, save_precision, sample_every_n_steps, sample_sampler, seed,
-  tensorboard (true: pass --logging_dir <run>/tensorboard so the real lr is logged)
+settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set works too):
+  where:     sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
+             model_family (sd15|sdxl), output_dir, output_name, extra_args
+  offline:   tokenizer_cache_dir (the CLIP tokenizer files, for machines without hub
+             access), offline (true: HF_HUB_OFFLINE=1 for the trainer)
+  saving:    save_every_n_steps (auto = a quarter of the run | N | off), save_state
+             (true: the trainer state lorapan train --resume continues from),
+             mixed_precision, save_precision
+  sampling:  sample_every_n_steps (auto = at each checkpoint | N | off),
+             sample_sampler, prompt_count, seed; tensorboard (true: the logged lr)
+  buckets:   min_bucket_reso, max_bucket_reso, bucket_reso_steps (0 = from resolution)
+  GPUs:      num_processes (in all), multi_gpu, gpu_ids, num_machines, machine_rank,
+             main_process_ip, main_process_port (accelerate launch's own options)
 Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
 """
 
@@ -61,6 +72,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dry-run", action="store_true", help="print the TOML and command; start nothing"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="ask sd-scripts itself (its parser, checks and dataset build, no model load); "
+        "start nothing",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="RUN",
+        help="continue a stopped, failed or interrupted run (id, prefix or latest) from the "
+        "trainer state it saved last; the step count goes on",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--watch", action="store_true", help="show progress until the run ends")
@@ -107,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.path).expanduser().is_dir():
         return fail(f"{args.path} is not a folder", "give the dataset folder")
+    if args.check:
+        return _check_only(args)
+    if args.resume:
+        return _resume(args)
     try:
         outcome = start_training(
             _request(args), dry_run=args.dry_run, on_checked=lambda o: _checked(args, o)
@@ -122,6 +149,48 @@ def run(args: argparse.Namespace) -> int:
         print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
         return EXIT_FINDINGS
     return _started(args, outcome.plan, outcome.run)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from lorapan.core.training.resume import epoch_warning, resume_run
+    from lorapan.core.training.runs import RunError, find_run
+
+    root = Path(args.path).expanduser()
+    try:
+        run, state = resume_run(find_run(root, args.resume))
+    except RunError as exc:
+        return fail(f"cannot resume: {exc}", f"lorapan runs {quote(args.path)}")
+    total = run.command.get("total_steps")
+    if args.json and not args.watch:
+        print_json({"run": run.id, "status": run.status, "from_step": state.step, "total": total})
+        return EXIT_OK
+    print(f"resumed run {run.id} from step {state.step} of {total} ({state.folder.name})")
+    if warning := epoch_warning(run, state.step):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"  follow: lorapan logs {quote(args.path)} {run.id} --follow")
+    return watch(run) if args.watch else EXIT_OK
+
+
+def _check_only(args: argparse.Namespace) -> int:
+    from lorapan.core.training.presets import PresetError
+    from lorapan.core.workflows.training_start import check_only
+
+    try:
+        outcome = check_only(_request(args))
+    except (PresetError, SettingsError, OSError) as exc:
+        return fail(str(exc), "see lorapan train --help for keys and presets")
+    if args.json:
+        print_json(
+            {"checks": [_check_json(c) for c in outcome.checks], "steps": _summary(outcome.plan)}
+        )
+    else:
+        for c in outcome.checks:
+            print(f"{c.level}: {c.message}" + (f"\n  next: {c.hint}" if c.hint else ""))
+    return EXIT_FINDINGS if outcome.errors else EXIT_OK
+
+
+def _check_json(c) -> dict:
+    return {"level": c.level, "message": c.message, "hint": c.hint}
 
 
 def _checked(args: argparse.Namespace, outcome: StartOutcome) -> None:
@@ -153,9 +222,7 @@ def _dry_run(args, plan, checks, errors) -> int:
                 "sdxl": plan.sdxl,
                 "steps": _summary(plan),
                 "prompts": plan.prompts,
-                "checks": [
-                    {"level": c.level, "message": c.message, "hint": c.hint} for c in checks
-                ],
+                "checks": [_check_json(c) for c in checks],
             }
         )
     else:
@@ -200,7 +267,8 @@ def watch(info) -> int:
     from lorapan.core.training.tbevents import EventReader, logging_dir_of
     from lorapan.core.training.textview import progress_line
 
-    parser = LogParser()
+    prompts = int(info.command.get("prompt_count") or 0)
+    parser = LogParser(prompts)
     params = info.command.get("params")
     logs = logging_dir_of(info.command.get("argv") or [])
     events = EventReader(logs) if logs else None
@@ -216,7 +284,7 @@ def watch(info) -> int:
                 last_events = now
             logged = events.lr() if events is not None else None
             lr = lr_text(current_lr(params, prog.step, prog.total, logged), prog.step)
-            line = progress_line(prog, lr)
+            line = progress_line(prog, lr, prompts)
             if tty:
                 sys.stdout.write("\r\x1b[K" + line)
                 sys.stdout.flush()

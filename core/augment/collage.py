@@ -4,9 +4,11 @@ The guide makes couple and group datasets from solos "saved as 1 image next to
 each other". Each solo is scaled to one common height (the smallest, so nothing
 is enlarged), placed left to right, and the canvas is padded with a background
 colour to the training-bucket aspect ratio nearest the row's own. The caption
-merges the solo captions under the couple/group core tag
-(``a and b couple focus``; ``a and b and c_3boys focus``) and drops the tags a
-couple or group caption must not carry (``1girl``, ``2boys``, ``2girls``, ``solo``).
+merges the solo captions under one core tag and drops the tags a couple or group
+caption must not carry (``1girl``, ``2boys``, ``2girls``, ``solo``). The core tag is
+the dataset's own when one is set (so the collage passes ``tags.core``), else it is
+built from the solos' *names*, each once (``gob and ana couple focus``;
+``gob and ana and rex_1girl_2boys focus``): never two full core tags joined.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from lorapan.core.augment.outputs import Namer, Output, SourceCache, join_rel
 from lorapan.core.augment.tagging import caption_bytes, order_core_style
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.vocab import name_of_core
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.settings import Settings
 from PIL import Image
@@ -109,17 +112,28 @@ def core_tag_for(names: list[str], captions: list[tuple[str, ...]]) -> str:
     return f"{joined}_{people_count(captions)} focus"
 
 
+def collage_core(captions: list[tuple[str, ...]], settings: Settings) -> str:
+    """The dataset's core tag, else one built from the solos' names (each name once)."""
+    if settings.core_tag.strip():
+        return settings.core_tag.strip()
+    names: dict[str, str] = {}
+    for i, tags in enumerate(captions):
+        name = name_of_core(tags[0]) if tags else f"person {i + 1}"
+        names.setdefault(norm_tag(name), name)
+    if len(names) == 1 and captions and captions[0]:
+        return captions[0][0]  # one subject twice: its own first tag
+    return core_tag_for(list(names.values()), captions)
+
+
 def merge_tags(
     captions: list[tuple[str, ...]], settings: Settings, core: str | None = None
 ) -> tuple[str, ...]:
-    """One caption from the solos: new core tag, style tag, then the rest, in order,
+    """One caption from the solos: the core tag, style tag, then the rest, in order,
     without the solos' core tags, the style tag twice or forbidden tags."""
-    names = [
-        subject_name(tags[0]) if tags else f"person {i + 1}" for i, tags in enumerate(captions)
-    ]
-    core = core or core_tag_for(names, captions)
+    core = core or collage_core(captions, settings)
     drop = {norm_tag(t) for t in FORBIDDEN}
     drop |= {norm_tag(tags[0]) for tags in captions if tags}
+    drop.discard(norm_tag(core))
     if settings.style_tag:
         drop.add(norm_tag(settings.style_tag))
     merged: list[str] = []

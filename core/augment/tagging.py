@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lorapan.core.captions import Caption, apply_tag_style, format_caption, norm_tag
+from lorapan.core.method.tag_style import style_for
 from lorapan.core.settings import Settings
 
 CROSSOVER = "crossover"
@@ -49,10 +50,12 @@ def copy_tags(
     extra: Iterable[str] = (),
     crossover: bool = False,
 ) -> tuple[str, ...]:
-    """Tags for a new file made from an image with ``source_tags``."""
+    """Tags for a new file made from an image with ``source_tags``; the added ones are
+    spelled as the source caption spells its tags."""
     out = order_core_style(source_tags, settings)
     added = list(extra) + ([CROSSOVER] if crossover else [])
-    styled = [apply_tag_style(t, settings.tag_style) for t in added]
+    style = style_for(settings.tag_style, [out])  # the caption's own style when "keep"
+    styled = [apply_tag_style(t, style) for t in added]
     return tuple(_append_missing(out, styled))
 
 

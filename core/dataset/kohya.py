@@ -1,8 +1,10 @@
 """Kohya's folder layout: ``N_name`` folders (N = repeats) and the images it would skip.
 
-kohya reads the images of ``N_name`` folders right under the dataset root (or the
-root itself when the root is named so and holds no such folders); images beside
-those folders are never trained on, so they are reported as ignored.
+An image belongs to the nearest ``N_name`` folder above it, at any depth: published
+sets nest them (``minimalist/8_minimalist/``, one per style), and lorapan's training
+names each such folder as a subset's ``image_dir``. The root itself counts when it is
+named so and holds no such folders. Images outside every ``N_name`` folder are never
+trained on, so they are reported as ignored (per top-level folder).
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ def _top(relpath: str) -> str:
     return relpath.split("/", 1)[0] if "/" in relpath else ""
 
 
+def kohya_folder_of(relpath: str) -> str | None:
+    """The nearest ``N_name`` folder above ``relpath`` (its path), or None."""
+    parts = relpath.split("/")[:-1]
+    for depth in range(len(parts), 0, -1):
+        if parse_kohya_folder(parts[depth - 1]):
+            return "/".join(parts[:depth])
+    return None
+
+
 def layout_folders(
     root_name: str, items: list[ImageItem]
 ) -> tuple[list[KohyaFolder], list[IgnoredFolder]]:
@@ -43,27 +54,34 @@ def layout_folders(
 
     Sets each item's ``folder`` to its kohya folder (None outside one).
     """
-    per_top: dict[str, int] = {}
+    per_folder: dict[str, int] = {}
+    outside: dict[str, int] = {}  # top-level folder -> images in no N_name folder
+    homes: dict[str, str | None] = {}
     for it in items:
-        top = _top(it.relpath)
-        per_top[top] = per_top.get(top, 0) + 1
+        home = homes[it.relpath] = kohya_folder_of(it.relpath)
+        if home is None:
+            top = _top(it.relpath)
+            outside[top] = outside.get(top, 0) + 1
+        else:
+            per_folder[home] = per_folder.get(home, 0) + 1
     root_kohya = parse_kohya_folder(root_name)
-    tops = {t: parse_kohya_folder(t) for t in per_top if t}
-    if root_kohya and not any(tops.values()):
+    if root_kohya and not per_folder:
         f = KohyaFolder("", root_kohya[0], root_kohya[1], len(items))
         for it in items:
             it.folder = f
         return [f], []
-    kohya = {t: KohyaFolder(t, p[0], p[1], per_top[t]) for t, p in tops.items() if p}
+    kohya = {}
+    for path, count in per_folder.items():
+        repeats, name = parse_kohya_folder(path.rsplit("/", 1)[-1]) or (1, path)
+        kohya[path] = KohyaFolder(path, repeats, name, count)
     folders = sorted(kohya.values(), key=lambda f: natural_key(f.path))
     for it in items:
-        it.folder = kohya.get(_top(it.relpath))
+        home = homes[it.relpath]
+        it.folder = kohya.get(home) if home is not None else None
     ignored: list[IgnoredFolder] = []
     if not kohya:
         return folders, ignored
-    for top, count in sorted(per_top.items()):
-        if top in kohya:
-            continue
+    for top, count in sorted(outside.items()):
         where = "the dataset root" if not top else f"folder {top!r}"
         reason = (
             f"{where} has {count} image(s) that kohya ignores: only `N_name` "

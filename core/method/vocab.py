@@ -146,14 +146,15 @@ class Vocab:
         self.detail_focus = _norms(base["detail_focus_tags"])
         self.face_body = _norms(base["face_body_tags"])
         self.body_words = _norms(base["body_words"])
-        self.indoor = _norms(base["indoor_tags"])
-        self.outdoor = _norms(base["outdoor_tags"])
-        self.conflicts = self._pairs(base["conflicts"])
+        kinds = data_file("kinds.toml")
+        self.indoor = _norms([*base["indoor_tags"], *kinds["interior"]])
+        self.outdoor = _norms([*base["outdoor_tags"], *kinds["exterior"]])
+        self.conflicts, self.conflict_why = self._conflicts(rules, settings.kind)
         self.blacklist = self._blacklist(settings, rules)
         self.kind_prune = _norms(rules.get("kind_prune", []))
         self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
-        name = settings.name.strip() or _name_from_core(settings.core_tag)
-        self.name = name
+        name = settings.name.strip() or name_of_core(settings.core_tag)
+        self.name = name  # as written: unique tags spell it this way
         self.name_norm = norm_tag(name) if name else ""
         # A unique tag names the character: [dataset] name or the core tag's first word;
         # a bundle's characters are named by their core tags' first words (not the name).
@@ -164,6 +165,14 @@ class Vocab:
         self.names: list[str] = []
         self.add_names(names)
 
+    def use_anchor_name(self, anchor: str) -> None:
+        """No name or core tag set: the unique tags take the anchor's (trigger's) name."""
+        if self.name or not anchor.strip() or self.profile.bundle:
+            return
+        self.name = name_of_core(anchor)
+        self.name_norm = norm_tag(self.name)
+        self.add_names([self.name_norm])
+
     def add_names(self, names: Any) -> None:
         """Also recognise ``<colour>_<name>_hair`` / ``_eyes`` for these names (norm form)."""
         merged = [n for n in dict.fromkeys([*self.names, *names]) if n]
@@ -172,15 +181,31 @@ class Vocab:
         self._unique_eyes = _unique_re(merged, "eyes")
 
     @staticmethod
-    def _pairs(rows: Any) -> dict[str, frozenset[str]]:
+    def _conflicts(
+        rules: dict[str, Any], kind: str
+    ) -> tuple[dict[str, frozenset[str]], dict[frozenset[str], str]]:
+        """Tag -> the tags it excludes, and each pair's reason (conflicts.toml, scoped
+        by kind; ``[rules.vocab] conflicts`` replaces it, ``vocab_add`` extends it)."""
+        rows: list[tuple[Any, str]] = []
+        stated = (rules.get("vocab") or {}).get("conflicts")
+        if stated is not None:
+            rows += [(r, "listed in lorapan.toml") for r in stated]
+        else:
+            for pair in data_file("conflicts.toml").get("pair", []):
+                if kind in pair.get("kinds", [kind]):
+                    rows.append((pair["tags"], str(pair.get("why", ""))))
+        added = (rules.get("vocab_add") or {}).get("conflicts", [])
+        rows += [(r, "added in lorapan.toml") for r in added]
         out: dict[str, set[str]] = {}
-        for row in rows or ():
+        why: dict[frozenset[str], str] = {}
+        for row, reason in rows:
             if len(row) != 2:
                 continue
             a, b = norm_tag(row[0]), norm_tag(row[1])
             out.setdefault(a, set()).add(b)
             out.setdefault(b, set()).add(a)
-        return {k: frozenset(v) for k, v in out.items()}
+            why.setdefault(frozenset((a, b)), reason)
+        return {k: frozenset(v) for k, v in out.items()}, why
 
     def _blacklist(self, settings: Settings, rules: dict[str, Any]) -> frozenset[str]:
         doc = data_file("blacklist.toml")
@@ -215,7 +240,8 @@ class Vocab:
         """A hair colour or style tag the merge folds into the unique tag."""
         if self.is_unique_hair(tag) or tag in self.hair_not_style:
             return False
-        return tag in self.hair_styles or tag.endswith(" hair")
+        # "a girl with curly hair" is a phrase about the picture, not a hair tag
+        return tag in self.hair_styles or (tag.endswith(" hair") and len(tag.split()) <= 3)
 
     def is_eye_tag(self, tag: str) -> bool:
         if self.is_unique_eyes(tag):
@@ -243,20 +269,33 @@ def _unique_re(names: list[str], part: str) -> re.Pattern[str] | None:
     return re.compile(rf"^\S.* (?:{alts}) {part}$")
 
 
+_SHAPE_WORDS = frozenset({"with", "focus", "and", "couple"})
+
+
+def name_of_core(core_tag: str) -> str:
+    """The character's name in a core tag, as written.
+
+    A core tag in the guide's shape (``gob goblin with third eye focus``) starts with
+    the name: its first word. Any other core tag is a trigger (``M1N2N3Z4_K``,
+    ``Yanagise Eika``): the whole tag is the name, spelled as the dataset writes it.
+    """
+    core = core_tag.strip()
+    words = core.replace("_", " ").split()
+    if not words:
+        return ""
+    if not _SHAPE_WORDS & {w.lower() for w in words}:
+        return core
+    return core.split()[0] if " " in core else words[0]
+
+
 def name_from_core(core_tag: str) -> str:
-    """The unique-tag name of a core tag: ``gob goblin focus`` -> ``gob``."""
+    """The unique-tag name of a core tag in norm form: ``gob goblin focus`` -> ``gob``."""
     return _name_from_core(core_tag)
 
 
 def _name_from_core(core_tag: str) -> str:
-    """A name guessed from a core tag: its words before 'with'/'focus'/'and'."""
-    words = norm_tag(core_tag).split()
-    out = []
-    for w in words:
-        if w in {"with", "focus", "and", "couple"}:
-            break
-        out.append(w)
-    return " ".join(out[:1]) if out else ""
+    name = name_of_core(core_tag)
+    return norm_tag(name) if name else ""
 
 
 def slug(text: str) -> str:

@@ -134,22 +134,25 @@ def short_name(core_tag: str) -> str:
     return words[0] if words else "subject"
 
 
-def unique_tag(tag: str, subject: str) -> str:
+def unique_tag(tag: str, subject: str, sep: str = "_") -> str:
     """``blonde hair`` + ``gob goblin focus`` -> ``blonde_gob_hair``; other tags get
-    the name last (``scar`` -> ``scar_gob``)."""
+    the name last (``scar`` -> ``scar_gob``). ``sep=" "`` spells it as a dataset that
+    writes its tags with spaces does (``blonde gob hair``)."""
     words = norm_tag(tag).split()
-    name = "_".join(short_name(subject).split())
+    name = sep.join(short_name(subject).split())
     if len(words) >= 2 and words[-1] in ("hair", "eyes"):
-        return "_".join([*words[:-1], name, words[-1]])
-    return "_".join([*words, name])
+        return sep.join([*words[:-1], name, words[-1]])
+    return sep.join([*words, name])
 
 
 def bio_overlap_changes(
     dataset: Dataset,
     overlap: dict[str, list[str]],
     subject_map: dict[str, list[str]] | None = None,
+    sep: str = "_",
 ) -> list[TagChange]:
-    """The fix for ``bundle.bio-overlap``: each shared tag becomes one tag per subject."""
+    """The fix for ``bundle.bio-overlap``: each shared tag becomes one tag per subject
+    (spelled with ``sep``: the dataset's tag style)."""
     subject_map = subjects(dataset) if subject_map is None else subject_map
     changes: list[TagChange] = []
     for subject, rels in subject_map.items():
@@ -162,7 +165,7 @@ def bio_overlap_changes(
                 continue
             after = item.tags
             for tag in shared:
-                after = replace_tag(after, tag, unique_tag(tag, subject))
+                after = replace_tag(after, tag, unique_tag(tag, subject, sep))
             if after != item.tags:
                 changes.append(TagChange(rel, item.tags, after))
     return changes

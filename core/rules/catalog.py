@@ -10,6 +10,10 @@ from __future__ import annotations
 from lorapan.core.method.vocab import data_file
 
 RULES: dict[str, tuple[str, str]] = {
+    "dataset.kind": (
+        "advice",
+        "the subject kind, inferred from the captions and folders until lorapan.toml states it",
+    ),
     "count.limited": (
         "advice",
         "fewer images than the kind's threshold: the limited-dataset workflow",
@@ -18,13 +22,36 @@ RULES: dict[str, tuple[str, str]] = {
     "bundle.per-subject": ("warning", "each bundle subject's image count against its aim"),
     "bundle.bio-overlap": ("error", "no body tag belongs to two characters of a bundle"),
     "tags.core": ("error", "the core tag in every caption, first; proposed when not set"),
-    "tags.style": ("error", "the style tag in every caption"),
+    "tags.style": (
+        "error",
+        "the style tag in every caption (unset: a warning that proposes one, or asks)",
+    ),
+    "tags.trigger-first": (
+        "warning",
+        "no core tag set: the dataset's trigger is the first field of every caption",
+    ),
+    "tags.first-id": (
+        "warning",
+        "captions that start with a per-image id (BG-001, ...) that keep_tokens would keep",
+    ),
+    "tags.placeholder": (
+        "warning",
+        "another trainer's placeholder ([trigger]) that kohya would train literally",
+    ),
     "tags.blacklist": ("error", "the guide's blacklist (body/biology, names, meta tags) removed"),
     "tags.kind-prune": (
         "warning",
         "tags that describe the subject itself dropped (bg/asset/concept)",
     ),
     "tags.duplicate": ("warning", "a tag repeated within one caption"),
+    "tags.junk": (
+        "warning",
+        "tagger junk the guide removes: rating/meta tags (rating:general, what), markdown",
+    ),
+    "tags.weight-syntax": (
+        "warning",
+        "prompt weights in captions ((no humans), (red hair:1.2)) that kohya trains as text",
+    ),
     "tags.conflict": ("warning", "mutually exclusive tags in one caption"),
     "tags.hair-unique": ("error", "hair colour/style tags merged into <colour>_<name>_hair"),
     "tags.eyes-unique": ("error", "eye colour tags merged into <colour>_<name>_eyes"),
@@ -40,7 +67,19 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "two images with one stem (a.png + a.jpg) that kohya trains with the same caption",
     ),
+    "captions.identical": (
+        "advice",
+        "different images sharing one long or prose caption",
+    ),
+    "pair.caption-files": (
+        "warning",
+        "two caption files per image (.txt + .cap/.caption) that disagree; choose the extension",
+    ),
     "caption.empty": ("error", "a caption with no tags"),
+    "captions.prose": (
+        "advice",
+        "captions written as sentences: which rules apply, shuffle_caption = false",
+    ),
     "caption.unreadable": ("error", "a caption that is not UTF-8 text"),
     "clones.ratio": ("error", "clones above 3% of the images"),
     "altered.kinds": ("advice", "near-duplicate groups and how each copy was altered"),
@@ -50,7 +89,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "background.indoor-outdoor": (
         "warning",
-        "a background dataset is indoors or outdoors, not both",
+        "a background dataset is indoors or outdoors, not both (counted per image from its tags)",
     ),
     "style.tag-all-or-none": ("advice", "a style dataset tags everything or nothing"),
     "kohya.ignored-folder": ("warning", "images kohya will not read (outside N_name folders)"),

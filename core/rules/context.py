@@ -17,7 +17,13 @@ from typing import Any
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.vocab import Vocab, name_from_core
+from lorapan.core.method.anchor import Anchor, anchor_of
+from lorapan.core.method.kind import resolve_kind, subject_tags
+from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
+from lorapan.core.method.style_tag import StyleGuess, propose_style
+from lorapan.core.method.tag_style import style_for
+from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
+from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules.bundles import subjects
 
 INCONSISTENT_BELOW = 15
@@ -55,6 +61,13 @@ class RuleContext:
     style_norm: str
     subjects: frozenset[str]  # bundle core tags (normalised); empty: told by first tag
     tag_style: str  # "underscores" / "spaces" for tags lorapan writes
+    anchor: Anchor = field(default_factory=Anchor)  # what holds the first field
+    triggers: list[Trigger] = field(default_factory=list)  # with their evidence
+    placeholders: frozenset[str] = frozenset()  # "[trigger]": another trainer's, not a tag
+    captions: CaptionStyle = field(default_factory=lambda: CaptionStyle("tags", 0, 0, 0))
+    style_explicit: bool = False  # lorapan.toml states style_tag (even as "")
+    style_guess: StyleGuess | None = None  # proposed while style_tag is not stated
+    subject_tags: frozenset[str] = frozenset()  # what makes each subject of a bundle itself
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     scores_loaded: bool = False
@@ -65,6 +78,21 @@ class RuleContext:
     @property
     def profile(self):  # noqa: ANN201 - Profile
         return self.vocab.profile
+
+    @property
+    def settings_kind(self) -> str:
+        return self.dataset.settings.kind
+
+    @staticmethod
+    def norm(tag: str) -> str:
+        return norm(tag)
+
+    @property
+    def trigger(self) -> Trigger | None:
+        """The trigger to propose while no core tag is set (none for bundles)."""
+        if self.core or self.profile.bundle:
+            return None
+        return main_trigger(self.triggers)
 
     _infos: dict[str, TagInfo] = field(default_factory=dict)
 
@@ -97,21 +125,15 @@ class RuleContext:
         return apply_tag_style(tag, self.tag_style)
 
 
-def detect_tag_style(dataset: Dataset, sample: int = 400) -> str:
-    """``underscores`` when most multi-word tags in the captions use them, else ``spaces``."""
-    setting = dataset.settings.tag_style
-    if setting in ("underscores", "spaces"):
-        return setting
-    under = spaced = 0
-    for i, item in enumerate(dataset.items.values()):
-        if i >= sample:
-            break
-        for t in item.tags:
-            if "_" in t and " " not in t:
-                under += 1
-            elif " " in t:
-                spaced += 1
-    return "underscores" if under > spaced else "spaces"
+def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None = None) -> str:
+    """The style new tags are written in: the setting, or what most captions use.
+
+    The anchor (a trigger such as ``M1N2N3Z4_K``) is spelled as its owner chose and
+    says nothing about how the other tags are written, so it is not counted.
+    """
+    skip = anchor.keys if anchor is not None else frozenset()
+    captions = (item.tags for item in dataset.items.values())
+    return style_for(dataset.settings.tag_style, captions, skip)
 
 
 def build_context(
@@ -122,11 +144,23 @@ def build_context(
     categories: Mapping[str, str] | None = None,
 ) -> RuleContext:
     settings = dataset.settings
+    raw = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    captions = caption_style(raw)
+    triggers = find_triggers(dataset)
+    resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
     vocab = Vocab(settings)
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
+    anchor = anchor_of(dataset)
+    style_explicit = settings.is_set("style_tag")
+    guess = None
+    if not style_explicit and settings.kind != "style":
+        fields = [tag_fields(c, captions.shared) for c in raw]
+        guess = propose_style(dataset, anchor, fields, settings.kind)
     if vocab.profile.bundle:
         vocab.add_names(subject_names(dataset))
+    else:
+        vocab.use_anchor_name(anchor.single)
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
@@ -135,7 +169,14 @@ def build_context(
         style=settings.style_tag.strip(),
         style_norm=norm(settings.style_tag) if settings.style_tag.strip() else "",
         subjects=subjects,
-        tag_style=detect_tag_style(dataset),
+        tag_style=detect_tag_style(dataset, anchor=anchor),
+        anchor=anchor,
+        triggers=triggers,
+        placeholders=_norms_of(vocab_list(vocab, "junk.toml", "placeholders")),
+        captions=captions,
+        style_explicit=style_explicit,
+        style_guess=guess,
+        subject_tags=subject_tags(dataset),
         facts=facts,
         clone_groups=clone_groups,
     )
@@ -143,6 +184,16 @@ def build_context(
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def vocab_list(vocab: Vocab, file: str, name: str) -> list[str]:
+    """A list of a shipped data file, extended by ``[rules.vocab_add] NAME``."""
+    extra = (vocab.rules.get("vocab_add") or {}).get(name, [])
+    return [str(t) for t in [*data_file(file).get(name, []), *extra]]
+
+
+def _norms_of(tags: list[str]) -> frozenset[str]:
+    return frozenset(t.strip().lower() for t in tags if t.strip())
 
 
 def subject_names(dataset: Dataset) -> list[str]:

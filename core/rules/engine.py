@@ -26,6 +26,7 @@ from typing import Any
 
 from lorapan.core.analysis.clones import find_groups
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.describe import describe_dataset
 from lorapan.core.rules import messages
 from lorapan.core.rules.context import (
     RuleContext,
@@ -101,6 +102,9 @@ class RulesEngine:
             self._frequent: set[str] = set()
             self._dirty: set[IssueKey] = set()
             self._steps = None  # settings or the image set changed: plan again
+            # What was read before judging (kind, trigger, caption files): once per
+            # rebuild or change of the image set, not per caption edit.
+            self._described: dict | None = None
             for rel, item in ds.items.items():
                 self._set_state(rel, analyse(self.ctx, item))
 
@@ -164,7 +168,7 @@ class RulesEngine:
         groups only renumber their members; the added images are analysed alone.
         """
         ds = self.dataset
-        if detect_tag_style(ds) != self.ctx.tag_style:
+        if detect_tag_style(ds, anchor=self.ctx.anchor) != self.ctx.tag_style:
             return False  # the spelling of every planned tag changes
         for rel in removed:
             self._drop_state(rel)
@@ -182,6 +186,7 @@ class RulesEngine:
         for rel in added:
             self._set_state(rel, analyse(self.ctx, ds.items[rel]))
         self._steps = None  # the training plan covers other images now
+        self._described = None
         return True
 
     def update(self, relpaths: set[str], reason: str) -> None:
@@ -305,11 +310,17 @@ class RulesEngine:
             view = self._view()
             findings, cover = self._findings(view)
             readiness = self._readiness(findings, cover, view)
+            if self._described is None:
+                ctx = self.ctx
+                self._described = describe_dataset(
+                    self.dataset, ctx.captions, ctx.triggers, ctx.anchor
+                )
+            described = self._described
         if wanted:
             findings = [f for f in findings if rule_matches(f.rule_id, wanted)]
             if not any(rule_matches(f"coverage.{c.id}", wanted) for c in cover):
                 cover = []
-        return Report(findings, cover, readiness)
+        return Report(findings, cover, readiness, described)
 
     def findings(self) -> list[Finding]:
         """Every finding, most severe first, without readiness.

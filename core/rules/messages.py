@@ -6,10 +6,11 @@ from collections import Counter
 from collections.abc import Mapping
 
 from lorapan.core.method.vocab import name_from_core
-from lorapan.core.rules import fixes
+from lorapan.core.rules import fixes, merges
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
+from lorapan.core.rules.pairing import near_pairs, rename_hint
 
 IssueKey = tuple[str, str]
 
@@ -70,14 +71,22 @@ def _caption_empty(ctx, sub, g, counts):
 
 def _no_caption(ctx, sub, g, counts):
     fix = fixes.new_caption_fix(ctx, g.images) if (ctx.core or ctx.style) else None
-    return Finding(
-        "pair.orphans",
-        "error",
+    msg = (
         f"{_imgs(g)} {verb(len(g), 'has', 'have')} no caption file: the trainer learns them without the core tag, "
-        "so they blur the subject. Every image needs its caption.",
-        g.images,
-        fix,
+        "so they blur the subject. Every image needs its caption."
     )
+    for image, caption in [p for p in near_pairs(ctx.dataset) if p[0] in g][:3]:
+        msg += (
+            f" {image} has the caption {caption}, whose name differs only by a trailing dot, "
+            f"space or case: rename it (`{rename_hint(ctx.dataset.root, image, caption)}`)."
+        )
+    if fix is None:
+        msg += (
+            " Set the core tag ([dataset] core_tag in lorapan.toml), then "
+            f"`{ctx.command('fix', '--rule', 'pair.orphans')}` creates them starting with it; "
+            f"or let a tagger write them: `{ctx.command('autotag', '--mode', 'replace')}`."
+        )
+    return Finding("pair.orphans", "error", msg, g.images, fix)
 
 
 def _core(ctx, sub, g, counts):
@@ -86,17 +95,13 @@ def _core(ctx, sub, g, counts):
             f"the core tag '{ctx.core}' is missing from {plural(len(g), 'caption')}: it must "
             "be in every caption, first, so the trainer (keep_tokens = 1) ties the subject to it."
         )
-        fix = fixes.tag_fix(
-            "tags.core", f"insert '{ctx.core}' first", g.images, fixes.core_fn(ctx.core)
-        )
+        fix = fixes.core_fix(f"insert '{ctx.core}' first", ctx.core, g.images)
     elif sub == "not-first":
         msg = (
             f"the core tag '{ctx.core}' is not the first tag in {plural(len(g), 'caption')}: "
             "training keeps only the first token fixed (keep_tokens = 1) and shuffles the rest."
         )
-        fix = fixes.tag_fix(
-            "tags.core", f"move '{ctx.core}' to the front", g.images, fixes.core_fn(ctx.core)
-        )
+        fix = fixes.core_fix(f"move '{ctx.core}' to the front", ctx.core, g.images)
     else:
         subjects = ", ".join(sorted(ctx.subjects))
         msg = (
@@ -108,9 +113,7 @@ def _core(ctx, sub, g, counts):
 
 
 def _style(ctx, sub, g, counts):
-    fix = fixes.tag_fix(
-        "tags.style", f"insert '{ctx.style}' after the core tag", g.images, fixes.style_fn(ctx)
-    )
+    fix = fixes.style_fix(ctx, ctx.style, g.images)
     return Finding(
         "tags.style",
         "error",
@@ -118,6 +121,58 @@ def _style(ctx, sub, g, counts):
         "it in every caption so the dataset's look can be switched on and off when prompting.",
         g.images,
         fix,
+    )
+
+
+def _placeholder(ctx, sub, g, counts):
+    names = ", ".join(f"'{p}'" for p in sorted(g.details))
+    msg = (
+        f"{plural(len(g), 'caption')} {verb(len(g), 'holds', 'hold')} the placeholder {names}: "
+        "another trainer (ai-toolkit) replaces it with the trigger word, but kohya reads "
+        "captions as they are and would train the placeholder itself."
+    )
+    fix = None
+    if ctx.core:
+        fix = fixes.tag_fix(
+            "tags.placeholder",
+            f"replace it with the core tag '{ctx.core}', first",
+            g.images,
+            fixes.placeholder_fn(ctx.placeholders, ctx.core),
+            moves_anchor=True,
+        )
+    else:
+        msg += (
+            ' Set the trigger as core tag first ([dataset] core_tag = "..." in '
+            f"lorapan.toml), then `{ctx.command('fix', '--rule', 'tags.placeholder')}`."
+        )
+    return Finding("tags.placeholder", "warning", msg, g.images, fix)
+
+
+def _junk(ctx, sub, g, counts):
+    return Finding(
+        "tags.junk",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tagger junk or markup ({top_details(g.details)}): "
+        "rating and meta tags say how a picture was posted, not what it shows, and markdown "
+        "around a token is trained as text; the guide removes such tags.",
+        g.images,
+        fixes.tag_fix(
+            "tags.junk", "remove rating/meta tags, unwrap markdown", g.images, fixes.junk_fn
+        ),
+    )
+
+
+def _weight(ctx, sub, g, counts):
+    return Finding(
+        "tags.weight-syntax",
+        "warning",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} prompt-weight syntax ({top_details(g.details)}): "
+        "weights are for prompts; kohya reads captions literally and trains the parentheses "
+        "and numbers as part of the tag.",
+        g.images,
+        fixes.tag_fix(
+            "tags.weight-syntax", "unwrap the weighted tags", g.images, fixes.unweight_fn
+        ),
     )
 
 
@@ -170,11 +225,21 @@ def _duplicate(ctx, sub, g, counts):
 
 
 def _conflict(ctx, sub, g, counts):
+    reasons = []
+    for pair, _n in g.details.most_common(3):
+        a, _, b = pair.partition(" + ")
+        why = ctx.vocab.conflict_why.get(frozenset((a, b)), "")
+        if why:
+            reasons.append(f"'{a}' + '{b}': {why}")
+    a, _, b = (g.details.most_common(1)[0][0] if g.details else "A + B").partition(" + ")
+    remove = ctx.command("edit", "--query", a, "--remove", a)
     return Finding(
         "tags.conflict",
         "warning",
         f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tags that exclude each other ({top_details(g.details)}): at most "
-        "one can be true; remove the wrong one (the guide asks for non-conflicting tags).",
+        "one can be true; look at the images and remove the wrong one (the guide asks for "
+        f"non-conflicting tags). Why: {'; '.join(reasons) or 'listed in lorapan.toml'}. "
+        f"To drop one across these images: `{remove}` (or the same with '{b}').",
         g.images,
     )
 
@@ -182,15 +247,17 @@ def _conflict(ctx, sub, g, counts):
 def _hair_eyes(part: str):
     def builder(ctx, sub, g, counts):
         rule = f"tags.{part}-unique"
-        fix, why = fixes.hair_eyes_fix(ctx, counts, part, g.images)
+        fix, why = merges.hair_eyes_fix(ctx, counts, part, g.images)
         words = "hair colour/style" if part == "hair" else "eye colour"
         if ctx.profile.bundle:
-            shapes = ", ".join(f"'<colour>_{n}_{part}'" for n in _subject_names(ctx, g.images))
+            shapes = ", ".join(
+                f"'{merges.spell_unique(ctx, '<colour>', n, part)}'"
+                for n in _subject_names(ctx, g.images)
+            )
             into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
         else:
-            into = (
-                f"one unique tag '<colour>_{ctx.vocab.name.replace(' ', '_') or '<name>'}_{part}'"
-            )
+            shape = merges.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
+            into = f"one unique tag '{shape}'"
         msg = (
             f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "
             f"them into {into} and removes other people's, so the "
@@ -216,7 +283,9 @@ def _subject_names(ctx: RuleContext, images: list[str]) -> list[str]:
 def _lowq(ctx, sub, g, counts):
     words = ", ".join(ctx.vocab.lowq_list)
     if sub == "missing":
-        fix = fixes.tag_fix("quality.lowq-tag", f"add '{words}'", g.images, fixes.lowq_add_fn(ctx))
+        fix = fixes.anchored_fix(
+            "quality.lowq-tag", f"add '{words}'", g.images, lambda a: fixes.lowq_add_fn(ctx, a)
+        )
         msg = (
             f"{_imgs(g)} {verb(len(g), 'is', 'are')} blurry or small but {verb(len(g), 'lacks', 'lack')} '{words}': the guide tags low-quality "
             "images so the blur is tied to those tags, not to the subject."
@@ -259,6 +328,9 @@ _BUILDERS = {
     "pair.orphans": _no_caption,
     "tags.core": _core,
     "tags.style": _style,
+    "tags.placeholder": _placeholder,
+    "tags.junk": _junk,
+    "tags.weight-syntax": _weight,
     "tags.blacklist": _blacklist,
     "tags.kind-prune": _kind_prune,
     "tags.duplicate": _duplicate,

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from lorapan.core.method.anchor import Anchor, anchor_of, protect_anchor
 
 if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "advice", "manual")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def keep_anchor_first(changes: list[TagChange], anchor: Anchor) -> list[TagChange]:
+    """Each change with the anchor back in first place where the caption started with it."""
+    if not anchor:
+        return changes
+    out = []
+    for ch in changes:
+        after = protect_anchor(lambda _t, a=ch.after: a, anchor)(ch.before)
+        out.append(ch if after == ch.after else replace(ch, after=after))
+    return out
 
 
 def one_per_caption(changes: list[TagChange]) -> list[TagChange]:
@@ -49,9 +62,15 @@ class Fix:
     planner: Callable[[Dataset], list[TagChange]]
     rule_id: str = ""
     settings: dict[str, Any] | None = None  # [dataset] keys to set (not journaled)
+    #: True for the fixes whose job is the first field (core tag, trigger, per-image ids);
+    #: every other fix keeps the anchor first (keep_tokens = 1).
+    moves_anchor: bool = False
 
     def plan(self, dataset: Dataset) -> list[TagChange]:
-        return one_per_caption(self.planner(dataset))
+        changes = one_per_caption(self.planner(dataset))
+        if self.moves_anchor:
+            return changes
+        return keep_anchor_first(changes, anchor_of(dataset))
 
     @property
     def journal_label(self) -> str:
@@ -157,6 +176,9 @@ class Report:
     findings: list[Finding]
     coverage: list[CoverageItem]
     readiness: Readiness
+    #: what lorapan read before judging (kind, trigger, caption style, caption files),
+    #: with evidence: ``lorapan.core.method.describe.describe_dataset``
+    dataset: dict[str, Any] = field(default_factory=dict)
 
     def by_severity(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {s: [] for s in SEVERITIES}
@@ -176,6 +198,7 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
+            **self.dataset,
             "readiness": self.readiness.to_dict(),
             "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],

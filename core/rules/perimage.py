@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
+from lorapan.core.method.junk import has_markdown, junk_reason, markdown_of, unweighted
+from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules.context import RuleContext, norm
 
 IssueKey = tuple[str, str]
@@ -34,20 +36,25 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         issues[("caption.unreadable", "")] = (item.caption_error or "unreadable",)
         return ImageState(issues=issues)
     tags = item.tags
-    norms = [norm(t) for t in tags]
+    every = [norm(t) for t in tags]
+    # Tag rules read tag fields only: a sentence is not a tag (lorapan.core.method.prose).
+    fields = tag_fields(tags, ctx.captions.shared) if ctx.captions.has_sentences else tags
+    norms = every if fields is tags else [norm(t) for t in fields]
     nset = frozenset(norms)
     if not item.has_caption:
         issues[("pair.orphans", "no-caption")] = ()
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    _core_style(ctx, norms, nset, issues)
+    _core_style(ctx, every, frozenset(every), issues)
+    _placeholders(ctx, tags, issues)
+    _junk(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
     _quality(ctx, item.relpath, nset, issues)
     _inconsistent(ctx, item.relpath, nset, issues)
     _aggregates(ctx, norms, nset, issues)
-    return ImageState(nset, norms[0] if norms else "", issues)
+    return ImageState(nset, every[0] if every else "", issues)
 
 
 def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
@@ -62,6 +69,35 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
             issues[("tags.core", "not-first")] = ()
     if ctx.style_norm and ctx.style_norm not in nset:
         issues[("tags.style", "missing")] = ()
+
+
+def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
+    """Tagger junk and markup (``tags.junk``), prompt weights (``tags.weight-syntax``)."""
+    junk = tuple(
+        dict.fromkeys(
+            piece
+            for t in tags
+            for piece in ([t] if junk_reason(t) else markdown_of(t) if has_markdown(t) else [])
+        )
+    )
+    if junk:
+        issues[("tags.junk", "")] = junk
+    weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None))
+    if weights:
+        issues[("tags.weight-syntax", "")] = weights
+
+
+def _bracketed(tag: str) -> bool:
+    return "[" in tag or "{" in tag or "<" in tag
+
+
+def _placeholders(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
+    """``[trigger]``: another trainer's placeholder, trained literally by kohya."""
+    found = tuple(
+        sorted({p for t in tags if _bracketed(t) for p in ctx.placeholders if p in t.lower()})
+    )
+    if found:
+        issues[("tags.placeholder", "")] = found
 
 
 def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
@@ -133,6 +169,23 @@ def _inconsistent(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict
         issues[("tags.inconsistent", "")] = missing
 
 
+INTERIOR = frozenset({"interior", "indoors"})
+EXTERIOR = frozenset({"exterior", "outdoors"})
+
+
+def _place(nset: frozenset[str], infos: list) -> str:
+    """``indoor``/``outdoor`` from the image's own tags (each image counted once):
+    an explicit interior/exterior tag decides, else the majority of place words."""
+    ins, outs = bool(nset & INTERIOR), bool(nset & EXTERIOR)
+    if ins != outs:
+        return "indoor" if ins else "outdoor"
+    n_in = sum(1 for _n, i in infos if i.indoor)
+    n_out = sum(1 for _n, i in infos if i.outdoor)
+    if n_in == n_out:
+        return ""
+    return "indoor" if n_in > n_out else "outdoor"
+
+
 def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
     """Internal keys the dataset-wide rules count."""
     v = ctx.vocab
@@ -140,10 +193,9 @@ def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
     for _n, info in infos:
         for cid in info.coverage:
             issues[("coverage", cid)] = ()
-        if info.indoor:
-            issues[("_indoor", "")] = ()
-        if info.outdoor:
-            issues[("_outdoor", "")] = ()
+    place = _place(nset, infos)
+    if place:
+        issues[("_place", place)] = ()
     if v.profile.bundle:
         issues[("_subject", norms[0] if norms else "")] = ()
         if v.profile.hair_eyes:

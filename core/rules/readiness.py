@@ -29,6 +29,7 @@ from lorapan.core.rules.dataset_wide.counts import aim_range
 from lorapan.core.rules.model import CoverageItem, Finding, Readiness
 from lorapan.core.training import inputs as training_inputs
 from lorapan.core.training.config import bucket_spec, build_plan, read_user_training
+from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.presets import PresetError, preset_for_kind
 from lorapan.core.training.steps import FolderSizes, plan_steps
@@ -255,5 +256,5 @@ def steps_text(r: Readiness) -> str:
     if r.unsized:
         text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
     if not r.in_folders:
-        text += f"; no kohya folder yet: put the images in one named {repeats_text(r).split('/')[0]}_<name>"
+        text += "; " + folder_advice(r.num_repeats, r.in_folders)
     return text

@@ -7,8 +7,9 @@ Every write is a list of :class:`TagChange` applied through
   (with scores) for review; :func:`accept` then adds the chosen ones.
 - **add-missing** appends the predicted tags a caption lacks, in score order.
 - **replace** writes the predicted caption with the core tag and the style tag first.
-  Without a configured core tag, an existing first tag shared by every caption (the
-  trigger word of most kohya datasets) is kept in front instead.
+  Without a configured core tag, the caption's anchor (the tag every caption of its
+  folder starts with: the trigger word of most kohya datasets) is kept in front instead
+  (:mod:`lorapan.core.method.anchor`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.edits import TagChange, add_tag, dedupe, has_tag
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.tagger.predict import Prediction
 
 MODES = ("suggest", "add-missing", "replace")
@@ -57,24 +59,28 @@ def plan_add_missing(ds: Dataset, predictions: Predictions) -> list[TagChange]:
     return changes
 
 
-def leading_tags(ds: Dataset, before: tuple[str, ...]) -> tuple[str, ...]:
-    """The tags a replaced caption starts with: core tag, then style tag."""
+def leading_tags(
+    ds: Dataset, before: tuple[str, ...], anchor: Anchor | None = None
+) -> tuple[str, ...]:
+    """The tags a replaced caption starts with: core tag (or the caption's anchor), style tag."""
+    anchor = anchor_of(ds) if anchor is None else anchor
     core = ds.settings.core_tag.strip()
-    if not core and before:
-        captioned = sum(1 for item in ds.items.values() if item.tags)
-        if ds.index.count(before[0]) == captioned:
-            core = before[0]
+    if not core and before and tag_key(before[0]) in anchor.keys:
+        core = before[0]
     style = ds.settings.style_tag.strip()
     return dedupe(tuple(t for t in (core, style) if t))
 
 
 def plan_replace(ds: Dataset, predictions: Predictions) -> list[TagChange]:
     changes = []
+    anchor = anchor_of(ds)
     for rel, preds in predictions.items():
         item = ds.items.get(rel)
         if item is None or item.read_only:
             continue
-        after = dedupe(leading_tags(ds, item.tags) + tuple(p.tag for p in preds))
+        lead = leading_tags(ds, item.tags, anchor)
+        keys = {tag_key(t) for t in lead}
+        after = dedupe(lead + tuple(p.tag for p in preds if tag_key(p.tag) not in keys))
         if after != item.tags:
             changes.append(TagChange(rel, item.tags, after))
     return changes

@@ -9,17 +9,27 @@ snake_case keys below (``sd_scripts``, ``base_model``…) say where things are.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 from lorapan.core.training import presets as P
+from lorapan.core.training.buckets import bucket_bounds, bucket_problems
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.kohya_args import launcher_argv, train_args
+from lorapan.core.training.run_settings import (
+    AUTO,
+    SETTING_KEYS,
+    Layer,
+    every,
+    launch_problems,
+    looks_local,
+    read_user_training,
+    resolve_settings,
+    split_layer,
+    user_config_path,
+)
 from lorapan.core.training.steps import (
     BucketSpec,
     FolderSizes,
@@ -29,88 +39,43 @@ from lorapan.core.training.steps import (
     weighted_repeats_for_target,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-# Where-things-are settings: key -> (type, default).
-SETTING_KEYS: dict[str, tuple[type, Any]] = {
-    "preset": (str, ""),
-    "sd_scripts": (str, ""),
-    "python": (str, ""),
-    "launcher": (str, "accelerate"),  # or "python"
-    "accelerate": (str, ""),
-    "base_model": (str, ""),
-    "model_family": (str, "sd15"),  # or "sdxl"
-    "output_dir": (str, ""),
-    "output_name": (str, ""),
-    "num_processes": (int, 1),
-    "extra_args": (list, []),
-    "mixed_precision": (str, "fp16"),
-    "save_precision": (str, "fp16"),
-    "sample_every_n_steps": (int, 0),  # 0: a quarter of the run
-    "sample_sampler": (str, "euler_a"),
-    "seed": (int, 0),
-    "prompt_count": (int, 4),
-    "tensorboard": (bool, True),  # --logging_dir <run>/tensorboard: the logged lr
-}
+__all__ = [
+    "SETTING_KEYS",
+    "Layer",
+    "RunPlan",
+    "SamplePlan",
+    "build_plan",
+    "bucket_spec",
+    "looks_local",
+    "read_user_training",
+    "split_layer",
+    "user_config_path",
+]
+SAMPLER_STEPS = 30  # sd-scripts' default per prompt when the prompt line has no --s
 
 
-def user_config_path() -> Path:
-    from platformdirs import user_config_dir
+@dataclass(frozen=True)
+class SamplePlan:
+    """When sample images are made and what they cost (none: sampling is off)."""
 
-    env = os.environ.get("LORAPAN_CONFIG")
-    return Path(env) if env else Path(user_config_dir("lorapan")) / "config.toml"
+    at_steps: tuple[int, ...]
+    prompts: int
+    sampler_steps: int = SAMPLER_STEPS
 
+    @property
+    def images(self) -> int:
+        return len(self.at_steps) * self.prompts
 
-def read_user_training() -> dict[str, Any]:
-    path = user_config_path()
-    if not path.exists():
-        return {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise P.PresetError(f"{path}: not valid TOML ({exc})") from None
-    table = doc.get("training", {})
-    return table if isinstance(table, dict) else {}
-
-
-def _coerce_setting(key: str, value: Any) -> Any:
-    kind, _ = SETTING_KEYS[key]
-    if kind is list:
-        return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
-    if kind is bool and not isinstance(value, bool):
-        text = str(value).strip().lower()
-        if text not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-            raise P.PresetError(f"{key} = {value!r} is not a valid bool (true or false)")
-        return text in ("true", "1", "yes", "on")
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise P.PresetError(f"{key} = {value!r} is not a valid {kind.__name__}") from None
-
-
-@dataclass
-class Layer:
-    """Civitai params and settings from one source, already typed."""
-
-    params: dict[str, Any] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-def split_layer(table: dict[str, Any], where: str) -> Layer:
-    """Sort a ``[training]`` table or ``--set`` items into params and settings."""
-    layer = Layer()
-    for key, value in table.items():
-        if key in P.PARAM_TYPES:
-            layer.params[key] = P.coerce(key, value)
-        elif key in SETTING_KEYS:
-            layer.settings[key] = _coerce_setting(key, value)
-        else:
-            known = sorted([*P.PARAM_TYPES, *SETTING_KEYS])
-            raise P.PresetError(f"{where}: unknown training key {key!r}; known: {', '.join(known)}")
-    return layer
+    def text(self, training_steps: int) -> str:
+        if not self.at_steps or not self.prompts:
+            return "sampling: off"
+        shown = ", ".join(map(str, self.at_steps[:6])) + (" …" if len(self.at_steps) > 6 else "")
+        return (
+            f"sampling: {self.images} images ({self.prompts} prompts at steps {shown}), "
+            f"{self.sampler_steps} sampler steps each = {self.images * self.sampler_steps} "
+            f"sampler steps beside {training_steps} training steps "
+            "(--set sample_every_n_steps=off turns it off)"
+        )
 
 
 @dataclass
@@ -128,6 +93,10 @@ class RunPlan:
     prompts: list[str]
     run_dir: Path
     warnings: list[str] = field(default_factory=list)
+    sampling: SamplePlan = field(default_factory=lambda: SamplePlan((), 0))
+    save_every: int | None = None  # steps between checkpoints (and saved states)
+    problems: list[str] = field(default_factory=list)  # settings the trainer would refuse
+    dataset: dict[str, Any] = field(default_factory=dict)  # what was trained, for exports
 
     @property
     def dataset_toml(self) -> str:
@@ -160,50 +129,12 @@ class RunPlan:
         return self.output_dir / f"{self.settings['output_name']}.safetensors"
 
 
-def looks_local(model: str) -> bool:
-    """A path rather than a Hugging Face repo id such as ``org/model``."""
-    return model.startswith(("/", "~", ".")) or model.endswith((".safetensors", ".ckpt"))
-
-
-def _anchor(value: str, root: Path) -> str:
-    """Expand ``~``; make a relative path absolute against the dataset root.
-
-    A bare command name (``python3``, ``accelerate``) stays as it is, for PATH lookup.
-    """
-    path = Path(value).expanduser()
-    if path.is_absolute() or ("/" not in value and not value.startswith(".")):
-        return str(path)
-    return str((root / path).resolve())
-
-
-def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]:
-    settings = {k: v for k, (_, v) in SETTING_KEYS.items()}
-    for layer in layers:
-        settings.update(layer.settings)
-    root = inputs.root
-    if not settings["output_dir"]:
-        settings["output_dir"] = str(root / ".lorapan" / "output")
-    # Relative paths in settings are relative to the dataset folder (the trainer runs elsewhere).
-    for key in ("output_dir", "sd_scripts", "python", "accelerate", "base_model"):
-        value = settings[key]
-        if value and (key != "base_model" or looks_local(value)):
-            settings[key] = _anchor(value, root)
-    if not settings["output_name"]:
-        settings["output_name"] = inputs.settings.name or root.name
-    sd = Path(settings["sd_scripts"]).expanduser() if settings["sd_scripts"] else None
-    if not settings["python"]:
-        venv_py = sd / "venv" / "bin" / "python" if sd else None
-        settings["python"] = str(venv_py) if venv_py and venv_py.exists() else sys.executable
-    if not settings["accelerate"]:
-        sibling = Path(settings["python"]).parent / "accelerate"
-        settings["accelerate"] = (
-            str(sibling) if sibling.exists() else (shutil.which("accelerate") or "accelerate")
-        )
-    return settings
-
-
 def dataset_config(
-    inputs: TrainInputs, params: dict[str, Any], repeats: list[int], sdxl: bool
+    inputs: TrainInputs,
+    params: dict[str, Any],
+    repeats: list[int],
+    sdxl: bool,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``--dataset_config`` document; ``caption_extension`` is always written."""
     res = int(params.get("resolution", 1024 if sdxl else 512))
@@ -219,7 +150,12 @@ def dataset_config(
         "enable_bucket": bool(params.get("enableBucket", False)),
     }
     if ds["enable_bucket"]:
-        ds.update(min_bucket_reso=256, max_bucket_reso=max(1024, 2 * res), bucket_reso_steps=64)
+        bounds = bucket_bounds(res, settings or {})
+        ds.update(
+            min_bucket_reso=bounds.min_reso,
+            max_bucket_reso=bounds.max_reso,
+            bucket_reso_steps=bounds.step,
+        )
     subsets = []
     for folder, r in zip(inputs.folders, repeats, strict=True):
         sub: dict[str, Any] = {"image_dir": str(folder.path), "num_repeats": int(r)}
@@ -269,6 +205,30 @@ def compute_repeats(
     return [r] * len(inputs.folders)
 
 
+def dataset_facts(inputs: TrainInputs, tags: int = 100) -> dict[str, Any]:
+    """The dataset as trained: where, what, and its most used tags (an export's metadata)."""
+    st = inputs.settings
+    return {
+        "root": str(inputs.root),
+        "name": st.name or inputs.root.name,
+        "kind": st.kind,
+        "core_tag": st.core_tag,
+        "images": inputs.image_count,
+        "tags": inputs.tag_counts.most_common(tags),
+    }
+
+
+def cadences(settings: dict[str, Any], total: int) -> tuple[int | None, int | None]:
+    """Steps between checkpoints and between samples (None: off).
+
+    Sampling on ``auto`` follows the checkpoints, so every checkpoint has its samples.
+    """
+    save = every(settings["save_every_n_steps"], total)
+    if settings["sample_every_n_steps"] == AUTO and save is not None:
+        return save, save
+    return save, every(settings["sample_every_n_steps"], total)
+
+
 def build_plan(
     inputs: TrainInputs,
     run_dir: Path,
@@ -301,10 +261,10 @@ def build_plan(
         ) == "sdxl"
     settings["model_family"] = "sdxl" if sdxl else "sd15"
     nproc = max(1, int(settings["num_processes"]))
-    draft = dataset_config(inputs, params, [1] * len(inputs.folders), sdxl)
+    draft = dataset_config(inputs, params, [1] * len(inputs.folders), sdxl, settings)
     spec = bucket_spec(draft)
     repeats = compute_repeats(inputs, params, spec, nproc)
-    config = dataset_config(inputs, params, repeats, sdxl)
+    config = dataset_config(inputs, params, repeats, sdxl, settings)
     folders = [FolderSizes(tuple(f.sizes), r) for f, r in zip(inputs.folders, repeats, strict=True)]
     target = int(params.get("targetSteps", 0) or 0)
     steps = plan_steps(
@@ -329,7 +289,16 @@ def build_plan(
     script = Path(settings["sd_scripts"] or ".") / (
         "sdxl_train_network.py" if sdxl else "train_network.py"
     )
-    argv = launcher_argv(settings, script) + train_args(params, settings, run_dir, sdxl, steps)
+    save_every, sample_every = cadences(settings, steps.total_steps)
+    sampling = SamplePlan(
+        tuple(range(sample_every, steps.total_steps + 1, sample_every)) if sample_every else (),
+        len(prompts),
+    )
+    launch = launcher_argv(settings, script, run_dir)
+    argv = launch + train_args(params, settings, run_dir, sdxl, steps, save_every, sample_every)
+    problems = launch_problems(settings)
+    if spec.enable_bucket:
+        problems += bucket_problems(res, bucket_bounds(res, settings), sdxl)
     return RunPlan(
         preset=base.name,
         params=params,
@@ -342,4 +311,8 @@ def build_plan(
         prompts=prompts,
         run_dir=run_dir,
         warnings=warnings,
+        sampling=sampling,
+        save_every=save_every,
+        problems=problems,
+        dataset=dataset_facts(inputs),
     )

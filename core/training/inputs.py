@@ -44,6 +44,7 @@ class TrainInputs:
     settings: Settings
     folders: list[FolderInput]
     tag_counts: Counter[str]
+    in_kohya_folders: bool = True  # False: a flat dataset, its folders listed as they are
 
     @property
     def image_count(self) -> int:
@@ -88,28 +89,30 @@ def from_dataset(
     ds: Dataset,
     size_of: SizeOf | None = None,
     *,
-    loose_as_one: bool = False,
+    loose_as_one: bool = True,
     count_tags: bool = True,
 ) -> TrainInputs:
     """The dataset's kohya folders as training reads them: repeats, image sizes, tags.
 
-    Only images in kohya ``N_name`` folders train (``ds.folders``, as the dataset laid
-    them out). ``size_of`` gives an image's size by relpath (None: unreadable); by
-    default the analysis cache for unchanged files, else the file header.
-    ``loose_as_one``: with no kohya folder at all, take every image as one folder of
-    repeats 1 (readiness does, to say which repeats to name the folder).
+    Images in kohya ``N_name`` folders train (``ds.folders``, as the dataset laid them
+    out); beside such folders, loose images are left out, as kohya leaves them out.
+    A dataset with no kohya folder at all (a flat folder, ``loose_as_one``) trains as
+    it is: each folder that holds images becomes a subset of repeats 1 (the dataset
+    TOML names ``image_dir`` itself, and kohya reads no subfolders of it).
+    ``size_of`` gives an image's size by relpath (None: unreadable); by default the
+    analysis cache for unchanged files, else the file header.
     """
     root = ds.root
     if size_of is None:
         size_of = _cached_or_header(ds)
-    whole = loose_as_one and not ds.folders
+    flat = loose_as_one and not ds.folders
     per: dict[str, FolderInput] = {}  # by folder relpath ("" = the root itself)
     tags: Counter[str] = Counter()
     for rel, item in ds.items.items():
         folder = item.folder
-        if folder is None and not whole:
+        if folder is None and not flat:
             continue  # kohya ignores it (kohya.ignored-folder says so)
-        key = folder.path if folder else ""
+        key = folder.path if folder else rel.rpartition("/")[0]
         fi = per.get(key)
         if fi is None:
             fi = per[key] = FolderInput(
@@ -123,7 +126,7 @@ def from_dataset(
         if count_tags:
             tags.update(item.tags)
     folders = sorted(per.values(), key=lambda f: f.path)  # training's order
-    return TrainInputs(root, ds.settings, folders, tags)
+    return TrainInputs(root, ds.settings, folders, tags, in_kohya_folders=not flat)
 
 
 def _cached_or_header(ds: Dataset) -> SizeOf:

@@ -19,13 +19,40 @@ def fmt(value: float) -> str:
     return repr(float(value)) if not float(value).is_integer() else str(int(value))
 
 
-def launcher_argv(settings: dict[str, Any], script: Path) -> list[str]:
+def launcher_argv(settings: dict[str, Any], script: Path, run_dir: Path) -> list[str]:
+    """``accelerate launch …`` (or plain ``python``) up to and including the script.
+
+    With several processes, local processes other than the first are tee'd by
+    torchrun with a ``[defaultN]:`` prefix on each line (``--tee N:3`` per process,
+    their files under ``<run>/processes``), so their lines are told apart in the log
+    while the first one's progress bar reaches the log live.
+    """
     nproc = int(settings["num_processes"])
+    machines = max(1, int(settings["num_machines"]))
     if settings["launcher"] == "python" and nproc <= 1:
         return [settings["python"], str(script)]
     argv = [settings["accelerate"], "launch", "--num_cpu_threads_per_process", "1"]
+    if nproc > 1 and settings["multi_gpu"]:
+        argv.append("--multi_gpu")
+    # Always said: an accelerate config file's own process count would otherwise win,
+    # and the step plan (which divides by the processes) would be wrong.
+    argv += ["--num_processes", str(nproc), "--num_machines", str(machines)]
     if nproc > 1:
-        argv += ["--num_processes", str(nproc), "--multi_gpu"]
+        if machines > 1:
+            argv += [
+                "--machine_rank",
+                str(settings["machine_rank"]),
+                "--main_process_ip",
+                str(settings["main_process_ip"]),
+                "--main_process_port",
+                str(settings["main_process_port"]),
+            ]
+        if settings["gpu_ids"]:
+            argv += ["--gpu_ids", str(settings["gpu_ids"])]
+        local = max(1, nproc // machines)
+        if local > 1:
+            tee = ",".join(f"{rank}:3" for rank in range(1, local))
+            argv += ["--tee", tee, "--log_dir", str(run_dir / "processes")]
     return [*argv, str(script)]
 
 
@@ -35,8 +62,10 @@ def train_args(
     run_dir: Path,
     sdxl: bool,
     steps: StepPlan,
+    save_every: int | None = None,
+    sample_every: int | None = None,
 ) -> list[str]:
-    """The script's arguments, following kohya.md §2."""
+    """The script's arguments, following kohya.md §2 (None: no intermediate saves / samples)."""
     p = plan_params
     opt = str(p.get("optimizerType", "AdamW8bit"))
     unet_lr = float(p.get("unetLR", 1e-4))
@@ -89,16 +118,22 @@ def train_args(
         "--save_precision",
         settings["save_precision"],
     ]
-    every = settings["sample_every_n_steps"] or max(1, steps.total_steps // 4)
-    a += [
-        "--sample_prompts",
-        str(run_dir / "prompts.txt"),
-        "--sample_every_n_steps",
-        str(every),
-        "--sample_sampler",
-        settings["sample_sampler"],
-        "--console_log_simple",
-    ]
+    if save_every is not None:
+        a += ["--save_every_n_steps", str(save_every)]
+        if settings["save_state"]:
+            a += ["--save_state"]  # what `lorapan train --resume` continues from
+    if sample_every is not None:
+        a += [
+            "--sample_prompts",
+            str(run_dir / "prompts.txt"),
+            "--sample_every_n_steps",
+            str(sample_every),
+            "--sample_sampler",
+            settings["sample_sampler"],
+        ]
+    a += ["--console_log_simple"]
+    if settings["tokenizer_cache_dir"]:
+        a += ["--tokenizer_cache_dir", settings["tokenizer_cache_dir"]]
     if settings["seed"]:
         a += ["--seed", str(settings["seed"])]
     extra = list(settings["extra_args"])

@@ -109,9 +109,7 @@ class RunOutputs:
         if not self.models:
             return ""
         newest = max(self.models, key=lambda p: (_mtime(p), p))
-        return (
-            f"{len(self.models)} on disk, newest {Path(newest).name} ({_size(self.models[newest])})"
-        )
+        return f"{len(self.models)} on disk, newest {Path(newest).name} ({size_text(self.models[newest])})"
 
 
 def _mtime(path: str) -> int:
@@ -121,7 +119,7 @@ def _mtime(path: str) -> int:
         return 0
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from shlex import quote
 
-from lorapan.core.training.config import RunPlan, looks_local
+from lorapan.core.training.config import RunPlan
+from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
+from lorapan.core.training.run_settings import looks_local
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
 
 
@@ -18,6 +20,8 @@ class Check:
     level: str  # "error", "warning" or "info"
     message: str
     hint: str = ""
+    overridable: bool = False  # an error the user may start despite (--force / a confirm)
+    details: tuple[str, ...] = ()  # one line per item the message counts
 
 
 RuleErrors = list[tuple[str, int]]  # error-level findings as (rule id, images)
@@ -65,16 +69,17 @@ def preflight(
                 f"`lorapan fix {quote(str(inputs.root))}` "
                 f"(details: `lorapan check {quote(str(inputs.root))}`), "
                 "or start anyway with --force",
+                overridable=True,
+                details=tuple(
+                    f"{rule} ({n} image{'' if n == 1 else 's'})" if n else rule
+                    for rule, n in rule_errors
+                ),
             )
         )
     if not inputs.folders or inputs.image_count == 0:
-        checks.append(
-            Check(
-                "error",
-                f"no images in kohya N_name folders under {inputs.root}",
-                "put images in a folder such as 10_mychar",
-            )
-        )
+        checks.append(Check("error", f"no images to train under {inputs.root}"))
+    elif advice := folder_advice(plan.num_repeats, inputs.in_kohya_folders):
+        checks.append(Check("info", advice))
     unreadable = [p for f in inputs.folders for p in f.unreadable]
     if unreadable:
         checks.append(
@@ -126,20 +131,35 @@ def preflight(
         checks.append(Check("error", f"dataset config: {problem}"))
     for problem in validate_train_args(plan.script_args, plan.sdxl):
         checks.append(Check("error", f"trainer arguments: {problem}"))
+    for problem in plan.problems:
+        checks.append(Check("error", problem))
     for warning in plan.warnings:
         checks.append(Check("warning", warning))
     checks.append(Check("info", steps_summary(plan)))
+    checks.append(Check("info", plan.sampling.text(plan.steps.total_steps)))
     return checks
 
 
 def steps_summary(plan: RunPlan) -> str:
     """The predicted step count as the trainer will print it, for showing before a start."""
     st = plan.steps
+    if not st.images:
+        return "no images: nothing to train"
     return (
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
         f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
         f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
+        + _processes_text(plan)
     )
+
+
+def _processes_text(plan: RunPlan) -> str:
+    """kohya splits each epoch's batches over the processes (one per GPU)."""
+    n = int(plan.settings.get("num_processes") or 1)
+    if n <= 1:
+        return ""
+    bs = int(plan.params.get("trainBatchSize", 1))
+    return f"; {n} processes: each step trains {n} batches of {bs} at once, one per GPU"
 
 
 def _plural(n: int, word: str) -> str:

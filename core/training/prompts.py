@@ -1,13 +1,18 @@
-"""Flexibility sample prompts (the guide's last step).
+"""Flexibility sample prompts (the guide's last step), suited to the subject kind.
 
-Each prompt is the core tag plus a pose, a place and an action the dataset's
-captions never contain: if the LoRA can render those, it generalises. Written as
-a kohya ``--sample_prompts`` file (one prompt per line with ``--w --h --d --n``).
+The guide's test of a finished LoRA, by kind: a character "able to do a pose it is not
+trained on"; a background that can "add something doing something"; clothing and
+assets that "can be used, broken, or turned into monster"; a concept or style that
+"can cater to aliens". Each prompt starts with the subject's tag (the core tag, else
+the dataset's trigger as its owner wrote it: :func:`prompt_subject`) and adds only
+what the captions never contain. Written as a kohya ``--sample_prompts`` file (one
+prompt per line with ``--w --h --d --n``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 POSES = [
     "sitting",
@@ -53,9 +58,34 @@ ACTIONS = [
     "riding bicycle",
     "singing",
 ]
-# Subjects that are not one figure test "something doing something" in them instead.
+# A background or scene: something happening in it (the guide: "add something doing
+# something"), at another time or in other weather; never a place of its own.
 SCENE_KINDS = {"background", "bundle-backgrounds"}
 SCENE_SUBJECTS = ["1girl", "1boy", "cat", "robot", "monster", "old man"]
+SCENE_ACTIONS = ["running", "sleeping", "fighting", "dancing", "reading book", "eating"]
+SCENE_TIMES = ["night", "rain", "snow", "sunset", "fog", "fire"]
+# Clothing and assets: used, broken, turned into a monster, in another place.
+ASSET_KINDS = {"asset", "bundle-costumes"}
+ASSET_USES = [
+    "1girl holding it",
+    "broken",
+    "turned into a monster",
+    "1boy wearing it",
+    "on fire",
+    "in a forest",
+]
+# Styles and concepts: subjects the set never shows, down to an alien.
+STYLE_KINDS = {"style", "concept", "bundle-concepts"}
+STYLE_SUBJECTS = [
+    "alien creature",
+    "old man portrait",
+    "dragon",
+    "city street at night",
+    "bowl of fruit",
+    "robot",
+    "horse running",
+    "mountain landscape",
+]
 NEGATIVE = "lowres, bad anatomy, bad hands, worst quality"
 
 
@@ -67,6 +97,21 @@ def _absent(pool: list[str], present: set[str]) -> list[str]:
     return [t for t in pool if _norm(t) not in present]
 
 
+def _pools(kind: str, present: set[str]) -> list[list[str]]:
+    """The lists a prompt takes one item of each from, for this kind."""
+    if kind in SCENE_KINDS:
+        subjects = _absent(SCENE_SUBJECTS, present)
+        doing = [
+            f"{s} {a}" for s, a in zip(subjects, _absent(SCENE_ACTIONS, present), strict=False)
+        ]
+        return [doing or subjects, _absent(SCENE_TIMES, present)]
+    if kind in ASSET_KINDS:
+        return [_absent(ASSET_USES, present)]
+    if kind in STYLE_KINDS:
+        return [_absent(STYLE_SUBJECTS, present), _absent(PLACES, present)]
+    return [_absent(p, present) for p in (POSES, PLACES, ACTIONS)]
+
+
 def flexibility_prompts(
     core_tag: str,
     kind: str,
@@ -76,18 +121,31 @@ def flexibility_prompts(
     size: int = 512,
     seed: int = 42,
 ) -> list[str]:
-    """``count`` prompt lines built from tags absent from the dataset."""
+    """``count`` prompt lines: the subject's tag, then what the dataset never shows."""
     present = {_norm(t) for t, n in tag_counts.items() if n}
-    poses, places, actions = (_absent(p, present) for p in (POSES, PLACES, ACTIONS))
-    subjects = _absent(SCENE_SUBJECTS, present) if kind in SCENE_KINDS else []
+    pools = _pools(kind, present)
     lines = []
     for i in range(max(0, count)):
         parts = [core_tag.strip()] if core_tag.strip() else []
-        if subjects:
-            parts.append(subjects[i % len(subjects)])
-        for pool in (poses, places, actions):
+        for pool in pools:
             if pool:
                 parts.append(pool[i % len(pool)])
         prompt = ", ".join(parts)
         lines.append(f"{prompt} --w {size} --h {size} --d {seed + i} --n {NEGATIVE}")
     return lines
+
+
+def prompt_subject(dataset: Any) -> str:
+    """The tag a sample prompt starts with: the core tag, else the dataset's trigger as
+    its owner wrote it (kohya folder token, class_tokens, the tag every caption starts
+    with); '' when there is none (the caller may fall back to the output name)."""
+    from lorapan.core.method.anchor import anchor_of
+    from lorapan.core.method.triggers import find_triggers, main_trigger
+
+    core = dataset.settings.core_tag.strip()
+    if core:
+        return core
+    trigger = main_trigger(find_triggers(dataset))
+    if trigger is not None:
+        return trigger.tag
+    return anchor_of(dataset).single

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,12 +24,15 @@ from typing import Any
 
 from lorapan.core.confine import is_inside
 from lorapan.core.training.config import RunPlan
+from lorapan.core.training.run_settings import trainer_env
 from lorapan.core.training.runstate import (
     ACTIVE,
     group_alive,
+    group_is_ours,
     now_iso,
     read_json,
     runs_dir,
+    signal_group,
     supervisor_alive,
     update_state,
     write_json,
@@ -85,7 +89,7 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
         {
             "argv": plan.argv,
             "cwd": plan.settings.get("sd_scripts") or None,
-            "env": dict(env or {}),
+            "env": {**trainer_env(plan.settings), **(env or {})},
             "preset": plan.preset,
             "params": plan.params,
             "sdxl": plan.sdxl,
@@ -93,8 +97,14 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
             "steps_per_epoch": plan.steps.steps_per_epoch,
             "total_steps": plan.steps.total_steps,
             "output_dir": str(plan.output_dir),
+            "output_name": plan.settings["output_name"],
             "final_model": str(plan.final_model),
+            "save_every": plan.save_every,
+            "sample_steps": list(plan.sampling.at_steps),
+            "prompt_count": plan.sampling.prompts if plan.sampling.at_steps else 0,
             "created": now_iso(),
+            "dataset": plan.dataset,
+            "marker": secrets.token_hex(8),  # in the trainer's environment: proves it is ours
         },
     )
     write_json(run_dir / "state.json", {"status": "starting", "created": now_iso()})
@@ -105,25 +115,30 @@ def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 
     plan.run_dir = Path(plan.run_dir).resolve()
     write_run_files(plan, env)
     Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
-    with open(plan.run_dir / "supervisor.log", "ab") as err:
+    launch_supervisor(plan.run_dir, wait_s)
+    return load_run(plan.run_dir)
+
+
+def launch_supervisor(run_dir: Path, wait_s: float = 10.0) -> None:
+    """Start the run's supervisor in its own session; wait until the trainer has a pid."""
+    with open(run_dir / "supervisor.log", "ab") as err:
         launcher = subprocess.Popen(
-            [sys.executable, "-m", "lorapan.core.training.supervisor", "--fork", str(plan.run_dir)],
+            [sys.executable, "-m", "lorapan.core.training.supervisor", "--fork", str(run_dir)],
             start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=err,
             close_fds=True,
-            cwd=str(plan.run_dir),
+            cwd=str(run_dir),
         )
     with contextlib.suppress(subprocess.TimeoutExpired):
         launcher.wait(timeout=wait_s)  # it forks the supervisor and exits at once
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        state = read_json(plan.run_dir / "state.json")
+        state = read_json(run_dir / "state.json")
         if state.get("pid") or state.get("status") not in ("starting", None):
             break
         time.sleep(0.05)
-    return load_run(plan.run_dir)
 
 
 def load_run(path: Path) -> RunInfo:
@@ -132,12 +147,18 @@ def load_run(path: Path) -> RunInfo:
     state = read_json(path / "state.json")
     command = read_json(path / "command.json")
     sup = state.get("supervisor_pid")
-    if state.get("status") in ACTIVE and sup and not supervisor_alive(int(sup), path):
-        if group_alive(state.get("pgid")):
+    started = state.get("supervisor_start")
+    if state.get("status") in ACTIVE and sup and not supervisor_alive(int(sup), path, started):
+        if group_is_ours(state):
             state["note"] = "supervisor gone; the trainer is still running"
         else:
             state["status"] = "lost"
             state["reasons"] = ["the supervisor ended without recording how the run ended"]
+            if group_alive(state.get("pgid")):
+                state["reasons"].append(
+                    f"process group {state['pgid']} is not this run's any more (the id was "
+                    "reused by another program): lorapan will not signal it"
+                )
     return RunInfo(path.name, path, state, command)
 
 
@@ -177,24 +198,36 @@ def follow(
     """
     offset = 0 if from_start else (run.log.stat().st_size if run.log.exists() else 0)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    ended = False
     while True:
-        chunk = b""
-        if run.log.exists():
-            with open(run.log, "rb") as fh:
-                fh.seek(offset)
-                chunk = fh.read(1 << 20)
-            offset += len(chunk)
+        chunk = _read_from(run.log, offset)
+        offset += len(chunk)
         if chunk:
             yield decoder.decode(chunk)
             continue
-        if stop is not None and stop():
-            return
-        if not load_run(run.path).active:
+        if ended:  # read to the end after the run had ended: nothing more can come
             tail = decoder.decode(b"", final=True)
             if tail:
                 yield tail
             return
+        if stop is not None and stop():
+            return
+        # The trainer writes its last lines and exits, then the supervisor records the
+        # end: lines written between the empty read above and this check are still
+        # unread, so an ended run gets one more read to the end before we stop.
+        if not load_run(run.path).active:
+            ended = True
+            continue
         time.sleep(poll)
+
+
+def _read_from(log: Path, offset: int, size: int = 1 << 20) -> bytes:
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(size)
+    except FileNotFoundError:
+        return b""
 
 
 def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool = True) -> RunInfo:
@@ -207,10 +240,10 @@ def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool
         return load_run(run.path)
     (run.path / "stop.json").write_text(json.dumps({"grace": list(grace), "at": now_iso()}))
     sup = state.get("supervisor_pid")
-    if sup and supervisor_alive(int(sup), run.path):
+    if sup and supervisor_alive(int(sup), run.path, state.get("supervisor_start")):
         os.kill(int(sup), signal.SIGTERM)
     else:
-        _escalate_here(run.path, state.get("pgid"), grace)
+        _escalate_here(run.path, state, grace)
     if wait:
         deadline = time.monotonic() + sum(grace) + 10
         while time.monotonic() < deadline and load_run(run.path).active:
@@ -218,22 +251,33 @@ def stop_run(run: RunInfo, grace: tuple[float, float] = (30.0, 15.0), wait: bool
     return load_run(run.path)
 
 
-def _escalate_here(run_dir: Path, pgid: int | None, grace: tuple[float, float]) -> None:
-    if not pgid or not group_alive(pgid):
-        update_state(run_dir, status="stopped", ended=now_iso(), reasons=["nothing was running"])
+def _escalate_here(run_dir: Path, state: dict[str, Any], grace: tuple[float, float]) -> None:
+    """The supervisor is gone: signal the trainer's group from here, checking before each
+    signal that the group is still the one this run spawned (a pgid can be reused)."""
+    pgid = state.get("pgid")
+    if not pgid or not group_is_ours(state):
+        why = (
+            f"the recorded process group {pgid} is not this run's any more (its processes "
+            "ended, or the id now belongs to another program): nothing was signalled"
+            if pgid and group_alive(pgid)
+            else "nothing was running"
+        )
+        update_state(run_dir, status="lost" if pgid else "stopped", ended=now_iso(), reasons=[why])
         return
+    sent = None
     for sig, wait in ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, sig)
+        if not signal_group(state, sig):
+            break
+        sent = sig
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and group_alive(pgid):
+        while time.monotonic() < deadline and group_is_ours(state):
             time.sleep(0.1)
-        if not group_alive(pgid):
+        if not group_is_ours(state):
             break
     update_state(
         run_dir,
         status="stopped",
         ended=now_iso(),
-        stop_signal=sig.name,
+        stop_signal=sent.name if sent else None,
         reasons=["stopped on request (the supervisor was gone, so no exit status)"],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,84 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
+MARKER_ENV = "LORAPAN_RUN_MARKER"  # set in the trainer's environment: this run's token
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """``/proc/<pid>/stat`` after the command name (field 3 on); None when unreadable."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def start_time(pid: int | None) -> int | None:
+    """When ``pid`` started (clock ticks since boot, ``/proc``); None without /proc or process.
+
+    A pid can be reused once its process is gone; the start time cannot, so the pair
+    names one process.
+    """
+    fields = _stat_fields(pid) if pid else None
+    try:
+        return int(fields[19]) if fields else None
+    except (IndexError, ValueError):
+        return None
+
+
+def _environ_has(pid: int, entry: bytes) -> bool:
+    try:
+        return entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False  # another user's process, or gone: not ours
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in the process group, from ``/proc``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and fields[0] != "Z" and fields[2] == str(pgid):
+                members.append(int(entry.name))
+    return members
+
+
+def group_is_ours(state: dict[str, Any]) -> bool:
+    """The recorded process group still holds what this run spawned.
+
+    True when its leader is the recorded process (same pid *and* start time) or any
+    member carries this run's marker in its environment; False for a reused pgid.
+    Without ``/proc`` (not Linux) nothing can be checked and the pgid is trusted.
+    """
+    pgid = state.get("pgid")
+    if not pgid:
+        return False
+    if not Path("/proc/self/stat").exists():
+        return group_alive(pgid)
+    recorded = state.get("start_time")
+    if recorded is not None and start_time(pgid) == recorded:
+        return True
+    marker = state.get("marker")
+    if not marker:
+        return False
+    entry = f"{MARKER_ENV}={marker}".encode()
+    return any(_environ_has(pid, entry) for pid in group_members(pgid))
+
+
+def signal_group(state: dict[str, Any], sig: int) -> bool:
+    """Send ``sig`` to the run's process group after checking it is still the run's.
+
+    False (and nothing sent) when the group is gone or now belongs to someone else.
+    """
+    if not group_is_ours(state):
+        return False
+    try:
+        os.killpg(int(state["pgid"]), signal.Signals(sig))
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 def group_alive(pgid: int | None) -> bool:
     """Whether any live process remains in the process group."""
     if not pgid:
@@ -89,9 +168,14 @@ def group_alive(pgid: int | None) -> bool:
     return False
 
 
-def supervisor_alive(pid: int | None, run_dir: Path) -> bool:
-    """The run's supervisor is alive: the pid exists *and* is that supervisor (not a reused pid)."""
+def supervisor_alive(pid: int | None, run_dir: Path, started: int | None = None) -> bool:
+    """The run's supervisor is alive: the pid exists *and* is that supervisor (not a reused pid).
+
+    ``started``: its recorded start time, checked when given.
+    """
     if not pid_alive(pid):
+        return False
+    if started is not None and start_time(pid) not in (None, started):
         return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     if not cmdline.exists():

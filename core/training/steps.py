@@ -68,9 +68,12 @@ def make_bucket_resolutions(
 
 
 def _adjusted_limits(spec: BucketSpec) -> tuple[int, int]:
-    """BucketManager rounds min/max down to the step (it warns when it has to)."""
+    """sd-scripts rounds min down and max *up* to the step (it warns when it has to;
+    ``adjust_min_max_bucket_reso_by_steps``)."""
     step = spec.bucket_reso_steps
-    return spec.min_bucket_reso // step * step, spec.max_bucket_reso // step * step
+    low = spec.min_bucket_reso // step * step
+    high = -(-spec.max_bucket_reso // step) * step
+    return low, high
 
 
 def bucket_resolutions(spec: BucketSpec) -> list[Size]:

@@ -21,8 +21,17 @@ import sys
 import time
 from pathlib import Path
 
-from lorapan.core.training.logparse import judge, parse_text
-from lorapan.core.training.runstate import group_alive, now_iso, read_json, update_state
+from lorapan.core.training.logparse import parse_text
+from lorapan.core.training.runstate import (
+    MARKER_ENV,
+    group_alive,
+    now_iso,
+    read_json,
+    signal_group,
+    start_time,
+    update_state,
+)
+from lorapan.core.training.verdict import judge
 
 DEFAULT_GRACE = (30.0, 15.0)  # seconds after SIGINT, then after SIGTERM
 POLL = 0.1
@@ -47,7 +56,7 @@ class Supervisor:
         except (TypeError, ValueError, IndexError):
             return DEFAULT_GRACE
 
-    def _escalate(self, pgid: int) -> None:
+    def _escalate(self, ids: dict) -> None:
         """Send the next signal when its time has come."""
         int_s, term_s = self._grace()
         now = time.monotonic()
@@ -57,8 +66,7 @@ class Supervisor:
         sig, wait = plan[self.stage]
         if self.stage and now - self.stage_at < wait:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
+        signal_group(ids, sig)  # checks the group is still this run's before sending
         self.stage += 1
         self.stage_at = now
         self.last_signal = sig.name
@@ -70,11 +78,20 @@ class Supervisor:
         signal.signal(signal.SIGHUP, lambda *_: None)  # no terminal; never stop on hangup
         _become_subreaper()
         cmd = read_json(self.run_dir / "command.json")
+        resumed = read_json(self.run_dir / "resume.json")  # a resume launches its own argv
+        if resumed.get("argv"):
+            cmd = {
+                **cmd,
+                "argv": resumed["argv"],
+                "env": {**cmd.get("env", {}), **resumed.get("env", {})},
+            }
+        marker = str(cmd.get("marker") or "")
         env = {
             **os.environ,
             **cmd.get("env", {}),
             "PYTHONUNBUFFERED": "1",
             "PYTHONIOENCODING": "utf-8",
+            MARKER_ENV: marker,
         }
         log = open(self.run_dir / "log", "ab", buffering=0)  # noqa: SIM115 - held for the run
         try:
@@ -97,22 +114,22 @@ class Supervisor:
                 reasons=[f"cannot start the trainer: {exc}"],
             )
             return 1
-        pgid = proc.pid
-        update_state(self.run_dir, status="running", pid=proc.pid, pgid=pgid, started=now_iso())
-        status = self._wait(proc.pid, pgid)
+        ids = {"pgid": proc.pid, "start_time": start_time(proc.pid), "marker": marker}
+        update_state(self.run_dir, status="running", pid=proc.pid, started=now_iso(), **ids)
+        status = self._wait(proc.pid, ids)
         log.close()
         self._finish(status, cmd)
         return 0
 
-    def _wait(self, pid: int, pgid: int) -> int | None:
+    def _wait(self, pid: int, ids: dict) -> int | None:
         """Reap children until the leader has exited and the group is empty."""
         status: int | None = None
         while True:
             status = _reap(pid, status)
-            if status is not None and not group_alive(pgid):
+            if status is not None and not group_alive(ids["pgid"]):
                 return status
             if self.stop_requested:
-                self._escalate(pgid)
+                self._escalate(ids)
             time.sleep(POLL)
 
     def _finish(self, status: int | None, cmd: dict) -> None:
@@ -173,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         # The launcher waits for this first process only: it exits at once, the
         # supervisor (the child) is adopted by init and no zombie is left behind.
         os._exit(0)
-    update_state(run_dir, supervisor_pid=os.getpid())
+    update_state(run_dir, supervisor_pid=os.getpid(), supervisor_start=start_time(os.getpid()))
     try:
         return Supervisor(run_dir).run()
     except Exception as exc:  # record, never leave a run marked running

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lorapan.core.training.logparse import Progress
+from lorapan.core.training.logparse import Progress, Sampling
 from lorapan.core.training.runs import RunInfo
 
 
@@ -20,10 +20,21 @@ def bar(fraction: float, width: int = 24) -> str:
     return "#" * filled + "." * (width - filled)
 
 
-def progress_line(p: Progress, lr: str = "") -> str:
+def sampling_text(s: Sampling, prompts: int = 0) -> str:
+    """``sampling prompt 2/4 (sampler step 12/30)`` while sample images are made."""
+    of = f"/{prompts}" if prompts else ""
+    text = f"sampling prompt {max(1, s.prompt)}{of}"
+    if s.sampler_steps:
+        text += f" (sampler step {s.sampler_step}/{s.sampler_steps})"
+    return text
+
+
+def progress_line(p: Progress, lr: str = "", prompts: int = 0) -> str:
     """``step 120/1120 [###.....] 11%  loss 0.0912  1.52 it/s  ETA 12:03  epoch 1/1``."""
     if not p.training_started:
         return "loading model and data…" if not p.errors else f"error: {p.errors[0]}"
+    if p.sampling is not None:
+        return f"step {p.step}/{p.total}  {sampling_text(p.sampling, prompts)}"
     loss = (
         "nan"
         if p.nan_step is not None and p.loss != p.loss

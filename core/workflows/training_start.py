@@ -22,6 +22,7 @@ from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.preflight import Check, RuleErrors, blocking, preflight
 from lorapan.core.training.presets import Preset
 from lorapan.core.training.runs import RunError, RunInfo, new_run_dir, start_run
+from lorapan.core.training.trainer_check import check_plan, trainer_configured
 
 
 @dataclass
@@ -36,6 +37,7 @@ class StartRequest:
     force: bool = False  # start despite error-level findings of the rules
     env: dict[str, str] | None = None  # extra environment for the trainer
     inputs: TrainInputs | None = None  # the dataset as already read for a prediction
+    check_trainer: bool = True  # ask sd-scripts itself before starting (when configured)
 
 
 @dataclass
@@ -84,6 +86,8 @@ def start_training(
     :func:`plan_start` raises, and :class:`RunError` when the run cannot be started.
     """
     outcome = plan_start(request)
+    if not dry_run and request.check_trainer and not outcome.errors:
+        outcome.checks += trainer_checks(outcome.plan)
     if on_checked is not None:
         on_checked(outcome)
     if dry_run or outcome.errors:
@@ -95,6 +99,32 @@ def start_training(
     except OSError as exc:
         raise RunError(str(exc)) from exc
     return outcome
+
+
+def check_only(request: StartRequest) -> StartOutcome:
+    """``lorapan train --check``: the plan, the checks and sd-scripts' own verdict; no start."""
+    outcome = plan_start(request)
+    configured = trainer_configured(outcome.plan)
+    if configured:
+        outcome.checks += check_plan(outcome.plan)
+    elif not any("sd-scripts" in c.message or "not found in" in c.message for c in outcome.errors):
+        outcome.checks.append(
+            Check(
+                "error",
+                "sd-scripts cannot be asked: sd_scripts needs a kohya-ss/sd-scripts checkout "
+                "(with library/) and python the Python of its venv",
+            )
+        )
+    return outcome
+
+
+def trainer_checks(plan: RunPlan) -> list[Check]:
+    """sd-scripts' verdict on the plan, or a note that it could not be asked."""
+    if trainer_configured(plan):
+        return check_plan(plan)
+    return [
+        Check("info", "not checked with sd-scripts itself (no sd-scripts checkout with library/)")
+    ]
 
 
 def rule_errors(ds: Dataset) -> RuleErrors:

@@ -21,8 +21,13 @@ The lr is the scheduler's, or ``REPLAY_TB_LR`` when set (so tests can tell a
 logged value from the formula). Events are flushed every step (the real
 SummaryWriter flushes every 120 s or 10 events).
 
+With ``--save_state`` a state folder (``train_state.json``) is written beside each
+step checkpoint, with sd-scripts' log line; ``--resume STATE`` replays only the
+steps after the state's, counted as sd-scripts counts a resumed bar (the steps left).
+
 Environment: ``REPLAY_LOG`` (fixture path; default the unbuffered AdamW run),
 ``REPLAY_STEP_S`` (seconds per step, default 0.2), ``REPLAY_EXIT`` (force a status),
+``REPLAY_SAMPLE_S`` (seconds per sampler step while sample images are made),
 ``REPLAY_IGNORE`` (``INT`` or ``INT,TERM``: start with those signals ignored, as a
 trainer started in the background by a non-interactive shell inherits SIGINT ignored).
 """
@@ -30,6 +35,7 @@ trainer started in the background by a non-interactive shell inherits SIGINT ign
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -65,6 +71,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--network_train_unet_only", action="store_true")
     p.add_argument("--lr_scheduler", default="constant")
     p.add_argument("--lr_scheduler_num_cycles", type=int, default=1)
+    p.add_argument("--save_state", action="store_true")
+    p.add_argument("--resume")
+    p.add_argument("--sample_prompts")
     return p.parse_known_args(argv)[0]
 
 
@@ -130,8 +139,22 @@ def _has_images(dataset_config: str | None) -> bool:
     return False
 
 
+SAMPLER_BAR = re.compile(r"^\s*\d+%\|[^|]*\|\s*\d+/\d+ \[")
+
+
+def _prompt_count(path: str | None) -> int:
+    """Prompt lines in ``--sample_prompts`` (1 when none is given: the capture's own)."""
+    if not path or not Path(path).is_file():
+        return 1
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return max(1, sum(1 for ln in lines if ln.strip() and not ln.startswith("#")))
+
+
 LOSS = re.compile(r"avr_loss=([^,\]\s]+)")
 TOTAL = re.compile(r"^steps:\s+\d+%\|[^|]*\|\s*\d+/(\d+)")
+
+
+BAR_COUNT = re.compile(r"^(steps:\s+)(\d+)(%\|[^|]*\|\s*)(\d+)/(\d+)")
 
 
 class Replay:
@@ -142,13 +165,38 @@ class Replay:
         self.step = 0
         self.logged = 0
         self.events = _events(args)
+        self.save_state = args.save_state
+        self.prompts = _prompt_count(args.sample_prompts)
+        self.sample_s = float(os.environ.get("REPLAY_SAMPLE_S", "0"))
+        self.resumed = 0  # like --skip_until_initial_step: the steps the state holds
+        if args.resume:
+            state = json.loads((Path(args.resume) / "train_state.json").read_text())
+            self.resumed = int(state["current_step"])
+
+    def _skipped(self, seg: str) -> str | None:
+        """A resumed run's bar counts only the steps left, and skips those done."""
+        m = BAR_COUNT.match(seg)
+        if not self.resumed or (not m and not self.step):
+            return seg
+        if not m:
+            return None if self.step <= self.resumed else seg
+        step, total = int(m.group(4)), int(m.group(5))
+        if step <= self.resumed and step:
+            self.step = step
+            return None
+        left, done = total - self.resumed, max(0, step - self.resumed)
+        pct = done * 100 // left if left else 100
+        return f"{m.group(1)}{pct}{m.group(3)}{done}/{left}" + seg[m.end() :]
 
     def _emit(self, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
 
     def _segment(self, seg: str) -> str:
-        m = BAR_STEP.match(seg)
+        shown = self._skipped(seg)
+        if shown is None:
+            return ""
+        m = BAR_STEP.match(seg)  # the capture's own step numbers pace the replay
         if m and int(m.group(1)) > self.step:
             self.step = int(m.group(1))
             time.sleep(self.step_s)  # the step's work happens before its redraw
@@ -161,15 +209,27 @@ class Replay:
             except ValueError:
                 value = None
             self.events.step(self.step, total, value)
-        c = CKPT.search(seg)
+        c = CKPT.search(shown)
         if c:
             path = self.out / f"{self.name}{c.group(2)}.safetensors"
             self.out.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"replay")
-            seg = seg[: c.start(1)] + str(path)
-        if "generating sample images at step" in seg:
+            shown = shown[: c.start(1)] + str(path)
+            if self.save_state and c.group(2).startswith("-step"):  # lorapan saves by steps
+                shown += self._state(c.group(2))
+        if "generating sample images at step" in shown:
             self._sample()
-        return seg
+        if self.sample_s and SAMPLER_BAR.match(shown):
+            time.sleep(self.sample_s)  # the sampler's own steps take time too
+        return shown
+
+    def _state(self, suffix: str) -> str:
+        """The state sd-scripts saves beside a checkpoint, and its log line."""
+        folder = self.out / f"{self.name}{suffix}-state"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"current_epoch": 1, "current_step": self.step}
+        (folder / "train_state.json").write_text(json.dumps(data))
+        return f"\nsave train state to {folder}/train_state.json at epoch 1 step {self.step}"
 
     def _sample(self) -> None:
         from PIL import Image
@@ -177,9 +237,10 @@ class Replay:
         folder = self.out / "sample"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d%H%M%S")
-        Image.new("RGB", (64, 64), (self.step * 20 % 255, 90, 120)).save(
-            folder / f"{self.name}_{self.step:06d}_00_{stamp}.png"
-        )
+        for i in range(self.prompts):  # one image per prompt, as sd-scripts names them
+            Image.new("RGB", (64, 64), (self.step * 20 % 255, 90 + 30 * i, 120)).save(
+                folder / f"{self.name}_{self.step:06d}_{i:02d}_{stamp}.png"
+            )
 
     def play(self, text: str) -> None:
         for part in SEP.split(text):

@@ -19,27 +19,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lorapan.core.training.checkpoints import checkpoints
 from lorapan.core.training.logparse import LogParser
 from lorapan.core.training.lr import current_lr, lr_text
 from lorapan.core.training.outputs import WATCH_SUFFIXES, RunOutputs
-from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run, stop_run
+from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run
 from lorapan.core.training.tbevents import EventReader, logging_dir_of
-from lorapan.core.training.textview import duration
+from lorapan.core.training.textview import duration, sampling_text
 from lorapan.core.watch import FolderWatcher
-from lorapan.core.workflows import training_start
-from lorapan.core.workflows.training_start import StartRequest
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.screens.training_actions import TrainingActions
+from lorapan.tui.widgets.checkpoint_panel import CheckpointPanel
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 if TYPE_CHECKING:
-    from lorapan.tui.screens.training_start import StartChoice
+    pass
 
 LOG_LINES = 2000
 UPDATE_EVERY = 0.1  # seconds between batched updates to the UI
@@ -69,20 +70,21 @@ class Snapshot:
     lr: str = ""  # "lr 4.20e-04 (logged)" from TensorBoard, or "(scheduler)" from the formula
     status: str | None = None  # set when the run has ended
     reasons: list[str] = field(default_factory=list)
+    sampling: str = ""  # "sampling prompt 2/4 (sampler step 12/30)" while samples are made
+    checkpoint_steps: dict[str, int] = field(default_factory=dict)  # path -> step saved at
 
 
-class TrainingScreen(Screen[None]):
+class TrainingScreen(TrainingActions, Screen[None]):
     BINDINGS = bindings_for("training")
     DEFAULT_CSS = """
-    TrainingScreen #tr-status { height: auto; padding: 0 1; }
+    TrainingScreen #tr-status { height: auto; max-height: 3; padding: 0 1; }
     TrainingScreen #tr-bar { height: 1; padding: 0 1; }
     TrainingScreen #tr-gpu { width: 1fr; padding: 0 1; color: $text-muted; }
     TrainingScreen #tr-stats { height: 2; padding: 0 1; color: $text-muted; }
-    TrainingScreen #tr-middle { height: 14; }
-    TrainingScreen LossChart { width: 2fr; height: 100%; }
-    TrainingScreen #tr-sample { width: 1fr; height: 100%; }
-    TrainingScreen #tr-sample-path { height: 1; color: $text-muted; }
-    TrainingScreen Log { height: 1fr; border-top: solid $panel; }
+    TrainingScreen #tr-middle { height: 2fr; min-height: 8; }
+    TrainingScreen LossChart { width: 1fr; height: 100%; }
+    TrainingScreen CheckpointPanel { width: 1fr; height: 100%; padding-left: 1; }
+    TrainingScreen Log { height: 1fr; min-height: 3; border-top: solid $panel; }
     """
 
     class Update(Message):
@@ -103,19 +105,21 @@ class TrainingScreen(Screen[None]):
         self._watcher_lock = threading.Lock()
         self._held: list[TrainingScreen.OutputFiles] = []
         self.last_overrides = ""  # offered again the next time the start dialog opens
+        self.logged_steps: dict[str, int] = {}  # checkpoint path -> step, from the log
 
     def compose(self) -> ComposeResult:
         start = self.keys("training-start")
         yield Static(f"no run yet: press {start} to start one", id="tr-status", markup=False)
         with Horizontal(id="tr-bar"):
-            yield ProgressBar(total=None, show_eta=False, id="tr-progress")
+            # hidden until a run reports its steps (an empty bar animates, to no purpose)
+            bar = ProgressBar(total=None, show_eta=False, id="tr-progress")
+            bar.display = False
+            yield bar
             yield Static("", id="tr-gpu", markup=False)
         yield Static("", id="tr-stats", markup=False)
         with Horizontal(id="tr-middle"):
             yield LossChart(id="tr-chart")
-            with Vertical(id="tr-sample"):
-                yield Static("no sample yet", id="tr-sample-path", markup=False)
-                yield _sample_widget()
+            yield CheckpointPanel(id="tr-results")
         yield Log(max_lines=LOG_LINES, id="tr-log")
         yield Footer()
 
@@ -137,14 +141,13 @@ class TrainingScreen(Screen[None]):
                 self.notify(str(exc), severity="error")
             return
         self.run, self.run_id = run, run.id
+        self.logged_steps = {}
+        self.query_one("#tr-progress", ProgressBar).display = False  # not the last run's
         self.query_one("#tr-log", Log).clear()
         self.query_one(LossChart).set_losses([])
         self.sample_shown = None
         self.outputs, self._held = None, []
-        self.query_one("#tr-sample-path", Static).update("no sample yet")
-        image = self.query_one("#tr-sample-image")
-        if hasattr(image, "show_thumb"):
-            image.show_thumb(None)  # not the previous run's sample
+        self.query_one(CheckpointPanel).clear_results()
         self.watch_outputs(run)
         self._status(
             f"run {run.id}: {run.status}"
@@ -155,7 +158,8 @@ class TrainingScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="training-follow", exit_on_error=False)
     def follow_run(self, run: RunInfo) -> None:
         worker = get_current_worker()
-        parser = LogParser()
+        prompts = int(run.command.get("prompt_count") or 0)
+        parser = LogParser(prompts)
         pending: list[str] = []
         sent_losses = 0
         last_post = 0.0
@@ -185,6 +189,8 @@ class TrainingScreen(Screen[None]):
                 start,
                 [v for _, v in p.losses[start:]],
             )
+            snap.sampling = sampling_text(p.sampling, prompts) if p.sampling else ""
+            snap.checkpoint_steps = dict(p.checkpoint_steps)
             sent_losses = len(p.losses)
             if events is not None:
                 events.poll()
@@ -230,14 +236,20 @@ class TrainingScreen(Screen[None]):
         bar = self.query_one("#tr-progress", ProgressBar)
         if snap.total:
             bar.update(total=snap.total, progress=snap.step)
+            bar.display = True
         self.query_one("#tr-stats", Static).update(_stats_text(snap, self._model_text()))
         if snap.status:
             line = f"run {snap.run_id}: {snap.status}"
             self._status("\n".join([line, *snap.reasons[:3]]))
         elif snap.nan_step is not None:
             self._status(f"run {snap.run_id}: running — loss is NaN since step {snap.nan_step}!")
+        elif snap.sampling:
+            self._status(f"run {snap.run_id}: {snap.sampling} at step {snap.step}/{snap.total}")
         elif snap.started:
             self._status(f"run {snap.run_id}: running")
+        if snap.checkpoint_steps != self.logged_steps:
+            self.logged_steps = snap.checkpoint_steps
+            self._show_outputs()
 
     def _status(self, text: str) -> None:
         self.query_one("#tr-status", Static).update(text)
@@ -308,11 +320,12 @@ class TrainingScreen(Screen[None]):
         self._show_outputs()
 
     def _show_outputs(self) -> None:
-        sample = self.outputs.newest_sample if self.outputs else None
-        if sample and sample != self.sample_shown:
-            self.sample_shown = sample
-            self.query_one("#tr-sample-path", Static).update(Path(sample).name)
-            self.load_sample(Path(sample))
+        if self.outputs is None or self.run is None:
+            return
+        found = checkpoints(self.run, self.outputs, self.logged_steps)
+        panel = self.query_one(CheckpointPanel)
+        panel.show_checkpoints(found, self.outputs.newest_sample)
+        self.sample_shown = panel.shown[-1] if panel.shown else None
         if self.last is not None:
             self.query_one("#tr-stats", Static).update(_stats_text(self.last, self._model_text()))
 
@@ -329,16 +342,7 @@ class TrainingScreen(Screen[None]):
     def on_unmount(self) -> None:
         self._swap_watcher(None)
 
-    # -- samples and GPU --------------------------------------------------------
-    @work(thread=True, exclusive=True, group="training-sample", exit_on_error=False)
-    def load_sample(self, path: Path) -> None:
-        widget = self.query_one("#tr-sample-image")
-        if hasattr(widget, "show_thumb"):
-            from lorapan.tui.widgets.preview import make_thumb
-
-            thumb = make_thumb(path, widget.box)
-            self.app.call_from_thread(widget.show_thumb, thumb)
-
+    # -- GPU -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="training-gpu", exit_on_error=False)
     def gpu_stats(self) -> None:
         worker = get_current_worker()
@@ -362,66 +366,6 @@ class TrainingScreen(Screen[None]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
-    def action_stop(self) -> None:
-        if self.run is None or not load_run(self.run.path).active:
-            self.notify("no running run to stop")
-            return
-        self.notify(f"stopping run {self.run.id} (Ctrl-C to the trainer's process group)")
-        self._stop(self.run)
-
-    @work(thread=True, group="training-stop", exit_on_error=False)
-    def _stop(self, run: RunInfo) -> None:
-        stop_run(run, wait=False)
-
-    def action_start(self) -> None:
-        if self.run is not None and load_run(self.run.path).active:
-            stop = self.keys("training-stop")
-            self.notify(
-                f"run {self.run.id} is still running; stop it first ({stop})", severity="warning"
-            )
-            return
-        from lorapan.tui.screens.training_start import StartTrainingScreen
-
-        def chosen(choice: StartChoice | None) -> None:
-            if choice is not None:
-                self.last_overrides = "\n".join(f"{k}={v}" for k, v in choice.overrides.items())
-                self._start(choice)
-
-        self.app.push_screen(StartTrainingScreen(self.root, self.last_overrides), chosen)
-
-    @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
-    def _start(self, choice: StartChoice) -> None:
-        request = StartRequest(
-            self.root,
-            preset=choice.preset,
-            overrides=choice.overrides,
-            inputs=choice.inputs,  # as the dialog predicted from
-        )
-        try:
-            outcome = training_start.start_training(request)
-        except (ValueError, OSError, RunError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        if outcome.run is None:
-            for c in outcome.errors:
-                msg = c.message + (f"\n{c.hint}" if c.hint else "")
-                self.app.call_from_thread(self.notify, msg, severity="error", timeout=10)
-            return
-        for c in outcome.checks:  # the predicted steps, and any warnings
-            if c.level != "error":
-                severity = "warning" if c.level == "warning" else "information"
-                self.app.call_from_thread(self.notify, c.message, severity=severity, timeout=8)
-        self.app.call_from_thread(self.attach, outcome.run.id)
-
-
-def _sample_widget():
-    try:
-        from lorapan.tui.widgets.preview import PreviewImage
-
-        return PreviewImage(id="tr-sample-image")
-    except ImportError:  # the preview widget is optional here
-        return Static("", id="tr-sample-image")
-
 
 def _stats_text(s: Snapshot, models: str = "") -> str:
     if not s.started:
@@ -432,7 +376,7 @@ def _stats_text(s: Snapshot, models: str = "") -> str:
     rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
     ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
     line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}{lr}"
-    line2 = f"checkpoints: {ckpt}" + (f" ({models})" if models else "") + f"  samples: {s.samples}"
+    line2 = f"checkpoints: {models or ckpt}  samples made at {s.samples} step(s)"
     if s.errors:
         line2 += f"  error: {s.errors[0]}"
     return f"{line1}\n{line2}"

@@ -17,6 +17,7 @@ from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.tui.keymap import bindings_for, display_keys
 from lorapan.tui.screens.confirm import DIALOG_CSS
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -42,10 +43,12 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
         "StartTrainingScreen { align: center middle; }\n"
         + DIALOG_CSS
         + """
-    StartTrainingScreen .dialog { width: 84; }
-    StartTrainingScreen #start-overrides { height: 7; }
-    StartTrainingScreen #start-plan { height: auto; min-height: 3; margin-top: 1; }
-    StartTrainingScreen .hint { color: $text-muted; }
+    StartTrainingScreen .dialog { width: 84; max-width: 100%; max-height: 100%; padding: 0 1; }
+    StartTrainingScreen .dialog > .title { margin-bottom: 0; }
+    StartTrainingScreen #start-overrides { height: 5; }
+    StartTrainingScreen #start-plan { height: auto; max-height: 9; overflow-y: auto; }
+    StartTrainingScreen .hint { color: $text-muted; height: 1; }
+    StartTrainingScreen #start-buttons { dock: bottom; height: 3; margin-top: 0; }
     """
     )
     # Ids for keymap.toml; to move into the keymap table (scope "start") as KeySpecs.
@@ -55,6 +58,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
         super().__init__()
         self.root = Path(root)
         self.initial_overrides = overrides
+        self.typed = overrides  # the overrides as typed, kept when the dialog is cancelled
         self.inputs: TrainInputs | None = None
         self.choice: StartChoice | None = None  # the last plan that built without error
         self.plan_text = ""
@@ -62,20 +66,19 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
         self._shown_for: tuple[str | None, str] | None = None
 
     def compose(self) -> ComposeResult:
-        options = [("auto: from the dataset's kind or [training] preset", AUTO)]
+        options = [(Text("auto: from the dataset's kind or [training] preset"), AUTO)]
         options += [(name, name) for name in P.preset_names()]
         with Vertical(classes="dialog"):
             yield Label("Start a training run", classes="title")
             yield Select(options, value=AUTO, allow_blank=False, id="start-preset")
             yield Static(
-                "Overrides, one key=value per line (as --set): targetSteps=600, resolution=512, "
-                "trainBatchSize=2, output_name=gob-v2 …",
+                "Overrides, key=value per line (as --set): targetSteps=600, resolution=512 …",
                 classes="hint",
                 markup=False,
             )
             yield TextArea(self.initial_overrides, id="start-overrides")
             yield Static("reading the dataset…", id="start-plan", markup=False)
-            with Horizontal():
+            with Horizontal(id="start-buttons"):  # docked: visible however small the terminal
                 go = f"Start ({self.keys('start-confirm')})"
                 yield Button(go, id="start-go", variant="primary", disabled=True)
                 yield Button(f"Cancel ({self.keys('start-cancel')})", id="start-cancel")
@@ -105,6 +108,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
     @on(Select.Changed)
     @on(TextArea.Changed)
     def _changed(self) -> None:
+        self.typed = self.query_one("#start-overrides", TextArea).text
         if self.inputs is not None:
             self.replan()
 
@@ -135,7 +139,13 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
             choice, message = None, f"✗ {exc}"
         else:
             family = "SDXL" if plan.sdxl else "SD1.5"
-            message = f"preset {plan.preset} ({family})\n{steps_summary(plan)}"
+            message = "\n".join(
+                [
+                    f"preset {plan.preset} ({family})",
+                    steps_summary(plan),
+                    plan.sampling.text(plan.steps.total_steps),
+                ]
+            )
             choice = StartChoice(preset, overrides, plan.steps.total_steps, self.inputs)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, message, choice, (preset, text))

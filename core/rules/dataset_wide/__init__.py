@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lorapan.core.rules.dataset_wide import (
+    captions,
     clones,
     core_tag,
     counts,
@@ -17,16 +18,25 @@ from lorapan.core.rules.dataset_wide import (
     frequency,
     kinds,
     needs,
+    style_tag,
     subjects,
+    triggers,
 )
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
 
 # In the order their findings are listed (before the engine sorts them by severity).
 FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
+    kinds.dataset_kind,
+    captions.prose,
+    captions.identical,
     files.orphan_captions,
     files.stem_collisions,
+    files.caption_files,
     core_tag.core_proposal,
+    style_tag.style_proposal,
+    triggers.trigger_first,
+    triggers.first_ids,
     counts.counts,
     subjects.bundle,
     frequency.constant,

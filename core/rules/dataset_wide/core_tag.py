@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lorapan.core.method.kind import subjects_of
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
@@ -11,16 +12,19 @@ def core_proposal(v: View) -> list[Finding]:
     ctx = v.ctx
     if ctx.core or ctx.profile.bundle:
         return []
+    if len(subjects_of(ctx.dataset)) >= 2:
+        return []  # each subject's own first tag is its core tag (two styles in one set)
     proposal = fixes.propose_core(ctx, v.first_counts, v.total)
-    msg = (
-        "no core tag is set for this dataset: the guide puts one core tag first in every "
-        "caption (shape for this kind: '"
-        + ctx.profile.core_shape.format(name=ctx.vocab.name or "<name>")
-        + "')."
-    )
+    msg = "no core tag is set for this dataset: the guide puts one core tag first in every caption"
+    if ctx.trigger is None:
+        shape = ctx.profile.core_shape.format(name=ctx.vocab.name or "<name>")
+        msg += f" (shape for this kind: '{shape}')"
+    msg += "."
     fix = None
+    trigger = ctx.trigger
     if proposal:
-        msg += f" Proposed: '{proposal}' — confirm it to write it to lorapan.toml."
+        why = f" ({trigger.describe(v.total)})" if trigger is not None else ""
+        msg += f" Proposed: '{proposal}'{why} — confirm it to write it to lorapan.toml."
         fix = fixes.core_proposal_fix(ctx, proposal)
     else:
         msg += " Set [dataset] name or core_tag in lorapan.toml."

@@ -4,25 +4,31 @@ images sharing one caption stem, folders kohya ignores (``pair.*``, ``kohya.igno
 
 from __future__ import annotations
 
+import os
+from collections import Counter
+
+from lorapan.core.method.anchor import tag_key
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
-from lorapan.core.rules.model import Finding
+from lorapan.core.rules.model import Finding, Fix
+from lorapan.core.rules.pairing import near_pairs, rename_hint
 
 
 def orphan_captions(v: View) -> list[Finding]:
     orphans = list(v.ctx.dataset.orphan_captions)
     if not orphans:
         return []
-    return [
-        Finding(
-            "pair.orphans",
-            "error",
-            f"{plural(len(orphans), 'caption file')} {'has' if len(orphans) == 1 else 'have'} no image beside them: the trainer "
-            "ignores them and they usually mean an image was renamed or deleted. Pair or delete them.",
-            orphans,
-            key="pair.orphans:captions",
+    msg = (
+        f"{plural(len(orphans), 'caption file')} {'has' if len(orphans) == 1 else 'have'} no "
+        "image beside them: the trainer ignores them and they usually mean an image was "
+        "renamed or deleted. Pair or delete them."
+    )
+    for image, caption in near_pairs(v.ctx.dataset)[:3]:
+        msg += (
+            f" {caption} and {image} differ only by a trailing dot, space or case in the "
+            f"name: rename the image (`{rename_hint(v.ctx.dataset.root, image, caption)}`)."
         )
-    ]
+    return [Finding("pair.orphans", "error", msg, orphans, key="pair.orphans:captions")]
 
 
 def stem_collisions(v: View) -> list[Finding]:
@@ -60,6 +66,97 @@ def ignored_folders(v: View) -> list[Finding]:
                 f.reason,
                 [],
                 key=f"kohya.ignored-folder:{f.path}",
+            )
+        )
+    return out
+
+
+def _ext(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def _keys_of(path: os.PathLike[str] | str) -> tuple[str, ...] | None:
+    """The tag keys of another caption file beside an image (None: unreadable)."""
+    from lorapan.core.captions import CaptionDecodeError, parse_caption
+
+    try:
+        with open(path, "rb") as fh:
+            return tuple(tag_key(t) for t in parse_caption(fh.read()).tags)
+    except (OSError, CaptionDecodeError):
+        return None
+
+
+def caption_files(v: View) -> list[Finding]:
+    """``pair.caption-files``: images with two caption files that disagree, and images
+    whose only caption has another extension than the one kohya will be told to read."""
+    ds = v.ctx.dataset
+    settings = ds.settings
+    chosen = settings.caption_extension.lower()
+    stated = settings.is_set("caption_extension")
+    disagree: list[str] = []
+    per_ext: Counter[str] = Counter()
+    example = ""
+    other_only: list[str] = []
+    for rel, item in ds.items.items():
+        if not item.caption_file:
+            continue
+        per_ext[_ext(item.caption_file)] += 1
+        for extra in item.extra_captions:
+            per_ext[_ext(extra)] += 1
+            theirs = _keys_of(os.path.join(os.path.dirname(item.image_path), extra))
+            if theirs is not None and theirs != tuple(tag_key(t) for t in item.tags):
+                disagree.append(rel)
+                example = example or f"{item.caption_file} ≠ {extra}"
+                break
+        if _ext(item.caption_file) != chosen:
+            other_only.append(rel)
+    out = []
+    exts = ", ".join(f"{e} ×{n}" for e, n in sorted(per_ext.items()))
+    if disagree:
+        sev = "warning" if stated else "error"
+        msg = (
+            f"{plural(len(disagree), 'image')} {'has' if len(disagree) == 1 else 'have'} two "
+            f"caption files that disagree (e.g. {example}; caption files: {exts}): kohya "
+            f"reads one extension only, here '{chosen}', and the others are never trained."
+        )
+        fix = None
+        if not stated:
+            msg += (
+                f" Choose which: confirm '{chosen}' with "
+                f"`{v.ctx.command('fix', '--rule', 'pair.caption-files')}`, or set "
+                '[dataset] caption_extension = "..." in lorapan.toml (it goes into the '
+                "kohya dataset TOML)."
+            )
+            fix = Fix(
+                f"set caption_extension = '{chosen}' in lorapan.toml (a settings write)",
+                lambda _ds: [],
+                "pair.caption-files",
+                settings={"caption_extension": settings.caption_extension},
+            )
+        out.append(Finding("pair.caption-files", sev, msg, disagree, fix, key="pair.caption-files"))
+    if other_only:
+        only = Counter(_ext(ds.items[r].caption_file or "") for r in other_only)
+        msg = (
+            f"{plural(len(other_only), 'image')} {'has' if len(other_only) == 1 else 'have'} "
+            f"captions only in {', '.join(sorted(only))}, while kohya will be told to read "
+            f"'{chosen}': those images would train without a caption."
+        )
+        fix = None
+        if len(only) == 1 and len(other_only) == sum(
+            1 for i in ds.items.values() if i.caption_file
+        ):
+            ext = next(iter(only))
+            fix = Fix(
+                f"set caption_extension = '{ext}' in lorapan.toml (a settings write)",
+                lambda _ds: [],
+                "pair.caption-files",
+                settings={"caption_extension": ext},
+            )
+        else:
+            msg += " Give them a caption in that extension, or rename their caption files."
+        out.append(
+            Finding(
+                "pair.caption-files", "error", msg, other_only, fix, key="pair.caption-files:other"
             )
         )
     return out

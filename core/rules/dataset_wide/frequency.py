@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from lorapan.core.method.junk import junk_reason
 from lorapan.core.rules import fixes
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.view import View
@@ -17,8 +18,28 @@ PRUNE_CANDIDATE_SHARE = 0.5
 
 
 def _own_tags(ctx: RuleContext) -> set[str]:
+    """Tags the method keeps on purpose or that another rule removes or merges."""
     v = ctx.vocab
-    return {ctx.core_norm, ctx.style_norm, *ctx.subjects, *v.lowq, *v.blacklist, *v.kind_prune}
+    return {
+        ctx.core_norm,
+        ctx.style_norm,
+        *ctx.subjects,
+        *ctx.anchor.keys,
+        *(t.key for t in ctx.triggers),
+        *ctx.subject_tags,
+        *([ctx.norm(ctx.style_guess.tag)] if ctx.style_guess else []),
+        *v.lowq,
+        *v.blacklist,
+        *v.kind_prune,
+    }
+
+
+def _kept_by_plan(ctx: RuleContext, tag: str) -> bool:
+    """One plan: a tag another finding merges or replaces is not pruned as constant."""
+    voc = ctx.vocab
+    if voc.is_unique_hair(tag) or voc.is_unique_eyes(tag) or junk_reason(tag):
+        return True
+    return bool(voc.profile.hair_eyes) and (voc.is_hair_tag(tag) or voc.is_eye_tag(tag))
 
 
 def constant(v: View) -> list[Finding]:
@@ -27,21 +48,21 @@ def constant(v: View) -> list[Finding]:
         return []
     need = math.ceil(CONSTANT_SHARE * n)
     own = _own_tags(v.ctx)
-    voc = v.ctx.vocab
     out = []
     for tag in v.frequent:
         c = v.counts.get(tag, 0)
-        if c < need or tag in own or voc.is_unique_hair(tag) or voc.is_unique_eyes(tag):
+        if c < need or tag in own or _kept_by_plan(v.ctx, tag):
             continue
         images = v.images_of(tag)
+        shown = v.ctx.dataset.index.display(tag)  # the dataset's own spelling
         out.append(
             Finding(
                 "tags.constant",
                 "advice",
-                f"'{tag}' is on {c} of {n} images: a tag on nearly every image is absorbed "
+                f"'{shown}' is on {c} of {n} images: a tag on nearly every image is absorbed "
                 "anyway; the guide tags what varies. Consider pruning it.",
                 images,
-                fixes.remove_one_fix("tags.constant", tag, images),
+                fixes.remove_one_fix("tags.constant", shown, images),
                 key=f"tags.constant:{tag}",
             )
         )

@@ -1,24 +1,58 @@
-"""Rules of one dataset kind: backgrounds (indoor or outdoor), styles (tag all or none)."""
+"""The kind itself (``dataset.kind``) and rules of one kind: backgrounds (indoor or
+outdoor), styles (tag all or none)."""
 
 from __future__ import annotations
 
+import math
+
+from lorapan.core.method.kind import kind_guess
 from lorapan.core.rules.dataset_wide.view import View
-from lorapan.core.rules.model import Finding
+from lorapan.core.rules.model import Finding, Fix
+from lorapan.core.settings import KINDS
+
+#: The smaller side (interior or exterior) needs this share, and two images, to count.
+PLACE_MINORITY = 0.05
+
+
+def dataset_kind(v: View) -> list[Finding]:
+    """While lorapan.toml does not state the kind: what was inferred, and why; confirm it."""
+    ctx = v.ctx
+    guess = kind_guess(ctx.dataset)
+    if guess.confirmed:
+        return []
+    confirm = ctx.command("fix", "--rule", "dataset.kind")
+    if guess.source == "inferred":
+        msg = f"kind: {guess.describe()} — confirm: `{confirm}`"
+    else:
+        msg = (
+            f"kind: {guess.describe()}; checked as {guess.kind} for now — set [dataset] kind "
+            f"in lorapan.toml (one of: {', '.join(KINDS)}), or confirm {guess.kind}: `{confirm}`"
+        )
+    msg += "; the kind decides the blacklist, hair/eye rules, coverage, aims and training preset."
+    label = f"set kind = '{guess.kind}' in lorapan.toml (a settings write, not undone by `lorapan undo`)"
+    fix = Fix(label, lambda _ds: [], "dataset.kind", settings={"kind": guess.kind})
+    return [Finding("dataset.kind", "advice", msg, [], fix, key="dataset.kind")]
 
 
 def indoor_outdoor(v: View) -> list[Finding]:
     if v.ctx.dataset.settings.kind != "background":
         return []
-    ind, outd = v.group("_indoor"), v.group("_outdoor")
+    ind, outd = v.group("_place", "indoor"), v.group("_place", "outdoor")
     if not ind or not outd:
         return []
     minority = ind if len(ind) <= len(outd) else outd
+    if len(minority) < max(2, math.ceil(PLACE_MINORITY * v.total)):
+        return []
+    other = "exterior" if minority is outd else "interior"
     return [
         Finding(
             "background.indoor-outdoor",
             "warning",
-            f"{len(ind)} indoor and {len(outd)} outdoor images: a background dataset focuses on "
-            "one or the other; both belong in a backgrounds bundle.",
+            f"{len(ind)} interior and {len(outd)} exterior images (counted from each image's "
+            "own tags, each image once): the guide says 'if indoors focus on indoors, if "
+            "outdoors focus on outdoors; if wanting both, proceed to Level 3' — a backgrounds "
+            f"bundle. Set the {len(minority)} {other} images aside, or make it a bundle: "
+            "[dataset] kind = 'bundle-backgrounds' with one folder per background.",
             minority.images,
         )
     ]

@@ -1,0 +1,223 @@
+"""The anchor: the tag that holds the first comma field of every caption.
+
+kohya's ``keep_tokens = 1`` keeps the first comma-separated field of a caption in
+place and shuffles the rest, so whatever sits first is what the LoRA ties the subject
+to. The *anchor* is the confirmed core tag, or while none is confirmed the tag every
+caption starts with (per folder: in a bundle each subject's own first tag). Nothing
+lorapan writes may move it from position 0: fixes, bulk edits, autotag modes and new
+captions from augment all go through the helpers here.
+
+- :func:`anchor_of` finds the anchor of a dataset (anything with ``settings`` and
+  ``items``, so the rules' composed-fix overlay works too);
+- :func:`protect_anchor` wraps a tag function so the anchor stays first;
+- :func:`insert_after_anchor` puts a tag (the style tag) right after it;
+- :func:`put_first` puts a tag first and drops its other copies (``itojunji style.``
+  at the end, ``[x]`` leading a sentence), as the core and trigger fixes do;
+- :func:`restyle` converts the tag style of a caption but never the anchor's spelling.
+
+Tags compare by :func:`tag_key`: :func:`norm_tag` after dropping markdown emphasis
+and a sentence's closing full stop, so ``**[a_b]**`` and ``[a b]`` and ``a b.`` match.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from lorapan.core.captions import apply_tag_style, is_kaomoji, norm_tag
+
+Tags = tuple[str, ...]
+TagFn = Callable[[Tags], Tags]
+
+#: Share of a folder's captions that must start with one tag for it to be the anchor.
+ANCHOR_SHARE = 0.9
+_MARKUP = re.compile(r"^(\*\*|__|\*|_|`)(.+?)\1$")
+_LEAD = re.compile(r"^\s*(?:\*\*|__)?(\[[^\]]+\]|[^\s*]+)(?:\*\*|__)?\s+(\S.*)$", re.DOTALL)
+
+
+def strip_markup(tag: str) -> str:
+    """``**[x]**`` -> ``[x]``: markdown emphasis an LLM captioner left around a token."""
+    t = tag.strip()
+    while True:
+        m = _MARKUP.match(t)
+        if not m or is_kaomoji(t):
+            return t
+        t = m.group(2).strip()
+
+
+@lru_cache(maxsize=131072)
+def tag_key(tag: str) -> str:
+    """The compared form: markdown and a closing full stop dropped, then :func:`norm_tag`."""
+    t = strip_markup(tag)
+    if t.endswith(".") and not t.endswith("..") and len(t) > 1:
+        t = t[:-1].rstrip()
+    return norm_tag(t)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Tags (by :func:`tag_key`) that hold position 0, with their spelling and source."""
+
+    keys: frozenset[str] = frozenset()
+    spellings: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""  # "core tag", "first tag of every caption", "each folder's first tag"
+
+    def starts(self, tags: Iterable[str]) -> bool:
+        """True when the caption's first field is an anchor tag."""
+        for t in tags:
+            return tag_key(t) in self.keys
+        return False
+
+    def spelled(self, key: str) -> str:
+        return self.spellings.get(key, key)
+
+    @property
+    def single(self) -> str:
+        """The one anchor tag as written ('' when there is none or several)."""
+        if len(self.keys) != 1:
+            return ""
+        return self.spelled(next(iter(self.keys)))
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+
+def _group_of(rel: str, item: Any) -> str:
+    """The folder an image trains from (its kohya folder, else the folder it sits in)."""
+    folder = getattr(item, "folder", None)
+    if folder is not None:
+        return folder.path
+    return os.path.dirname(rel)
+
+
+def shared_first(captions: list[Tags], share: float = ANCHOR_SHARE) -> str | None:
+    """The first field (as written) that at least ``share`` of the captions start with."""
+    firsts = [c[0] for c in captions if c]
+    if not firsts:
+        return None
+    keys = Counter(tag_key(t) for t in firsts)
+    key, n = keys.most_common(1)[0]
+    if n < math.ceil(share * len(firsts)):
+        return None
+    spellings = Counter(t.strip() for t in firsts if tag_key(t) == key)
+    return spellings.most_common(1)[0][0]
+
+
+def stated_subjects(settings: Any) -> list[str]:
+    """``[rules] subjects``: a bundle's core tags as the user wrote them."""
+    raw = settings.section("rules").get("subjects", [])
+    return [str(s).strip() for s in raw if str(s).strip()] if isinstance(raw, list) else []
+
+
+def anchor_of(dataset: Any) -> Anchor:
+    """The dataset's anchor: the core tag when set (plus a bundle's stated subjects),
+    else per folder the tag (nearly) every caption there starts with."""
+    settings = dataset.settings
+    spellings: dict[str, str] = {}
+    for s in stated_subjects(settings):
+        spellings.setdefault(tag_key(s), s)
+    core = settings.core_tag.strip()
+    if core:
+        spellings[tag_key(core)] = core
+        return Anchor(frozenset(spellings), spellings, "core tag")
+    groups: dict[str, list[Tags]] = {}
+    for rel, item in dataset.items.items():
+        if item.tags:
+            groups.setdefault(_group_of(rel, item), []).append(tuple(item.tags))
+    found = 0
+    for captions in groups.values():
+        first = shared_first(captions)
+        if first is not None:
+            spellings.setdefault(tag_key(first), first)
+            found += 1
+    if not spellings:
+        return Anchor()
+    source = "each folder's first tag" if found > 1 else "first tag of every caption"
+    return Anchor(frozenset(spellings), spellings, source)
+
+
+def _index(tags: Tags, key: str) -> int:
+    for i, t in enumerate(tags):
+        if tag_key(t) == key:
+            return i
+    return -1
+
+
+def protect_anchor(fn: TagFn, anchor: Anchor) -> TagFn:
+    """``fn`` with the anchor kept first: a caption that starts with an anchor tag still
+    starts with it afterwards (unless ``fn`` removed it, which only a user asks for)."""
+    if not anchor:
+        return fn
+
+    def run(tags: Tags) -> Tags:
+        after = tuple(fn(tags))
+        if not tags or tag_key(tags[0]) not in anchor.keys:
+            return after
+        i = _index(after, tag_key(tags[0]))
+        if i <= 0:
+            return after
+        return (after[i],) + after[:i] + after[i + 1 :]
+
+    return run
+
+
+def lead_length(tags: Tags, anchor: Anchor, also: Iterable[str] = ()) -> int:
+    """How many leading fields are anchor tags or ``also`` (keys): new tags go after."""
+    own = set(anchor.keys) | {tag_key(t) for t in also if t}
+    n = 0
+    for t in tags:
+        if tag_key(t) not in own:
+            break
+        n += 1
+    return n
+
+
+def insert_after_anchor(tags: Tags, tag: str, anchor: Anchor) -> Tags:
+    """Add ``tag`` right after the anchor (never in front of the first field).
+
+    A caption that does not start with the anchor keeps its own first field too:
+    ``keep_tokens = 1`` keeps it, and only a confirmed core tag may displace it.
+    """
+    tag = tag.strip()
+    if not tag or _index(tags, tag_key(tag)) >= 0:
+        return tags
+    pos = 1 if tags else 0
+    if anchor.starts(tags):
+        pos = lead_length(tags, anchor) or 1
+    return tags[:pos] + (tag,) + tags[pos:]
+
+
+def leading_token(field: str, key: str) -> str | None:
+    """The rest of ``field`` when it starts with the tag ``key`` as its own token
+    (``[aldar_kose_token] A man ...`` -> ``A man ...``); None otherwise."""
+    m = _LEAD.match(field)
+    if not m or tag_key(m.group(1)) != key:
+        return None
+    rest = m.group(2).strip()
+    return rest if len(rest.split()) >= 3 else None
+
+
+def put_first(tags: Tags, tag: str) -> Tags:
+    """``tag`` first, its other copies gone (``x.``, ``**x**``, a sentence led by ``x``).
+
+    A copy already spelled like ``tag`` (same :func:`norm_tag`) keeps its own spelling.
+    """
+    key = tag_key(tag)
+    own = next((t for t in tags if norm_tag(t) == norm_tag(tag)), tag.strip())
+    rest = [t for t in tags if tag_key(t) != key]
+    if rest and tags and rest[0] == tags[0]:
+        split = leading_token(rest[0], key)
+        if split is not None:
+            rest[0] = split
+    return (own, *rest)
+
+
+def restyle(tags: Tags, style: str, anchor: Anchor) -> Tags:
+    """Convert every tag to ``style`` except the anchor's (its spelling is the trigger's)."""
+    return tuple(t if tag_key(t) in anchor.keys else apply_tag_style(t, style) for t in tags)

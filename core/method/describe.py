@@ -1,0 +1,81 @@
+"""What lorapan reads from a dataset before judging it, with the evidence: the kind,
+the trigger, the anchor, how captions are written and which caption files exist.
+
+``lorapan info`` and ``lorapan check`` print it (and put it in their ``--json``), so a
+user sees what was inferred and why before reading any finding.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections import Counter
+from typing import Any
+
+from lorapan.core.method.anchor import Anchor, anchor_of
+from lorapan.core.method.kind import kind_guess
+from lorapan.core.method.prose import CaptionStyle, caption_style
+from lorapan.core.method.triggers import Trigger, find_triggers
+
+
+def caption_extensions(dataset: Any) -> dict[str, int]:
+    """Caption files per extension, as they lie beside the images (and orphans)."""
+    counts: Counter[str] = Counter()
+    for item in dataset.items.values():
+        names = [item.caption_file] if item.caption_file else []
+        names += list(getattr(item, "extra_captions", ()))
+        for name in names:
+            counts[os.path.splitext(name)[1].lower()] += 1
+    for rel in getattr(dataset, "orphan_captions", []):
+        counts[os.path.splitext(rel)[1].lower()] += 1
+    return dict(sorted(counts.items()))
+
+
+def describe_dataset(
+    dataset: Any,
+    style: CaptionStyle | None = None,
+    triggers: list[Trigger] | None = None,
+    anchor: Anchor | None = None,
+) -> dict[str, Any]:
+    """Kind, trigger, anchor, caption style and caption files, each with its evidence
+    (``style``, ``triggers``, ``anchor``: already computed for this dataset)."""
+    captions = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    style = caption_style(captions) if style is None else style
+    triggers = find_triggers(dataset) if triggers is None else triggers
+    anchor = anchor_of(dataset) if anchor is None else anchor
+    total = len(captions)
+    guess = kind_guess(dataset)
+    confirm = ""
+    if not guess.confirmed:
+        confirm = f"lorapan fix {shlex.quote(str(dataset.root))} --rule dataset.kind"
+    return {
+        "kind": {**guess.to_dict(), "description": guess.describe(), "confirm": confirm},
+        "triggers": [
+            {"tag": t.tag, "captions": t.captions, "evidence": t.describe(total)} for t in triggers
+        ],
+        "anchor": {"tags": sorted(anchor.spellings.values()), "source": anchor.source},
+        "caption_style": {**style.to_dict(), "description": style.describe()},
+        "caption_extensions": caption_extensions(dataset),
+        "caption_extension_read": dataset.settings.caption_extension,
+        "caption_extension_set": dataset.settings.is_set("caption_extension"),
+    }
+
+
+def summary_lines(info: dict[str, Any]) -> list[str]:
+    """The lines ``info`` and ``check`` print under the dataset's path (from
+    :func:`describe_dataset`'s dict)."""
+    lines = [f"kind: {info['kind']['description']}"]
+    if info["kind"].get("confirm"):
+        lines[0] += f" — confirm: `{info['kind']['confirm']}`"
+    if info["triggers"]:
+        t = info["triggers"][0]
+        lines.append(f"trigger: '{t['tag']}' ({t['evidence']})")
+    if info["anchor"]["tags"] and info["anchor"]["source"] != "core tag":
+        shown = ", ".join(f"'{a}'" for a in info["anchor"]["tags"][:4])
+        lines.append(f"first field kept by keep_tokens=1: {shown} ({info['anchor']['source']})")
+    lines.append(f"captions: {info['caption_style']['description']}")
+    exts = info["caption_extensions"]
+    if exts:
+        files = ", ".join(f"{ext} ×{n}" for ext, n in exts.items())
+        lines.append(f"caption files: {files} (read: {info['caption_extension_read']})")
+    return lines

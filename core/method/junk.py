@@ -1,0 +1,91 @@
+"""Text in captions that is not a tag of the picture: tagger junk, markup, prompt weights.
+
+- rating and meta tags a tagger or a booru left (``rating:general``, ``what``,
+  ``highres``): they say how a picture was posted, not what it shows (the guide removes
+  "conflicting meta tags");
+- markdown emphasis an LLM captioner left around a token (``**[token]**``);
+- prompt-weight syntax (``(no humans)``, ``(red hair:1.2)``): a prompt's emphasis, but
+  kohya reads a caption literally and trains the parentheses and numbers as text.
+
+The lists are data (``core/data/junk.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from lorapan.core.captions import norm_tag
+from lorapan.core.method.vocab import data_file
+
+_MARKDOWN = re.compile(r"(\*\*|__)(.+?)\1")
+_WEIGHT = re.compile(r"^\((.*)\)$", re.DOTALL)
+_NUMBER = re.compile(r"^(.*?):\s*-?\d+(?:\.\d+)?$", re.DOTALL)
+
+
+@cache
+def _junk_lists() -> tuple[tuple[str, ...], frozenset[str]]:
+    doc = data_file("junk.toml")
+    prefixes = tuple(str(p).lower() for p in doc.get("rating_prefixes", []))
+    return prefixes, frozenset(norm_tag(str(t)) for t in doc.get("meta", []))
+
+
+@lru_cache(maxsize=131072)
+def junk_reason(tag: str, extra_meta: frozenset[str] = frozenset()) -> str:
+    """Why ``tag`` is junk ('' when it is a tag): a rating tag or a meta tag."""
+    prefixes, meta = _junk_lists()
+    low = tag.strip().lower()
+    if any(low.startswith(p) and len(low) > len(p) for p in prefixes):
+        return "a rating tag"
+    if norm_tag(tag) in meta or norm_tag(tag) in extra_meta:
+        return "a meta tag"
+    return ""
+
+
+@lru_cache(maxsize=131072)
+def has_markdown(tag: str) -> bool:
+    return ("*" in tag or "__" in tag) and bool(_MARKDOWN.search(tag))
+
+
+def markdown_of(tag: str) -> list[str]:
+    """The emphasised pieces as written (``**[x]**``), to show."""
+    return [m.group(0) for m in _MARKDOWN.finditer(tag)]
+
+
+def strip_markdown(tag: str) -> str:
+    """``**[x]** rest`` -> ``[x] rest``."""
+    return _MARKDOWN.sub(r"\2", tag)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+@lru_cache(maxsize=131072)
+def unweighted(tag: str) -> str | None:
+    """``(no humans)`` -> ``no humans``; ``((red hair:1.2))`` -> ``red hair``; None for
+    a tag with no prompt weight (``digimon (creature)`` is a danbooru name, not a weight)."""
+    t = tag.strip()
+    changed = False
+    while True:
+        m = _WEIGHT.match(t)
+        if not m or not _balanced(m.group(1)):
+            break
+        inner = m.group(1).strip()
+        n = _NUMBER.match(inner)
+        t = (n.group(1) if n else inner).strip()
+        changed = True
+    return t if changed and t else None

@@ -1,0 +1,340 @@
+"""The subject kind, read from the dataset when lorapan.toml does not state it.
+
+The guide's rules differ by kind (which tags are blacklisted, whether hair and eyes
+merge, the coverage checklist, the aims, the training preset, the sample prompts), so
+a wrong kind ruins advice: a flat folder of backgrounds checked as a character gets
+eye and hair coverage. :func:`infer_kind` reads the evidence, counted over the tag
+fields of the captions (sentences are not tags) and the folder layout, and says what
+it counted; :func:`resolve_kind` uses it for a dataset whose kind is not set, without
+writing it anywhere (``lorapan fix DIR --rule dataset.kind`` confirms it).
+
+Decisions (thresholds are shares of the captioned images):
+
+1. two or more subjects (folders with their own first tag, or first tags that each
+   start at least :data:`SUBJECT_MIN` captions) -> a *style* when each subject is
+   named as one (``8_minimalist``, ``8_geometric``), else a *bundle* whose base kind
+   comes from what tells the subjects apart (clothing -> costumes, people ->
+   characters, places -> backgrounds, else concepts); per-image ids are not subjects;
+2. a trigger or dataset-config class token naming a style (``itojunji style``) -> style;
+3. several people on most images -> group, two -> couple; one person -> character;
+4. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
+   on a plain background, ``(object)``);
+5. nothing of the above -> character, *unconfirmed*, and the report asks.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from lorapan.core.method.anchor import shared_first, tag_key
+from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
+from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
+from lorapan.core.method.vocab import data_file
+
+MOST = 0.5  # share of images for "on most images"
+SUBJECT_MIN = 5  # images a subject needs before it counts as one (not a per-image id)
+SUBJECT_COVER = 0.9  # share of captions the subjects' first tags must cover (flat folders)
+
+
+@dataclass
+class KindGuess:
+    """The effective kind, where it comes from, and the evidence for it."""
+
+    kind: str
+    source: str  # "set" (lorapan.toml or --kind), "inferred", or "default" (no evidence)
+    evidence: list[str] = field(default_factory=list)
+    subjects: list[tuple[str, int]] = field(default_factory=list)  # (subject, images)
+    weak: list[str] = field(default_factory=list)  # hints too weak to decide on
+
+    @property
+    def confirmed(self) -> bool:
+        return self.source == "set"
+
+    def describe(self) -> str:
+        """``background (inferred: 'no humans' on 51/53, ...)``."""
+        if self.source == "set":
+            return f"{self.kind} (set in lorapan.toml)"
+        if self.source == "inferred":
+            return f"{self.kind} (inferred: {'; '.join(self.evidence)})"
+        why = "; ".join([*self.evidence, *self.weak]) or "no evidence in the captions"
+        return f"{self.kind} (not inferable: {why})"
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "evidence": list(self.evidence),
+            "weak_evidence": list(self.weak),
+            "subjects": [{"subject": s, "images": n} for s, n in self.subjects],
+        }
+
+
+class _Vocab:
+    """The kind evidence lists of ``kinds.toml`` (norm form), with a dataset's additions."""
+
+    def __init__(self, settings: Any) -> None:
+        doc = data_file("kinds.toml")
+        add = (settings.section("rules").get("vocab_add") or {}) if settings else {}
+        self.lists = {
+            k: frozenset(tag_key(str(t)) for t in [*v, *add.get(k, [])])
+            for k, v in doc.items()
+            if isinstance(v, list)
+        }
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self.lists.get(name, frozenset())
+
+    def names_style(self, name: str) -> bool:
+        """``itojunji style``, ``minimalist``, ``ink wash``: a name of a style."""
+        key = tag_key(name)
+        words = set(re.split(r"[\s_\-]+", key))
+        styles = self["style_words"]
+        return key in styles or "style" in words or any(" " not in w and w in words for w in styles)
+
+    def is_style_name(self, name: str) -> bool:
+        """Stricter, for a tag found only by its place: ``oilz style``, ``watercolor``."""
+        key = tag_key(name)
+        return key in self["style_words"] or "style" in re.split(r"[\s_\-]+", key)
+
+    def names_clothing(self, text: str) -> bool:
+        key = tag_key(text).replace(" ", "")
+        return any(w.replace(" ", "") in key for w in self["clothing_words"])
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n}/{total}"
+
+
+def _groups(dataset: Any) -> dict[str, list[str]]:
+    """Images per folder they train from (kohya folder, else the folder they sit in)."""
+    out: dict[str, list[str]] = {}
+    for rel, item in dataset.items.items():
+        folder = getattr(item, "folder", None)
+        key = folder.path if folder is not None else os.path.dirname(rel)
+        out.setdefault(key, []).append(rel)
+    return out
+
+
+def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
+    """(subject first tag, folder or "", images) of each subject, when there are several.
+
+    Folders count when each has its own first tag on (nearly) all its captions and at
+    least :data:`SUBJECT_MIN` images; in one folder, first tags that each start at least
+    :data:`SUBJECT_MIN` captions and together nearly all of them. One-image "subjects"
+    (per-image ids) never count.
+    """
+    items = dataset.items
+    groups = _groups(dataset)
+    found = []
+    if len(groups) >= 2:
+        for folder, rels in sorted(groups.items()):
+            caps = [tuple(items[r].tags) for r in rels if items[r].tags]
+            first = shared_first(caps)
+            if first is not None and len(rels) >= SUBJECT_MIN:
+                found.append((first, folder, rels))
+        if len({tag_key(f) for f, _, _ in found}) >= 2:
+            return found
+    firsts: dict[str, list[str]] = {}
+    for rel, item in items.items():
+        if item.tags:
+            firsts.setdefault(tag_key(item.tags[0]), []).append(rel)
+    big = {k: v for k, v in firsts.items() if len(v) >= SUBJECT_MIN}
+    captioned = sum(len(v) for v in firsts.values())
+    if len(big) >= 2 and sum(len(v) for v in big.values()) >= SUBJECT_COVER * captioned:
+        return [(items[v[0]].tags[0], "", v) for _k, v in sorted(big.items())]
+    return []
+
+
+def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> list[str]:
+    """Tags on (nearly) all of one subject's images and not on all the others'."""
+    counts: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for r in rels:
+        for t in dataset.items[r].tags[1:]:
+            k = tag_key(t)
+            counts[k] += 1
+            spelled.setdefault(k, t)
+    need = math.ceil(0.9 * len(rels))
+    return [spelled[k] for k, n in counts.items() if n >= need and k not in everywhere]
+
+
+def subject_tags(dataset: Any) -> frozenset[str]:
+    """Keys of the tags that make each subject itself (its first tag, and the tags on
+    nearly all its images but not on all the others'): never pruned, never constant."""
+    found = subjects_of(dataset)
+    if len(found) < 2:
+        return frozenset()
+    tags_of = {
+        r: {tag_key(t) for t in dataset.items[r].tags} for _f, _d, rels in found for r in rels
+    }
+    everywhere = set.intersection(
+        *[set().union(*(tags_of[r] for r in rels)) for _, _, rels in found]
+    )
+    out = {tag_key(first) for first, _d, _r in found}
+    for _first, _d, rels in found:
+        out |= {tag_key(t) for t in _subject_constants(dataset, rels, everywhere)}
+    return frozenset(out)
+
+
+def _folder_names(folder: str) -> list[str]:
+    """``minimalist/8_minimalist`` -> ['minimalist', 'minimalist'] (kohya name and parents)."""
+    out = []
+    for part in folder.split("/"):
+        m = re.match(r"^\d+_(.+)$", part)
+        out.append((m.group(1) if m else part).strip())
+    return [p for p in out if p]
+
+
+def _several(dataset: Any, voc: _Vocab, found: list, tags_of: dict) -> KindGuess:
+    """Two or more subjects: styles, or a bundle of what tells them apart."""
+    names = [(first, folder, rels) for first, folder, rels in found]
+    listed = ", ".join(f"'{first}' ×{len(rels)}" for first, _f, rels in names)
+    where = "separate folders" if all(f for _, f, _ in names) else "one folder"
+    subjects = [(first, len(rels)) for first, _f, rels in names]
+    evidence = [f"{len(names)} subjects in {where}, each with its own first tag: {listed}"]
+    styled = [
+        any(voc.names_style(n) for n in [first, *_folder_names(folder)])
+        for first, folder, _ in names
+    ]
+    if all(styled):
+        evidence.append("each subject is named as a style (folder or first tag)")
+        return KindGuess("style", "inferred", evidence, subjects)
+    total = sum(len(r) for _, _, r in names)
+    everywhere = set.intersection(
+        *[set().union(*(tags_of[r] for r in rels)) for _, _, rels in names]
+    )
+    own = [t for _, _, rels in names for t in _subject_constants(dataset, rels, everywhere)]
+    clothing = [t for t in own if voc.names_clothing(t)]
+    clothing = clothing or [first for first, _f, _r in names if voc.names_clothing(first)]
+    if clothing:
+        shown = ", ".join(f"'{t}'" for t in dict.fromkeys(clothing))
+        evidence.append(f"what tells them apart is clothing: {shown}")
+        return KindGuess("bundle-costumes", "inferred", evidence, subjects)
+    counts = _counts([tags_of[r] for _, _, rels in names for r in rels], voc)
+    if counts["person"] >= MOST * total:
+        evidence.append(f"person tags on {_share(counts['person'], total)}")
+        return KindGuess("bundle-characters", "inferred", evidence, subjects)
+    if counts["scenery"] >= MOST * total:
+        evidence.append(f"scenery tags on {_share(counts['scenery'], total)}")
+        return KindGuess("bundle-backgrounds", "inferred", evidence, subjects)
+    evidence.append("no person, place or clothing tags tell them apart: concepts")
+    return KindGuess("bundle-concepts", "inferred", evidence, subjects)
+
+
+def _counts(captions: list[frozenset[str]], voc: _Vocab) -> Counter[str]:
+    """Images per kind of evidence (each image counted once per kind)."""
+    out: Counter[str] = Counter()
+    for keys in captions:
+        for name in (
+            "person",
+            "two_people",
+            "several_people",
+            "no_humans",
+            "scenery",
+            "object_markers",
+        ):
+            if keys & voc[name]:
+                out[name] += 1
+        if keys & {"simple background", "white background", "no background"}:
+            out["plain"] += 1
+    return out
+
+
+def infer_kind(
+    dataset: Any, style: CaptionStyle | None = None, triggers: list[Trigger] | None = None
+) -> KindGuess:
+    """The kind the evidence points to (``source`` ``inferred``), or ``default``.
+
+    ``style`` and ``triggers``: already computed for this dataset (saves a pass)."""
+    settings = dataset.settings
+    voc = _Vocab(settings)
+    captions = {rel: tuple(it.tags) for rel, it in dataset.items.items() if it.tags}
+    weak = _weak_hints(dataset, voc)
+    if not captions:
+        return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
+    style = style if style is not None else caption_style(captions.values())
+    tags_of = {
+        rel: frozenset(tag_key(t) for t in tag_fields(c, style.shared))
+        for rel, c in captions.items()
+    }
+    found = subjects_of(dataset)
+    if found:
+        return _several(dataset, voc, found, tags_of)
+    for t in find_triggers(dataset) if triggers is None else triggers:
+        if voc.names_style(t.tag) if t.from_owner else voc.is_style_name(t.tag):
+            why = "; ".join(t.evidence)
+            return KindGuess("style", "inferred", [f"the trigger '{t.tag}' names a style ({why})"])
+    n = len(captions)
+    c = _counts(list(tags_of.values()), voc)
+    people = ", ".join(sorted({t for keys in tags_of.values() for t in keys & voc["person"]}))
+    if c["several_people"] >= MOST * n:
+        return KindGuess(
+            "group", "inferred", [f"several-people tags on {_share(c['several_people'], n)}"]
+        )
+    if c["two_people"] >= MOST * n:
+        return KindGuess("couple", "inferred", [f"two-people tags on {_share(c['two_people'], n)}"])
+    if c["person"] >= MOST * n and c["no_humans"] < 0.25 * n:
+        return KindGuess(
+            "character", "inferred", [f"person tags ({people}) on {_share(c['person'], n)}"]
+        )
+    if c["no_humans"] >= MOST * n or c["scenery"] >= MOST * n:
+        ev = []
+        if c["no_humans"]:
+            ev.append(f"'no humans' on {_share(c['no_humans'], n)}")
+        if c["scenery"] >= MOST * n:
+            ev += [f"scenery tags on {_share(c['scenery'], n)}"]
+            ev.append(
+                "no person tags" if not c["person"] else f"person tags on {_share(c['person'], n)}"
+            )
+            return KindGuess("background", "inferred", ev)
+        if c["object_markers"] or c["plain"] >= MOST * n:
+            ev.append(f"a plain background on {_share(c['plain'], n)}")
+            return KindGuess("asset", "inferred", ev)
+    if style.style == "prose":
+        reason = (
+            f"{style.prose} of {style.total} captions are sentences, which name no kind as tags do"
+        )
+    else:
+        reason = "no person, people, place or object tags on most images"
+    return KindGuess("character", "default", [reason], weak=weak)
+
+
+def _weak_hints(dataset: Any, voc: _Vocab) -> list[str]:
+    """The folder name and config words: shown, never decided on."""
+    name = os.path.basename(str(dataset.root))
+    words = set(re.split(r"[\s_\-]+", tag_key(name)))
+    hints = []
+    if words & {"product", "object", "item", "asset", "phone"}:
+        hints.append(f"the folder name '{name}' suggests an asset (weak evidence)")
+    elif words & {"background", "backgrounds", "bg", "scenery", "landscape"}:
+        hints.append(f"the folder name '{name}' suggests backgrounds (weak evidence)")
+    elif voc.names_style(name):
+        hints.append(f"the folder name '{name}' suggests a style (weak evidence)")
+    for tokens, fname in config_class_tokens(dataset.root):
+        hints.append(f"class_tokens '{tokens}' in {fname}")
+    return hints
+
+
+def resolve_kind(
+    dataset: Any, style: CaptionStyle | None = None, triggers: list[Trigger] | None = None
+) -> KindGuess:
+    """The effective kind: as set, else inferred (used in memory, never saved)."""
+    settings = dataset.settings
+    if settings.is_set("kind"):
+        guess = KindGuess(settings.kind, "set")
+    else:
+        guess = infer_kind(dataset, style, triggers)
+        settings.infer("kind", guess.kind)
+    settings.inferred["kind_guess"] = guess
+    return guess
+
+
+def kind_guess(dataset: Any) -> KindGuess:
+    """The guess :func:`resolve_kind` made for this dataset (made now if not yet)."""
+    guess = dataset.settings.inferred.get("kind_guess")
+    return guess if isinstance(guess, KindGuess) else resolve_kind(dataset)

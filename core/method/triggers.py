@@ -1,0 +1,179 @@
+"""Trigger words: what a dataset's own owner meant the LoRA to be called, with evidence.
+
+Published kohya datasets name their trigger in several places, and lorapan reads them
+all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
+
+- a kohya folder ``N_token class`` (``5_tk girl``): ``tk`` is the trigger, ``girl`` the
+  class word (kohya's DreamBooth naming);
+- an sd-scripts dataset config beside the images (``dataset.toml`` with
+  ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
+- the captions: a tag (nearly) every caption starts with, or one every caption ends
+  with (a trigger written last, which ``keep_tokens = 1`` does not protect).
+
+A trigger only counts when the captions carry it, or when nothing else names the
+subject (a folder token no caption carries is still the owner's word for it).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lorapan.core.method.anchor import leading_token, tag_key
+from lorapan.core.method.vocab import data_file
+from lorapan.core.naming import parse_kohya_folder
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: Share of captions a tag must be in to be the dataset's trigger.
+TRIGGER_SHARE = 0.9
+
+
+@dataclass
+class Trigger:
+    """One trigger candidate: spelled as written, where it is, and why lorapan thinks so."""
+
+    tag: str
+    key: str
+    captions: int = 0  # captions carrying it (any field, or leading the first sentence)
+    first: int = 0  # captions whose first field it is
+    last: int = 0  # captions whose last field it is (and not the first)
+    lead: int = 0  # captions whose first field is a sentence it leads
+    evidence: list[str] = field(default_factory=list)
+    class_word: str = ""
+    from_owner: bool = False  # named by a folder or a dataset config, not only by position
+
+    def describe(self, total: int) -> str:
+        where = f"in {self.captions} of {total} captions"
+        return "; ".join([*self.evidence, where])
+
+
+def folder_token(folder_name: str) -> tuple[str, str] | None:
+    """``5_tk girl`` -> (``tk``, ``girl``); ``20_ATSV_MilesSuit`` -> (``ATSV_MilesSuit``, '')."""
+    parsed = parse_kohya_folder(folder_name)
+    if not parsed:
+        return None
+    name = parsed[1].strip()
+    token, _, cls = name.partition(" ")
+    if tag_key(token) in _generic_names():
+        return None
+    return token, cls.strip()
+
+
+def _generic_names() -> frozenset[str]:
+    return frozenset(tag_key(t) for t in data_file("kinds.toml")["generic_folder_names"])
+
+
+def config_class_tokens(root: Path) -> list[tuple[str, str]]:
+    """(class_tokens, file name) from sd-scripts dataset configs in the dataset root."""
+    out = []
+    for path in sorted(Path(root).glob("*.toml")):
+        if path.name == "lorapan.toml":
+            continue
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for ds in doc.get("datasets", []) if isinstance(doc.get("datasets"), list) else []:
+            subsets = ds.get("subsets", []) if isinstance(ds, dict) else []
+            for sub in subsets if isinstance(subsets, list) else []:
+                tokens = sub.get("class_tokens") if isinstance(sub, dict) else None
+                if isinstance(tokens, str) and tokens.strip():
+                    out.append((tokens.strip(), path.name))
+    return out
+
+
+def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[list[str]]) -> None:
+    key = trigger.key
+    spellings: Counter[str] = Counter()
+    for tags, keys in zip(captions, keyed, strict=True):
+        lead = bool(tags) and key not in keys[:1] and leading_token(tags[0], key) is not None
+        if key not in keys and not lead:
+            continue
+        trigger.captions += 1
+        if keys and keys[0] == key:
+            trigger.first += 1
+        elif keys and keys[-1] == key:
+            trigger.last += 1
+        if lead:
+            trigger.lead += 1
+        spellings.update(t.strip() for t in tags if tag_key(t) == key)
+    if spellings and not trigger.from_owner:
+        trigger.tag = _clean_spelling(spellings.most_common(1)[0][0])
+
+
+def _clean_spelling(tag: str) -> str:
+    """``itojunji style.`` -> ``itojunji style``; ``**x**`` -> ``x`` (the tag, not its dressing)."""
+    from lorapan.core.method.anchor import strip_markup
+
+    t = strip_markup(tag)
+    return t[:-1].rstrip() if t.endswith(".") and not t.endswith("..") else t
+
+
+def find_triggers(dataset: Any) -> list[Trigger]:
+    """Trigger candidates, the most convincing first (owner-named, then most captions)."""
+    captions = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    total = len(captions)
+    found: dict[str, Trigger] = {}
+
+    def note(tag: str, evidence: str, owner: bool, class_word: str = "") -> None:
+        key = tag_key(tag)
+        if not key:
+            return
+        t = found.get(key)
+        if t is None:
+            t = found[key] = Trigger(_clean_spelling(tag), key)
+        t.evidence.append(evidence)
+        t.from_owner = t.from_owner or owner
+        t.class_word = t.class_word or class_word
+
+    tokens = {}
+    for folder in getattr(dataset, "folders", []):
+        token = folder_token(folder.path.rsplit("/", 1)[-1])
+        if token:
+            tokens.setdefault(tag_key(token[0]), (token, folder.path))
+    if len(tokens) == 1:  # several folders with their own names are subjects, not one trigger
+        (token, path) = next(iter(tokens.values()))
+        note(token[0], f"kohya folder '{path}'", True, token[1])
+    for class_tokens, fname in config_class_tokens(dataset.root):
+        note(class_tokens, f"class_tokens in {fname}", True)
+    _from_positions(captions, note)
+    keyed = [[tag_key(t) for t in tags] for tags in captions] if found else []
+    for t in found.values():
+        _count(t, captions, keyed)
+    need = math.ceil(TRIGGER_SHARE * total) if total else 1
+    kept = [t for t in found.values() if t.captions >= need or (t.from_owner and not t.captions)]
+    kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))
+    return kept
+
+
+def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
+    """A tag nearly every caption starts with, else one nearly every caption ends with
+    (a caption that starts with a shared tag already has its anchor)."""
+    total = len(captions)
+    if total < 2:
+        return
+    need = math.ceil(TRIGGER_SHARE * total)
+    for pick, where in ((0, "first"), (-1, "last")):
+        ends = Counter(tag_key(c[pick]) for c in captions if len(c) > 1 or pick == 0)
+        for key, n in ends.most_common(1):
+            if n >= need:
+                spelled = next(c[pick] for c in captions if tag_key(c[pick]) == key)
+                note(spelled, f"the {where} field of {n} captions", False)
+                return
+
+
+def main_trigger(triggers: list[Trigger]) -> Trigger | None:
+    """The one trigger to propose as core tag: the first candidate the captions carry,
+    else an owner-named one no caption carries yet."""
+    for t in triggers:
+        if t.captions:
+            return t
+    return triggers[0] if triggers else None

@@ -1,0 +1,107 @@
+"""The first field of each caption as kohya keeps it: a trigger written elsewhere than
+first (``tags.trigger-first``) and per-image ids written first (``tags.first-id``)."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.edits import TagChange
+from lorapan.core.method.anchor import tag_key
+from lorapan.core.rules import fixes
+from lorapan.core.rules.dataset_wide.view import View
+from lorapan.core.rules.messages import plural
+from lorapan.core.rules.model import Finding, Fix
+
+#: ``BG-001``, ``img_12``, ``0042``, ``scene 3b``: a name that numbers one image.
+ID_SHAPE = re.compile(r"^[A-Za-z]{0,12}[-_ #.]?\d{1,6}[A-Za-z]?$")
+ID_SHARE = 0.5  # of captions starting with their own id before it is a finding
+ID_MIN = 3
+
+
+def trigger_first(v: View) -> list[Finding]:
+    """While no core tag is set: the trigger is in the captions but not first in some."""
+    ctx = v.ctx
+    t = ctx.trigger
+    if t is None or not t.captions:
+        return []
+    key = t.key
+    images = [
+        rel
+        for rel, item in ctx.dataset.items.items()
+        if item.tags and tag_key(item.tags[0]) != key and _carries(item.tags, key)
+    ]
+    if not images:
+        return []
+    where = []
+    if t.last:
+        where.append(f"last in {t.last}")
+    if t.lead:
+        where.append(f"leading the first sentence in {t.lead}")
+    place = f" ({', '.join(where)})" if where else ""
+    msg = (
+        f"the trigger '{t.tag}' ({t.describe(v.total)}) is not the first field of "
+        f"{plural(len(images), 'caption')}{place}: keep_tokens = 1 keeps only the first "
+        "comma field fixed, so the trigger is shuffled with the rest and the subject is "
+        "not tied to it. The fix puts it first as its own field and drops its other copies."
+    )
+    fix = fixes.core_fix(f"put '{t.tag}' first in each caption", t.tag, images)
+    fix = Fix(fix.label, fix.planner, "tags.trigger-first", moves_anchor=True)
+    return [Finding("tags.trigger-first", "warning", msg, images, fix)]
+
+
+def _carries(tags: tuple[str, ...], key: str) -> bool:
+    from lorapan.core.method.anchor import leading_token
+
+    return any(tag_key(t) == key for t in tags) or leading_token(tags[0], key) is not None
+
+
+def is_id(tag: str, stem: str) -> bool:
+    """A first field that names one image: an id shape, or the file's own stem."""
+    t = tag.strip()
+    return bool(ID_SHAPE.match(t)) or tag_key(t) == tag_key(stem)
+
+
+def id_images(ds: Dataset) -> list[str]:
+    """Images whose caption starts with an id no other caption starts with."""
+    firsts = Counter(tag_key(it.tags[0]) for it in ds.items.values() if it.tags)
+    out = []
+    for rel, item in ds.items.items():
+        if not item.tags or firsts[tag_key(item.tags[0])] != 1:
+            continue
+        stem = os.path.splitext(os.path.basename(rel))[0]
+        if is_id(item.tags[0], stem):
+            out.append(rel)
+    return out
+
+
+def first_ids(v: View) -> list[Finding]:
+    ds = v.ctx.dataset
+    captioned = sum(1 for it in ds.items.values() if it.tags)
+    images = id_images(ds)
+    if len(images) < max(ID_MIN, math.ceil(ID_SHARE * captioned)):
+        return []
+    shown = ", ".join(f"'{ds.items[r].tags[0]}'" for r in images[:3])
+    shape = v.ctx.profile.core_shape.format(name=v.ctx.vocab.name or "<name>")
+    msg = (
+        f"{plural(len(images), 'caption')} start with a per-image id ({shown}, …): "
+        "keep_tokens = 1 keeps each caption's first field fixed, so every image keeps its "
+        "own meaningless token and none of them ties the subject to one tag. The fix "
+        f"removes the ids; then put one core tag first (shape for this kind: '{shape}')."
+    )
+
+    def planner(dataset: Dataset) -> list[TagChange]:
+        now = set(id_images(dataset))
+        return [
+            TagChange(rel, dataset.items[rel].tags, dataset.items[rel].tags[1:])
+            for rel in images
+            if rel in now and not dataset.items[rel].read_only
+        ]
+
+    fix = Fix(
+        "remove the per-image ids from the front", planner, "tags.first-id", moves_anchor=True
+    )
+    return [Finding("tags.first-id", "warning", msg, images, fix)]

@@ -1,0 +1,187 @@
+"""Hair and eye tags merged into one unique tag per character (``tags.hair-unique``,
+``tags.eyes-unique``, ``bundle.bio-overlap``), spelled in the dataset's tag style."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.edits import TagChange, plan
+from lorapan.core.method.vocab import name_from_core, slug
+from lorapan.core.rules import bundles
+from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.fixes import Tags, current_tags, tag_fix
+from lorapan.core.rules.model import Fix
+
+
+def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[str | None, str]:
+    """The ``<colour>_<name>_<part>`` tag to merge into, or None with the reason.
+
+    An existing unique tag wins (the most common one); otherwise the dominant
+    ``<colour> hair`` / ``<colour> eyes`` tag gives the colour.
+    """
+    v = ctx.vocab
+    if not v.name:
+        return None, "set the character's name first ([dataset] name in lorapan.toml)"
+    is_unique = v.is_unique_hair if part == "hair" else v.is_unique_eyes
+    colour_of = v.hair_colour if part == "hair" else v.eye_colour
+    existing = [(c, t) for t, c in counts.items() if c > 0 and is_unique(t)]
+    if existing:
+        _c, tag = max(existing, key=lambda ct: (ct[0], ct[1]))
+        return ctx.dataset.index.display(tag), ""
+    colours = [(c, colour_of(t)) for t, c in counts.items() if c > 0 and colour_of(t)]
+    if not colours:
+        return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
+    _c, colour = max(colours, key=lambda cc: (cc[0], cc[1]))
+    return spell_unique(ctx, colour, v.name, part), ""
+
+
+def spell_unique(ctx: RuleContext, colour: str, name: str, part: str) -> str:
+    """``<colour>_<name>_<part>`` in the dataset's tag style, the name as written
+    (``red M1N2N3Z4_K eyes`` in a set that writes tags with spaces)."""
+    sep = "_" if ctx.tag_style == "underscores" else " "
+    words = [*colour.split(), name.strip(), part]
+    if sep == "_":
+        words = [w.replace(" ", "_") for w in words]
+    return sep.join(w for w in words if w)
+
+
+def _spell_unique(ctx: RuleContext, normed: str) -> str:
+    """An existing unique tag (norm form) respelled in the dataset's style."""
+    tag = slug(normed)
+    return tag if ctx.tag_style == "underscores" else tag.replace("_", " ")
+
+
+def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Tags]:
+    """Replace every tag where ``is_part`` holds by ``unique``, at the first one's place."""
+    key = norm(unique)
+
+    def fn(tags: Tags) -> Tags:
+        idx = [i for i, t in enumerate(tags) if is_part(norm(t))]
+        if not idx:
+            return tags
+        first = idx[0]
+        out: list[str] = []
+        for i, t in enumerate(tags):
+            if i == first:
+                out.append(unique)
+            if i in idx or norm(t) == key:
+                continue
+            out.append(t)
+        return tuple(out)
+
+    return fn
+
+
+def hair_eyes_fix(
+    ctx: RuleContext, counts: Mapping[str, int], part: str, images: list[str]
+) -> tuple[Fix | None, str]:
+    if ctx.profile.bundle and ctx.profile.hair_eyes:
+        return bundle_hair_eyes_fix(ctx, part, images)
+    if ctx.profile.hair_eyes != "fix":
+        return None, "tags cannot tell whose hair/eyes each tag describes: merge them by hand"
+    unique, why = unique_tag(ctx, counts, part)
+    if unique is None:
+        return None, why
+    is_part = ctx.vocab.is_hair_tag if part == "hair" else ctx.vocab.is_eye_tag
+    words = "hair colour/style" if part == "hair" else "eye colour"
+    label = f"replace {words} tags with '{unique}' (other people's go too)"
+    return tag_fix(f"tags.{part}-unique", label, images, merge_fn(is_part, unique)), ""
+
+
+# ---- bundles -------------------------------------------------------------------
+def _several_people(ctx: RuleContext, tags: Tags) -> bool:
+    return any(norm(t) in ctx.vocab.multi_person for t in tags)
+
+
+def _subject_unique(ctx: RuleContext, name: str, tags_seen: list[Tags], part: str) -> str | None:
+    """One subject's ``<colour>_<name>_<part>``: its own existing unique tag (the most
+    common), else its dominant ``<colour> hair`` / ``<colour> eyes`` tag's colour."""
+    v = ctx.vocab
+    colour_of = v.hair_colour if part == "hair" else v.eye_colour
+    suffix = f" {name} {part}"
+    counts: Counter[str] = Counter(norm(t) for tags in tags_seen for t in tags)
+    own = [(c, t) for t, c in counts.items() if t.endswith(suffix) and len(t) > len(suffix)]
+    if own:
+        return _spell_unique(ctx, max(own)[1])
+    colours = [(c, colour_of(t)) for t, c in counts.items() if colour_of(t)]
+    if not colours:
+        return None
+    return _spell_unique(ctx, f"{max(colours)[1]}{suffix}")
+
+
+def bundle_uniques(
+    ctx: RuleContext, ds: Dataset, part: str, images: Iterable[str]
+) -> list[tuple[str, list[str]]]:
+    """Per bundle subject: its unique tag and which of ``images`` it goes into.
+
+    Each image belongs to one subject (folder, ``[rules] subjects`` or first tag),
+    so the subject's own images give the colour. Images showing several people
+    (``2girls``, ``couple``, ...) are left out: tags cannot tell whose hair is whose.
+    """
+    wanted = set(images)
+    out = []
+    for subject, rels in bundles.subjects(ds).items():
+        name = slug(name_from_core(subject))
+        solo = [
+            r
+            for r in rels
+            if r in ds.items
+            and not ds.items[r].read_only
+            and not _several_people(ctx, ds.items[r].tags)
+        ]
+        mine = [r for r in solo if r in wanted]
+        if not name or not mine:
+            continue
+        unique = _subject_unique(
+            ctx, name.replace("_", " "), [ds.items[r].tags for r in solo], part
+        )
+        if unique is not None:
+            out.append((unique, mine))
+    return out
+
+
+def bundle_hair_eyes_fix(ctx: RuleContext, part: str, images: list[str]) -> tuple[Fix | None, str]:
+    """``tags.hair-unique`` / ``tags.eyes-unique`` in a character bundle: merge per subject."""
+    now = bundle_uniques(ctx, ctx.dataset, part, images)
+    if not now:
+        return None, (
+            "no subject's own images carry a '<colour> "
+            f"{part}' tag to take the colour from, or several people share the images; "
+            "merge them by hand"
+        )
+    is_part = ctx.vocab.is_hair_tag if part == "hair" else ctx.vocab.is_eye_tag
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        out: list[TagChange] = []
+        for unique, rels in bundle_uniques(ctx, ds, part, frozen):
+            current, rels = current_tags(ds, rels)
+            out.extend(plan(current, rels, merge_fn(is_part, unique)))
+        return out
+
+    words = "hair colour/style" if part == "hair" else "eye colour"
+    examples = ", ".join(f"'{u}'" for u, _ in now[:3]) + (", ..." if len(now) > 3 else "")
+    label = f"replace each character's {words} tags with its own unique tag ({examples})"
+    if sum(len(r) for _, r in now) < len(images):
+        label += " (images with several people, or no colour tag, are left to merge by hand)"
+    return Fix(label, planner, f"tags.{part}-unique"), ""
+
+
+def bio_overlap_fix(ctx: RuleContext, tag: str, owners: list[str]) -> Fix:
+    """Turn the shared body tag ``tag`` (norm form) into one tag per character.
+
+    Planned with :func:`lorapan.core.rules.bundles.bio_overlap_changes` on the
+    subjects as they are at plan time (``green hair`` -> ``green_gob_hair``, ...).
+    """
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        subject_map = bundles.subjects(ds)
+        overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)
+        return bundles.bio_overlap_changes(ds, overlap, subject_map, sep)
+
+    sep = "_" if ctx.tag_style == "underscores" else " "
+    examples = ", ".join(f"'{bundles.unique_tag(tag, s, sep)}'" for s in owners[:3])
+    label = f"replace '{tag}' with one tag per character ({examples})"
+    return Fix(label, planner, "bundle.bio-overlap")

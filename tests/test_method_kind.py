@@ -1,0 +1,100 @@
+"""The kind, inferred from evidence and shown; the rules follow the effective kind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.method.kind import infer_kind, resolve_kind
+from lorapan.core.rules.engine import RulesEngine
+from lorapan.core.settings import load_settings
+
+ROOMS = ["bedroom", "kitchen", "classroom", "living room", "bathroom", "hallway"]
+OUTSIDE = ["street", "sky", "building", "forest"]
+
+
+def cartoon_backgrounds(root: Path) -> Path:
+    """The issue's flat folder of 53 cartoon backgrounds: BG-001... first, 39 interior and
+    14 exterior by their own tags, 'no humans' on 51, scenery tags on 49, no lorapan.toml."""
+    caps = {}
+    for i in range(53):
+        tags = [f"BG-{i + 1:03d}"]
+        if i < 51:
+            tags.append("no humans")
+        if i < 39:
+            tags += ["interior", ROOMS[i % len(ROOMS)]] if i < 37 else [ROOMS[i % len(ROOMS)]]
+        else:
+            tags += ["exterior", OUTSIDE[i % len(OUTSIDE)]] if i < 51 else ["sky", "street"]
+        tags += ["wide shot", "cartoon"]
+        caps[f"bg_{i + 1:03d}.png"] = ", ".join(tags)
+    return rf.write_images(root, caps)
+
+
+def test_a_flat_folder_of_backgrounds_is_a_background_set_with_its_evidence(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    root = cartoon_backgrounds(tmp_path / "bgs")
+    guess = infer_kind(Dataset.open(root))
+    assert (guess.kind, guess.source) == ("background", "inferred")
+    assert "'no humans' on 51/53" in guess.describe()
+    assert guess.subjects == []  # 53 one-image first tags are ids, not a bundle
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    fired = {f.rule_id for f in report.findings}
+    assert not {"tags.hair-unique", "tags.eyes-unique", "coverage.eye-focus"} & fired
+    assert report.readiness.kind == "background"
+    [place] = report.find("background.indoor-outdoor")
+    assert "39 interior and 14 exterior" in place.message
+    assert "tags.first-id" in fired
+    out = json.loads(lorapan_cmd("check", root, "--json").stdout)
+    assert out["kind"]["kind"] == "background" and out["kind"]["source"] == "inferred"
+    res = lorapan_cmd("check", root)
+    assert f"lorapan fix {root} --rule dataset.kind" in res.stdout
+    assert not (root / "lorapan.toml").exists()  # inferred, never written unasked
+    lorapan_cmd("fix", root, "--rule", "dataset.kind")
+    assert load_settings(root).kind == "background"
+    assert load_settings(root).is_set("kind")
+
+
+def test_a_set_kind_wins_and_the_inferred_one_is_never_saved(tmp_path: Path) -> None:
+    root = cartoon_backgrounds(tmp_path / "bgs")
+    rf.write_settings(root, {"kind": "asset"})
+    assert resolve_kind(Dataset.open(root)).kind == "asset"
+    root = cartoon_backgrounds(tmp_path / "b2")
+    ds = Dataset.open(root)
+    resolve_kind(ds)
+    assert ds.settings.kind == "background" and not ds.settings.is_set("kind")
+    ds.settings.tick("cropped-sections")
+    from lorapan.core.settings import save_settings
+
+    save_settings(root, ds.settings)
+    assert "kind" not in (root / "lorapan.toml").read_text()
+
+
+def test_people_counts_decide_character_couple_group(tmp_path: Path) -> None:
+    def kind(caps: list[str]) -> str:
+        root = rf.write_images(
+            tmp_path / str(len(list(tmp_path.iterdir()))),
+            {f"{i}.png": c for i, c in enumerate(caps)},
+        )
+        return infer_kind(Dataset.open(root)).kind
+
+    assert kind(["tk, 1girl, solo, smile"] * 6) == "character"
+    assert kind(["a and b, 2girls, hug"] * 6) == "couple"
+    assert kind(["abcd, 4boys, multiple boys"] * 6) == "group"
+    assert kind(["thing, no humans, simple background, white background, chair"] * 6) == "asset"
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "p", {"a.png": "hello there"})))
+    assert (guess.kind, guess.source) == ("character", "default")
+
+
+def test_a_style_set_keeps_no_humans_and_gets_no_character_rules(tmp_path: Path) -> None:
+    caps = {
+        f"ink/8_inkwash/{i}.png": f"inky, no humans, 1boy, monochrome, bird {i}" for i in range(6)
+    }
+    caps |= {f"ink/8_watercolor/{i}.png": f"wash, no humans, flower {i}" for i in range(6)}
+    root = rf.write_images(tmp_path / "s", caps)
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    assert report.readiness.kind == "style"
+    assert not report.find("tags.blacklist")  # 'no humans' is right on a style set
+    assert not [f for f in report.find("tags.core") if f.key == "tags.core:unset"]

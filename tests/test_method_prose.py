@@ -1,0 +1,55 @@
+"""Prose captions: sentences are not tags, and the report says which rules apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.method.prose import caption_style, is_sentence, prose_mask, shuffle_advice
+from lorapan.core.rules.engine import RulesEngine
+
+
+def test_a_field_is_a_sentence_by_its_words_and_punctuation() -> None:
+    assert is_sentence("a painting of a robot sitting on a rock")
+    assert is_sentence("Это высокодетализированная 3D-анимация в стиле CGI")  # any spaced script
+    assert is_sentence("a girl smiles at you.")
+    assert not is_sentence("a girl with curly hair")
+    assert not is_sentence("white background")
+    assert not is_sentence("rating:general")
+
+
+def test_clauses_of_a_sentence_belong_to_it_and_shared_tags_stay_tags() -> None:
+    tags = ("a boy wearing two candles on his head", "holding a lighted match", "itojunji style.")
+    assert prose_mask(tags, frozenset({"itojunji style"})) == (True, True, False)
+    tags = ("1girl", "a girl sitting on a bench in the park", "smile", "red hair")
+    assert prose_mask(tags) == (False, True, False, False)  # a one-word tag ends the run
+
+
+def test_mixed_captions_keep_tag_rules_on_their_tag_part(tmp_path: Path) -> None:
+    caps = {
+        f"{i}.png": f"Miles_suit, spiderverse style, 1boy, leaping toward the camera with one hand "
+        f"extended forward in a dramatic pose number {i}, muscular arms and large breasts."
+        for i in range(6)
+    }
+    root = rf.write_images(tmp_path / "m", caps)
+    rf.write_settings(root, {"kind": "character", "style_tag": ""})
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    assert caption_style(it.tags for it in Dataset.open(root).items.values()).style == "mixed"
+    [bl] = report.find("tags.blacklist")
+    assert set(bl.details) == {"1boy"}  # not 'muscular' or 'breasts' inside the sentence
+    [p] = report.find("captions.prose")
+    assert "shuffle_caption = false" in p.message
+    assert all(c.manual for c in report.coverage)  # sentences cannot be counted by tag
+    assert shuffle_advice(caption_style([("a b c d e f g",)]))[0] is False
+
+
+def test_coverage_of_a_prose_set_is_ticked_by_hand(tmp_path: Path, lorapan_cmd) -> None:
+    caps = {
+        f"{i}.png": f"tk, a man in a green hat is looking straight at the viewer {i}."
+        for i in range(4)
+    }
+    root = rf.write_images(tmp_path / "p", caps)
+    res = lorapan_cmd("checklist", root, "--tick", "view-front")
+    assert res.returncode == 0, res.stderr
+    assert "[x] front view (ticked)" in res.stdout

@@ -1,0 +1,121 @@
+"""Triggers as their owners wrote them: kohya folder names (at any depth), sd-scripts
+dataset configs, a trigger written last, per-image ids written first, placeholders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.method.triggers import find_triggers, folder_token
+from lorapan.core.rules.engine import RulesEngine
+from test_method_anchor import _fix_everything
+
+
+def _check(root: Path):
+    return RulesEngine(Dataset.open(root), live=False).check()
+
+
+def _proposal(report) -> str:
+    [f] = [f for f in report.find("tags.core") if f.key == "tags.core:unset"]
+    return f.fix.settings["core_tag"] if f.fix else ""
+
+
+def test_folder_token_is_the_trigger_and_the_rest_the_class_word() -> None:
+    assert folder_token("5_tk girl") == ("tk", "girl")
+    assert folder_token("20_ATSV_MilesSuit") == ("ATSV_MilesSuit", "")
+    assert folder_token("30_images") is None  # a generic name names no subject
+    assert folder_token("minimalist") is None
+
+
+def test_nested_kohya_folders_are_the_folders_that_hold_the_images(tmp_path: Path) -> None:
+    caps = {f"minimalist/8_minimalist/{i}.png": f"mmmmmlist, heart {i}" for i in range(3)}
+    caps |= {f"geometric/8_geometric/{i}.png": f"geometric, wolf {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "t", caps)
+    ds = Dataset.open(root)
+    assert [(f.path, f.repeats, f.image_count) for f in ds.folders] == [
+        ("geometric/8_geometric", 8, 4),
+        ("minimalist/8_minimalist", 8, 3),
+    ]
+    assert ds.ignored_folders == []
+    assert "kohya.ignored-folder" not in {f.rule_id for f in _check(root).findings}
+
+
+def test_a_kohya_folder_names_the_trigger_and_the_proposal_keeps_its_spelling(
+    tmp_path: Path,
+) -> None:
+    caps = {f"5_tk girl/{i}.png": f"tk, 1girl, smile, pose {i}" for i in range(6)}
+    root = rf.write_images(tmp_path / "k", caps)
+    rf.write_settings(root, {"kind": "character"})
+    [t] = find_triggers(Dataset.open(root))
+    assert (t.tag, t.class_word, t.first) == ("tk", "girl", 6)
+    assert "kohya folder '5_tk girl'" in t.evidence
+    assert _proposal(_check(root)) == "tk"
+
+    caps = {f"30_images/{i}.png": f"M1N2N3Z4_K, armor, pose {i}" for i in range(12)}
+    root = rf.write_images(tmp_path / "m", caps)
+    report = _check(root)
+    assert _proposal(report) == "M1N2N3Z4_K"
+    constant = {f.message.split("'")[1] for f in report.find("tags.constant")}
+    assert constant == {"armor"}  # never the trigger, never 'm1n2n3z4 k'
+
+
+def test_a_space_style_trigger_is_proposed_as_written(tmp_path: Path) -> None:
+    caps = {f"{i}.png": f"Yanagise Eika, long hair, smile {i}" for i in range(12)}
+    root = rf.write_images(tmp_path / "y", caps)
+    report = _check(root)
+    assert _proposal(report) == "Yanagise Eika"
+    assert "yanagise eika" not in " ".join(f.message for f in report.findings)
+
+
+def test_class_tokens_of_a_dataset_config_and_a_trigger_written_last(tmp_path: Path) -> None:
+    caps = {
+        "images/1.png": "a girl with curly hair, itojunji style\n",
+        "images/2.png": "a boy wearing two candles on his head, holding a match, itojunji style.\n",
+        "images/3.png": "three floating balloons, itojunji style\n",
+    }
+    root = rf.write_images(tmp_path / "i", caps)
+    (root / "dataset.toml").write_text(
+        "[[datasets]]\n[[datasets.subsets]]\nimage_dir = '/x'\nclass_tokens = 'itojunji style'\n"
+    )
+    [t] = find_triggers(Dataset.open(root))
+    assert (
+        t.tag == "itojunji style" and t.last == 3 and "class_tokens in dataset.toml" in t.evidence
+    )
+    report = _check(root)
+    [f] = report.find("tags.trigger-first")
+    assert f.severity == "warning" and len(f.images) == 3
+    _fix_everything(root)
+    assert (root / "images" / "2.txt").read_text() == (
+        "itojunji style, a boy wearing two candles on his head, holding a match\n"
+    )
+
+
+def test_per_image_ids_first_are_a_finding_and_the_fix_removes_them(tmp_path: Path) -> None:
+    caps = {
+        f"bg_{i:03d}.png": f"BG-{i:03d}, no humans, scenery, {'interior' if i % 3 else 'exterior'}"
+        for i in range(10)
+    }
+    root = rf.write_images(tmp_path / "b", caps)
+    report = _check(root)
+    [f] = report.find("tags.first-id")
+    assert len(f.images) == 10 and "'BG-000'" in f.message
+    assert _proposal(report) == ""  # ids are not a core tag
+    ds = Dataset.open(root)
+    [change, *_] = f.fix.plan(ds)
+    assert change.after == ("no humans", "scenery", "exterior")
+
+
+def test_a_placeholder_is_replaced_by_the_core_tag_once_one_is_set(tmp_path: Path) -> None:
+    caps = {
+        "image_1.jpeg": "[trigger] selfie at home",
+        "image_2.jpeg": "[trigger] beside a lake at Hyderabad",
+    }
+    root = rf.write_images(tmp_path / "p", caps)
+    [f] = _check(root).find("tags.placeholder")
+    assert f.fix is None and "core_tag" in f.message and "--rule tags.placeholder" in f.message
+    rf.write_settings(root, {"core_tag": "pr4t33k"})
+    [f] = _check(root).find("tags.placeholder")
+    ds = Dataset.open(root)
+    afters = {c.relpath: c.after for c in f.fix.plan(ds)}
+    assert afters["image_1.jpeg"] == ("pr4t33k", "selfie at home")

@@ -1,0 +1,168 @@
+"""What the training screen's keys do: start (and start despite error findings once the
+user confirmed them), stop (after asking), resume, and move between checkpoints.
+
+A mixin of :class:`lorapan.tui.screens.training.TrainingScreen`: the engine calls run
+in thread workers, and every question is a modal that lists what it is about.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lorapan.core.training.preflight import Check
+from lorapan.core.training.resume import epoch_warning, resume_run, saved_states, why_not
+from lorapan.core.training.runs import RunError, RunInfo, load_run, stop_run
+from lorapan.core.workflows import training_start
+from lorapan.core.workflows.training_start import StartRequest
+from lorapan.tui.screens.confirm import ConfirmScreen
+from lorapan.tui.widgets.checkpoint_panel import CheckpointPanel
+from textual import work
+
+if TYPE_CHECKING:
+    from lorapan.tui.screens.training_start import StartChoice
+
+STOP_GRACE = (30.0, 15.0)
+
+
+class TrainingActions:
+    """Start, stop, resume and checkpoint keys (``self`` is the training screen)."""
+
+    # -- stop --------------------------------------------------------------------
+    def action_stop(self) -> None:
+        run = load_run(self.run.path) if self.run is not None else None
+        if run is None or not run.active:
+            self.notify("no running run to stop")
+            return
+        states = saved_states(run)
+        step = (self.last.step if self.last else 0) or run.state.get("step") or 0
+        later = (
+            f"It can be resumed later from step {states[-1].step} (its last saved state)."
+            if states
+            else "It has saved no trainer state yet: it could not be resumed, only restarted."
+        )
+        body = (
+            f"Run {run.id} is at step {step} of {run.command.get('total_steps', '?')}.\n"
+            f"The trainer gets Ctrl-C, then SIGTERM after {STOP_GRACE[0]:.0f} s, then SIGKILL.\n"
+            + later
+        )
+
+        def answered(yes: str | None) -> None:
+            if yes == "yes":
+                self.notify(f"stopping run {run.id} (Ctrl-C to the trainer's process group)")
+                self._stop(run)
+
+        self.app.push_screen(ConfirmScreen(f"Stop run {run.id}?", body, yes="Stop"), answered)
+
+    @work(thread=True, group="training-stop", exit_on_error=False)
+    def _stop(self, run: RunInfo) -> None:
+        stop_run(run, grace=STOP_GRACE, wait=False)
+
+    # -- resume ------------------------------------------------------------------
+    def action_resume(self) -> None:
+        run = load_run(self.run.path) if self.run is not None else None
+        if run is None:
+            self.notify("no run to resume")
+            return
+        states = saved_states(run)
+        reason = why_not(run, states)
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+            return
+        body = f"Continue from step {states[-1].step} of {run.command.get('total_steps')} ({states[-1].folder.name})."
+        if warning := epoch_warning(run, states[-1].step):
+            body += f"\n\nNote: {warning}."
+
+        def answered(yes: str | None) -> None:
+            if yes == "yes":
+                self._resume(run)
+
+        self.app.push_screen(ConfirmScreen(f"Resume run {run.id}?", body, yes="Resume"), answered)
+
+    @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
+    def _resume(self, run: RunInfo) -> None:
+        try:
+            resumed, state = resume_run(run)
+        except RunError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.notify, f"resumed run {resumed.id} from step {state.step}")
+        self.app.call_from_thread(self.attach, resumed.id)
+
+    # -- checkpoints -------------------------------------------------------------
+    def action_checkpoint(self, delta: int) -> None:
+        self.query_one(CheckpointPanel).move_choice(delta)
+        panel = self.query_one(CheckpointPanel)
+        self.sample_shown = panel.shown[-1] if panel.shown else self.sample_shown
+
+    # -- start -------------------------------------------------------------------
+    def action_start(self) -> None:
+        if self.run is not None and load_run(self.run.path).active:
+            stop = self.keys("training-stop")
+            self.notify(
+                f"run {self.run.id} is still running; stop it first ({stop})",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from lorapan.tui.screens.training_start import StartTrainingScreen
+
+        dialog = StartTrainingScreen(self.root, self.last_overrides)
+
+        def chosen(choice: StartChoice | None) -> None:
+            self.last_overrides = dialog.typed  # offered again next time, even after escape
+            if choice is not None:
+                self.notify("checking the run (sd-scripts itself, when configured)…", timeout=4)
+                self._start(choice)
+
+        self.app.push_screen(dialog, chosen)
+
+    @work(thread=True, exclusive=True, group="training-start", exit_on_error=False)
+    def _start(self, choice: StartChoice, force: bool = False) -> None:
+        request = StartRequest(
+            self.root,
+            preset=choice.preset,
+            overrides=choice.overrides,
+            inputs=choice.inputs,  # as the dialog predicted from
+            force=force,
+        )
+        try:
+            outcome = training_start.start_training(request)
+        except (ValueError, OSError, RunError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        if outcome.run is None:
+            errors = outcome.errors
+            if not force and errors and all(c.overridable for c in errors):
+                self.app.call_from_thread(self._confirm_force, choice, errors)
+                return
+            for c in errors:
+                msg = c.message + (f"\n{c.hint}" if c.hint else "")
+                self.app.call_from_thread(
+                    self.notify, msg, severity="error", timeout=10, markup=False
+                )
+            return
+        for c in outcome.checks:  # the predicted steps, and any warnings
+            if c.level != "error":
+                severity = "warning" if c.level == "warning" else "information"
+                self.app.call_from_thread(
+                    self.notify, c.message, severity=severity, timeout=8, markup=False
+                )
+        self.app.call_from_thread(self.attach, outcome.run.id)
+
+    def _confirm_force(self, choice: StartChoice, errors: list[Check]) -> None:
+        """The rules found errors: list them, and start anyway only if the user says so."""
+        lines = []
+        for c in errors:
+            lines.append(c.message.split(":", 1)[0] + ":")
+            lines += [f"  • {d}" for d in c.details]
+        body = "\n".join(
+            [*lines, "", "Training now bakes these into the LoRA.", f"Fix first: {errors[0].hint}"]
+        )
+
+        def answered(yes: str | None) -> None:
+            if yes == "yes":
+                self._start(choice, force=True)
+
+        self.app.push_screen(
+            ConfirmScreen("Start despite error findings?", body, yes="Start anyway"), answered
+        )
