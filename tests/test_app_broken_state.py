@@ -48,13 +48,22 @@ async def test_a_keymap_of_the_wrong_shape_is_a_message_and_the_defaults_work(
     assert caption(ds_root, "img_1") == CAPTIONS["img_1"]
 
 
-async def test_an_unreadable_user_config_is_reported_in_the_app(ds_root, tmp_path):
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('theme = "lorapan-light\n', "not valid TOML"),
+        ('[training]\nnum_processes = "two"\n', "num_processes"),
+        ('[dataset]\nkind = "style"\n', "no effect in the user config"),
+    ],
+    ids=["not-toml", "bad-training-value", "dataset-table"],
+)
+async def test_an_invalid_user_config_is_reported_in_the_app(ds_root, tmp_path, text, said):
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "config.toml").write_text('theme = "lorapan-light\n')
+    (tmp_path / "config" / "config.toml").write_text(text)
     app = app_for(ds_root, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "config.toml" in messages(app)
+        assert "config.toml" in messages(app) and said in messages(app)
         assert app.theme == "lorapan-dark"
 
 

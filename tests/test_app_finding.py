@@ -17,6 +17,12 @@ CAPTIONS = {
 }
 
 
+def styled(root):
+    """The guide's style tag stated: tags.style then lists the captions that lack it."""
+    (root / "lorapan.toml").write_text('[dataset]\nstyle_tag = "anime screencap"\n')
+    return root
+
+
 async def _to_finding(app, pilot, rule_id: str) -> Finding:
     """Rules sidebar, then j until its cursor is on ``rule_id``."""
     await wait_for(pilot, lambda: app.screen.report is not None)
@@ -36,7 +42,7 @@ def text_of(screen, selector: str) -> str:
 
 
 async def test_the_detail_shows_the_whole_message_and_goes_to_an_image(tmp_path):
-    root = build_dataset(tmp_path / "data", CAPTIONS)
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
     app = app_for(root, tmp_path, rules=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -62,7 +68,7 @@ async def test_the_detail_shows_the_whole_message_and_goes_to_an_image(tmp_path)
 
 
 async def test_f_in_the_detail_applies_the_fix_and_the_cursors_stay(tmp_path):
-    root = build_dataset(tmp_path / "data", CAPTIONS)
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
     app = app_for(root, tmp_path, rules=True)
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
@@ -86,7 +92,7 @@ async def test_f_in_the_detail_applies_the_fix_and_the_cursors_stay(tmp_path):
 
 
 async def test_palette_opens_the_finding_in_full(tmp_path):
-    root = build_dataset(tmp_path / "data", CAPTIONS)
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
     app = app_for(root, tmp_path, rules=True)
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)

@@ -10,6 +10,7 @@ a key that a parent swallows, or a binding keymap.toml cannot reach fails here.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -69,12 +70,25 @@ def record_actions(monkeypatch, scope: str) -> list[str]:
         owner, name = OWNERS[scope], spec.action
         if name.startswith("app."):
             owner, name = LorapanApp, name.removeprefix("app.")
+        base = name.partition("(")[0]  # "checkpoint(-1)" runs action_checkpoint(-1)
 
-        def recorder(self, *args, _name=name) -> None:
-            calls.append(_name)
+        def recorder(self, *args, _base=base) -> None:
+            calls.append(called(_base, args))
 
-        monkeypatch.setattr(owner, f"action_{name}", recorder)
+        monkeypatch.setattr(owner, f"action_{base}", recorder)
     return calls
+
+
+def called(base: str, args: tuple) -> str:
+    """How a recorded call is written: the action string a binding names."""
+    return f"{base}({', '.join(map(repr, args))})" if args else base
+
+
+def expected(action: str) -> str:
+    """A binding's action, as :func:`called` writes the call it makes."""
+    base, _, rest = action.removeprefix("app.").partition("(")
+    args = ast.literal_eval(f"({rest[:-1]},)") if rest else ()
+    return called(base, args)
 
 
 async def reach(scope: str, app, pilot) -> None:
@@ -139,7 +153,7 @@ async def test_every_documented_key_runs_its_action(scope, tmp_path, monkeypatch
             for key in filter(None, (k.strip() for k in spec.keys.split(","))):
                 calls.clear()
                 await pilot.press(key)
-                assert calls[-1:] == [spec.action.removeprefix("app.")], (spec.id, key, calls)
+                assert calls[-1:] == [expected(spec.action)], (spec.id, key, calls)
 
 
 @pytest.mark.parametrize("scope", SCOPES)
@@ -162,7 +176,7 @@ async def test_every_binding_moves_with_keymap_toml_and_help_shows_it(scope, tmp
         for spec in specs:
             calls.clear()
             await pilot.press(moved[spec.id])
-            assert calls[-1:] == [spec.action.removeprefix("app.")], (spec.id, calls)
+            assert calls[-1:] == [expected(spec.action)], (spec.id, calls)
         while len(app.screen_stack) > 2:  # back to the main screen
             app.pop_screen()
         await pilot.pause()

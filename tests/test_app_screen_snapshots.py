@@ -54,7 +54,10 @@ def test_finding_in_full(snap_compare, tmp_path):
         await pilot.press("i")
         await _ready(pilot)
 
-    assert snap_compare(_app(tmp_path, rules=True), terminal_size=SIZE, run_before=run_before)
+    root = build_dataset(tmp_path / "data")
+    (root / "lorapan.toml").write_text('[dataset]\nstyle_tag = "anime screencap"\n')
+    app = app_for(root, tmp_path, rules=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 PROSE = {
