@@ -37,6 +37,17 @@ def same_text(old: str, new: str) -> bool:
     return old.rstrip("\r\n") == new.rstrip("\r\n")
 
 
+def final_line_end_as_before(old: str, new: str) -> str:
+    """``new`` ending as ``old`` did: with or without a final line end. Editors add one on
+    save (vi always does); a caption that had none keeps none, so a one-tag edit does
+    not also change the file's last byte."""
+    body = new.rstrip("\r\n")
+    if old.endswith(("\n", "\r")):
+        ending = old[len(old.rstrip("\r\n")) :]
+        return body + ending if new != body else new
+    return body
+
+
 def edit_text(app: App, text: str, name: str = "caption.txt") -> tuple[str | None, str | None]:
     """Let the user edit ``text`` in their editor: (the text saved, None) or (None, why not).
 
@@ -62,7 +73,7 @@ def edit_text(app: App, text: str, name: str = "caption.txt") -> tuple[str | Non
         if done.returncode != 0:
             return None, f"{command[0]} exited with status {done.returncode}; nothing saved"
         with path.open(encoding="utf-8", newline="") as fh:  # line ends as the editor wrote
-            return fh.read(), None
+            return final_line_end_as_before(text, fh.read()), None
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot read the edited text back: {exc}"
     finally:

@@ -60,6 +60,7 @@ class SettingsScreen(Screen[Settings | None]):
     SettingsScreen .set-table { text-style: bold; margin-top: 1; }
     SettingsScreen .set-row { height: 1; }
     SettingsScreen .set-row > Label { width: 20; color: $text-muted; }
+    SettingsScreen .set-row:focus-within > Label { color: $accent; text-style: bold; }
     SettingsScreen .set-row > Input, SettingsScreen .set-row > Select { width: 1fr; }
     SettingsScreen .set-msg { height: auto; padding-left: 20; color: $text-muted; }
     SettingsScreen .set-msg.-error { color: $error; }
