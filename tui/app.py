@@ -323,7 +323,7 @@ class LorapanApp(App):
         result = message.result
         if result.error:
             if result.error != self._settings_problem:
-                self.notify(f"lorapan.toml: {result.error}", severity="warning", timeout=10)
+                self.notify(result.error, severity="warning", timeout=10)  # names the file
             self._settings_problem = result.error
             return
         self._settings_problem = None
