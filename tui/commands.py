@@ -28,6 +28,11 @@ EXTRA_HELP = {
     "caption-text": "edit the current image's caption file as text",
     "caption-editor": "edit the current image's caption in $VISUAL / $EDITOR",
     "settings": "kind, name, core/style tag, caption extension, training paths (lorapan.toml)",
+    "gallery": "thumbnails of the list, or of the finding / tag under the cursor",
+    "compare-clones": "a clone group side by side: keep one, set aside its copies",
+    "set-aside": "move the image(s) to .lorapan/excluded (kohya skips it); u undoes",
+    "trash": "move the image(s) to .lorapan/trash (restorable); u undoes",
+    "set-aside-view": "images set aside or trashed: preview, restore",
 }
 
 
@@ -70,6 +75,11 @@ def run_scoped_action(app: LorapanApp, scope: str, action: str, screen: Screen |
 def filter_tag(app: LorapanApp, tag: str) -> None:
     if app.main is not None:
         app.main.set_filter(f'tag:"{tag}"')
+
+
+def gallery_of_tag(app: LorapanApp, tag: str) -> None:
+    if app.main is not None:
+        app.main.curation.open_gallery_of_tag(tag)
 
 
 def goto_image(app: LorapanApp, rel: str) -> None:
@@ -144,6 +154,10 @@ class FilesProvider(Provider):
                 shown += 1
                 if shown > 50:
                     break
+            title = f"Gallery of tag: {tag}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(gallery_of_tag, app, tag))
         shown = 0
         for rel in app.dataset.items:
             title = f"Go to: {rel}"

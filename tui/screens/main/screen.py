@@ -10,6 +10,7 @@ show in step with the current image. The rooms it delegates to:
 - ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags;
 - ``findings``: a finding in full and what is chosen there; ``caption_edit``: the
   current caption as text (the text screen, ``$EDITOR``).
+- ``curation``: the gallery, the clone compare, setting images aside or in the trash.
 
 Workers never touch this screen: they post messages (``lorapan.tui.messages``) and
 the handlers here change the state. (The module is past 400 lines because every key
@@ -36,12 +37,14 @@ from lorapan.tui.messages import (
 from lorapan.tui.screens.main import caption_edit
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
+from lorapan.tui.screens.main.curation import Curation, CurationActions
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
 from lorapan.tui.screens.main.findings import open_current_finding
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
+from lorapan.tui.screens.main.triage import TriageDone
 from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
@@ -61,7 +64,7 @@ if TYPE_CHECKING:
     from lorapan.tui.app import LorapanApp
 
 
-class MainScreen(Screen):
+class MainScreen(CurationActions, Screen):
     BINDINGS = bindings_for("main")
     #: the keymap scopes the command palette offers over this screen (and "app")
     PALETTE_SCOPES = ("main", "files", "chips")
@@ -80,6 +83,7 @@ class MainScreen(Screen):
         self.marks = Annotations(dataset)
         self.editor = Editor(self)
         self.autotag = Autotag(self)
+        self.curation = Curation(self)
         #: what a bulk edit, fix or tagging run is doing; edits wait while it is set
         self.busy_label: str | None = None
         self.analysis_text = ""
@@ -99,6 +103,7 @@ class MainScreen(Screen):
         status = self.query_one(StatusBar)
         status.dataset = ds.settings.name or ds.root.name
         status.kind = ds.settings.kind
+        self.marks.compare_hint = f"{self.keys('compare-clones')}: compare"
         self.pane.apply_filter("")
         self.files.focus()
         self.update_status()
@@ -202,6 +207,7 @@ class MainScreen(Screen):
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
         self.center.tag_input.vocabulary_changed()
+        self.curation.triage.dataset_changed(relpaths)
         if not self.pane.dataset_changed(relpaths):  # the same rows: redraw what changed
             files = self.files
             if files.current in relpaths or files.selection & relpaths:
@@ -248,6 +254,10 @@ class MainScreen(Screen):
     def _edit_failed(self, message: EditFailed) -> None:
         self.editor.failed(message.label, message.error)
 
+    @on(TriageDone)
+    def _triage_done(self, message: TriageDone) -> None:
+        self.curation.triage.done(message)
+
     @on(FixApplied)
     def _fix_applied(self, message: FixApplied) -> None:
         self.editor.fix_applied(message.finding, message.outcome)
@@ -282,7 +292,7 @@ class MainScreen(Screen):
         self.update_status()
 
     def show_analysis(self, message: AnalysisFinished) -> None:
-        self.marks.set_analysis(message.facts, message.clone_groups)
+        self.marks.set_analysis(message.facts, message.clone_groups, message.groups)
         self.analysis_text = analysis_text(message)
         if message.error:
             self.notify(message.error, title="Analysis", severity="error", timeout=8)
