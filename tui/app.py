@@ -4,15 +4,13 @@ The app owns the lifecycle (themes, keymap, recovery, quitting) and the backgrou
 services (``services``: rules thread, folder watcher; ``workers``: analysis and the
 tagger's cache). Threads never touch widgets: the dataset listener, the workers and
 the rules thread post messages (``lorapan.tui.messages``) and the handlers here, on
-the event loop, update the main screen.
+the event loop, update the main screen. (Past 400 lines: every app-wide message and
+lifecycle step has its short handler here; the work is in ``services``, ``workers``
+and ``terminal_exit``.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,8 +41,8 @@ from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.quit import QuitScreen
 from lorapan.tui.screens.recovery import RecoveryScreen
 from lorapan.tui.services import Services
-from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, on_hangup, terminal_alive
-from lorapan.tui.themes_loader import load_themes
+from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
+from lorapan.tui.themes_loader import load_themes, theme_cycle
 from textual import on
 from textual.app import App
 from textual.binding import Binding
@@ -170,18 +168,8 @@ class LorapanApp(App):
         super().exit(result, return_code, message)
 
     def _watch_terminal(self) -> None:
-        """Exit when the terminal goes away (SSH drop, tmux kill-session, a closed window):
-        SIGHUP, or stdin no longer a terminal (see ``lorapan.tui.terminal_exit``)."""
-        loop = asyncio.get_running_loop()
-
-        def hangup() -> None:  # in a signal handler: arm now, exit on the loop
-            if self.exit_guard is not None:
-                self.exit_guard.arm(HANGUP_STATUS)
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                loop.call_soon_threadsafe(self.terminal_gone)
-
-        on_hangup(hangup)
-        self.set_interval(2.0, lambda: None if terminal_alive() else self.terminal_gone())
+        """Exit when the terminal goes away (SSH drop, tmux kill-session, a closed window)."""
+        watch_terminal(self, lambda: self.exit_guard, self.terminal_gone)
 
     def terminal_gone(self) -> None:
         """No terminal to show anything on: stop background work and leave."""
@@ -189,24 +177,8 @@ class LorapanApp(App):
         self.exit(return_code=HANGUP_STATUS)
 
     def writing_now(self) -> bool:
-        """Files are being written (an edit, a fix, augment images), for the exit guard's
-        thread: a thread of this process holds the dataset's writer lock (every journal
-        transaction does), or a worker that writes has not ended. (Quitting cancels the
-        workers, which marks them cancelled while their thread still runs.)"""
-        with contextlib.suppress(Exception):  # a broken .lorapan/: the workers still tell
-            holder = self.dataset.journal.writer.busy()
-            if holder is not None and holder.pid == os.getpid():
-                return True
-        for _ in range(3):  # the worker set may change under us: look again
-            try:
-                return any(
-                    w.group in self.WORK_GROUPS
-                    and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                    for w in list(self.workers)
-                )
-            except RuntimeError:
-                continue
-        return True
+        """Files are being written now (for the exit guard's thread)."""
+        return writing_now(self.dataset, self.workers, self.WORK_GROUPS)
 
     @property
     def main(self) -> MainScreen | None:
@@ -444,14 +416,6 @@ class LorapanApp(App):
         problem = save_theme(self.config, theme.name)
         if problem:
             self.notify(problem, severity="warning")
-
-
-def theme_cycle(names: Iterable[str]) -> list[str]:
-    """The order ``T`` goes through: lorapan-dark, lorapan-light, high contrast, then the
-    user's own themes by name."""
-    first = ["lorapan-dark", "lorapan-light", "high-contrast"]
-    names = set(names)
-    return [n for n in first if n in names] + sorted(names - set(first))
 
 
 def make_app(

@@ -23,6 +23,7 @@ next start (``docs/safety.md``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import os
@@ -30,7 +31,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
+from typing import Any
+
+from textual.worker import WorkerState
 
 #: seconds the app has to end on its own once it began to exit
 GRACE_S = 3.0
@@ -116,4 +120,40 @@ def on_hangup(handler: Callable[[], None]) -> bool:
         signal.signal(signal.SIGHUP, lambda _signum, _frame: handler())
     except (ValueError, OSError, AttributeError):  # not the main thread, or no SIGHUP
         return False
+    return True
+
+
+def watch_terminal(
+    node: Any, guard: Callable[[], ExitGuard | None], gone: Callable[[], None]
+) -> None:
+    """Call ``gone`` (on ``node``'s event loop) when the terminal goes away: on SIGHUP,
+    which also arms ``guard()`` at once, or when a poll finds stdin no longer a tty."""
+    loop = asyncio.get_running_loop()
+
+    def hangup() -> None:  # in a signal handler: arm now, exit on the loop
+        if (armed := guard()) is not None:
+            armed.arm(HANGUP_STATUS)
+        with contextlib.suppress(RuntimeError):  # the loop already closed
+            loop.call_soon_threadsafe(gone)
+
+    on_hangup(hangup)
+    node.set_interval(2.0, lambda: None if terminal_alive() else gone())
+
+
+def writing_now(dataset: Any, workers: Iterable[Any], groups: Container[str]) -> bool:
+    """Files are being written: a thread of this process holds the dataset's writer lock
+    (every journal transaction does), or a worker of ``groups`` has not ended. (Quitting
+    cancels the workers, which marks them cancelled while their thread still runs.)"""
+    with contextlib.suppress(Exception):  # a broken .lorapan/: the workers still tell
+        holder = dataset.journal.writer.busy()
+        if holder is not None and holder.pid == os.getpid():
+            return True
+    for _ in range(3):  # the worker set may change under us: look again
+        try:
+            return any(
+                w.group in groups and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                for w in list(workers)
+            )
+        except RuntimeError:
+            continue
     return True
