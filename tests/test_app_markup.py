@@ -63,3 +63,4 @@ async def test_a_bracketed_tag_shows_in_chips_status_tag_list_and_palette(tmp_pa
             for i in range(shown.option_count)
         ]
         assert any("Filter by tag: [v2] style" in t for t in titles), titles
+        assert any("Gallery of tag: [v2] style" in t for t in titles), titles

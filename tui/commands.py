@@ -157,7 +157,9 @@ class FilesProvider(Provider):
             title = f"Gallery of tag: {tag}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(gallery_of_tag, app, tag))
+                yield Hit(
+                    score, highlighted(matcher, title), partial(gallery_of_tag, app, tag), title
+                )
         shown = 0
         for rel in app.dataset.items:
             title = f"Go to: {rel}"
