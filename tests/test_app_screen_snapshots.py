@@ -1,5 +1,6 @@
 """SVG snapshots of the screens issue 15 added or changed: the all-tags screen, a finding
-in full, the settings screen and the caption text editor (80x24, where space is short).
+in full, the settings screen, the caption text editor, help, and a broken journal entry
+(80x24, where space is short).
 
 Deterministic as ``test_app_snapshots``: fixed sizes, images from fixed seeds, analysis
 and the watcher off, the user config in tmp_path. Refresh with ``--snapshot-update`` on
@@ -88,3 +89,33 @@ def test_settings_screen(snap_compare, tmp_path):
         await _ready(pilot)
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_at_the_all_tags_section(snap_compare, tmp_path):
+    """``?`` at 80x24, scrolled to the section the all-tags screen lacked (issue 15)."""
+
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+        await _ready(pilot)
+        text = str(pilot.app.screen.query_one("#help-text").render())
+        line = text.splitlines().index("All tags screen (F)")
+        pilot.app.screen.query_one("VerticalScroll").scroll_to(y=line, animate=False)
+        await _ready(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_broken_journal_entry_is_a_question(snap_compare, tmp_path):
+    """``u`` on a journal entry undo cannot use: what is wrong and what to do, no traceback
+    (issue 13)."""
+
+    async def run_before(pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("u")
+        await _ready(pilot)
+
+    root = build_dataset(tmp_path / "data")
+    (root / ".lorapan" / "journal").mkdir(parents=True)
+    (root / ".lorapan" / "journal" / "00000001-00000000aa.json").write_text('{"ops": 5}')
+    assert snap_compare(app_for(root, tmp_path), terminal_size=SIZE, run_before=run_before)
