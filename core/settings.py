@@ -222,3 +222,9 @@ def state_dir(root: Path, create: bool = True) -> Path:
     if not path.is_dir():
         raise StateError(f"{path} is not a folder", f"move {path} aside; lorapan makes it")
     return path
+
+
+def validate_dataset_table(table: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, Any]:
+    """The ``[dataset]`` values of ``table`` with defaults for the rest; raises
+    :class:`SettingsError` naming the first bad one (the settings form checks a field)."""
+    return _validate(table, where)

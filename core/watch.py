@@ -5,7 +5,8 @@ network filesystems) and turns whatever a tagger script, a file manager or rsync
 does beside lorapan into :meth:`Dataset.refresh_paths` calls, one per settled
 burst, so the tag index, the rules engine (a ``dataset.subscribe`` listener) and
 the app follow. Each applied burst is described by a :class:`Batch` handed to
-``on_batch``.
+``on_batch``. The dataset's ``lorapan.toml`` changing is handed to ``on_settings``
+instead (its owner reads it again: ``core.settings_live``).
 
 lorapan's own writes never come back as outside changes: before anything is
 applied, each path is compared with what the dataset already holds. A caption is
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.edits import TagChange
 from lorapan.core.naming import IMAGE_EXTS, natural_key
+from lorapan.core.settings import SETTINGS_FILE
 from lorapan.core.watch_events import (
     Settler,
     is_ignored,
@@ -225,9 +227,11 @@ class DatasetWatcher(_Base):
         max_latency: float | None = None,
         poll_interval: float | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        on_settings: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(on_error)
         self.dataset = dataset
+        self.on_settings = on_settings
         self.root = dataset.root
         self.options = WatchOptions.from_settings(
             dataset.settings,
@@ -238,7 +242,8 @@ class DatasetWatcher(_Base):
             poll_interval=poll_interval,
         )
         self.on_batch = on_batch
-        self._cap_exts = frozenset(e.lower() for e in dataset.settings.caption_extensions)
+        self._cap_exts_of: object = None
+        self._cap_exts: frozenset[str] = frozenset()
         self._own: dict[str, tuple[int, int] | None] = {}
         self._own_lock = threading.Lock()
 
@@ -275,9 +280,19 @@ class DatasetWatcher(_Base):
     def _ext(self, rel: str) -> str:
         return os.path.splitext(rel)[1].lower()
 
+    def _caption_exts(self) -> frozenset[str]:
+        """The caption extensions of the settings in use (they change with lorapan.toml)."""
+        settings = self.dataset.settings
+        if settings is not self._cap_exts_of:
+            self._cap_exts = frozenset(e.lower() for e in settings.caption_extensions)
+            self._cap_exts_of = settings
+        return self._cap_exts
+
     def _accept(self, rel: str) -> bool:
         ext = self._ext(rel)
-        return ext in IMAGE_EXTS or ext in self._cap_exts
+        if rel == SETTINGS_FILE:
+            return self.on_settings is not None
+        return ext in IMAGE_EXTS or ext in self._caption_exts()
 
     def _known_under(self, rel_dir: str) -> list[str]:
         prefix = rel_dir.rstrip("/") + "/"
@@ -330,7 +345,10 @@ class DatasetWatcher(_Base):
 
     # ---- applying --------------------------------------------------------------
     def _on_ready(self, rels: set[str]) -> None:
-        batch = self.apply(rels)
+        if SETTINGS_FILE in rels and self.on_settings is not None:
+            self.on_settings()
+            rels = rels - {SETTINGS_FILE}
+        batch = self.apply(rels) if rels else None
         if batch is not None and self.on_batch is not None:
             self.on_batch(batch)
 
