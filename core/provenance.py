@@ -18,6 +18,9 @@ from pathlib import Path
 from lorapan.core.confine import is_safe_rel
 from lorapan.core.settings import STATE_DIR
 
+#: Steps that make a copy low quality on purpose (``augment --alter lowres``): the copy
+#: carries ``low quality, blurry, worst quality`` whatever a blur measure says of it.
+LOW_QUALITY_OPS = frozenset({"lowres"})
 PROVENANCE_FILE = "augment.json"
 PROVENANCE_REL = f"{STATE_DIR}/{PROVENANCE_FILE}"
 VERSION = 1
@@ -63,3 +66,14 @@ def render(records: dict[str, dict]) -> bytes:
 def altered_from(root: Path, relpath: str) -> dict | None:
     """The record of ``relpath`` when lorapan made it, else None."""
     return load(root).get(relpath)
+
+
+def made_low_quality(records: dict[str, dict]) -> frozenset[str]:
+    """The files lorapan made low quality on purpose (a ``lowres`` step in their record)."""
+    out = set()
+    for rel, record in records.items():
+        steps = record.get("steps")
+        ops = [s.get("op") for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+        if LOW_QUALITY_OPS & {record.get("operation"), *ops}:
+            out.add(rel)
+    return frozenset(out)

@@ -122,3 +122,17 @@ def test_scan_lists_the_images_the_dataset_lists(tmp_path: Path) -> None:
     gen.save(gen.flat_art((64, 64), seed=3), tmp_path / "sub dir" / "Z 10.PNG")
     gen.save(gen.flat_art((64, 64), seed=4), tmp_path / "sub dir" / "Z 9.png")
     assert image_paths(tmp_path) == list(Dataset.open(tmp_path).items)
+
+
+def test_scan_says_which_analysis_settings_it_does_not_use(tmp_path: Path) -> None:
+    _dataset(tmp_path, broken=False)
+    (tmp_path / "lorapan.toml").write_text("[analysis]\nblur_threshold = 70\nblur_edge_px = -2\n")
+    proc = _lorapan("scan", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "! " in proc.stdout and "blur_threshold is no longer read" in proc.stdout
+    assert "blur_edge_px = -2 must be 0 or more; 7.0 is used" in proc.stdout
+    data = json.loads(_lorapan("scan", str(tmp_path), "--json").stdout)
+    assert len(data["analysis_problems"]) == 2
+    (tmp_path / "lorapan.toml").write_text("[analysis]\nblur_edge_px = 6\n")
+    clean = json.loads(_lorapan("scan", str(tmp_path), "--json").stdout)
+    assert clean["analysis_problems"] == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lorapan.core.analysis.clone_review import (
     clone_set,
+    copies_over,
+    extra_copies,
     groups_with,
     keep_only,
     members_in_order,
@@ -65,3 +67,37 @@ def test_a_group_without_the_images_set_aside():
     assert ("c.png", "identical") in stand_in.members
     # one image left is no group
     assert without(CloneGroup("x.png", [("y.png", "identical")]), ["y.png"]) is None
+
+
+# ---- the clones.ratio fix -----------------------------------------------------------------
+def test_copies_over_is_the_fewest_that_bring_clones_to_the_ratio():
+    for clones, total in [(4, 15), (3, 42), (5, 100), (3, 100), (40, 40), (0, 10)]:
+        n = copies_over(clones, total, 0.03)
+        assert clones - n <= 0.03 * (total - n) + 1e-9
+        assert n == 0 or clones - (n - 1) > 0.03 * (total - (n - 1))
+    assert copies_over(3, 100, 0.03) == 0  # 3 % is allowed
+
+
+def test_extra_copies_keep_heads_and_altered_copies_and_take_the_worst_copy_first():
+    g = group()  # a.png with b (resized) and c (identical); f flipped, g.jpg a copy of f
+    pixels = {"a.png": 4, "b.png": 1, "c.png": 4, "f.png": 4, "g.jpg": 4}
+    rank = lambda rel: (pixels[rel], rel)  # noqa: E731 - bigger is better
+    # 3 clones of 40 images: 2 must go (1 <= 0.03 * 38, 2 > 0.03 * 39)
+    out = extra_copies([g], 40, 0.03, rank)
+    gone = [rel for rel, _head in out]
+    assert len(out) == copies_over(3, 40, 0.03) == 2
+    assert "a.png" not in gone and "f.png" not in gone  # the original and the flip stay
+    assert gone[0] == "b.png"  # the small copy goes before the full-size one
+    assert dict(out)["b.png"] == "a.png"
+
+
+def test_extra_copies_take_from_the_picture_stored_most_often_first():
+    many = CloneGroup("x.png", [(f"x{i}.png", "identical") for i in range(4)])
+    once = CloneGroup("y.png", [("y1.png", "identical")])
+    # 5 clones of 60 images: one may stay (1 <= 0.03 * 56, 2 > 0.03 * 57); x's copies go
+    # first while it has more than y
+    out = extra_copies([many, once], 60, 0.03)
+    assert len(out) == 4
+    assert sum(1 for rel, _ in out if rel.startswith("x")) >= 3
+    kept = {"x0.png", "x1.png", "x2.png", "x3.png", "y1.png"} - {rel for rel, _ in out}
+    assert len(kept) == 1

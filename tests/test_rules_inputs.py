@@ -87,3 +87,41 @@ def test_inconsistent_uses_cached_tagger_scores_and_fix_adds_them(
     engine.apply_fix(f)
     assert (root / "01.txt").read_text() == "gob focus, anime screencap, red"
     assert not engine.check().find("tags.inconsistent")
+
+
+def test_rules_judge_size_at_the_datasets_training_resolution(tmp_path: Path) -> None:
+    root = tmp_path / "d"
+    for i in range(3):
+        gen.save(gen.flat_art((400, 400), seed=i), root / f"s{i}.png")
+        (root / f"s{i}.txt").write_text(CORE)
+    _scan(root)
+    assert _engine(root).check().find("quality.lowq-tag")  # 400 px is under half of 1024
+    (root / "lorapan.toml").write_text("[training]\nresolution = 768\n")
+    assert not _engine(root).check().find("quality.lowq-tag")  # and not under half of 768
+
+
+def test_rules_read_back_the_clone_grouping_the_scan_cached(
+    tmp_path: Path, lorapan_cmd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "d"
+    art = gen.flat_art((640, 640), seed=1)
+    gen.save(art, root / "a.png")
+    gen.save(gen.resized(art, 0.9), root / "b.png")
+    for stem in "ab":
+        (root / f"{stem}.txt").write_text(CORE)
+    assert lorapan_cmd("scan", root).returncode == 0  # groups and caches them
+    from lorapan.core.analysis import clones
+
+    def regroup(*_a, **_k):
+        raise AssertionError("grouped again instead of reading the cache")
+
+    monkeypatch.setattr(clones, "_find", regroup)
+    groups = load_inputs(Dataset.open(root)).clone_groups
+    assert groups is not None and [g.original for g in groups] == ["a.png"]
+    assert (
+        RulesEngine(
+            Dataset.open(root), live=False, **load_inputs(Dataset.open(root)).engine_kwargs()
+        )
+        .check()
+        .find("clones.ratio")
+    )

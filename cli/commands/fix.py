@@ -99,7 +99,7 @@ def _rank(finding) -> int:  # noqa: ANN001
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.commands.check import build_engine
-    from lorapan.core.rules.fixes import apply_fix, compose
+    from lorapan.core.rules.fixes import apply_fix, apply_set_aside, compose
 
     engine, code = build_engine(args)
     if engine is None:
@@ -116,10 +116,18 @@ def run(args: argparse.Namespace) -> int:
             settings_done.append(f.fix.settings)
     report = engine.check(args.rule or None)
     todo = sorted((f for f in report.findings if _eligible(f, bool(args.rule))), key=_rank)
-    changes, steps = compose(ds, [f.fix for f in todo])
+    # Images a fix sets aside leave first; the caption fixes are planned for the rest.
+    aside = [(f.fix, f.fix.plan(ds)) for f in todo if f.fix.sets_aside]
+    leaving = {step.relpath for _fx, planned in aside for step in planned}
+    changes, steps = compose(ds, [f.fix for f in todo if not f.fix.sets_aside])
+    changes = [c for c in changes if c.relpath not in leaving]
+    steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
+    moved = []
+    if not args.dry_run:
+        moved = [apply_set_aside(ds, fx).result for fx, planned in aside if planned]
     result = None
     if changes and not args.dry_run:
-        labels = sorted({f.rule_id for f in todo})
+        labels = sorted({f.rule_id for f in todo if not f.fix.sets_aside})
         result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
     after = None
     if not args.dry_run:
@@ -133,18 +141,50 @@ def run(args: argparse.Namespace) -> int:
                 "settings": settings_done,
                 "fixes": [
                     {"rule": fx.rule_id, "label": fx.label, "changes": [c.to_dict() for c in ch]}
-                    for fx, ch in steps
+                    for fx, ch in [*aside, *steps]
                 ],
+                "set_aside": [step.to_dict() for _fx, planned in aside for step in planned],
                 "changes": [c.to_dict() for c in changes],
                 "result": result.to_dict() if result else None,
+                "set_aside_result": [r.to_dict() for r in moved if r is not None],
                 "remaining": after.counts() if after else None,
             }
         )
     else:
+        _print_aside(args, aside, moved)
         _print_human(args, settings_done, steps, changes, result, after)
-    if result is not None and not result.ok:
+    if any(r is not None and not r.ok for r in [result, *moved]):
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
+
+
+def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
+    """The images a fix sets aside, each with why (and what moved, once applied)."""
+    from lorapan.core.rules.messages import plural
+
+    verb = "would set aside" if args.dry_run else "set aside"
+    for fx, planned in aside:
+        if not planned:
+            continue
+        print(f"[{fx.rule_id}] {fx.label}: {plural(len(planned), 'image')}")
+        for step in planned[:PER_GROUP]:
+            print(f"      {verb} {step.relpath} ({step.reason})")
+        if len(planned) > PER_GROUP:
+            print(f"      ... and {len(planned) - PER_GROUP} more")
+    for result in moved:
+        if result is None:
+            continue
+        if result.conflicts:
+            print(
+                "left where they were: " + shorten([f"{p} ({why})" for p, why in result.conflicts])
+            )
+        if result.applied:
+            print(
+                f"{plural(len(result.applied), 'image')} set aside in .lorapan/excluded "
+                f"(`lorapan undo {args.path}` brings them back; `lorapan restore {args.path}` lists them)"
+            )
+    if any(planned for _fx, planned in aside):
+        print()
 
 
 PER_GROUP = 12

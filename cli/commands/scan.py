@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resolution is not None and args.resolution <= 0:
         return fail("--resolution must be a positive number of pixels", "for example 1024")
     try:
-        relpaths, config, state_dir = _dataset(root)
+        relpaths, config, state_dir, problems = _dataset(root)
     except (OSError, ValueError) as exc:
         return fail(f"cannot open {root}: {exc}", "fix lorapan.toml or the folder's permissions")
     if args.resolution:
@@ -95,29 +95,36 @@ def run(args: argparse.Namespace) -> int:
             {
                 "root": str(root.resolve()),
                 "summary": summary,
+                "analysis_problems": problems,
                 "images": [f.to_dict() for f in facts.values()],
                 "groups": [g.to_dict() for g in groups],
             }
         )
     else:
         _print_report(facts, groups, summary, analyzer.config)
+        for problem in problems:  # a threshold the user set that is not used, and why
+            print(f"! {problem}")
     return EXIT_FINDINGS if summary["unreadable"] else EXIT_OK
 
 
-def _dataset(root: Path) -> tuple[list[str], AnalysisConfig, Path]:
-    """Image paths, the analysis settings and the state folder of ``root``.
+def _dataset(root: Path) -> tuple[list[str], AnalysisConfig, Path, list[str]]:
+    """Image paths, the analysis settings, the state folder of ``root`` and what in its
+    ``[analysis]`` table is not used as given (``settings_problems``).
 
     Images are listed the way ``Dataset.open`` finds them, without reading their
     captions: a cached scan of 10,000 images would spend most of its time there.
     """
     from lorapan.core.analysis.facts import AnalysisConfig
     from lorapan.core.settings import load_settings, state_dir
+    from lorapan.core.settings_problems import analysis_problems
 
     settings = load_settings(root)
     config = AnalysisConfig.from_settings(
         settings.section("analysis"), settings.section("training")
     )
-    return image_paths(root), config, state_dir(root)
+    where = str(settings.path or root / "lorapan.toml")
+    problems = analysis_problems(settings.raw.get("analysis"), where)
+    return image_paths(root), config, state_dir(root), problems
 
 
 def image_paths(root: Path) -> list[str]:

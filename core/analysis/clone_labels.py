@@ -229,6 +229,11 @@ def _are_clones(
     )
 
 
+def quality_key(m: ImageFacts) -> tuple:
+    """Sort key, best file last: bigger, clearly sharper, lossless, more bytes."""
+    return _quality(m)
+
+
 def _quality(m: ImageFacts) -> tuple:
     """Bigger, then clearly sharper, then stored without loss, then more bytes."""
     lossless = m.format not in _LOSSY_FORMATS

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from lorapan.core import provenance
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.dataset import Dataset
@@ -70,6 +71,8 @@ class RuleContext:
     subject_tags: frozenset[str] = frozenset()  # what makes each subject of a bundle itself
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
+    #: images ``lorapan augment --alter lowres`` made: low quality by design (provenance)
+    made_low_quality: frozenset[str] = frozenset()
     scores_loaded: bool = False
     rare_seen: dict[str, list[tuple[str, str]]] = field(
         default_factory=dict
@@ -179,11 +182,18 @@ def build_context(
         subject_tags=subject_tags(dataset),
         facts=facts,
         clone_groups=clone_groups,
+        made_low_quality=_made_low_quality(dataset) if facts is not None else frozenset(),
     )
     if scores:
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def _made_low_quality(dataset: Dataset) -> frozenset[str]:
+    """The dataset's images that lorapan made low quality on purpose (its provenance file)."""
+    made = provenance.made_low_quality(provenance.load(dataset.root))
+    return frozenset(rel for rel in made if rel in dataset.items)
 
 
 def vocab_list(vocab: Vocab, file: str, name: str) -> list[str]:

@@ -21,7 +21,6 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from lorapan.core.analysis.clones import find_groups
@@ -40,6 +39,7 @@ from lorapan.core.rules.dataset_wide.frequency import CONSTANT_SHARE, PRUNE_CAND
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
+from lorapan.core.rules.inputs import analysis_config
 from lorapan.core.rules.model import SEVERITY_RANK, CoverageItem, Finding, Readiness, Report
 from lorapan.core.rules.perimage import ImageState, IssueKey, analyse
 from lorapan.core.rules.readiness import SizeTable, StepFacts, build_readiness, step_facts
@@ -85,7 +85,7 @@ class RulesEngine:
             ds = self.dataset
             groups = self._clone_groups
             if self._facts is not None and groups is None:
-                groups = _find_clone_groups(self._facts, ds.root)
+                groups = _find_clone_groups(self._facts, ds)
             self.ctx: RuleContext = build_context(
                 ds, self._facts, groups, self._scores, self._categories
             )
@@ -394,9 +394,14 @@ def _count(counter: Counter[str], keys: Iterable[str], delta: int) -> None:
             counter.pop(k, None)
 
 
-def _find_clone_groups(facts: Mapping[str, Any], root: Path | None = None) -> list[Any] | None:
-    """Clone groups from the analysis helper's ``find_groups``; None when not available."""
+def _find_clone_groups(facts: Mapping[str, Any], ds: Dataset) -> list[Any] | None:
+    """Clone groups from the analysis helper's ``find_groups``; None when not available.
+
+    With the dataset's thresholds and its clone cache, so a grouping ``lorapan scan``
+    stored is read back rather than computed again.
+    """
     try:
-        return list(find_groups(facts, root=root))
+        config = analysis_config(ds)
+        return list(find_groups(facts, config, root=ds.root, state_dir=ds.state_dir))
     except Exception:  # noqa: BLE001 - a broken cache must not stop the check
         return None

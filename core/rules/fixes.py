@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from lorapan.core import triage
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.edits import (
     TagChange,
@@ -242,7 +243,13 @@ class FixOutcome:
 
 
 def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
-    """Write the fix's settings (if any), then its tag changes through the journal."""
+    """Write the fix's settings (if any), then its tag changes through the journal.
+
+    A fix that sets images aside moves them (with their captions) to
+    ``.lorapan/excluded`` in one journal transaction: ``lorapan undo`` brings them back.
+    """
+    if fix.sets_aside:
+        return apply_set_aside(ds, fix, dry_run)
     if fix.settings and not dry_run:
         for key, value in fix.settings.items():
             setattr(ds.settings, key, value)
@@ -252,3 +259,13 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
     result = ds.apply_changes(changes, label=fix.journal_label)
     return FixOutcome(fix.rule_id, fix.label, changes, result, fix.settings)
+
+
+def apply_set_aside(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
+    """Plan a set-aside fix and, unless ``dry_run``, move its images out (journaled)."""
+    steps = fix.plan(ds)
+    if dry_run or not steps:
+        return FixOutcome(fix.rule_id, fix.label, steps, None)
+    label = f"{fix.journal_label}: set aside {len(steps)} image{'s' * (len(steps) != 1)}"
+    result = triage.set_aside(ds, [s.relpath for s in steps], label=label)
+    return FixOutcome(fix.rule_id, fix.label, steps, result)

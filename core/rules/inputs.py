@@ -37,10 +37,17 @@ class RuleInputs:
         }
 
 
+def analysis_config(ds: Dataset) -> AnalysisConfig:
+    """The dataset's ``[analysis]`` thresholds, judged at its ``[training]`` resolution."""
+    return AnalysisConfig.from_settings(
+        ds.settings.section("analysis"), ds.settings.section("training")
+    )
+
+
 def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]:
     """Cached image facts and their clone groups; (None, None) when nothing is cached."""
     try:
-        config = AnalysisConfig.from_settings(ds.settings.section("analysis"))
+        config = analysis_config(ds)
         facts = Analyzer(ds.root, ds.state_dir, config).cached(list(ds.items))
     except Exception:  # noqa: BLE001 - a damaged cache reads as "not scanned"
         return None, None
@@ -49,7 +56,8 @@ def load_facts(ds: Dataset) -> tuple[Mapping[str, Any] | None, list[Any] | None]
     try:
         # root: candidate pairs are confirmed on thumbnails, and files lorapan made
         # are labelled from their provenance records (never counted as clones)
-        groups = find_groups(dict(facts), config, root=ds.root)
+        # state_dir: the grouping and pixel verdicts `lorapan scan` cached are reused
+        groups = find_groups(dict(facts), config, root=ds.root, state_dir=ds.state_dir)
     except Exception:  # noqa: BLE001
         groups = None
     return facts, groups

@@ -55,6 +55,32 @@ def one_per_caption(changes: list[TagChange]) -> list[TagChange]:
 
 
 @dataclass(frozen=True)
+class SetAsideStep:
+    """One image a fix moves out of the dataset (``.lorapan/excluded``, undoable), and why.
+
+    Shaped like a caption change where a preview reads one (``relpath``,
+    ``before``/``after``, ``added``/``removed``), so a fix preview lists it as a line
+    that says what happens to the file.
+    """
+
+    relpath: str
+    reason: str  # "resized copy of a.png"
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    @property
+    def added(self) -> list[str]:
+        return []
+
+    @property
+    def removed(self) -> list[str]:
+        return [f"set aside ({self.reason})"]
+
+    def to_dict(self) -> dict:
+        return {"image": self.relpath, "set_aside": True, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Fix:
     """A previewable edit; ``planner(dataset)`` computes it from the current tags."""
 
@@ -65,8 +91,13 @@ class Fix:
     #: True for the fixes whose job is the first field (core tag, trigger, per-image ids);
     #: every other fix keeps the anchor first (keep_tokens = 1).
     moves_anchor: bool = False
+    #: True when the planner returns :class:`SetAsideStep` s (images moved out of the
+    #: dataset through ``core.triage``) instead of caption changes.
+    sets_aside: bool = False
 
     def plan(self, dataset: Dataset) -> list[TagChange]:
+        if self.sets_aside:
+            return self.planner(dataset)
         changes = one_per_caption(self.planner(dataset))
         if self.moves_anchor:
             return changes
@@ -78,6 +109,8 @@ class Fix:
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"label": self.label}
+        if self.sets_aside:
+            out["sets_aside"] = True
         if self.settings:
             out["settings"] = dict(self.settings)
         return out

@@ -153,7 +153,9 @@ def _quality(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict) -> 
     if f is None or getattr(f, "error_kind", None):
         return
     have = nset & ctx.vocab.lowq
-    if is_low_quality(f):
+    # A copy augment made low resolution on purpose is low quality whatever the blur
+    # measure says: a 2x shrink-and-enlarge is too mild for it (docs/calibration.md).
+    if is_low_quality(f) or rel in ctx.made_low_quality:
         if have != ctx.vocab.lowq:
             issues[("quality.lowq-tag", "missing")] = tuple(sorted(ctx.vocab.lowq - have))
     elif have:

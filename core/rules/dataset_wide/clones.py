@@ -4,11 +4,14 @@ special detail is shown (``clones.special-details``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from lorapan.core.analysis.clone_labels import quality_key
+from lorapan.core.analysis.clone_review import extra_copies, label_of, without
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
-from lorapan.core.rules.model import Finding
+from lorapan.core.rules.model import Finding, Fix, SetAsideStep
 from lorapan.core.rules.perimage import DETAIL_KINDS
 
 CLONE_RATIO = 0.03
@@ -19,9 +22,13 @@ def clones(v: View) -> list[Finding]:
     groups = v.ctx.clone_groups
     if v.ctx.facts is None or groups is None:
         return []
+    groups = present(groups, v.order)
     out = []
     identical = [rel for g in groups for rel in _clones_of(g)]
     if v.total and len(identical) > CLONE_RATIO * v.total:
+        fix = None
+        if all(hasattr(g, "copy_of") for g in groups):  # groups from the analysis
+            fix = ratio_fix(groups, v.ctx.facts)
         out.append(
             Finding(
                 "clones.ratio",
@@ -31,6 +38,7 @@ def clones(v: View) -> list[Finding]:
                 f"{100 * len(identical) / v.total:.1f}% of the images, above 3%: pick the best "
                 "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead.",
                 sorted(identical, key=lambda r: v.order.get(r, 0)),
+                fix,
             )
         )
     altered: dict[str, int] = {}
@@ -53,6 +61,45 @@ def clones(v: View) -> list[Finding]:
             )
         )
     return out
+
+
+def present(groups: list[Any], order: Mapping[str, int]) -> list[Any]:
+    """The groups as they are with only the images still in the dataset.
+
+    Groups come from the last scan; an image set aside since (by this rule's fix, or
+    by hand) no longer counts, so the finding goes as soon as the copies do.
+    """
+    out = []
+    for g in groups:
+        members = [g.original, *(rel for rel, _label in g.members)]
+        gone = [rel for rel in members if rel not in order]
+        if not gone:
+            out.append(g)
+        elif hasattr(g, "copy_of") and (left := without(g, gone)) is not None:
+            out.append(left)
+    return out
+
+
+def ratio_fix(groups: list[Any], facts: Mapping[str, Any]) -> Fix:
+    """Set aside the fewest plain copies that bring clones to 3 % (see ``extra_copies``)."""
+
+    def rank(rel: str) -> tuple:
+        f = facts.get(rel)
+        return quality_key(f) if f is not None and getattr(f, "ok", False) else ()
+
+    def planner(ds: Any) -> list[SetAsideStep]:
+        now = present(groups, {rel: 0 for rel in ds.items})
+        steps = []
+        for rel, head in extra_copies(now, len(ds.items), CLONE_RATIO, rank):
+            label = next((label_of(g, rel) for g in now if label_of(g, rel)), "plain")
+            steps.append(SetAsideStep(rel, f"{label} copy of {head}"))
+        return steps
+
+    label = (
+        "set aside the extra copies to .lorapan/excluded (undo brings them back): each "
+        "picture's original or altered copy stays, and clones up to 3% of the images"
+    )
+    return Fix(label, planner, "clones.ratio", sets_aside=True)
 
 
 def _clones_of(group: Any) -> list[str]:
