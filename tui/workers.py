@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
-from lorapan.core.rules.inputs import load_tagger_scores
+from lorapan.core.rules.inputs import analysis_config, load_tagger_scores
+from lorapan.core.settings import STATE_DIR
 from lorapan.tui.errors import error_text
 from lorapan.tui.jobs import Job
 from lorapan.tui.messages import (
@@ -60,7 +61,9 @@ def analyse(dataset: Dataset, force: bool, job: Job, post: Post) -> None:
     from lorapan.core.analysis.analyzer import Analyzer
 
     try:
-        analyzer = Analyzer(dataset.root, dataset.state_dir)
+        # the dataset's [analysis] thresholds at its training resolution, as `lorapan scan`
+        # and the rules judge them
+        analyzer = Analyzer(dataset.root, dataset.state_dir, analysis_config(dataset))
         rels = list(dataset.items)
         cached = analyzer.cached(rels)
         if cached:
@@ -90,7 +93,8 @@ def analysis_finished(
     """The message for measured facts, with clone groups found once (pixel-checked)."""
     from lorapan.core.analysis.clones import find_groups  # on the worker, as above
 
-    groups = list(find_groups(facts, root=root))
+    # the clone groups `lorapan scan` cached (state folder beside the analysis cache)
+    groups = list(find_groups(facts, root=root, state_dir=root / STATE_DIR))
     return AnalysisFinished(
         facts, clone_marks(groups), cancelled, groups=groups, job=job, interim=interim
     )
