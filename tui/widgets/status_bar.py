@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -26,3 +29,14 @@ class StatusBar(Widget):
         # comes before counts and background work, which can be cut off.
         parts = [p for p in (head, self.last_action, self.work, self.counts) if p]
         return Content(" │ ".join(parts))  # names and tags: plain text, never markup
+
+
+def kind_label(kind: Mapping[str, Any] | None, fallback: str) -> str:
+    """The kind the rules judge by: ``style``, ``style (inferred)`` or ``character?``
+    (no evidence: the default) — from a report's ``dataset["kind"]``."""
+    if not kind or not kind.get("kind"):
+        return fallback
+    source = kind.get("source")
+    if source == "inferred":
+        return f"{kind['kind']} (inferred)"
+    return f"{kind['kind']}?" if source == "default" else str(kind["kind"])

@@ -48,7 +48,7 @@ from lorapan.tui.screens.main.triage import TriageDone
 from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
-from lorapan.tui.widgets.status_bar import StatusBar
+from lorapan.tui.widgets.status_bar import StatusBar, kind_label
 from lorapan.tui.widgets.suggestions import Suggestions
 from lorapan.tui.widgets.tag_chips import TagChips
 from lorapan.tui.workers import report_failure
@@ -302,6 +302,8 @@ class MainScreen(CurationActions, Screen):
 
     def show_report(self, report: Any) -> None:
         self.files.refresh_rows(self.marks.set_report(report))
+        status = self.query_one(StatusBar)
+        status.kind = kind_label(getattr(report, "dataset", {}).get("kind"), status.kind)
         self.sidebar.show_report(report)
 
     def show_predictions(self, predictions: dict[str, list]) -> None:
