@@ -69,7 +69,7 @@ print(len(paths))
 # Where a bulk edit's time goes: (label, module, attribute) wrapped with a timer.
 PHASES = [
     ("open the dataset (walk, read, index)", "lorapan.core.dataset.dataset", "Dataset.open"),
-    ("plan the edit", "lorapan.core.edits", "plan"),
+    ("plan the edit", "lorapan.core.method.edit_plan", "plan_edit"),
     ("format the new captions", "lorapan.core.dataset.dataset", "plan_writes"),
     ("journal: record the transaction (pack)", "lorapan.core.journal", "Journal.begin"),
     ("journal: read + hash each caption", "lorapan.core.journal", "Journal._current"),
