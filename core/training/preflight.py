@@ -135,6 +135,7 @@ def preflight(
         checks.append(Check("error", problem))
     for warning in plan.warnings:
         checks.append(Check("warning", warning))
+    checks += [Check("info", note) for note in plan.notes]
     checks.append(Check("info", steps_summary(plan)))
     checks.append(Check("info", plan.sampling.text(plan.steps.total_steps)))
     return checks

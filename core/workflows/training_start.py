@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.kind import resolve_kind
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.inputs import load_inputs as rule_inputs
 from lorapan.core.training import inputs as training_inputs
@@ -59,6 +60,7 @@ def plan_start(request: StartRequest) -> StartOutcome:
     """
     root = Path(request.root).expanduser()
     ds = Dataset.open(root)
+    resolve_kind(ds)  # an unset kind as the captions show it: its preset, as `check` says
     inputs = request.inputs or training_inputs.from_dataset(ds)
     plan = build_plan(
         inputs,
