@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
     after = None
     if not args.dry_run:
-        fresh, _code = build_engine(args)  # a fresh check of what is on disk now
+        fresh, _code = build_engine(args, warn=False)  # a fresh check of what is on disk now
         after = (fresh or engine).check(args.rule or None)
     if args.json:
         print_json(

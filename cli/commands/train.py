@@ -91,6 +91,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _user_training() -> dict:
+    """The user config's [training], its problems (if any) printed as warnings first."""
+    from lorapan.core.user_config import load_user_config
+
+    config = load_user_config()
+    for problem in config.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return config.table("training")
+
+
 def _request(args: argparse.Namespace) -> StartRequest:
     """The user's choices; raises PresetError for a bad --civitai file or --set item."""
     from lorapan.core.training import presets as P
@@ -107,6 +117,7 @@ def _request(args: argparse.Namespace) -> StartRequest:
         sdxl=True if args.sdxl else None,
         overrides=dict(P.parse_override(item) for item in args.sets),
         force=args.force,
+        user_training=_user_training(),
     )
 
 

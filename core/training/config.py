@@ -26,10 +26,8 @@ from lorapan.core.training.run_settings import (
     every,
     launch_problems,
     looks_local,
-    read_user_training,
     resolve_settings,
     split_layer,
-    user_config_path,
 )
 from lorapan.core.training.steps import (
     BucketSpec,
@@ -48,9 +46,7 @@ __all__ = [
     "build_plan",
     "bucket_spec",
     "looks_local",
-    "read_user_training",
     "split_layer",
-    "user_config_path",
 ]
 SAMPLER_STEPS = 30  # sd-scripts' default per prompt when the prompt line has no --s
 

@@ -122,7 +122,8 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
 
     @work(thread=True, exclusive=True, group="start-plan", exit_on_error=False)
     def _plan(self, preset: str | None, text: str) -> None:
-        from lorapan.core.training.config import build_plan, read_user_training
+        from lorapan.core.training.config import build_plan
+        from lorapan.core.user_config import load_user_config
         from lorapan.core.training.preflight import steps_summary
         from lorapan.core.training.runs import new_run_dir
 
@@ -133,7 +134,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
                 new_run_dir(self.root, create=False),
                 preset=preset,
                 overrides=overrides,
-                user_table=read_user_training(),
+                user_table=load_user_config().table("training"),
             )
         except (ValueError, OSError) as exc:
             choice, message = None, f"✗ {exc}"
