@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.settings import KINDS
 from lorapan.support import (
     EXIT_FINDINGS,
@@ -172,7 +173,7 @@ def print_report(root, report, path: str, all_images: bool = False) -> None:  # 
                 names = ", ".join(f.images) if all_images else shorten(f.images, 5)
                 print(f"      images ({len(f.images)}): {names}")
             if f.fix is not None:
-                print(f"      fix: {f.fix.label}  →  lorapan fix {path} --rule {f.rule_id}")
+                print(f"      fix: {f.fix.label}  →  {hint('fix', path, '--rule', f.rule_id)}")
     if report.coverage:
         done = sum(1 for c in report.coverage if c.done)
         print(f"\ncoverage {done}/{len(report.coverage)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -248,7 +249,7 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
                 "not written (unreadable captions): " + shorten([p for p, _ in result.unreadable])
             )
         if result.applied:
-            print(f"undo with: lorapan undo {args.path}")
+            print(f"undo with: {hint('undo', args.path)}")
     if after is not None:
         remaining = counts_text(after.counts(), ("error", "warning"))
-        print(f"remaining: {remaining} (`lorapan check {args.path}`)")
+        print(f"remaining: {remaining} (`{hint('check', args.path)}`)")

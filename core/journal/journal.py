@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.confine import ConfinementError, Confiner
 from lorapan.core.errors import StateError
 from lorapan.core.journal import compact
@@ -160,8 +161,8 @@ class Journal:
         return JournalError(
             f"journal entry #{entry.seq}{label} ({entry.id}) cannot be used: {why}; "
             "no file was touched",
-            f"inspect it with `lorapan history {self.root} --broken`; set it aside with "
-            f"`lorapan recover {self.root} --skip {entry.id}` (files stay as they are, "
+            f"inspect it with `{hint('history', self.root, '--broken')}`; set it aside with "
+            f"`{hint('recover', self.root, '--skip', entry.id)}` (files stay as they are, "
             "and undo stops there)",
         )
 
@@ -197,8 +198,8 @@ class Journal:
         except OSError as exc:
             raise StateError(
                 f"cannot write journal entry #{txn.seq} in {self.dir}: {exc.strerror or exc}",
-                f"make {self.dir} writable (or free space); then `lorapan recover "
-                f"{self.root} --finish` completes anything left half-done",
+                f"make {self.dir} writable (or free space); then "
+                f"`{hint('recover', self.root, '--finish')}` completes anything left half-done",
             ) from None
 
     def _next_seq(self) -> int:
