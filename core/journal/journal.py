@@ -37,7 +37,7 @@ from lorapan.core.journal.model import (
     Transaction,
     sha256,
 )
-from lorapan.core.journal.steps import FileSteps, OpResult
+from lorapan.core.journal.steps import FileSteps, OnWrite, OpResult
 from lorapan.core.journal.store import JournalStore
 from lorapan.core.writer_lock import WriterLock
 
@@ -58,9 +58,10 @@ class Journal:
         self.writer = WriterLock(Path(state_dir), self.root)
         self._packs: dict[str, dict[str, bytes]] = {}
         self._live: set[str] = set()  # transactions this process is running now
-        #: Called with the relative path after each file this journal writes, so the
-        #: dataset can refresh its view and the watcher can ignore our own writes.
-        self.on_write: list[Callable[[str], None]] = []
+        #: Called with the relative path and the bytes written (None: deleted or moved)
+        #: after each file this journal writes, so the dataset can take the new caption
+        #: as it is and the watcher can ignore our own writes.
+        self.on_write: list[OnWrite] = []
         self.steps = FileSteps(self.root, self.on_write)
 
     # ---- reading -------------------------------------------------------------------

@@ -68,12 +68,15 @@ def fingerprint(path: Path) -> str | None:
 
 
 Blob = Callable[[str], bytes]
+#: ``on_write(rel, data)`` after each file a step changed: ``data`` is the content now
+#: at ``rel``, None when the file was deleted or moved (read it if you need it)
+OnWrite = Callable[[str, "bytes | None"], None]
 
 
 class FileSteps:
-    """Applies ops under ``root``; ``on_write(rel)`` runs after each file it changed."""
+    """Applies ops under ``root``; each ``on_write`` callback runs after each file it changed."""
 
-    def __init__(self, root: Path, on_write: list[Callable[[str], None]]) -> None:
+    def __init__(self, root: Path, on_write: list[OnWrite]) -> None:
         self.root = Path(root)
         self.confiner = Confiner(root)
         self.on_write = on_write
@@ -127,13 +130,14 @@ class FileSteps:
             self._make_durable([tmp for _, _, tmp, _ in staged if tmp])
         folders: set[Path] = set()
         for op, target, tmp, st in staged:
+            dst = op.after if forward else op.before
             reason = self._swap(op.path, target, tmp, st)
             if reason:
                 res.conflicts.append((op.path, reason))
                 continue
             folders.add(target.parent)
             res.done.append(op.path)
-            self._wrote(op.path)
+            self._wrote(op.path, None if dst is None else blob(dst))
         for folder in folders:
             fsync_dir(folder)
         return res
@@ -234,9 +238,9 @@ class FileSteps:
         self._wrote(op.path)
         self._wrote(op.dest)
 
-    def _wrote(self, rel: str) -> None:
+    def _wrote(self, rel: str, data: bytes | None = None) -> None:
         for cb in self.on_write:
-            cb(rel)
+            cb(rel, data)
 
     def clean_temps(self, ops: list[Op]) -> None:
         """Remove temp files a crash left beside the transaction's files.

@@ -117,7 +117,7 @@ class DatasetWatcher(Watcher):
         if self._note_own_write in self.dataset.journal.on_write:
             self.dataset.journal.on_write.remove(self._note_own_write)
 
-    def _note_own_write(self, rel: str) -> None:
+    def _note_own_write(self, rel: str, data: bytes | None = None) -> None:
         """Journal callback: remember how an image we just wrote looks.
 
         Captions need no record: the dataset's stamp (updated by the journal as it
