@@ -12,7 +12,12 @@ import os
 
 from setuptools import setup
 
-FOLDERS = {"lorapan": "cli", "lorapan.core": "core", "lorapan.tui": "tui", "lorapan.themes": "themes"}
+FOLDERS = {
+    "lorapan": "cli",
+    "lorapan.core": "core",
+    "lorapan.tui": "tui",
+    "lorapan.themes": "themes",
+}
 
 
 def packages() -> list[str]:

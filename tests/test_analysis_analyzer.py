@@ -11,6 +11,7 @@ from pathlib import Path
 
 import imagegen as gen
 import pytest
+from lorapan.core.analysis import verdicts
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 
@@ -137,9 +138,9 @@ def test_thresholds_come_from_settings_and_apply_to_cached_facts(tmp_path: Path)
     assert not default["a.jpg"].blurry and default["b.jpg"].blurry
     assert default["a.jpg"].low_res is False  # 600 >= 1024 * 0.5
     config = AnalysisConfig.from_settings(
-        {"blur_threshold": 0, "training_resolution": 2048, "low_res_fraction": "x", "other": 1}
+        {"blur_edge_px": 50, "training_resolution": 2048, "low_res_fraction": "x", "other": 1}
     )
-    assert config.blur_threshold == 0 and config.training_resolution == 2048
+    assert config.blur_edge_px == 50 and config.training_resolution == 2048
     assert config.low_res_fraction == AnalysisConfig().low_res_fraction  # bad value ignored
     strict = Analyzer(tmp_path, tmp_path / ".lorapan", config)
     facts = strict.run(["a.jpg", "b.jpg"])
@@ -165,7 +166,9 @@ def test_facts_round_trip_through_json(tmp_path: Path, field: str) -> None:
     public = facts.to_dict()
     assert len(public[field]) == 16 and int(public[field], 16) == getattr(facts, field)
     assert "crop_hashes" not in public
-    assert ImageFacts.from_record(facts.to_record()) == facts
+    restored = ImageFacts.from_record(facts.to_record())  # measurements only, no verdicts
+    assert restored != facts and not restored.blur_limit
+    assert verdicts.apply({rels[0]: restored}, AnalysisConfig())[rels[0]] == facts
 
 
 def test_pool_starts_safely_from_a_threaded_host(tmp_path: Path) -> None:
@@ -187,6 +190,7 @@ def test_pool_starts_safely_from_a_threaded_host(tmp_path: Path) -> None:
 _HOST_WITHOUT_STDERR = """
 import io, json, sys, threading
 from pathlib import Path
+from lorapan.core.analysis import verdicts
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.facts import AnalysisConfig
 

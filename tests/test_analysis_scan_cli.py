@@ -39,7 +39,7 @@ def test_scan_reports_findings_and_exits_1_on_unreadable(tmp_path: Path) -> None
     assert "Traceback" not in proc.stderr + out
     assert "Grayscale (1)\n  10_gob/a_gray.png" in out
     assert "10_gob/small.jpg (300x300)" in out
-    assert "10_gob/b.jpg (sharpness" in out
+    assert "10_gob/b.jpg (edges " in out
     assert "flipped         10_gob/a_flip.png" in out
     # not a terminal: no redrawn bar, only a few plain progress lines ending at 7/7
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("scanning [")]
@@ -108,3 +108,17 @@ def test_progress_bar_is_drawn_on_a_terminal(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "scanning [" in drawn and "20/20" in drawn
     assert "scanning" not in proc.stdout  # the report itself stays clean
+
+
+def test_scan_lists_the_images_the_dataset_lists(tmp_path: Path) -> None:
+    from lorapan.commands.scan import image_paths  # noqa: PLC0415
+    from lorapan.core.dataset import Dataset  # noqa: PLC0415
+
+    _dataset(tmp_path, broken=True)
+    (tmp_path / "10_gob" / "notes.txt").write_text("an orphan caption\n")
+    (tmp_path / "sub dir" / ".hidden").mkdir(parents=True)
+    gen.save(gen.flat_art((64, 64), seed=1), tmp_path / "sub dir" / "image_3..jpeg")
+    gen.save(gen.flat_art((64, 64), seed=2), tmp_path / "sub dir" / ".hidden" / "x.png")
+    gen.save(gen.flat_art((64, 64), seed=3), tmp_path / "sub dir" / "Z 10.PNG")
+    gen.save(gen.flat_art((64, 64), seed=4), tmp_path / "sub dir" / "Z 9.png")
+    assert image_paths(tmp_path) == list(Dataset.open(tmp_path).items)

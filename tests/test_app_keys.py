@@ -15,20 +15,27 @@ from pathlib import Path
 
 import pytest
 from app_helpers import app_for, build_dataset, caption, settle
+from lorapan.core.analysis.clones import CloneGroup
 from lorapan.core.rules.model import Finding
 from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.app import LorapanApp
 from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
+from lorapan.tui.screens.clone_compare import CloneCompareScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
+from lorapan.tui.screens.gallery import GalleryScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
+from lorapan.tui.screens.set_aside import SetAsideList, SetAsideScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
+from lorapan.tui.widgets.clone_cards import CloneCards
 from lorapan.tui.widgets.file_list import FileList
+from lorapan.tui.widgets.halfblocks import ThumbStore
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.suggestions import Suggestions
 from lorapan.tui.widgets.tag_chips import TagChips
+from lorapan.tui.widgets.thumb_grid import ThumbGrid
 
 WIDE = (160, 48)  # the rules sidebar shows beside the list
 OWNERS = {
@@ -39,13 +46,16 @@ OWNERS = {
     "suggestions": Suggestions,
     "rules": RulesSidebar,
     "fix": FixPreviewScreen,
+    "gallery": ThumbGrid,
+    "clones": CloneCards,
+    "set-aside": SetAsideList,
     "training": TrainingScreen,
     "augment": AugmentScreen,
     "start": StartTrainingScreen,
 }
 SCOPES = list(OWNERS)
 #: keys nobody types, to remap a whole scope onto in one app run
-SPARE_KEYS = [f"f{n}" for n in range(2, 25)]
+SPARE_KEYS = [f"f{n}" for n in range(2, 25)] + [f"ctrl+f{n}" for n in range(2, 13)]
 
 
 def specs_of(scope: str) -> list[KeySpec]:
@@ -97,6 +107,14 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "fix":
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
         await app.push_screen(FixPreviewScreen(finding, []))
+    elif scope == "gallery":
+        rows = list(app.dataset.items)
+        await app.push_screen(GalleryScreen(app.dataset, ThumbStore(), rows, "all images"))
+    elif scope == "clones":
+        group = CloneGroup("img_1.png", [("img_2.png", "identical"), ("img_3.png", "flipped")])
+        await app.push_screen(CloneCompareScreen(app.dataset, ThumbStore(), [group], {}))
+    elif scope == "set-aside":
+        await app.push_screen(SetAsideScreen(app.dataset, lambda images: None))
     elif scope == "training":
         await app.push_screen(TrainingScreen(app.dataset.root))
     elif scope == "augment":

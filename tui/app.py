@@ -66,6 +66,7 @@ class LorapanApp(App):
         "edits": "writing captions",
         "autotag": "autotagging",
         "augment": "writing augmented images",
+        "triage": "moving images out of or back into the dataset",
     }
 
     def __init__(

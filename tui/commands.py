@@ -21,6 +21,11 @@ EXTRA_HELP = {
     "training": "configure and run kohya training",
     "augment": "augment images / make collages",
     "autotag": "run the autotagger on the selection",
+    "gallery": "thumbnails of the list, or of the finding / tag under the cursor",
+    "compare-clones": "a clone group side by side: keep one, set aside its copies",
+    "set-aside": "move the image(s) to .lorapan/excluded (kohya skips it); u undoes",
+    "trash": "move the image(s) to .lorapan/trash (restorable); u undoes",
+    "set-aside-view": "images set aside or trashed: preview, restore",
 }
 
 
@@ -41,6 +46,11 @@ def run_scoped_action(app: LorapanApp, scope: str, action: str) -> None:
 def filter_tag(app: LorapanApp, tag: str) -> None:
     if app.main is not None:
         app.main.set_filter(f'tag:"{tag}"')
+
+
+def gallery_of_tag(app: LorapanApp, tag: str) -> None:
+    if app.main is not None:
+        app.main.curation.open_gallery_of_tag(tag)
 
 
 def goto_image(app: LorapanApp, rel: str) -> None:
@@ -107,6 +117,10 @@ class FilesProvider(Provider):
                 shown += 1
                 if shown > 50:
                     break
+            title = f"Gallery of tag: {tag}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(gallery_of_tag, app, tag))
         shown = 0
         for rel in app.dataset.items:
             title = f"Go to: {rel}"

@@ -68,6 +68,12 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("autotag", "ctrl+g", "autotag", "Autotag selection", "main", show=False),
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
     KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
+    # curation: gallery, clone compare, triage (tui/screens/main/curation.py)
+    KeySpec("gallery", "g", "gallery", "Gallery", "main"),
+    KeySpec("compare-clones", "c", "compare_clones", "Compare clones", "main", show=False),
+    KeySpec("set-aside", "x", "set_aside", "Set aside", "main", show=False),
+    KeySpec("trash", "D", "trash", "Trash", "main", show=False),
+    KeySpec("set-aside-view", "X", "set_aside_view", "Set aside & trash", "main", show=False),
     # file list
     KeySpec("list-down", "j,down", "cursor_down", "Down", "files", show=False, palette=False),
     KeySpec("list-up", "k,up", "cursor_up", "Up", "files", show=False, palette=False),
@@ -103,6 +109,35 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("rules-filter", "enter", "filter_images", "Show images", "rules", False, False),
     KeySpec("fix-apply", "enter", "apply", "Apply", "fix", palette=False),
     KeySpec("fix-cancel", "escape", "cancel", "Cancel", "fix", palette=False),
+    # gallery (widget: tui/widgets/thumb_grid.py)
+    KeySpec("gallery-down", "j,down", "cursor_down", "Down", "gallery", False, False),
+    KeySpec("gallery-up", "k,up", "cursor_up", "Up", "gallery", False, False),
+    KeySpec("gallery-left", "h,left", "cursor_left", "Left", "gallery", False, False),
+    KeySpec("gallery-right", "l,right", "cursor_right", "Right", "gallery", False, False),
+    KeySpec("gallery-select", "space", "toggle_select", "Select", "gallery", palette=False),
+    KeySpec("gallery-select-all", "asterisk", "select_all", "Select all", "gallery", False, False),
+    KeySpec("gallery-open", "enter", "open", "Open", "gallery", palette=False),
+    KeySpec("gallery-zoom-in", "plus,equals_sign", "zoom_in", "Bigger", "gallery", palette=False),
+    KeySpec("gallery-zoom-out", "minus", "zoom_out", "Smaller", "gallery", palette=False),
+    KeySpec("gallery-set-aside", "x", "set_aside", "Set aside", "gallery", palette=False),
+    KeySpec("gallery-trash", "D", "trash", "Trash", "gallery", palette=False),
+    KeySpec("gallery-close", "escape", "close", "Back", "gallery", palette=False),
+    # clone compare (widget: tui/widgets/clone_cards.py)
+    KeySpec("clones-left", "h,left", "cursor_left", "Left", "clones", False, False),
+    KeySpec("clones-right", "l,right", "cursor_right", "Right", "clones", False, False),
+    KeySpec("clones-keep", "enter", "keep", "Keep this one", "clones", palette=False),
+    KeySpec("clones-set-aside", "x", "set_aside", "Set aside this", "clones", palette=False),
+    KeySpec("clones-open", "o", "open", "Open in list", "clones", palette=False),
+    KeySpec("clones-next", "n,pagedown", "next_group", "Next group", "clones", palette=False),
+    KeySpec("clones-previous", "p,pageup", "previous_group", "Prev group", "clones", False, False),
+    KeySpec("clones-close", "escape", "close", "Back", "clones", palette=False),
+    # set-aside view (tui/screens/set_aside.py)
+    KeySpec("set-aside-restore", "enter,r", "restore", "Restore", "set-aside", palette=False),
+    KeySpec("set-aside-select", "space", "toggle_select", "Select", "set-aside", palette=False),
+    KeySpec(
+        "set-aside-select-all", "asterisk", "select_all", "Select all", "set-aside", False, False
+    ),
+    KeySpec("set-aside-close", "escape", "close", "Back", "set-aside", palette=False),
     # training screen (tui/screens/training.py)
     KeySpec("training-start", "s", "start", "Start", "training", palette=False),
     KeySpec("training-stop", "x", "stop", "Stop", "training", palette=False),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +27,13 @@ examples:
   lorapan scan ~/data/goblin            summary; the second run reads the cache
   lorapan scan ~/data/goblin --force    analyse every image again
   lorapan scan ~/data/goblin --json     summary, per-image table and clone groups
+  lorapan scan ~/data/goblin --resolution 768   judge sizes against 768 px training
 
-Thresholds come from the [analysis] table of lorapan.toml (blur_threshold,
+Blurry: edges at least 7 px wide at the 512 px analysis size, or at least 4 px
+and 2.5x the dataset's sharper quarter. Low resolution: a short side under half
+the training resolution ([analysis] training_resolution, else [training]
+resolution, else 1024). Thresholds come from the [analysis] table of
+lorapan.toml (blur_edge_px, blur_relative, blur_relative_min_px,
 training_resolution, low_res_fraction). Results are cached in .lorapan/.
 Exit 0 when every image decodes, 1 when some are unreadable, 2 on usage errors.
 """
@@ -44,22 +51,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("path", metavar="PATH", help="dataset folder")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--force", action="store_true", help="ignore the cache")
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        metavar="PX",
+        help="training resolution the sizes are judged against (default: the dataset's, or 1024)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.core.analysis.analyzer import Analyzer
     from lorapan.core.analysis.clones import find_groups
-    from lorapan.core.analysis.facts import AnalysisConfig
 
     root = Path(args.path).expanduser()
     if not root.is_dir():
         return fail(f"{root} is not a folder", "give the dataset folder that holds the images")
+    if args.resolution is not None and args.resolution <= 0:
+        return fail("--resolution must be a positive number of pixels", "for example 1024")
     try:
-        relpaths, section, state_dir = _dataset(root)
+        relpaths, config, state_dir = _dataset(root)
     except (OSError, ValueError) as exc:
         return fail(f"cannot open {root}: {exc}", "fix lorapan.toml or the folder's permissions")
-    analyzer = Analyzer(root, state_dir, AnalysisConfig.from_settings(section))
+    if args.resolution:
+        config = replace(config, training_resolution=args.resolution)
+    analyzer = Analyzer(root, state_dir, config)
     started = time.perf_counter()
     # A redrawn bar on a terminal; into a log, a plain line every few seconds.
     bar = None if args.json else ProgressBar("scanning")
@@ -70,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     for notice in analyzer.cache.notices:  # a damaged cache was set aside and rebuilt
         print(f"lorapan: notice: {notice}", file=sys.stderr)
-    groups = find_groups(facts, analyzer.config, root=root)  # pixel-checks hash matches
+    # pixel-checks hash matches; groups and verdicts are cached in the state folder
+    groups = find_groups(facts, analyzer.config, root=root, state_dir=analyzer.state_dir)
     elapsed = time.perf_counter() - started
     summary = _summary(facts, groups, analyzer, elapsed)
     if args.json:
@@ -87,12 +104,35 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if summary["unreadable"] else EXIT_OK
 
 
-def _dataset(root: Path) -> tuple[list[str], dict, Path]:
-    """Image paths, the [analysis] settings table and the state folder of ``root``."""
-    from lorapan.core.dataset import Dataset
+def _dataset(root: Path) -> tuple[list[str], AnalysisConfig, Path]:
+    """Image paths, the analysis settings and the state folder of ``root``.
 
-    ds = Dataset.open(root)
-    return list(ds.items), ds.settings.section("analysis"), ds.state_dir
+    Images are listed the way ``Dataset.open`` finds them, without reading their
+    captions: a cached scan of 10,000 images would spend most of its time there.
+    """
+    from lorapan.core.analysis.facts import AnalysisConfig
+    from lorapan.core.settings import load_settings, state_dir
+
+    settings = load_settings(root)
+    config = AnalysisConfig.from_settings(
+        settings.section("analysis"), settings.section("training")
+    )
+    return image_paths(root), config, state_dir(root)
+
+
+def image_paths(root: Path) -> list[str]:
+    """Every image under ``root`` as ``Dataset.open`` lists them (natural order)."""
+    from lorapan.core.dataset.scan import walk
+    from lorapan.core.naming import IMAGE_EXTS, natural_key
+    from lorapan.core.safe_write import TEMP_PREFIX
+
+    rels = []
+    for rel_dir, files in walk(root):
+        for name in files:
+            stem, ext = os.path.splitext(name)
+            if stem and ext.lower() in IMAGE_EXTS and not name.startswith(TEMP_PREFIX):
+                rels.append(f"{rel_dir}/{name}" if rel_dir else name)
+    return sorted(rels, key=natural_key)
 
 
 def _summary(
@@ -132,12 +172,13 @@ def _print_report(
     readable = [f for f in facts.values() if f.ok]
     _section(f"Grayscale ({summary['grayscale']})", [f.relpath for f in readable if f.grayscale])
     _section(
-        f"Low resolution, short side under {config.low_res_side}px ({summary['low_res']})",
+        f"Low resolution, short side under {config.low_res_side}px "
+        f"(half of {config.training_resolution}px training) ({summary['low_res']})",
         [f"{f.relpath} ({f.width}x{f.height})" for f in readable if f.low_res],
     )
     _section(
-        f"Blurry, sharpness under {config.blur_threshold:g} ({summary['blurry']})",
-        [f"{f.relpath} (sharpness {f.sharpness:.0f})" for f in readable if f.blurry],
+        f"Blurry, edges {_blur_rule(readable)} ({summary['blurry']})",
+        [f"{f.relpath} (edges {f.edge_width:.1f} px)" for f in readable if f.blurry],
     )
     lines = []
     for g in groups:
@@ -149,6 +190,17 @@ def _print_report(
         f"\nClones (identical, resized, recompressed): {summary['clones']} ({pct:.1f}%); "
         f"altered copies: {summary['altered']}"
     )
+
+
+def _blur_rule(readable: list[ImageFacts]) -> str:
+    """How wide edges had to be, in words (every readable image shares the limit)."""
+    if not readable:
+        return ""
+    f = readable[0]
+    text = f"at least {f.blur_limit:.1f} px wide at 512 px"
+    if f.blur_reference:
+        text += f"; this dataset's sharper quarter: {f.blur_reference:.1f} px"
+    return text
 
 
 def _section(title: str, lines: list[str], limit: int = _LIST_LIMIT) -> None:

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lorapan.core.analysis import verdicts
 from lorapan.core.analysis.cache import AnalysisCache
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
 from lorapan.core.analysis.probe import analyse_chunk
@@ -55,14 +56,17 @@ class Analyzer:
 
     # -- reading -----------------------------------------------------------------------
     def cached(self, relpaths: list[str]) -> dict[str, ImageFacts]:
-        """Cached facts for the files that did not change since; decodes nothing."""
+        """Cached facts for the files that did not change since, with verdicts; decodes nothing.
+
+        Blur verdicts are relative to the images returned, so pass the whole dataset.
+        """
         rows = self.cache.load()
         out: dict[str, ImageFacts] = {}
         for rel in relpaths:
             row = rows.get(rel)
             if row is not None and self._stat(rel) == row[:2]:
-                out[rel] = row[2].with_flags(self.config)
-        return out
+                out[rel] = row[2]
+        return verdicts.apply(out, self.config)
 
     # -- running -----------------------------------------------------------------------
     def run(
@@ -73,7 +77,10 @@ class Analyzer:
         cancel: threading.Event | None = None,
         force: bool = False,
     ) -> dict[str, ImageFacts]:
-        """Facts for every path in ``relpaths`` (only those done so far when cancelled)."""
+        """Facts with verdicts for every path in ``relpaths`` (those done so far when cancelled).
+
+        Blur verdicts are relative to the images returned, so pass the whole dataset.
+        """
         stats = RunStats(total=len(relpaths))
         self.last_run = stats
         rows = self.cache.load()
@@ -93,8 +100,8 @@ class Analyzer:
                 if progress:
                     progress(done, len(relpaths))
         stats.cancelled = bool(cancel and cancel.is_set() and done < len(relpaths))
-        ordered = {rel: results[rel].with_flags(self.config) for rel in relpaths if rel in results}
-        return ordered
+        ordered = {rel: results[rel] for rel in relpaths if rel in results}
+        return verdicts.apply(ordered, self.config)
 
     def _plan(
         self, relpaths: list[str], rows: dict, force: bool
@@ -116,8 +123,8 @@ class Analyzer:
         return results, todo, missing
 
     def _stat(self, rel: str) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.root / rel)
+        try:  # a string join: a cached scan stats every file, and Path objects cost more
+            st = os.stat(os.path.join(self.root, rel))
         except OSError:
             return None
         return st.st_size, st.st_mtime_ns

@@ -7,6 +7,7 @@ purpose. Files lorapan made are labelled by how they were made (:data:`MADE_LABE
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from lorapan.core.analysis.clone_compare import (
@@ -19,8 +20,9 @@ from lorapan.core.analysis.clone_compare import (
 )
 from lorapan.core.analysis.clone_links import UnionFind
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
-from lorapan.core.analysis.measure import colour_distance
+from lorapan.core.analysis.measure import colour_distance, hamming
 from lorapan.core.analysis.pixel_match import Thumbs
+from lorapan.core.analysis.same_picture import compare_side
 
 LABELS = (
     "identical",
@@ -45,7 +47,14 @@ MADE_LABELS = {
     "enhance": "colour-shifted",
 }
 
-SHARPNESS_TOLERANCE = 10.0  # a bigger change at the same size means a filter (blur/sharpen)
+_LOSSY_FORMATS = frozenset({"JPEG", "MPO", "WEBP"})  # WebP may be lossless; lossy is likelier
+# Edges this much wider or narrower at the same size: a blur or sharpen filter. JPEG at
+# quality 40 changes the edge width by at most 1.14x in 9 of 10 pictures, a sigma 1.5 px
+# blur by at least 1.23x (bench/calibrate_clones.py); doubt falls on "not a clone".
+FILTER_RATIO = 1.25
+# Without pixels, a clone's hashes must (all but) agree; a 2 % zoom is often within these.
+CLONE_PHASH_BITS = 2
+CLONE_DHASH_BITS = 6
 # Distinct files in a group above which clones are found against the original only.
 CLONE_SET_LIMIT = 64
 
@@ -99,37 +108,77 @@ def choose_original(
         )
 
     return max(
-        pool, key=lambda m: (m.pixels, support(m), m.sharpness, m.file_size, _reverse(m.relpath))
+        pool,
+        key=lambda m: (m.pixels, support(m), *_quality(m)[1:]),
     )
 
 
 def label_copy(
-    original: ImageFacts, copy: ImageFacts, config: AnalysisConfig, match: str | None = None
+    original: ImageFacts,
+    copy: ImageFacts,
+    config: AnalysisConfig,
+    thumbs: Thumbs | None = None,
 ) -> str:
     """How ``copy`` differs from ``original`` (first matching label wins).
 
-    ``match`` is the pixel check's verdict ("same", "flip" or "none"); without it
-    the hashes and colour signatures decide.
+    A clone (identical, resized, recompressed) must be the same picture: same
+    shape, and with ``thumbs`` the strict pixel test of ``same_picture`` (else
+    hashes that all but agree), and edges as sharp. Anything else that is linked
+    is an altered copy, named by the first difference found: mirrored, cropped
+    or reshaped, grayscale, recoloured, or just ``altered`` (moved, zoomed a
+    little, partly repainted, filtered).
     """
     if copy.sha256 == original.sha256:
         return "identical"
-    if match is None:
+    if aspect_changed(original, copy):
+        return "cropped"
+    if _same_picture(original, copy, config, thumbs):
+        if (copy.width, copy.height) != (original.width, original.height):
+            return "resized"
+        if _filtered(original, copy):
+            return "altered"  # same size and picture, but blurred or sharpened
+        return "recompressed"
+    if thumbs is not None:
+        match = thumbs.relation(original.relpath, copy.relpath)
+        if match == "none" and _same_picture(original, copy, config, thumbs, mirrored=True):
+            match = "flip"  # mirrored and re-encoded, past what the colour map allows
+    else:
         match = hash_match(original, copy, config)
     if match == "flip":
         return "flipped"
-    if aspect_changed(original, copy) or (match == "none" and is_crop_of(copy, original, config)):
-        return "cropped"
-    if match == "none":
-        return "altered"  # linked only through other members
-    if copy.grayscale and not original.grayscale:
+    if match == "same" and copy.grayscale and not original.grayscale:
         return "grayscale"
-    if colour_distance(original.colour_sig, copy.colour_sig) > COLOUR_TOLERANCE:
+    if match == "same" and colour_distance(original.colour_sig, copy.colour_sig) > (
+        COLOUR_TOLERANCE
+    ):
         return "colour-shifted"
-    if (copy.width, copy.height) != (original.width, original.height):
-        return "resized"
-    if abs(copy.sharpness - original.sharpness) > SHARPNESS_TOLERANCE:
-        return "altered"  # same size and colour, but filtered (blurred or sharpened)
-    return "recompressed"
+    # moved, zoomed, partly changed, or linked only through other members
+    return "cropped" if is_crop_of(copy, original, config) else "altered"
+
+
+def _same_picture(
+    original: ImageFacts,
+    copy: ImageFacts,
+    config: AnalysisConfig,
+    thumbs: Thumbs | None,
+    mirrored: bool = False,
+) -> bool:
+    if thumbs is not None:
+        side = compare_side(original.width, original.height, copy.width, copy.height)
+        return thumbs.same_picture(original.relpath, copy.relpath, side, mirrored=mirrored)
+    # Hashes are of luma only: colour must agree too.
+    return (
+        hamming(original.phash, copy.phash) <= CLONE_PHASH_BITS
+        and hamming(original.dhash, copy.dhash) <= CLONE_DHASH_BITS
+        and copy.grayscale == original.grayscale
+        and colour_distance(original.colour_sig, copy.colour_sig) <= COLOUR_TOLERANCE
+    )
+
+
+def _filtered(a: ImageFacts, b: ImageFacts) -> bool:
+    """Edges clearly wider or narrower: a blur or sharpening filter, not a re-encode."""
+    wa, wb = max(a.edge_width, 1.0), max(b.edge_width, 1.0)
+    return max(wa, wb) / min(wa, wb) > FILTER_RATIO
 
 
 def clone_sets(
@@ -144,11 +193,7 @@ def clone_sets(
     resized or recompressed copies of one another form a set whose best file is
     labelled against the original and the others against it.
     """
-    loose = [
-        m
-        for m in members
-        if label_copy(original, m, config, pixel_relation(original, m, thumbs)) not in CLONE_LABELS
-    ]
+    loose = [m for m in members if label_copy(original, m, config, thumbs) not in CLONE_LABELS]
     first: dict[str, ImageFacts] = {}
     for m in sorted(loose, key=lambda m: m.relpath):
         first.setdefault(m.sha256, m)
@@ -175,25 +220,24 @@ def clone_sets(
     return heads
 
 
-def pixel_relation(a: ImageFacts, b: ImageFacts, thumbs: Thumbs | None) -> str | None:
-    """Pixel relation of two files ("same", "flip" or "none"); None without thumbnails."""
-    if thumbs is None:
-        return None
-    return thumbs.relation(a.relpath, b.relpath)
-
-
 def _are_clones(
     a: ImageFacts, b: ImageFacts, config: AnalysisConfig, thumbs: Thumbs | None
 ) -> bool:
-    match = pixel_relation(a, b, thumbs)
     return (
-        label_copy(a, b, config, match) in CLONE_LABELS
-        or label_copy(b, a, config, match) in CLONE_LABELS
+        label_copy(a, b, config, thumbs) in CLONE_LABELS
+        or label_copy(b, a, config, thumbs) in CLONE_LABELS
     )
 
 
 def _quality(m: ImageFacts) -> tuple:
-    return (m.pixels, m.sharpness, m.file_size, _reverse(m.relpath))
+    """Bigger, then clearly sharper, then stored without loss, then more bytes."""
+    lossless = m.format not in _LOSSY_FORMATS
+    return (m.pixels, _sharpness_band(m), lossless, m.file_size, _reverse(m.relpath))
+
+
+def _sharpness_band(m: ImageFacts) -> int:
+    """Sharper by a clear step (edges 25% narrower) ranks higher; JPEG noise does not."""
+    return -round(math.log(max(m.edge_width, 1.0)) / math.log(1.25))
 
 
 def _reverse(relpath: str) -> tuple[int, ...]:

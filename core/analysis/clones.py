@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorapan.core import provenance as provenance_file
+from lorapan.core.analysis.clone_cache import CloneCache, grouping_key
 from lorapan.core.analysis.clone_labels import (
     ALTERED_LABELS,
     CLONE_LABELS,
@@ -38,10 +39,10 @@ from lorapan.core.analysis.clone_labels import (
     clone_sets,
     label_copy,
     made_labels,
-    pixel_relation,
 )
 from lorapan.core.analysis.clone_links import UnionFind, link_identical, link_made, link_near
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
+from lorapan.core.analysis.pair_memo import PairMemo
 from lorapan.core.analysis.pixel_match import Thumbs
 
 __all__ = [
@@ -87,6 +88,13 @@ class CloneGroup:
             "members": [self._member_dict(rel, label) for rel, label in self.members],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CloneGroup:
+        """Back from :meth:`to_dict` (how the clone cache stores groups)."""
+        members = [(str(m["relpath"]), str(m["label"])) for m in data["members"]]
+        copy_of = {str(m["relpath"]): str(m["of"]) for m in data["members"] if "of" in m}
+        return cls(str(data["original"]), members, copy_of)
+
 
 def find_groups(
     facts: Mapping[str, ImageFacts],
@@ -94,12 +102,16 @@ def find_groups(
     *,
     root: Path | str | None = None,
     provenance: Mapping[str, dict] | None = None,
+    state_dir: Path | str | None = None,
 ) -> list[CloneGroup]:
     """Group clones and altered copies among readable images, largest groups first.
 
     ``root`` (the dataset folder) turns on the pixel check of candidate pairs and,
     when ``provenance`` is not given, reads lorapan's records of the files it made.
     Without it, pairs are judged on their hashes and colour signatures alone.
+    ``state_dir`` (the dataset's ``.lorapan``) caches the result and every pixel
+    verdict by content (``clone_cache``): when nothing changed the groups are read
+    back, and after a change only pairs with new contents are looked at again.
     """
     config = config or AnalysisConfig()
     items = sorted((f for f in facts.values() if f.ok), key=lambda f: f.relpath)
@@ -108,7 +120,32 @@ def find_groups(
     if provenance is None and root is not None:
         provenance = provenance_file.load(Path(root))
     made = made_labels(items, provenance or {})
-    thumbs = Thumbs(Path(root)) if root is not None else None
+    if state_dir is None:
+        return _find(items, config, made, root, PairMemo())
+    cache = CloneCache.in_state_dir(Path(state_dir))
+    key = grouping_key(items, config, made, pixels=root is not None)
+    stored = cache.load_grouping(key)
+    if stored is not None:
+        try:
+            return [CloneGroup.from_dict(g) for g in stored]
+        except (KeyError, TypeError, ValueError):
+            pass  # a row from another version: group again
+    memo = PairMemo(cache.load_pairs()) if root is not None else PairMemo()
+    groups = _find(items, config, made, root, memo)
+    contents = {f.sha256 for f in items}
+    cache.store(key, [g.to_dict() for g in groups], memo.fresh, contents)
+    return groups
+
+
+def _find(
+    items: list[ImageFacts],
+    config: AnalysisConfig,
+    made: dict[str, tuple],
+    root: Path | str | None,
+    memo: PairMemo,
+) -> list[CloneGroup]:
+    shas = {f.relpath: f.sha256 for f in items}
+    thumbs = Thumbs(Path(root), shas, memo) if root is not None else None
     links = UnionFind(len(items))
     link_identical(items, links)
     link_near(items, links, config, thumbs, skip=made.keys())
@@ -139,14 +176,8 @@ def _label_group(
             labelled.append((m.relpath, made[m.relpath][1]))
             continue
         head = heads.get(m.relpath, original)
-        if head is original:
-            labelled.append(
-                (m.relpath, label_copy(original, m, config, pixel_relation(original, m, thumbs)))
-            )
-        else:
-            labelled.append(
-                (m.relpath, label_copy(head, m, config, pixel_relation(head, m, thumbs)))
-            )
+        labelled.append((m.relpath, label_copy(head, m, config, thumbs)))
+        if head is not original:
             group.copy_of[m.relpath] = head.relpath
     group.members = sorted(labelled)
     return group

@@ -1,4 +1,4 @@
-"""Per-image measurements on decoded pixels, in numpy: sharpness, grayscale, hashes.
+"""Per-image measurements on decoded pixels, in numpy: edge width, grayscale, hashes.
 
 All measurements work on a copy reduced to at most ``ANALYSIS_SIDE`` pixels on
 the long side, so scores do not depend on how large the file is. The hashes
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from lorapan.core.analysis.edges import edge_width
 from PIL import Image, ImageChops
 
 ANALYSIS_SIDE = 512
@@ -30,7 +31,7 @@ _LOW = 8  # pHash keeps the 8x8 lowest DCT frequencies
 @dataclass(frozen=True)
 class Measures:
     grayscale: bool
-    sharpness: float
+    edge_width: float
     dhash: int
     dhash_flip: int
     phash: int
@@ -47,7 +48,7 @@ def measure(img: Image.Image) -> Measures:
     thumb = _thumbnail(small, 64)
     return Measures(
         grayscale=is_grayscale(thumb),
-        sharpness=sharpness(np.asarray(gray_img)),
+        edge_width=edge_width(np.asarray(gray_img)),
         dhash=hashes.dhash,
         dhash_flip=hashes.dhash_flip,
         phash=hashes.phash,
@@ -110,60 +111,6 @@ def _percentile(histogram: list[int], q: float) -> float:
     below = int(np.searchsorted(cumulative, k, side="right"))
     above = int(np.searchsorted(cumulative, min(k + 1, n - 1), side="right"))
     return below + (pos - k) * (above - below)
-
-
-def sharpness(gray: np.ndarray, span: int = 9) -> float:
-    """Sharpness 0..100: how much detail a strong blur removes (Crété-Roffet et al., 2007).
-
-    The image is blurred again along rows and along columns; a sharp image loses
-    much of its neighbour-to-neighbour variation, an already blurred one little.
-    Unlike the variance of the Laplacian this does not depend on contrast or on
-    how much of the picture is flat, so photos and flat-colour art share one
-    threshold. Integer arithmetic on the 8-bit gray values, so it is exact.
-    """
-    if gray.shape[0] < span + 2 or gray.shape[1] < span + 2:
-        return 100.0
-    arr = np.asarray(gray, dtype=np.int16)
-    kept = [_detail_kept(arr, span, axis) for axis in (0, 1)]
-    return round(100.0 * (1.0 - max(kept)), 2)
-
-
-def _detail_kept(arr: np.ndarray, span: int, axis: int) -> float:
-    """Share of the neighbour steps along ``axis`` that a ``span``-wide box blur keeps.
-
-    A step |a[i+1] - a[i]| survives the blur only up to the step of the blurred
-    copy. Neighbouring box means share all but one sample each, so that step is
-    |sample entering - sample leaving| / ``span``: no blurred copy is needed.
-    Both sides are scaled by ``span`` to stay in integers (int16 holds 9 * 255).
-    """
-    n = arr.shape[axis]
-    r = span // 2
-    # Slices along either axis keep numpy's inner loops contiguous (a transpose would not).
-    cut = _slicer(axis)
-    steps = arr[cut(1, None)] - arr[cut(None, -1)]
-    np.abs(steps, out=steps)
-    total = _sum(steps)
-    if total == 0:
-        return 0.0  # a flat image has nothing to blur
-    first, last = arr[cut(None, 1)], arr[cut(-1, None)]
-    padded = np.concatenate([np.repeat(first, r, axis), arr, np.repeat(last, r, axis)], axis=axis)
-    blurred = padded[cut(span, span + n - 1)] - padded[cut(None, n - 1)]
-    np.abs(blurred, out=blurred)
-    steps *= span
-    np.minimum(steps, blurred, out=steps)
-    return _sum(steps) / span / total
-
-
-def _slicer(axis: int):
-    """``cut(a, b)``: the index that slices ``a:b`` along ``axis`` of a 2-D array."""
-    if axis == 0:
-        return lambda a, b: (slice(a, b),)
-    return lambda a, b: (slice(None), slice(a, b))
-
-
-def _sum(arr: np.ndarray) -> int:
-    # Column sums first: a vectorised int32 add per row, faster than one flat int64 sum.
-    return int(arr.sum(axis=0, dtype=np.int32).sum())
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,22 @@ each thumbnail once per run, so this stays cheap on large datasets.
 A crop is checked the same way against the window of its source that the
 hashes matched, searched a little around it; both files are then read larger
 (``CROP_SIDE``) so the two resampling chains line up.
+
+Passing this check links two files; whether a copy is a *clone* (the same
+picture stored again) is decided by the stricter ``same_picture`` test. Every
+verdict goes through a :class:`PairMemo`, keyed by the files' content hashes.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 from lorapan.core.analysis.imaging import load_reduced
+from lorapan.core.analysis.pair_memo import PairMemo
+from lorapan.core.analysis.same_picture import is_same_picture
 from PIL import Image
 
 SIDE = 64
@@ -50,19 +56,90 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom as fractions
 
 
 class Thumbs:
-    """Thumbnails under ``root``, decoded once each; None for a file that will not decode."""
+    """Pixel verdicts on pairs of files under ``root``; each file is decoded once per run.
 
-    def __init__(self, root: Path) -> None:
+    With ``shas`` (relpath -> content hash) and a ``memo``, every verdict is
+    remembered by the two files' contents: a later run with the same memo (the
+    analysis cache keeps it) decodes nothing for a pair it has judged before.
+    A file that will not decode gets no verdict ("none", False, 1.0) and none
+    is remembered for it.
+    """
+
+    def __init__(
+        self, root: Path, shas: Mapping[str, str] | None = None, memo: PairMemo | None = None
+    ) -> None:
         self.root = Path(root)
+        self.shas = dict(shas or {})
+        self.memo = memo if memo is not None else PairMemo()
         self._cache: dict[str, np.ndarray | None] = {}
-        self._pairs: dict[tuple[str, str], str] = {}
         self._large: OrderedDict[str, Image.Image | None] = OrderedDict()
 
-    def is_crop(self, source: str, copy: str, windows: Iterable[Box]) -> bool:
-        """Is ``copy`` one of ``source``'s ``windows`` (or close to one), pixel for pixel?"""
+    def relation(self, a: str, b: str) -> str:
+        """:func:`relation` of two files: "same", "flip" or "none" (symmetric)."""
+        a, b = self._ordered(a, b)
+        return self._remember("relation", a, b, lambda: relation(self.get(a), self.get(b)))
+
+    def score(self, a: str, b: str) -> float:
+        """:func:`difference` of two files, mirrored or not, whichever is smaller."""
+        a, b = self._ordered(a, b)
+
+        def compute() -> float | None:
+            ta, tb = self.get(a), self.get(b)
+            if ta is None or tb is None:
+                return None
+            return min(difference(ta, tb), difference(ta[:, ::-1], tb))
+
+        return self._remember("score", a, b, compute, missing=1.0)
+
+    def is_crop(self, source: str, copy: str, windows: list[Box]) -> bool:
+        """Is ``copy`` one of ``source``'s ``windows`` (or close to one), pixel for pixel?
+
+        ``windows`` follow from the two files' hashes, so the verdict is
+        remembered by content like the others.
+        """
+        return self._remember(
+            "crop", source, copy, lambda: self._crop_check(source, copy, windows), missing=False
+        )
+
+    def same_picture(self, original: str, copy: str, side: int, mirrored: bool = False) -> bool:
+        """Same framing and content within re-encoding tolerance (a clone; ``same_picture``).
+
+        ``mirrored``: is ``copy`` the mirror image of ``original`` re-encoded?
+        """
+
+        def compute() -> bool | None:
+            a, b = self._get_large(original), self._get_large(copy)
+            if a is None or b is None:
+                return None
+            if mirrored:
+                a = a.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            return is_same_picture(a, b, side)
+
+        kind = f"{'mirror' if mirrored else 'same'}{side}"
+        return self._remember(kind, original, copy, compute, missing=False)
+
+    def _ordered(self, a: str, b: str) -> tuple[str, str]:
+        """A symmetric verdict's two files in content order, so renames keep its key."""
+        return (a, b) if self._content(a) <= self._content(b) else (b, a)
+
+    def _content(self, relpath: str) -> str:
+        return self.shas.get(relpath) or f"path:{relpath}"
+
+    def _remember(self, kind: str, a: str, b: str, compute, missing: object = "none"):
+        key = (self._content(a), self._content(b))
+        known = self.memo.get(kind, *key)
+        if known is not None:
+            return known
+        value = compute()
+        if value is None:  # a file that did not decode: no verdict, nothing remembered
+            return missing
+        self.memo.put(kind, *key, value)
+        return value
+
+    def _crop_check(self, source: str, copy: str, windows: Iterable[Box]) -> bool | None:
         src, cp = self._get_large(source), self._get_large(copy)
         if src is None or cp is None:
-            return False
+            return None
         b = np.asarray(cp.resize((SIDE, SIDE), Image.Resampling.BOX), np.float32)
         if colour_count(b) < MIN_COLOURS:
             return False  # a plain patch (sky, a wall) is a window of too many pictures
@@ -92,20 +169,6 @@ class Thumbs:
         if len(self._large) > _LARGE_KEPT:
             self._large.popitem(last=False)
         return img
-
-    def relation(self, a: str, b: str) -> str:
-        """:func:`relation` of two files, "none" when unrelated (remembered per pair)."""
-        key = (a, b) if a <= b else (b, a)
-        if key not in self._pairs:
-            self._pairs[key] = relation(self.get(a), self.get(b)) or "none"
-        return self._pairs[key]
-
-    def score(self, a: str, b: str) -> float:
-        """:func:`difference` of two files, mirrored or not, whichever is smaller."""
-        ta, tb = self.get(a), self.get(b)
-        if ta is None or tb is None:
-            return 1.0
-        return min(difference(ta, tb), difference(ta[:, ::-1], tb))
 
     def get(self, relpath: str) -> np.ndarray | None:
         if relpath not in self._cache:
@@ -163,7 +226,7 @@ def mismatch(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def relation(a: np.ndarray | None, b: np.ndarray | None) -> str | None:
-    """ "same" (same framing), "flip" (mirror images), or None (different pictures).
+    """ "same" (same framing), "flip" (mirror images), "none", or None without both thumbnails.
 
     A flip needs the mirrored match and no unmirrored one (a symmetric picture is "same").
     """
@@ -173,7 +236,7 @@ def relation(a: np.ndarray | None, b: np.ndarray | None) -> str | None:
         return "same"
     if _matches(a[:, ::-1], b):
         return "flip"
-    return None
+    return "none"
 
 
 def difference(a: np.ndarray, b: np.ndarray) -> float:

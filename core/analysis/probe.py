@@ -10,6 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from lorapan.core.analysis.edges import sharpness_score
 from lorapan.core.analysis.facts import ImageFacts
 from lorapan.core.analysis.imaging import DecodeError, decode_reduced, read_bytes
 from lorapan.core.analysis.measure import ANALYSIS_SIDE, measure
@@ -18,7 +19,7 @@ _REDUCED_TARGET = (ANALYSIS_SIDE, ANALYSIS_SIDE)
 
 
 def analyse_file(root: Path, relpath: str, max_pixels: int) -> ImageFacts:
-    """Facts for ``root / relpath``; thresholds are applied later (``with_flags``)."""
+    """Facts for ``root / relpath``; verdicts are applied later (``verdicts.apply``)."""
     path = Path(root) / relpath
     size, mtime_ns = _stat(path)
     try:
@@ -56,7 +57,8 @@ def analyse_file(root: Path, relpath: str, max_pixels: int) -> ImageFacts:
         has_alpha=header.has_alpha,
         aspect=round(header.width / header.height, 4) if header.height else 0.0,
         grayscale=measures.grayscale,
-        sharpness=measures.sharpness,
+        edge_width=measures.edge_width,
+        sharpness=sharpness_score(measures.edge_width),
         sha256=hashlib.sha256(data).hexdigest(),
         dhash=measures.dhash,
         dhash_flip=measures.dhash_flip,

@@ -22,14 +22,21 @@ class Annotations:
         self.dataset = dataset
         self.facts: dict[str, Any] = {}
         self.clone_group: dict[str, str] = {}
+        #: the clone groups themselves (core.analysis.clones.CloneGroup), for the compare
+        self.groups: list[Any] = []
+        #: what the preview's clone line says to open the compare ("c: compare")
+        self.compare_hint = ""
         self.report: Any = None
         #: relpath -> (errors, warnings) among the report's findings
         self.image_findings: dict[str, tuple[int, int]] = {}
 
     # ---- inputs ----------------------------------------------------------------
-    def set_analysis(self, facts: dict[str, Any], clone_group: dict[str, str]) -> None:
+    def set_analysis(
+        self, facts: dict[str, Any], clone_group: dict[str, str], groups: list[Any] | None = None
+    ) -> None:
         self.facts = facts
         self.clone_group = clone_group
+        self.groups = list(groups or [])
 
     def set_report(self, report: Any) -> set[str]:
         """Take a rules report; returns the images whose markers changed."""
@@ -66,10 +73,14 @@ class Annotations:
         return len(item.tags), marks
 
     def caption(self, rel: str | None) -> str:
-        """The line under the preview: sharpness, grayscale, clone relation, caption problem."""
+        """The line under the preview: clone relation (first: it can be acted on, and the
+        line is cut on narrow panes), sharpness, grayscale, caption problem."""
         if rel is None:
             return ""
         parts = []
+        if rel in self.clone_group:
+            hint = f" ({self.compare_hint})" if self.compare_hint else ""
+            parts.append(self.clone_group[rel] + hint)
         f = self.facts.get(rel)
         if f is not None and f.ok:
             parts.append(f"sharpness {f.sharpness:.0f}" + (" (blurry)" if f.blurry else ""))
@@ -77,8 +88,6 @@ class Annotations:
                 parts.append("grayscale")
         elif f is not None:
             parts.append(f.error_message or "unreadable")
-        if rel in self.clone_group:
-            parts.append(self.clone_group[rel])
         item = self.dataset.items.get(rel)
         if item is not None and item.caption_error:
             parts.append(f"caption read-only: {item.caption_error}")

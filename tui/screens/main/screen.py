@@ -7,7 +7,8 @@ show in step with the current image. The rooms it delegates to:
 - ``image_pane``: preview, tag chips, the tag box (``tag_input``) and suggestions;
 - ``annotations``: what analysis and rules say per image (markers, preview line);
 - ``editing``: every caption edit, its conflicts, undo/redo, rule fixes and ticks;
-- ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags.
+- ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags;
+- ``curation``: the gallery, the clone compare, setting images aside or in the trash.
 
 Workers never touch this screen: they post messages (``lorapan.tui.messages``) and
 the handlers here change the state.
@@ -31,11 +32,13 @@ from lorapan.tui.messages import (
 )
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
+from lorapan.tui.screens.main.curation import Curation, CurationActions
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
+from lorapan.tui.screens.main.triage import TriageDone
 from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
     from lorapan.tui.app import LorapanApp
 
 
-class MainScreen(Screen):
+class MainScreen(CurationActions, Screen):
     BINDINGS = bindings_for("main")
 
     def __init__(
@@ -72,6 +75,7 @@ class MainScreen(Screen):
         self.marks = Annotations(dataset)
         self.editor = Editor(self)
         self.autotag = Autotag(self)
+        self.curation = Curation(self)
         #: what a bulk edit, fix or tagging run is doing; edits wait while it is set
         self.busy_label: str | None = None
         self.analysis_text = ""
@@ -91,6 +95,7 @@ class MainScreen(Screen):
         status = self.query_one(StatusBar)
         status.dataset = ds.settings.name or ds.root.name
         status.kind = ds.settings.kind
+        self.marks.compare_hint = f"{self.keys('compare-clones')}: compare"
         self.pane.apply_filter("")
         self.files.focus()
         self.update_status()
@@ -185,6 +190,7 @@ class MainScreen(Screen):
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
         self.center.tag_input.vocabulary_changed()
+        self.curation.triage.dataset_changed(relpaths)
         if not self.pane.dataset_changed(relpaths):  # the same rows: redraw what changed
             files = self.files
             if files.current in relpaths or files.selection & relpaths:
@@ -228,6 +234,10 @@ class MainScreen(Screen):
     def _edit_failed(self, message: EditFailed) -> None:
         self.editor.failed(message.label, message.error)
 
+    @on(TriageDone)
+    def _triage_done(self, message: TriageDone) -> None:
+        self.curation.triage.done(message)
+
     @on(FixApplied)
     def _fix_applied(self, message: FixApplied) -> None:
         self.editor.fix_applied(message.finding, message.outcome)
@@ -252,7 +262,7 @@ class MainScreen(Screen):
         self.update_status()
 
     def show_analysis(self, message: AnalysisFinished) -> None:
-        self.marks.set_analysis(message.facts, message.clone_groups)
+        self.marks.set_analysis(message.facts, message.clone_groups, message.groups)
         self.analysis_text = analysis_text(message)
         if message.error:
             self.notify(message.error, title="Analysis", severity="error", timeout=8)
