@@ -81,3 +81,13 @@ def test_the_watcher_still_takes_adopted_captions_for_our_own(tmp_path) -> None:
     (root / "b.txt").write_bytes(b"x, smile, theirs")
     with ds.lock:
         assert not watcher.in_line("b.txt")
+
+
+def test_written_captions_keep_their_mode_and_leave_no_temp_files(tmp_path) -> None:
+    root = write_dataset(tmp_path / "ds", CAPTIONS)
+    (root / "b.txt").chmod(0o640)
+    ds = Dataset.open(root)
+    _edit(ds, lambda t: edits.add_tag(t, "new tag"))
+    assert (root / "b.txt").stat().st_mode & 0o777 == 0o640
+    assert (root / "sub" / "c.txt").stat().st_mode & 0o777 == 0o644  # created by the edit
+    assert not [p for p in root.rglob(".lorapan-tmp-*")]

@@ -136,7 +136,7 @@ class Dataset:
         """Write new tags for each change, journaled; unchanged tags are skipped."""
         result = ApplyResult(label)
         with self.lock, self.journal.writer.hold():
-            writes, owners = plan_writes(self.root, self.items, changes, result)
+            writes, owners = plan_writes(self.items, changes, result)
             if not writes:
                 return result
             txn, res = self.journal.run(label, writes)
