@@ -101,3 +101,24 @@ def test_the_real_prose_character_set_trains_unshuffled(tmp_path: Path, lorapan_
     out = _dry_run(lorapan_cmd, root)
     assert _general(out)["shuffle_caption"] is False
     assert all("aldar" in p.split(",")[0] for p in out["prompts"]), out["prompts"]
+
+
+def test_two_styles_sample_each_style_by_its_own_trigger(tmp_path: Path, lorapan_cmd) -> None:
+    """tattoo-styles: `8_geometric` led by `geometric`, `8_minimalist` led by `mmmmmlist`
+    (not its folder's name). No tag names both, so the prompts take turns, each style by
+    its own trigger, never the dataset folder's name (../shared fixture)."""
+    root = copy_dataset(require_shared("fixtures", "real", "tattoo-styles"), tmp_path / "ts")
+    out = _dry_run(lorapan_cmd, root)
+    assert out["preset"] == "concepts"
+    firsts = [p.split(",")[0] for p in out["prompts"]]
+    assert set(firsts) == {"geometric", "mmmmmlist"}, out["prompts"]
+    assert not any("tattoo" in p or "minimalist" in p for p in out["prompts"])
+
+
+def test_every_subject_of_a_bundle_gets_a_sample_prompt() -> None:
+    from lorapan.core.training.prompts import flexibility_prompts
+
+    suits = [f"suit {i}" for i in range(6)]
+    lines = flexibility_prompts(suits, "bundle-costumes", {}, count=4)
+    assert {line.split(",")[0] for line in lines} == set(suits)  # 6 prompts, not 4
+    assert len(flexibility_prompts("tk", "character", {}, count=4)) == 4

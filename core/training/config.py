@@ -318,7 +318,7 @@ def build_plan(
 
     res = config["datasets"][0]["resolution"]
     prompts = flexibility_prompts(
-        inputs.subject or inputs.settings.core_tag or settings["output_name"],
+        inputs.subjects or inputs.settings.core_tag or settings["output_name"],
         inputs.settings.kind,
         inputs.tag_counts,
         count=settings["prompt_count"],

@@ -24,7 +24,7 @@ from lorapan.core.dataset import Dataset
 from lorapan.core.method.kind import resolve_kind
 from lorapan.core.method.prose import CaptionStyle, dataset_caption_style
 from lorapan.core.settings import Settings, state_dir
-from lorapan.core.training.prompts import prompt_subject
+from lorapan.core.training.prompts import prompt_subjects
 from PIL import Image
 
 Size = tuple[int, int]
@@ -48,8 +48,9 @@ class TrainInputs:
     folders: list[FolderInput]
     tag_counts: Counter[str]
     in_kohya_folders: bool = True  # False: a flat dataset, its folders listed as they are
-    #: the tag sample prompts start with (core tag, else the owner's trigger); '': none
-    subject: str = ""
+    #: the tags sample prompts start with (core tag, else the owner's trigger, else each
+    #: subject's own first tag); empty: none
+    subjects: tuple[str, ...] = ()
     #: how the captions are written (tags, prose, mixed); None: not read
     caption_style: CaptionStyle | None = None
 
@@ -141,7 +142,7 @@ def from_dataset(
         folders,
         tags,
         in_kohya_folders=not flat,
-        subject=prompt_subject(ds) if count_tags else "",
+        subjects=tuple(prompt_subjects(ds)) if count_tags else (),
         caption_style=dataset_caption_style(ds) if count_tags else None,
     )
 
