@@ -22,6 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from lorapan.core.errors import StateError
 from lorapan.core.safe_write import atomic_write
 
 SETTINGS_FILE = "lorapan.toml"
@@ -206,8 +207,24 @@ def save_settings(root: Path, settings: Settings) -> Path:
 
 
 def state_dir(root: Path, create: bool = True) -> Path:
-    """``root/.lorapan``: journal, analysis cache, run logs."""
+    """``root/.lorapan``: journal, analysis cache, run logs (made when ``create``;
+    StateError when it cannot be, or is not a folder)."""
     path = Path(root) / STATE_DIR
-    if create:
+    if not create:
+        return path
+    try:
         path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StateError(
+            f"cannot make lorapan's state folder {path}: {exc.strerror}",
+            f"if {path} is a file, move it aside; make {root} writable",
+        ) from None
+    if not path.is_dir():
+        raise StateError(f"{path} is not a folder", f"move {path} aside; lorapan makes it")
     return path
+
+
+def validate_dataset_table(table: dict[str, Any], where: str = SETTINGS_FILE) -> dict[str, Any]:
+    """The ``[dataset]`` values of ``table`` with defaults for the rest; raises
+    :class:`SettingsError` naming the first bad one (the settings form checks a field)."""
+    return _validate(table, where)

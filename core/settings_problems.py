@@ -24,6 +24,14 @@ def config_problems(dataset: Any) -> list[str]:
     return load_user_config().problems + analysis_problems(settings.raw.get("analysis"), where)
 
 
+#: keys older lorapan versions read, and what replaced them
+RETIRED = {
+    "blur_threshold": "blur is measured as an edge width now, not a 0..100 sharpness score: "
+    "set blur_edge_px (pixels at the 512 px analysis size, default 7.0) instead; "
+    "see docs/calibration.md",
+}
+
+
 def analysis_problems(section: Any, where: str = "lorapan.toml") -> list[str]:
     """Sentences for each ``[analysis]`` value that ``from_settings`` does not take as given."""
     if section is None:
@@ -35,6 +43,9 @@ def analysis_problems(section: Any, where: str = "lorapan.toml") -> list[str]:
     problems = []
     for key, raw in section.items():
         name = key.replace("-", "_")
+        if name in RETIRED:
+            problems.append(f"{where}: [analysis] {key} is no longer read; {RETIRED[name]}")
+            continue
         if name not in known:
             problems.append(
                 f"{where}: [analysis] unknown key {key!r}; known: {', '.join(sorted(known))}"

@@ -23,7 +23,7 @@ def test_broken_config_file_falls_back_with_a_message(tmp_path: Path):
     (tmp_path / "config.toml").write_text("theme = \n")
     cfg = load_config(tmp_path, env={})
     assert cfg.theme == "lorapan-dark"
-    assert cfg.problems and "cannot read" in cfg.problems[0]
+    assert cfg.problems and "not valid TOML" in cfg.problems[0]
 
 
 def test_save_theme_keeps_other_keys(tmp_path: Path):
@@ -68,3 +68,12 @@ def test_every_binding_has_a_unique_id_and_a_description():
     assert all(s.description for s in SPECS)
     main_ids = {b.id for b in bindings_for("main")}
     assert {"undo", "redo", "filter", "tag-add"} <= main_ids
+
+
+def test_a_theme_change_leaves_a_config_file_that_does_not_parse_as_it_is(tmp_path: Path):
+    broken = 'theme = "lorapan-light\n[training]\nsd_scripts = "~/sd-scripts"\n'
+    (tmp_path / "config.toml").write_text(broken)
+    cfg = load_config(tmp_path, env={})
+    problem = save_theme(cfg, "high-contrast")
+    assert problem and "not saved" in problem
+    assert (tmp_path / "config.toml").read_text() == broken

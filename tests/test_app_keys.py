@@ -21,12 +21,16 @@ from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.app import LorapanApp
 from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
 from lorapan.tui.screens.augment import AugmentScreen
+from lorapan.tui.screens.caption_text import CaptionTextScreen
 from lorapan.tui.screens.clone_compare import CloneCompareScreen
+from lorapan.tui.screens.finding import FindingScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
 from lorapan.tui.screens.gallery import GalleryScreen
 from lorapan.tui.screens.help import HelpScreen, help_text
 from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.set_aside import SetAsideList, SetAsideScreen
+from lorapan.tui.screens.settings import SettingsScreen
+from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.clone_cards import CloneCards
@@ -46,6 +50,10 @@ OWNERS = {
     "suggestions": Suggestions,
     "rules": RulesSidebar,
     "fix": FixPreviewScreen,
+    "finding": FindingScreen,
+    "caption": CaptionTextScreen,
+    "settings": SettingsScreen,
+    "tags": TagFrequencyScreen,
     "gallery": ThumbGrid,
     "clones": CloneCards,
     "set-aside": SetAsideList,
@@ -54,6 +62,9 @@ OWNERS = {
     "start": StartTrainingScreen,
 }
 SCOPES = list(OWNERS)
+#: where the focus must be for a binding's default key to reach its owner (elsewhere on
+#: its screen the focused widget has a key of its own: ↓ moves in the tag list)
+FOCUS_FOR = {"tags-to-list": "#tf-filter"}
 #: keys nobody types, to remap a whole scope onto in one app run
 SPARE_KEYS = [f"f{n}" for n in range(2, 25)] + [f"ctrl+f{n}" for n in range(2, 13)]
 
@@ -107,6 +118,19 @@ async def reach(scope: str, app, pilot) -> None:
     elif scope == "fix":
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
         await app.push_screen(FixPreviewScreen(finding, []))
+    elif scope == "finding":
+        finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png", "img_2.png"])
+        await app.push_screen(FindingScreen(finding, []))
+    elif scope == "caption":
+        from lorapan.tui.screens.main.caption_edit import ImageCaption
+
+        await app.push_screen(CaptionTextScreen(ImageCaption(main, "img_1.png")))
+    elif scope == "settings":
+        await app.push_screen(SettingsScreen(app.dataset.root, app.dataset.settings))
+    elif scope == "tags":
+        await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
+        await pilot.pause()
+        app.screen.query_one("#tf-list").focus()
     elif scope == "gallery":
         rows = list(app.dataset.items)
         await app.push_screen(GalleryScreen(app.dataset, ThumbStore(), rows, "all images"))
@@ -138,7 +162,12 @@ async def test_every_documented_key_runs_its_action(scope, tmp_path, monkeypatch
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
         await reach(scope, app, pilot)
+        home = app.screen.focused
         for spec in specs_of(scope):
+            if spec.id in FOCUS_FOR:
+                app.screen.query_one(FOCUS_FOR[spec.id]).focus()
+            elif home is not None:
+                home.focus()
             for key in filter(None, (k.strip() for k in spec.keys.split(","))):
                 calls.clear()
                 await pilot.press(key)

@@ -58,7 +58,7 @@ async def test_D_on_a_selection_asks_then_trashes_both(tmp_path):
     app = app_for(root, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot)
-        await pilot.press("J")  # img_1 and img_2 selected
+        await pilot.press("J", "J")  # img_1 and img_2 selected (one image a key)
         await pilot.press("D")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)

@@ -86,13 +86,16 @@ async def test_space_shift_and_star_select_and_the_rows_show_it():
         files = app.query_one(FileList)
         await pilot.press("space")  # img_0, cursor to img_1
         assert files.selection == {"10_a/img_0.png"} and files.current == "10_a/img_1.png"
-        await pilot.press("shift+down")  # img_1 and img_2
-        assert files.selection == {f"10_a/img_{i}.png" for i in range(3)}
+        await pilot.press("shift+down")  # img_1 (one key, one image more), cursor to img_2
+        assert files.selection == {"10_a/img_0.png", "10_a/img_1.png"}
+        assert files.current == "10_a/img_2.png"
+        await pilot.press("J", "J")  # img_2, img_3
+        assert files.selection == {f"10_a/img_{i}.png" for i in range(4)}
         await pilot.pause()
         lines = screen_text(app).splitlines()
-        assert lines[0].lstrip().startswith("●") and not lines[3].lstrip().startswith("●")
-        await pilot.press("space")  # img_2 off again
-        assert "10_a/img_2.png" not in files.selection
+        assert lines[3].lstrip().startswith("●") and not lines[4].lstrip().startswith("●")
+        await pilot.press("k", "space")  # img_3 off again
+        assert "10_a/img_3.png" not in files.selection
         await pilot.press("asterisk")
         assert files.selection == set(names(6))
         await pilot.pause()

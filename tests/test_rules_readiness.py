@@ -161,3 +161,15 @@ def test_flat_dataset_says_which_folder_to_make(tmp_path: Path) -> None:
 
     assert f"{r.repeats}_<name>" in r.summary  # the same words lorapan train prints
     assert folder_advice(r.num_repeats, in_kohya_folders=False) in r.summary
+
+
+def test_a_target_inside_an_epoch_says_where_it_ends(tmp_path: Path) -> None:
+    """Whole repeats rarely land on the step target, so kohya runs one more, partial epoch:
+    "1118/epoch × 2 → 1120 steps" read as twice the steps; the summary says where it ends."""
+    root = _dataset(tmp_path / "d", {"10_gob": 13}, {"targetSteps": 1120, "maxTrainEpochs": 1})
+    r = _readiness(root)
+    assert r.predicted_steps == 1120
+    assert r.steps_per_epoch * r.epochs != r.predicted_steps  # 13 images: no whole epochs
+    into = r.predicted_steps - r.steps_per_epoch * (r.epochs - 1)
+    assert f"ends it {into} step" in r.summary and f"into epoch {r.epochs}" in r.summary
+    assert f"/epoch × {r.epochs}" not in r.summary

@@ -392,7 +392,8 @@ async def _wait_status(pilot, screen, word: str, timeout: float = 60.0) -> bool:
 
 async def test_stop_asks_first_and_no_keeps_the_run_going(tmp_path):
     root = _root(tmp_path)
-    run = _start(root, step_s=0.4)
+    # slow steps: on a loaded machine a fast run would end on its own before "no" is checked
+    run = _start(root, step_s=3.0)
     screen = TrainingScreen(root, run.id)
     async with Host(screen).run_test(size=(120, 45)) as pilot:
         assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)

@@ -99,24 +99,38 @@ def test_every_analysis_value_not_taken_as_written_is_reported(key, value):
 
 
 def test_analysis_typos_and_text_are_reported():
-    problems = analysis_problems({"blur_treshold": 50, "blur_threshold": "high", "workers": "2"})
+    problems = analysis_problems({"blur_edge_pix": 5, "blur_edge_px": "high", "workers": "2"})
     assert len(problems) == 2
-    assert "unknown key 'blur_treshold'" in problems[0]
-    assert "blur_threshold = 'high' is not a number; 70.0 is used" in problems[1]
+    assert "unknown key 'blur_edge_pix'" in problems[0]
+    assert "blur_edge_px = 'high' is not a number; 7.0 is used" in problems[1]
+
+
+def test_the_retired_blur_threshold_names_its_replacement():
+    """A lorapan.toml from before edge-width blur keeps a key nothing reads any more: the
+    user is told what to set instead, not shown a list of known keys."""
+    problems = analysis_problems({"blur_threshold": 70})
+    assert len(problems) == 1
+    assert "blur_threshold is no longer read" in problems[0]
+    assert "set blur_edge_px" in problems[0]
+
+
+def test_infinite_whole_numbers_keep_their_defaults():
+    config = AnalysisConfig.from_settings({"workers": float("inf"), "blur_edge_px": 9})
+    assert config.workers == AnalysisConfig().workers and config.blur_edge_px == 9
 
 
 def test_info_prints_config_problems_and_keeps_its_exit_code(tmp_path: Path, lorapan_cmd):
     root = write_dataset(tmp_path / "ds", {"a.png": "a, b\n"})
-    (root / "lorapan.toml").write_text("[analysis]\nblur_threshold = -5\n")
+    (root / "lorapan.toml").write_text("[analysis]\nblur_edge_px = -5\n")
     config = tmp_path / "config"
     config.mkdir()
     (config / "config.toml").write_text(BAD_CONFIG)
     clean = lorapan_cmd("info", root, env={"LORAPAN_CONFIG_DIR": str(tmp_path / "none")})
     res = lorapan_cmd("info", root, env={"LORAPAN_CONFIG_DIR": str(config)})
     assert res.returncode == clean.returncode == 0
-    assert "blur_threshold = -5 must be 0 or more; 70.0 is used" in res.stdout
+    assert "blur_edge_px = -5 must be 0 or more; 7.0 is used" in res.stdout
     assert "preview = 'sixel-please'" in res.stdout
-    assert "blur_threshold = -5" in clean.stdout and "sixel" not in clean.stdout
+    assert "blur_edge_px = -5" in clean.stdout and "sixel" not in clean.stdout
     data = json.loads(
         lorapan_cmd("info", root, "--json", env={"LORAPAN_CONFIG_DIR": str(config)}).stdout
     )
@@ -126,13 +140,13 @@ def test_info_prints_config_problems_and_keeps_its_exit_code(tmp_path: Path, lor
 def test_check_and_fix_warn_of_analysis_values_they_do_not_use(tmp_path: Path, lorapan_cmd):
     """The clone and blur rules read [analysis]: a value they replace is said once."""
     root = write_dataset(tmp_path / "ds", {"a.png": "a, b\n", "b.png": "a, c\n"})
-    (root / "lorapan.toml").write_text('[analysis]\nblur_threshold = "high"\n')
+    (root / "lorapan.toml").write_text('[analysis]\nblur_edge_px = "high"\n')
     env = {"LORAPAN_CONFIG_DIR": str(tmp_path / "none")}
     for argv in (("check", root), ("check", root, "--json"), ("fix", root)):
         res = lorapan_cmd(*argv, env=env)
         assert "Traceback" not in res.stderr
         warned = [line for line in res.stderr.splitlines() if line.startswith("warning: ")]
         assert warned == [
-            f"warning: {root / 'lorapan.toml'}: [analysis] blur_threshold = 'high' is not a "
-            "number; 70.0 is used"
+            f"warning: {root / 'lorapan.toml'}: [analysis] blur_edge_px = 'high' is not a "
+            "number; 7.0 is used"
         ], res.stderr

@@ -4,35 +4,36 @@ The app owns the lifecycle (themes, keymap, recovery, quitting) and the backgrou
 services (``services``: rules thread, folder watcher; ``workers``: analysis and the
 tagger's cache). Threads never touch widgets: the dataset listener, the workers and
 the rules thread post messages (``lorapan.tui.messages``) and the handlers here, on
-the event loop, update the main screen.
+the event loop, update the main screen. (Past 400 lines: every app-wide message and
+lifecycle step has its short handler here; the work is in ``services``, ``workers``
+and ``terminal_exit``.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
-import sys
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.errors import LorapanError
 from lorapan.core.rules.live import RulesRunner
 from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
+from lorapan.tui.errors import show_error
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
-from lorapan.tui.keymap import bindings_for, load_keymap
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for, load_keymap
 from lorapan.tui.messages import (
     AnalysisFinished,
     AnalysisProgress,
     DatasetChanged,
     Notice,
     RulesReport,
+    SettingsFileChanged,
+    SettingsReloaded,
     TaggerPredictions,
 )
 from lorapan.tui.screens.help import HelpScreen
@@ -40,7 +41,8 @@ from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.quit import QuitScreen
 from lorapan.tui.screens.recovery import RecoveryScreen
 from lorapan.tui.services import Services
-from lorapan.tui.themes_loader import load_themes
+from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
+from lorapan.tui.themes_loader import load_themes, theme_cycle
 from textual import on
 from textual.app import App
 from textual.binding import Binding
@@ -90,6 +92,9 @@ class LorapanApp(App):
         self.rules_on = rules
         self.jobs = Jobs()
         self.services = Services(self, dataset)
+        #: ends the process if the app has not, once it began to exit (``run_app`` sets
+        #: it: in a real terminal only, never under a test's Pilot)
+        self.exit_guard: ExitGuard | None = None
         #: every worker that ended with an exception, in words (also notified)
         self.worker_failures: list[str] = []
         self.problems: list[str] = list(self.config.problems)
@@ -99,10 +104,13 @@ class LorapanApp(App):
         self._pending_reason = ""
         self._flush_timer: Any = None
         self._theme_ready = False
+        self._settings_problem: str | None = None  # the last one told (told once)
         themes, problems = load_themes(self.config.directory)
         self.problems += problems
         for theme in themes:
             self.register_theme(theme)
+        #: lorapan's themes and the user's, the ones ``T`` cycles through (not Textual's)
+        self.own_themes = theme_cycle(t.name for t in themes)
         self.keymap, problems = load_keymap(self.config.directory)
         self.problems += problems
         if self.config.theme in self.available_themes:
@@ -148,23 +156,29 @@ class LorapanApp(App):
             self._watch_terminal()  # served (textual-serve): the web driver sees the tab close
 
     def on_unmount(self) -> None:
+        if self.exit_guard is not None:
+            self.exit_guard.arm(int(self.return_code or 0))  # also after a crash
         self.jobs.cancel_all()
         self.services.stop()
 
+    def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
+        """End the app; the exit guard (in a real terminal) makes sure the process ends too."""
+        if self.exit_guard is not None:
+            self.exit_guard.arm(return_code)
+        super().exit(result, return_code, message)
+
     def _watch_terminal(self) -> None:
-        """Exit when the terminal goes away (SSH drop): SIGHUP, or stdin no longer a TTY."""
-        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        """Exit when the terminal goes away (SSH drop, tmux kill-session, a closed window)."""
+        watch_terminal(self, lambda: self.exit_guard, self.terminal_gone)
 
-        def check() -> None:
-            try:
-                alive = os.isatty(sys.__stdin__.fileno())
-            except (OSError, ValueError, AttributeError):
-                alive = False
-            if not alive:
-                self.exit(return_code=1)
+    def terminal_gone(self) -> None:
+        """No terminal to show anything on: stop background work and leave."""
+        self.jobs.cancel_all()
+        self.exit(return_code=HANGUP_STATUS)
 
-        self.set_interval(2.0, check)
+    def writing_now(self) -> bool:
+        """Files are being written now (for the exit guard's thread)."""
+        return writing_now(self.dataset, self.workers, self.WORK_GROUPS)
 
     @property
     def main(self) -> MainScreen | None:
@@ -262,8 +276,60 @@ class LorapanApp(App):
         if self.rules is not None:
             self.rules.settings_changed()
 
+    def on_settings_file_changed(self, message: SettingsFileChanged) -> None:
+        self.reload_settings()
+
+    def reload_settings(self) -> None:
+        """Read lorapan.toml again (changed outside, or saved by the settings screen)."""
+        self.run_worker(
+            partial(workers.reload_settings, self.dataset, self.post_message),
+            name="reading lorapan.toml",
+            group="settings",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_settings_reloaded(self, message: SettingsReloaded) -> None:
+        """The settings in use changed: rules, status bar and an open settings screen follow;
+        a broken file is reported once per problem (the settings in use were kept)."""
+        result = message.result
+        if result.error:
+            if result.error != self._settings_problem:
+                self.notify(result.error, severity="warning", timeout=10)  # names the file
+            self._settings_problem = result.error
+            return
+        self._settings_problem = None
+        if not result.changed:
+            return
+        self.settings_changed()
+        for screen in self.screen_stack:
+            follower = getattr(screen, "settings_reloaded", None)
+            if follower is not None:
+                follower(self.dataset.settings, result)
+
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, timeout=6)  # type: ignore[arg-type]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: what lorapan says is built from file names,
+        tags, paths and error text, where ``[training]`` or ``[tagger]`` must survive
+        instead of being read as Textual markup. (Widgets and screens notify through
+        here; ``markup`` is taken for Textual's signature and ignored.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit (Textual's own hint is written in markup)."""
+        keys = display_keys(keys_for("quit", self.keymap))
+        self.notify(f"Press {keys} to quit the app", title="Do you want to quit?")
 
     # ---- worker failures ---------------------------------------------------------------
     @on(Worker.StateChanged)
@@ -279,7 +345,11 @@ class LorapanApp(App):
 
     # ---- recovery -------------------------------------------------------------------
     def _offer_recovery(self) -> None:
-        incomplete = self.dataset.journal.incomplete()
+        try:
+            incomplete = self.dataset.journal.incomplete()
+        except LorapanError as exc:  # a damaged .lorapan/: say so, keep running
+            show_error(self, exc, title="journal")
+            return
         if not incomplete:
             return
 
@@ -287,7 +357,11 @@ class LorapanApp(App):
             if choice not in ("finish", "rollback"):
                 self.notify("left as is; you will be asked again next time", timeout=4)
                 return
-            results = self.dataset.recover(choice == "finish")
+            try:
+                results = self.dataset.recover(choice == "finish")
+            except LorapanError as exc:  # another writer, or an entry it cannot use
+                show_error(self, exc, title="not recovered")
+                return
             files = sum(len(r.applied) for r in results)
             verb = "finished" if choice == "finish" else "rolled back"
             self.notify(f"{verb} {len(results)} interrupted edit(s), {files} file(s)")
@@ -330,8 +404,8 @@ class LorapanApp(App):
             self.push_screen(HelpScreen(self.keymap))
 
     def action_next_theme(self) -> None:
-        names = [n for n in sorted(self.available_themes) if n.startswith(("lorapan", "high"))]
-        names += [n for n in sorted(self.available_themes) if n not in names]
+        """The next of lorapan's and the user's themes (from a Textual theme: the first)."""
+        names = self.own_themes
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
         self.notify(f"theme: {self.theme}", timeout=2)
@@ -376,5 +450,6 @@ def make_app(
 def run_app(root: Path, **opts: Any) -> int:
     """Open the dataset and run the app in this terminal; returns an exit code."""
     app = make_app(root, **opts)
+    app.exit_guard = ExitGuard(app.writing_now)
     result = app.run()
     return int(app.return_code or 0) if result is None else 0

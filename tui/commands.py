@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.tui.keymap import SPECS, display_keys, keys_for
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 if TYPE_CHECKING:
     from lorapan.tui.app import LorapanApp
+    from textual.screen import Screen
 
 EXTRA_HELP = {
     "tag-add": "add a tag to the current image or the selection",
@@ -21,6 +24,10 @@ EXTRA_HELP = {
     "training": "configure and run kohya training",
     "augment": "augment images / make collages",
     "autotag": "run the autotagger on the selection",
+    "finding-detail": "the sidebar's finding: whole message, fix, every image",
+    "caption-text": "edit the current image's caption file as text",
+    "caption-editor": "edit the current image's caption in $VISUAL / $EDITOR",
+    "settings": "kind, name, core/style tag, caption extension, training paths (lorapan.toml)",
     "gallery": "thumbnails of the list, or of the finding / tag under the cursor",
     "compare-clones": "a clone group side by side: keep one, set aside its copies",
     "set-aside": "move the image(s) to .lorapan/excluded (kohya skips it); u undoes",
@@ -29,7 +36,27 @@ EXTRA_HELP = {
 }
 
 
-def run_scoped_action(app: LorapanApp, scope: str, action: str) -> None:
+def highlighted(matcher: Matcher, title: str) -> Content:
+    """``title`` with the matched letters marked, as plain text.
+
+    (``Matcher.highlight`` reads its text as markup: a tag or file name such as
+    ``[v2] sketch`` would lose its brackets.)
+    """
+    content = Content(title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def palette_scopes(screen: Screen) -> set[str]:
+    """The keymap scopes whose commands the palette offers over ``screen``: the app's
+    and those the screen names in ``PALETTE_SCOPES``."""
+    return {"app", *getattr(screen, "PALETTE_SCOPES", ())}
+
+
+def run_scoped_action(app: LorapanApp, scope: str, action: str, screen: Screen | None) -> None:
     """Run a palette command on the widget that owns it (its keys work only there)."""
     main = app.main
     if scope == "app" or main is None:
@@ -40,6 +67,8 @@ def run_scoped_action(app: LorapanApp, scope: str, action: str) -> None:
         target = main.files
     elif scope == "chips":
         target = main.center.chips
+    elif scope != "main" and screen is not None:
+        target = screen  # a screen's own command (the all-tags screen's rename…)
     app.call_later(target.run_action, action)
 
 
@@ -69,9 +98,10 @@ class ActionsProvider(Provider):
 
     def _commands(self) -> list[tuple[str, str, str, str]]:
         app: LorapanApp = self.app  # type: ignore[assignment]
+        scopes = palette_scopes(self.screen)
         out = []
         for spec in SPECS:
-            if not spec.palette:
+            if not spec.palette or spec.scope not in scopes:
                 continue
             keys = display_keys(keys_for(spec.id, app.keymap))
             title = f"{spec.description}  ({keys})"
@@ -79,11 +109,13 @@ class ActionsProvider(Provider):
         return out
 
     def _runner(self, scope: str, action: str):
-        return partial(run_scoped_action, self.app, scope, action)
+        return partial(run_scoped_action, self.app, scope, action, self.screen)
 
     async def discover(self) -> Hits:
         for title, scope, action, help_text in self._commands():
-            yield DiscoveryHit(title, self._runner(scope, action), help=help_text)
+            yield DiscoveryHit(
+                Content(title), self._runner(scope, action), text=title, help=help_text
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -91,7 +123,11 @@ class ActionsProvider(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(title), self._runner(scope, action), help=help_text
+                    score,
+                    highlighted(matcher, title),
+                    self._runner(scope, action),
+                    text=title,
+                    help=help_text,
                 )
 
 
@@ -110,8 +146,9 @@ class FilesProvider(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(title),
+                    highlighted(matcher, title),
                     partial(filter_tag, app, tag),
+                    text=title,
                     help=f"{n} image(s)",
                 )
                 shown += 1
@@ -120,13 +157,17 @@ class FilesProvider(Provider):
             title = f"Gallery of tag: {tag}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(gallery_of_tag, app, tag))
+                yield Hit(
+                    score, highlighted(matcher, title), partial(gallery_of_tag, app, tag), title
+                )
         shown = 0
         for rel in app.dataset.items:
             title = f"Go to: {rel}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(goto_image, app, rel))
+                yield Hit(
+                    score, highlighted(matcher, title), partial(goto_image, app, rel), text=title
+                )
                 shown += 1
                 if shown > 50:
                     break

@@ -1,11 +1,14 @@
 """User configuration of the app (not of a dataset): theme, preview mode, keymap.
 
-The file is ``config.toml`` in ``platformdirs.user_config_dir("lorapan")``
-(``LORAPAN_CONFIG_DIR`` points elsewhere, e.g. for tests). Environment variables
-override the file for one run, which suits a server tool better than the reverse:
-``LORAPAN_THEME``, ``LORAPAN_PREVIEW`` (``halfcell`` (default), ``auto``, ``sixel``,
-``tgp`` or ``off``; sixel/tgp need the optional textual-image package).
-The app writes only the ``theme`` key back when the user switches theme.
+The file is ``config.toml`` in the user config folder (``LORAPAN_CONFIG_DIR``, else
+platformdirs' ``user_config_dir("lorapan")``); core finds, reads and checks it
+(:func:`lorapan.core.user_config.load_user_config`: a file that does not parse, a
+bad value, a table that has no effect there) and the app shows each problem as a
+message when it starts. Environment variables override the file for one run, which
+suits a server tool better than the reverse: ``LORAPAN_THEME``, ``LORAPAN_PREVIEW``
+(``halfcell`` (default), ``auto``, ``sixel``, ``tgp`` or ``off``; sixel/tgp need the
+optional textual-image package). The app writes only the ``theme`` key back when the
+user switches theme.
 """
 
 from __future__ import annotations
@@ -17,21 +20,20 @@ from pathlib import Path
 
 import tomli_w
 from lorapan.core.safe_write import atomic_write
-from platformdirs import user_config_dir
+from lorapan.core.user_config import CONFIG_FILE, PREVIEW_MODES, load_user_config
+from lorapan.core.user_config import config_dir as user_config_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-CONFIG_FILE = "config.toml"
-PREVIEW_MODES = ("auto", "halfcell", "sixel", "tgp", "off")
 DEFAULT_THEME = "lorapan-dark"
+__all__ = ["CONFIG_FILE", "PREVIEW_MODES", "AppConfig", "config_dir", "load_config", "save_theme"]
 
 
 def config_dir() -> Path:
-    env = os.environ.get("LORAPAN_CONFIG_DIR")
-    return Path(env) if env else Path(user_config_dir("lorapan"))
+    return user_config_dir()
 
 
 @dataclass
@@ -48,35 +50,39 @@ class AppConfig:
 
 
 def load_config(directory: Path | None = None, env: dict[str, str] | None = None) -> AppConfig:
-    """The file's values, then ``LORAPAN_*`` overrides; bad values are reported, not fatal."""
+    """The file's values (checked by core), then ``LORAPAN_*`` overrides; every problem
+    is a sentence in ``problems`` for the app to show, never an exception."""
     env = dict(os.environ) if env is None else env
-    cfg = AppConfig(directory=Path(directory) if directory else config_dir())
-    if cfg.path.is_file():
-        try:
-            cfg.raw = tomllib.loads(cfg.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            cfg.problems.append(f"{cfg.path}: cannot read it ({exc}); defaults used")
-    theme = env.get("LORAPAN_THEME") or cfg.raw.get("theme")
-    if isinstance(theme, str) and theme:
+    user = load_user_config(Path(directory) if directory else None, env)
+    cfg = AppConfig(directory=user.path.parent, problems=list(user.problems), raw=user.raw)
+    theme = env.get("LORAPAN_THEME") or user.theme
+    if theme:
         cfg.theme = theme
-    for source, preview in (("file", cfg.raw.get("preview")), ("env", env.get("LORAPAN_PREVIEW"))):
-        if not isinstance(preview, str) or not preview:
-            continue
-        if preview in PREVIEW_MODES:
-            cfg.preview = preview
-        else:
-            where = "LORAPAN_PREVIEW" if source == "env" else str(cfg.path)
-            cfg.problems.append(
-                f"{where}: preview {preview!r} is not one of {', '.join(PREVIEW_MODES)}; "
-                f"{cfg.preview} used"
-            )
+    if user.preview:
+        cfg.preview = user.preview
+    preview = env.get("LORAPAN_PREVIEW")
+    if preview and preview in PREVIEW_MODES:
+        cfg.preview = preview
+    elif preview:
+        cfg.problems.append(
+            f"LORAPAN_PREVIEW: preview {preview!r} is not one of {', '.join(PREVIEW_MODES)}; "
+            f"{cfg.preview} used"
+        )
     return cfg
 
 
 def save_theme(cfg: AppConfig, theme: str) -> str | None:
-    """Persist the theme choice; returns a problem message instead of raising."""
+    """Persist the theme choice; returns a problem message instead of raising.
+
+    The file is read again first: a file that does not parse is left as it is (writing
+    the theme alone would drop everything else the user wrote there).
+    """
     cfg.theme = theme
-    doc = dict(cfg.raw)
+    try:
+        text = cfg.path.read_text(encoding="utf-8-sig") if cfg.path.is_file() else ""
+        doc = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"theme not saved: {cfg.path} cannot be read ({exc}); fix it first"
     doc["theme"] = theme
     try:
         cfg.directory.mkdir(parents=True, exist_ok=True)

@@ -68,6 +68,10 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("autotag", "ctrl+g", "autotag", "Autotag selection", "main", show=False),
     KeySpec("autotag-all", "", "autotag_all", "Autotag whole dataset", "main", show=False),
     KeySpec("focus-suggestions", "S", "focus_suggestions", "Suggestions", "main", show=False),
+    KeySpec("finding-detail", "i", "finding_detail", "Finding in full", "main", show=False),
+    KeySpec("caption-text", "o", "caption_text", "Caption as text", "main", show=False),
+    KeySpec("caption-editor", "E", "caption_editor", "Caption in $EDITOR", "main", show=False),
+    KeySpec("settings", "O", "settings", "Dataset settings", "main", show=False),
     # curation: gallery, clone compare, triage (tui/screens/main/curation.py)
     KeySpec("gallery", "g", "gallery", "Gallery", "main"),
     KeySpec("compare-clones", "c", "compare_clones", "Compare clones", "main", show=False),
@@ -107,8 +111,34 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("rules-preview-fix", "f", "preview_fix", "Fix…", "rules", palette=False),
     KeySpec("rules-tick", "space", "tick", "Tick", "rules", palette=False),
     KeySpec("rules-filter", "enter", "filter_images", "Show images", "rules", False, False),
+    KeySpec("rules-down", "j", "cursor_down", "Down", "rules", show=False, palette=False),
+    KeySpec("rules-up", "k", "cursor_up", "Up", "rules", show=False, palette=False),
     KeySpec("fix-apply", "enter", "apply", "Apply", "fix", palette=False),
     KeySpec("fix-cancel", "escape", "cancel", "Cancel", "fix", palette=False),
+    # a finding in full (tui/screens/finding.py): message, fix preview, every image
+    KeySpec("finding-jump", "enter", "jump", "Go to image", "finding"),
+    KeySpec("finding-fix", "f", "apply_fix", "Apply fix", "finding"),
+    KeySpec("finding-down", "j", "list_down", "Down", "finding", show=False, palette=False),
+    KeySpec("finding-up", "k", "list_up", "Up", "finding", show=False, palette=False),
+    KeySpec("finding-back", "escape", "close", "Back", "finding"),
+    # one caption as text (tui/screens/caption_text.py); the text area has the focus
+    KeySpec("caption-save", "ctrl+s", "save", "Save", "caption"),
+    KeySpec("caption-external", "ctrl+o", "external", "Open in $EDITOR", "caption"),
+    KeySpec("caption-cancel", "escape", "cancel", "Back", "caption"),
+    # the dataset's settings (tui/screens/settings.py); tab also moves between fields
+    KeySpec("settings-save", "ctrl+s", "save", "Save", "settings"),
+    KeySpec("settings-cancel", "escape", "cancel", "Back", "settings"),
+    KeySpec("settings-next", "down", "next_field", "Next field", "settings", False, False),
+    KeySpec("settings-previous", "up", "previous_field", "Prev field", "settings", False, False),
+    # all-tags screen (tui/screens/tag_frequency.py); the filter box has the focus first
+    KeySpec("tags-filter", "slash", "focus_filter", "Filter tags", "tags"),
+    KeySpec("tags-to-list", "down", "focus_list", "Filter → list", "tags", show=False),
+    KeySpec("tags-down", "j", "list_down", "Down", "tags", show=False, palette=False),
+    KeySpec("tags-up", "k", "list_up", "Up", "tags", show=False, palette=False),
+    KeySpec("tags-rename", "r", "rename", "Rename everywhere", "tags"),
+    KeySpec("tags-delete", "d,delete", "delete", "Delete everywhere", "tags"),
+    KeySpec("tags-jump", "enter", "jump", "Show images", "tags"),
+    KeySpec("tags-back", "escape", "close", "Back", "tags"),
     # gallery (widget: tui/widgets/thumb_grid.py)
     KeySpec("gallery-down", "j,down", "cursor_down", "Down", "gallery", False, False),
     KeySpec("gallery-up", "k,up", "cursor_up", "Up", "gallery", False, False),
@@ -209,6 +239,11 @@ def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, [f"{path}: cannot read it ({exc}); default keys kept"]
     table = doc.get("keys", doc)
+    if not isinstance(table, dict):
+        return {}, [
+            f'{path}: keys = {table!r} is not a table; write [keys] then one id = "key" per '
+            "line (default keys kept)"
+        ]
     keymap: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, keys in table.items():
@@ -216,6 +251,11 @@ def load_keymap(config_dir: Path) -> tuple[dict[str, str], list[str]]:
             problems.append(f"{path}: unknown binding id {binding_id!r} ignored")
         elif not isinstance(keys, str) or not keys.strip():
             problems.append(f'{path}: {binding_id} needs a key string like "ctrl+y"')
+        elif bad := [k for k in keys.split(",") if not k.strip() or " " in k.strip()]:
+            problems.append(
+                f"{path}: {binding_id} = {keys!r}: {bad[0]!r} is not a key name "
+                '(keys are separated by commas, e.g. "ctrl+y,Z"); default kept'
+            )
         elif SPEC_BY_ID[binding_id].priority and (typed := _typing_keys(keys)):
             # A priority binding fires even inside a text box: a letter there would
             # run the action instead of typing it (Textual applies keymaps after its

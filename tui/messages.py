@@ -114,6 +114,20 @@ class EditFailed(Message):
     error: str
 
 
+class SettingsFileChanged(Message):
+    """The folder watcher saw lorapan.toml change (a burst of saves is one)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SettingsFileChanged)
+
+
+@dataclass
+class SettingsReloaded(Message):
+    """lorapan.toml was read again: ``result`` is core's ``SettingsReload``."""
+
+    result: Any
+
+
 @dataclass
 class FixApplied(Message):
     """A rule's fix ran on the rules thread: ``outcome`` is the engine's FixOutcome."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.live import RulesRunner
-from lorapan.tui.messages import Notice, RulesReport
+from lorapan.tui.messages import Notice, RulesReport, SettingsFileChanged
 from textual.app import App
 
 if TYPE_CHECKING:
@@ -44,7 +44,11 @@ class Services:
         from lorapan.core.watch import DatasetWatcher  # watchdog: after the first paint
 
         try:
-            self.watcher = DatasetWatcher(self.dataset, on_error=self._watch_error)
+            self.watcher = DatasetWatcher(
+                self.dataset,
+                on_error=self._watch_error,
+                on_settings=lambda: self.app.post_message(SettingsFileChanged()),
+            )
             self.watcher.start()
         except Exception as exc:
             self.watcher = None

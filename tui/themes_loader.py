@@ -9,6 +9,7 @@ file is reported and skipped; it never stops the app.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
@@ -90,3 +91,11 @@ def load_themes(config_dir: Path) -> tuple[list[Theme], list[str]]:
     by_name = {t.name: t for t in bundled}
     by_name.update({t.name: t for t in user})
     return list(by_name.values()), p1 + p2
+
+
+def theme_cycle(names: Iterable[str]) -> list[str]:
+    """The order ``T`` goes through: lorapan-dark, lorapan-light, high contrast, then the
+    user's own themes by name (Textual's built-in themes are not in it)."""
+    first = ["lorapan-dark", "lorapan-light", "high-contrast"]
+    names = set(names)
+    return [n for n in first if n in names] + sorted(names - set(first))

@@ -17,6 +17,7 @@ from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.inputs import load_tagger_scores
+from lorapan.tui.errors import error_text
 from lorapan.tui.jobs import Job
 from lorapan.tui.messages import (
     AnalysisFinished,
@@ -26,6 +27,7 @@ from lorapan.tui.messages import (
     EditWritten,
     FixApplied,
     Notice,
+    SettingsReloaded,
     TaggerPredictions,
     WorkProgress,
 )
@@ -70,8 +72,10 @@ def analyse(dataset: Dataset, force: bool, job: Job, post: Post) -> None:
             force=force,
         )
     except Exception as exc:
-        post(AnalysisFinished({}, {}, False, f"analysis failed: {exc}", job=job))
+        post(AnalysisFinished({}, {}, False, f"analysis failed: {error_text(exc)}", job=job))
         return
+    for notice in analyzer.cache.notices:  # a damaged cache was set aside and rebuilt
+        post(Notice(notice, "warning"))
     post(analysis_finished(facts, dataset.root, job=job, cancelled=job.cancelled))
 
 
@@ -146,9 +150,21 @@ def write_edit(
     try:
         result = dataset.apply_changes(changes, label)
     except Exception as exc:  # report, never crash the UI
-        post(EditFailed(label, str(exc)))
+        post(EditFailed(label, error_text(exc)))
         return
     post(EditWritten(result, retry))
+
+
+def reload_settings(dataset: Dataset, post: Post) -> None:
+    """Read lorapan.toml again (a new caption extension re-reads every caption: 10k files)."""
+    from lorapan.core.settings_live import SettingsReload
+    from lorapan.core.settings_live import reload_settings as reload
+
+    try:
+        result = reload(dataset)
+    except Exception as exc:  # report, never crash the UI
+        result = SettingsReload(error=f"cannot read lorapan.toml again: {exc}")
+    post(SettingsReloaded(result))
 
 
 def apply_fix(rules: RulesRunner, finding: Any, post: Post) -> None:
@@ -156,6 +172,6 @@ def apply_fix(rules: RulesRunner, finding: Any, post: Post) -> None:
     try:
         outcome = rules.call(lambda engine: engine.apply_fix(finding)).result()
     except Exception as exc:
-        post(EditFailed(f"fix {finding.rule_id}", str(exc)))
+        post(EditFailed(f"fix {finding.rule_id}", error_text(exc)))
         return
     post(FixApplied(finding, outcome))

@@ -65,7 +65,7 @@ class AnalysisConfig:
             kind = type(getattr(config, key))
             try:
                 value = kind(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # inf as a whole number
                 continue
             if value >= 0:
                 changes[key] = value

@@ -21,11 +21,10 @@ from lorapan.core.dataset.ownership import CaptionOwners, image_for_new_caption
 from lorapan.core.dataset.refresh import DiskSync
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
-from lorapan.core.errors import StateError
 from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
-from lorapan.core.settings import STATE_DIR, Settings, load_settings
+from lorapan.core.settings import STATE_DIR, Settings, load_settings, state_dir
 from lorapan.core.tag_index import TagIndex
 
 Listener = Callable[[set[str], str], None]
@@ -72,17 +71,7 @@ class Dataset:
     @property
     def state_dir(self) -> Path:
         """``root/.lorapan``, made when missing (StateError when it cannot be)."""
-        path = self.root / STATE_DIR
-        try:
-            path.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise StateError(
-                f"cannot make lorapan's state folder {path}: {exc.strerror}",
-                f"if {path} is a file, move it aside; make {self.root} writable",
-            ) from None
-        if not path.is_dir():
-            raise StateError(f"{path} is not a folder", f"move {path} aside; lorapan makes it")
-        return path
+        return state_dir(self.root)
 
     def _scan(self) -> None:
         items, orphans = scan_folder(self.root, self.settings)

@@ -296,9 +296,7 @@ def infer_kind(
             ev.append(f"a plain background on {_share(c['plain'], n)}")
             return KindGuess("asset", "inferred", ev)
     if style.style == "prose":
-        reason = (
-            f"{style.prose} of {style.total} captions are sentences, which name no kind as tags do"
-        )
+        reason = f"{style.prose} of {style.total} captions are written in sentences, which name no kind as tags do"
     else:
         reason = "no person, people, place or object tags on most images"
     return KindGuess("character", "default", [reason], weak=weak)

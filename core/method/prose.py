@@ -154,10 +154,13 @@ class CaptionStyle:
         if self.style == "tags":
             return f"tags ({self.total} captions of comma-separated tags)"
         parts = []
+        of = f" of {self.total} captions"
         if self.prose:
-            parts.append(f"{self.prose} of {self.total} captions {_be(self.prose)} sentences")
+            parts.append(f"{self.prose}{of} {_be(self.prose)} written in sentences")
+            of = ""
         if self.mixed:
-            parts.append(f"{self.mixed} {'mixes' if self.mixed == 1 else 'mix'} tags and sentences")
+            verb = "mixes" if self.mixed == 1 else "mix"
+            parts.append(f"{self.mixed}{of} {verb} tags and sentences")
         return f"{self.style} ({', '.join(parts)})"
 
     def to_dict(self) -> dict:

@@ -249,12 +249,24 @@ def repeats_text(r: Readiness) -> str:
     return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
 
 
+def _epochs_text(r: Readiness) -> str:
+    """``1104/epoch × 2``; when a step target ends the run inside an epoch, which one
+    (kohya then counts that partial epoch too, so "× 2" alone read as twice the steps)."""
+    per, epochs, total = r.steps_per_epoch, r.epochs, r.predicted_steps
+    if not per or not epochs or total is None or per * epochs == total:
+        return f"{per}/epoch × {epochs}"
+    into = total - per * (epochs - 1)
+    return (
+        f"{per}/epoch; the target ends it {into} step{'s' if into != 1 else ''} into epoch {epochs}"
+    )
+
+
 def steps_text(r: Readiness) -> str:
     """The plan in the words of ``lorapan train --dry-run``."""
     target = f"target {r.target_steps}, " if r.target_steps else ""
     text = (
         f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps "
-        f"({r.steps_per_epoch}/epoch × {r.epochs}; {target}preset {r.preset})"
+        f"({_epochs_text(r)}; {target}preset {r.preset})"
     )
     if r.unsized:
         text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"

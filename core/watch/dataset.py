@@ -6,7 +6,9 @@ anything is applied each path is compared with what the dataset holds
 (:meth:`DatasetWatcher.in_line`), under ``dataset.lock``: a caption is in line when
 its content hash equals the dataset's stamp (which the journal updates as it
 writes), an image when its presence matches and, if present, its size and mtime
-are those the journal's ``on_write`` callback recorded for our own write.
+are those the journal's ``on_write`` callback recorded for our own write. The
+dataset's ``lorapan.toml`` changing is handed to ``on_settings`` instead (its owner
+reads it again: ``core.settings_live``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from lorapan.core.edits import TagChange
 from lorapan.core.naming import IMAGE_EXTS, natural_key
+from lorapan.core.settings import SETTINGS_FILE
 from lorapan.core.watch.base import Watcher, WatchOptions, sha256_of, sorted_paths, stat_key
 
 if TYPE_CHECKING:
@@ -82,8 +85,10 @@ class DatasetWatcher(Watcher):
         max_latency: float | None = None,
         poll_interval: float | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        on_settings: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(on_error)
+        self.on_settings = on_settings
         self.dataset = dataset
         self.root = dataset.root
         self.options = WatchOptions.from_settings(
@@ -95,7 +100,8 @@ class DatasetWatcher(Watcher):
             poll_interval=poll_interval,
         )
         self.on_batch = on_batch
-        self._cap_exts = frozenset(e.lower() for e in dataset.settings.caption_extensions)
+        self._cap_exts_of: object = None
+        self._cap_exts: frozenset[str] = frozenset()
         self._own: dict[str, tuple[int, int] | None] = {}
         self._own_lock = threading.Lock()
 
@@ -134,7 +140,17 @@ class DatasetWatcher(Watcher):
 
     def _accept(self, rel: str) -> bool:
         ext = self._ext(rel)
-        return ext in IMAGE_EXTS or ext in self._cap_exts
+        if rel == SETTINGS_FILE:
+            return self.on_settings is not None
+        return ext in IMAGE_EXTS or ext in self._caption_exts()
+
+    def _caption_exts(self) -> frozenset[str]:
+        """The caption extensions of the settings in use (they change with lorapan.toml)."""
+        settings = self.dataset.settings
+        if settings is not self._cap_exts_of:
+            self._cap_exts = frozenset(e.lower() for e in settings.caption_extensions)
+            self._cap_exts_of = settings
+        return self._cap_exts
 
     def _known_under(self, rel_dir: str) -> list[str]:
         prefix = rel_dir.rstrip("/") + "/"
@@ -187,7 +203,10 @@ class DatasetWatcher(Watcher):
 
     # ---- applying --------------------------------------------------------------
     def _on_ready(self, rels: set[str]) -> None:
-        batch = self.apply(rels)
+        if SETTINGS_FILE in rels and self.on_settings is not None:
+            self.on_settings()
+            rels = rels - {SETTINGS_FILE}
+        batch = self.apply(rels) if rels else None
         if batch is not None and self.on_batch is not None:
             self.on_batch(batch)
 

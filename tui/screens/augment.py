@@ -92,11 +92,11 @@ class AugmentScreen(ModalScreen[list[str] | None]):
     # ---- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Augment", id="aug-title")
+            yield Label("Augment", id="aug-title", markup=False)  # image names
             yield SelectionList[str](id="aug-choices")
             yield Input(placeholder="custom crops: x0,y0,x1,y1; x0,y0,x1,y1", id="aug-boxes")
-            yield OptionList(id="aug-preview")
-            yield Static("", id="aug-status")
+            yield OptionList(id="aug-preview", markup=False)  # relpaths, reasons
+            yield Static("", id="aug-status", markup=False)
             yield Static(self.key_hint(), id="aug-keys", markup=False)
 
     def keys(self, binding_id: str) -> str:

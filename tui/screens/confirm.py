@@ -45,7 +45,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+            yield Label(self.title_text, classes="title", markup=False)
             yield Static(self.body, classes="body", markup=False)
             with Horizontal():
                 for key, value, label in self.choices:
@@ -87,14 +87,16 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+            yield Label(self.title_text, classes="title", markup=False)
             suggester = (
                 SuggestFromList(self.suggestions, case_sensitive=False)
                 if self.suggestions
                 else None
             )
             yield Input(value=self.value, suggester=suggester, id="prompt-input")
-            yield Static("enter: OK   esc: cancel   →: take the suggestion", classes="body")
+            yield Static(
+                "enter: OK   esc: cancel   →: take the suggestion", classes="body", markup=False
+            )
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:

@@ -19,6 +19,10 @@ SCOPES = (
     ("suggestions", "Tagger suggestions", "focus-suggestions"),
     ("rules", "Rules sidebar", "focus-rules"),
     ("fix", "Fix preview", None),
+    ("finding", "A finding in full", "finding-detail"),
+    ("caption", "Caption as text", "caption-text"),
+    ("settings", "Dataset settings", "settings"),
+    ("tags", "All tags screen", "tag-frequency"),
     ("gallery", "Gallery", "gallery"),
     ("clones", "Clone compare", "compare-clones"),
     ("set-aside", "Set-aside view", "set-aside-view"),
@@ -38,6 +42,7 @@ Filter (/) uses the query language:
 
 def help_text(keymap: dict[str, str]) -> str:
     lines: list[str] = []
+    width = max(len(spec.description) for spec in SPECS)  # the ids line up below each other
     for scope, title, opener in SCOPES:
         if opener is not None:
             title += f" ({display_keys(keys_for(opener, keymap))})"
@@ -45,7 +50,7 @@ def help_text(keymap: dict[str, str]) -> str:
         for spec in SPECS:
             if spec.scope == scope:
                 keys = display_keys(keys_for(spec.id, keymap))
-                lines.append(f"  {keys:<22} {spec.description:<20} [{spec.id}]")
+                lines.append(f"  {keys:<22} {spec.description:<{width}} [{spec.id}]")
         lines.append("")
     lines.append("Command palette: ctrl+p (every action, with its key)")
     lines.append(f"File list markers: {MARKER_HELP}")

@@ -2,6 +2,8 @@
 
 Returns the tag to jump to (the main screen then filters the list to it), or None.
 Edits go through the main screen's edit path (journaled, undoable, conflict-aware).
+The filter box has the focus when the screen opens, so typing filters at once (the
+list's letter keys, ``r`` and ``d``, act only once ``↓`` or enter moved to the list).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from collections.abc import Callable
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import remove_tag, replace_tag
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ConfirmScreen, PromptScreen
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -24,20 +26,13 @@ EditFn = Callable[[Callable, list[str], str], None]
 
 
 class TagList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    """The tags (up/down/home/end/page keys from OptionList; j/k from the screen)."""
 
 
 class TagFrequencyScreen(Screen[str | None]):
-    BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("r", "rename", "Rename"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("enter", "jump", "Show images", show=True, priority=False),
-    ]
+    BINDINGS = bindings_for("tags")
+    #: the keymap scopes the command palette offers over this screen
+    PALETTE_SCOPES = ("tags",)
     DEFAULT_CSS = """
     TagFrequencyScreen #tf-filter { dock: top; }
     TagFrequencyScreen #tf-summary { dock: top; height: 1; padding: 0 1; color: $text-muted; }
@@ -52,13 +47,18 @@ class TagFrequencyScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter tags (substring)", id="tf-filter")
-        yield Static("", id="tf-summary")
-        yield TagList(id="tf-list")
+        yield Static("", id="tf-summary", markup=False)
+        yield TagList(id="tf-list", markup=False)  # tags are plain text
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_from_dataset()
-        self.query_one(TagList).focus()
+        self.query_one("#tf-filter", Input).focus()
+
+    def _key(self, binding_id: str) -> str:
+        """The first key bound to ``binding_id`` now (the summary line is short)."""
+        keys = display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
+        return {"down": "↓"}.get(keys.split(" / ")[0], keys.split(" / ")[0])
 
     def refresh_from_dataset(self, relpaths: set[str] | None = None, reason: str = "") -> None:
         """The tag counts again (after our edits, or when the app saw the dataset change)."""
@@ -74,9 +74,16 @@ class TagFrequencyScreen(Screen[str | None]):
             index = next((i for i, (t, _) in enumerate(rows) if t == keep), 0)
             tl.highlighted = index
         total = len(self.dataset.index)
-        self.query_one("#tf-summary", Static).update(
-            f"{len(rows)} of {total} tags · enter: show images · r: rename · d: delete"
+        keys = " · ".join(
+            f"{self._key(i)}: {what}"
+            for i, what in (
+                ("tags-to-list", "list"),
+                ("tags-jump", "images"),
+                ("tags-rename", "rename"),
+                ("tags-delete", "delete"),
+            )
         )
+        self.query_one("#tf-summary", Static).update(f"{len(rows)} of {total} tags · {keys}")
 
     @property
     def current_tag(self) -> str | None:
@@ -108,6 +115,15 @@ class TagFrequencyScreen(Screen[str | None]):
 
     def action_focus_filter(self) -> None:
         self.query_one("#tf-filter", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(TagList).focus()
+
+    def action_list_down(self) -> None:
+        self.query_one(TagList).action_cursor_down()
+
+    def action_list_up(self) -> None:
+        self.query_one(TagList).action_cursor_up()
 
     def action_close(self) -> None:
         if isinstance(self.focused, Input):

@@ -7,7 +7,9 @@ moment, and the drawn lines are kept in a small LRU keyed on what they show. So
 showing 10,000 rows, moving the cursor and repainting a few changed rows cost the
 same as on 100 rows: only the lines on screen are ever drawn.
 
-Selection is a set of relpaths kept here; space toggles, shift+up/down extends,
+Selection is a set of relpaths kept here. ``space`` toggles the row and moves down;
+shift+down/up (``J``/``K``) select the row and move, as Midnight Commander's shift+arrows
+do, so ``space`` then ``J`` select two rows and the cursor rests on the next one;
 ``*`` selects every shown row. The cursor wraps around at either end, as
 Textual's ``OptionList`` (this widget's predecessor) does.
 """
@@ -308,6 +310,11 @@ class FileList(ScrollView, can_focus=True):
         self.action_cursor_down()
 
     def _extend(self, step: int) -> None:
+        """Select the row under the cursor (never unselect) and move by ``step``.
+
+        The row moved to is not selected: it is the next one a key would add, as
+        after ``space``; selecting it too counted one image more than keys pressed.
+        """
         rel = self.current
         if rel is None:
             return
@@ -316,9 +323,6 @@ class FileList(ScrollView, can_focus=True):
             self.action_cursor_down()
         else:
             self.action_cursor_up()
-        new = self.current
-        if new is not None:
-            self._toggle(new, True)
         self.post_message(self.SelectionChanged(self, frozenset(self.selection)))
 
     def action_extend_down(self) -> None:

@@ -11,7 +11,9 @@ edits nothing itself; it posts messages the host acts on:
   (``settings.tick`` + ``save_settings``, then ``engine.settings_changed()``).
 
 A new report keeps the cursor on the same finding (by its stable key), so live
-updates while editing do not make the list jump.
+updates while editing do not make the list jump; when that finding is gone (a fix
+removed it) the cursor stays at the same place in the list, on the line that moved up.
+A long message is cut here; the host shows a finding in full (``finding-detail``).
 """
 
 from __future__ import annotations
@@ -88,17 +90,18 @@ class RulesSidebar(Widget, can_focus=False):
         self.report = report
         self.query_one("#readiness", Static).update(_readiness_text(report))
         ol = self.list
-        keep = None
-        if ol.highlighted is not None and ol.option_count:
-            keep = ol.get_option_at_index(ol.highlighted).id
-        keys = (self._key("rules-preview-fix"), self._key("rules-tick"))
+        keep, at = None, ol.highlighted
+        if at is not None and ol.option_count:
+            keep = ol.get_option_at_index(at).id
+        keys = (
+            self._key("rules-preview-fix"),
+            self._key("rules-tick"),
+            self._key("finding-detail"),
+        )
         options, self._findings, self._coverage = _options(report, *keys)
         ol.set_options(options)
         ids = [o.id for o in options]
-        if keep in ids:
-            ol.highlighted = ids.index(keep)
-        else:
-            ol.highlighted = next((i for i, o in enumerate(options) if not o.disabled), None)
+        ol.highlighted = ids.index(keep) if keep in ids else _near(options, at or 0)
 
     def _key(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` now (after the user's keymap), for hints."""
@@ -112,6 +115,12 @@ class RulesSidebar(Widget, can_focus=False):
         return self._findings.get(oid) or self._coverage.get(oid)
 
     # ---- actions -------------------------------------------------------------------
+    def action_cursor_down(self) -> None:
+        self.list.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.list.action_cursor_up()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_filter_images()
@@ -172,7 +181,14 @@ def repeats_text(r: Readiness) -> str:
     return "/".join(str(n) for n in r.num_repeats) or str(r.repeats)
 
 
-def _finding_prompt(f: Finding, fix_key: str = "f") -> Text:
+def _near(options: list[Option], index: int) -> int | None:
+    """The first line that can hold the cursor at ``index`` or after it, else before it."""
+    enabled = [i for i, o in enumerate(options) if not o.disabled]
+    after = [i for i in enabled if i >= index]
+    return after[0] if after else (enabled[-1] if enabled else None)
+
+
+def _finding_prompt(f: Finding, fix_key: str = "f", detail_key: str = "i") -> Text:
     text = Text()
     text.append(MARKS[f.severity] + " ", style=STYLES[f.severity])
     text.append(f.rule_id, style="bold")
@@ -180,8 +196,11 @@ def _finding_prompt(f: Finding, fix_key: str = "f") -> Text:
         text.append(f" ({len(f.images)})")
     if f.fix is not None:
         text.append(f"  {fix_key}:fix", style="green")
-    msg = f.message if len(f.message) <= MESSAGE_CHARS else f.message[: MESSAGE_CHARS - 1] + "…"
-    text.append("\n  " + msg, style="dim")
+    if len(f.message) <= MESSAGE_CHARS:
+        text.append("\n  " + f.message, style="dim")
+    else:
+        text.append("\n  " + f.message[: MESSAGE_CHARS - 1] + "…", style="dim")
+        text.append(f" {detail_key}: all", style="green")
     return text
 
 
@@ -194,7 +213,7 @@ def _coverage_prompt(c: CoverageItem, tick_key: str = "space") -> Text:
 
 
 def _options(
-    report: Report, fix_key: str = "f", tick_key: str = "space"
+    report: Report, fix_key: str = "f", tick_key: str = "space", detail_key: str = "i"
 ) -> tuple[list[Option], dict[str, Finding], dict[str, CoverageItem]]:
     options: list[Option] = []
     findings: dict[str, Finding] = {}
@@ -216,7 +235,7 @@ def _options(
         for f in rows:
             oid = "f:" + f.key
             findings[oid] = f
-            options.append(Option(_finding_prompt(f, fix_key), id=oid))
+            options.append(Option(_finding_prompt(f, fix_key, detail_key), id=oid))
     if report.coverage:
         done = sum(1 for c in report.coverage if c.done)
         options.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -19,9 +20,9 @@ class StatusBar(Widget):
     work: reactive[str] = reactive("")
     last_action: reactive[str] = reactive("")
 
-    def render(self) -> str:
+    def render(self) -> Content:
         head = f"{self.dataset} · {self.kind}" if self.kind else self.dataset
         # The last action (and its undo key) matters most after an edit, so it
         # comes before counts and background work, which can be cut off.
         parts = [p for p in (head, self.last_action, self.work, self.counts) if p]
-        return " │ ".join(parts)
+        return Content(" │ ".join(parts))  # names and tags: plain text, never markup

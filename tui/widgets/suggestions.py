@@ -103,7 +103,7 @@ class Suggestions(OptionList):
     def _retitle(self) -> None:
         name = self.relpath or "no image"
         above = sum(p.score >= self.min_score for p in self.predictions)
-        self.border_title = f"suggestions · {name}"
+        self.border_title = Content(f"suggestions · {name}")  # a file name, not markup
         self.border_subtitle = (
             f"{self._keys('suggest-accept-above')}: {above} at ≥ {self.min_score:.2f}"
         )

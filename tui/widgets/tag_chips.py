@@ -1,7 +1,8 @@
 """Tag chips: one focusable widget showing the current image's tags in order.
 
 Each chip is ``\\u00a0tag\\u00a0`` so a chip never breaks across lines while the
-row wraps. The first tag (kohya's kept token, usually the trigger word) is
+row wraps, unless it is wider than the pane (a prose caption's sentence, a long tag):
+then it breaks between its words onto lines of its own, shown in full, never cut. The first tag (kohya's kept token, usually the trigger word) is
 marked with ★ and its own colour. With several images selected the chips are
 the union of their tags, each showing its share (``tag 3/5`` when only some of
 the selection carry it). The widget edits nothing itself: it posts
@@ -13,12 +14,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lorapan.tui.keymap import bindings_for
+from rich.cells import cell_len
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
 NBSP = "\u00a0"
+#: one line of chips: (chip index, the part of its text on this line)
+Line = list[tuple[int, str]]
+
+
+def chip_pieces(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken after its (non-breaking)
+    spaces where it can, inside a word only when one word is wider than a line."""
+    if cell_len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    line = ""
+    for word in text.replace(NBSP, NBSP + "\n").split("\n"):
+        while cell_len(word) > width:  # a word longer than the line: cut it hard
+            head = word
+            while cell_len(line + head) > width and head:
+                head = head[:-1]
+            if not head:
+                lines.append(line)
+                line = ""
+                continue
+            lines.append(line + head)
+            line, word = "", word[len(head) :]
+        if cell_len(line + word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line += word
+    if line:
+        lines.append(line)
+    return [piece for piece in lines if piece]
 
 
 class TagChips(Widget, can_focus=True):
@@ -37,12 +69,15 @@ class TagChips(Widget, can_focus=True):
 
     @dataclass
     class Requested(Message):
-        """The user asked for ``action`` on ``tag`` (``position`` for moves)."""
+        """The user asked for ``action`` on the chip ``tag`` at ``index`` (``position``:
+        where a move puts it). With one image shown, ``index`` tells a tag written twice
+        from its twin; with a selection the chips are the union and name tags only."""
 
         chips: TagChips
         action: str  # delete | rename | front | move | show
         tag: str
         position: int = 0
+        index: int = 0
 
         @property
         def control(self) -> TagChips:
@@ -86,20 +121,28 @@ class TagChips(Widget, can_focus=True):
             label = f"★{NBSP}{label}"
         return f"{NBSP}{label}{NBSP}"
 
-    def _lines(self, width: int) -> list[list[int]]:
-        """Chip indices per line: chips are placed whole, wrapping only between chips.
+    def _lines(self, width: int) -> list[Line]:
+        """The chips line by line: placed whole, wrapping between chips; a chip wider
+        than the line starts a line and breaks over as many as it needs.
 
         (Textual's word wrap treats U+00A0 as a space, so the widget wraps itself.)
         """
-        lines: list[list[int]] = [[]]
+        lines: list[Line] = [[]]
         used = 0
         for i, tag in enumerate(self.tags):
-            w = len(self._chip_text(i, tag))
+            text = self._chip_text(i, tag)
+            w = cell_len(text)
             if lines[-1] and used + 1 + w > width:
                 lines.append([])
                 used = 0
+            if w > width:
+                *full, last = chip_pieces(text, width)
+                for piece in full:
+                    lines[-1].append((i, piece))
+                    lines.append([])
+                text, w = last, cell_len(last)
             used += w + (1 if lines[-1] else 0)
-            lines[-1].append(i)
+            lines[-1].append((i, text))
         return lines
 
     def get_content_height(self, container, viewport, width: int) -> int:
@@ -121,11 +164,10 @@ class TagChips(Widget, can_focus=True):
         for n, line in enumerate(self._lines(max(1, self.content_region.width))):
             if n:
                 parts.append("\n")
-            for k, i in enumerate(line):
-                tag = self.tags[i]
+            for k, (i, text) in enumerate(line):
                 if k:
                     parts.append(" ")
-                parts.append(Content.styled(self._chip_text(i, tag), self._style(i, tag)))
+                parts.append(Content.styled(text, self._style(i, self.tags[i])))
         return Content.assemble(*parts)
 
     def on_focus(self) -> None:
@@ -144,7 +186,8 @@ class TagChips(Widget, can_focus=True):
     def _request(self, action: str, position: int = 0) -> None:
         tag = self.current_tag
         if tag is not None:
-            self.post_message(self.Requested(self, action, tag, position))
+            index = self.validate_cursor(self.cursor)
+            self.post_message(self.Requested(self, action, tag, position, index))
 
     def action_delete_tag(self) -> None:
         self._request("delete")

@@ -19,10 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import ApplyResult
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
+from lorapan.core.errors import LorapanError
+from lorapan.core.journal import JournalError
+from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.settings import SettingsError, save_settings
 from lorapan.tui import workers
+from lorapan.tui.errors import show_error
 from lorapan.tui.screens.conflict import ConflictScreen
 from lorapan.tui.screens.fix_preview import FixPreviewScreen
+from lorapan.tui.screens.main.journal_repair import offer_skip
 
 if TYPE_CHECKING:
     from lorapan.tui.screens.main.screen import MainScreen
@@ -49,6 +54,18 @@ class Editor:
             self.screen.notify(f"still busy: {busy}", severity="warning")
         return bool(busy)
 
+    def other_writer(self) -> str | None:
+        """Who else writes to the dataset now (another lorapan: a CLI edit, a second app).
+
+        A write on the event loop would wait for it (up to a minute) with the screen
+        frozen; callers wait on a worker instead, or say so and write nothing.
+        """
+        try:
+            holder = self.dataset.journal.writer.busy()
+        except LorapanError:
+            return None  # a damaged .lorapan/: the write itself will say what is wrong
+        return holder.describe() if holder is not None else None
+
     # ---- tag edits -------------------------------------------------------------
     def edit(self, fn: TagFn, relpaths: Iterable[str], label: str) -> None:
         """Plan ``fn`` over ``relpaths`` against current tags and write it."""
@@ -62,8 +79,10 @@ class Editor:
             self.screen.notify("nothing to change", timeout=2)
             return
         retry = self._retry_edit(fn, label)
-        if len(changes) > BULK:
-            self.screen.set_busy(f"{label}: writing {len(changes)} files…")
+        other = self.other_writer()
+        if len(changes) > BULK or other is not None:
+            waiting = f"waiting for another lorapan ({other}), then " if other else ""
+            self.screen.set_busy(f"{label}: {waiting}writing {len(changes)} files…")
             self.screen.run_worker(
                 partial(
                     workers.write_edit,
@@ -79,23 +98,51 @@ class Editor:
                 exit_on_error=False,
             )
             return
-        self.written(self.dataset.apply_changes(changes, label), retry)
+        try:
+            result = self.dataset.apply_changes(changes, label)
+        except LorapanError as exc:  # another writer, unwritable or damaged .lorapan/
+            show_error(self.screen, exc, title=f"{label}: not written")
+            return
+        self.written(result, retry)
 
-    def typed(self, mode: str, old: str, text: str, targets: list[str]) -> None:
-        """What was typed in the tag box: add ``text``, or rename ``old`` to it."""
+    def typed(
+        self, mode: str, old: str, text: str, targets: list[str], index: int | None = None
+    ) -> None:
+        """What was typed in the tag box: add ``text``, or rename ``old`` to it (the
+        chip at ``index`` only, when the chips showed one image)."""
         if mode == "add":
             self.edit(lambda tags: add_tag(tags, text), targets, f"add {text}")
         elif mode == "rename" and text != old:
-            self.edit(lambda tags: replace_tag(tags, old, text), targets, f"rename {old} → {text}")
+            label = f"rename {old} → {text}"
+            if index is None:
+                self.edit(lambda tags: replace_tag(tags, old, text), targets, label)
+            else:
+                self.edit(lambda tags: rename_at(tags, old, index, text), targets, label)
 
-    def chip_edit(self, action: str, tag: str, position: int, targets: list[str]) -> None:
-        """A chip's key: delete ``tag``, move it to the front, or to ``position``."""
-        if action == "delete":
-            self.edit(lambda tags: remove_tag(tags, tag), targets, f"delete {tag}")
-        elif action == "front":
-            self.edit(lambda tags: move_to_front(tags, tag), targets, f"{tag} to front")
-        elif action == "move":
-            self.edit(lambda tags: move_tag(tags, tag, position), targets, f"move {tag}")
+    def chip_edit(
+        self, action: str, tag: str, position: int, targets: list[str], index: int | None = None
+    ) -> None:
+        """A chip's key: delete ``tag``, move it to the front, or to ``position``.
+
+        ``index``: the chip's place when the chips show one image's tags, so a tag
+        written twice loses (or moves) only the occurrence pointed at; None for a
+        selection, whose chips are the union of tags (every occurrence is meant).
+        """
+        if index is None:
+            fns = {
+                "delete": lambda tags: remove_tag(tags, tag),
+                "front": lambda tags: move_to_front(tags, tag),
+                "move": lambda tags: move_tag(tags, tag, position),
+            }
+        else:
+            fns = {
+                "delete": lambda tags: remove_at(tags, tag, index),
+                "front": lambda tags: move_at(tags, tag, index, 0),
+                "move": lambda tags: move_at(tags, tag, index, position),
+            }
+        labels = {"delete": f"delete {tag}", "front": f"{tag} to front", "move": f"move {tag}"}
+        if action in fns:
+            self.edit(fns[action], targets, labels[action])
 
     def add_tags(self, new: list[str], relpath: str) -> None:
         """Accepted tagger suggestions: one edit (one undo) for all of them."""
@@ -132,7 +179,7 @@ class Editor:
 
     def failed(self, label: str, error: str) -> None:
         self.screen.set_busy(None)
-        self.screen.notify(f"{label} failed: {error}", severity="error", timeout=8)
+        self.screen.notify(f"{label} failed: {error}", severity="error", timeout=12)
 
     def _ask_conflict(self, result: ApplyResult, retry: Retry | None) -> None:
         rels = [r for r, _ in result.conflicts]
@@ -151,7 +198,21 @@ class Editor:
         """Undo or redo the last edit (``which``: "undo" | "redo")."""
         if self._refuse_while_busy():
             return
-        result = self.dataset.undo() if which == "undo" else self.dataset.redo()
+        if other := self.other_writer():
+            self.screen.notify(
+                f"another lorapan is writing to this dataset ({other}); {which} when it is done",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        try:
+            result = self.dataset.undo() if which == "undo" else self.dataset.redo()
+        except JournalError as exc:  # an entry it cannot use: nothing was touched
+            offer_skip(self.screen, exc, which)
+            return
+        except LorapanError as exc:
+            show_error(self.screen, exc, title=f"cannot {which}")
+            return
         if result is None:
             self.screen.notify(f"nothing to {which}", timeout=2)
             return
@@ -169,13 +230,19 @@ class Editor:
             )
 
     # ---- rule fixes ------------------------------------------------------------------
+    def fix_plan(self, finding: Any) -> list:
+        """The caption changes ``finding``'s fix would make now ([] without a fix)."""
+        if self.screen.host.rules is None or finding.fix is None:
+            return []
+        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
+            return finding.fix.plan(self.dataset)
+
     def preview_fix(self, finding: Any) -> None:
         """Show which files and tags a fix changes; enter applies it (one undo reverts)."""
         if self.screen.host.rules is None or finding.fix is None:
             self.screen.notify("no fix to preview", severity="warning")
             return
-        with self.dataset.lock:  # the rules thread reads the dataset under the same lock
-            changes = finding.fix.plan(self.dataset)
+        changes = self.fix_plan(finding)
 
         def decided(apply: bool | None) -> None:
             if apply:

@@ -19,6 +19,7 @@ from lorapan.tui.widgets.file_list import FileList
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input
 
@@ -77,7 +78,7 @@ class FilePane(Vertical):
         try:
             query = compile_query(text) if text.strip() else None
         except QueryError as exc:
-            self.box.border_subtitle = str(exc)[:60]
+            self.box.border_subtitle = Content(str(exc)[:60])  # quotes what was typed
             self.notify(str(exc), title="Filter", severity="warning", timeout=4)
             return False
         self.box.border_subtitle = ""

@@ -8,10 +8,14 @@ show in step with the current image. The rooms it delegates to:
 - ``annotations``: what analysis and rules say per image (markers, preview line);
 - ``editing``: every caption edit, its conflicts, undo/redo, rule fixes and ticks;
 - ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags;
+- ``findings``: a finding in full and what is chosen there; ``caption_edit``: the
+  current caption as text (the text screen, ``$EDITOR``).
 - ``curation``: the gallery, the clone compare, setting images aside or in the trash.
 
 Workers never touch this screen: they post messages (``lorapan.tui.messages``) and
-the handlers here change the state.
+the handlers here change the state. (The module is past 400 lines because every key
+and message of the main screen is routed here, each in a few lines; the work is in
+the rooms.)
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from lorapan.tui.messages import (
     FixApplied,
     WorkProgress,
 )
+from lorapan.tui.screens.main import caption_edit
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
 from lorapan.tui.screens.main.curation import Curation, CurationActions
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
+from lorapan.tui.screens.main.findings import open_current_finding
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
@@ -60,6 +66,8 @@ if TYPE_CHECKING:
 
 class MainScreen(CurationActions, Screen):
     BINDINGS = bindings_for("main")
+    #: the keymap scopes the command palette offers over this screen (and "app")
+    PALETTE_SCOPES = ("main", "files", "chips")
 
     def __init__(
         self,
@@ -187,6 +195,15 @@ class MainScreen(CurationActions, Screen):
     def set_last_action(self, text: str) -> None:
         self.query_one(StatusBar).last_action = text
 
+    def settings_reloaded(self, settings: Any, result: Any) -> None:
+        """lorapan.toml was read again: its name and kind in the status bar, say what."""
+        status = self.query_one(StatusBar)
+        status.dataset = settings.name or self.dataset.root.name
+        status.kind = settings.kind
+        self.set_last_action(f"lorapan.toml: {', '.join(result.changed)}")
+        if result.rescan:
+            self.pane.apply_filter(self.pane.filter_text)  # captions came from other files
+
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
         self.center.tag_input.vocabulary_changed()
@@ -200,27 +217,30 @@ class MainScreen(CurationActions, Screen):
         self.update_status()
 
     # ---- edits: what the widgets ask for ------------------------------------------------
-    def open_tag_input(self, mode: str, value: str = "") -> None:
+    def open_tag_input(self, mode: str, value: str = "", index: int | None = None) -> None:
         targets = self.targets()
         if not targets:
             self.notify("no image to tag", severity="warning")
             return
         where = f"{len(targets)} selected images" if self.files.selection else "this image"
         back = "#tags" if self.focused is self.center.chips else "#files"
-        self.center.tag_input.open(mode, where, value, return_to=back)
+        self.center.tag_input.open(mode, where, value, return_to=back, index=index)
 
     @on(TagInput.Entered)
     def _tag_entered(self, event: TagInput.Entered) -> None:
-        self.editor.typed(event.mode, event.old, event.text, self.targets())
+        self.editor.typed(event.mode, event.old, event.text, self.targets(), event.index)
 
     @on(TagChips.Requested)
     def _chip_request(self, event: TagChips.Requested) -> None:
+        # One image's chips are its tags in order (a tag written twice is two chips);
+        # a selection's chips are the union, where a chip names a tag.
+        index = None if self.files.selection else event.index
         if event.action == "rename":
-            self.open_tag_input("rename", event.tag)
+            self.open_tag_input("rename", event.tag, index)
         elif event.action == "show":
             self.set_filter(f'tag:"{event.tag}"')
         else:
-            self.editor.chip_edit(event.action, event.tag, event.position, self.targets())
+            self.editor.chip_edit(event.action, event.tag, event.position, self.targets(), index)
 
     @on(Suggestions.Accepted)
     def _suggestions_accepted(self, message: Suggestions.Accepted) -> None:
@@ -254,6 +274,16 @@ class MainScreen(CurationActions, Screen):
     @on(RulesSidebar.Tick)
     def _tick(self, message: RulesSidebar.Tick) -> None:
         self.editor.tick(message.item_id, message.ticked)
+
+    def go_to_image(self, rel: str, among: list[str] | None = None, label: str = "") -> None:
+        """Cursor to ``rel``: showing only ``among`` (labelled) when it holds it, else in
+        the list as filtered now, or in every image."""
+        if among is not None and rel in among:
+            self.show_images(among, label)
+        elif not self.files.move_to(rel):
+            self.set_filter("")
+        self.files.move_to(rel)
+        self.files.focus()
 
     # ---- results from the app and from workers ---------------------------------------------
     def show_analysis_progress(self, message: AnalysisProgress) -> None:
@@ -332,6 +362,24 @@ class MainScreen(CurationActions, Screen):
             return
         self.add_class("-show-rules")
         self.call_after_refresh(rules.focus)
+
+    def action_finding_detail(self) -> None:
+        open_current_finding(self)
+
+    def action_caption_text(self) -> None:
+        caption_edit.open_text(self)
+
+    def action_caption_editor(self) -> None:
+        caption_edit.open_editor(self)
+
+    def action_settings(self) -> None:
+        from lorapan.tui.screens.settings import SettingsScreen
+
+        def saved(settings: Any) -> None:
+            if settings is not None:
+                self.host.reload_settings()  # as an outside change: one path
+
+        self.app.push_screen(SettingsScreen(self.dataset.root, self.dataset.settings), saved)
 
     def action_focus_suggestions(self) -> None:
         panel = self.center.suggestions

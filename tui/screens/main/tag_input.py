@@ -28,6 +28,8 @@ class TagInput(Input):
         mode: str
         old: str
         text: str
+        #: the renamed chip's place among one image's tags (None: every occurrence)
+        index: int | None = None
 
         @property
         def control(self) -> TagInput:
@@ -38,6 +40,7 @@ class TagInput(Input):
         self.vocabulary = vocabulary
         self.mode: str | None = None  # "add" | "rename" while open
         self.rename_from = ""
+        self.rename_index: int | None = None
         self.return_to = "#files"
         self._vocab_stale = True
 
@@ -45,11 +48,20 @@ class TagInput(Input):
         """Captions changed: suggest from the new vocabulary next time the box opens."""
         self._vocab_stale = True
 
-    def open(self, mode: str, where: str, value: str = "", return_to: str = "#files") -> None:
-        """Open for ``mode`` ("add" to ``where``, e.g. "this image", or "rename" ``value``)."""
+    def open(
+        self,
+        mode: str,
+        where: str,
+        value: str = "",
+        return_to: str = "#files",
+        index: int | None = None,
+    ) -> None:
+        """Open for ``mode`` ("add" to ``where``, e.g. "this image", or "rename" ``value``,
+        the chip at ``index`` when given)."""
         self.return_to = return_to
         self.mode = mode
         self.rename_from = value
+        self.rename_index = index
         self.placeholder = f"add a tag to {where}" if mode == "add" else f"rename “{value}” to…"
         self.border_title = "Add tag" if mode == "add" else "Rename tag"
         if self._vocab_stale or self.suggester is None:
@@ -69,7 +81,7 @@ class TagInput(Input):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        mode, old = self.mode, self.rename_from
+        mode, old, index = self.mode, self.rename_from, self.rename_index
         self.close()
         if text and mode is not None:
-            self.post_message(self.Entered(self, mode, old, text))
+            self.post_message(self.Entered(self, mode, old, text, index))

@@ -1,0 +1,180 @@
+"""The dataset's settings as a form: the fields the app edits, their checks, the save.
+
+The fields are the ``[dataset]`` keys a user sets by hand (kind, name, core tag,
+style tag, caption extension, tag style) and the ``[training]`` keys that say
+where things are (sd-scripts, its Python, the base model, the output folder). The
+form holds text; :func:`check_form` says per field what is wrong (an *error*: the
+form is not saved) or worth knowing (a *note*: a path that does not exist yet is
+saved all the same, the training machine may be set up later). :func:`save_form`
+writes ``lorapan.toml`` through :func:`lorapan.core.settings.save_settings`, so
+every key lorapan does not own is kept, and only the fields the user changed are
+set (an unchanged field stays as the file had it, or unset).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lorapan.core.settings import (
+    KINDS,
+    SETTINGS_FILE,
+    TAG_STYLES,
+    Settings,
+    SettingsError,
+    save_settings,
+    validate_dataset_table,
+)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field: ``key`` is a ``[dataset]`` key, or ``training.<key>``."""
+
+    key: str
+    label: str
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def table(self) -> str:
+        return "training" if self.key.startswith("training.") else "dataset"
+
+    @property
+    def name(self) -> str:
+        """The key inside its table."""
+        return self.key.removeprefix("training.")
+
+
+FIELDS: tuple[FormField, ...] = (
+    FormField("kind", "Kind", KINDS, "what the LoRA learns; the method's rules follow it"),
+    FormField("name", "Name", help="the subject's name (the core tag is made from it)"),
+    FormField("core_tag", "Core tag", help="one tag, first in every caption (the trigger)"),
+    FormField("style_tag", "Style tag", help="one tag in every caption, e.g. anime screencap"),
+    FormField("caption_extension", "Caption extension", help=".txt or .caption"),
+    FormField("tag_style", "Tag style", TAG_STYLES, "how new tags are written: as typed, _ or ␣"),
+    FormField("training.sd_scripts", "sd-scripts folder", help="a kohya-ss/sd-scripts checkout"),
+    FormField("training.python", "Python", help="the sd-scripts venv's python (empty: found)"),
+    FormField("training.base_model", "Base model", help="a .safetensors file or a hub id"),
+    FormField("training.output_dir", "Output folder", help="empty: .lorapan/output"),
+)
+FIELD_BY_KEY = {f.key: f for f in FIELDS}
+
+
+@dataclass
+class FormCheck:
+    """What :func:`check_form` found: field key -> message."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def form_values(settings: Settings) -> dict[str, str]:
+    """The form's text for each field, from the settings in use."""
+    training = settings.section("training")
+    values = {}
+    for f in FIELDS:
+        value = training.get(f.name, "") if f.table == "training" else getattr(settings, f.key)
+        values[f.key] = value if isinstance(value, str) else str(value)
+    return values
+
+
+def check_form(values: dict[str, str], root: Path) -> FormCheck:
+    """Per-field errors (refused) and notes (saved anyway) for the form's text."""
+    check = FormCheck()
+    for f in FIELDS:
+        value = values.get(f.key, "").strip()
+        if f.table == "dataset":
+            problem = _dataset_problem(f.key, value)
+            if problem:
+                check.errors[f.key] = problem
+        elif value:
+            note = _path_note(f.name, value, Path(root))
+            if note:
+                check.notes[f.key] = note
+    return check
+
+
+def _dataset_problem(key: str, value: str) -> str | None:
+    try:
+        validate_dataset_table({key: value}, SETTINGS_FILE)
+    except SettingsError as exc:
+        return str(exc).removeprefix(f"{SETTINGS_FILE}: [dataset] ")
+    if key in ("core_tag", "style_tag") and "," in value:
+        return "one tag: a comma would make it two tags in every caption"
+    return None
+
+
+def resolve_path(value: str, root: Path) -> Path:
+    """A path as training reads it: ``~`` expanded, relative to the dataset folder."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (root / path)
+
+
+def _path_note(key: str, value: str, root: Path) -> str | None:
+    """What is not (yet) where a ``[training]`` path points; None when it looks right."""
+    if key == "python" and "/" not in value and not value.startswith("."):
+        return None if shutil.which(value) else f"{value!r} is not on PATH here"
+    local = value.startswith(("/", "~", ".")) or value.endswith((".safetensors", ".ckpt"))
+    if key == "base_model" and not local:
+        return None  # a Hugging Face id such as org/model: fetched by the trainer
+    path = resolve_path(value, root)
+    if key == "output_dir":
+        return None if path.is_dir() or path.parent.is_dir() else f"{path.parent} does not exist"
+    if not path.exists():
+        return f"{path} does not exist (here)"
+    if key == "sd_scripts" and not (path / "train_network.py").is_file():
+        return f"{path} has no train_network.py: is it a kohya-ss/sd-scripts checkout?"
+    if key == "python" and not os.access(path, os.X_OK):
+        return f"{path} is not executable"
+    return None
+
+
+def changed_fields(settings: Settings, values: dict[str, str]) -> list[str]:
+    """The fields whose text differs from what the settings in use say."""
+    shown = form_values(settings)
+    return [f.key for f in FIELDS if values.get(f.key, "").strip() != shown[f.key].strip()]
+
+
+def apply_form(settings: Settings, values: dict[str, str], root: Path) -> Settings:
+    """A copy of ``settings`` with the changed fields set (an empty training path unset).
+
+    Raises :class:`SettingsError` when a field has an error.
+    """
+    check = check_form(values, root)
+    if not check.ok:
+        key, problem = next(iter(check.errors.items()))
+        raise SettingsError(f"{FIELD_BY_KEY[key].label}: {problem}")
+    new = copy.deepcopy(settings)
+    training = new.section("training")
+    for key in changed_fields(settings, values):
+        f, value = FIELD_BY_KEY[key], values[key].strip()
+        if f.table == "dataset":
+            setattr(new, key, value)
+        elif value:
+            training[f.name] = value
+        else:
+            training.pop(f.name, None)
+    if training or "training" in new.raw:
+        new.set_section("training", training)
+    return new
+
+
+def save_form(root: Path, settings: Settings, values: dict[str, str]) -> Settings:
+    """Write the form to ``root/lorapan.toml``; returns the settings now in the file.
+
+    Nothing is written when a field has an error (:class:`SettingsError`) or when
+    nothing changed (``settings`` is returned as it is).
+    """
+    new = apply_form(settings, values, Path(root))
+    if changed_fields(settings, values):
+        save_settings(Path(root), new)
+        return new
+    return settings

@@ -1,0 +1,106 @@
+"""A finding in full: the whole message, its fix's changes per image, go to an image,
+apply the fix; j/k move in the sidebar and the cursors stay put after a fix."""
+
+from __future__ import annotations
+
+from app_helpers import app_for, build_dataset, caption, files, settle, wait_for
+from lorapan.core.rules.model import Finding
+from lorapan.tui.screens.finding import FindingScreen
+from lorapan.tui.screens.main import MainScreen
+
+WIDE = (160, 48)
+CAPTIONS = {
+    "img_1": "gob, solo, red hair, outdoors",
+    "img_2": "gob, solo, smile, indoors",
+    "img_3": "gob, 1girl, long hair, outdoors",
+    "img_10": "gob, solo, night",
+}
+
+
+def styled(root):
+    """The guide's style tag stated: tags.style then lists the captions that lack it."""
+    (root / "lorapan.toml").write_text('[dataset]\nstyle_tag = "anime screencap"\n')
+    return root
+
+
+async def _to_finding(app, pilot, rule_id: str) -> Finding:
+    """Rules sidebar, then j until its cursor is on ``rule_id``."""
+    await wait_for(pilot, lambda: app.screen.report is not None)
+    await pilot.press("R")
+    await pilot.pause()
+    sidebar = app.screen.sidebar
+    for _ in range(30):
+        item = sidebar.current()
+        if isinstance(item, Finding) and item.rule_id == rule_id:
+            return item
+        await pilot.press("j")
+    raise AssertionError(f"{rule_id} not in the sidebar")
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def test_the_detail_shows_the_whole_message_and_goes_to_an_image(tmp_path):
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        finding = await _to_finding(app, pilot, "tags.style")
+        assert len(finding.message) > 90  # the sidebar cuts it
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FindingScreen)
+        message = text_of(screen, "#fd-message")
+        assert " ".join(message.split()) == finding.message  # wrapped, not cut
+        assert "…" not in message
+        rows = screen.rows
+        assert [r for r, _ in rows] == ["img_1.png", "img_2.png", "img_3.png", "img_10.png"]
+        assert all(change == "+anime screencap" for _, change in rows)
+        await pilot.press("j", "j", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert files(app).current == "img_3.png"
+        assert files(app).rows == ["img_1.png", "img_2.png", "img_3.png", "img_10.png"]
+        assert app.screen.focused is files(app)
+    assert caption(root, "img_3") == CAPTIONS["img_3"]  # going there changes nothing
+
+
+async def test_f_in_the_detail_applies_the_fix_and_the_cursors_stay(tmp_path):
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j")  # the file list on img_3
+        finding = await _to_finding(app, pilot, "tags.style")
+        sidebar = app.screen.sidebar
+        at = sidebar.list.highlighted
+        await pilot.press("i", "f")
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: not app.screen.report.find("tags.style"))
+        assert isinstance(app.screen, MainScreen)
+        assert files(app).current == "img_3.png"
+        # the fixed finding is gone: the cursor holds its place, on the line after it
+        now = sidebar.current()
+        assert now is not None and getattr(now, "rule_id", "") != "tags.core"
+        assert sidebar.list.highlighted >= at
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert caption(root, "img_1") == CAPTIONS["img_1"]
+    assert finding.fix is not None
+
+
+async def test_palette_opens_the_finding_in_full(tmp_path):
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: app.screen.report is not None)
+        await pilot.press("ctrl+p", *"finding in full")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FindingScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -1,0 +1,194 @@
+"""The dataset's settings: kind, name, core and style tag, caption extension, tag style
+and where training finds sd-scripts, Python, the base model and the output folder.
+
+The fields, their checks and the save are core's (``core.settings_form``); this screen
+shows them, says under each field what core says about it as it is typed, and hands
+the form to :func:`~lorapan.core.settings_form.save_form` on ``ctrl+s``. It returns the
+saved settings (the app takes them as it takes an outside change of lorapan.toml),
+or None. lorapan.toml changing while the screen is open refreshes the fields the
+user has not touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lorapan.core.settings import Settings, SettingsError
+from lorapan.core.settings_form import FIELDS, FormField, check_form, form_values, save_form
+from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.screens.confirm import ChoiceScreen
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static
+
+TABLE_TITLES = {"dataset": "Dataset  [dataset]", "training": "Training paths  [training]"}
+
+
+class ChoiceField(Select[str], inherit_bindings=False):
+    """A choice among fixed values that opens on enter or space only: ↑/↓ move between
+    the form's fields as they do from a text field (Select opens on them too)."""
+
+    BINDINGS = [Binding("enter,space", "show_overlay", "Show menu", show=False)]
+
+
+class Form(VerticalScroll, inherit_bindings=False):
+    """The fields, scrolled to the focused one; ↑/↓ are the screen's (next field), not
+    a scroll of the container, which would swallow them whenever the form is taller
+    than the terminal."""
+
+    BINDINGS = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+
+def field_id(f: FormField) -> str:
+    return "set-" + f.key.replace(".", "-").replace("_", "-")
+
+
+class SettingsScreen(Screen[Settings | None]):
+    BINDINGS = bindings_for("settings")
+    PALETTE_SCOPES = ("settings",)
+
+    DEFAULT_CSS = """
+    SettingsScreen #set-head { height: auto; padding: 0 1; }
+    SettingsScreen #set-form { height: 1fr; padding: 0 1; }
+    SettingsScreen .set-table { text-style: bold; margin-top: 1; }
+    SettingsScreen .set-row { height: 1; }
+    SettingsScreen .set-row > Label { width: 20; color: $text-muted; }
+    SettingsScreen .set-row:focus-within > Label { color: $accent; text-style: bold; }
+    SettingsScreen .set-row > Input, SettingsScreen .set-row > Select { width: 1fr; }
+    SettingsScreen .set-msg { height: auto; padding-left: 20; color: $text-muted; }
+    SettingsScreen .set-msg.-error { color: $error; }
+    SettingsScreen .set-msg.-note { color: $warning; }
+    """
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.settings = settings
+        self.shown = form_values(settings)
+
+    def _key(self, binding_id: str) -> str:
+        return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._head(), id="set-head", markup=False)
+        with Form(id="set-form"):
+            table = ""
+            for f in FIELDS:
+                if f.table != table:
+                    table = f.table
+                    yield Static(TABLE_TITLES[table], classes="set-table", markup=False)
+                with Horizontal(classes="set-row"):
+                    yield Label(f.label, markup=False)
+                    yield self._widget(f)
+                yield Static(f.help, id=field_id(f) + "-msg", classes="set-msg", markup=False)
+        yield Footer()
+
+    def _head(self) -> str:
+        return (
+            f"{self.root.name}/lorapan.toml (keys not shown here are kept) · "
+            f"{self._key('settings-save')}: save · {self._key('settings-cancel')}: back"
+        )
+
+    def _widget(self, f: FormField) -> Widget:
+        value = self.shown[f.key]
+        if f.choices:
+            return ChoiceField(
+                [(c, c) for c in f.choices], value=value, allow_blank=False, compact=True,
+                id=field_id(f),
+            )  # fmt: skip
+        return Input(value, compact=True, id=field_id(f))
+
+    def on_mount(self) -> None:
+        self.query_one("#" + field_id(FIELDS[0])).focus()
+
+    # ---- the form ----------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        """The form's text now, per field key."""
+        out = {}
+        for f in FIELDS:
+            widget = self.query_one("#" + field_id(f))
+            value = widget.value if isinstance(widget, (Input, Select)) else ""
+            out[f.key] = "" if value is Select.BLANK else str(value)
+        return out
+
+    @property
+    def modified(self) -> bool:
+        return self.values() != self.shown
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        self.show_check()
+
+    def show_check(self) -> bool:
+        """Each field's message as core checks the form now; False when one is an error."""
+        check = check_form(self.values(), self.root)
+        for f in FIELDS:
+            msg = self.query_one("#" + field_id(f) + "-msg", Static)
+            text = check.errors.get(f.key) or check.notes.get(f.key) or f.help
+            msg.update(text)
+            msg.set_class(f.key in check.errors, "-error")
+            msg.set_class(f.key in check.notes, "-note")
+        return check.ok
+
+    def settings_reloaded(self, settings: Settings, result: object = None) -> None:
+        """The app read lorapan.toml again (its ``settings_reloaded`` round)."""
+        self.refresh_from_settings(settings)
+
+    def refresh_from_settings(self, settings: Settings) -> None:
+        """lorapan.toml changed: fields the user has not touched show the new values."""
+        new = form_values(settings)
+        now = self.values()
+        for f in FIELDS:
+            if now[f.key] == self.shown[f.key] and new[f.key] != now[f.key]:
+                widget = self.query_one("#" + field_id(f))
+                with self.prevent(Input.Changed, Select.Changed):
+                    widget.value = new[f.key]  # type: ignore[attr-defined]
+        self.settings, self.shown = settings, new
+        self.show_check()
+
+    # ---- actions -------------------------------------------------------------------
+    def action_save(self) -> None:
+        if not self.show_check():
+            self.notify("not saved: a field says what is wrong", severity="warning", timeout=4)
+            return
+        try:
+            saved = save_form(self.root, self.settings, self.values())
+        except (SettingsError, OSError) as exc:
+            self.notify(f"not saved: {exc}", severity="error", timeout=8)
+            return
+        self.dismiss(saved if saved is not self.settings else None)
+
+    def action_cancel(self) -> None:
+        if not self.modified:
+            self.dismiss(None)
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+            elif choice == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Leave without saving?",
+                "Some settings were changed here and are not in lorapan.toml yet.",
+                [("s", "save", "Save"), ("d", "discard", "Discard"), ("e", "edit", "Go on")],
+                escape_value="edit",
+            ),
+            decided,
+        )
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
