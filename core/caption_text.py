@@ -19,7 +19,7 @@ import codecs
 from typing import TYPE_CHECKING
 
 from lorapan.core.captions import CaptionDecodeError
-from lorapan.core.dataset.changes import ApplyResult, absorb, root_rel
+from lorapan.core.dataset.changes import ApplyResult, absorb
 
 if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset
@@ -82,7 +82,7 @@ def write_caption_text(
         if data == (opened or b""):
             result.unchanged += 1
             return result
-        rel = root_rel(dataset.root, item.caption_path or item.default_caption_path)
+        rel = item.caption_rel or item.default_caption_rel
         # The journal checks the file on disk against ``opened`` (an outside write the
         # watcher has not reported yet is a conflict too).
         txn, res = dataset.journal.run(label, [(rel, opened, data)])

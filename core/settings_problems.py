@@ -4,7 +4,8 @@
 value it cannot use, so that a typo never stops a scan. That is right for the
 scan and wrong for the user, who would never learn why the threshold they set
 has no effect. :func:`analysis_problems` says, for the same table, which values
-are not used and what is used instead; the CLI prints these as warnings.
+are not used and what is used instead; :func:`config_problems` adds what the user
+config holds that lorapan cannot use. The CLI prints these as warnings.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from dataclasses import fields
 from typing import Any
 
 from lorapan.core.analysis.facts import AnalysisConfig
+from lorapan.core.user_config import load_user_config
+
+
+def config_problems(dataset: Any) -> list[str]:
+    """The user config's problems, then those of the dataset's ``[analysis]``."""
+    settings = dataset.settings
+    where = str(settings.path or dataset.root / "lorapan.toml")
+    return load_user_config().problems + analysis_problems(settings.raw.get("analysis"), where)
+
 
 #: keys older lorapan versions read, and what replaced them
 RETIRED = {

@@ -96,10 +96,14 @@ def test_output_piped_into_head_ends_quietly(tmp_path):
 
 
 def test_edit_reports_renames_and_moves(tmp_path, lorapan_cmd):
-    write_dataset(tmp_path, {"a.png": "long hair, ^_^, blue_eyes, smile"})
+    # captions that start with different tags: no anchor holds the first field
+    write_dataset(
+        tmp_path, {"a.png": "long hair, ^_^, blue_eyes, smile", "b.png": "smile, short hair"}
+    )
     out = lorapan_cmd("edit", tmp_path, "--tag-style", "underscores", "--front", "smile")
     assert out.returncode == 0, out.stderr
     assert "a.png: long hair→long_hair reordered" in out.stdout
     assert (tmp_path / "a.txt").read_text() == "smile, long_hair, ^_^, blue_eyes"
+    assert (tmp_path / "b.txt").read_text() == "smile, short_hair"
     undo = lorapan_cmd("undo", tmp_path)
-    assert "1 file written" in undo.stdout
+    assert "2 files written" in undo.stdout

@@ -166,6 +166,63 @@ def test_every_edit_operation_keeps_the_anchor_first(
     assert insert_after_anchor(after, STYLE, anchor)[:2] in {(trigger, STYLE), after[:2]}
 
 
+#: `lorapan edit` arguments that edit other tags than the anchor (``{o}``: a pool tag)
+CLI_EDITS = {
+    "add": ["--add", "{o}"],
+    "add-first": ["--add", "{o}", "--at", "0"],
+    "front": ["--front", "{o}"],
+    "sort": ["--sort"],
+    "replace": ["--replace", "{o}=renamed {o}"],
+    "remove": ["--remove", "{o}"],
+    "dedupe-front": ["--dedupe", "--front", "{o}", "--add", "{o}"],
+    "underscores": ["--tag-style", "underscores"],
+    "spaces": ["--tag-style", "spaces", "--front", "{o}"],
+}
+
+
+def _lorapan(*argv: object) -> str:
+    """The real `lorapan` entry point in this process; its stdout."""
+    import contextlib
+    import io
+
+    from lorapan.main import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([str(a) for a in argv])
+    assert code == 0, out.getvalue()
+    return out.getvalue()
+
+
+@PROPERTY
+@given(
+    trigger=trigger_st,
+    captions=captions_st,
+    config=config_st,
+    op=st.sampled_from(sorted(CLI_EDITS)),
+    other=st.sampled_from(POOL),
+)
+def test_lorapan_edit_keeps_the_trigger_first_and_spelled_as_written(
+    trigger: str, captions: list[list[str]], config: dict, op: str, other: str
+) -> None:
+    """The edit command's real path (arguments, planner, journal, bytes on disk)."""
+    if tag_key(other) == tag_key(trigger):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _write(Path(tmp) / "d", trigger, captions, config)
+        before = {rel: it.tags for rel, it in Dataset.open(root).items.items()}
+        args = [a.format(o=other) for a in CLI_EDITS[op]]
+        _lorapan("edit", root, *args)
+        after = Dataset.open(root).items
+        for rel, item in after.items():
+            assert item.tags[0] == trigger, (op, item.tags)
+            assert "^ ^" not in item.tags  # a kaomoji is never respelled
+            if op in ("underscores", "spaces"):
+                assert item.tags.count("^_^") == before[rel].count("^_^")
+        _lorapan("undo", root)
+        assert {rel: it.tags for rel, it in Dataset.open(root).items.items()} == before
+
+
 @PROPERTY
 @given(trigger=trigger_st, captions=captions_st, preds=tags_st, config=config_st)
 def test_autotag_modes_and_augment_captions_keep_the_trigger_first(
@@ -249,3 +306,24 @@ def test_fix_puts_the_style_after_an_unconfirmed_trigger_not_before_it(tmp_path:
     _fix_everything(root)
     for item in Dataset.open(root).items.values():
         assert item.tags[:2] == ("tk", "anime screencap")
+
+
+def test_edit_says_why_front_left_the_anchor_first_and_how_to_change_it(tmp_path: Path) -> None:
+    caps = {f"{i}.png": f"Yanagise Eika, long_hair, smile {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "d", caps)
+    out = _lorapan("edit", root, "--front", "smile 0", "--add", "1girl", "--at", "0")
+    assert "kept 'Yanagise Eika' first in 4 captions" in out
+    assert "core_tag" in out
+    assert (root / "0.txt").read_text() == "Yanagise Eika, smile 0, 1girl, long_hair"
+    out = _lorapan("edit", root, "--tag-style", "underscores", "--dry-run", "--json")
+    assert '"anchor_held": 0' in out
+    _lorapan("edit", root, "--tag-style", "underscores")
+    assert (root / "1.txt").read_text() == "Yanagise Eika, 1girl, long_hair, smile_1"
+
+
+def test_tag_style_keeps_a_trigger_written_last(tmp_path: Path) -> None:
+    """No anchor (the first tags differ), but every caption ends with the trigger."""
+    caps = {f"{i}.png": f"pose {i}, red hair, Itojunji Style" for i in range(4)}
+    root = rf.write_images(tmp_path / "d", caps)
+    _lorapan("edit", root, "--tag-style", "underscores")
+    assert (root / "2.txt").read_text() == "pose_2, red_hair, Itojunji Style"

@@ -42,7 +42,7 @@ def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A user config with a [training] layer both sides must honour."""
     path = tmp_path / "config.toml"
     path.write_text("[training]\nmaxTrainEpochs = 3\n")
-    monkeypatch.setenv("LORAPAN_CONFIG", str(path))
+    monkeypatch.setenv("LORAPAN_CONFIG_DIR", str(tmp_path))
     return path
 
 

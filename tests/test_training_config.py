@@ -289,14 +289,29 @@ def test_offline_settings_reach_the_trainer(tmp_path):
     assert "--tokenizer_cache_dir" not in _plan(tmp_path / "on").script_args
 
 
-def test_user_config_is_read_from_the_config_dir(tmp_path, monkeypatch):
-    from lorapan.core.training.config import read_user_training
-
-    (tmp_path / "cfg").mkdir()
-    (tmp_path / "cfg" / "config.toml").write_text("[training]\nnetworkDim = 32\n")
-    monkeypatch.delenv("LORAPAN_CONFIG", raising=False)
-    monkeypatch.setenv("LORAPAN_CONFIG_DIR", str(tmp_path / "cfg"))
-    assert read_user_training() == {"networkDim": 32}
+def test_train_reads_the_user_config_from_the_config_dir_and_warns_of_its_problems(
+    tmp_path, lorapan_cmd
+):
+    root = make_dataset(tmp_path / "ds")
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "config.toml").write_text("theme = 3\n[training]\nnetworkDim = 32\n")
+    env = {"LORAPAN_CONFIG_DIR": str(cfg)}
+    res = lorapan_cmd("train", root, "--dry-run", "--json", env=env)
+    argv = json.loads(res.stdout)["argv"]
+    assert argv[argv.index("--network_dim") + 1] == "32"
+    assert f"warning: {cfg / 'config.toml'}: theme = 3 must be a theme name" in res.stderr
+    # a [training] the plan cannot use: warned, then refused with the same words
+    (cfg / "config.toml").write_text('[training]\nnetworkDim = "wide"\n')
+    res = lorapan_cmd("train", root, "--dry-run", env=env)
+    assert res.returncode == 2 and "networkDim = 'wide'" in res.stderr
+    assert "Traceback" not in res.stderr
+    # LORAPAN_CONFIG (a file; never documented) is not read, and train says so
+    (cfg / "config.toml").write_text("[training]\nnetworkDim = 8\n")
+    res = lorapan_cmd("train", root, "--dry-run", "--json", env={"LORAPAN_CONFIG": str(cfg)})
+    argv = json.loads(res.stdout)["argv"]
+    assert argv[argv.index("--network_dim") + 1] != "8"
+    assert "LORAPAN_CONFIG is not read" in res.stderr and "LORAPAN_CONFIG_DIR" in res.stderr
 
 
 def test_prompts_use_tags_absent_from_dataset(tmp_path):
@@ -326,14 +341,15 @@ def test_runnable_settings_pass_preflight(tmp_path):
 
 
 def test_user_config_is_below_dataset_settings(tmp_path, monkeypatch):
-    from lorapan.core.training.config import read_user_training
+    from lorapan.core.user_config import load_user_config
 
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         '[training]\nsd_scripts = "/opt/sd-scripts"\nnetworkDim = 32\nnetworkAlpha = 16\n'
     )
-    monkeypatch.setenv("LORAPAN_CONFIG", str(cfg))
-    plan = _plan(tmp_path, training={"networkDim": 4}, user_table=read_user_training())
+    monkeypatch.setenv("LORAPAN_CONFIG_DIR", str(tmp_path))
+    user_table = load_user_config().table("training")
+    plan = _plan(tmp_path, training={"networkDim": 4}, user_table=user_table)
     assert plan.settings["sd_scripts"] == "/opt/sd-scripts"  # from the user config
     assert plan.params["networkDim"] == 4  # the dataset's lorapan.toml wins
     assert plan.params["networkAlpha"] == 16.0

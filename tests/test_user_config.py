@@ -135,3 +135,18 @@ def test_info_prints_config_problems_and_keeps_its_exit_code(tmp_path: Path, lor
         lorapan_cmd("info", root, "--json", env={"LORAPAN_CONFIG_DIR": str(config)}).stdout
     )
     assert len(data["config_problems"]) == 6  # five from the user config, one from [analysis]
+
+
+def test_check_and_fix_warn_of_analysis_values_they_do_not_use(tmp_path: Path, lorapan_cmd):
+    """The clone and blur rules read [analysis]: a value they replace is said once."""
+    root = write_dataset(tmp_path / "ds", {"a.png": "a, b\n", "b.png": "a, c\n"})
+    (root / "lorapan.toml").write_text('[analysis]\nblur_edge_px = "high"\n')
+    env = {"LORAPAN_CONFIG_DIR": str(tmp_path / "none")}
+    for argv in (("check", root), ("check", root, "--json"), ("fix", root)):
+        res = lorapan_cmd(*argv, env=env)
+        assert "Traceback" not in res.stderr
+        warned = [line for line in res.stderr.splitlines() if line.startswith("warning: ")]
+        assert warned == [
+            f"warning: {root / 'lorapan.toml'}: [analysis] blur_edge_px = 'high' is not a "
+            "number; 7.0 is used"
+        ], res.stderr

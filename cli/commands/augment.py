@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from lorapan.core.augment.alter import ALL_ALTERATIONS
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -121,14 +122,14 @@ def print_plan(plan: AugmentPlan) -> None:
         print(f"  skipped {skip.name} ({skip.source}): {skip.reason}")
     for rel, message in plan.problems:
         print(f"  cannot use {rel}: {message}")
-    for hint in plan.hints:
-        print(f"hint: {hint}")
+    for advice in plan.hints:
+        print(f"hint: {advice}")
 
 
 def print_result(result: WriteResult, root: str) -> None:
     print(
         f"made {len(result.images)} image(s) with captions; "
-        f"undo with `lorapan undo {root}`; tag each one by hand (the guide's step 4)"
+        f"undo with `{hint('undo', root)}`; tag each one by hand (the guide's step 4)"
     )
     for path, why in result.conflicts:
         print(f"  not written: {path}: {why}")

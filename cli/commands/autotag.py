@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -233,4 +234,4 @@ def _print_human(args, rels, run, lacking, changes, applied) -> None:
     for rel, why in applied.unreadable:
         print(f"  not written: {rel}: {why}")
     if applied.applied:
-        print(f"undo with: lorapan undo {args.path}")
+        print(f"undo with: {hint('undo', args.path)}")

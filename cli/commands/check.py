@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.settings import KINDS
 from lorapan.support import (
     EXIT_FINDINGS,
@@ -76,8 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
-    """Open the dataset and an engine over it with the cached facts and scores."""
+def build_engine(args: argparse.Namespace, warn: bool = True):  # -> (RulesEngine | None, int)
+    """Open the dataset and an engine over it with the cached facts and scores.
+
+    ``warn``: print what the user config and ``[analysis]`` hold that lorapan cannot
+    use (the clone and blur rules read ``[analysis]``) as warnings on stderr.
+    """
     from lorapan.core.rules.catalog import known_rule
     from lorapan.core.rules.engine import RulesEngine
     from lorapan.core.rules.inputs import load_inputs
@@ -95,6 +101,9 @@ def build_engine(args: argparse.Namespace):  # -> tuple[RulesEngine | None, int]
     if getattr(args, "kind", None):
         ds.settings.kind = args.kind  # set for this run: not inferred
     inputs = load_inputs(ds)
+    if warn:
+        for problem in inputs.problems:
+            print(f"warning: {problem}", file=sys.stderr)
     return RulesEngine(ds, live=False, **inputs.engine_kwargs()), EXIT_OK
 
 
@@ -164,7 +173,7 @@ def print_report(root, report, path: str, all_images: bool = False) -> None:  # 
                 names = ", ".join(f.images) if all_images else shorten(f.images, 5)
                 print(f"      images ({len(f.images)}): {names}")
             if f.fix is not None:
-                print(f"      fix: {f.fix.label}  →  lorapan fix {path} --rule {f.rule_id}")
+                print(f"      fix: {f.fix.label}  →  {hint('fix', path, '--rule', f.rule_id)}")
     if report.coverage:
         done = sum(1 for c in report.coverage if c.done)
         print(f"\ncoverage {done}/{len(report.coverage)}")

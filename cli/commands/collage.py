@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing written")
         elif result is not None and result.images:
-            print(f"made {out.relpath}; undo with `lorapan undo {args.path}`")
+            print(f"made {out.relpath}; undo with `{hint('undo', args.path)}`")
         elif result is not None:
             for path, why in result.conflicts + result.errors:
                 print(f"  not made: {path}: {why}")

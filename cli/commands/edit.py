@@ -8,8 +8,9 @@ from collections.abc import Callable
 from functools import partial
 
 from lorapan.core import edits
-from lorapan.core.captions import apply_tag_style
 from lorapan.core.commands_hint import hint
+from lorapan.core.method import edit_plan
+from lorapan.core.method.edit_plan import EditPlan, TagFn
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -29,6 +30,11 @@ HELP = "add, remove, rename, move tags on many captions (undoable)"
 EPILOG = """\
 The edits run in this order: replace, remove, add, front, dedupe, sort, tag style.
 Every edit is journaled: `lorapan undo PATH` reverts it, even after a restart.
+
+The dataset's anchor (its core tag, or the tag every caption starts with) stays the
+first tag, which keep_tokens = 1 holds: --add --at 0, --front and --sort put tags
+right after it, and --tag-style never respells it, a trigger or a kaomoji. Removing
+or renaming the anchor itself is done as asked.
 
 queries (--query):
   long hair                      images tagged "long hair" (or long_hair)
@@ -82,9 +88,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_writer_flags(p)
 
 
-def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tags]] | str:
-    """The edit functions in order, or an error message."""
-    ops: list[Callable[[edits.Tags], edits.Tags]] = []
+def build_ops(
+    args: argparse.Namespace, restyle: Callable[[str], TagFn] | None = None
+) -> list[TagFn] | str:
+    """The edit functions in order, or an error message.
+
+    ``restyle(style)`` makes the ``--tag-style`` function (one that knows the
+    dataset's anchor and triggers); without it the style step is left out, which
+    is enough to check the arguments before the dataset is opened.
+    """
+    ops: list[TagFn] = []
     for pair in args.replace:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip():
@@ -99,9 +112,8 @@ def build_ops(args: argparse.Namespace) -> list[Callable[[edits.Tags], edits.Tag
         ops.append(edits.dedupe)
     if args.sort:
         ops.append(edits.sort_tags)
-    if args.tag_style:
-        style = args.tag_style
-        ops.append(lambda tags: tuple(apply_tag_style(t, style) for t in tags))
+    if args.tag_style and restyle is not None:
+        ops.append(restyle(args.tag_style))
     return ops
 
 
@@ -138,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     ops = build_ops(args)
     if isinstance(ops, str):
         return fail(ops, "see `lorapan edit --help`")
-    if not ops:
+    if not ops and not args.tag_style:
         return fail(
             "no edit given",
             "add --add, --remove, --replace, --front, --dedupe, --sort or --tag-style",
@@ -150,21 +162,24 @@ def run(args: argparse.Namespace) -> int:
     if rels is None:
         return code
     rels = [r for r in rels if ds.items[r].has_caption or args.add]
-    current = {r: ds.items[r].tags for r in rels}
-    changes = edits.plan(current, rels, edits.chain(*ops))
+    ops = build_ops(args, lambda style: edit_plan.restyler(ds, style))
+    assert not isinstance(ops, str)  # the same arguments were checked above
+    planned = edit_plan.plan_edit(ds, rels, edits.chain(*ops))
     if args.dry_run:
-        return _report(args, changes, None, len(rels))
+        return _report(args, planned, None, len(rels))
     if (refused := refuse_if_interrupted(ds)) is not None:
         return refused
-    result = ds.apply_changes(changes, label_for(args))
-    return _report(args, changes, result, len(rels))
+    result = ds.apply_changes(planned.changes, label_for(args))
+    return _report(args, planned, result, len(rels))
 
 
-def _report(args, changes, result, matched: int) -> int:
+def _report(args, planned: EditPlan, result, matched: int) -> int:
+    changes = planned.changes
     if args.json:
         out = {
             "matched": matched,
             "dry_run": result is None,
+            "anchor_held": planned.held,
             "changes": [c.to_dict() for c in changes],
         }
         if result is not None:
@@ -172,6 +187,8 @@ def _report(args, changes, result, matched: int) -> int:
         print_json_rows(out, "changes")
     else:
         sys.stdout.writelines(describe(ch) + "\n" for ch in changes)
+        if planned.held:
+            print(planned.held_note())
         verb = "would change" if result is None else "changed"
         n = len(changes) if result is None else len(result.applied)
         print(f"{verb} {n} of {matched} captions")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from shlex import quote
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 
 NAME = "export"
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         what = f"no checkpoint at step {args.checkpoint}" if args.checkpoint else "no final model"
         return fail(
             f"run {info.id}: {what} (checkpoints at steps: {steps})",
-            f"lorapan runs {quote(args.where[0])} {info.id}",
+            hint("runs", args.where[0], info.id),
             code=EXIT_FINDINGS,
         )
     try:

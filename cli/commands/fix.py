@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
     after = None
     if not args.dry_run:
-        fresh, _code = build_engine(args)  # a fresh check of what is on disk now
+        fresh, _code = build_engine(args, warn=False)  # a fresh check of what is on disk now
         after = (fresh or engine).check(args.rule or None)
     if args.json:
         print_json(
@@ -288,7 +289,7 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
                 "not written (unreadable captions): " + shorten([p for p, _ in result.unreadable])
             )
         if result.applied:
-            print(f"undo with: lorapan undo {args.path}")
+            print(f"undo with: {hint('undo', args.path)}")
     if after is not None:
         remaining = counts_text(after.counts(), ("error", "warning"))
-        print(f"remaining: {remaining} (`lorapan check {args.path}`)")
+        print(f"remaining: {remaining} (`{hint('check', args.path)}`)")

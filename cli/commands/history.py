@@ -165,7 +165,7 @@ def run_history(args: argparse.Namespace) -> int:
         if r["broken"]:
             print(f"        {r['broken']}")
     if args.broken and rows:
-        print(f"set one aside with: lorapan recover {ds.root} --skip ID")
+        print(f"set one aside with: {hint('recover', ds.root, '--skip')} ID")
     return EXIT_OK
 
 
@@ -174,7 +174,7 @@ def _skip(args: argparse.Namespace, ds) -> int:  # noqa: ANN001
     if entry is None:
         return fail(
             f"no single journal entry {args.skip!r}",
-            f"`lorapan history {ds.root}` lists them with their ids",
+            f"`{hint('history', ds.root)}` lists them with their ids",
             EXIT_USAGE,
         )
     where = ds.journal.skip(entry)

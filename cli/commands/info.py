@@ -75,11 +75,9 @@ def _files(ds) -> dict:
 
 def config_problems(ds) -> list[str]:
     """What the user config and the dataset's [analysis] hold that lorapan cannot use."""
-    from lorapan.core.settings_problems import analysis_problems
-    from lorapan.core.user_config import load_user_config
+    from lorapan.core.settings_problems import config_problems as problems
 
-    where = str(ds.settings.path or ds.root / "lorapan.toml")
-    return load_user_config().problems + analysis_problems(ds.settings.raw.get("analysis"), where)
+    return problems(ds)
 
 
 def _print_human(info: dict) -> None:

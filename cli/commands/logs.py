@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from shlex import quote
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail
 
 NAME = "logs"
@@ -38,17 +38,16 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         return fail(f"{args.path} is not a folder", "give the dataset folder")
     if not list_runs(root):
-        where = quote(args.path)
         return fail(
             f"no training runs yet in {args.path}",
-            f"start one: `lorapan train {where} --dry-run` to see the plan, "
-            f"then `lorapan train {where}`",
+            f"start one: `{hint('train', args.path, '--dry-run')}` to see the plan, "
+            f"then `{hint('train', args.path)}`",
             code=EXIT_FINDINGS,
         )
     try:
         info = find_run(root, args.run)
     except RunError as exc:
-        return fail(str(exc), f"list the runs with `lorapan runs {quote(args.path)}`")
+        return fail(str(exc), f"list the runs with `{hint('runs', args.path)}`")
     parser = LogParser()
     out = sys.stdout
     try:

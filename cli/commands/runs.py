@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from shlex import quote
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import EXIT_OK, fail, print_json
 
 NAME = "runs"
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(rows)
         return EXIT_OK
     if not rows:
-        print(f"no training runs yet; start one with: lorapan train {args.path}")
+        print(f"no training runs yet; start one with: {hint('train', args.path)}")
         return EXIT_OK
     for r in rows:
         steps = f"{r['step'] or 0}/{r['total'] or '?'}"
@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {r['note']}")
         if r["status"] in ("starting", "running", "stopping"):
             print(
-                f"    re-attach: lorapan runs {args.path} --watch  |  lorapan logs {args.path} {r['id']} -f"
+                f"    re-attach: {hint('runs', args.path, '--watch')}  |  "
+                f"{hint('logs', args.path, r['id'], '-f')}"
             )
     return EXIT_OK
 
@@ -89,7 +90,7 @@ def _one(args: argparse.Namespace, root: Path) -> int:
     try:
         run = find_run(root, args.run)
     except RunError as exc:
-        return fail(str(exc), f"lorapan runs {quote(args.path)}")
+        return fail(str(exc), hint("runs", args.path))
     found = checkpoints(run)
     final = find_checkpoint([c for c in found if c.final], None)
     states = saved_states(run)
@@ -127,8 +128,8 @@ def _one(args: argparse.Namespace, root: Path) -> int:
     print(f"\nfinal model: {final.path}" if final else "\nfinal model: not written")
     if states and run.status in ("stopped", "failed", "lost"):
         print(
-            f"resume: lorapan train {quote(args.path)} --resume {run.id}  (from step {states[-1].step})"
+            f"resume: {hint('train', args.path, '--resume', run.id)}  (from step {states[-1].step})"
         )
     if found:
-        print(f"export: lorapan export {quote(args.path)} {run.id} DEST [--checkpoint STEP]")
+        print(f"export: {hint('export', args.path, run.id)} DEST [--checkpoint STEP]")
     return EXIT_OK

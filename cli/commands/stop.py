@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, print_json
 
 NAME = "stop"
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         info = find_run(Path(args.path).expanduser(), args.run)
     except RunError as exc:
-        return fail(str(exc), f"lorapan runs {args.path}")
+        return fail(str(exc), hint("runs", args.path))
     if not info.active:
         msg = f"run {info.id} is not running ({info.status})"
         if args.json:

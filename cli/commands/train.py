@@ -7,9 +7,9 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from shlex import quote
 from typing import TYPE_CHECKING
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.settings import SettingsError
 from lorapan.support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
 
@@ -91,6 +91,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _user_training() -> dict:
+    """The user config's [training], its problems (if any) printed as warnings first."""
+    from lorapan.core.user_config import load_user_config
+
+    config = load_user_config()
+    for problem in config.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return config.table("training")
+
+
 def _request(args: argparse.Namespace) -> StartRequest:
     """The user's choices; raises PresetError for a bad --civitai file or --set item."""
     from lorapan.core.training import presets as P
@@ -107,6 +117,7 @@ def _request(args: argparse.Namespace) -> StartRequest:
         sdxl=True if args.sdxl else None,
         overrides=dict(P.parse_override(item) for item in args.sets),
         force=args.force,
+        user_training=_user_training(),
     )
 
 
@@ -159,7 +170,7 @@ def _resume(args: argparse.Namespace) -> int:
     try:
         run, state = resume_run(find_run(root, args.resume))
     except RunError as exc:
-        return fail(f"cannot resume: {exc}", f"lorapan runs {quote(args.path)}")
+        return fail(f"cannot resume: {exc}", hint("runs", args.path))
     total = run.command.get("total_steps")
     if args.json and not args.watch:
         print_json({"run": run.id, "status": run.status, "from_step": state.step, "total": total})
@@ -167,7 +178,7 @@ def _resume(args: argparse.Namespace) -> int:
     print(f"resumed run {run.id} from step {state.step} of {total} ({state.folder.name})")
     if warning := epoch_warning(run, state.step):
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"  follow: lorapan logs {quote(args.path)} {run.id} --follow")
+    print(f"  follow: {hint('logs', args.path, run.id, '--follow')}")
     return watch(run) if args.watch else EXIT_OK
 
 
@@ -252,8 +263,8 @@ def _started(args, plan, info) -> int:
         )
         return EXIT_OK
     print(f"started run {info.id} ({info.status}); log: {info.log}")
-    print(f"  follow: lorapan logs {args.path} {info.id} --follow")
-    print(f"  stop:   lorapan stop {args.path} {info.id}")
+    print(f"  follow: {hint('logs', args.path, info.id, '--follow')}")
+    print(f"  stop:   {hint('stop', args.path, info.id)}")
     if args.watch:
         return watch(info)
     return EXIT_OK

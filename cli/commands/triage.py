@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -98,7 +99,7 @@ def _report(args: argparse.Namespace, result, verb: str) -> int:  # noqa: ANN001
         n = len(result.applied)
         print(f"{verb} {n} image{'' if n == 1 else 's'}")
         if result.applied:
-            print(f"undo with: lorapan undo {args.path}")
+            print(f"undo with: {hint('undo', args.path)}")
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
@@ -115,7 +116,7 @@ def run_take_out(args: argparse.Namespace) -> int:
     if missing:
         return fail(
             f"not an image of {ds.root}: {', '.join(missing)}",
-            f"give paths inside the dataset; `lorapan info {args.path}` counts them",
+            f"give paths inside the dataset; `{hint('info', args.path)}` counts them",
         )
     take = triage.set_aside if args.place == NAME else triage.trash
     return _report(
@@ -143,7 +144,7 @@ def run_restore(args: argparse.Namespace) -> int:
         print(
             f"{len(entries)} image(s) out of the dataset"
             + (
-                f"; restore with: lorapan restore {args.path} IMAGE... (or --all)"
+                f"; restore with: {hint('restore', args.path)} IMAGE... (or --all)"
                 if entries
                 else ""
             )
@@ -157,7 +158,7 @@ def run_restore(args: argparse.Namespace) -> int:
     if missing:
         return fail(
             f"not set aside or in the trash: {', '.join(missing)}",
-            f"`lorapan restore {args.path}` lists what can be restored",
+            f"`{hint('restore', args.path)}` lists what can be restored",
             EXIT_USAGE,
         )
     return _report(

@@ -8,10 +8,8 @@ share one caption file (``a.png`` and ``a.jpg``) get one write with both edits.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lorapan.core.captions import Caption, format_caption, new_caption, norm_tag
 from lorapan.core.dataset.items import ImageItem
@@ -58,7 +56,6 @@ def merge_edit(tags: tuple[str, ...], change: TagChange) -> tuple[str, ...]:
 
 
 def plan_writes(
-    root: Path,
     items: Mapping[str, ImageItem],
     changes: Iterable[TagChange],
     result: ApplyResult,
@@ -87,7 +84,7 @@ def plan_writes(
         if tuple(ch.before) != item.tags:
             result.conflicts.append((ch.relpath, "tags changed since the edit was planned"))
             continue
-        rel = root_rel(root, item.caption_path or item.default_caption_path)
+        rel = item.caption_rel or item.default_caption_rel
         if rel in ops:  # a.png and a.jpg share a.txt: one write with both edits
             raw, cap, tags = ops[rel]
             ops[rel] = (raw, cap, merge_edit(tags, ch))
@@ -105,8 +102,3 @@ def absorb(res: OpResult, owners: Mapping[str, str], result: ApplyResult) -> Non
         result.applied.append(owners.get(rel, rel))
     for rel, reason in res.conflicts:
         result.conflicts.append((owners.get(rel, rel), reason))
-
-
-def root_rel(root: Path, path: Path) -> str:
-    """Root-relative POSIX path (paths here are built from ``root``)."""
-    return os.path.relpath(path, root).replace(os.sep, "/")

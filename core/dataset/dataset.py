@@ -125,7 +125,7 @@ class Dataset:
         """Write new tags for each change, journaled; unchanged tags are skipped."""
         result = ApplyResult(label)
         with self.lock, self.journal.writer.hold():
-            writes, owners = plan_writes(self.root, self.items, changes, result)
+            writes, owners = plan_writes(self.items, changes, result)
             if not writes:
                 return result
             txn, res = self.journal.run(label, writes)
@@ -216,11 +216,14 @@ class Dataset:
         return result
 
     # ---- following disk ------------------------------------------------------
-    def _note_own_write(self, caption_rel: str) -> None:
-        """The journal wrote a caption: remember it for the watcher, re-read its images."""
+    def _note_own_write(self, caption_rel: str, data: bytes | None = None) -> None:
+        """The journal wrote a file: remember it for the watcher, and bring the images
+        that read it in line (adopting ``data``, the bytes written, when it has them;
+        re-reading after a delete or a move)."""
         self.own_writes[caption_rel] = self.own_writes.get(caption_rel, 0) + 1
         for owner in self._sync.readers_of(caption_rel):
-            self._sync.reload_item(owner)
+            if data is None or not self._sync.adopt(owner, caption_rel, data):
+                self._sync.reload_item(owner)
 
     def reload(self, relpaths: Iterable[str], reason: str = "reload") -> set[str]:
         """Re-read captions from disk (after an outside change or a conflict)."""

@@ -57,6 +57,12 @@ class ImageItem:
         return self.root / self._dir / self.default_caption_file
 
     @property
+    def default_caption_rel(self) -> str:
+        return (
+            f"{self._dir}/{self.default_caption_file}" if self._dir else self.default_caption_file
+        )
+
+    @property
     def tags(self) -> tuple[str, ...]:
         return self.caption.tags if self.caption else ()
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.confine import ConfinementError, Confiner
 from lorapan.core.errors import StateError
 from lorapan.core.journal import compact
@@ -36,7 +37,7 @@ from lorapan.core.journal.model import (
     Transaction,
     sha256,
 )
-from lorapan.core.journal.steps import FileSteps, OpResult
+from lorapan.core.journal.steps import FileSteps, OnWrite, OpResult
 from lorapan.core.journal.store import JournalStore
 from lorapan.core.writer_lock import WriterLock
 
@@ -57,9 +58,10 @@ class Journal:
         self.writer = WriterLock(Path(state_dir), self.root)
         self._packs: dict[str, dict[str, bytes]] = {}
         self._live: set[str] = set()  # transactions this process is running now
-        #: Called with the relative path after each file this journal writes, so the
-        #: dataset can refresh its view and the watcher can ignore our own writes.
-        self.on_write: list[Callable[[str], None]] = []
+        #: Called with the relative path and the bytes written (None: deleted or moved)
+        #: after each file this journal writes, so the dataset can take the new caption
+        #: as it is and the watcher can ignore our own writes.
+        self.on_write: list[OnWrite] = []
         self.steps = FileSteps(self.root, self.on_write)
 
     # ---- reading -------------------------------------------------------------------
@@ -160,8 +162,8 @@ class Journal:
         return JournalError(
             f"journal entry #{entry.seq}{label} ({entry.id}) cannot be used: {why}; "
             "no file was touched",
-            f"inspect it with `lorapan history {self.root} --broken`; set it aside with "
-            f"`lorapan recover {self.root} --skip {entry.id}` (files stay as they are, "
+            f"inspect it with `{hint('history', self.root, '--broken')}`; set it aside with "
+            f"`{hint('recover', self.root, '--skip', entry.id)}` (files stay as they are, "
             "and undo stops there)",
         )
 
@@ -197,8 +199,8 @@ class Journal:
         except OSError as exc:
             raise StateError(
                 f"cannot write journal entry #{txn.seq} in {self.dir}: {exc.strerror or exc}",
-                f"make {self.dir} writable (or free space); then `lorapan recover "
-                f"{self.root} --finish` completes anything left half-done",
+                f"make {self.dir} writable (or free space); then "
+                f"`{hint('recover', self.root, '--finish')}` completes anything left half-done",
             ) from None
 
     def _next_seq(self) -> int:

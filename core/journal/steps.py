@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Callable
@@ -68,15 +69,19 @@ def fingerprint(path: Path) -> str | None:
 
 
 Blob = Callable[[str], bytes]
+#: ``on_write(rel, data)`` after each file a step changed: ``data`` is the content now
+#: at ``rel``, None when the file was deleted or moved (read it if you need it)
+OnWrite = Callable[[str, "bytes | None"], None]
 
 
 class FileSteps:
-    """Applies ops under ``root``; ``on_write(rel)`` runs after each file it changed."""
+    """Applies ops under ``root``; each ``on_write`` callback runs after each file it changed."""
 
-    def __init__(self, root: Path, on_write: list[Callable[[str], None]]) -> None:
+    def __init__(self, root: Path, on_write: list[OnWrite]) -> None:
         self.root = Path(root)
         self.confiner = Confiner(root)
         self.on_write = on_write
+        self._token, self._staged = "", 0  # temp file names of the running step
 
     # ---- content changes -----------------------------------------------------------
     def _current(self, target: Path) -> tuple[str | None, os.stat_result | None]:
@@ -92,6 +97,7 @@ class FileSteps:
         """Move every op one way; moves first, then content changes in one batch."""
         res = OpResult()
         self.confiner.forget()
+        self._token, self._staged = secrets.token_hex(4), 0
         writes = [op for op in ops if isinstance(op, FileOp)]
         for op in ops:
             if isinstance(op, MoveOp):
@@ -118,7 +124,7 @@ class FileSteps:
                 res.conflicts.append((op.path, why))
                 continue
             try:
-                tmp = self._stage(target, None if dst is None else blob(dst))
+                tmp = self._stage(target, None if dst is None else blob(dst), st)
             except OSError as exc:
                 res.conflicts.append((op.path, f"cannot write: {exc.strerror}"))
                 continue
@@ -127,29 +133,47 @@ class FileSteps:
             self._make_durable([tmp for _, _, tmp, _ in staged if tmp])
         folders: set[Path] = set()
         for op, target, tmp, st in staged:
+            dst = op.after if forward else op.before
             reason = self._swap(op.path, target, tmp, st)
             if reason:
                 res.conflicts.append((op.path, reason))
                 continue
             folders.add(target.parent)
             res.done.append(op.path)
-            self._wrote(op.path)
+            self._wrote(op.path, None if dst is None else blob(dst))
         for folder in folders:
             fsync_dir(folder)
         return res
 
-    def _stage(self, target: Path, data: bytes | None) -> str | None:
-        """Write the new content to a temp file beside the target (None: delete)."""
+    def _stage(self, target: Path, data: bytes | None, st: os.stat_result | None) -> str | None:
+        """Write the new content to a temp file beside the target (None: delete).
+
+        The temp file takes the target's mode (``st``, as read; 0644 for a new file).
+        Names are this step's token and a counter, created exclusively: at 10,000
+        captions ``mkstemp``'s random names and a ``stat`` and ``chmod`` by path each
+        were a measurable part of a bulk edit (issue 17).
+        """
         if data is None:
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        if st is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        self._staged += 1
+        tmp = os.path.join(target.parent, f"{TEMP_PREFIX}{self._token}-{self._staged}")
         try:
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
-        except FileNotFoundError:
-            os.chmod(tmp, 0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # a leftover of the same name: let mkstemp pick one
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        try:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o644)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        os.close(fd)
         return tmp
 
     @staticmethod
@@ -234,9 +258,9 @@ class FileSteps:
         self._wrote(op.path)
         self._wrote(op.dest)
 
-    def _wrote(self, rel: str) -> None:
+    def _wrote(self, rel: str, data: bytes | None = None) -> None:
         for cb in self.on_write:
-            cb(rel)
+            cb(rel, data)
 
     def clean_temps(self, ops: list[Op]) -> None:
         """Remove temp files a crash left beside the transaction's files.

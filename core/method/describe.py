@@ -8,10 +8,10 @@ user sees what was inferred and why before reading any finding.
 from __future__ import annotations
 
 import os
-import shlex
 from collections import Counter
 from typing import Any
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import kind_guess
 from lorapan.core.method.prose import CaptionStyle, caption_style
@@ -47,7 +47,7 @@ def describe_dataset(
     guess = kind_guess(dataset)
     confirm = ""
     if not guess.confirmed:
-        confirm = f"lorapan fix {shlex.quote(str(dataset.root))} --rule dataset.kind"
+        confirm = hint("fix", dataset.root, "--rule", "dataset.kind")
     return {
         "kind": {**guess.to_dict(), "description": guess.describe(), "confirm": confirm},
         "triggers": [

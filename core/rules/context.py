@@ -7,7 +7,6 @@ new tags are spelled (the dataset's own tag style).
 
 from __future__ import annotations
 
-import shlex
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 from lorapan.core import provenance
 from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
+from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import resolve_kind, subject_tags
@@ -120,8 +120,7 @@ class RuleContext:
 
     def command(self, name: str, *args: str) -> str:
         """``lorapan <name> <this dataset> <args>``, quoted for a shell, to copy and run."""
-        parts = ["lorapan", name, str(self.dataset.root), *args]
-        return " ".join(shlex.quote(p) for p in parts)
+        return hint(name, self.dataset.root, *args)
 
     def styled(self, tag: str) -> str:
         """``tag`` spelled in the dataset's style (underscores or spaces)."""

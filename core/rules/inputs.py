@@ -5,19 +5,22 @@ same facts (candidate pairs confirmed on the images' thumbnails, files lorapan
 made labelled from their provenance), tagger scores from the tagger's score
 cache (``lorapan autotag``). A missing or unreadable cache means "not
 available": the rules that need it say which command fills it, and the check
-goes on.
+goes on. Values of the user config and of the dataset's ``[analysis]`` that are
+not used as written (the clone and blur rules read ``[analysis]``, readiness the
+user's ``[training]``) come along as ``problems``, for the caller to show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.clones import find_groups
 from lorapan.core.analysis.facts import AnalysisConfig
 from lorapan.core.dataset import Dataset
+from lorapan.core.settings_problems import config_problems
 from lorapan.core.tagger.scores import load_scores, tag_categories
 
 
@@ -27,6 +30,7 @@ class RuleInputs:
     clone_groups: list[Any] | None = None
     scores: Mapping[str, Mapping[str, float]] | None = None
     categories: Mapping[str, str] | None = None
+    problems: list[str] = field(default_factory=list)  # settings not used as written
 
     def engine_kwargs(self) -> dict[str, Any]:
         return {
@@ -75,4 +79,4 @@ def load_tagger_scores(ds: Dataset) -> tuple[Mapping | None, Mapping | None]:
 def load_inputs(ds: Dataset) -> RuleInputs:
     facts, groups = load_facts(ds)
     scores, cats = load_tagger_scores(ds)
-    return RuleInputs(facts, groups, scores, cats)
+    return RuleInputs(facts, groups, scores, cats, config_problems(ds))

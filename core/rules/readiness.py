@@ -28,11 +28,12 @@ from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.counts import aim_range
 from lorapan.core.rules.model import CoverageItem, Finding, Readiness
 from lorapan.core.training import inputs as training_inputs
-from lorapan.core.training.config import bucket_spec, build_plan, read_user_training
+from lorapan.core.training.config import bucket_spec, build_plan
 from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.presets import PresetError, preset_for_kind
 from lorapan.core.training.steps import FolderSizes, plan_steps
+from lorapan.core.user_config import load_user_config
 
 Size = tuple[int, int]
 Stamp = tuple[int, int]
@@ -144,7 +145,9 @@ def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
     inputs, in_folders, unsized = train_inputs(ds, sizes)
     try:
         plan = build_plan(
-            inputs, ds.root / ".lorapan" / "runs" / "next", user_table=read_user_training()
+            inputs,
+            ds.root / ".lorapan" / "runs" / "next",
+            user_table=load_user_config().table("training"),
         )
     except Exception as exc:  # noqa: BLE001 - a bad [training] table must not stop the check
         preset = preset_for_kind(ds.settings.kind)

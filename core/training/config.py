@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from lorapan.core.method.prose import shuffle_advice
 from lorapan.core.training import presets as P
 from lorapan.core.training.buckets import bucket_bounds, bucket_problems
 from lorapan.core.training.inputs import TrainInputs
@@ -25,10 +26,8 @@ from lorapan.core.training.run_settings import (
     every,
     launch_problems,
     looks_local,
-    read_user_training,
     resolve_settings,
     split_layer,
-    user_config_path,
 )
 from lorapan.core.training.steps import (
     BucketSpec,
@@ -47,9 +46,7 @@ __all__ = [
     "build_plan",
     "bucket_spec",
     "looks_local",
-    "read_user_training",
     "split_layer",
-    "user_config_path",
 ]
 SAMPLER_STEPS = 30  # sd-scripts' default per prompt when the prompt line has no --s
 
@@ -97,6 +94,7 @@ class RunPlan:
     save_every: int | None = None  # steps between checkpoints (and saved states)
     problems: list[str] = field(default_factory=list)  # settings the trainer would refuse
     dataset: dict[str, Any] = field(default_factory=dict)  # what was trained, for exports
+    notes: list[str] = field(default_factory=list)  # what lorapan chose from the dataset, and why
 
     @property
     def dataset_toml(self) -> str:
@@ -218,6 +216,41 @@ def dataset_facts(inputs: TrainInputs, tags: int = 100) -> dict[str, Any]:
     }
 
 
+def kind_note(inputs: TrainInputs, preset: str) -> str:
+    """Which kind chose the preset, and from what evidence when it was inferred."""
+    guess = inputs.settings.inferred.get("kind_guess")
+    described = guess.describe() if guess is not None else inputs.settings.kind
+    return f"preset {preset} for the kind {described}"
+
+
+def caption_shuffle(inputs: TrainInputs, params: dict[str, Any], stated: bool) -> tuple[str, str]:
+    """Set ``shuffleCaption`` as the caption style asks; (note, warning) to show.
+
+    Sentences train unshuffled (kohya shuffles comma fields, which scrambles
+    clauses): a prose or mixed set gets ``shuffleCaption = false`` unless the user
+    stated it (``stated``), in which case a ``true`` only draws a warning.
+    """
+    style = inputs.caption_style
+    if style is None:
+        return "", ""
+    advised, why = shuffle_advice(style)
+    if advised is None:
+        return "", ""
+    if not stated:
+        params["shuffleCaption"] = advised
+        return (
+            f"shuffle_caption = false: the captions are {style.describe()}; {why} "
+            "(--set shuffleCaption=true shuffles anyway)",
+            "",
+        )
+    if bool(params.get("shuffleCaption")) != advised:
+        return (
+            "",
+            f"shuffle_caption = true as you set it, but the captions are {style.describe()}; {why}",
+        )
+    return "", ""
+
+
 def cadences(settings: dict[str, Any], total: int) -> tuple[int | None, int | None]:
     """Steps between checkpoints and between samples (None: off).
 
@@ -254,6 +287,11 @@ def build_plan(
     for layer in layers:
         params.update(layer.params)
     warnings = list(base.warnings) + P.check_engine(params)
+    notes = [] if chosen or civitai else [kind_note(inputs, base.name)]
+    stated = any("shuffleCaption" in layer.params for layer in layers)
+    note, warning = caption_shuffle(inputs, params, stated)
+    notes += [note] if note else []
+    warnings += [warning] if warning else []
     settings = resolve_settings(inputs, layers)
     if sdxl is None:
         sdxl = (
@@ -280,7 +318,7 @@ def build_plan(
 
     res = config["datasets"][0]["resolution"]
     prompts = flexibility_prompts(
-        inputs.settings.core_tag or settings["output_name"],
+        inputs.subjects or inputs.settings.core_tag or settings["output_name"],
         inputs.settings.kind,
         inputs.tag_counts,
         count=settings["prompt_count"],
@@ -315,4 +353,5 @@ def build_plan(
         save_every=save_every,
         problems=problems,
         dataset=dataset_facts(inputs),
+        notes=notes,
     )

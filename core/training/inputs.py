@@ -21,7 +21,10 @@ from pathlib import Path
 
 from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.kind import resolve_kind
+from lorapan.core.method.prose import CaptionStyle, dataset_caption_style
 from lorapan.core.settings import Settings, state_dir
+from lorapan.core.training.prompts import prompt_subjects
 from PIL import Image
 
 Size = tuple[int, int]
@@ -45,6 +48,11 @@ class TrainInputs:
     folders: list[FolderInput]
     tag_counts: Counter[str]
     in_kohya_folders: bool = True  # False: a flat dataset, its folders listed as they are
+    #: the tags sample prompts start with (core tag, else the owner's trigger, else each
+    #: subject's own first tag); empty: none
+    subjects: tuple[str, ...] = ()
+    #: how the captions are written (tags, prose, mixed); None: not read
+    caption_style: CaptionStyle | None = None
 
     @property
     def image_count(self) -> int:
@@ -100,7 +108,9 @@ def from_dataset(
     it is: each folder that holds images becomes a subset of repeats 1 (the dataset
     TOML names ``image_dir`` itself, and kohya reads no subfolders of it).
     ``size_of`` gives an image's size by relpath (None: unreadable); by default the
-    analysis cache for unchanged files, else the file header.
+    analysis cache for unchanged files, else the file header. ``count_tags`` also
+    reads what the plan's prompts and dataset TOML need from the captions: the tag
+    counts, the prompt subject and the caption style (the step count needs none).
     """
     root = ds.root
     if size_of is None:
@@ -126,7 +136,15 @@ def from_dataset(
         if count_tags:
             tags.update(item.tags)
     folders = sorted(per.values(), key=lambda f: f.path)  # training's order
-    return TrainInputs(root, ds.settings, folders, tags, in_kohya_folders=not flat)
+    return TrainInputs(
+        root,
+        ds.settings,
+        folders,
+        tags,
+        in_kohya_folders=not flat,
+        subjects=tuple(prompt_subjects(ds)) if count_tags else (),
+        caption_style=dataset_caption_style(ds) if count_tags else None,
+    )
 
 
 def _cached_or_header(ds: Dataset) -> SizeOf:
@@ -139,5 +157,8 @@ def _cached_or_header(ds: Dataset) -> SizeOf:
 
 
 def load_inputs(root: Path) -> TrainInputs:
-    """Settings, kohya folders with image sizes, and tag counts for ``root``."""
-    return from_dataset(Dataset.open(Path(root)))
+    """Settings (the kind as set, else as inferred), kohya folders with image sizes,
+    and what the captions say for ``root``: what ``lorapan train`` plans from."""
+    ds = Dataset.open(Path(root))
+    resolve_kind(ds)
+    return from_dataset(ds)

@@ -6,8 +6,8 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from shlex import quote
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.training.config import RunPlan
 from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
@@ -66,8 +66,7 @@ def preflight(
             Check(
                 level,
                 rule_errors_text(rule_errors),
-                f"`lorapan fix {quote(str(inputs.root))}` "
-                f"(details: `lorapan check {quote(str(inputs.root))}`), "
+                f"`{hint('fix', inputs.root)}` (details: `{hint('check', inputs.root)}`), "
                 "or start anyway with --force",
                 overridable=True,
                 details=tuple(
@@ -135,6 +134,7 @@ def preflight(
         checks.append(Check("error", problem))
     for warning in plan.warnings:
         checks.append(Check("warning", warning))
+    checks += [Check("info", note) for note in plan.notes]
     checks.append(Check("info", steps_summary(plan)))
     checks.append(Check("info", plan.sampling.text(plan.steps.total_steps)))
     return checks

@@ -4,14 +4,15 @@ The guide's test of a finished LoRA, by kind: a character "able to do a pose it 
 trained on"; a background that can "add something doing something"; clothing and
 assets that "can be used, broken, or turned into monster"; a concept or style that
 "can cater to aliens". Each prompt starts with the subject's tag (the core tag, else
-the dataset's trigger as its owner wrote it: :func:`prompt_subject`) and adds only
+the dataset's trigger as its owner wrote it: :func:`prompt_subject`; each subject's
+own tag in turn when there are several: :func:`prompt_subjects`) and adds only
 what the captions never contain. Written as a kohya ``--sample_prompts`` file (one
 prompt per line with ``--w --h --d --n``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 POSES = [
@@ -113,7 +114,7 @@ def _pools(kind: str, present: set[str]) -> list[list[str]]:
 
 
 def flexibility_prompts(
-    core_tag: str,
+    subject: str | Sequence[str],
     kind: str,
     tag_counts: Mapping[str, int],
     *,
@@ -121,12 +122,20 @@ def flexibility_prompts(
     size: int = 512,
     seed: int = 42,
 ) -> list[str]:
-    """``count`` prompt lines: the subject's tag, then what the dataset never shows."""
+    """``count`` prompt lines: the subject's tag, then what the dataset never shows.
+
+    Several subjects (a bundle, two styles in one set) take turns, and each gets at
+    least one prompt (``count`` grows to their number when it is smaller): a sample
+    of one subject says nothing about the others.
+    """
+    subjects = [subject] if isinstance(subject, str) else list(subject)
+    subjects = [t.strip() for t in subjects if t.strip()] or [""]
     present = {_norm(t) for t, n in tag_counts.items() if n}
     pools = _pools(kind, present)
     lines = []
-    for i in range(max(0, count)):
-        parts = [core_tag.strip()] if core_tag.strip() else []
+    for i in range(max(0, count, len(subjects) if count > 0 else 0)):
+        tag = subjects[i % len(subjects)]
+        parts = [tag] if tag else []
         for pool in pools:
             if pool:
                 parts.append(pool[i % len(pool)])
@@ -149,3 +158,15 @@ def prompt_subject(dataset: Any) -> str:
     if trigger is not None:
         return trigger.tag
     return anchor_of(dataset).single
+
+
+def prompt_subjects(dataset: Any) -> list[str]:
+    """The tags sample prompts start with: the one of :func:`prompt_subject`, else each
+    subject's own first tag when the dataset holds several (two styles in their own
+    folders, a bundle of costumes) and no tag names them all; [] when there is none."""
+    from lorapan.core.method.kind import subjects_of
+
+    single = prompt_subject(dataset)
+    if single:
+        return [single]
+    return [first for first, _folder, _rels in subjects_of(dataset)]

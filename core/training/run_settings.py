@@ -3,13 +3,13 @@
 Civitai keys (``targetSteps``, ``unetLR``…) are the recipe and live in :mod:`.presets`;
 the snake_case keys here say where sd-scripts, the model and the outputs are, how
 often to save and sample, and how to launch (one GPU, several, several machines).
-They come from the user config (``$LORAPAN_CONFIG_DIR/config.toml``), the dataset's
-``lorapan.toml`` and ``--set``, lowest first.
+They come from the user config's ``[training]`` (read by :mod:`lorapan.core.user_config`,
+whose callers hand the table to :func:`~lorapan.core.training.config.build_plan`), the
+dataset's ``lorapan.toml`` and ``--set``, lowest first.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import sys
@@ -19,11 +19,6 @@ from typing import Any
 
 from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 AUTO, OFF = "auto", "off"
 
@@ -79,31 +74,6 @@ PATH_KEYS = (
     "base_model",
     "tokenizer_cache_dir",
 )
-
-
-def user_config_path() -> Path:
-    """``$LORAPAN_CONFIG_DIR/config.toml`` (the app's config folder), else the platform's.
-
-    ``LORAPAN_CONFIG`` names the file itself (for scripts that keep one elsewhere).
-    """
-    from platformdirs import user_config_dir
-
-    if env := os.environ.get("LORAPAN_CONFIG"):
-        return Path(env)
-    folder = os.environ.get("LORAPAN_CONFIG_DIR") or user_config_dir("lorapan")
-    return Path(folder) / "config.toml"
-
-
-def read_user_training() -> dict[str, Any]:
-    path = user_config_path()
-    if not path.exists():
-        return {}
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise P.PresetError(f"{path}: not valid TOML ({exc})") from None
-    table = doc.get("training", {})
-    return table if isinstance(table, dict) else {}
 
 
 def _cadence(key: str, value: Any) -> Cadence:

@@ -12,17 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.kind import resolve_kind
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.inputs import load_inputs as rule_inputs
 from lorapan.core.training import inputs as training_inputs
-from lorapan.core.training.config import RunPlan, build_plan, read_user_training
+from lorapan.core.training.config import RunPlan, build_plan
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.preflight import Check, RuleErrors, blocking, preflight
 from lorapan.core.training.presets import Preset
 from lorapan.core.training.runs import RunError, RunInfo, new_run_dir, start_run
 from lorapan.core.training.trainer_check import check_plan, trainer_configured
+from lorapan.core.user_config import load_user_config
 
 
 @dataclass
@@ -38,6 +41,8 @@ class StartRequest:
     env: dict[str, str] | None = None  # extra environment for the trainer
     inputs: TrainInputs | None = None  # the dataset as already read for a prediction
     check_trainer: bool = True  # ask sd-scripts itself before starting (when configured)
+    #: the user config's [training] (the caller read it and showed its problems); None: read now
+    user_training: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,7 +64,11 @@ def plan_start(request: StartRequest) -> StartOutcome:
     """
     root = Path(request.root).expanduser()
     ds = Dataset.open(root)
+    resolve_kind(ds)  # an unset kind as the captions show it: its preset, as `check` says
     inputs = request.inputs or training_inputs.from_dataset(ds)
+    user_table = request.user_training
+    if user_table is None:
+        user_table = load_user_config().table("training")
     plan = build_plan(
         inputs,
         new_run_dir(root, create=False),
@@ -67,7 +76,7 @@ def plan_start(request: StartRequest) -> StartOutcome:
         civitai=request.civitai,
         sdxl=request.sdxl,
         overrides=request.overrides,
-        user_table=read_user_training(),
+        user_table=user_table,
     )
     checks = preflight(plan, inputs, rule_errors=rule_errors(ds), force=request.force)
     return StartOutcome(plan, inputs, checks)

@@ -3,7 +3,9 @@
 ``TrainingScreen(root, run_id=None)`` attaches to ``run_id`` (or the newest run).
 A thread worker follows the log file and parses it off the event loop; the screen
 receives at most ten batched updates a second, so a trainer printing hundreds of
-progress redraws a second costs the UI little. The log pane is capped.
+progress redraws a second costs the UI little. The log pane is capped. Workers
+(the log, the output-folder watcher, GPU use) only post messages; their handlers
+here change the screen.
 
 The keys come from the keymap table (scope ``training``); messages that name a key
 name the one the user's ``keymap.toml`` binds.
@@ -12,12 +14,10 @@ name the one the user's ``keymap.toml`` binds.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lorapan.core.training.checkpoints import checkpoints
 from lorapan.core.training.logparse import LogParser
@@ -25,22 +25,19 @@ from lorapan.core.training.lr import current_lr, lr_text
 from lorapan.core.training.outputs import WATCH_SUFFIXES, RunOutputs
 from lorapan.core.training.runs import RunError, RunInfo, find_run, follow, load_run
 from lorapan.core.training.tbevents import EventReader, logging_dir_of
-from lorapan.core.training.textview import duration, sampling_text
+from lorapan.core.training.textview import sampling_text
 from lorapan.core.watch import FolderWatcher
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.training_actions import TrainingActions
+from lorapan.tui.screens.training_text import gpu_text, stats_text
 from lorapan.tui.widgets.checkpoint_panel import CheckpointPanel
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Log, ProgressBar, Static
 from textual.worker import get_current_worker
-
-if TYPE_CHECKING:
-    pass
 
 LOG_LINES = 2000
 UPDATE_EVERY = 0.1  # seconds between batched updates to the UI
@@ -74,7 +71,7 @@ class Snapshot:
     checkpoint_steps: dict[str, int] = field(default_factory=dict)  # path -> step saved at
 
 
-class TrainingScreen(TrainingActions, Screen[None]):
+class TrainingScreen(TrainingActions):
     BINDINGS = bindings_for("training")
     DEFAULT_CSS = """
     TrainingScreen #tr-status { height: auto; max-height: 3; padding: 0 1; }
@@ -237,7 +234,7 @@ class TrainingScreen(TrainingActions, Screen[None]):
         if snap.total:
             bar.update(total=snap.total, progress=snap.step)
             bar.display = True
-        self.query_one("#tr-stats", Static).update(_stats_text(snap, self._model_text()))
+        self.query_one("#tr-stats", Static).update(stats_text(snap, self._model_text()))
         if snap.status:
             line = f"run {snap.run_id}: {snap.status}"
             self._status("\n".join([line, *snap.reasons[:3]]))
@@ -292,7 +289,7 @@ class TrainingScreen(TrainingActions, Screen[None]):
         try:
             watcher.start()
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"not watching {outputs.folder}: {exc}")
+            self.post_message(self.Unwatched(str(outputs.folder), str(exc)))
             watcher = None
         if get_current_worker().is_cancelled:
             if watcher is not None:
@@ -301,6 +298,17 @@ class TrainingScreen(TrainingActions, Screen[None]):
         self._swap_watcher(watcher)
         outputs.scan()
         self.post_message(self.OutputFiles(run.id, [], [], outputs))
+
+    @dataclass
+    class Unwatched(Message):
+        """The output folder's watcher could not start: new files show on re-attach."""
+
+        folder: str
+        error: str
+
+    @on(Unwatched)
+    def _unwatched(self, message: Unwatched) -> None:
+        self.notify(f"not watching {message.folder}: {message.error}", markup=False)
 
     @on(OutputFiles)
     def _output_files(self, message: OutputFiles) -> None:
@@ -327,7 +335,7 @@ class TrainingScreen(TrainingActions, Screen[None]):
         panel.show_checkpoints(found, self.outputs.newest_sample)
         self.sample_shown = panel.shown[-1] if panel.shown else None
         if self.last is not None:
-            self.query_one("#tr-stats", Static).update(_stats_text(self.last, self._model_text()))
+            self.query_one("#tr-stats", Static).update(stats_text(self.last, self._model_text()))
 
     def _model_text(self) -> str:
         return self.outputs.model_text() if self.outputs is not None else ""
@@ -343,17 +351,25 @@ class TrainingScreen(TrainingActions, Screen[None]):
         self._swap_watcher(None)
 
     # -- GPU -----------------------------------------------------------------
+    @dataclass
+    class GpuStats(Message):
+        text: str
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TrainingScreen.GpuStats)
+
     @work(thread=True, exclusive=True, group="training-gpu", exit_on_error=False)
     def gpu_stats(self) -> None:
         worker = get_current_worker()
         while not worker.is_cancelled:
-            text = _gpu_text()
+            text = gpu_text()
             if text:
-                self.app.call_from_thread(self._set_gpu, text)
+                self.post_message(self.GpuStats(text))
             time.sleep(2.0)
 
-    def _set_gpu(self, text: str) -> None:
-        self.query_one("#tr-gpu", Static).update(text)
+    @on(GpuStats)
+    def _gpu(self, message: GpuStats) -> None:
+        self.query_one("#tr-gpu", Static).update(message.text)
 
     # -- actions -------------------------------------------------------------
     def action_reattach(self) -> None:
@@ -365,44 +381,3 @@ class TrainingScreen(TrainingActions, Screen[None]):
         self.workers.cancel_group(self, "training-output")
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
-
-
-def _stats_text(s: Snapshot, models: str = "") -> str:
-    if not s.started:
-        first = f"error: {s.errors[0]}" if s.errors else "loading model and data…"
-        return first
-    loss = f"{s.loss:.4g}" if s.loss is not None else "-"
-    lr = f"  {s.lr}" if s.lr else ""
-    rate = f"{s.rate:.2f} it/s" if s.rate else "- it/s"
-    ckpt = Path(s.checkpoints[-1]).name if s.checkpoints else "none"
-    line1 = f"step {s.step}/{s.total}  loss {loss}  {rate}  ETA {duration(s.eta_s)}  epoch {s.epoch}/{s.epochs}{lr}"
-    line2 = f"checkpoints: {models or ckpt}  samples made at {s.samples} step(s)"
-    if s.errors:
-        line2 += f"  error: {s.errors[0]}"
-    return f"{line1}\n{line2}"
-
-
-def _gpu_text() -> str:
-    """``GPU 87% 10.2/24.0 GiB`` per GPU from nvidia-smi; empty when unavailable."""
-    try:
-        out = subprocess.run(
-            [
-                "nvidia-smi",
-                "--query-gpu=utilization.gpu,memory.used,memory.total",
-                "--format=csv,noheader,nounits",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    parts = []
-    for i, row in enumerate(out.strip().splitlines()):
-        try:
-            util, used, total = (float(x) for x in row.split(","))
-        except ValueError:
-            continue
-        parts.append(f"GPU{i} {util:.0f}% {used / 1024:.1f}/{total / 1024:.1f} GiB")
-    return "  ".join(parts)

@@ -1,22 +1,28 @@
 """What the training screen's keys do: start (and start despite error findings once the
 user confirmed them), stop (after asking), resume, and move between checkpoints.
 
-A mixin of :class:`lorapan.tui.screens.training.TrainingScreen`: the engine calls run
-in thread workers, and every question is a modal that lists what it is about.
+The base class of :class:`lorapan.tui.screens.training.TrainingScreen`: the engine calls
+run in thread workers, and every question is a modal that lists what it is about. A
+worker ends with one message per outcome (``Started``, ``Refused``, ``Resumed``,
+``ActionFailed``) and the handler of that message, on the event loop, changes the
+screen: a worker never calls back into the UI.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lorapan.core.training.preflight import Check
 from lorapan.core.training.resume import epoch_warning, resume_run, saved_states, why_not
 from lorapan.core.training.runs import RunError, RunInfo, load_run, stop_run
 from lorapan.core.workflows import training_start
-from lorapan.core.workflows.training_start import StartRequest
+from lorapan.core.workflows.training_start import StartOutcome, StartRequest
 from lorapan.tui.screens.confirm import ConfirmScreen
 from lorapan.tui.widgets.checkpoint_panel import CheckpointPanel
-from textual import work
+from textual import on, work
+from textual.message import Message
+from textual.screen import Screen
 
 if TYPE_CHECKING:
     from lorapan.tui.screens.training_start import StartChoice
@@ -24,8 +30,27 @@ if TYPE_CHECKING:
 STOP_GRACE = (30.0, 15.0)
 
 
-class TrainingActions:
-    """Start, stop, resume and checkpoint keys (``self`` is the training screen)."""
+class TrainingActions(Screen[None]):
+    """Start, stop, resume and checkpoint keys, and what their workers report."""
+
+    @dataclass
+    class Started(Message):
+        """A start was checked: ``outcome.run`` is the started run, or None (refused)."""
+
+        choice: StartChoice
+        force: bool
+        outcome: StartOutcome
+
+    @dataclass
+    class Resumed(Message):
+        run_id: str
+        step: int
+
+    @dataclass
+    class ActionFailed(Message):
+        """A start or a resume could not be made (nothing was started)."""
+
+        error: str
 
     # -- stop --------------------------------------------------------------------
     def action_stop(self) -> None:
@@ -83,10 +108,18 @@ class TrainingActions:
         try:
             resumed, state = resume_run(run)
         except RunError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.post_message(self.ActionFailed(str(exc)))
             return
-        self.app.call_from_thread(self.notify, f"resumed run {resumed.id} from step {state.step}")
-        self.app.call_from_thread(self.attach, resumed.id)
+        self.post_message(self.Resumed(resumed.id, state.step))
+
+    @on(Resumed)
+    def _resumed(self, message: Resumed) -> None:
+        self.notify(f"resumed run {message.run_id} from step {message.step}")
+        self.attach(message.run_id)
+
+    @on(ActionFailed)
+    def _action_failed(self, message: ActionFailed) -> None:
+        self.notify(message.error, severity="error", markup=False)
 
     # -- checkpoints -------------------------------------------------------------
     def action_checkpoint(self, delta: int) -> None:
@@ -128,26 +161,28 @@ class TrainingActions:
         try:
             outcome = training_start.start_training(request)
         except (ValueError, OSError, RunError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.post_message(self.ActionFailed(str(exc)))
             return
+        self.post_message(self.Started(choice, force, outcome))
+
+    @on(Started)
+    def _started(self, message: Started) -> None:
+        """Attach to the started run and say what the checks said; or say why not."""
+        outcome = message.outcome
         if outcome.run is None:
             errors = outcome.errors
-            if not force and errors and all(c.overridable for c in errors):
-                self.app.call_from_thread(self._confirm_force, choice, errors)
+            if not message.force and errors and all(c.overridable for c in errors):
+                self._confirm_force(message.choice, errors)
                 return
             for c in errors:
                 msg = c.message + (f"\n{c.hint}" if c.hint else "")
-                self.app.call_from_thread(
-                    self.notify, msg, severity="error", timeout=10, markup=False
-                )
+                self.notify(msg, severity="error", timeout=10, markup=False)
             return
         for c in outcome.checks:  # the predicted steps, and any warnings
             if c.level != "error":
                 severity = "warning" if c.level == "warning" else "information"
-                self.app.call_from_thread(
-                    self.notify, c.message, severity=severity, timeout=8, markup=False
-                )
-        self.app.call_from_thread(self.attach, outcome.run.id)
+                self.notify(c.message, severity=severity, timeout=8, markup=False)
+        self.attach(outcome.run.id)
 
     def _confirm_force(self, choice: StartChoice, errors: list[Check]) -> None:
         """The rules found errors: list them, and start anyway only if the user says so."""

@@ -2,8 +2,9 @@
 
 The overrides are the same keys as ``lorapan train --set`` (Civitai keys such as
 ``targetSteps`` and settings such as ``resolution``/``output_name``). The plan is
-rebuilt off the event loop after each change, so the step count shown is the
-one the run will be started with. ctrl+s starts, escape cancels (the default keys;
+rebuilt off the event loop after each change (the workers post ``DatasetRead`` and
+``Planned``; their handlers change the dialog), so the step count shown is the one
+the run will be started with. ctrl+s starts, escape cancels (the default keys;
 the bindings have ids, so ``keymap.toml`` remaps them, and the buttons name the keys
 in use).
 """
@@ -21,6 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
@@ -94,16 +96,40 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
         self.query_one("#start-overrides", TextArea).focus()
         self.load()
 
+    @dataclass
+    class DatasetRead(Message):
+        """The dataset as training reads it (``inputs``), or why it could not be read."""
+
+        inputs: TrainInputs | None
+        error: str = ""
+
+    @dataclass
+    class Planned(Message):
+        """A plan for ``source`` (preset, overrides text): what to show, and the choice
+        it would start (None: the overrides or the settings are not usable)."""
+
+        text: str
+        choice: StartChoice | None
+        source: tuple[str | None, str] | None = None
+
     @work(thread=True, exclusive=True, group="start-plan", exit_on_error=False)
     def load(self) -> None:
         from lorapan.core.training.inputs import load_inputs
 
         try:
-            self.inputs = load_inputs(self.root)
+            inputs = load_inputs(self.root)
         except (ValueError, OSError) as exc:
-            self.app.call_from_thread(self._show, f"cannot read the dataset: {exc}", None)
+            self.post_message(self.DatasetRead(None, f"cannot read the dataset: {exc}"))
             return
-        self.app.call_from_thread(self.replan)
+        self.post_message(self.DatasetRead(inputs))
+
+    @on(DatasetRead)
+    def _dataset_read(self, message: DatasetRead) -> None:
+        if message.inputs is None:
+            self._show(self.Planned(message.error, None))
+            return
+        self.inputs = message.inputs
+        self.replan()
 
     @on(Select.Changed)
     @on(TextArea.Changed)
@@ -122,9 +148,10 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
 
     @work(thread=True, exclusive=True, group="start-plan", exit_on_error=False)
     def _plan(self, preset: str | None, text: str) -> None:
-        from lorapan.core.training.config import build_plan, read_user_training
+        from lorapan.core.training.config import build_plan
         from lorapan.core.training.preflight import steps_summary
         from lorapan.core.training.runs import new_run_dir
+        from lorapan.core.user_config import load_user_config
 
         try:
             overrides = P.parse_override_lines(text)
@@ -133,7 +160,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
                 new_run_dir(self.root, create=False),
                 preset=preset,
                 overrides=overrides,
-                user_table=read_user_training(),
+                user_table=load_user_config().table("training"),
             )
         except (ValueError, OSError) as exc:
             choice, message = None, f"✗ {exc}"
@@ -148,16 +175,15 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
             )
             choice = StartChoice(preset, overrides, plan.steps.total_steps, self.inputs)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, message, choice, (preset, text))
+            self.post_message(self.Planned(message, choice, (preset, text)))
 
-    def _show(
-        self, message: str, choice: StartChoice | None, source: tuple[str | None, str] | None = None
-    ) -> None:
+    @on(Planned)
+    def _show(self, message: Planned) -> None:
         self.plans_built += 1
-        self._shown_for = source
-        self.plan_text, self.choice = message, choice
-        self.query_one("#start-plan", Static).update(message)
-        self.query_one("#start-go", Button).disabled = choice is None
+        self._shown_for = message.source
+        self.plan_text, self.choice = message.text, message.choice
+        self.query_one("#start-plan", Static).update(message.text)
+        self.query_one("#start-go", Button).disabled = message.choice is None
 
     @on(Button.Pressed, "#start-go")
     def action_confirm(self) -> None:
