@@ -43,6 +43,8 @@ def _root(tmp_path, **training):
 
 
 def _start(root, **env):
+    """A replayed run; tests that stop it take slow steps (``step_s``), since a loaded
+    machine can otherwise let the run end on its own before the stop key arrives."""
     plan = build_plan(load_inputs(root), new_run_dir(root))
     return start_run(plan, env=replay_env(**env))
 
@@ -150,7 +152,7 @@ async def test_samples_and_checkpoints_come_from_the_output_watcher(tmp_path):
 
 async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):
     root = _root(tmp_path)
-    run = _start(root, step_s=0.4)
+    run = _start(root, step_s=3.0)
     screen = TrainingScreen(root)  # no id: the newest run
     async with Host(screen).run_test(size=(120, 45)) as pilot:
         assert await _until(pilot, lambda: screen.last is not None and screen.last.step >= 1)
@@ -319,7 +321,7 @@ def _app_with_keymap(root, tmp_path, keys: str):
 
 async def test_remapped_start_and_stop_keys_in_the_app_and_the_messages_name_them(tmp_path):
     root = _root(tmp_path)
-    run = _start(root, step_s=0.4)
+    run = _start(root, step_s=3.0)
     app = _app_with_keymap(root, tmp_path, 'training-start = "S"\ntraining-stop = "X"')
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause(0.2)
@@ -472,7 +474,7 @@ async def test_each_checkpoints_samples_side_by_side(tmp_path):
 
 async def test_resume_from_the_app_counts_on(tmp_path, monkeypatch):
     root = _root(tmp_path)
-    run = _start(root, step_s=0.4)
+    run = _start(root, step_s=1.5)
     screen = TrainingScreen(root, run.id)
     async with Host(screen).run_test(size=(120, 45)) as pilot:
         from lorapan.core.training.resume import saved_states
