@@ -14,6 +14,7 @@ from lorapan.core.training.checkpoints import Checkpoint, table
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 SLOTS = 4  # sample images side by side (the default prompt count)
@@ -101,7 +102,8 @@ class CheckpointPanel(Vertical):
         if paths != self.shown:
             self.shown = paths
             self.query_one("#tr-sample-path", Static).update(caption)
-            self.load_samples(paths)
+            boxes = [(i, w.box) for i, w in enumerate(self._slots()) if hasattr(w, "show_thumb")]
+            self.load_samples(paths, boxes)
 
     def _slots(self) -> list:
         return [
@@ -109,12 +111,23 @@ class CheckpointPanel(Vertical):
             *(self.query_one(f"#tr-sample-{i}") for i in range(1, SLOTS)),
         ]
 
+    class SampleThumb(Message):
+        """A sample of ``paths`` decoded for slot ``index`` (None: the slot is emptied)."""
+
+        def __init__(self, paths: tuple[str, ...], index: int, thumb: object) -> None:
+            super().__init__()
+            self.paths, self.index, self.thumb = paths, index, thumb
+
     @work(thread=True, exclusive=True, group="training-samples", exit_on_error=False)
-    def load_samples(self, paths: tuple[str, ...]) -> None:
+    def load_samples(self, paths: tuple[str, ...], boxes: list[tuple[int, object]]) -> None:
+        """Decode the samples off the UI thread; each one is posted to its slot."""
         from lorapan.tui.widgets.preview import make_thumb
 
-        for i, widget in enumerate(self._slots()):
-            if not hasattr(widget, "show_thumb"):
-                continue
-            thumb = make_thumb(Path(paths[i]), widget.box) if i < len(paths) else None
-            self.app.call_from_thread(widget.show_thumb, thumb)
+        for i, box in boxes:
+            thumb = make_thumb(Path(paths[i]), box) if i < len(paths) else None
+            self.post_message(self.SampleThumb(paths, i, thumb))
+
+    def on_checkpoint_panel_sample_thumb(self, message: SampleThumb) -> None:
+        message.stop()
+        if message.paths == self.shown:  # not a slower, older decode
+            self._slots()[message.index].show_thumb(message.thumb)
