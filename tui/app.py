@@ -11,6 +11,7 @@ and ``terminal_exit``.)
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +51,11 @@ from textual.worker import Worker, WorkerState
 
 #: Seconds a burst of dataset changes (a watcher batch, a bulk edit) is collected.
 CHANGE_BATCH_S = 0.05
+#: How long a thread holds the GIL before another that waits gets it (Python's
+#: default is 5 ms). The rules build and the analysis's bookkeeping are Python on
+#: threads of this process; each time the event loop wakes for a key it waits for
+#: the GIL, so a shorter turn gets the key's frame drawn sooner.
+SWITCH_INTERVAL_S = 0.001
 
 
 class FollowsDataset(Protocol):
@@ -129,22 +135,23 @@ class LorapanApp(App):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
         backend = self.preview_backend
-        self.push_screen(
-            MainScreen(
-                self.dataset,
-                preview=backend.mode != "off",
-                graphics=backend.widget,
-                cell=backend.cell,
-            )
+        main = MainScreen(
+            self.dataset,
+            preview=backend.mode != "off",
+            graphics=backend.widget,
+            cell=backend.cell,
         )
+        self.push_screen(main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
         self._offer_recovery()
-        # Background work starts after the first paint: the rules engine and the
-        # analysis are CPU-bound Python and would share the GIL with that paint.
-        self.call_after_refresh(self._start_background)
+        # Background work starts once the main screen has drawn its rows: the rules
+        # engine and the analysis are CPU-bound Python and would share the GIL with
+        # that paint. (The app's own next refresh can come before the main screen's.)
+        main.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if self.rules_on:
             self.services.start_rules()
             self.load_tagger_results()

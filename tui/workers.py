@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
-from lorapan.core.rules.inputs import analysis_config, load_tagger_scores
 from lorapan.core.settings import STATE_DIR
 from lorapan.tui.errors import error_text
 from lorapan.tui.jobs import Job
@@ -41,6 +40,11 @@ if TYPE_CHECKING:
 
 Post = Callable[[Message], object]
 
+#: How much nicer than the app the analysis's decoding processes run, so the scheduler
+#: gives a key's frame the core first. (Not its thread here: a thread of this process
+#: that holds the GIL at a low priority would keep the event loop waiting for it.)
+ANALYSIS_NICENESS = 10
+
 
 def report_failure(app: App, event: Worker.StateChanged) -> None:
     """Hand a worker that ended with an exception to the app, which tells the user.
@@ -59,11 +63,14 @@ def analyse(dataset: Dataset, force: bool, job: Job, post: Post) -> None:
     # Imported here, on the worker: the analysis modules (numpy, the process pool) are
     # not needed for the app's first paint.
     from lorapan.core.analysis.analyzer import Analyzer
+    from lorapan.core.rules.inputs import analysis_config
 
     try:
         # the dataset's [analysis] thresholds at its training resolution, as `lorapan scan`
-        # and the rules judge them
-        analyzer = Analyzer(dataset.root, dataset.state_dir, analysis_config(dataset))
+        # and the rules judge them; decoding yields the cores to the app
+        analyzer = Analyzer(
+            dataset.root, dataset.state_dir, analysis_config(dataset), niceness=ANALYSIS_NICENESS
+        )
         rels = list(dataset.items)
         cached = analyzer.cached(rels)
         if cached:
@@ -105,7 +112,10 @@ def load_tagger_results(dataset: Dataset, rules: RulesRunner | None, post: Post)
 
     Reads only the score cache: runs at start and after an autotag run.
     """
-    from lorapan.core.tagger import service as tagger  # on the worker: not for the first paint
+    # On the worker: these import numpy and the analysis, which the first paint does
+    # not need (0.2-0.4 s on the event loop before the rows showed).
+    from lorapan.core.rules.inputs import load_tagger_scores
+    from lorapan.core.tagger import service as tagger
 
     if rules is not None:
         scores, categories = load_tagger_scores(dataset)

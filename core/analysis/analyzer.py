@@ -47,8 +47,18 @@ class RunStats:
 class Analyzer:
     """Analyse images under ``root``; results cached under ``state_dir``."""
 
-    def __init__(self, root: Path, state_dir: Path, config: AnalysisConfig | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        state_dir: Path,
+        config: AnalysisConfig | None = None,
+        *,
+        niceness: int = 0,
+    ) -> None:
+        """``niceness``: how much nicer than this process the decoding processes run
+        (the app runs them behind its drawing; a command leaves them at its own)."""
         self.root = Path(root)
+        self.niceness = niceness
         self.state_dir = Path(state_dir)
         self.config = config or AnalysisConfig()
         self.cache = AnalysisCache(self.state_dir / CACHE_NAME)
@@ -167,7 +177,10 @@ class Analyzer:
         # Small chunks: the last one keeps a single worker busy while the others idle.
         chunk = max(4, min(16, math.ceil(len(todo) / (workers * 8))))
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=mp_context(), initializer=prepare_worker
+            max_workers=workers,
+            mp_context=mp_context(),
+            initializer=prepare_worker,
+            initargs=(self.niceness,),
         )
         jobs: dict[Future, list[str]] = {}
         pending: set[Future] = set()

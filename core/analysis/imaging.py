@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 # Over this many pixels an image is refused as a likely decompression bomb.
@@ -255,6 +254,10 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
 
 
 def _high_depth_to_rgb(img: Image.Image) -> Image.Image:
+    # numpy only here: the app's preview decodes through this module, and importing
+    # numpy before its first paint cost 0.1-0.3 s.
+    import numpy as np
+
     arr = np.asarray(img)
     if img.mode == "F":
         lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))

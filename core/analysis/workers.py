@@ -75,8 +75,12 @@ def _stderr_usable() -> bool:
     return fd >= 0
 
 
-def prepare_worker() -> None:
-    """Per-worker setup: keep freed memory for the next image (glibc only).
+def prepare_worker(niceness: int = 0) -> None:
+    """Per-worker setup: a lower CPU priority when asked, and (glibc only) keep freed
+    memory for the next image.
+
+    ``niceness``: how much nicer than its parent the worker runs; the app passes a
+    positive value so decoding never takes a core from drawing a key's frame.
 
     Every image allocates and frees the same few hundred-kilobyte buffers. By
     default glibc serves those with fresh mmap()s or trims them off the heap
@@ -84,6 +88,9 @@ def prepare_worker() -> None:
     Raising both thresholds keeps the memory in the worker, which is
     short-lived. Elsewhere this does nothing.
     """
+    if niceness > 0:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(niceness)
     if not _glibc():
         return
     with contextlib.suppress(OSError, AttributeError):

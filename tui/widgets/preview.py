@@ -2,8 +2,10 @@
 
 Decoding runs in an exclusive thread worker: a new request cancels the previous
 one, and each worker waits a moment and checks for cancellation before decoding,
-so a fast burst of j/k decodes only the image the cursor stops on. Neighbours are
-prefetched into an LRU of thumbnails keyed on (path, mtime, size, box). Images go
+so a fast burst of j/k decodes only the image the cursor stops on. Once the picture
+is shown, its neighbours are prefetched into an LRU of thumbnails keyed on (path,
+mtime, size, box); the next key that needs a decode cancels that prefetch after
+its current image, so the cursor's image never queues behind images it has left. Images go
 through the shared decode path (``lorapan.core.analysis.imaging``), which draft-
 decodes large JPEGs; we fit the result to the pane with LANCZOS, keeping the
 aspect ratio: a half-block cell is one pixel wide and two tall, so a box of
@@ -294,7 +296,10 @@ class Preview(Vertical):
             self._display(rel, hit)
             self._prefetch(box)
             return
+        self.workers.cancel_group(self, "prefetch")  # the cursor's image first
+        self.thumb = None  # the caption must not keep the last image's size
         self._show_picture(None, "decoding…")
+        self._set_caption()
         self._decode(rel, box)
 
     def on_resize(self) -> None:
@@ -349,6 +354,8 @@ class Preview(Vertical):
     def _prefetch(self, box: tuple[int, int]) -> None:
         worker = get_current_worker()
         time.sleep(SETTLE_S * 3)
+        if worker.is_cancelled:
+            return
         for rel in list(self.neighbours):
             if worker.is_cancelled:
                 return

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lorapan.core.captions import norm_tag
-from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:  # predict imports numpy, which the first paint does not need
+    from lorapan.core.tagger.predict import Prediction
 
 STEP = 0.05
 CATEGORY_MARK = {"character": "char", "rating": "rating", "general": ""}

@@ -2,8 +2,12 @@
 
 Each chip is ``\\u00a0tag\\u00a0`` so a chip never breaks across lines while the
 row wraps, unless it is wider than the pane (a prose caption's sentence, a long tag):
-then it breaks between its words onto lines of its own, shown in full, never cut. The first tag (kohya's kept token, usually the trigger word) is
-marked with ★ and its own colour. With several images selected the chips are
+then it breaks between its words onto lines of its own. The first tag (kohya's kept
+token, usually the trigger word) is marked with ★ and its own colour. The widget's
+height is set by the layout, not by its tags: a layout pass (and a preview of another
+size, decoded again) on every cursor move cost more than the rest of the key. When the
+chips need more lines than it has, it shows the lines around the chip cursor and says
+how many tags are out of sight. With several images selected the chips are
 the union of their tags, each showing its share (``tag 3/5`` when only some of
 the selection carry it). The widget edits nothing itself: it posts
 :class:`TagChips.Requested` and the screen applies the edit to the selection.
@@ -62,8 +66,7 @@ class TagChips(Widget, can_focus=True):
     TagChips { height: auto; min-height: 1; padding: 0 1; }
     """
 
-    # Not layout=True: a layout pass per cursor move is costly with 10k rows beside;
-    # set_tags asks for layout only when the number of lines changes.
+    # Not layout=True: the height does not follow the tags (module docstring).
     tags: reactive[tuple[str, ...]] = reactive(())
     cursor: reactive[int] = reactive(0)
 
@@ -90,13 +93,10 @@ class TagChips(Widget, can_focus=True):
 
     def set_tags(self, tags: tuple[str, ...], shares: dict[str, int] | None, total: int) -> None:
         """Show ``tags``; ``shares`` maps tag -> how many of ``total`` images carry it."""
-        width = max(1, self.content_region.width)
-        before = len(self._lines(width)) if self.tags else 1
         self.shares = shares or {}
         self.total = max(1, total)
         self.tags = tags
-        after = len(self._lines(width)) if self.tags else 1
-        self.refresh(layout=after != before)
+        self.refresh()  # shares and total are plain attributes: tags alone may not change
         self.cursor = self.cursor  # re-validate against the new length
 
     def validate_cursor(self, cursor: int) -> int:
@@ -157,17 +157,32 @@ class TagChips(Widget, can_focus=True):
             return "$text-muted on $panel"
         return "$foreground on $panel"
 
+    def _window(self, lines: list[Line]) -> tuple[list[Line], int]:
+        """The lines that fit (those around the chip cursor when focused), and how many
+        tags are left out."""
+        room = max(1, self.content_region.height)
+        if len(lines) <= room:
+            return lines, 0
+        room = max(1, room - 1)  # the last line says what is out of sight
+        at = next((n for n, line in enumerate(lines) if any(i == self.cursor for i, _ in line)), 0)
+        top = max(0, at - room + 1) if self.has_focus else 0
+        shown = lines[top : top + room]
+        return shown, len(self.tags) - len({i for line in shown for i, _ in line})
+
     def render(self) -> Content:
         if not self.tags:
             return Content.styled("no tags: press a to add one", "italic $text-muted")
+        lines, hidden = self._window(self._lines(max(1, self.content_region.width)))
         parts: list[Content | str] = []
-        for n, line in enumerate(self._lines(max(1, self.content_region.width))):
+        for n, line in enumerate(lines):
             if n:
                 parts.append("\n")
             for k, (i, text) in enumerate(line):
                 if k:
                     parts.append(" ")
                 parts.append(Content.styled(text, self._style(i, self.tags[i])))
+        if hidden:
+            parts.append(Content.styled(f"\n… {hidden} more tags", "italic $text-muted"))
         return Content.assemble(*parts)
 
     def on_focus(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lorapan.core.analysis.clone_review import groups_with
 from lorapan.core.rules.model import CoverageItem, Finding
 from lorapan.tui.screens.main.triage import Triage
 from lorapan.tui.widgets.halfblocks import ThumbStore
@@ -171,6 +170,9 @@ class Curation:
         screen.app.push_screen(compare, self._go_to)
 
     def _groups_to_compare(self) -> tuple[list, int, str | None] | None:
+        # Here, not at the top: it imports numpy, which the first paint does not need.
+        from lorapan.core.analysis.clone_review import groups_with
+
         screen = self.screen
         groups = screen.marks.groups
         pointed = self.pointed_images()

@@ -41,6 +41,7 @@ class ImagePane(Vertical):
         self.preview_options = {"enabled": preview, "graphics": graphics, "cell": cell}
         #: relpath -> tagger predictions (from the score cache or an autotag run)
         self.predictions: dict[str, list] = {}
+        self._follow_pending = False
 
     def compose(self) -> ComposeResult:
         yield Preview(self.dataset.root, id="preview", **self.preview_options)
@@ -69,6 +70,18 @@ class ImagePane(Vertical):
         return [t for t, _ in self.dataset.index.frequencies()]
 
     # ---- following the file list -------------------------------------------------
+    def follow_soon(self, files: FileList) -> None:
+        """:meth:`follow` once the list's frame is drawn: the key's own frame (the cursor
+        on its new row) does not wait for the preview and the chips, and keys that come
+        faster than frames are followed once, to where the cursor stopped."""
+        if not self._follow_pending:
+            self._follow_pending = True
+            self.call_after_refresh(self._follow_now, files)
+
+    def _follow_now(self, files: FileList) -> None:
+        self._follow_pending = False
+        self.follow(files)
+
     def follow(self, files: FileList) -> None:
         """Show the image under the cursor (decoding the next ones ahead) and its tags."""
         rel = files.current

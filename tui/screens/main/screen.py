@@ -173,7 +173,7 @@ class MainScreen(CurationActions, Screen):
 
     @on(FileList.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.center.follow(self.files)
+        self.center.follow_soon(self.files)
 
     @on(FileList.SelectionChanged)
     def _selection_changed(self) -> None:

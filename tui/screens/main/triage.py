@@ -23,7 +23,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lorapan.core import triage
-from lorapan.core.analysis.clone_review import without
 from lorapan.core.analysis.marks import clone_marks
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.tui.screens.confirm import ConfirmScreen
@@ -179,6 +178,8 @@ class Triage:
             g.original in gone or any(r in gone for r, _ in g.members) for g in marks.groups
         ):
             return
+        from lorapan.core.analysis.clone_review import without  # numpy: not before first paint
+
         groups = [left for g in marks.groups if (left := without(g, gone)) is not None]
         facts: dict[str, Any] = {r: f for r, f in marks.facts.items() if r not in gone}
         marks.set_analysis(facts, clone_marks(groups), groups)
