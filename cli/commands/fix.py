@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lorapan.core.change_words import describe_change
 from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
@@ -198,49 +199,11 @@ def head(tags) -> str:  # noqa: ANN001
     return (shown + ", …") if len(tags) > HEAD else (shown or "(empty)")
 
 
-def describe(change) -> str:  # noqa: ANN001
-    """What one caption change does: tags added (where), removed, moved first."""
-    from collections import Counter
-
-    from lorapan.core.method.anchor import tag_key
-
-    parts = []
-    before = [tag_key(t) for t in change.before]
-    after = [tag_key(t) for t in change.after]
-    added = [t for t in change.after if tag_key(t) not in before]
-    removed = [t for t in change.before if tag_key(t) not in after]
-    for r in list(removed):  # a field split: what went is the start of a longer one
-        a = next((a for a in added if r.endswith(a) and len(r) > len(a)), None)
-        if a is not None:
-            parts.append(f"'{r[: -len(a)].strip()}' taken off the front of a sentence")
-            removed.remove(r)
-            added.remove(a)
-    for t in added:
-        i = change.after.index(t)
-        where = {0: " first", 1: f" after '{change.after[0]}'"}.get(i, "")
-        parts.append(f"+'{t}'{where}")
-    parts += [f"-'{t}'" for t in removed]
-    kept = Counter(after)
-    for t in change.before:  # a repeat removed: the same tag again, maybe spelled otherwise
-        k = tag_key(t)
-        if k not in kept:
-            continue
-        if kept[k] > 0:
-            kept[k] -= 1
-        else:
-            parts.append(f"-'{t}' (a repeat)")
-    if after and before and after[0] != before[0] and after[0] in before:
-        parts.append(f"'{change.after[0]}' moved first")
-    if not parts:
-        parts.append("order or spelling")
-    return "; ".join(parts)
-
-
 def plan_groups(changes) -> list:  # noqa: ANN001
     """Changes grouped by what they do, largest group first."""
     groups: dict[str, list] = {}
     for c in changes:
-        groups.setdefault(describe(c), []).append(c)
+        groups.setdefault(describe_change(c), []).append(c)
     return sorted(groups.items(), key=lambda kv: -len(kv[1]))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lorapan.core.change_words import describe_change
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.catalog import RULES, coverage_rules
 from lorapan.core.rules.model import Finding
@@ -43,7 +44,7 @@ def change_summary(change: TagChange | None) -> str:
     parts = [f"+{t}" for t in change.added] + [f"−{t}" for t in change.removed]
     if not change.before and change.after:
         parts.insert(0, "(new caption)")
-    return "  ".join(parts) or "(tag order)"
+    return "  ".join(parts) or describe_change(change)
 
 
 def image_rows(finding: Finding, changes: list[TagChange]) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ one undo reverts it). A fix that also writes lorapan.toml says so at the top.
 
 from __future__ import annotations
 
+from lorapan.core.change_words import describe_change
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.model import Finding
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
@@ -28,8 +29,8 @@ def change_text(change: TagChange) -> Text:
         text.append(f"  +{t}", style="green")
     for t in removed:
         text.append(f"  −{t}", style="red")
-    if not added and not removed:
-        text.append("  (tag order)", style="dim")
+    if not added and not removed:  # repeats dropped, a tag moved, respelled
+        text.append(f"  ({describe_change(change)})", style="dim")
     return text
 
 
