@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 
@@ -15,27 +14,8 @@ from lorapan.tui.screens.training_start import StartTrainingScreen
 from lorapan.tui.widgets.loss_chart import LossChart, render_chart
 from PIL import Image
 from test_training_env import make_dataset, replay_env, runnable_training
-from textual.app import App
 from textual.widgets import Button, Log, ProgressBar, Select, Static, TextArea
-
-
-class Host(App):
-    def __init__(self, screen: TrainingScreen) -> None:
-        super().__init__()
-        self._training = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._training)
-
-
-async def _until(pilot, predicate, timeout: float = 60.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return predicate()
+from training_helpers import Host, _until
 
 
 def _root(tmp_path, **training):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from lorapan.main import main
 from lorapan.tui.screens.training import TrainingScreen
 from lorapan.tui.screens.training_start import StartTrainingScreen
 from test_training_env import make_dataset, replay_env, runnable_training, wait_for
-from textual.app import App
+from training_helpers import Host, _until
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
@@ -103,25 +102,6 @@ def test_plan_moved_to_another_folder_takes_every_run_path_along(tmp_path):
     assert str(new / "dataset.toml") in moved.argv and str(new / "prompts.txt") in moved.argv
     assert not [a for a in moved.argv if str(old) in a]
     assert len(moved.argv) == len(plan.argv)
-
-
-class Host(App):
-    def __init__(self, screen: TrainingScreen) -> None:
-        super().__init__()
-        self._training = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._training)
-
-
-async def _until(pilot, predicate, timeout: float = 60.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if predicate():
-            return True
-        await pilot.pause(0.05)
-    return predicate()
 
 
 def _record_starts(monkeypatch: pytest.MonkeyPatch) -> list[StartRequest]:

@@ -33,25 +33,17 @@ from lorapan.core.rules.context import (
     detect_tag_style,
     rare_seen_tags,
 )
-from lorapan.core.rules.dataset_wide import dataset_findings
-from lorapan.core.rules.dataset_wide.coverage import coverage
 from lorapan.core.rules.dataset_wide.frequency import CONSTANT_SHARE, PRUNE_CANDIDATE_SHARE
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.fixes import FixOutcome, apply_fix
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.inputs import analysis_config
-from lorapan.core.rules.model import SEVERITY_RANK, CoverageItem, Finding, Readiness, Report
+from lorapan.core.rules.model import Finding, Readiness, Report
 from lorapan.core.rules.perimage import ImageState, IssueKey, analyse
 from lorapan.core.rules.readiness import SizeTable, StepFacts, build_readiness, step_facts
+from lorapan.core.rules.report import all_findings, narrowed
 
 ReportListener = Callable[[Report], None]
-
-
-def rule_matches(rule_id: str, wanted: Iterable[str] | None) -> bool:
-    """``--rule tags`` matches ``tags.core``; ``--rule coverage`` all coverage items."""
-    if not wanted:
-        return True
-    return any(rule_id == w or rule_id.startswith(w.rstrip(".") + ".") for w in wanted)
 
 
 class RulesEngine:
@@ -308,7 +300,7 @@ class RulesEngine:
         wanted = list(rule_ids) if rule_ids else None
         with self._lock:
             view = self._view()
-            findings, cover = self._findings(view)
+            findings, cover = all_findings(self._group_findings(), view)
             readiness = self._readiness(findings, cover, view)
             if self._described is None:
                 ctx = self.ctx
@@ -316,10 +308,7 @@ class RulesEngine:
                     self.dataset, ctx.captions, ctx.triggers, ctx.anchor
                 )
             described = self._described
-        if wanted:
-            findings = [f for f in findings if rule_matches(f.rule_id, wanted)]
-            if not any(rule_matches(f"coverage.{c.id}", wanted) for c in cover):
-                cover = []
+        findings, cover = narrowed(findings, cover, wanted)
         return Report(findings, cover, readiness, described)
 
     def findings(self) -> list[Finding]:
@@ -329,14 +318,7 @@ class RulesEngine:
         run) asks for this instead, so one start plans once and reads no image size here.
         """
         with self._lock:
-            return self._findings(self._view())[0]
-
-    def _findings(self, view: View) -> tuple[list[Finding], list[CoverageItem]]:
-        findings = self._group_findings() + dataset_findings(view)
-        cover, cover_findings = coverage(view)
-        findings += cover_findings
-        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule_id, f.key))
-        return findings, cover
+            return all_findings(self._group_findings(), self._view())[0]
 
     def _view(self) -> View:
         states = self._states

@@ -15,7 +15,7 @@ run's output: sample images and checkpoints appear as they are completed).
 The parts: :mod:`.base` (the options below, the observer and settler lifecycle),
 :mod:`.dataset` (reconciling a dataset with its folder, :class:`Batch`),
 :mod:`.folder` (a plain folder, :class:`FolderBatch`); raw events become settled
-paths in :mod:`lorapan.core.watch_events`.
+paths in :mod:`.events`.
 
 Options live in ``lorapan.toml``::
 

@@ -1,6 +1,6 @@
 """What both watchers share: the ``[watch]`` options, and the observer + settler lifecycle.
 
-A watcher (:class:`Watcher`) starts a :class:`~lorapan.core.watch_events.Settler`,
+A watcher (:class:`Watcher`) starts a :class:`~lorapan.core.watch.events.Settler`,
 which turns raw events into settled sets of paths on its own thread, and a watchdog
 observer (inotify, or polling on network filesystems) that feeds it. A subclass says
 which paths it cares about (``_accept``), what it knew under a folder that went
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lorapan.core.naming import natural_key
-from lorapan.core.watch_events import Settler, start_observer, stop_observer
+from lorapan.core.watch.events import Settler, start_observer, stop_observer
 
 if TYPE_CHECKING:
     from lorapan.core.settings import Settings

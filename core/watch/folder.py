@@ -2,7 +2,7 @@
 
 Sample images and checkpoints appear as the trainer finishes them; a file still
 being written is reported once its size and mtime settle (see
-:mod:`lorapan.core.watch_events`).
+:mod:`lorapan.core.watch.events`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lorapan.core.naming import natural_key
 from lorapan.core.watch.base import Watcher, WatchOptions, sorted_paths, stat_key
-from lorapan.core.watch_events import is_ignored, walk_files
+from lorapan.core.watch.events import is_ignored, walk_files
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ relpaths only; a line is made when it is drawn, from the thumbnails in the share
 decoded yet). The grid decodes nothing itself: whenever the cells on screen (plus
 one row ahead) change, it posts :class:`ThumbGrid.Wanted` and the screen decodes
 those on a worker, posting back as each one is ready. So the grid costs the same
-with 10,000 images as with 10.
+with 10,000 images as with 10. (The module is a little past 400 lines and stays whole:
+drawing, cursor and keys share the cell geometry and the line cache, and the decoding
+already lives in ``halfblocks`` and the gallery screen.)
 
 Keys (``gallery`` in the keymap table): hjkl/arrows move, page keys move a screen,
 space selects, enter opens the image on the main screen, ``+``/``-`` zoom, escape

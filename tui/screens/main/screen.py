@@ -10,12 +10,12 @@ show in step with the current image. The rooms it delegates to:
 - ``autotag``: tagger runs; ``summaries``: status counts, the selection's shared tags;
 - ``findings``: a finding in full and what is chosen there; ``caption_edit``: the
   current caption as text (the text screen, ``$EDITOR``).
-- ``curation``: the gallery, the clone compare, setting images aside or in the trash.
+- ``curation``: the gallery, the clone compare, setting images aside or in the trash;
+- ``other_screens``: the keys that open another screen over this one (settings, tag
+  frequency, training, augment, a finding in full, the caption as text).
 
 Workers never touch this screen: they post messages (``lorapan.tui.messages``) and
-the handlers here change the state. (The module is past 400 lines because every key
-and message of the main screen is routed here, each in a few lines; the work is in
-the rooms.)
+the handlers here change the state.
 """
 
 from __future__ import annotations
@@ -34,18 +34,16 @@ from lorapan.tui.messages import (
     FixApplied,
     WorkProgress,
 )
-from lorapan.tui.screens.main import caption_edit
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.autotag import Autotag
 from lorapan.tui.screens.main.curation import Curation, CurationActions
 from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
-from lorapan.tui.screens.main.findings import open_current_finding
 from lorapan.tui.screens.main.image_pane import ImagePane
+from lorapan.tui.screens.main.other_screens import OtherScreens
 from lorapan.tui.screens.main.summaries import analysis_text, counts_text
 from lorapan.tui.screens.main.tag_input import TagInput
 from lorapan.tui.screens.main.triage import TriageDone
-from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from lorapan.tui.widgets.file_list import FileList
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.status_bar import StatusBar, kind_label
@@ -64,7 +62,7 @@ if TYPE_CHECKING:
     from lorapan.tui.app import LorapanApp
 
 
-class MainScreen(CurationActions, Screen):
+class MainScreen(CurationActions, OtherScreens, Screen):
     BINDINGS = bindings_for("main")
     #: the keymap scopes the command palette offers over this screen (and "app")
     PALETTE_SCOPES = ("main", "files", "chips")
@@ -194,15 +192,6 @@ class MainScreen(CurationActions, Screen):
 
     def set_last_action(self, text: str) -> None:
         self.query_one(StatusBar).last_action = text
-
-    def settings_reloaded(self, settings: Any, result: Any) -> None:
-        """lorapan.toml was read again: its name and kind in the status bar, say what."""
-        status = self.query_one(StatusBar)
-        status.dataset = settings.name or self.dataset.root.name
-        status.kind = settings.kind
-        self.set_last_action(f"lorapan.toml: {', '.join(result.changed)}")
-        if result.rescan:
-            self.pane.apply_filter(self.pane.filter_text)  # captions came from other files
 
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None:
         """Called by the app (on the event loop) after any change of the dataset."""
@@ -365,24 +354,6 @@ class MainScreen(CurationActions, Screen):
         self.add_class("-show-rules")
         self.call_after_refresh(rules.focus)
 
-    def action_finding_detail(self) -> None:
-        open_current_finding(self)
-
-    def action_caption_text(self) -> None:
-        caption_edit.open_text(self)
-
-    def action_caption_editor(self) -> None:
-        caption_edit.open_editor(self)
-
-    def action_settings(self) -> None:
-        from lorapan.tui.screens.settings import SettingsScreen
-
-        def saved(settings: Any) -> None:
-            if settings is not None:
-                self.host.reload_settings()  # as an outside change: one path
-
-        self.app.push_screen(SettingsScreen(self.dataset.root, self.dataset.settings), saved)
-
     def action_focus_suggestions(self) -> None:
         panel = self.center.suggestions
         if not panel.display:
@@ -409,13 +380,6 @@ class MainScreen(CurationActions, Screen):
     def action_redo(self) -> None:
         self.editor.history("redo")
 
-    def action_tag_frequency(self) -> None:
-        def jumped(tag: str | None) -> None:
-            if tag:
-                self.set_filter(f'tag:"{tag}"')
-
-        self.app.push_screen(TagFrequencyScreen(self.dataset, self.editor.edit), jumped)
-
     def action_analyse(self) -> None:
         self.host.start_analysis(force=False)
 
@@ -428,29 +392,6 @@ class MainScreen(CurationActions, Screen):
             self.notify(f"{self.busy_label}: an edit is written whole", timeout=3)
         else:
             self.notify("no background work running", timeout=2)
-
-    def action_training(self) -> None:
-        # The training and augment screens (and their part of core) are imported when
-        # first opened: most sessions never open them, and every session starts.
-        from lorapan.tui.screens.training import TrainingScreen
-
-        self.app.push_screen(TrainingScreen(self.dataset.root))
-
-    def action_augment(self) -> None:
-        from lorapan.tui.screens.augment import AugmentScreen  # see action_training
-
-        def written(paths: list[str] | None) -> None:
-            """Show only the new images, so each can be tagged by hand as the guide asks."""
-            if not paths:
-                return
-            self.dataset.refresh_paths(paths, "augment")  # the writer did; harmless again
-            new = [p for p in paths if p in self.dataset.items]
-            undo = self.keys("undo")
-            self.set_last_action(f"✓ augment: {len(new)} new image(s) ({undo}: undo)")
-            if new:
-                self.show_images(new, "new from augment")
-
-        self.app.push_screen(AugmentScreen(self.dataset, self.targets() or None), written)
 
     def action_autotag(self) -> None:
         self.autotag.start(self.targets())
