@@ -208,28 +208,26 @@ def pane_pid() -> int:
 
 
 # ---- the measurements ----------------------------------------------------------------------
-def repaints(presses: int, first: int) -> list[float]:
-    """``j`` to the cursor on the next row, keys ``GAP_S`` apart."""
+def _key_waits(presses: int, first: int, seen, timeout: float, what: str) -> list[float]:
+    """``j`` until ``seen(screen text)`` names the next row, keys ``GAP_S`` apart."""
     out, n = [], first
     for _ in range(presses):
         t0 = key("j")
         n += 1
-        wait(lambda t, n=n: cursor_row(t) == n, KEY_TIMEOUT, f"the cursor on img_{n:05d}")
+        wait(lambda t, n=n: seen(t) == n, timeout, f"{what} of img_{n:05d}")
         out.append(time.perf_counter() - t0)
         time.sleep(max(0.0, t0 + GAP_S - time.perf_counter()))
     return out
+
+
+def repaints(presses: int, first: int) -> list[float]:
+    """``j`` to the cursor on the next row."""
+    return _key_waits(presses, first, cursor_row, KEY_TIMEOUT, "the cursor row")
 
 
 def previews(presses: int, first: int) -> list[float]:
-    """``j`` to the next image's picture on screen; the next key 150 ms after this one."""
-    out, n = [], first
-    for _ in range(presses):
-        t0 = key("j")
-        n += 1
-        wait(lambda t, n=n: previewed(t) == n, PREVIEW_TIMEOUT, f"the preview of img_{n:05d}")
-        out.append(time.perf_counter() - t0)
-        time.sleep(max(0.0, t0 + GAP_S - time.perf_counter()))
-    return out
+    """``j`` to the next image's picture on screen."""
+    return _key_waits(presses, first, previewed, PREVIEW_TIMEOUT, "the preview")
 
 
 def rows_visible(text: str) -> bool:

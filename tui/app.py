@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lorapan.core.dataset import Dataset
-from lorapan.core.errors import LorapanError
 from lorapan.core.rules.live import RulesRunner
 from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
-from lorapan.tui.errors import show_error
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
@@ -40,7 +38,7 @@ from lorapan.tui.messages import (
 from lorapan.tui.screens.help import HelpScreen
 from lorapan.tui.screens.main import MainScreen
 from lorapan.tui.screens.quit import QuitScreen
-from lorapan.tui.screens.recovery import RecoveryScreen
+from lorapan.tui.screens.recovery import offer_recovery
 from lorapan.tui.services import Services
 from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
 from lorapan.tui.themes_loader import load_themes, theme_cycle
@@ -144,7 +142,7 @@ class LorapanApp(App):
         self.push_screen(main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
-        self._offer_recovery()
+        offer_recovery(self)
         # Background work starts once the main screen has drawn its rows: the rules
         # engine and the analysis are CPU-bound Python and would share the GIL with
         # that paint. (The app's own next refresh can come before the main screen's.)
@@ -349,31 +347,6 @@ class LorapanApp(App):
         text = f"{worker.name or 'background work'} failed: {worker.error}"
         self.worker_failures.append(text)
         self.notify(text, severity="error", timeout=8)
-
-    # ---- recovery -------------------------------------------------------------------
-    def _offer_recovery(self) -> None:
-        try:
-            incomplete = self.dataset.journal.incomplete()
-        except LorapanError as exc:  # a damaged .lorapan/: say so, keep running
-            show_error(self, exc, title="journal")
-            return
-        if not incomplete:
-            return
-
-        def decided(choice: str | None) -> None:
-            if choice not in ("finish", "rollback"):
-                self.notify("left as is; you will be asked again next time", timeout=4)
-                return
-            try:
-                results = self.dataset.recover(choice == "finish")
-            except LorapanError as exc:  # another writer, or an entry it cannot use
-                show_error(self, exc, title="not recovered")
-                return
-            files = sum(len(r.applied) for r in results)
-            verb = "finished" if choice == "finish" else "rolled back"
-            self.notify(f"{verb} {len(results)} interrupted edit(s), {files} file(s)")
-
-        self.push_screen(RecoveryScreen(incomplete), decided)
 
     # ---- quitting -------------------------------------------------------------------------
     def work_in_flight(self) -> list[str]:
