@@ -21,6 +21,7 @@ from lorapan.core.rules.live import RulesRunner
 from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
+from lorapan.tui.heap import TICK_S, HeapKeeper
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
@@ -42,7 +43,7 @@ from lorapan.tui.screens.recovery import offer_recovery
 from lorapan.tui.services import Services
 from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
 from lorapan.tui.themes_loader import load_themes, theme_cycle
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -96,6 +97,8 @@ class LorapanApp(App):
         self.rules_on = rules
         self.jobs = Jobs()
         self.services = Services(self, dataset)
+        #: full garbage collections wait for a moment without keys (``heap``)
+        self.heap = HeapKeeper()
         #: ends the process if the app has not, once it began to exit (``run_app`` sets
         #: it: in a real terminal only, never under a test's Pilot)
         self.exit_guard: ExitGuard | None = None
@@ -150,6 +153,8 @@ class LorapanApp(App):
 
     def _start_background(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self.heap.start()  # the dataset and the first screen are loaded: set them aside
+        self.set_interval(TICK_S, self.heap.tick)
         if self.rules_on:
             self.services.start_rules()
             self.load_tagger_results()
@@ -165,6 +170,12 @@ class LorapanApp(App):
             self.exit_guard.arm(int(self.return_code or 0))  # also after a crash
         self.jobs.cancel_all()
         self.services.stop()
+        self.heap.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.heap.key()
+        await super().on_event(event)
 
     def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
         """End the app; the exit guard (in a real terminal) makes sure the process ends too."""
@@ -246,6 +257,8 @@ class LorapanApp(App):
             main.show_analysis(message)
         if message.facts and not message.error:
             self.services.set_facts(message.facts, message.groups)
+            if not message.interim:
+                self.heap.settle()  # 10,000 images' facts, kept until the next analysis
 
     def load_tagger_results(self) -> None:
         """Cached tagger scores to the rules and the suggestions (at start, after autotag)."""
@@ -264,7 +277,10 @@ class LorapanApp(App):
 
     def on_rules_report(self, message: RulesReport) -> None:
         if main := self._mounted_main():
+            first = main.report is None
             main.show_report(message.report)
+            if first:
+                self.heap.settle()  # what the sidebar and the markers keep
 
     @property
     def rules(self) -> RulesRunner | None:

@@ -1,0 +1,94 @@
+"""Python's garbage collector, kept off the keys: full collections wait for an idle moment.
+
+At 10,000 images the app holds a few hundred thousand objects for the whole session
+(the dataset, its tag index, the analysis facts, the rules' state) and makes tens of
+thousands more for each preview (a half-block picture is a rich Style per cell).
+Python's automatic full collection walks every one of them: 70-140 ms with the GIL
+held, about once a second while the user holds ``j``, so every tenth key waited for
+it (the benchmark's p90; ``docs/benchmarks.md``).
+
+So, while the app runs:
+
+- :meth:`HeapKeeper.settle` moves what is loaded by then (at start, after the first
+  rules report, after an analysis) out of the collector's sight (``gc.freeze``):
+  those objects live as long as the dataset, and reference counting still frees
+  each one that is dropped;
+- automatic full collections become rare (the third threshold), and
+  :meth:`HeapKeeper.tick` runs one when no key came for :data:`IDLE_S` and enough
+  was allocated since the last. Young collections stay as they are (a few ms).
+
+:meth:`HeapKeeper.stop` puts the collector back as it was (tests run many apps in
+one process).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+#: Seconds without a key before a full collection may run.
+IDLE_S = 0.75
+#: How often the app looks for that idle moment.
+TICK_S = 0.5
+#: Automatic full collections: after this many middle-generation ones (Python's
+#: default is 10). Rare enough that :meth:`HeapKeeper.tick` does them.
+RARE_FULL = 1000
+#: Middle-generation collections since the last full one that make a full one
+#: worth its time when idle (the default thresholds run one after 10).
+FULL_AFTER = 10
+
+
+class HeapKeeper:
+    """See module docstring. ``clock``: seconds, monotonic (a test passes its own)."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self.last_key = clock()
+        self.running = False
+        #: full collections run by :meth:`tick` (the tests and the benchmark read it)
+        self.collections = 0
+        self._saved: tuple[int, int, int] | None = None
+        self._young_at_last_full = 0
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        self._saved = gc.get_threshold()
+        gen0, gen1, _ = self._saved
+        gc.set_threshold(gen0, gen1, RARE_FULL)
+        self.settle()
+
+    def settle(self) -> None:
+        """What is alive now lives as long as the dataset: out of the collector's sight."""
+        if self.running:
+            gc.freeze()
+
+    def key(self) -> None:
+        """A key came: no full collection for the next :data:`IDLE_S`."""
+        self.last_key = self.clock()
+
+    def tick(self) -> bool:
+        """A full collection, if the user is idle and enough was allocated; True if run."""
+        if not self.running or self.clock() - self.last_key < IDLE_S:
+            return False
+        young = _middle_collections()
+        if young - self._young_at_last_full < FULL_AFTER:
+            return False
+        gc.collect()
+        self._young_at_last_full = _middle_collections()
+        self.collections += 1
+        return True
+
+    def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        gc.unfreeze()
+        if self._saved is not None:
+            gc.set_threshold(*self._saved)
+
+
+def _middle_collections() -> int:
+    """How many middle-generation collections ran so far (``gc.get_stats``)."""
+    return int(gc.get_stats()[1]["collections"])
