@@ -91,3 +91,21 @@ def test_written_captions_keep_their_mode_and_leave_no_temp_files(tmp_path) -> N
     assert (root / "b.txt").stat().st_mode & 0o777 == 0o640
     assert (root / "sub" / "c.txt").stat().st_mode & 0o777 == 0o644  # created by the edit
     assert not [p for p in root.rglob(".lorapan-tmp-*")]
+
+
+def test_a_one_shot_write_lands_on_disk_and_the_next_edit_is_followed_again(tmp_path) -> None:
+    """``keep_in_step=False`` (``lorapan edit``, which exits after its report) writes
+    the same files; the dataset's next ordinary edit is taken into memory as before."""
+    root = write_dataset(tmp_path / "ds", CAPTIONS)
+    ds = Dataset.open(root)
+    current = {r: it.tags for r, it in ds.items.items()}
+    plan = edits.plan(current, current, lambda t: edits.add_tag(t, "once"))
+    assert ds.apply_changes(plan, "one shot", keep_in_step=False).applied
+    fresh = Dataset.open(root)
+    assert all("once" in it.tags for it in fresh.items.values())
+    _edit(fresh, lambda t: edits.add_tag(t, "again"))
+    assert view(fresh) == view(Dataset.open(root))
+    # the one-shot dataset itself: what it writes next (an undo) is followed again
+    ds.reload(list(ds.items))
+    assert ds.undo() is not None
+    assert view(ds) == view(Dataset.open(root))

@@ -169,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
         return _report(args, planned, None, len(rels))
     if (refused := refuse_if_interrupted(ds)) is not None:
         return refused
-    result = ds.apply_changes(planned.changes, label_for(args))
+    # the process ends after the report: the written captions need not be read back
+    result = ds.apply_changes(planned.changes, label_for(args), keep_in_step=False)
     return _report(args, planned, result, len(rels))
 
 

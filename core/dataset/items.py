@@ -38,7 +38,7 @@ class ImageItem:
 
     @property
     def _dir(self) -> str:
-        return os.path.dirname(self.relpath)
+        return self.relpath.rpartition("/")[0]  # relpaths are POSIX (os.path.dirname's)
 
     @property
     def caption_path(self) -> Path | None:

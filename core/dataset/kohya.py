@@ -57,8 +57,12 @@ def layout_folders(
     per_folder: dict[str, int] = {}
     outside: dict[str, int] = {}  # top-level folder -> images in no N_name folder
     homes: dict[str, str | None] = {}
+    home_of_dir: dict[str, str | None] = {}  # each folder parsed once, not once per image
     for it in items:
-        home = homes[it.relpath] = kohya_folder_of(it.relpath)
+        folder = it.relpath.rpartition("/")[0]
+        if folder not in home_of_dir:
+            home_of_dir[folder] = kohya_folder_of(it.relpath)
+        home = homes[it.relpath] = home_of_dir[folder]
         if home is None:
             top = _top(it.relpath)
             outside[top] = outside.get(top, 0) + 1
