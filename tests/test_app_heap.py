@@ -15,7 +15,7 @@ import weakref
 
 import pytest
 from app_helpers import SIZE, app_for, build_dataset, wait_for
-from lorapan.tui.heap import FULL_AFTER, IDLE_S, RARE_FULL, HeapKeeper
+from lorapan.tui.heap import FULL_AFTER, IDLE_S, MIN_GAP_S, RARE_FULL, HeapKeeper
 
 
 class Clock:
@@ -88,9 +88,20 @@ def test_no_full_collection_while_keys_come(keeper):
     assert heap.collections == 0
 
 
+def test_no_full_collection_in_the_first_seconds_after_start(keeper):
+    heap, clock = keeper
+    heap.start()  # start-up's objects were just frozen: the first keys come now
+    young_collections(FULL_AFTER + 1)
+    clock.now += IDLE_S + 0.01
+    assert heap.tick() is False
+    clock.now += MIN_GAP_S
+    assert heap.tick() is True
+
+
 def test_an_idle_moment_frees_garbage_cycles(keeper):
     heap, clock = keeper
     heap.start()
+    clock.now += MIN_GAP_S
     cycle = old_garbage_cycle()
     young_collections(FULL_AFTER + 1)
     assert cycle() is not None  # young collections do not free it
@@ -104,13 +115,29 @@ def test_an_idle_moment_frees_garbage_cycles(keeper):
 def test_no_full_collection_when_little_was_allocated(keeper):
     heap, clock = keeper
     heap.start()
+    clock.now += MIN_GAP_S
     young_collections(FULL_AFTER + 1)
     clock.now += IDLE_S + 0.01
     assert heap.tick() is True
-    # idle again, but nothing new since: the collector is not run for nothing
-    clock.now += IDLE_S + 0.01
+    # idle long after, but nothing new since: the collector is not run for nothing
+    clock.now += MIN_GAP_S + 1
     assert heap.tick() is False
     assert heap.collections == 1
+
+
+def test_an_idle_app_collects_at_most_once_per_gap_while_work_allocates(keeper):
+    heap, clock = keeper
+    heap.start()
+    clock.now += MIN_GAP_S
+    young_collections(FULL_AFTER + 1)
+    clock.now += IDLE_S + 0.01
+    assert heap.tick() is True
+    young_collections(FULL_AFTER + 1)  # the analysis keeps allocating
+    clock.now += MIN_GAP_S / 2
+    assert heap.tick() is False
+    clock.now += MIN_GAP_S / 2 + 0.01
+    assert heap.tick() is True
+    assert heap.collections == 2
 
 
 def test_a_stopped_keeper_does_nothing(keeper):

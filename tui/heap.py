@@ -14,8 +14,9 @@ So, while the app runs:
   those objects live as long as the dataset, and reference counting still frees
   each one that is dropped;
 - automatic full collections become rare (the third threshold), and
-  :meth:`HeapKeeper.tick` runs one when no key came for :data:`IDLE_S` and enough
-  was allocated since the last. Young collections stay as they are (a few ms).
+  :meth:`HeapKeeper.tick` runs one when no key came for :data:`IDLE_S`, enough was
+  allocated since the last, and the last is :data:`MIN_GAP_S` ago. Young collections
+  stay as they are (a few ms).
 
 :meth:`HeapKeeper.stop` puts the collector back as it was (tests run many apps in
 one process).
@@ -36,6 +37,10 @@ RARE_FULL = 1000
 #: Middle-generation collections since the last full one that make a full one
 #: worth its time when idle (the default thresholds run one after 10).
 FULL_AFTER = 10
+#: Seconds between two full collections at least: while the analysis runs, the young
+#: generations fill all the time, and an idle app would otherwise spend tens of ms of
+#: every :data:`TICK_S` walking its objects.
+MIN_GAP_S = 5.0
 
 
 class HeapKeeper:
@@ -49,6 +54,7 @@ class HeapKeeper:
         self.collections = 0
         self._saved: tuple[int, int, int] | None = None
         self._young_at_last_full = 0
+        self._last_full = float("-inf")
 
     def start(self) -> None:
         if self.running:
@@ -58,6 +64,10 @@ class HeapKeeper:
         gen0, gen1, _ = self._saved
         gc.set_threshold(gen0, gen1, RARE_FULL)
         self.settle()
+        # what start-up allocated is frozen now: nothing for a full collection to find
+        # in the first seconds, when the user's first keys come
+        self._young_at_last_full = _middle_collections()
+        self._last_full = self.clock()
 
     def settle(self) -> None:
         """What is alive now lives as long as the dataset: out of the collector's sight."""
@@ -70,13 +80,14 @@ class HeapKeeper:
 
     def tick(self) -> bool:
         """A full collection, if the user is idle and enough was allocated; True if run."""
-        if not self.running or self.clock() - self.last_key < IDLE_S:
+        now = self.clock()
+        if not self.running or now - self.last_key < IDLE_S or now - self._last_full < MIN_GAP_S:
             return False
-        young = _middle_collections()
-        if young - self._young_at_last_full < FULL_AFTER:
+        if _middle_collections() - self._young_at_last_full < FULL_AFTER:
             return False
         gc.collect()
         self._young_at_last_full = _middle_collections()
+        self._last_full = self.clock()
         self.collections += 1
         return True
 
