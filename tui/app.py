@@ -55,6 +55,8 @@ CHANGE_BATCH_S = 0.05
 #: threads of this process; each time the event loop wakes for a key it waits for
 #: the GIL, so a shorter turn gets the key's frame drawn sooner.
 SWITCH_INTERVAL_S = 0.001
+#: Events a user waits on a frame for (a full garbage collection waits for a pause in them).
+USER_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class FollowsDataset(Protocol):
@@ -173,8 +175,8 @@ class LorapanApp(App):
         self.heap.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self.heap.key()
+        if isinstance(event, USER_INPUT):
+            self.heap.key()  # input that waits for a frame: no full collection now
         await super().on_event(event)
 
     def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
