@@ -28,6 +28,11 @@ async def _to_finding(app, pilot, rule_id: str) -> Finding:
     await wait_for(pilot, lambda: app.screen.report is not None)
     await pilot.press("R")
     await pilot.pause()
+    return await _down_to(app, pilot, rule_id)
+
+
+async def _down_to(app, pilot, rule_id: str) -> Finding:
+    """j in the focused sidebar until its cursor is on ``rule_id``."""
     sidebar = app.screen.sidebar
     for _ in range(30):
         item = sidebar.current()
@@ -104,3 +109,28 @@ async def test_palette_opens_the_finding_in_full(tmp_path):
         assert isinstance(app.screen, FindingScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+def footer_line(app) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+async def test_the_footer_offers_the_fix_only_when_the_finding_has_one(tmp_path):
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        finding = await _to_finding(app, pilot, "coverage.face")  # above tags.style
+        assert finding.fix is None
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        assert "Apply fix" not in footer_line(app)
+        assert "No automatic fix" in text_of(app.screen, "#fd-fix")
+        await pilot.press("escape")
+        await pilot.pause()
+        finding = await _down_to(app, pilot, "tags.style")
+        assert finding.fix is not None
+        await pilot.press("i")
+        await pilot.pause()
+        assert "Apply fix" in footer_line(app)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from app_helpers import app_for, build_dataset, caption, settle
 from lorapan.core.analysis.clones import CloneGroup
-from lorapan.core.rules.model import Finding
+from lorapan.core.rules.model import Finding, Fix
 from lorapan.core.tagger.predict import Prediction
 from lorapan.tui.app import LorapanApp
 from lorapan.tui.keymap import SPECS, KeySpec, load_keymap
@@ -119,7 +119,11 @@ async def reach(scope: str, app, pilot) -> None:
         finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png"])
         await app.push_screen(FixPreviewScreen(finding, []))
     elif scope == "finding":
-        finding = Finding("tags.duplicate", "warning", "a tag twice", ["img_1.png", "img_2.png"])
+        # with a fix, as tags.duplicate has: a finding without one offers no fix key
+        fix = Fix("drop the repeats", lambda ds: [], rule_id="tags.duplicate")
+        finding = Finding(
+            "tags.duplicate", "warning", "a tag twice", ["img_1.png", "img_2.png"], fix=fix
+        )
         await app.push_screen(FindingScreen(finding, []))
     elif scope == "caption":
         from lorapan.tui.screens.main.caption_edit import ImageCaption

@@ -164,6 +164,10 @@ class FindingScreen(Screen[FindingChoice | None]):
             return
         self.dismiss(FindingChoice("jump", self.rows[rows.highlighted][0]))
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # A finding without a fix does not offer one in the footer (the text says so).
+        return not (action == "apply_fix" and self.finding.fix is None)
+
     def action_apply_fix(self) -> None:
         fix = self.finding.fix
         if fix is None:
