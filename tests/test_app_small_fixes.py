@@ -43,6 +43,29 @@ async def test_typing_on_the_all_tags_screen_filters_and_down_enters_the_list(ds
     assert caption(ds_root, "img_3") == "gob, 1girl, very long hair, outdoors"
 
 
+async def test_esc_leaves_the_all_tags_screen_from_its_empty_filter_and_a_typed_one_to_the_list(
+    ds_root, tmp_path
+):
+    app = app_for(ds_root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen.focused, Input)  # it opens typing
+        await pilot.press(*"hair", "escape")
+        assert app.screen is screen and isinstance(screen.focused, OptionList)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("F")  # opened and left at once: one esc, as it came
+        await pilot.pause()
+        assert isinstance(app.screen, TagFrequencyScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
 async def test_T_cycles_lorapans_and_the_users_themes_only(ds_root, tmp_path):
     themes = tmp_path / "config" / "themes"
     themes.mkdir(parents=True)

@@ -126,7 +126,10 @@ class TagFrequencyScreen(Screen[str | None]):
         self.query_one(TagList).action_cursor_up()
 
     def action_close(self) -> None:
-        if isinstance(self.focused, Input):
+        """Esc: out of a filter with text in it to the list; otherwise back (the screen
+        opens in its empty filter box, so one esc leaves it, as it came)."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.value:
             self.query_one(TagList).focus()
             return
         self.dismiss(None)
