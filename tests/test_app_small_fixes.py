@@ -11,14 +11,20 @@ from lorapan.tui.screens.tag_frequency import TagFrequencyScreen
 from textual.widgets import Input, OptionList
 
 
+async def all_tags(app, pilot) -> TagFrequencyScreen:
+    """The All tags screen (``F``), once the app has settled."""
+    await settle(app, pilot)
+    await pilot.press("F")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, TagFrequencyScreen)
+    return screen
+
+
 async def test_typing_on_the_all_tags_screen_filters_and_down_enters_the_list(ds_root, tmp_path):
     app = app_for(ds_root, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("F")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, TagFrequencyScreen)
+        screen = await all_tags(app, pilot)
         await pilot.press(*"red hair")  # r and d type; they neither rename nor delete
         await pilot.pause()
         assert isinstance(app.screen, TagFrequencyScreen)
@@ -48,10 +54,7 @@ async def test_esc_leaves_the_all_tags_screen_from_its_empty_filter_and_a_typed_
 ):
     app = app_for(ds_root, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("F")
-        await pilot.pause()
-        screen = app.screen
+        screen = await all_tags(app, pilot)
         assert isinstance(screen.focused, Input)  # it opens typing
         await pilot.press(*"hair", "escape")
         assert app.screen is screen and isinstance(screen.focused, OptionList)
