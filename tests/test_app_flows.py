@@ -95,11 +95,28 @@ async def test_remove_rename_and_move_to_front(ds_root, tmp_path):
         assert caption(ds_root, "img_1") == "gob, alone, outdoors"
         await pilot.press("t", "right", "right", "f")  # "outdoors" to front
         await settle(app, pilot)
-        assert caption(ds_root, "img_1") == "outdoors, gob, alone"
+        # right after the dataset's anchor, which keep_tokens = 1 holds first (as
+        # `lorapan edit --front` does), and the app says why
+        assert caption(ds_root, "img_1") == "gob, outdoors, alone"
+        assert any("kept 'gob' first" in n.message for n in app._notifications)
         await pilot.press("shift+right")  # move it back one place
         await settle(app, pilot)
-        assert caption(ds_root, "img_1") == "gob, outdoors, alone"
-        assert chips(app).tags == ("gob", "outdoors", "alone")
+        assert caption(ds_root, "img_1") == "gob, alone, outdoors"
+        assert chips(app).tags == ("gob", "alone", "outdoors")
+
+
+async def test_a_chip_does_not_move_in_front_of_the_anchor(ds_root, tmp_path):
+    """The first tag (here 'gob', in every caption) is what keep_tokens = 1 holds: moving
+    another tag before it writes nothing and says why; the cursor stays on the tag."""
+    app = app_for(ds_root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t", "right", "shift+left")  # "solo" before "gob"
+        await settle(app, pilot)
+        assert caption(ds_root, "img_1") == CAPTIONS["img_1"]
+        assert any("kept 'gob' first" in n.message for n in app._notifications)
+        assert chips(app).tags == ("gob", "solo", "red hair", "outdoors")
+        assert chips(app).current_tag == "solo"  # the cursor stays with the tag
 
 
 async def test_undo_and_redo_rewrite_the_file(ds_root, tmp_path):

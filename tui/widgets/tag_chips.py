@@ -90,14 +90,25 @@ class TagChips(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.shares: dict[str, int] = {}
         self.total = 1
+        #: (tag, where it should land) after a move asked for: the screen may place it
+        #: elsewhere (the dataset's anchor stays first), and the cursor follows the tag
+        self._follow: tuple[str, int] | None = None
 
     def set_tags(self, tags: tuple[str, ...], shares: dict[str, int] | None, total: int) -> None:
         """Show ``tags``; ``shares`` maps tag -> how many of ``total`` images carry it."""
         self.shares = shares or {}
         self.total = max(1, total)
+        follow, self._follow = self._follow, None
+        moved = follow is not None and sorted(tags) == sorted(self.tags)  # a move: same tags
         self.tags = tags
         self.refresh()  # shares and total are plain attributes: tags alone may not change
-        self.cursor = self.cursor  # re-validate against the new length
+        if moved:
+            assert follow is not None
+            tag, guess = follow
+            places = [i for i, t in enumerate(tags) if t == tag]
+            self.cursor = min(places, key=lambda i: abs(i - guess)) if places else guess
+        else:
+            self.cursor = self.cursor  # re-validate against the new length
 
     def validate_cursor(self, cursor: int) -> int:
         if not self.tags:
@@ -212,7 +223,7 @@ class TagChips(Widget, can_focus=True):
 
     def action_front_tag(self) -> None:
         self._request("front")
-        self.cursor = 0
+        self._expect(0)
 
     def action_show_tag(self) -> None:
         self._request("show")
@@ -220,9 +231,16 @@ class TagChips(Widget, can_focus=True):
     def action_move_left(self) -> None:
         if self.cursor > 0:
             self._request("move", self.cursor - 1)
-            self.cursor -= 1
+            self._expect(self.cursor - 1)
 
     def action_move_right(self) -> None:
         if self.cursor < len(self.tags) - 1:
             self._request("move", self.cursor + 1)
-            self.cursor += 1
+            self._expect(self.cursor + 1)
+
+    def _expect(self, index: int) -> None:
+        """The cursor goes to ``index`` now, and to wherever the moved tag lands."""
+        tag = self.current_tag
+        self.cursor = index
+        if tag is not None:
+            self._follow = (tag, index)

@@ -1,7 +1,8 @@
 """Every edit the main screen makes: captions (plan, write, conflicts, undo/redo), rule
 fixes, and ticks of the coverage checklist in lorapan.toml.
 
-:meth:`Editor.edit` plans a tag function against the tags held now and writes it
+:meth:`Editor.edit` plans a tag function against the tags held now, with the dataset's
+anchor held first as ``lorapan edit`` holds it (``core.method.edit_plan``), and writes it
 through ``Dataset.apply_changes`` (journaled, conflict-checked): on the event loop
 for a few files, on a worker for more (``BULK``), which ends with an
 :class:`~lorapan.tui.messages.EditWritten` or ``EditFailed`` message that the
@@ -18,9 +19,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lorapan.core.dataset import ApplyResult
-from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, plan, remove_tag, replace_tag
+from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, remove_tag, replace_tag
 from lorapan.core.errors import LorapanError
 from lorapan.core.journal import JournalError
+from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.settings import SettingsError, save_settings
 from lorapan.tui import workers
@@ -73,11 +75,14 @@ class Editor:
             return
         with self.dataset.lock:
             items = self.dataset.items
-            current = {r: items[r].tags for r in relpaths if r in items}
-        changes = plan(current, list(current), fn)
+            planned = plan_edit(self.dataset, [r for r in relpaths if r in items], fn)
+        changes, held = planned.changes, planned.held_note()
         if not changes:
-            self.screen.notify("nothing to change", timeout=2)
+            self.screen.notify(held or "nothing to change", timeout=6 if held else 2)
+            self.screen.center.show_tags(self.screen.files)  # a chip moved ahead goes back
             return
+        if held:  # e.g. f on a chip: it goes right after the anchor, not before it
+            self.screen.notify(held, timeout=6)
         retry = self._retry_edit(fn, label)
         other = self.other_writer()
         if len(changes) > BULK or other is not None:
