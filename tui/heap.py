@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 #: Seconds without a key before a full collection may run.
 IDLE_S = 0.75
@@ -46,7 +47,7 @@ MIN_GAP_S = 5.0
 class HeapKeeper:
     """See module docstring. ``clock``: seconds, monotonic (a test passes its own)."""
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.last_key = clock()
         self.running = False
