@@ -19,17 +19,23 @@ def describe_change(change: TagChange) -> str:
     parts = []
     before = [tag_key(t) for t in change.before]
     after = [tag_key(t) for t in change.after]
-    added = [t for t in change.after if tag_key(t) not in before]
-    removed = [t for t in change.before if tag_key(t) not in after]
+    before_keys, after_keys = set(before), set(after)  # linear in a huge caption
+    added = [t for t in change.after if tag_key(t) not in before_keys]
+    removed = [t for t in change.before if tag_key(t) not in after_keys]
     for r in list(removed):  # a field split: what went is the start of a longer one
         a = next((a for a in added if r.endswith(a) and len(r) > len(a)), None)
         if a is not None:
             parts.append(f"'{r[: -len(a)].strip()}' taken off the front of a sentence")
             removed.remove(r)
             added.remove(a)
+    head = change.after[:2]  # where an added tag went matters only at the front
     for t in added:
-        i = change.after.index(t)
-        where = {0: " first", 1: f" after '{change.after[0]}'"}.get(i, "")
+        if t == head[0]:
+            where = " first"
+        elif len(head) > 1 and t == head[1]:
+            where = f" after '{head[0]}'"
+        else:
+            where = ""
         parts.append(f"+'{t}'{where}")
     parts += [f"-'{t}'" for t in removed]
     kept = Counter(after)
@@ -41,7 +47,7 @@ def describe_change(change: TagChange) -> str:
             kept[k] -= 1
         else:
             parts.append(f"-'{t}' (a repeat)")
-    if after and before and after[0] != before[0] and after[0] in before:
+    if after and before and after[0] != before[0] and after[0] in before_keys:
         parts.append(f"'{change.after[0]}' moved first")
     if not parts:
         parts.append("order or spelling")

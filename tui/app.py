@@ -21,7 +21,7 @@ from lorapan.core.rules.live import RulesRunner
 from lorapan.tui import workers
 from lorapan.tui.commands import ActionsProvider, FilesProvider
 from lorapan.tui.config import AppConfig, load_config, save_theme
-from lorapan.tui.heap import TICK_S, HeapKeeper
+from lorapan.tui.heap import HeapKeeper
 from lorapan.tui.image_modes import PreviewBackend
 from lorapan.tui.image_modes import resolve as resolve_preview
 from lorapan.tui.jobs import Jobs
@@ -55,8 +55,6 @@ CHANGE_BATCH_S = 0.05
 #: threads of this process; each time the event loop wakes for a key it waits for
 #: the GIL, so a shorter turn gets the key's frame drawn sooner.
 SWITCH_INTERVAL_S = 0.001
-#: Events a user waits on a frame for (a full garbage collection waits for a pause in them).
-USER_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class FollowsDataset(Protocol):
@@ -155,8 +153,7 @@ class LorapanApp(App):
 
     def _start_background(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self.heap.start()  # the dataset and the first screen are loaded: set them aside
-        self.set_interval(TICK_S, self.heap.tick)
+        self.heap.start(self)  # the dataset and the first screen are loaded: set them aside
         if self.rules_on:
             self.services.start_rules()
             self.load_tagger_results()
@@ -175,8 +172,7 @@ class LorapanApp(App):
         self.heap.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, USER_INPUT):
-            self.heap.key()  # input that waits for a frame: no full collection now
+        self.heap.saw(event)  # input that waits for a frame: no full collection now
         await super().on_event(event)
 
     def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:

@@ -27,7 +27,12 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from typing import Any
 
+from textual import events
+
+#: Input a user waits on a frame for: each one puts the next full collection off.
+USER_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 #: Seconds without a key before a full collection may run.
 IDLE_S = 0.75
 #: How often the app looks for that idle moment.
@@ -57,9 +62,12 @@ class HeapKeeper:
         self._young_at_last_full = 0
         self._last_full = float("-inf")
 
-    def start(self) -> None:
+    def start(self, app: Any = None) -> None:
+        """Set the loaded objects aside; with ``app``, look for idle moments on its timer."""
         if self.running:
             return
+        if app is not None:
+            app.set_interval(TICK_S, self.tick)
         self.running = True
         self._saved = gc.get_threshold()
         gen0, gen1, _ = self._saved
@@ -78,6 +86,11 @@ class HeapKeeper:
     def key(self) -> None:
         """A key came: no full collection for the next :data:`IDLE_S`."""
         self.last_key = self.clock()
+
+    def saw(self, event: object) -> None:
+        """An app event: a key, a click or a scroll counts as a key."""
+        if isinstance(event, USER_INPUT):
+            self.key()
 
     def tick(self) -> bool:
         """A full collection, if the user is idle and enough was allocated; True if run."""

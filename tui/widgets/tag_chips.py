@@ -99,16 +99,16 @@ class TagChips(Widget, can_focus=True):
         self.shares = shares or {}
         self.total = max(1, total)
         follow, self._follow = self._follow, None
-        moved = follow is not None and sorted(tags) == sorted(self.tags)  # a move: same tags
+        if follow is not None and sorted(tags) != sorted(self.tags):
+            follow = None  # not the move asked for (the same tags, reordered)
         self.tags = tags
         self.refresh()  # shares and total are plain attributes: tags alone may not change
-        if moved:
-            assert follow is not None
-            tag, guess = follow
-            places = [i for i, t in enumerate(tags) if t == tag]
-            self.cursor = min(places, key=lambda i: abs(i - guess)) if places else guess
-        else:
+        if follow is None:
             self.cursor = self.cursor  # re-validate against the new length
+            return
+        tag, guess = follow
+        places = [i for i, t in enumerate(tags) if t == tag]
+        self.cursor = min(places, key=lambda i: abs(i - guess)) if places else guess
 
     def validate_cursor(self, cursor: int) -> int:
         if not self.tags:
