@@ -99,7 +99,7 @@ def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> 
         if mode is not None:
             os.chmod(tmp, mode)
         else:
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -120,7 +120,7 @@ def remove_file(path: Path, expected: FileStamp | None = None) -> None:
     fsync_dir(Path(path).parent)
 
 
-def fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: str | Path) -> None:
     """Make a rename in ``folder`` durable (best effort where unsupported)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -134,7 +134,25 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask, read without changing it where Linux tells it
+    (``os.umask`` sets it to read it, a race with any thread creating a file)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"Umask:"):
+                return int(line.split()[1], 8)
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read_all(fd: int, size: int) -> bytes:
+    """Every byte of an open file whose size ``fstat`` gave: one read, unless it grew
+    since or the read came back short."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    chunks = [data]
+    while more := os.read(fd, 1 << 16):
+        chunks.append(more)
+    return b"".join(chunks)

@@ -186,3 +186,27 @@ def test_the_report_diff_matches_its_plain_definition(before, after, data):
     cut = data.draw(st.integers(0, len(before)))
     for b, a in ((before, after), (before, before[:cut] + after + before[cut:])):
         assert tag_diff(tuple(b), tuple(a)) == _reference_diff(tuple(b), tuple(a))
+
+
+def test_a_bulk_edit_keeps_each_captions_mode_whatever_the_umask(tmp_path):
+    """Temp files take the caption's mode at creation when the umask allows it, and by
+    ``fchmod`` when it would take bits off (0666 under umask 022, 0644 under 077)."""
+    import os
+    import stat
+
+    modes = [0o600, 0o640, 0o644, 0o664, 0o666]
+    write_dataset(tmp_path, {f"{n:02d}.png": f"t{n}" for n in range(20)})  # > 16: one sync
+    for n in range(20):
+        os.chmod(tmp_path / f"{n:02d}.txt", modes[n % 5])
+    write_dataset(tmp_path, {"new.png": None})  # a caption created by the edit: 0644
+    for mask, tag in ((0o022, "one"), (0o077, "two")):
+        old = os.umask(mask)
+        try:
+            ds = Dataset.open(tmp_path)
+            changes = edits.plan(_tags(ds), ds.items, lambda t, tag=tag: edits.add_tag(t, tag))
+            assert ds.apply_changes(changes, f"add {tag}").ok
+        finally:
+            os.umask(old)
+        for n in range(20):
+            assert stat.S_IMODE((tmp_path / f"{n:02d}.txt").stat().st_mode) == modes[n % 5]
+        assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o644

@@ -60,7 +60,7 @@ def test_undo_reaches_the_last_entries_and_older_ones_fold(tmp_path, monkeypatch
     journal = Dataset.open(root).journal
     assert [t.seq for t in journal.transactions()] == [4, 5, 6, 7, 8]
     assert [r["seq"] for r in journal.history()] == [1, 2, 3]
-    assert len(list((root / ".lorapan" / "journal").glob("*.pack.json"))) == 5
+    assert len(list((root / ".lorapan" / "journal").glob("*.pack"))) == 5
     for n in range(8, 3, -1):
         assert ds.undo().ok
         assert _captions(root) == states[n - 1]  # byte-exact at every step

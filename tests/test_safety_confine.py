@@ -92,6 +92,28 @@ def test_a_broken_entry_is_listed_skipped_and_undo_stops_there(ds, capsys):
     assert "skipped" in out and good in out
 
 
+@pytest.mark.parametrize("where", ["outside", "inside"])
+def test_a_caption_swapped_for_a_link_before_the_write_is_judged_as_a_link(ds, where):
+    """Between the plan and the write, ``a.txt`` becomes a link to a file with the same
+    bytes: a link leading outside is refused (the file outside untouched), one to a file
+    inside the dataset is written through, and the link stays a link."""
+    from lorapan.core.dataset import Dataset
+
+    dataset = Dataset.open(ds)
+    txn = dataset.journal.begin("swap", [("a.txt", INSIDE, b"x, y, z")])
+    target = ds.parent / "victim.txt" if where == "outside" else ds / "b.txt"
+    target.write_bytes(INSIDE)
+    (ds / "a.txt").unlink()
+    (ds / "a.txt").symlink_to(target)
+    res = dataset.journal.commit(txn)
+    assert os.path.islink(ds / "a.txt")
+    if where == "outside":
+        assert res.done == [] and "outside the dataset" in res.conflicts[0][1]
+        assert target.read_bytes() == INSIDE
+    else:
+        assert res.done == ["a.txt"] and target.read_bytes() == b"x, y, z"
+
+
 def test_confiner_accepts_plain_paths_and_refuses_escapes(ds):
     assert inside(ds, "a.txt") == (ds / "a.txt").resolve()
     assert inside(ds, "new/folder/b.txt").name == "b.txt"

@@ -19,7 +19,7 @@ from lorapan.core.confine import is_inside
 from lorapan.core.dataset.items import ImageItem
 from lorapan.core.journal.steps import write_block
 from lorapan.core.naming import IMAGE_EXTS, natural_key
-from lorapan.core.safe_write import TEMP_PREFIX, FileStamp
+from lorapan.core.safe_write import TEMP_PREFIX, FileStamp, read_all
 from lorapan.core.settings import Settings
 
 #: (rank in the settings' caption extensions, file name) of one caption file
@@ -46,7 +46,7 @@ def read_caption(
             fd = os.open(path, os.O_RDONLY)
         try:  # plain os calls: a file object per caption was a third of the read
             st = os.fstat(fd)
-            data = _read_all(fd, st.st_size)
+            data = read_all(fd, st.st_size)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -62,18 +62,6 @@ def read_caption(
         return parse_caption(data), stamp, None, block
     except CaptionDecodeError as exc:
         return None, stamp, str(exc), block
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    """Every byte of an open file whose size ``fstat`` gave: one read, unless it grew
-    since or the read came back short."""
-    data = os.read(fd, size + 1)
-    if len(data) == size:
-        return data
-    chunks = [data]
-    while more := os.read(fd, 1 << 16):
-        chunks.append(more)
-    return b"".join(chunks)
 
 
 def make_item(

@@ -12,6 +12,7 @@ it, so the chain they walk is always one whose every step is known.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 import uuid
 from collections.abc import Callable
@@ -35,7 +36,6 @@ from lorapan.core.journal.model import (
     FileOp,
     Op,
     Transaction,
-    sha256,
 )
 from lorapan.core.journal.steps import FileSteps, OnWrite, OpResult
 from lorapan.core.journal.store import JournalStore
@@ -211,11 +211,9 @@ class Journal:
         """Record a pending transaction (before touching any file)."""
         blobs: dict[str, bytes] = {}
         ops: list[Op] = []
+        keep = _keeper(blobs)
         for path, before, after in changes:
-            for data in (before, after):
-                if data is not None:
-                    blobs[sha256(data) or ""] = data
-            ops.append(FileOp(path, sha256(before), sha256(after)))
+            ops.append(FileOp(path, keep(before), keep(after)))
         return self._begin(label, ops, blobs)
 
     def begin_ops(self, label: str, ops: list[Op]) -> Transaction:
@@ -224,8 +222,8 @@ class Journal:
 
     def _begin(self, label: str, ops: list[Op], blobs: dict[str, bytes]) -> Transaction:
         confiner = Confiner(self.root)
-        for op in ops:
-            confiner.path(op.path, follow=isinstance(op, FileOp))
+        for op in ops:  # plain paths under real folders; the step resolves links itself
+            confiner.real(op.path, follow=False)
         with self.writer.hold():
             self._ensure()
             seq = self._next_seq()
@@ -368,3 +366,17 @@ class Journal:
             marker = Transaction(entry.id, entry.seq, label, time.time(), SKIPPED, 0)
             self.save(marker)
         return where
+
+
+def _keeper(blobs: dict[str, bytes]) -> Callable[[bytes | None], str | None]:
+    """``keep(data)``: put ``data`` into ``blobs`` under its sha256 and return the
+    digest (None for no file); one hash per content."""
+
+    def keep(data: bytes | None) -> str | None:
+        if data is None:
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        blobs[digest] = data
+        return digest
+
+    return keep

@@ -16,6 +16,7 @@ a file without write permission are not written: each is reported as a conflict.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from lorapan.core.confine import ConfinementError, Confiner
 from lorapan.core.journal.model import FileOp, MoveOp, Op, sha256
-from lorapan.core.safe_write import TEMP_PREFIX, fsync_dir
+from lorapan.core.safe_write import TEMP_PREFIX, fsync_dir, read_all, umask
 
 SYNC_ONCE_ABOVE = 16  # staged files above which one os.sync() beats per-file fsync
 CHANGED = "changed on disk by another program"
@@ -82,32 +83,48 @@ class FileSteps:
         self.confiner = Confiner(root)
         self.on_write = on_write
         self._token, self._staged = "", 0  # temp file names of the running step
+        self._umask = 0o022
 
     # ---- content changes -----------------------------------------------------------
-    def _current(self, target: Path) -> tuple[str | None, os.stat_result | None]:
+    def _current(self, rel: str) -> tuple[str, str | None, os.stat_result | None]:
+        """The real path of ``rel``, the sha256 of what is there (None: no file) and its
+        stat; ConfinementError when it leads outside the dataset.
+
+        The file is opened without following a link: only a link (ELOOP) pays for
+        resolving it, 10,000 ``lstat`` calls fewer in a bulk edit (issue 17).
+        """
+        target = self.confiner.real(rel, follow=False)
         try:
-            with open(target, "rb") as fh:
-                data = fh.read()
-                st = os.fstat(fh.fileno())
+            try:
+                fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
+                    raise
+                target = self.confiner.real(rel)  # a link: written through, if inside
+                fd = os.open(target, os.O_RDONLY)
         except FileNotFoundError:
-            return None, None
-        return sha256(data), st
+            return target, None, None
+        try:
+            st = os.fstat(fd)
+            return target, sha256(read_all(fd, st.st_size)), st
+        finally:
+            os.close(fd)
 
     def step(self, ops: list[Op], forward: bool, blob: Blob) -> OpResult:
         """Move every op one way; moves first, then content changes in one batch."""
         res = OpResult()
         self.confiner.forget()
         self._token, self._staged = secrets.token_hex(4), 0
+        self._umask = umask()
         writes = [op for op in ops if isinstance(op, FileOp)]
         for op in ops:
             if isinstance(op, MoveOp):
                 self._move(op, forward, res)
-        staged: list[tuple[FileOp, Path, str | None, os.stat_result | None]] = []
+        staged: list[tuple[FileOp, str, str | None, os.stat_result | None]] = []
         for op in writes:
             src, dst = (op.before, op.after) if forward else (op.after, op.before)
             try:
-                target = self.confiner.path(op.path)
-                current, st = self._current(target)
+                target, current, st = self._current(op.path)
             except ConfinementError as exc:
                 res.conflicts.append((op.path, exc.message))
                 continue
@@ -131,40 +148,46 @@ class FileSteps:
             staged.append((op, target, tmp, st))
         if staged:
             self._make_durable([tmp for _, _, tmp, _ in staged if tmp])
-        folders: set[Path] = set()
+        folders: set[str] = set()
         for op, target, tmp, st in staged:
             dst = op.after if forward else op.before
             reason = self._swap(op.path, target, tmp, st)
             if reason:
                 res.conflicts.append((op.path, reason))
                 continue
-            folders.add(target.parent)
+            folders.add(os.path.dirname(target))
             res.done.append(op.path)
             self._wrote(op.path, None if dst is None else blob(dst))
         for folder in folders:
             fsync_dir(folder)
         return res
 
-    def _stage(self, target: Path, data: bytes | None, st: os.stat_result | None) -> str | None:
+    def _stage(self, target: str, data: bytes | None, st: os.stat_result | None) -> str | None:
         """Write the new content to a temp file beside the target (None: delete).
 
-        The temp file takes the target's mode (``st``, as read; 0644 for a new file).
-        Names are this step's token and a counter, created exclusively: at 10,000
-        captions ``mkstemp``'s random names and a ``stat`` and ``chmod`` by path each
-        were a measurable part of a bulk edit (issue 17).
+        The temp file takes the target's mode (``st``, as read; 0644 for a new file),
+        at creation when the umask lets it, else by ``fchmod``. Names are this step's
+        token and a counter, created exclusively: at 10,000 captions ``mkstemp``'s
+        random names and a ``stat`` and ``chmod`` by path each were a measurable part
+        of a bulk edit (issue 17).
         """
         if data is None:
             return None
+        folder = os.path.dirname(target)
         if st is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
         self._staged += 1
-        tmp = os.path.join(target.parent, f"{TEMP_PREFIX}{self._token}-{self._staged}")
+        tmp = os.path.join(folder, f"{TEMP_PREFIX}{self._token}-{self._staged}")
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
+        chmod = mode & self._umask != 0  # the umask would take bits off: set them after
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if chmod else mode)
         except FileExistsError:  # a leftover of the same name: let mkstemp pick one
-            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+            chmod = True
         try:
-            os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o644)
+            if chmod:
+                os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
@@ -189,7 +212,7 @@ class FileSteps:
                 os.close(fd)
 
     def _swap(
-        self, rel: str, target: Path, tmp: str | None, seen: os.stat_result | None
+        self, rel: str, target: str, tmp: str | None, seen: os.stat_result | None
     ) -> str | None:
         """Replace (or delete) the target unless it moved since it was checked.
 

@@ -1,8 +1,9 @@
 """The journal's files under ``.lorapan/journal/``.
 
 Per entry: ``NNNNNNNN-<id>.json``, its *state* (a few hundred bytes, rewritten as
-the entry moves on); ``<id>.ops.json``, its file list; ``<id>.pack.json``, the
-contents before and after (base64). The ops and the pack are written once, before
+the entry moves on); ``<id>.ops.json``, its file list; ``<id>.pack``, the
+contents before and after (see :mod:`.pack`; an older ``<id>.pack.json`` is read
+too). The ops and the pack are written once, before
 any file is touched, and read only by undo, redo, recovery and ``history``, so
 opening a dataset reads the small state files and nothing else.
 ``history.json`` keeps a line for each entry folded away (see ``compact``), and
@@ -14,16 +15,14 @@ tests prove with it what opening a dataset costs.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.journal import pack
 from lorapan.core.journal.model import (
     ENTRY_NAME,
     BadEntry,
@@ -68,7 +67,14 @@ class JournalStore:
         return self.dir / f"{txn_id}.ops.json"
 
     def pack_path(self, txn_id: str) -> Path:
+        return self.dir / f"{txn_id}.pack"
+
+    def legacy_pack_path(self, txn_id: str) -> Path:
         return self.dir / f"{txn_id}.pack.json"
+
+    def _files(self, txn_id: str) -> tuple[Path, Path, Path]:
+        """The entry's ops and pack files (either pack format)."""
+        return self.ops_path(txn_id), self.pack_path(txn_id), self.legacy_pack_path(txn_id)
 
     # ---- reading ---------------------------------------------------------------
     def read(self, path: Path) -> bytes:
@@ -144,24 +150,17 @@ class JournalStore:
 
     def read_pack(self, txn_id: str) -> dict[str, bytes]:
         """Contents by sha256, each checked against its hash (BadEntry when not)."""
-        try:
-            raw = json.loads(self.read(self.pack_path(txn_id)))
-        except FileNotFoundError:
-            raise BadEntry("its pack (the contents before and after) is missing") from None
-        except (OSError, ValueError, UnicodeDecodeError):
-            raise BadEntry("its pack is not readable JSON") from None
-        if not isinstance(raw, dict):
-            raise BadEntry("its pack is not a table of contents")
-        blobs = {}
-        for digest, text in raw.items():
+        for path, decode in (
+            (self.pack_path(txn_id), pack.decode),
+            (self.legacy_pack_path(txn_id), pack.decode_json),
+        ):
             try:
-                data = base64.b64decode(text, validate=True)
-            except (binascii.Error, TypeError, ValueError):
-                raise BadEntry("its pack holds content that is not base64") from None
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise BadEntry("its pack holds content that does not match its hash")
-            blobs[digest] = data
-        return blobs
+                return decode(self.read(path))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise BadEntry(f"its pack cannot be read: {exc.strerror}") from None
+        raise BadEntry("its pack (the contents before and after) is missing")
 
     def is_legacy(self, txn: Transaction) -> bool:
         return txn.id in self._legacy_ops
@@ -171,8 +170,7 @@ class JournalStore:
         self.dir.mkdir(parents=True, exist_ok=True)
 
     def write_pack(self, txn_id: str, blobs: dict[str, bytes]) -> None:
-        payload = {k: base64.b64encode(v).decode("ascii") for k, v in blobs.items()}
-        atomic_write(self.pack_path(txn_id), json.dumps(payload).encode())
+        atomic_write(self.pack_path(txn_id), pack.encode(blobs))
 
     def write_ops(self, txn_id: str, ops: list[Op]) -> None:
         atomic_write(self.ops_path(txn_id), json.dumps([op.to_json() for op in ops]).encode())
@@ -187,7 +185,7 @@ class JournalStore:
     def sizes(self, txn_id: str) -> int:
         """Bytes the entry's ops and pack hold on disk."""
         total = 0
-        for path in (self.ops_path(txn_id), self.pack_path(txn_id)):
+        for path in self._files(txn_id):
             with contextlib.suppress(OSError):
                 total += path.stat().st_size
         return total
@@ -195,7 +193,7 @@ class JournalStore:
     def remove(self, name: str, txn_id: str) -> None:
         """Delete an entry's files (folded away)."""
         marker = self.dir / f"{txn_id}{MARKER}"
-        for path in (self.dir / name, self.ops_path(txn_id), self.pack_path(txn_id), marker):
+        for path in (self.dir / name, *self._files(txn_id), marker):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         self._cache.pop(name, None)
@@ -206,7 +204,7 @@ class JournalStore:
         dest = self.dir / SKIPPED_DIR
         dest.mkdir(exist_ok=True)
         self.unmark(txn_id)
-        for path in (self.dir / name, self.ops_path(txn_id), self.pack_path(txn_id)):
+        for path in (self.dir / name, *self._files(txn_id)):
             if path.exists() or path.is_symlink():
                 os.replace(path, dest / path.name)
         self._cache.pop(name, None)
