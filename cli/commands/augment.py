@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from lorapan.core.augment.alter import ALL_ALTERATIONS
+from lorapan.core.augment import ALL_ALTERATIONS
 from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,

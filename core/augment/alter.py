@@ -34,7 +34,6 @@ DEFAULT_TINT_STRENGTH = 0.25
 DEFAULT_ENHANCE = 1.4
 DEFAULT_JPEG_QUALITY = 40
 DEFAULT_LOWRES = 0.5
-ALL_ALTERATIONS = "aspect,rotate,flip,colour,grayscale,quality"
 NAMES = (
     "aspect", "rotate", "flip", "colour", "color", "tint", "enhance",
     "grayscale", "greyscale", "gray", "grey", "quality", "jpeg", "lowres",
