@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_scan_cli  # noqa: E402  (the realistic generator)
+from as_installed import byte_compile  # noqa: E402
 from bench_gallery import ms, tmux  # noqa: E402
 from tmux_control import Control  # noqa: E402
 
@@ -377,6 +378,7 @@ def main() -> None:
     ap.add_argument("--presses", type=int, default=40, help="j presses per sequence")
     ap.add_argument("--warm", action="store_true", help="also a second open (cache filled)")
     args = ap.parse_args()
+    byte_compile()  # as pip install does: no process compiles lorapan first
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed")
     size = tuple(int(x) for x in args.size.split("x"))

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from as_installed import byte_compile  # noqa: E402
 from gen_dataset import generate  # noqa: E402
 
 FLOOR = r"""
@@ -238,6 +239,7 @@ def main() -> None:
         "--settle", type=float, default=3.0, help="seconds to wait after a sync before each run"
     )
     args = ap.parse_args()
+    byte_compile()  # as pip install does: no process compiles lorapan first
     with tempfile.TemporaryDirectory() as tmp:
         root = args.root or Path(tmp) / "ds"
         if not (root / "10_bench").is_dir():

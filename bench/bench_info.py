@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from as_installed import byte_compile  # noqa: E402
 from gen_dataset import generate  # noqa: E402
 
 FLOOR = """
@@ -63,6 +64,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--root", type=Path, help="an existing dataset (copied, never changed)")
     args = ap.parse_args()
+    byte_compile()  # as pip install does: no process compiles lorapan first
     with tempfile.TemporaryDirectory() as tmp:
         fresh, edited = Path(tmp) / "fresh", Path(tmp) / "edited"
         if args.root:

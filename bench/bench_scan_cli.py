@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import imagegen as gen  # noqa: E402
+from as_installed import byte_compile  # noqa: E402
 from gen_dataset import caption, vocabulary  # noqa: E402
 from lorapan.core.analysis.analyzer import Analyzer  # noqa: E402
 from lorapan.core.analysis.clone_cache import CLONE_CACHE_NAME  # noqa: E402
@@ -173,6 +174,7 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, help="work folder (kept); default a temp folder")
     parser.add_argument("--reuse", action="store_true", help="keep images from an earlier run")
     args = parser.parse_args()
+    byte_compile()  # as pip install does: no process compiles lorapan first
     root = args.dir or Path(tempfile.mkdtemp(prefix="lorapan-scan-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     try:

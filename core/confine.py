@@ -25,7 +25,8 @@ def is_safe_rel(rel: object) -> bool:
     """A relative POSIX path with only plain parts: the lexical half of the check."""
     if not isinstance(rel, str) or not rel or "\0" in rel or rel.startswith("/"):
         return False
-    return all(part not in ("", ".", "..") for part in rel.split("/"))
+    parts = rel.split("/")  # three scans in C: a bulk edit checks 20,000 paths
+    return "" not in parts and "." not in parts and ".." not in parts
 
 
 def _within(real: str, root: str) -> bool:

@@ -78,8 +78,8 @@ def check_unchanged(path: Path, expected: FileStamp) -> None:
         raise ConflictError(path, "was changed on disk by another program since it was read")
 
 
-def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> FileStamp:
-    """Write ``data`` to ``path`` atomically; return the new stamp.
+def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> None:
+    """Write ``data`` to ``path`` atomically.
 
     With ``expected``, refuse (ConflictError) when the file changed since it was read.
     """
@@ -106,7 +106,6 @@ def atomic_write(path: Path, data: bytes, expected: FileStamp | None = None) -> 
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
-    return FileStamp.of_bytes(path, data)
 
 
 def remove_file(path: Path, expected: FileStamp | None = None) -> None:
