@@ -44,7 +44,7 @@ def describe_dataset(
     triggers = find_triggers(dataset) if triggers is None else triggers
     anchor = anchor_of(dataset) if anchor is None else anchor
     total = len(captions)
-    guess = kind_guess(dataset)
+    guess = kind_guess(dataset, style, triggers)
     confirm = ""
     if not guess.confirmed:
         confirm = hint("fix", dataset.root, "--rule", "dataset.kind")

@@ -228,20 +228,14 @@ def _several(dataset: Any, voc: _Vocab, found: list, tags_of: dict) -> KindGuess
 
 def _counts(captions: list[frozenset[str]], voc: _Vocab) -> Counter[str]:
     """Images per kind of evidence (each image counted once per kind)."""
+    kinds = ("person", "two_people", "several_people", "no_humans", "scenery", "object_markers")
+    lists = [(name, voc[name]) for name in kinds]
+    lists.append(("plain", frozenset({"simple background", "white background", "no background"})))
     out: Counter[str] = Counter()
     for keys in captions:
-        for name in (
-            "person",
-            "two_people",
-            "several_people",
-            "no_humans",
-            "scenery",
-            "object_markers",
-        ):
-            if keys & voc[name]:
+        for name, words in lists:
+            if not keys.isdisjoint(words):
                 out[name] += 1
-        if keys & {"simple background", "white background", "no background"}:
-            out["plain"] += 1
     return out
 
 
@@ -259,8 +253,7 @@ def infer_kind(
         return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
     style = style if style is not None else caption_style(captions.values())
     tags_of = {
-        rel: frozenset(tag_key(t) for t in tag_fields(c, style.shared))
-        for rel, c in captions.items()
+        rel: frozenset(map(tag_key, tag_fields(c, style.shared))) for rel, c in captions.items()
     }
     found = subjects_of(dataset)
     if found:
@@ -332,7 +325,10 @@ def resolve_kind(
     return guess
 
 
-def kind_guess(dataset: Any) -> KindGuess:
-    """The guess :func:`resolve_kind` made for this dataset (made now if not yet)."""
+def kind_guess(
+    dataset: Any, style: CaptionStyle | None = None, triggers: list[Trigger] | None = None
+) -> KindGuess:
+    """The guess :func:`resolve_kind` made for this dataset (made now if not yet, from
+    ``style`` and ``triggers`` when the caller has them: each is a pass over every caption)."""
     guess = dataset.settings.inferred.get("kind_guess")
-    return guess if isinstance(guess, KindGuess) else resolve_kind(dataset)
+    return guess if isinstance(guess, KindGuess) else resolve_kind(dataset, style, triggers)

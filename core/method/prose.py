@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 
 from lorapan.core.method.anchor import tag_key
 
@@ -71,12 +72,20 @@ def _punctuated(field: str) -> bool:
     )
 
 
+def _may_hold_sentence(tags: Tags) -> bool:
+    """Whether any field has the spaces of a sentence's four words (counted in C: most
+    captions are short tags, and every rule pass over 10,000 of them asks)."""
+    return bool(tags) and max(map(str.count, tags, repeat(" "))) >= SHORT_SENTENCE_WORDS - 1
+
+
 def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tuple[bool, ...]:
     """Per field: True when it is (part of) a sentence. ``shared``: tag keys many
     captions carry, which stay tags even where a sentence runs on."""
     tags = tuple(tags)
     # a run-on clause needs a sentence first; a sentence has at least four words
-    if not any(t.count(" ") >= SHORT_SENTENCE_WORDS - 1 and is_sentence(t) for t in tags):
+    if not _may_hold_sentence(tags) or not any(
+        t.count(" ") >= SHORT_SENTENCE_WORDS - 1 and is_sentence(t) for t in tags
+    ):
         return (False,) * len(tags)
     keys = [tag_key(t) for t in tags]
     own = [words(t) for t, k in zip(tags, keys, strict=True) if k not in shared]
@@ -104,6 +113,8 @@ def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tup
 def tag_fields(tags: Tags, shared: frozenset[str] = frozenset()) -> Tags:
     """The fields of a caption that are tags (its sentences left out)."""
     mask = prose_mask(tags, shared)
+    if not any(mask):
+        return tuple(tags)  # a caption of tags (most are): no field to leave out
     return tuple(t for t, p in zip(tags, mask, strict=True) if not p)
 
 
@@ -125,7 +136,10 @@ def shared_keys(captions: list[Tags]) -> frozenset[str]:
     eye focus' too), never clauses of prose; a punctuated sentence is never one."""
     counts: Counter[str] = Counter()
     for tags in captions:
-        counts.update({tag_key(t) for t in tags if not _punctuated(t)})
+        if _may_hold_sentence(tags):
+            counts.update({tag_key(t) for t in tags if not _punctuated(t)})
+        else:  # no field has the words of a punctuated sentence
+            counts.update(set(map(tag_key, tags)))
     need = max(2, math.ceil(SHARED_SHARE * len(captions)))
     return frozenset(k for k, n in counts.items() if n >= need)
 

@@ -104,7 +104,10 @@ def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[list[s
             trigger.last += 1
         if lead:
             trigger.lead += 1
-        spellings.update(t.strip() for t in tags if tag_key(t) == key)
+        if keys.count(key) == 1:  # the usual case, found in C
+            spellings[tags[keys.index(key)].strip()] += 1
+        else:
+            spellings.update(t.strip() for t, k in zip(tags, keys, strict=True) if k == key)
     if spellings and not trigger.from_owner:
         trigger.tag = _clean_spelling(spellings.most_common(1)[0][0])
 
@@ -145,7 +148,7 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
     _from_positions(captions, note)
-    keyed = [[tag_key(t) for t in tags] for tags in captions] if found else []
+    keyed = [list(map(tag_key, tags)) for tags in captions] if found else []
     for t in found.values():
         _count(t, captions, keyed)
     need = math.ceil(TRIGGER_SHARE * total) if total else 1
