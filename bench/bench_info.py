@@ -90,6 +90,14 @@ def main() -> None:
                 str(edited),
                 "--json",
             ],
+            "the same captions, no journal": [
+                sys.executable,
+                "-m",
+                "lorapan",
+                "info",
+                str(bare),
+                "--json",
+            ],
         }
         for cmd in cases.values():
             run_once(cmd)  # warm the page cache
