@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from lorapan.core.captions import norm_tag
 from lorapan.core.tag_index import TagIndex
 
 _tag = st.sampled_from(["a", "A", "long_hair", "long hair", "Long Hair", "b", "^_^"])
@@ -73,3 +74,18 @@ def test_adding_many_images_at_once_is_adding_each(start):
         one_by_one.add_image(rel, tags)
     at_once.add_images(start.items())
     assert _state(at_once) == _state(one_by_one)
+
+
+@given(st.dictionaries(_images, _tags), st.lists(st.tuples(_images, _tags), max_size=4))
+def test_distinct_counts_what_len_counts_built_or_not(start, edits):
+    """``distinct`` answers from the queued images without building the index (what
+    ``lorapan info`` asks), and from the index once there are edits or it is built."""
+    fresh, edited = TagIndex(), TagIndex()
+    fresh.add_images(start.items())
+    edited.add_images(start.items())
+    for rel, tags in edits:
+        edited.update_image(rel, start.get(rel, ()), tags)
+    assert fresh.distinct() == len({k for tags in start.values() for k in map(norm_tag, tags)})
+    assert fresh._pending and not fresh._images  # answered without building it
+    assert fresh.distinct() == len(fresh)
+    assert edited.distinct() == len(edited)

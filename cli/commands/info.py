@@ -53,7 +53,7 @@ def _files(ds) -> dict:
         "caption_extension": s.caption_extension,
         "images": len(ds.items),
         "captions": sum(1 for it in ds.items.values() if it.has_caption),
-        "tags": len(ds.index),
+        "tags": ds.index.distinct(),
         "images_without_caption": ds.images_without_caption,
         "orphan_captions": ds.orphan_captions,
         "unreadable_captions": [{"image": r, "reason": why} for r, why in ds.unreadable_captions],

@@ -60,6 +60,15 @@ def tag_key(tag: str) -> str:
     return norm_tag(t)
 
 
+@lru_cache(maxsize=1 << 16)
+def tag_keys(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`tag_key` of each tag of one caption, remembered per caption: the method's
+    passes (caption style, triggers, kind, rules) each look at every caption's keys, and
+    at 10,000 captions each lookup pass was 0.05 s (issue 17). Bounded: about 20 MB at
+    most, the tuples of keys sharing :func:`tag_key`'s strings."""
+    return tuple(map(tag_key, tags))
+
+
 @dataclass(frozen=True)
 class Anchor:
     """Tags (by :func:`tag_key`) that hold position 0, with their spelling and source."""

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from lorapan.core.method.anchor import shared_first, tag_key
+from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
 from lorapan.core.method.vocab import data_file
@@ -252,9 +252,7 @@ def infer_kind(
     if not captions:
         return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
     style = style if style is not None else caption_style(captions.values())
-    tags_of = {
-        rel: frozenset(map(tag_key, tag_fields(c, style.shared))) for rel, c in captions.items()
-    }
+    tags_of = {rel: frozenset(tag_keys(tag_fields(c, style.shared))) for rel, c in captions.items()}
     found = subjects_of(dataset)
     if found:
         return _several(dataset, voc, found, tags_of)

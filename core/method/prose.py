@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 
-from lorapan.core.method.anchor import tag_key
+from lorapan.core.method.anchor import tag_key, tag_keys
 
 Tags = tuple[str, ...]
 
@@ -72,9 +72,11 @@ def _punctuated(field: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 17)
 def _may_hold_sentence(tags: Tags) -> bool:
-    """Whether any field has the spaces of a sentence's four words (counted in C: most
-    captions are short tags, and every rule pass over 10,000 of them asks)."""
+    """Whether any field has the spaces of a sentence's four words (counted in C and
+    remembered per caption: most captions are short tags, and the caption style, the
+    kind and the rules each ask of every caption)."""
     return bool(tags) and max(map(str.count, tags, repeat(" "))) >= SHORT_SENTENCE_WORDS - 1
 
 
@@ -87,7 +89,7 @@ def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tup
         t.count(" ") >= SHORT_SENTENCE_WORDS - 1 and is_sentence(t) for t in tags
     ):
         return (False,) * len(tags)
-    keys = [tag_key(t) for t in tags]
+    keys = tag_keys(tags)
     own = [words(t) for t, k in zip(tags, keys, strict=True) if k not in shared]
     said = sum(
         words(t) for t, k in zip(tags, keys, strict=True) if k not in shared and is_sentence(t)
@@ -139,7 +141,7 @@ def shared_keys(captions: list[Tags]) -> frozenset[str]:
         if _may_hold_sentence(tags):
             counts.update({tag_key(t) for t in tags if not _punctuated(t)})
         else:  # no field has the words of a punctuated sentence
-            counts.update(set(map(tag_key, tags)))
+            counts.update(set(tag_keys(tags)))
     need = max(2, math.ceil(SHARED_SHARE * len(captions)))
     return frozenset(k for k, n in counts.items() if n >= need)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lorapan.core.method.anchor import leading_token, tag_key
+from lorapan.core.method.anchor import leading_token, tag_key, tag_keys
 from lorapan.core.method.vocab import data_file
 from lorapan.core.naming import parse_kohya_folder
 
@@ -90,7 +90,7 @@ def config_class_tokens(root: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[list[str]]) -> None:
+def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[tuple[str, ...]]) -> None:
     key = trigger.key
     spellings: Counter[str] = Counter()
     for tags, keys in zip(captions, keyed, strict=True):
@@ -148,7 +148,7 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
     _from_positions(captions, note)
-    keyed = [list(map(tag_key, tags)) for tags in captions] if found else []
+    keyed = [tag_keys(tags) for tags in captions] if found else []
     for t in found.values():
         _count(t, captions, keyed)
     need = math.ceil(TRIGGER_SHARE * total) if total else 1
