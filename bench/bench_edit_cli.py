@@ -5,11 +5,20 @@
 What a user waits for: ``lorapan edit DIR --add TAG`` as a real process (start-up,
 opening the dataset, planning, journal, writing every caption, the text report
 written to a file), and the same with ``--json``. The floor, run as a process
-beside each lorapan run on the same files (alternately before and after it, after
+beside each lorapan run on the same files (each run after
 an ``os.sync()`` and ``--settle`` seconds of quiet): an atomic rewrite of every
 caption the way the journal does it (a temp file beside each caption, one
 ``os.sync()``, ``os.replace`` each, one fsync per folder), with nothing else.
 The goal (issue 17) is lorapan ≤ 1.5× the floor.
+
+A second floor, the *safe floor*, runs in the same round: the least Python that
+keeps what lorapan may not drop (no data loss, every edit undoable, no file
+overwritten that changed since it was read): it reads each caption's tags (a tag
+edit, not a byte append), writes every caption's bytes before and after to one
+undo record fsynced before any caption is touched, and reads each caption again
+before staging it, then rewrites like the floor. lorapan ÷ safe floor is what its
+own code costs; safe floor ÷ floor is what safety costs any tool. The three runs
+of a round take turns going first.
 
 Before each run the captions are put back as they were (written in place), so
 every run edits the same captions. Each lorapan run starts from an empty journal (``.lorapan/journal`` is removed
