@@ -30,7 +30,7 @@ class WatchProcess:
 
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lorapan", "watch", *args],
+            [sys.executable, "-c", AS_IN_A_TERMINAL, "watch", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -65,6 +65,18 @@ class WatchProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+# `lorapan` with Ctrl-C as a terminal's foreground job gets it. A child inherits an
+# ignored SIGINT, and in the full suite the pytest-xdist workers were found ignoring it
+# (seen after the first analysis-pool tests; the cause is not pinned down), so the
+# watch never saw the test's Ctrl-C.
+AS_IN_A_TERMINAL = (
+    "import runpy, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "sys.argv = ['lorapan', *sys.argv[1:]]\n"
+    "runpy.run_module('lorapan', run_name='__main__', alter_sys=True)\n"
+)
 
 
 def outside(root: Path, code: str) -> None:
