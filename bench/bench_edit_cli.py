@@ -48,41 +48,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from as_installed import byte_compile  # noqa: E402
 from gen_dataset import generate  # noqa: E402
 
-FLOOR = r"""
-import os, sys, tempfile
-root, tag = sys.argv[1], sys.argv[2].encode()
-paths = [
-    os.path.join(d, f)
-    for d, _, files in os.walk(root)
-    if ".lorapan" not in d
-    for f in files
-    if f.endswith(".txt")
-]
-staged = []
-for path in paths:
-    with open(path, "rb") as fh:
-        data = fh.read()
-    fd, tmp = tempfile.mkstemp(prefix=".floor-", dir=os.path.dirname(path))
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data.rstrip(b"\n") + b", " + tag + b"\n")
-    staged.append((tmp, path))
-os.sync()
-for tmp, path in staged:
-    os.replace(tmp, path)
-for folder in {os.path.dirname(p) for p in paths}:
-    fd = os.open(folder, os.O_RDONLY)
-    os.fsync(fd)
-    os.close(fd)
-print(len(paths))
-"""
-
-# The safe floor: what any tag edit must do beyond the blind rewrite to keep the
-# project's non-negotiables, in the least Python: read each caption's tags (a tag
-# edit, not a byte append: a caption that has the tag is left alone), write every
-# caption's bytes before and after to an undo record made durable before any file
-# is touched, and read each caption again just before it is staged, to leave one
-# changed since it was read. Then the blind floor's atomic rewrite.
-SAFE_FLOOR = r"""
+# The floors' shared parts: every caption of the dataset, and swapping staged temp
+# files in (one os.sync, os.replace each, one fsync per folder).
+_CAPTIONS = r"""
 import os, sys, tempfile
 root, tag = sys.argv[1], sys.argv[2]
 paths = [
@@ -92,6 +60,42 @@ paths = [
     for f in files
     if f.endswith(".txt")
 ]
+staged = []
+"""
+_SWAP_IN = r"""
+os.sync()
+for tmp, path in staged:
+    os.replace(tmp, path)
+for folder in {os.path.dirname(p) for p in paths}:
+    fd = os.open(folder, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+print(len(staged))
+"""
+
+FLOOR = (
+    _CAPTIONS
+    + r"""
+for path in paths:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    fd, tmp = tempfile.mkstemp(prefix=".floor-", dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data.rstrip(b"\n") + b", " + tag.encode() + b"\n")
+    staged.append((tmp, path))
+"""
+    + _SWAP_IN
+)
+
+# The safe floor: what any tag edit must do beyond the blind rewrite to keep the
+# project's non-negotiables, in the least Python: read each caption's tags (a tag
+# edit, not a byte append: a caption that has the tag is left alone), write every
+# caption's bytes before and after to an undo record made durable before any file
+# is touched, and read each caption again just before it is staged, to leave one
+# changed since it was read. Then the blind floor's atomic rewrite.
+SAFE_FLOOR = (
+    _CAPTIONS
+    + r"""
 plan = []
 for path in paths:
     with open(path, "rb") as fh:
@@ -109,7 +113,6 @@ with open(record, "wb") as fh:
         fh.write(new)
     fh.flush()
     os.fsync(fh.fileno())
-staged = []
 for path, old, new in plan:
     with open(path, "rb") as fh:
         if fh.read() != old:
@@ -118,16 +121,10 @@ for path, old, new in plan:
     with os.fdopen(fd, "wb") as fh:
         fh.write(new)
     staged.append((tmp, path))
-os.sync()
-for tmp, path in staged:
-    os.replace(tmp, path)
-for folder in {os.path.dirname(p) for p in paths}:
-    fd = os.open(folder, os.O_RDONLY)
-    os.fsync(fd)
-    os.close(fd)
-os.unlink(record)
-print(len(staged))
 """
+    + _SWAP_IN
+    + "os.unlink(record)\n"
+)
 
 # Where a bulk edit's time goes: (label, module, attribute) wrapped with a timer.
 PHASES = [
