@@ -12,7 +12,6 @@ it, so the chain they walk is always one whose every step is known.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 import uuid
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from lorapan.core.journal.model import (
     FileOp,
     Op,
     Transaction,
+    sha256,
 )
 from lorapan.core.journal.steps import FileSteps, OnWrite, OpResult
 from lorapan.core.journal.store import JournalStore
@@ -211,9 +211,8 @@ class Journal:
         """Record a pending transaction (before touching any file)."""
         blobs: dict[str, bytes] = {}
         ops: list[Op] = []
-        keep = _keeper(blobs)
         for path, before, after in changes:
-            ops.append(FileOp(path, keep(before), keep(after)))
+            ops.append(FileOp(path, _keep(blobs, before), _keep(blobs, after)))
         return self._begin(label, ops, blobs)
 
     def begin_ops(self, label: str, ops: list[Op]) -> Transaction:
@@ -368,15 +367,10 @@ class Journal:
         return where
 
 
-def _keeper(blobs: dict[str, bytes]) -> Callable[[bytes | None], str | None]:
-    """``keep(data)``: put ``data`` into ``blobs`` under its sha256 and return the
-    digest (None for no file); one hash per content."""
-
-    def keep(data: bytes | None) -> str | None:
-        if data is None:
-            return None
-        digest = hashlib.sha256(data).hexdigest()
+def _keep(blobs: dict[str, bytes], data: bytes | None) -> str | None:
+    """Put ``data`` into ``blobs`` under its sha256 and return the digest (None for no
+    file): one hash per content."""
+    digest = sha256(data)
+    if digest is not None and data is not None:
         blobs[digest] = data
-        return digest
-
-    return keep
+    return digest
