@@ -28,6 +28,12 @@ not finish fails the benchmark. ``--phases`` also runs one text edit with its
 coarse steps timed and prints where its time goes; ``--huge`` times the report
 of one caption of 1k, 2k, 4k tags and of 1 MB (every tag respelled), next to
 ``lorapan info`` on the same folder.
+
+Why ``--settle`` is 6 s: on ext4 without a journal (the development machine) creating
+a file costs about 100 µs after a few seconds of quiet but can be 10–80 µs right after
+another rewrite (``bench_create_regime.py``). With a shorter settle some runs fell on
+one side and some on the other, and the floor swung from 1.3 to 2.6 s. Six seconds puts
+every run after a pause, as a user's edit comes.
 """
 
 from __future__ import annotations
@@ -295,7 +301,10 @@ def main() -> None:
     ap.add_argument("--phases", action="store_true", help="also time one edit's steps")
     ap.add_argument("--huge", action="store_true", help="also time the report of one huge caption")
     ap.add_argument(
-        "--settle", type=float, default=3.0, help="seconds to wait after a sync before each run"
+        "--settle",
+        type=float,
+        default=6.0,
+        help="seconds to wait after a sync before each run (see bench_create_regime.py)",
     )
     args = ap.parse_args()
     byte_compile()  # as pip install does: no process compiles lorapan first
@@ -331,7 +340,7 @@ def main() -> None:
                 took: dict[str, float] = {}
                 cpu: dict[str, list[float]] = {k: [] for k in cmds}
                 # each of the three goes first in turn: the disk's after-effects of one
-                # run (trims of freed blocks) fall on each alike
+                # run (its 10,000 freed inodes, see --settle) fall on each alike
                 order = list(cmds)[r % 3 :] + list(cmds)[: r % 3]
                 for which in order:
                     restore(pristine)
