@@ -154,3 +154,47 @@ async def test_stem_collision_shows_in_the_sidebar(tmp_path: Path) -> None:
         assert app.sidebar.current().severity == "warning"
         await pilot.press("enter")
         assert app.filtered[-1] == ["a.jpg", "a.png"]
+
+
+class PreviewHost(App):
+    """Shows one fix's preview, the way the main screen does."""
+
+    def __init__(self, finding: Finding, changes: list) -> None:
+        super().__init__()
+        self.finding, self.changes = finding, changes
+
+    def on_mount(self) -> None:
+        self.push_screen(FixPreviewScreen(self.finding, self.changes))
+
+
+def _preview_texts(screen: FixPreviewScreen) -> dict[str, str]:
+    return {w.id: str(w.render()) for w in screen.query(Static) if w.id}
+
+
+async def test_a_settings_only_fix_does_not_promise_an_undo() -> None:
+    from lorapan.core.rules.model import Fix
+
+    fix = Fix("set style tag 'x style'", lambda ds: [], "tags.style", settings={"style_tag": "x"})
+    finding = Finding("tags.style", "warning", "no style tag is set", [], fix)
+    app = PreviewHost(finding, [])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        texts = _preview_texts(app.screen)
+        assert texts["fix-title"].endswith("— no caption changes")
+        assert "undo cannot revert it" in texts["fix-note"]
+        assert "undo" not in texts["fix-keys"]
+
+
+async def test_a_fix_with_captions_and_a_setting_says_what_undo_reverts() -> None:
+    from lorapan.core.edits import TagChange
+    from lorapan.core.rules.model import Fix
+
+    change = TagChange("a.png", ("girl",), ("girl", "x style"))
+    fix = Fix("set style tag", lambda ds: [change], "tags.style", settings={"style_tag": "x"})
+    app = PreviewHost(Finding("tags.style", "warning", "m", ["a.png"], fix), [change])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        texts = _preview_texts(app.screen)
+        assert texts["fix-title"].endswith("— 1 caption")
+        assert "undo reverts the captions, not the setting" in texts["fix-note"]
+        assert "apply (undo: u)" in texts["fix-keys"]

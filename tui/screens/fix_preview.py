@@ -34,6 +34,10 @@ def change_text(change: TagChange) -> Text:
     return text
 
 
+def _captions(n: int) -> str:
+    return "no caption changes" if n == 0 else f"{n} caption{'s' * (n != 1)}"
+
+
 class FixPreviewScreen(ModalScreen[bool]):
     BINDINGS = bindings_for("fix")
 
@@ -60,14 +64,19 @@ class FixPreviewScreen(ModalScreen[bool]):
         files = len(self.changes)
         with Vertical(id="fix-box"):
             yield Static(
-                f"[{self.finding.rule_id}] {label} — {files} file(s)", id="fix-title", markup=False
+                f"[{self.finding.rule_id}] {label} — {_captions(files)}",
+                id="fix-title",
+                markup=False,
             )
             if fix is not None and fix.settings:
                 setting = ", ".join(f"{k} = {v!r}" for k, v in fix.settings.items())
+                undo = (
+                    "undo reverts the captions, not the setting"
+                    if files
+                    else "undo cannot revert it"
+                )
                 yield Static(
-                    f"also writes lorapan.toml: {setting} (a settings change: undo does not revert it)",
-                    id="fix-note",
-                    markup=False,
+                    f"also writes lorapan.toml: {setting} ({undo})", id="fix-note", markup=False
                 )
             with VerticalScroll(id="fix-changes"):
                 if not self.changes:
@@ -84,7 +93,8 @@ class FixPreviewScreen(ModalScreen[bool]):
         def key(binding_id: str) -> str:
             return display_keys(keys_for(binding_id, keymap))
 
-        return f"{key('fix-apply')} apply (undo: {key('undo')}) · {key('fix-cancel')} cancel"
+        undo = f" (undo: {key('undo')})" if self.changes else ""  # a setting alone: no undo
+        return f"{key('fix-apply')} apply{undo} · {key('fix-cancel')} cancel"
 
     def action_apply(self) -> None:
         self.dismiss(bool(self.changes) or bool(self.finding.fix and self.finding.fix.settings))
