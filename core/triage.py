@@ -113,8 +113,24 @@ def list_set_aside(ds: Dataset) -> list[SetAside]:
     return sorted(out, key=lambda s: natural_key(s.image))
 
 
+def plan_set_aside(
+    ds: Dataset, images: Iterable[str], label: str
+) -> tuple[list[MoveOp], dict[str, str], ApplyResult]:
+    """The moves that would set ``images`` aside, the image each moved file belongs to,
+    and a result holding the images that cannot move (with why), for a caller that runs
+    the moves in a transaction of its own (``Dataset.apply_changes(moves=...)``)."""
+    return _plan_take_out(ds, list(images), EXCLUDED, label)
+
+
 # ---- planning ---------------------------------------------------------------------------
 def _take_out(ds: Dataset, images: list[str], place: str, label: str) -> ApplyResult:
+    ops, owners, result = _plan_take_out(ds, images, place, label)
+    return _run(ds, ops, owners, result)
+
+
+def _plan_take_out(
+    ds: Dataset, images: list[str], place: str, label: str
+) -> tuple[list[MoveOp], dict[str, str], ApplyResult]:
     result = ApplyResult(label)
     batch = list(dict.fromkeys(images))
     ops: list[MoveOp] = []
@@ -130,7 +146,7 @@ def _take_out(ds: Dataset, images: list[str], place: str, label: str) -> ApplyRe
             pairs = [(f, f"{place_dir(place)}/{f}") for f in files]
             if not _plan(ds, rel, pairs, ops, owners, result, OUT_TAKEN):
                 moving.discard(rel)
-    return _run(ds, ops, owners, result)
+    return ops, owners, result
 
 
 def _plan(

@@ -82,8 +82,10 @@ def test_fix_sets_aside_the_fewest_clones_and_undo_brings_them_back(tmp_path, lo
     assert "a_copy1.png (" not in dry.stdout and (root / "a_copy2.png").exists()
     assert "b_blurred.png: gob, anime screencap, solo, " in dry.stdout  # tagged, not set aside
 
+    before = files_of(root)
     done = lorapan_cmd("fix", root)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 images set aside" in done.stdout and "nothing to fix" not in done.stdout
     excluded = root / ".lorapan" / "excluded"
     assert sorted(p.name for p in excluded.iterdir()) == [
         "a_copy2.png",
@@ -102,10 +104,23 @@ def test_fix_sets_aside_the_fewest_clones_and_undo_brings_them_back(tmp_path, lo
     check = lorapan_cmd("check", root)
     assert check.returncode == 0 and "clones.ratio" not in check.stdout
 
-    lorapan_cmd("undo", root)  # the captions
-    lorapan_cmd("undo", root)  # the copies set aside
-    assert (root / "a_copy2.png").exists() and (root / "a_resized.txt").exists()
+    # one run of fix is one undo: the copies come back and the captions are as they were
+    undone = lorapan_cmd("undo", root)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert files_of(root) == before
     assert report(root).find("clones.ratio")
+    assert lorapan_cmd("redo", root).returncode == 0
+    assert not (root / "a_copy2.png").exists() and (excluded / "a_copy2.png").exists()
+    assert set(LOWQ) <= set(Dataset.open(root).items["b_blurred.png"].tags)
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file of the dataset proper (not lorapan's state), by relative path."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".lorapan" not in p.relative_to(root).parts
+    }
 
 
 def test_a_copy_augment_made_low_resolution_keeps_its_low_quality_tags(tmp_path, lorapan_cmd):

@@ -12,6 +12,7 @@ import pytest
 from conftest import run_lorapan, write_dataset
 from lorapan.core import triage
 from lorapan.core.dataset import Dataset
+from lorapan.core.edits import TagChange
 from lorapan.main import main
 
 K = "10_gob"
@@ -160,3 +161,66 @@ def test_a_batch_killed_half_way_is_finished_or_rolled_back(tmp_path, how):
         assert run_lorapan("undo", root).returncode == 0
         assert _files(root) == before
     assert os.listdir(root / K)
+
+
+# A set-aside and caption edits in one transaction (`lorapan fix`), killed after the
+# moves and part of the caption writes: recovery finishes or rolls back both halves.
+MIXED_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from lorapan.core.journal import steps
+    real, count = os.replace, [0]
+    def dying(src, dst):
+        count[0] += 1
+        if count[0] > int(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(src, dst)
+    steps.os.replace = dying
+    from lorapan.core import triage
+    from lorapan.core.dataset import Dataset
+    from lorapan.core.edits import TagChange
+    ds = Dataset.open(sys.argv[1])
+    rels = sorted(ds.items)
+    ops, owners, _res = triage.plan_set_aside(ds, rels[:5], "set aside")
+    changes = [TagChange(r, ds.items[r].tags, ds.items[r].tags + ("fixed",)) for r in rels[5:]]
+    ds.apply_changes(changes, "fix (set aside 5 images)", moves=ops, move_owners=owners)
+    """
+)
+
+
+def test_one_transaction_sets_aside_and_edits_and_one_undo_reverts_both(root):
+    before = _files(root)
+    ds = Dataset.open(root)
+    rels = sorted(ds.items)
+    ops, owners, planned = triage.plan_set_aside(ds, rels[:1], "set aside")
+    assert planned.ok and {op.path for op in ops} == {rels[0], rels[0][:-4] + ".txt"}
+    changes = [TagChange(r, ds.items[r].tags, (*ds.items[r].tags, "fixed")) for r in rels[1:]]
+    res = ds.apply_changes(changes, "fix", moves=ops, move_owners=owners)
+    assert res.ok and sorted(res.applied) == rels
+    assert rels[0] not in ds.items and not (root / rels[0]).exists()
+    assert all(ds.items[r].tags[-1] == "fixed" for r in rels[1:])
+    assert len(ds.journal.transactions()) == 1
+    assert ds.undo().ok
+    assert _files(root) == before and rels[0] in ds.items
+    assert ds.redo().ok and rels[0] not in ds.items
+    assert (root / rels[1]).with_suffix(".txt").read_text().endswith(", fixed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["--finish", "--rollback"])
+def test_a_mixed_transaction_killed_half_way_is_finished_or_rolled_back(tmp_path, how):
+    root = write_dataset(tmp_path / "ds", {f"{K}/i{n:02d}.png": f"t{n}" for n in range(20)})
+    before = _files(root)
+    proc = subprocess.run([sys.executable, "-c", MIXED_CHILD, str(root), "6"], timeout=120)
+    assert proc.returncode == -9
+    assert not (root / K / "i00.png").exists()  # the moves were made first
+    assert _files(root) != before
+    res = run_lorapan("recover", root, how, timeout=60)
+    assert res.returncode == 0, res.stderr
+    if how == "--rollback":
+        assert _files(root) == before
+    else:
+        ds = Dataset.open(root)
+        assert len(ds.items) == 15 and all(it.tags[-1] == "fixed" for it in ds.items.values())
+        assert run_lorapan("undo", root).returncode == 0
+        assert _files(root) == before

@@ -27,7 +27,8 @@ style tag, kind or caption extension; undo does not revert them) are applied onl
 when named with --rule. The fixes are planned as one: the trigger stays the first
 field, the style tag goes right after it, and no fix removes what another keeps.
 --dry-run prints that plan per caption (before → after). All caption changes of
-one run are one journal transaction: `lorapan undo PATH` reverts them.
+one run, and the images a fix sets aside, are one journal transaction: one
+`lorapan undo PATH` reverts them.
 
 examples:
   lorapan fix ~/data/goblin --dry-run            what would change
@@ -101,7 +102,7 @@ def _rank(finding) -> int:  # noqa: ANN001
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.commands.check import build_engine
-    from lorapan.core.rules.fixes import apply_fix, apply_set_aside, compose
+    from lorapan.core.rules.fixes import apply_fix, compose
 
     engine, code = build_engine(args)
     if engine is None:
@@ -124,13 +125,9 @@ def run(args: argparse.Namespace) -> int:
     changes, steps = compose(ds, [f.fix for f in todo if not f.fix.sets_aside])
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
-    moved = []
-    if not args.dry_run:
-        moved = [apply_set_aside(ds, fx).result for fx, planned in aside if planned]
-    result = None
-    if changes and not args.dry_run:
-        labels = sorted({f.rule_id for f in todo if not f.fix.sets_aside})
-        result = ds.apply_changes(changes, label="fix " + ", ".join(labels))
+    moved, result = [], None
+    if not args.dry_run and (changes or leaving):
+        result, moved = _apply(ds, todo, aside, changes)
     after = None
     if not args.dry_run:
         fresh, _code = build_engine(args, warn=False)  # a fresh check of what is on disk now
@@ -154,10 +151,41 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         _print_aside(args, aside, moved)
-        _print_human(args, settings_done, steps, changes, result, after)
+        _print_human(args, settings_done, steps, changes, result, after, bool(leaving))
     if any(r is not None and not r.ok for r in [result, *moved]):
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
+
+
+def _apply(ds, todo, aside, changes):  # noqa: ANN001, ANN202
+    """Set the images aside and write the caption fixes in one journal transaction (one
+    undo reverts the run); returns the captions' result and one result per set-aside fix."""
+    from lorapan.core import triage
+    from lorapan.core.rules.messages import plural
+
+    moves, move_owners, per_fix, seen = [], {}, [], set()
+    for fx, planned in aside:
+        images = [s.relpath for s in planned if s.relpath not in seen]
+        seen.update(images)
+        if not images:
+            continue
+        ops, owners, res = triage.plan_set_aside(ds, images, f"{fx.journal_label}: set aside")
+        moves += ops
+        move_owners.update(owners)
+        per_fix.append((res, set(images)))
+    label = "fix " + ", ".join(sorted({f.rule_id for f in todo}))
+    if moves:
+        label += f" (set aside {plural(len({*move_owners.values()}), 'image')})"
+    result = ds.apply_changes(changes, label=label, moves=moves, move_owners=move_owners)
+    moved = []
+    for res, images in per_fix:
+        res.applied = [r for r in result.applied if r in images]
+        res.conflicts += [(r, why) for r, why in result.conflicts if r in images]
+        res.txn_id = result.txn_id
+        moved.append(res)
+    result.applied = [r for r in result.applied if r not in seen]
+    result.conflicts = [(r, why) for r, why in result.conflicts if r not in seen]
+    return result, moved
 
 
 def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
@@ -183,7 +211,8 @@ def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
         if result.applied:
             print(
                 f"{plural(len(result.applied), 'image')} set aside in .lorapan/excluded "
-                f"(`lorapan undo {args.path}` brings them back; `lorapan restore {args.path}` lists them)"
+                f"(`lorapan undo {args.path}` brings them back, and reverts this run's caption "
+                f"fixes with them; `lorapan restore {args.path}` lists them)"
             )
     if any(planned for _fx, planned in aside):
         print()
@@ -213,7 +242,7 @@ def _settings_only(fix):  # noqa: ANN001, ANN202
     return Fix(fix.label, lambda ds: [], fix.rule_id, settings=fix.settings)
 
 
-def _print_human(args, settings_done, steps, changes, result, after) -> None:  # noqa: ANN001
+def _print_human(args, settings_done, steps, changes, result, after, aside_any) -> None:  # noqa: ANN001
     from lorapan.commands.check import counts_text
     from lorapan.core.rules.messages import plural
 
@@ -224,7 +253,7 @@ def _print_human(args, settings_done, steps, changes, result, after) -> None:  #
     for fx, ch in steps:
         if ch:
             print(f"[{fx.rule_id}] {fx.label}: {plural(len(ch), 'caption')}")
-    if not changes:
+    if not changes and not aside_any:
         print(
             "nothing to fix"
             + (" (see `lorapan check` for findings without a fix)" if after else "")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lorapan.core.commands_hint import hint
@@ -33,6 +33,7 @@ from lorapan.core.journal.model import (
     BadEntry,
     BrokenEntry,
     FileOp,
+    MoveOp,
     Op,
     Transaction,
     sha256,
@@ -207,10 +208,14 @@ class Journal:
         seqs = [e.seq for e in self.entries()] + [r["seq"] for r in self.store.history()]
         return max(seqs, default=0) + 1
 
-    def begin(self, label: str, changes: list[Change]) -> Transaction:
-        """Record a pending transaction (before touching any file)."""
+    def begin(self, label: str, changes: list[Change], moves: Sequence[MoveOp] = ()) -> Transaction:
+        """Record a pending transaction (before touching any file).
+
+        ``moves`` join the same transaction (a fix that sets images aside and edits the
+        captions of others is one undo); the step makes them before the content changes.
+        """
         blobs: dict[str, bytes] = {}
-        ops: list[Op] = []
+        ops: list[Op] = list(moves)
         for path, before, after in changes:
             ops.append(FileOp(path, _keep(blobs, before), _keep(blobs, after)))
         return self._begin(label, ops, blobs)
@@ -259,9 +264,11 @@ class Journal:
                 compact.fold(self)
         return res
 
-    def run(self, label: str, changes: list[Change]) -> tuple[Transaction, OpResult]:
+    def run(
+        self, label: str, changes: list[Change], moves: Sequence[MoveOp] = ()
+    ) -> tuple[Transaction, OpResult]:
         with self.writer.hold():
-            txn = self.begin(label, changes)
+            txn = self.begin(label, changes, moves)
             return txn, self.commit(txn)
 
     def run_ops(self, label: str, ops: list[Op]) -> tuple[Transaction, OpResult]:
