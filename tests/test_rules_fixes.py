@@ -163,6 +163,37 @@ def test_lowq_fix_adds_after_core_and_style(tmp_path: Path) -> None:
     assert not [k for k in keys(engine) if k.startswith("quality.lowq-tag")]
 
 
+def test_lowq_fix_never_takes_the_first_field_without_an_anchor(tmp_path: Path) -> None:
+    """No core tag set and no shared first tag: each caption's own first field is what
+    keep_tokens = 1 holds (a trigger leading a sentence, say), so it stays first."""
+    from types import SimpleNamespace
+
+    root = rf.write_images(
+        tmp_path / "q",
+        {
+            "a.png": "a photo of ohwx woman beside a lake",
+            "b.png": "ohwx woman at home, smile",
+            "c.png": "solo, ohwx woman in a park",
+        },
+    )
+    ds = Dataset.open(root)
+    sharp = SimpleNamespace(blurry=False, low_res=False, error_kind=None)
+    facts = {rel: sharp for rel in ds.items} | {
+        "a.png": SimpleNamespace(blurry=True, low_res=False, error_kind=None),
+        "c.png": SimpleNamespace(blurry=True, low_res=False, error_kind=None),
+    }
+    engine = RulesEngine(ds, facts=facts, clone_groups=[])
+    engine.apply_fix(get(engine, "quality.lowq-tag:missing"))
+    assert (root / "a.txt").read_text() == (
+        "a photo of ohwx woman beside a lake, low quality, blurry, worst quality"
+    )
+    assert (root / "c.txt").read_text() == (
+        "solo, low quality, blurry, worst quality, ohwx woman in a park"
+    )
+    # after a sentence the three are still read as tags: the fix resolves its finding
+    assert not [k for k in keys(engine) if k.startswith("quality.lowq-tag")]
+
+
 def test_fix_of_a_caption_changed_on_disk_is_refused(tmp_path: Path) -> None:
     root = rf.character(tmp_path / "c", clean=False)
     ds = Dataset.open(root)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.anchor import Anchor, anchor_of
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
@@ -151,6 +151,9 @@ def build_context(
     triggers = find_triggers(dataset)
     resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
     vocab = Vocab(settings)
+    # The low-quality tags are the method's own: written after a sentence (by the fix,
+    # when a caption has no anchor to follow), they are still tags, not a run-on clause.
+    captions = replace(captions, shared=captions.shared | {tag_key(t) for t in vocab.lowq_list})
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
     anchor = anchor_of(dataset)

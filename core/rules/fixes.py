@@ -129,10 +129,12 @@ def style_fix(ctx: RuleContext, style: str, images: list[str], label: str = "") 
 
 
 def lowq_add_fn(ctx: RuleContext, anchor: Anchor) -> Callable[[Tags], Tags]:
-    """Add the low-quality tags after the leading anchor and style tags."""
+    """Add the low-quality tags after the leading anchor and style tags; never in front
+    of a caption's first field (without an anchor, that field is what keep_tokens = 1
+    holds, as in :func:`insert_after_anchor`)."""
 
     def fn(tags: Tags) -> Tags:
-        pos = lead_length(tags, anchor, (ctx.style,))
+        pos = lead_length(tags, anchor, (ctx.style,)) or min(len(tags), 1)
         for t in ctx.vocab.lowq_list:
             before = len(tags)
             tags = add_tag(tags, ctx.styled(t), pos)
