@@ -387,3 +387,16 @@ def test_override_lines_as_the_start_dialog_takes_them():
     assert P.parse_override_lines(text) == {"targetSteps": "600", "resolution": "512"}
     with pytest.raises(P.PresetError, match="line 2"):
         P.parse_override_lines("targetSteps=600\nresolution 512")
+
+
+def test_the_guides_1024_px_on_sd15_is_a_warning_with_both_ways_out(tmp_path):
+    plan = _plan(tmp_path / "a")
+    assert not plan.sdxl and plan.dataset_config["datasets"][0]["resolution"] == 1024
+    [warning] = [w for w in plan.warnings if "1024 px" in w]
+    assert "--sdxl" in warning and "--set resolution=512" in warning
+    assert not [w for w in _plan(tmp_path / "b", sdxl=True).warnings if "1024 px" in w]
+    chosen = _plan(tmp_path / "c", overrides={"resolution": "512"})
+    assert chosen.dataset_config["datasets"][0]["resolution"] == 512
+    assert not [w for w in chosen.warnings if "px" in w]
+    stated = _plan(tmp_path / "d", overrides={"resolution": "1024"})  # the user's own call
+    assert not [w for w in stated.warnings if "1024 px" in w]

@@ -262,6 +262,22 @@ def cadences(settings: dict[str, Any], total: int) -> tuple[int | None, int | No
     return save, every(settings["sample_every_n_steps"], total)
 
 
+SD15_MAX_SIZE = 768  # SD1.x checkpoints are made at 512 (768 for some fine-tunes)
+
+
+def sd15_size_warning(preset: str, resolution: int) -> list[str]:
+    """The guide's presets train at 1024 px, a size for SDXL bases (Pony, Illustrious);
+    run by train_network.py on an SD1.5 base that is slow and off the model's size."""
+    if resolution <= SD15_MAX_SIZE:
+        return []
+    return [
+        f"the {preset} preset trains at {resolution} px, a size for SDXL bases (Pony, "
+        f"Illustrious), but this run uses train_network.py for SD1.5, whose models are made "
+        f"for 512–{SD15_MAX_SIZE} px: for an SDXL base pass --sdxl (or set [training] "
+        'model_family = "sdxl"); for SD1.5 pass --set resolution=512'
+    ]
+
+
 def build_plan(
     inputs: TrainInputs,
     run_dir: Path,
@@ -298,6 +314,8 @@ def build_plan(
             civitai.family if civitai and civitai.family else settings["model_family"]
         ) == "sdxl"
     settings["model_family"] = "sdxl" if sdxl else "sd15"
+    if not sdxl and not civitai and not any("resolution" in lay.params for lay in layers):
+        warnings += sd15_size_warning(base.name, int(params.get("resolution", 0) or 0))
     nproc = max(1, int(settings["num_processes"]))
     draft = dataset_config(inputs, params, [1] * len(inputs.folders), sdxl, settings)
     spec = bucket_spec(draft)
