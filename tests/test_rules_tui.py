@@ -198,3 +198,17 @@ async def test_a_fix_with_captions_and_a_setting_says_what_undo_reverts() -> Non
         assert texts["fix-title"].endswith("— 1 caption")
         assert "undo reverts the captions, not the setting" in texts["fix-note"]
         assert "apply (undo: u)" in texts["fix-keys"]
+
+
+def test_a_field_split_reads_as_words_not_the_sentence_twice() -> None:
+    from lorapan.core.edits import TagChange
+    from lorapan.tui.screens.fix_preview import change_text
+
+    sentence = "A young man smiles at the viewer in a yurt"
+    change = TagChange("01.jpg", (f"[kose_token] {sentence}",), ("[kose token]", sentence))
+    row = str(change_text(change))
+    assert row.count(sentence) == 0
+    assert "'[kose_token]' taken off the front of a sentence" in row
+    assert "'[kose token]' first" in row
+    plain = TagChange("02.jpg", ("gob", "muscular"), ("gob",))
+    assert str(change_text(plain)) == "02.jpg  −muscular"

@@ -20,11 +20,20 @@ from textual.widgets import Static
 MAX_ROWS = 300
 
 
+def _splits_a_field(added: list[str], removed: list[str]) -> bool:
+    """A field split (a trigger taken off the front of a sentence): as +/− the row
+    would repeat the whole sentence twice; the words say what moved."""
+    return any(r.endswith(a) and len(r) > len(a) for r in removed for a in added)
+
+
 def change_text(change: TagChange) -> Text:
     text = Text(change.relpath, style="bold")
     added, removed = change.added, change.removed
     if not change.before and change.after:
         text.append("  (new caption)", style="dim")
+    if _splits_a_field(added, removed):
+        text.append(f"  {describe_change(change)}")
+        return text
     for t in added:
         text.append(f"  +{t}", style="green")
     for t in removed:
