@@ -149,7 +149,11 @@ class TagFrequencyScreen(Screen[str | None]):
             if new and new != tag:
                 images = sorted(self.dataset.index.images(tag))
                 self.edit(lambda tags: replace_tag(tags, tag, new), images, f"rename {tag} → {new}")
+                # show the tag under its new name (the old filter may no longer match it)
+                with self.prevent(Input.Changed):
+                    self.query_one("#tf-filter", Input).value = new
                 self.refresh_from_dataset()
+                self.query_one(TagList).focus()
 
         self.app.push_screen(PromptScreen(f"Rename “{tag}” in every image to:", tag, vocab), done)
 
