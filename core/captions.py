@@ -94,6 +94,14 @@ def norm_tag(tag: str) -> str:
     return " ".join(t.replace("_", " ").split()).lower()
 
 
+@lru_cache(maxsize=1 << 16)
+def norm_keys(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`norm_tag` of each tag of one caption, remembered per caption: a bulk edit
+    plans each caption and then reports it, and both compare its tags (issue 17).
+    Bounded like :func:`lorapan.core.method.anchor.tag_keys`."""
+    return tuple(map(norm_tag, tags))
+
+
 def split_tags(line: str) -> list[str]:
     """Split on commas outside parentheses; trim; drop empty tags.
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from lorapan.core.captions import norm_tag
+from lorapan.core.captions import norm_keys, norm_tag
 from lorapan.core.tag_diff import TagDiff, tag_diff
 
 Tags = tuple[str, ...]
@@ -51,7 +51,7 @@ class TagChange:
 
 def _index(tags: Tags, tag: str) -> int:
     """Where ``tag`` first is in ``tags`` (-1: not there); C-speed for bulk edits."""
-    keys = list(map(norm_tag, tags))
+    keys = norm_keys(tags) if isinstance(tags, tuple) else tuple(map(norm_tag, tags))
     key = norm_tag(tag)
     return keys.index(key) if key in keys else -1
 

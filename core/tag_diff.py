@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lorapan.core.captions import norm_tag
+from lorapan.core.captions import norm_keys, norm_tag
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,12 @@ def _only_added(before: Sequence[str], inserted: Sequence[str]) -> TagDiff | Non
 
     None when an inserted tag repeats one already there (the general case decides).
     """
-    old_keys = set(map(norm_tag, before))
     keys = list(map(norm_tag, inserted))
-    if not old_keys.isdisjoint(keys) or len(set(keys)) != len(keys):
+    old = norm_keys(before) if isinstance(before, tuple) else tuple(map(norm_tag, before))
+    if len(keys) > 4:  # many inserted: one set; a few (a bulk --add): a scan each, in C
+        if not set(old).isdisjoint(keys) or len(set(keys)) != len(keys):
+            return None
+    elif any(k in old for k in keys) or len(set(keys)) != len(keys):
         return None
     return TagDiff(added=list(inserted), removed=[], renamed=[], reordered=False, repeats=0)
 

@@ -107,3 +107,26 @@ def test_edit_reports_renames_and_moves(tmp_path, lorapan_cmd):
     assert (tmp_path / "b.txt").read_text() == "smile, short_hair"
     undo = lorapan_cmd("undo", tmp_path)
     assert "2 files written" in undo.stdout
+
+
+def test_only_one_pass_commands_run_without_the_collector(tmp_path):
+    """Commands that read the dataset once and end skip the cyclic collector; the app,
+    the watch, training and the image passes run for long and keep it, and `main`
+    turns it back on after a command (it runs in-process in tests and scripts)."""
+    import gc
+
+    from lorapan.main import build_parser, main
+
+    parser = build_parser()
+
+    def one_pass(*argv: str) -> bool:
+        return bool(getattr(parser.parse_args(list(argv)), "one_pass", False))
+
+    for argv in (("edit", "d", "--add", "x"), ("fix", "d"), ("undo", "d"), ("info", "d")):
+        assert one_pass(*argv), argv
+    for argv in (("open", "d"), ("watch", "d"), ("train", "d"), ("scan", "d"), ("autotag", "d")):
+        assert not one_pass(*argv), argv
+    write_dataset(tmp_path, {"a.png": "t"})
+    assert gc.isenabled()
+    assert main(["edit", str(tmp_path), "--add", "y"]) == 0
+    assert gc.isenabled()

@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--all-images", action="store_true", help="name every image, not the first few")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, one_pass=True)
 
 
 def build_engine(args: argparse.Namespace, warn: bool = True):  # -> (RulesEngine | None, int)

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--untick", action="append", default=[], metavar="ID", help="untick a manual item"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, one_pass=True)
 
 
 def _item_id(raw: str) -> str:

@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dry-run", "-n", action="store_true", help="show what would change, write nothing"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run, kind=None)
+    p.set_defaults(func=run, kind=None, one_pass=True)
     add_writer_flags(p)
 
 

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         )
         p.add_argument("path", help="dataset folder")
         p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, one_pass=True)
         if name == NAME:
             p.add_argument(
                 "--broken",
@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--skip", metavar="ID", help="set a journal entry aside (by id or number), files untouched"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run_recover)
+    p.set_defaults(func=run_recover, one_pass=True)
     add_writer_flags(p, can_wait=False)
 
 

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--query", "-q", help="only images matching this query (see README: Queries)")
     p.add_argument("--limit", type=int, default=0, help="show only the N most common tags")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, one_pass=True)
 
 
 def frequencies(ds, relpaths: list[str]) -> list[tuple[str, int]]:

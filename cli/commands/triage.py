@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("path", help="dataset folder")
         p.add_argument("images", nargs="+", metavar="IMAGE", help="image path (in DIR or here)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.set_defaults(func=run_take_out, place=name)
+        p.set_defaults(func=run_take_out, place=name, one_pass=True)
         add_writer_flags(p)
     p = command_parser(
         sub,
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", nargs="*", metavar="IMAGE", help="image path as it was in DIR")
     p.add_argument("--all", action="store_true", help="restore every image set aside or trashed")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run_restore)
+    p.set_defaults(func=run_restore, one_pass=True)
     add_writer_flags(p)
 
 
