@@ -106,7 +106,7 @@ def test_edit_reports_renames_and_moves(tmp_path, lorapan_cmd):
     assert (tmp_path / "a.txt").read_text() == "smile, long_hair, ^_^, blue_eyes"
     assert (tmp_path / "b.txt").read_text() == "smile, short_hair"
     undo = lorapan_cmd("undo", tmp_path)
-    assert "2 files written" in undo.stdout
+    assert "2 images changed" in undo.stdout
 
 
 def test_only_one_pass_commands_run_without_the_collector(tmp_path):

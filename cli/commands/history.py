@@ -74,8 +74,8 @@ def _print_result(args, result) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        n = len(result.applied)
-        print(f"{result.label}: {n} file{'' if n == 1 else 's'} written")
+        n = len(result.applied)  # images: a set-aside moves an image and its caption
+        print(f"{result.label}: {n} image{'' if n == 1 else 's'} changed")
         for rel, why in result.conflicts:
             print(f"  not touched: {rel}: {why}")
     return EXIT_OK if result.ok else EXIT_FINDINGS
