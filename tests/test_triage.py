@@ -120,66 +120,78 @@ def test_undo_leaves_a_file_changed_since(root):
     assert moved.read_bytes() == b"edited in the trash" and not (root / K / "img1.txt").exists()
 
 
+def _dies_after(call: str) -> str:
+    """Script lines that make the journal step's ``os.<call>`` kill -9 the process after
+    ``argv[2]`` calls (``argv[1]`` is the dataset)."""
+    return textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from lorapan.core.journal import steps
+        real, count = os.{call}, [0]
+        def dying(src, dst):
+            count[0] += 1
+            if count[0] > int(sys.argv[2]):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(src, dst)
+        steps.os.{call} = dying
+        from lorapan.core import triage
+        from lorapan.core.dataset import Dataset
+        ds = Dataset.open(sys.argv[1])
+        """
+    )
+
+
+def _killed(root, child: str, after: int) -> None:
+    """Run ``child`` on ``root`` until it kills itself after ``after`` calls."""
+    proc = subprocess.run([sys.executable, "-c", child, str(root), str(after)], timeout=120)
+    assert proc.returncode == -9
+
+
+def _recovered(root, how: str, before: dict[str, bytes], finished) -> None:
+    """``lorapan recover HOW``: a rollback leaves every file as before; a finish leaves
+    what ``finished(dataset)`` checks, and one undo then gives every file back."""
+    res = run_lorapan("recover", root, how, timeout=60)
+    assert res.returncode == 0, res.stderr
+    if how == "--finish":
+        finished(Dataset.open(root))
+        assert run_lorapan("undo", root).returncode == 0
+    assert _files(root) == before
+
+
+@pytest.fixture
+def twenty(tmp_path):
+    """Twenty captioned images, and every file's bytes before anything runs."""
+    root = write_dataset(tmp_path / "ds", {f"{K}/i{n:02d}.png": f"t{n}" for n in range(20)})
+    return root, _files(root)
+
+
 # kill -9 after K renames of a batch: every file must be at its old or its new place.
-CHILD = textwrap.dedent(
-    """
-    import os, signal, sys
-    from lorapan.core.journal import steps
-    real, count = os.rename, [0]
-    def dying(src, dst):
-        count[0] += 1
-        if count[0] > int(sys.argv[2]):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(src, dst)
-    steps.os.rename = dying
-    from lorapan.core import triage
-    from lorapan.core.dataset import Dataset
-    ds = Dataset.open(sys.argv[1])
-    triage.set_aside(ds, sorted(ds.items))
-    """
-)
+CHILD = _dies_after("rename") + "triage.set_aside(ds, sorted(ds.items))\n"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["--finish", "--rollback"])
-def test_a_batch_killed_half_way_is_finished_or_rolled_back(tmp_path, how):
-    root = write_dataset(tmp_path / "ds", {f"{K}/i{n:02d}.png": f"t{n}" for n in range(20)})
-    before = _files(root)
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(root), "15"], timeout=120)
-    assert proc.returncode == -9
+def test_a_batch_killed_half_way_is_finished_or_rolled_back(twenty, how):
+    root, before = twenty
+    _killed(root, CHILD, 15)
     for rel, data in before.items():  # each file at exactly one of its two places
         here, there = root / rel, root / ".lorapan" / "excluded" / rel
         assert (here.exists(), there.exists()) in ((True, False), (False, True)), rel
         assert (here if here.exists() else there).read_bytes() == data
     assert sum((root / rel).exists() for rel in before) == len(before) - 15
-    res = run_lorapan("recover", root, how, timeout=60)
-    assert res.returncode == 0, res.stderr
-    if how == "--rollback":
-        assert _files(root) == before
-    else:
-        assert Dataset.open(root).items == {}
-        assert run_lorapan("undo", root).returncode == 0
-        assert _files(root) == before
+
+    def all_aside(ds) -> None:
+        assert ds.items == {}
+
+    _recovered(root, how, before, all_aside)
     assert os.listdir(root / K)
 
 
 # A set-aside and caption edits in one transaction (`lorapan fix`), killed after the
 # moves and part of the caption writes: recovery finishes or rolls back both halves.
-MIXED_CHILD = textwrap.dedent(
+MIXED_CHILD = _dies_after("replace") + textwrap.dedent(
     """
-    import os, signal, sys
-    from lorapan.core.journal import steps
-    real, count = os.replace, [0]
-    def dying(src, dst):
-        count[0] += 1
-        if count[0] > int(sys.argv[2]):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(src, dst)
-    steps.os.replace = dying
-    from lorapan.core import triage
-    from lorapan.core.dataset import Dataset
     from lorapan.core.edits import TagChange
-    ds = Dataset.open(sys.argv[1])
     rels = sorted(ds.items)
     ops, owners, _res = triage.plan_set_aside(ds, rels[:5], "set aside")
     changes = [TagChange(r, ds.items[r].tags, ds.items[r].tags + ("fixed",)) for r in rels[5:]]
@@ -208,19 +220,13 @@ def test_one_transaction_sets_aside_and_edits_and_one_undo_reverts_both(root):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["--finish", "--rollback"])
-def test_a_mixed_transaction_killed_half_way_is_finished_or_rolled_back(tmp_path, how):
-    root = write_dataset(tmp_path / "ds", {f"{K}/i{n:02d}.png": f"t{n}" for n in range(20)})
-    before = _files(root)
-    proc = subprocess.run([sys.executable, "-c", MIXED_CHILD, str(root), "6"], timeout=120)
-    assert proc.returncode == -9
+def test_a_mixed_transaction_killed_half_way_is_finished_or_rolled_back(twenty, how):
+    root, before = twenty
+    _killed(root, MIXED_CHILD, 6)
     assert not (root / K / "i00.png").exists()  # the moves were made first
     assert _files(root) != before
-    res = run_lorapan("recover", root, how, timeout=60)
-    assert res.returncode == 0, res.stderr
-    if how == "--rollback":
-        assert _files(root) == before
-    else:
-        ds = Dataset.open(root)
+
+    def both_halves(ds) -> None:
         assert len(ds.items) == 15 and all(it.tags[-1] == "fixed" for it in ds.items.values())
-        assert run_lorapan("undo", root).returncode == 0
-        assert _files(root) == before
+
+    _recovered(root, how, before, both_halves)
