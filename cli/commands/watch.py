@@ -244,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         _announce(out, ds, watcher, findings)
         _wait(out)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the wait began (right after "watching"): stop as usual
     finally:
         watcher.stop()
     out.emit({"event": "stopped", "batches": seq}, f"stopped after {seq} batch(es)")
