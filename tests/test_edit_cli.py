@@ -98,3 +98,21 @@ def test_edit_json_is_one_document_with_the_result(tmp_path: Path, lorapan_cmd):
     assert [c["added"] for c in data["changes"]] == [["x"], ["x"]]
     assert sorted(data["result"]["applied"]) == ["a.png", "b.png"]
     assert data["matched"] == 2 and data["dry_run"] is False
+
+
+def test_a_large_edit_reports_one_line_per_kind_of_change(tmp_path: Path, lorapan_cmd):
+    """Sixty captions: the text report groups them (a terminal over SSH need not scroll
+    through every name); --list names each, and --json keeps every change."""
+    caps = {f"img{i:02d}.png": "gob, smile" if i < 45 else "gob, smile, hat" for i in range(60)}
+    root = write_dataset(tmp_path / "ds", caps)
+    out = lorapan_cmd("edit", root, "--add", "hat", "--remove", "smile", "--dry-run").stdout
+    lines = out.splitlines()
+    assert lines[0] == "+hat -smile  (45 captions)"
+    assert lines[1:6] == [f"    img{i:02d}.png" for i in range(5)]
+    assert lines[6] == "    ... and 40 more"
+    assert lines[7] == "-smile  (15 captions)"
+    assert "would change 60 of 60 captions" in out and len(lines) < 20
+    listed = lorapan_cmd("edit", root, "--add", "hat", "--remove", "smile", "-n", "--list")
+    assert "img59.png: -smile" in listed.stdout and listed.stdout.count(".png: ") == 60
+    data = json.loads(lorapan_cmd("edit", root, "--add", "hat", "-n", "--json").stdout)
+    assert len(data["changes"]) == 45

@@ -54,6 +54,13 @@ examples:
 """
 
 
+#: Above this many changed captions the text report groups them by what changed (10,000
+#: lines are a wait of their own over a slow SSH link); ``--list`` or ``--json`` has all.
+LIST_ALL_UP_TO = 50
+PER_KIND = 5  # captions named under each kind of change
+KINDS = 20  # kinds of change shown
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = command_parser(
         sub,
@@ -82,6 +89,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dry-run", "-n", action="store_true", help="show what would change, write nothing"
+    )
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help=f"list every changed caption (above {LIST_ALL_UP_TO}, one line per kind of change)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run, one_pass=True)
@@ -122,6 +134,11 @@ def describe(change: edits.TagChange) -> str:
 
     Linear in the caption's tag count (a 1 MB caption is one line of output).
     """
+    return f"{change.relpath}: {change_words(change)}"
+
+
+def change_words(change: edits.TagChange) -> str:
+    """What changed in one caption, without its name (the key the grouped report uses)."""
     diff = change.diff
     parts = [f"+{t}" for t in diff.added] + [f"-{t}" for t in diff.removed]
     parts += [f"{a}→{b}" for a, b in diff.renamed]
@@ -130,7 +147,29 @@ def describe(change: edits.TagChange) -> str:
         parts.append(f"{n} repeat{'s' * (n != 1)} {'dropped' if diff.repeats < 0 else 'added'}")
     if not parts or diff.reordered:
         parts.append("reordered")
-    return f"{change.relpath}: {' '.join(parts)}"
+    return " ".join(parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def print_grouped(changes: list[edits.TagChange]) -> None:
+    """The changes one line per kind of change, largest first, a few captions named each."""
+    groups: dict[str, list[str]] = {}
+    for ch in changes:
+        groups.setdefault(change_words(ch), []).append(ch.relpath)
+    ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    for words, rels in ranked[:KINDS]:
+        print(f"{words}  ({_plural(len(rels), 'caption')})")
+        print("".join(f"    {rel}\n" for rel in rels[:PER_KIND]), end="")
+        if len(rels) > PER_KIND:
+            print(f"    ... and {len(rels) - PER_KIND} more")
+    rest = ranked[KINDS:]
+    if rest:
+        n = sum(len(rels) for _w, rels in rest)
+        print(f"... and {_plural(len(rest), 'other kind')} of change in {_plural(n, 'caption')}")
+    print("(`--list` names every caption; `--json` gives each change in full)")
 
 
 def label_for(args: argparse.Namespace) -> str:
@@ -187,7 +226,10 @@ def _report(args, planned: EditPlan, result, matched: int) -> int:
             out["result"] = result.to_dict()
         print_json_rows(out, "changes")
     else:
-        sys.stdout.writelines(describe(ch) + "\n" for ch in changes)
+        if len(changes) <= LIST_ALL_UP_TO or args.list:
+            sys.stdout.writelines(describe(ch) + "\n" for ch in changes)
+        else:
+            print_grouped(changes)
         if planned.held:
             print(planned.held_note())
         verb = "would change" if result is None else "changed"
