@@ -2,7 +2,8 @@
 
 The fields are the ``[dataset]`` keys a user sets by hand (kind, name, core tag,
 style tag, caption extension, tag style) and the ``[training]`` keys that say
-where things are (sd-scripts, its Python, the base model, the output folder). The
+where things are (sd-scripts, its Python, the base model, the output folder) and
+which trainer runs (the model family). The
 form holds text; :func:`check_form` says per field what is wrong (an *error*: the
 form is not saved) or worth knowing (a *note*: a path that does not exist yet is
 saved all the same, the training machine may be set up later). :func:`save_form`
@@ -38,6 +39,7 @@ class FormField:
     label: str
     choices: tuple[str, ...] = ()
     help: str = ""
+    default: str = ""  # shown when the file does not set it (what training then uses)
 
     @property
     def table(self) -> str:
@@ -49,6 +51,8 @@ class FormField:
         return self.key.removeprefix("training.")
 
 
+MODEL_FAMILIES = ("sd15", "sdxl")  # [training] model_family: which trainer script runs
+
 FIELDS: tuple[FormField, ...] = (
     FormField("kind", "Kind", KINDS, "what the LoRA learns; the method's rules follow it"),
     FormField("name", "Name", help="the subject's name (the core tag is made from it)"),
@@ -59,6 +63,13 @@ FIELDS: tuple[FormField, ...] = (
     FormField("training.sd_scripts", "sd-scripts folder", help="a kohya-ss/sd-scripts checkout"),
     FormField("training.python", "Python", help="the sd-scripts venv's python (empty: found)"),
     FormField("training.base_model", "Base model", help="a .safetensors file or a hub id"),
+    FormField(
+        "training.model_family",
+        "Model family",
+        MODEL_FAMILIES,
+        "sd15: train_network.py; sdxl (Pony, Illustrious): sdxl_train_network.py",
+        default="sd15",
+    ),
     FormField("training.output_dir", "Output folder", help="empty: .lorapan/output"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
@@ -81,7 +92,9 @@ def form_values(settings: Settings) -> dict[str, str]:
     training = settings.section("training")
     values = {}
     for f in FIELDS:
-        value = training.get(f.name, "") if f.table == "training" else getattr(settings, f.key)
+        value = (
+            training.get(f.name, f.default) if f.table == "training" else getattr(settings, f.key)
+        )
         values[f.key] = value if isinstance(value, str) else str(value)
     return values
 
@@ -95,6 +108,9 @@ def check_form(values: dict[str, str], root: Path) -> FormCheck:
             problem = _dataset_problem(f.key, value)
             if problem:
                 check.errors[f.key] = problem
+        elif f.choices:
+            if value not in f.choices:
+                check.errors[f.key] = f"one of: {', '.join(f.choices)}"
         elif value:
             note = _path_note(f.name, value, Path(root))
             if note:

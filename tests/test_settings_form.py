@@ -162,3 +162,21 @@ def test_the_folder_watcher_reports_lorapan_toml_apart_from_captions(tmp_path):
         while not seen and time.monotonic() < end:
             time.sleep(0.05)
     assert seen and not batches  # no caption batch for a settings file
+
+
+def test_the_model_family_is_a_choice_that_picks_the_trainer(tmp_path):
+    from lorapan.core.training.config import build_plan
+    from lorapan.core.training.inputs import load_inputs
+
+    root = _root(tmp_path, None)
+    settings = load_settings(root)
+    values = form_values(settings)
+    assert values["training.model_family"] == "sd15"  # what training uses when unset
+    assert save_form(root, settings, values) is settings  # the default is not written
+    assert not (root / "lorapan.toml").exists()
+    bad = check_form(values | {"training.model_family": "sd3"}, root)
+    assert bad.errors == {"training.model_family": "one of: sd15, sdxl"}
+    save_form(root, settings, values | {"training.model_family": "sdxl"})
+    assert 'model_family = "sdxl"' in (root / "lorapan.toml").read_text()
+    plan = build_plan(load_inputs(root), tmp_path / "run")
+    assert plan.sdxl and any(a.endswith("sdxl_train_network.py") for a in plan.argv)

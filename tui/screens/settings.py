@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static
 
-TABLE_TITLES = {"dataset": "Dataset  [dataset]", "training": "Training paths  [training]"}
+TABLE_TITLES = {"dataset": "Dataset  [dataset]", "training": "Training  [training]"}
 
 
 class ChoiceField(Select[str], inherit_bindings=False):
