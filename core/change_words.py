@@ -14,6 +14,12 @@ from lorapan.core.edits import TagChange
 from lorapan.core.method.anchor import tag_key
 
 
+def split_from(field: str, added: list[str]) -> str | None:
+    """The added tag that ``field`` ends with, when a tag was taken off the front of the
+    field (a trigger split off a sentence); None when ``field`` was not split."""
+    return next((a for a in added if field.endswith(a) and len(field) > len(a)), None)
+
+
 def describe_change(change: TagChange) -> str:
     """What one caption change does: tags added (where), removed, moved first."""
     parts = []
@@ -23,7 +29,7 @@ def describe_change(change: TagChange) -> str:
     added = [t for t in change.after if tag_key(t) not in before_keys]
     removed = [t for t in change.before if tag_key(t) not in after_keys]
     for r in list(removed):  # a field split: what went is the start of a longer one
-        a = next((a for a in added if r.endswith(a) and len(r) > len(a)), None)
+        a = split_from(r, added)
         if a is not None:
             parts.append(f"'{r[: -len(a)].strip()}' taken off the front of a sentence")
             removed.remove(r)

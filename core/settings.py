@@ -43,6 +43,9 @@ KINDS = (
     "bundle-concepts",
 )
 TAG_STYLES = ("keep", "underscores", "spaces")
+#: [training] model_family: which kohya trainer runs (train_network.py, sdxl_train_network.py)
+MODEL_FAMILIES = ("sd15", "sdxl")
+DEFAULT_MODEL_FAMILY = "sd15"
 
 _DEFAULTS: dict[str, Any] = {
     "kind": "character",

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lorapan.core.settings import (
+    DEFAULT_MODEL_FAMILY,
     KINDS,
+    MODEL_FAMILIES,
     SETTINGS_FILE,
     TAG_STYLES,
     Settings,
@@ -51,8 +53,6 @@ class FormField:
         return self.key.removeprefix("training.")
 
 
-MODEL_FAMILIES = ("sd15", "sdxl")  # [training] model_family: which trainer script runs
-
 FIELDS: tuple[FormField, ...] = (
     FormField("kind", "Kind", KINDS, "what the LoRA learns; the method's rules follow it"),
     FormField("name", "Name", help="the subject's name (the core tag is made from it)"),
@@ -68,7 +68,7 @@ FIELDS: tuple[FormField, ...] = (
         "Model family",
         MODEL_FAMILIES,
         "sd15: train_network.py; sdxl (Pony, Illustrious): sdxl_train_network.py",
-        default="sd15",
+        default=DEFAULT_MODEL_FAMILY,
     ),
     FormField("training.output_dir", "Output folder", help="empty: .lorapan/output"),
 )

@@ -11,6 +11,7 @@ from lorapan.core import edits
 from lorapan.core.commands_hint import hint
 from lorapan.core.method import edit_plan
 from lorapan.core.method.edit_plan import EditPlan, TagFn
+from lorapan.core.words import plural
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -150,10 +151,6 @@ def change_words(change: edits.TagChange) -> str:
     return " ".join(parts)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
 def print_grouped(changes: list[edits.TagChange]) -> None:
     """The changes one line per kind of change, largest first, a few captions named each."""
     groups: dict[str, list[str]] = {}
@@ -161,14 +158,14 @@ def print_grouped(changes: list[edits.TagChange]) -> None:
         groups.setdefault(change_words(ch), []).append(ch.relpath)
     ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))
     for words, rels in ranked[:KINDS]:
-        print(f"{words}  ({_plural(len(rels), 'caption')})")
+        print(f"{words}  ({plural(len(rels), 'caption')})")
         print("".join(f"    {rel}\n" for rel in rels[:PER_KIND]), end="")
         if len(rels) > PER_KIND:
             print(f"    ... and {len(rels) - PER_KIND} more")
     rest = ranked[KINDS:]
     if rest:
         n = sum(len(rels) for _w, rels in rest)
-        print(f"... and {_plural(len(rest), 'other kind')} of change in {_plural(n, 'caption')}")
+        print(f"... and {plural(len(rest), 'other kind')} of change in {plural(n, 'caption')}")
     print("(`--list` names every caption; `--json` gives each change in full)")
 
 

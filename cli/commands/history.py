@@ -6,6 +6,7 @@ import argparse
 import time
 
 from lorapan.core.commands_hint import hint
+from lorapan.core.words import plural
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -74,8 +75,8 @@ def _print_result(args, result) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        n = len(result.applied)  # images: a set-aside moves an image and its caption
-        print(f"{result.label}: {n} image{'' if n == 1 else 's'} changed")
+        # images, not files: a set-aside moves an image and its caption
+        print(f"{result.label}: {plural(len(result.applied), 'image')} changed")
         for rel, why in result.conflicts:
             print(f"  not touched: {rel}: {why}")
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -11,17 +11,9 @@ from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
 from lorapan.core.rules.pairing import near_pairs, rename_hint
+from lorapan.core.words import plural, verb
 
 IssueKey = tuple[str, str]
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def verb(n: int, one: str, many: str) -> str:
-    """``1 image carries`` / ``2 images carry``."""
-    return one if n == 1 else many
 
 
 def top_details(details: Counter[str], limit: int = 6) -> str:

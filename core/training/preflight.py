@@ -13,6 +13,7 @@ from lorapan.core.training.folders import folder_advice
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.run_settings import looks_local
 from lorapan.core.training.schema import validate_dataset_config, validate_train_args
+from lorapan.core.words import plural
 
 
 @dataclass
@@ -162,10 +163,6 @@ def _processes_text(plan: RunPlan) -> str:
     return f"; {n} processes: each step trains {n} batches of {bs} at once, one per GPU"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _epochs_text(plan: RunPlan) -> str:
     """``10 epochs``, or with a target that is not whole epochs, why kohya counts one more.
 
@@ -175,20 +172,20 @@ def _epochs_text(plan: RunPlan) -> str:
     """
     st = plan.steps
     if not st.steps_per_epoch:
-        return _plural(st.epochs, "epoch")
+        return plural(st.epochs, "epoch")
     full, rest = divmod(st.total_steps, st.steps_per_epoch)
     if not rest:
-        return _plural(full, "epoch")
+        return plural(full, "epoch")
     text = (
-        f"{_plural(full, 'full epoch')} + {_plural(rest, 'step')} "
-        f"(the trainer counts {_plural(st.epochs, 'epoch')}"
+        f"{plural(full, 'full epoch')} + {plural(rest, 'step')} "
+        f"(the trainer counts {plural(st.epochs, 'epoch')}"
     )
     target = int(plan.params.get("targetSteps", 0) or 0)
     epochs = int(plan.params.get("maxTrainEpochs", 0) or 0)
     if target and epochs and epochs != st.epochs:
         text += (
             f": targetSteps {target} decides the length, not maxTrainEpochs {epochs}; "
-            f"--set targetSteps=0 trains {_plural(epochs, 'whole epoch')}"
+            f"--set targetSteps=0 trains {plural(epochs, 'whole epoch')}"
         )
     return text + ")"
 

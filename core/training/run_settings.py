@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.settings import DEFAULT_MODEL_FAMILY
 from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
 
@@ -35,7 +36,7 @@ SETTING_KEYS: dict[str, tuple[type, Any]] = {
     "launcher": (str, "accelerate"),  # or "python"
     "accelerate": (str, ""),
     "base_model": (str, ""),
-    "model_family": (str, "sd15"),  # or "sdxl"
+    "model_family": (str, DEFAULT_MODEL_FAMILY),  # or "sdxl"
     "output_dir": (str, ""),
     "output_name": (str, ""),
     "extra_args": (list, []),

@@ -7,9 +7,10 @@ one undo reverts it). A fix that also writes lorapan.toml says so at the top.
 
 from __future__ import annotations
 
-from lorapan.core.change_words import describe_change
+from lorapan.core.change_words import describe_change, split_from
 from lorapan.core.edits import TagChange
 from lorapan.core.rules.model import Finding
+from lorapan.core.words import plural
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,18 +21,12 @@ from textual.widgets import Static
 MAX_ROWS = 300
 
 
-def _splits_a_field(added: list[str], removed: list[str]) -> bool:
-    """A field split (a trigger taken off the front of a sentence): as +/− the row
-    would repeat the whole sentence twice; the words say what moved."""
-    return any(r.endswith(a) and len(r) > len(a) for r in removed for a in added)
-
-
 def change_text(change: TagChange) -> Text:
     text = Text(change.relpath, style="bold")
     added, removed = change.added, change.removed
     if not change.before and change.after:
         text.append("  (new caption)", style="dim")
-    if _splits_a_field(added, removed):
+    if any(split_from(r, added) for r in removed):  # as +/−: the sentence twice
         text.append(f"  {describe_change(change)}")
         return text
     for t in added:
@@ -44,7 +39,7 @@ def change_text(change: TagChange) -> Text:
 
 
 def _captions(n: int) -> str:
-    return "no caption changes" if n == 0 else f"{n} caption{'s' * (n != 1)}"
+    return "no caption changes" if n == 0 else plural(n, "caption")
 
 
 class FixPreviewScreen(ModalScreen[bool]):
