@@ -53,3 +53,32 @@ def test_coverage_of_a_prose_set_is_ticked_by_hand(tmp_path: Path, lorapan_cmd) 
     res = lorapan_cmd("checklist", root, "--tick", "view-front")
     assert res.returncode == 0, res.stderr
     assert "[x] front view (ticked)" in res.stdout
+
+
+def test_a_tag_the_method_asks_for_counts_where_a_sentence_runs_on(tmp_path: Path) -> None:
+    """'red scarf' after an unfinished sentence reads as one of its clauses, so rules
+    that flag tags leave it alone; a rule that asks for the tag must still find it there,
+    or its fix (which adds nothing: the field is there) could never clear it."""
+    sentence = "a goblin standing in a dark forest at night"
+    caps = {
+        "00.png": f"gob focus, {sentence}, red scarf",
+        "01.png": "gob focus, a goblin sitting by a campfire in the snow, holding a torch",
+        "02.png": "gob focus, a goblin walking down a narrow street in the rain",
+    }
+    root = rf.write_images(tmp_path / "m", caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": "gob focus", "style_tag": ""})
+    scores = {rel: {"red scarf": 0.9} for rel in caps}
+    categories = {"red scarf": "general"}
+    assert prose_mask(("gob focus", sentence, "red scarf"))[2]  # read as a clause
+
+    def inconsistent() -> list[list[str]]:
+        engine = RulesEngine(Dataset.open(root), live=False, scores=scores, categories=categories)
+        return [f.images for f in engine.check().find("tags.inconsistent")]
+
+    assert inconsistent() == [["01.png", "02.png"]]
+    ds = Dataset.open(root)
+    engine = RulesEngine(ds, live=False, scores=scores, categories=categories)
+    [finding] = engine.check().find("tags.inconsistent")
+    ds.apply_changes(finding.fix.planner(ds), "add the missing tags")
+    assert (root / "02.txt").read_text() == caps["02.png"] + ", red scarf"
+    assert inconsistent() == []

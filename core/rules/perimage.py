@@ -41,18 +41,22 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
     fields = tag_fields(tags, ctx.captions.shared) if ctx.captions.has_sentences else tags
     norms = every if fields is tags else [norm(t) for t in fields]
     nset = frozenset(norms)
+    # A rule that flags a tag reads tag fields only; a rule that asks for a tag finds it
+    # in any field: 'red scarf' after an unfinished sentence reads as its clause, but it
+    # is the tag asked for, and a fix that adds it finds it there and adds nothing.
+    present = nset if fields is tags else frozenset(every)
     if not item.has_caption:
         issues[("pair.orphans", "no-caption")] = ()
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    _core_style(ctx, every, frozenset(every), issues)
+    _core_style(ctx, every, present, issues)
     _placeholders(ctx, tags, issues)
     _junk(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
-    _quality(ctx, item.relpath, nset, issues)
-    _inconsistent(ctx, item.relpath, nset, issues)
+    _quality(ctx, item.relpath, nset, present, issues)
+    _inconsistent(ctx, item.relpath, present, issues)
     _aggregates(ctx, norms, nset, issues)
     return ImageState(nset, every[0] if every else "", issues)
 
@@ -146,19 +150,23 @@ def is_low_quality(facts: object) -> bool:
     return bool(getattr(facts, "blurry", False) or getattr(facts, "low_res", False))
 
 
-def _quality(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict) -> None:
+def _quality(
+    ctx: RuleContext, rel: str, nset: frozenset[str], present: frozenset[str], issues: dict
+) -> None:
+    """Low-quality tags: asked for on a low-quality image (found in any field), flagged
+    on a sharp one (as tags only)."""
     if ctx.facts is None:
         return
     f = ctx.facts.get(rel)
     if f is None or getattr(f, "error_kind", None):
         return
-    have = nset & ctx.vocab.lowq
     # A copy augment made low resolution on purpose is low quality whatever the blur
     # measure says: a 2x shrink-and-enlarge is too mild for it (docs/calibration.md).
     if is_low_quality(f) or rel in ctx.made_low_quality:
+        have = present & ctx.vocab.lowq
         if have != ctx.vocab.lowq:
             issues[("quality.lowq-tag", "missing")] = tuple(sorted(ctx.vocab.lowq - have))
-    elif have:
+    elif have := nset & ctx.vocab.lowq:
         issues[("quality.lowq-tag", "misplaced")] = tuple(sorted(have))
 
 
