@@ -67,3 +67,32 @@ def test_a_style_set_is_not_asked_for_a_second_style_tag(tmp_path: Path) -> None
     root_unset = rf.write_images(tmp_path / "j", caps)
     (root_unset / "lorapan.toml").write_text('[dataset]\nkind = "style"\n')
     assert not _style(root)[0] and not _style(root_unset)[0]
+
+
+def test_person_counts_say_which_tagger_ran_and_a_medium_tag_names_the_look(
+    tmp_path: Path,
+) -> None:
+    """WD14 writes '1girl' on photos and 3D renders too: alone it proposes the guide's
+    tag with that caveat; a medium tag on nearly every caption is the set's look, and one
+    on a third of them stops the anime guess."""
+    people = {f"{i}.png": f"tk, 1girl, solo, smile {i}" for i in range(6)}
+    [f], _ = _style(rf.write_images(tmp_path / "p", people))
+    assert f.fix.settings == {"style_tag": "anime screencap"}
+    assert "anime tagger's ('1girl' on 6/6)" in f.message and "3d render" in f.message
+
+    coloured = {
+        rel: cap + (", anime coloring" if i < 2 else "")
+        for i, (rel, cap) in enumerate(people.items())
+    }
+    [f], _ = _style(rf.write_images(tmp_path / "c", coloured))
+    assert "the tags look anime ('anime coloring' on 2/6" in f.message
+
+    rendered = {f"{i}.png": f"tk, 1girl, 3d, solo, smile {i}" for i in range(6)}
+    [f], _ = _style(rf.write_images(tmp_path / "r", rendered))
+    assert f.fix.settings == {"style_tag": "3d"} and "names the images' medium" in f.message
+
+    half = {
+        rel: cap + (", realistic" if i % 2 else "") for i, (rel, cap) in enumerate(people.items())
+    }
+    [f], _ = _style(rf.write_images(tmp_path / "h", half))
+    assert f.fix is None and f.key == "tags.style:unset"

@@ -6,11 +6,16 @@ style tag *for its anime sets*; an oil-painting style set or a 3D render needs i
 So an unset style tag is asked for, not demanded:
 
 1. a tag already in (nearly) every caption that looks like a style: it names one
-   (``spiderverse style``), it is the dataset config's ``class_tokens``, or it is the
-   guide's own (``anime screencap``, ``anime coloring``);
-2. else ``anime screencap`` when the tags look anime (danbooru person counts such as
-   ``1girl``/``1boy``, ``anime coloring``) on at least a third of the captions;
-3. else nothing: the report asks the user to set one (or ``style_tag = ""`` for none).
+   (``spiderverse style``), it is the dataset config's ``class_tokens``, it is the
+   guide's own (``anime screencap``, ``anime coloring``), or it is danbooru's tag for
+   the images' medium (``3d``, ``realistic``, ``pixel art``);
+2. else ``anime screencap`` when the tags look anime (``anime coloring``, ``cel
+   shading``) on at least a third of the captions;
+3. else ``anime screencap`` as the guide's tag when the captions are an anime-trained
+   tagger's (danbooru person counts such as ``1girl``/``1boy`` on a third of them) and
+   no medium tag says otherwise: WD14 writes those counts on photos and 3D renders too,
+   so the evidence says so and asks for a look at the images before confirming;
+4. else nothing: the report asks the user to set one (or ``style_tag = ""`` for none).
 
 A style set is the exception: its trigger is the style's switch, so no second style
 tag is asked for. The trigger (anchor) is never proposed as the style tag.
@@ -43,7 +48,9 @@ class StyleGuess:
     evidence: str
 
 
-def _looks_like_style(key: str, class_tokens: set[str], not_style: frozenset[str]) -> str:
+def _looks_like_style(
+    key: str, class_tokens: set[str], not_style: frozenset[str], media: frozenset[str]
+) -> str:
     """Why ``key`` looks like a style tag ('' when it does not)."""
     if key in not_style:
         return ""
@@ -51,6 +58,8 @@ def _looks_like_style(key: str, class_tokens: set[str], not_style: frozenset[str
         return "the guide's own style tag"
     if key in class_tokens:
         return "the dataset config's class_tokens"
+    if key in media:
+        return "it names the images' medium"
     if "style" in re.split(r"[\s_\-]+", key):
         return "it names a style"
     return ""
@@ -76,30 +85,67 @@ def propose_style(
     if not total:
         return None
     doc = data_file("kinds.toml")
-    not_style = frozenset(tag_key(t) for t in doc["not_style_tags"])
-    class_tokens = {tag_key(t) for t, _f in config_class_tokens(dataset.root)}
+    media = _keys(doc["medium_tags"])
     counts: Counter[str] = Counter()
     for tags in captions:
         counts.update({tag_key(t) for t in tags} - set(anchor.keys))
+    guess = _carried(dataset, captions, counts, media, _keys(doc["not_style_tags"]))
+    if guess is not None or kind == "style":
+        return guess
+    least = ANIME_SHARE * total
+    anime = _found(captions, _keys(doc["anime_tags"]))
+    if anime[1] >= least:
+        return StyleGuess(
+            GUIDE_STYLE_TAG,
+            counts.get(GUIDE_STYLE_TAG, 0),
+            f"the tags look anime ({anime[0]} on {anime[1]}/{total} captions), and "
+            "'anime screencap' is the guide's style tag for anime sets",
+        )
+    people = _found(captions, _keys(doc["tagger_person_tags"]))
+    if people[1] >= least and _found(captions, media)[1] < least:
+        return StyleGuess(
+            GUIDE_STYLE_TAG,
+            counts.get(GUIDE_STYLE_TAG, 0),
+            f"the guide's style tag for anime sets. The captions are an anime tagger's "
+            f"({people[0]} on {people[1]}/{total}), which photos and 3D renders get too: "
+            "confirm it if the images are anime, else set their look (such as '3d render')",
+        )
+    return None
+
+
+def _keys(tags: list[str]) -> frozenset[str]:
+    return frozenset(tag_key(t) for t in tags)
+
+
+def _carried(
+    dataset: Any,
+    captions: list[tuple[str, ...]],
+    counts: Counter[str],
+    media: frozenset[str],
+    not_style: frozenset[str],
+) -> StyleGuess | None:
+    """A tag on nearly every caption that looks like a style (rule 1), or None."""
+    class_tokens = {tag_key(t) for t, _f in config_class_tokens(dataset.root)}
+    total = len(captions)
     need = math.ceil(STYLE_SHARE * total)
     for key, n in counts.most_common():
         if n < need:
             break
-        why = _looks_like_style(key, class_tokens, not_style)
+        why = _looks_like_style(key, class_tokens, not_style, media)
         if why:
             spelled, positions = _where(captions, key)
             pos, at = positions.most_common(1)[0]
             where = f", always field {pos + 1}" if at == n else ""
             return StyleGuess(spelled, n, f"in {n}/{total} captions{where}; {why}")
-    anime = frozenset(tag_key(t) for t in doc["anime_tags"])
-    looks = sum(1 for tags in captions if {tag_key(t) for t in tags} & anime)
-    if kind != "style" and looks >= ANIME_SHARE * total:
-        found = sorted({tag_key(t) for tags in captions for t in tags} & anime)
-        shown = ", ".join(f"'{t}'" for t in found[:4])
-        return StyleGuess(
-            GUIDE_STYLE_TAG,
-            counts.get(GUIDE_STYLE_TAG, 0),
-            f"the tags look anime ({shown} on {looks}/{total} captions), and 'anime screencap' "
-            "is the guide's style tag for anime sets",
-        )
     return None
+
+
+def _found(captions: list[tuple[str, ...]], keys: frozenset[str]) -> tuple[str, int]:
+    """The first few of ``keys`` the captions carry, quoted, and how many captions carry any."""
+    seen: set[str] = set()
+    carrying = 0
+    for tags in captions:
+        here = {tag_key(t) for t in tags} & keys
+        seen |= here
+        carrying += bool(here)
+    return ", ".join(f"'{t}'" for t in sorted(seen)[:4]), carrying
