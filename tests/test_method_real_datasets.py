@@ -134,7 +134,7 @@ def test_armored_figure(tmp_path: Path, lorapan_cmd) -> None:
     assert report.find("count.limited")
     [style] = report.find("tags.style")  # anime tagger tags: the guide's anime style tag, asked
     assert style.severity == "warning" and style.fix.settings == {"style_tag": "anime screencap"}
-    assert "3D renders get too" in style.message  # '1boy' says which tagger, not the look
+    assert "on photos and 3D renders" in style.message  # '1boy' says which tagger, not the look
     lorapan_cmd("fix", root)
     tags = Dataset.open(root).items["30_images/img_000.png"].tags
     assert tags[0] == "M1N2N3Z4_K"

@@ -78,7 +78,10 @@ def test_person_counts_say_which_tagger_ran_and_a_medium_tag_names_the_look(
     people = {f"{i}.png": f"tk, 1girl, solo, smile {i}" for i in range(6)}
     [f], _ = _style(rf.write_images(tmp_path / "p", people))
     assert f.fix.settings == {"style_tag": "anime screencap"}
-    assert "anime tagger's ('1girl' on 6/6)" in f.message and "3d render" in f.message
+    assert (
+        "'1girl' on 6/6 captions only shows an anime tagger ran" in f.message
+        and "3d render" in f.message
+    )
 
     coloured = {
         rel: cap + (", anime coloring" if i < 2 else "")

@@ -106,9 +106,9 @@ def propose_style(
         return StyleGuess(
             GUIDE_STYLE_TAG,
             counts.get(GUIDE_STYLE_TAG, 0),
-            f"the guide's style tag for anime sets. The captions are an anime tagger's "
-            f"({people[0]} on {people[1]}/{total}), which photos and 3D renders get too: "
-            "confirm it if the images are anime, else set their look (such as '3d render')",
+            f"the guide's style tag for anime sets; {people[0]} on {people[1]}/{total} "
+            "captions only shows an anime tagger ran, and it writes that on photos and 3D renders "
+            "too: confirm it if the images are anime, else set their look, such as '3d render'",
         )
     return None
 
