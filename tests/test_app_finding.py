@@ -42,6 +42,10 @@ async def _down_to(app, pilot, rule_id: str) -> Finding:
     raise AssertionError(f"{rule_id} not in the sidebar")
 
 
+def status(app) -> str:
+    return str(app.screen.query_one("StatusBar").render())
+
+
 def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector).render())
 
@@ -90,9 +94,11 @@ async def test_f_in_the_detail_applies_the_fix_and_the_cursors_stay(tmp_path):
         now = sidebar.current()
         assert now is not None and getattr(now, "rule_id", "") != "tags.core"
         assert sidebar.list.highlighted >= at
+        assert "(4 images; u: undo)" in status(app)  # counted as the CLI counts them
         await pilot.press("u")
         await settle(app, pilot)
         assert caption(root, "img_1") == CAPTIONS["img_1"]
+        assert "(4 images; ctrl+r: redo)" in status(app)
     assert finding.fix is not None
 
 

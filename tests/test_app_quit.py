@@ -41,7 +41,7 @@ async def test_q_asks_while_a_bulk_edit_is_writing(tmp_path, monkeypatch):
         await pilot.press("q")
         await pilot.pause(0.1)
         assert isinstance(app.screen, QuitScreen) and app.is_running
-        assert "writing 90 files" in str(app.screen.body)
+        assert "writing 90 captions" in str(app.screen.body)
         await pilot.press("w")  # keep working
         await pilot.pause(0.1)
         assert isinstance(app.screen, MainScreen) and app.is_running

@@ -25,6 +25,7 @@ from lorapan.core.journal import JournalError
 from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.settings import SettingsError, save_settings
+from lorapan.core.words import plural
 from lorapan.tui import workers
 from lorapan.tui.errors import show_error
 from lorapan.tui.screens.conflict import ConflictScreen
@@ -87,7 +88,7 @@ class Editor:
         other = self.other_writer()
         if len(changes) > BULK or other is not None:
             waiting = f"waiting for another lorapan ({other}), then " if other else ""
-            self.screen.set_busy(f"{label}: {waiting}writing {len(changes)} files…")
+            self.screen.set_busy(f"{label}: {waiting}writing {plural(len(changes), 'caption')}…")
             self.screen.run_worker(
                 partial(
                     workers.write_edit,
@@ -169,13 +170,11 @@ class Editor:
         n = len(result.applied)
         if n:
             undo = self._keys("undo")
-            self.screen.set_last_action(
-                f"✓ {result.label} ({n} file{'s' * (n != 1)}; {undo}: undo)"
-            )
+            self.screen.set_last_action(f"✓ {result.label} ({plural(n, 'image')}; {undo}: undo)")
         if result.unreadable:
             names = ", ".join(r for r, _ in result.unreadable[:3])
             self.screen.notify(
-                f"{len(result.unreadable)} caption(s) are read-only and were skipped: {names}",
+                f"{plural(len(result.unreadable), 'read-only caption')} skipped: {names}",
                 severity="warning",
                 timeout=6,
             )
@@ -194,7 +193,7 @@ class Editor:
             if choice == "ours" and retry is not None:
                 retry(rels)
             else:
-                self.screen.set_last_action(f"reloaded {len(rels)} file(s) from disk")
+                self.screen.set_last_action(f"reloaded {plural(len(rels), 'caption')} from disk")
 
         self.screen.app.push_screen(ConflictScreen(result.label, result.conflicts), decided)
 
@@ -224,12 +223,13 @@ class Editor:
         other = "redo" if which == "undo" else "undo"
         n = len(result.applied)
         self.screen.set_last_action(
-            f"✓ {result.label} ({n} file{'s' * (n != 1)}; {self._keys(other)}: {other})"
+            f"✓ {result.label} ({plural(n, 'image')}; {self._keys(other)}: {other})"
         )
         if result.conflicts:
             names = ", ".join(r for r, _ in result.conflicts[:3])
             self.screen.notify(
-                f"{which} skipped {len(result.conflicts)} file(s) changed since: {names}",
+                f"{which} skipped {plural(len(result.conflicts), 'image')} (caption changed since): "
+                f"{names}",
                 severity="warning",
                 timeout=6,
             )
