@@ -194,6 +194,25 @@ def test_lowq_fix_never_takes_the_first_field_without_an_anchor(tmp_path: Path) 
     assert not [k for k in keys(engine) if k.startswith("quality.lowq-tag")]
 
 
+def test_lowq_tags_after_a_sentence_on_a_sharp_image_are_flagged_as_tags(tmp_path: Path) -> None:
+    """In a set that mixes sentences and tags, on one caption of eight (too few to be a
+    tag many captions share) 'low quality' after a sentence would read as its clause; it is the method's own tag, so it is
+    flagged on a sharp image like the other two."""
+    from types import SimpleNamespace
+
+    caps = {f"{i}.png": f"ohwx woman, smile, pose {i}" for i in range(4)}
+    caps |= {f"s{i}.png": f"a photo of ohwx woman sitting in a cafe {i}" for i in range(3)}
+    caps["a.png"] = "a photo of ohwx woman beside a lake, low quality, blurry, worst quality"
+    root = rf.write_images(tmp_path / "s", caps)
+    ds = Dataset.open(root)
+    sharp = SimpleNamespace(blurry=False, low_res=False, error_kind=None)
+    engine = RulesEngine(ds, facts={rel: sharp for rel in ds.items}, clone_groups=[])
+    [misplaced] = [f for f in engine.check().findings if f.key == "quality.lowq-tag:misplaced"]
+    assert misplaced.images == ["a.png"] and "'low quality' ×1" in misplaced.message
+    engine.apply_fix(misplaced)
+    assert (root / "a.txt").read_text() == "a photo of ohwx woman beside a lake"
+
+
 def test_fix_of_a_caption_changed_on_disk_is_refused(tmp_path: Path) -> None:
     root = rf.character(tmp_path / "c", clean=False)
     ds = Dataset.open(root)

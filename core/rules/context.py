@@ -152,7 +152,8 @@ def build_context(
     resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
     vocab = Vocab(settings)
     # The low-quality tags are the method's own: written after a sentence (by the fix,
-    # when a caption has no anchor to follow), they are still tags, not a run-on clause.
+    # when a caption has no anchor to follow), they are still tags, not a run-on clause,
+    # so a sharp image that carries them there is flagged like any other.
     captions = replace(captions, shared=captions.shared | {tag_key(t) for t in vocab.lowq_list})
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
