@@ -98,3 +98,24 @@ def test_a_style_set_keeps_no_humans_and_gets_no_character_rules(tmp_path: Path)
     assert report.readiness.kind == "style"
     assert not report.find("tags.blacklist")  # 'no humans' is right on a style set
     assert not [f for f in report.find("tags.core") if f.key == "tags.core:unset"]
+
+
+def test_people_of_many_looks_are_a_concept_and_one_look_a_character(tmp_path: Path) -> None:
+    """One character has one look: a pose across blonde, pink, blue and black-haired
+    people is a concept (no hair merged into one tag); a character the tagger once calls
+    'brown hair' instead of 'black hair' is still a character."""
+    looks = ["blonde", "pink", "blue", "black", "white", "red"]
+    caps = {
+        f"{i}.png": f"umbrella pose, 1girl, solo, {looks[i % 6]} hair, holding umbrella, rain {i}"
+        for i in range(12)
+    }
+    root = rf.write_images(tmp_path / "c", caps)
+    guess = infer_kind(Dataset.open(root))
+    assert guess.kind == "concept" and "hair varies ('blonde hair' ×2" in "; ".join(guess.evidence)
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    assert not report.find("tags.hair-unique")  # no one-key merge of six looks into one
+
+    caps = {f"{i}.png": f"tk, 1girl, solo, black hair, smile {i}" for i in range(11)}
+    caps["11.png"] = "tk, 1girl, solo, brown hair, smile"
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "k", caps)))
+    assert guess.kind == "character"

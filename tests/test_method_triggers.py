@@ -119,3 +119,26 @@ def test_a_placeholder_is_replaced_by_the_core_tag_once_one_is_set(tmp_path: Pat
     ds = Dataset.open(root)
     afters = {c.relpath: c.after for c in f.fix.plan(ds)}
     assert afters["image_1.jpeg"] == ("pr4t33k", "selfie at home")
+
+
+def test_a_folder_name_the_captions_carry_whole_is_the_trigger(tmp_path: Path, lorapan_cmd) -> None:
+    """'8_umbrella pose' splits into kohya's token 'umbrella' and class 'pose', but every
+    caption starts with 'umbrella pose', and 'umbrella' is the tagger's object tag: the
+    owner's trigger is the whole name, and nothing is put in front of it."""
+    caps = {
+        f"8_umbrella pose/{i}.png": f"umbrella pose, 1girl, solo, umbrella, holding umbrella, {w}"
+        for i, w in enumerate(["rain", "snow", "night", "beach", "street", "park"])
+    }
+    root = rf.write_images(tmp_path / "u", caps)
+    before = rf.snapshot_bytes(root)
+    [t] = find_triggers(Dataset.open(root))
+    assert (t.tag, t.class_word, t.first) == ("umbrella pose", "", 6)
+    report = _check(root)
+    assert _proposal(report) == "umbrella pose"
+    assert not report.find("tags.trigger-first")
+    assert "trigger: 'umbrella pose'" in lorapan_cmd("info", root).stdout
+    lorapan_cmd("fix", root)
+    assert all(
+        (root / rel).with_suffix(".txt").read_text().startswith("umbrella pose, ") for rel in caps
+    )
+    assert rf.snapshot_bytes(root).keys() == before.keys()

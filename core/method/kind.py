@@ -16,7 +16,10 @@ Decisions (thresholds are shares of the captioned images):
    comes from what tells the subjects apart (clothing -> costumes, people ->
    characters, places -> backgrounds, else concepts); per-image ids are not subjects;
 2. a trigger or dataset-config class token naming a style (``itojunji style``) -> style;
-3. several people on most images -> group, two -> couple; one person -> character;
+3. several people on most images -> group, two -> couple; one person -> character,
+   unless the people's hair shows different people (:func:`varied_hair`: no colour on
+   half the images that name one, three colours each on :data:`LOOK_SHARE` of them):
+   one character has one look, so that is a *concept* shown on several characters;
 4. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
    on a plain background, ``(object)``);
 5. nothing of the above -> character, *unconfirmed*, and the report asks.
@@ -39,6 +42,10 @@ from lorapan.core.method.vocab import data_file
 MOST = 0.5  # share of images for "on most images"
 SUBJECT_MIN = 5  # images a subject needs before it counts as one (not a per-image id)
 SUBJECT_COVER = 0.9  # share of captions the subjects' first tags must cover (flat folders)
+#: a hair colour counts as one of the looks when it is on this share of the images that
+#: name a hair colour (a tagger's odd 'brown hair' for black hair on one image does not)
+LOOK_SHARE = 0.15
+LOOK_MIN_IMAGES = 6  # images naming a hair colour before their variety says anything
 
 
 @dataclass
@@ -270,9 +277,12 @@ def infer_kind(
     if c["two_people"] >= MOST * n:
         return KindGuess("couple", "inferred", [f"two-people tags on {_share(c['two_people'], n)}"])
     if c["person"] >= MOST * n and c["no_humans"] < 0.25 * n:
-        return KindGuess(
-            "character", "inferred", [f"person tags ({people}) on {_share(c['person'], n)}"]
-        )
+        evidence = [f"person tags ({people}) on {_share(c['person'], n)}"]
+        looks = varied_hair(tags_of.values(), data_file("vocab.toml")["colours"])
+        if looks:
+            evidence.append(f"their hair varies ({looks}): several characters, one concept")
+            return KindGuess("concept", "inferred", evidence)
+        return KindGuess("character", "inferred", evidence)
     if c["no_humans"] >= MOST * n or c["scenery"] >= MOST * n:
         ev = []
         if c["no_humans"]:
@@ -291,6 +301,25 @@ def infer_kind(
     else:
         reason = "no person, people, place or object tags on most images"
     return KindGuess("character", "default", [reason], weak=weak)
+
+
+def varied_hair(captions: Any, colours: list[str]) -> str:
+    """The hair colours, counted (``'blonde hair' ×6, 'pink hair' ×4, …``), when they
+    show different people; '' when one look could be one character's."""
+    known = {tag_key(c) for c in colours}
+    per: Counter[str] = Counter()
+    naming = 0
+    for keys in captions:
+        here = {k for k in keys if k.endswith(" hair") and k[: -len(" hair")] in known}
+        naming += bool(here)
+        per.update(here)
+    if naming < LOOK_MIN_IMAGES:
+        return ""
+    looks = [(tag, n) for tag, n in per.most_common() if n >= LOOK_SHARE * naming]
+    if len(looks) < 3 or looks[0][1] >= MOST * naming:
+        return ""
+    shown = ", ".join(f"'{tag}' ×{n}" for tag, n in looks[:4])
+    return shown + (", …" if len(per) > 4 else "")
 
 
 def _weak_hints(dataset: Any, voc: _Vocab) -> list[str]:

@@ -4,7 +4,9 @@ Published kohya datasets name their trigger in several places, and lorapan reads
 all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
 
 - a kohya folder ``N_token class`` (``5_tk girl``): ``tk`` is the trigger, ``girl`` the
-  class word (kohya's DreamBooth naming);
+  class word (kohya's DreamBooth naming), unless (nearly) every caption carries the
+  whole name as one tag (``8_umbrella pose`` with ``umbrella pose`` in each caption):
+  then the whole name is the trigger;
 - an sd-scripts dataset config beside the images (``dataset.toml`` with
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
@@ -144,7 +146,13 @@ def find_triggers(dataset: Any) -> list[Trigger]:
             tokens.setdefault(tag_key(token[0]), (token, folder.path))
     if len(tokens) == 1:  # several folders with their own names are subjects, not one trigger
         (token, path) = next(iter(tokens.values()))
-        note(token[0], f"kohya folder '{path}'", True, token[1])
+        whole = f"{token[0]} {token[1]}".strip()
+        if token[1] and _carried_by_most(whole, captions):
+            # '8_umbrella pose' with every caption carrying 'umbrella pose': the captions
+            # say the whole name is the trigger; 'umbrella' alone is the tagger's object
+            note(whole, f"kohya folder '{path}', its whole name", True)
+        else:
+            note(token[0], f"kohya folder '{path}'", True, token[1])
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
     _from_positions(captions, note)
@@ -155,6 +163,13 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     kept = [t for t in found.values() if t.captions >= need or (t.from_owner and not t.captions)]
     kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))
     return kept
+
+
+def _carried_by_most(tag: str, captions: list[tuple[str, ...]]) -> bool:
+    """Whether (nearly) every caption carries ``tag`` as one of its fields."""
+    key = tag_key(tag)
+    n = sum(1 for tags in captions if key in tag_keys(tags))
+    return bool(captions) and n >= math.ceil(TRIGGER_SHARE * len(captions))
 
 
 def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
