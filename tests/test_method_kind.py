@@ -119,3 +119,24 @@ def test_people_of_many_looks_are_a_concept_and_one_look_a_character(tmp_path: P
     caps["11.png"] = "tk, 1girl, solo, brown hair, smile"
     guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "k", caps)))
     assert guess.kind == "character"
+
+
+def test_a_fix_keeps_the_kind_it_was_made_for(tmp_path: Path, lorapan_cmd) -> None:
+    """The couple blacklist removes '1girl', '1boy' and 'couple', the only tags that said
+    two people; without the kind written, the next check read the set as another kind."""
+    caps = {
+        f"{i}.png": f"rin and haru, 1girl, 1boy, couple, {w}, outdoors, street"
+        for i, w in enumerate(["hug", "holding hands", "walking", "smile", "kiss", "running"])
+    }
+    root = rf.write_images(tmp_path / "c", caps)
+    assert infer_kind(Dataset.open(root)).kind == "couple"
+    res = lorapan_cmd("fix", root)
+    assert "kind = 'couple' (as inferred) written to lorapan.toml" in res.stdout
+    assert "1girl" not in (root / "0.txt").read_text()
+    assert load_settings(root).kind == "couple"
+    info = json.loads(lorapan_cmd("info", root, "--json").stdout)
+    assert (info["kind"]["kind"], info["kind"]["source"]) == ("couple", "set")
+    # a kind lorapan could not infer is never written
+    root = rf.write_images(tmp_path / "d", {"a.png": "hello there, hello there"})
+    res = lorapan_cmd("fix", root)
+    assert "written to lorapan.toml" not in res.stdout and not (root / "lorapan.toml").exists()

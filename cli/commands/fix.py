@@ -103,6 +103,7 @@ def _rank(finding) -> int:  # noqa: ANN001
 def run(args: argparse.Namespace) -> int:
     from lorapan.commands.check import build_engine
     from lorapan.core.rules.fixes import apply_fix, compose
+    from lorapan.core.rules.kind_pin import pin_inferred_kind, pinned_note
 
     engine, code = build_engine(args)
     if engine is None:
@@ -125,9 +126,11 @@ def run(args: argparse.Namespace) -> int:
     changes, steps = compose(ds, [f.fix for f in todo if not f.fix.sets_aside])
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
-    moved, result = [], None
+    moved, result, pinned = [], None, None
     if not args.dry_run and (changes or leaving):
         result, moved = _apply(ds, todo, aside, changes)
+        if result.applied or any(r.applied for r in moved):
+            pinned = pin_inferred_kind(ds)
     after = None
     if not args.dry_run:
         fresh, _code = build_engine(args, warn=False)  # a fresh check of what is on disk now
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
                 "root": str(ds.root),
                 "dry_run": args.dry_run,
                 "settings": settings_done,
+                "kind_written": pinned,
                 "fixes": [
                     {"rule": fx.rule_id, "label": fx.label, "changes": [c.to_dict() for c in ch]}
                     for fx, ch in [*aside, *steps]
@@ -152,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_aside(args, aside, moved)
         _print_human(args, settings_done, steps, changes, result, after, bool(leaving))
+        if pinned:
+            print(pinned_note(pinned))
     if any(r is not None and not r.ok for r in [result, *moved]):
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK

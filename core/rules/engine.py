@@ -291,7 +291,7 @@ class RulesEngine:
         if finding.fix is None:
             raise ValueError(f"{finding.rule_id}: this finding has no automatic fix")
         outcome = apply_fix(self.dataset, finding.fix, dry_run=dry_run)
-        if finding.fix.settings and not dry_run:
+        if (finding.fix.settings or outcome.pinned_kind) and not dry_run:
             self.settings_changed()
         return outcome
 

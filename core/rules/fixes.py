@@ -31,6 +31,7 @@ from lorapan.core.method.anchor import (
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.kind_pin import pin_inferred_kind
 from lorapan.core.rules.model import Fix
 from lorapan.core.settings import save_settings
 
@@ -233,6 +234,7 @@ class FixOutcome:
     changes: list[TagChange]
     result: ApplyResult | None
     settings: dict | None = None
+    pinned_kind: str | None = None  # the inferred kind written with the fix (kind_pin)
 
     def to_dict(self) -> dict:
         return {
@@ -260,7 +262,8 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     if dry_run or not changes:
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
     result = ds.apply_changes(changes, label=fix.journal_label)
-    return FixOutcome(fix.rule_id, fix.label, changes, result, fix.settings)
+    pinned = pin_inferred_kind(ds) if result.applied else None
+    return FixOutcome(fix.rule_id, fix.label, changes, result, fix.settings, pinned)
 
 
 def apply_set_aside(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:

@@ -24,6 +24,7 @@ from lorapan.core.errors import LorapanError
 from lorapan.core.journal import JournalError
 from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
+from lorapan.core.rules.kind_pin import pinned_note
 from lorapan.core.settings import SettingsError, save_settings
 from lorapan.core.words import plural
 from lorapan.tui import workers
@@ -275,6 +276,8 @@ class Editor:
             self.screen.set_last_action(f"✓ {outcome.label}: {text}")
             return
         self.written(outcome.result, lambda _rels: self.apply_fix(finding))
+        if outcome.pinned_kind:
+            self.screen.notify(pinned_note(outcome.pinned_kind), timeout=10)
 
     # ---- the coverage checklist -------------------------------------------------------
     def tick(self, item_id: str, ticked: bool) -> None:

@@ -1,0 +1,35 @@
+"""Keeping the kind a fix was made for.
+
+An inferred kind rests on tags, and the fixes made for it may remove them: a couple's
+blacklist takes ``1girl``, ``1boy``, ``couple`` and ``hetero``, the only tags that said
+"two people", and the next check read the set as a background (other rules, another
+preset). So when a fix's captions are written while the kind is only inferred, that kind
+is written to lorapan.toml: the fix was made for it, and its own edits must not change
+what the set is read as. A kind with no evidence (the unconfirmed default) is not written.
+"""
+
+from __future__ import annotations
+
+from lorapan.core.dataset import Dataset
+from lorapan.core.method.kind import kind_guess
+from lorapan.core.settings import save_settings
+
+
+def pin_inferred_kind(ds: Dataset) -> str | None:
+    """Write the inferred kind to lorapan.toml; the kind written, or None (already set,
+    or not inferable)."""
+    if ds.settings.is_set("kind"):
+        return None
+    guess = kind_guess(ds)
+    if guess.source != "inferred":
+        return None
+    ds.settings.kind = guess.kind
+    save_settings(ds.root, ds.settings)
+    return guess.kind
+
+
+def pinned_note(kind: str) -> str:
+    return (
+        f"kind = '{kind}' (as inferred) written to lorapan.toml: the fixes were made for it, "
+        "and their edits must not change what the set is read as; change it there if it is wrong"
+    )
