@@ -95,6 +95,9 @@ async def test_f_in_the_detail_applies_the_fix_and_the_cursors_stay(tmp_path):
         assert now is not None and getattr(now, "rule_id", "") != "tags.core"
         assert sidebar.list.highlighted >= at
         assert "(4 images; u: undo)" in status(app)  # counted as the CLI counts them
+        # the fix was made for the inferred kind: it is kept, and the app says so
+        assert 'kind = "character"' in (root / "lorapan.toml").read_text()
+        assert any("kind = 'character' (as inferred)" in n.message for n in app._notifications)
         await pilot.press("u")
         await settle(app, pilot)
         assert caption(root, "img_1") == CAPTIONS["img_1"]
