@@ -140,3 +140,16 @@ def test_a_fix_keeps_the_kind_it_was_made_for(tmp_path: Path, lorapan_cmd) -> No
     root = rf.write_images(tmp_path / "d", {"a.png": "hello there, hello there"})
     res = lorapan_cmd("fix", root)
     assert "written to lorapan.toml" not in res.stdout and not (root / "lorapan.toml").exists()
+
+
+def test_what_info_and_fix_say_is_what_they_read(tmp_path: Path, lorapan_cmd) -> None:
+    """A kind from --kind is not 'set in lorapan.toml'; a first tag on 9 of 10 captions is
+    not 'every caption'; a fix of one rule counts what is left of that rule only."""
+    caps = {f"{i}.png": f"tk, 1girl, solo, smile, pose {i}" for i in range(9)}
+    caps["9.png"] = "1girl, solo, tk, smile"
+    root = rf.write_images(tmp_path / "k", caps)
+    out = lorapan_cmd("check", root, "--kind", "concept").stdout
+    assert "kind: concept (--kind, for this run)" in out
+    assert "'tk' (first tag of 9 of 10 captions)" in lorapan_cmd("info", root).stdout
+    out = lorapan_cmd("fix", root, "--rule", "tags.trigger-first").stdout
+    assert "remaining of tags.trigger-first: 0 errors, 0 warnings" in out

@@ -22,6 +22,24 @@ def test_identical_long_or_prose_captions_on_different_images_are_advice(tmp_pat
     assert f.severity == "advice" and f.images == ["a.png", "b.png"]  # short tags are fine
 
 
+def test_a_flipped_copy_keeps_its_pictures_caption_without_advice(tmp_path: Path) -> None:
+    """A flip of one picture rightly shares its caption; a third, different picture with
+    the same caption is still named (once per picture, not once per copy)."""
+    from types import SimpleNamespace
+
+    long = "tk, spiderverse style, leaping toward the camera with one hand extended forward."
+    root = rf.write_images(tmp_path / "f", {"a.png": long, "b.png": long, "c.png": long})
+    flip = SimpleNamespace(members=[("a.png", "original"), ("b.png", "flipped")])
+
+    def identical(groups: list) -> list[list[str]]:
+        engine = RulesEngine(Dataset.open(root), live=False, clone_groups=groups)
+        return [f.images for f in engine.check().find("captions.identical")]
+
+    assert identical([flip]) == [["a.png", "c.png"]]
+    (root / "c.txt").write_text("tk, smile")
+    assert identical([flip]) == [] and identical([]) == [["a.png", "b.png"]]
+
+
 def test_a_bundle_of_one_image_subjects_is_not_accepted(tmp_path: Path) -> None:
     caps = {f"bg_{i:03d}.png": f"BG-{i:03d}, no humans, scenery" for i in range(12)}
     root = rf.write_images(tmp_path / "b", caps)

@@ -134,7 +134,7 @@ def test_bundle_images_with_several_people_keep_no_automatic_fix(
     couple = (root / "10_gob" / "001.txt").read_bytes()
     res = lorapan_cmd("fix", root, "--rule", "tags.hair-unique")
     assert res.returncode == 1, res.stdout + res.stderr  # done, an error is left
-    assert "by hand" in res.stdout and "remaining: 1 error" in res.stdout
+    assert "by hand" in res.stdout and "remaining of tags.hair-unique: 1 error" in res.stdout
     assert (root / "10_gob" / "000.txt").read_text() == "gob focus, green gob hair, smile"
     assert (root / "10_ana" / "000.txt").read_text() == "ana focus, blonde ana hair"
     assert (root / "10_gob" / "001.txt").read_bytes() == couple

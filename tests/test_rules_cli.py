@@ -185,7 +185,7 @@ def test_counts_are_singular_for_one(tmp_path: Path, lorapan_cmd) -> None:
     res = lorapan_cmd("fix", root, "--rule", "caption.empty", "--dry-run")
     assert "0 captions would change" in res.stdout
     out = lorapan_cmd("fix", root, "--rule", "caption.empty").stdout
-    assert "remaining: 1 error," in out and "1 errors" not in out
+    assert "remaining of caption.empty: 1 error," in out and "1 errors" not in out
     out = lorapan_cmd(
         "fix", rf.character(tmp_path / "e", clean=False), "--rule", "tags.core"
     ).stdout

@@ -290,4 +290,5 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
             print(f"undo with: {hint('undo', args.path)}")
     if after is not None:
         remaining = counts_text(after.counts(), ("error", "warning"))
-        print(f"remaining: {remaining} (`{hint('check', args.path)}`)")
+        of = f" of {', '.join(args.rule)}" if args.rule else ""  # the rest were not checked
+        print(f"remaining{of}: {remaining} (`{hint('check', args.path)}`)")

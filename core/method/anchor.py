@@ -75,7 +75,9 @@ class Anchor:
 
     keys: frozenset[str] = frozenset()
     spellings: Mapping[str, str] = field(default_factory=dict)
-    source: str = ""  # "core tag", "first tag of every caption", "each folder's first tag"
+    #: "core tag", "first tag of every caption" (or "of 17 of 18 captions"), "each folder's
+    #: first tag"
+    source: str = ""
 
     def starts(self, tags: Iterable[str]) -> bool:
         """True when the caption's first field is an anchor tag."""
@@ -139,15 +141,22 @@ def anchor_of(dataset: Any) -> Anchor:
     for rel, item in dataset.items.items():
         if item.tags:
             groups.setdefault(_group_of(rel, item), []).append(tuple(item.tags))
-    found = 0
+    found, starting, total = 0, 0, 0
     for captions in groups.values():
         first = shared_first(captions)
         if first is not None:
             spellings.setdefault(tag_key(first), first)
             found += 1
+            starting += sum(1 for c in captions if tag_key(c[0]) == tag_key(first))
+            total += len(captions)
     if not spellings:
         return Anchor()
-    source = "each folder's first tag" if found > 1 else "first tag of every caption"
+    if found > 1:
+        source = "each folder's first tag"
+    elif starting == total:
+        source = "first tag of every caption"
+    else:  # nearly every: the rest are the ones the trigger-first finding names
+        source = f"first tag of {starting} of {total} captions"
     return Anchor(frozenset(spellings), spellings, source)
 
 

@@ -65,7 +65,7 @@ class KindGuess:
     def describe(self) -> str:
         """``background (inferred: 'no humans' on 51/53, ...)``."""
         if self.source == "set":
-            return f"{self.kind} (set in lorapan.toml)"
+            return f"{self.kind} ({'; '.join(self.evidence) or 'set in lorapan.toml'})"
         if self.source == "inferred":
             return f"{self.kind} (inferred: {'; '.join(self.evidence)})"
         why = "; ".join([*self.evidence, *self.weak]) or "no evidence in the captions"
@@ -344,7 +344,9 @@ def resolve_kind(
     """The effective kind: as set, else inferred (used in memory, never saved)."""
     settings = dataset.settings
     if settings.is_set("kind"):
-        guess = KindGuess(settings.kind, "set")
+        table = settings.raw.get("dataset")
+        stated = isinstance(table, dict) and "kind" in table  # else --kind, for this run
+        guess = KindGuess(settings.kind, "set", [] if stated else ["--kind, for this run"])
     else:
         guess = infer_kind(dataset, style, triggers)
         settings.infer("kind", guess.kind)

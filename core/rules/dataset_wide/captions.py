@@ -38,9 +38,13 @@ def prose(v: View) -> list[Finding]:
     return [Finding("captions.prose", "advice", msg, key="captions.prose")]
 
 
-def _clone_sets(v: View) -> list[set[str]]:
-    groups = v.ctx.clone_groups or []
-    return [{rel for rel, _label in g.members} for g in groups if getattr(g, "members", None)]
+def _clone_of(v: View) -> dict[str, int]:
+    """Image -> its clone group (copies of one picture, flipped or recoloured included)."""
+    out: dict[str, int] = {}
+    for i, g in enumerate(v.ctx.clone_groups or []):
+        for rel, _label in getattr(g, "members", None) or ():
+            out[rel] = i
+    return out
 
 
 def identical(v: View) -> list[Finding]:
@@ -50,7 +54,7 @@ def identical(v: View) -> list[Finding]:
     for rel, item in ds.items.items():
         if item.tags:
             by_caption.setdefault(tuple(item.tags), []).append(rel)
-    clones = _clone_sets(v)
+    clone_of = _clone_of(v)
     shared = v.ctx.captions.shared
     pairs: list[list[str]] = []
     for tags, rels in by_caption.items():
@@ -58,9 +62,16 @@ def identical(v: View) -> list[Finding]:
             continue
         if len(tags) < IDENTICAL_MIN_TAGS and caption_kind(tags, shared) == "tags":
             continue
-        if any(set(rels) <= group for group in clones):
-            continue  # copies of one picture: clones.ratio speaks for them
-        pairs.append(rels)
+        # copies of one picture share its caption rightly (clones.ratio speaks for them):
+        # one image per clone group, and a finding only when different pictures remain
+        pictures, seen = [], set()
+        for rel in rels:
+            picture = clone_of.get(rel, rel)
+            if picture not in seen:
+                seen.add(picture)
+                pictures.append(rel)
+        if len(pictures) > 1:
+            pairs.append(pictures)
     if not pairs:
         return []
     images = sorted({r for rels in pairs for r in rels}, key=lambda r: v.order.get(r, 0))
