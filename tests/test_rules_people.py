@@ -89,3 +89,45 @@ def test_another_persons_merged_eyes_count_as_eye_tags_in_a_solo_set(tmp_path: P
     report = check(root)
     assert "'brown haru hair' ×1" in report.find("tags.hair-unique")[0].message
     assert "'red haru eyes' ×1" in report.find("tags.eyes-unique")[0].message
+
+
+def conflicts(report: Report) -> str:
+    return " ".join(f.message for f in report.find("tags.conflict"))
+
+
+def test_two_people_may_differ_but_not_the_picture(tmp_path: Path) -> None:
+    root = couple_set(
+        tmp_path / "rinharu",
+        {0: ["long hair", "short hair"], 1: ["standing", "sitting"], 2: ["indoors", "outdoors"]},
+    )
+    report = check(root)
+    [conflict] = report.find("tags.conflict")
+    assert conflict.images == ["c002.png"]
+    assert "('indoors + outdoors' ×1)" in conflict.message
+    assert "long hair" not in conflicts(report) and "sitting" not in conflicts(report)
+
+
+def test_one_persons_two_hair_lengths_still_conflict_unless_others_share_the_image(
+    tmp_path: Path,
+) -> None:
+    root = rf.concept(tmp_path / "concept")
+    items = sorted(p for p in root.glob("*.txt"))
+    items[0].write_text(items[0].read_text() + ", solo, long hair, short hair")
+    items[1].write_text(items[1].read_text() + ", 2girls, long hair, short hair")
+    items[2].write_text(items[2].read_text() + ", 1boy, 1girl, long hair, short hair")
+    [conflict] = check(root).find("tags.conflict")
+    assert conflict.images == [items[0].with_suffix(".png").name]
+    assert "'long hair + short hair' ×1" in conflict.message
+    assert "--remove 'long hair'" in conflict.message
+
+
+def test_person_pairs_come_from_the_data_file_a_dataset_can_replace(tmp_path: Path) -> None:
+    """[rules.vocab] conflicts states a dataset's own pairs: they are all reported."""
+    root = couple_set(tmp_path / "rinharu", {0: ["long hair", "short hair"]})
+    rf.write_settings(
+        root,
+        {"kind": "couple", "core_tag": COUPLE_CORE},
+        {"rules": {"vocab": {"conflicts": [["long hair", "short hair"]]}}},
+    )
+    [conflict] = check(root).find("tags.conflict")
+    assert conflict.images == ["c000.png"]

@@ -152,6 +152,8 @@ class Vocab:
         self.indoor = _norms([*base["indoor_tags"], *kinds["interior"]])
         self.outdoor = _norms([*base["outdoor_tags"], *kinds["exterior"]])
         self.conflicts, self.conflict_why = self._conflicts(rules, settings.kind)
+        self.person_conflicts = self._person_conflicts(rules, settings.kind)
+        self.one_person = _norms(base["one_person"])
         self.blacklist = self._blacklist(settings, rules)
         self.kind_prune = _norms(rules.get("kind_prune", []))
         self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
@@ -220,6 +222,23 @@ class Vocab:
             out.setdefault(b, set()).add(a)
             why.setdefault(frozenset((a, b)), reason)
         return {k: frozenset(v) for k, v in out.items()}, why
+
+    @staticmethod
+    def _person_conflicts(rules: dict[str, Any], kind: str) -> frozenset[frozenset[str]]:
+        """The shipped pairs marked ``person = true``: two people in one image may differ."""
+        if (rules.get("vocab") or {}).get("conflicts") is not None:
+            return frozenset()
+        return frozenset(
+            frozenset(norm_tag(t) for t in pair["tags"])
+            for pair in data_file("conflicts.toml").get("pair", [])
+            if pair.get("person") and kind in pair.get("kinds", [kind])
+        )
+
+    def several_people(self, nset: frozenset[str]) -> bool:
+        """The kind shows several people in each image, or this image's tags say so."""
+        if self.profile.several_people or nset & self.multi_person:
+            return True
+        return len(nset & self.one_person) > 1
 
     def _blacklist(self, settings: Settings, rules: dict[str, Any]) -> frozenset[str]:
         doc = data_file("blacklist.toml")
