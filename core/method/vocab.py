@@ -72,6 +72,8 @@ class Profile:
     bundle: bool
     core_shape: str
     several_people: bool = False  # couple, group: each image shows more than one person
+    clone_ratio: float = 0.03  # clones.ratio: the share of clones the guide allows
+    clone_count: int | None = None  # ... or the number it asks for (couple: three)
 
 
 def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
@@ -97,6 +99,8 @@ def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
         bundle=bool(table.get("bundle", False)),
         core_shape=str(table.get("core_shape", "{name} focus")),
         several_people=bool(table.get("several_people", False)),
+        clone_ratio=float(table.get("clone_ratio", 0.03)),
+        clone_count=table.get("clone_count"),
     )
 
 
