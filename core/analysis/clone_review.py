@@ -96,11 +96,14 @@ def clone_sets_of(group: CloneGroup) -> list[list[str]]:
     return [clone_set(group, h) for h in heads]
 
 
-def copies_over(clones: int, total: int, ratio: float) -> int:
-    """How many plain copies must leave so that the rest are at most ``ratio`` of the images.
+def copies_over(clones: int, total: int, ratio: float, most: int | None = None) -> int:
+    """How many plain copies must leave so that the rest are at most ``ratio`` of the images
+    (or at most ``most`` clones, where the guide gives a number: a couple's three).
 
     Each copy set aside also leaves the total: ``clones - n <= ratio * (total - n)``.
     """
+    if most is not None:
+        return max(0, clones - most)
     n = 0
     while n < clones and clones - n > ratio * (total - n) + 1e-9:
         n += 1
@@ -112,6 +115,7 @@ def extra_copies(
     total: int,
     ratio: float,
     rank: Callable[[str], tuple] | None = None,
+    most: int | None = None,
 ) -> list[tuple[str, str]]:
     """(copy to set aside, the picture it copies), the fewest that bring clones to ``ratio``.
 
@@ -128,7 +132,7 @@ def extra_copies(
     """
     sets = [s for g in groups for s in clone_sets_of(g)]
     clones = sum(len(s) - 1 for s in sets)
-    need = copies_over(clones, total, ratio)
+    need = copies_over(clones, total, ratio, most)
     pools = []
     for s in sets:
         head, copies = s[0], s[1:]

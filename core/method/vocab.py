@@ -71,6 +71,9 @@ class Profile:
     prune: bool
     bundle: bool
     core_shape: str
+    several_people: bool = False  # couple, group: each image shows more than one person
+    clone_ratio: float = 0.03  # clones.ratio: the share of clones the guide allows
+    clone_count: int | None = None  # ... or the number it asks for (couple: three)
 
 
 def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
@@ -95,6 +98,9 @@ def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
         prune=bool(table.get("prune", False)),
         bundle=bool(table.get("bundle", False)),
         core_shape=str(table.get("core_shape", "{name} focus")),
+        several_people=bool(table.get("several_people", False)),
+        clone_ratio=float(table.get("clone_ratio", 0.03)),
+        clone_count=table.get("clone_count"),
     )
 
 
@@ -150,6 +156,8 @@ class Vocab:
         self.indoor = _norms([*base["indoor_tags"], *kinds["interior"]])
         self.outdoor = _norms([*base["outdoor_tags"], *kinds["exterior"]])
         self.conflicts, self.conflict_why = self._conflicts(rules, settings.kind)
+        self.person_conflicts = self._person_conflicts(rules, settings.kind)
+        self.one_person = _norms(base["one_person"])
         self.blacklist = self._blacklist(settings, rules)
         self.kind_prune = _norms(rules.get("kind_prune", []))
         self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
@@ -162,6 +170,13 @@ class Vocab:
             names = [_name_from_core(str(s)) for s in rules.get("subjects", [])]
         else:
             names = [self.name_norm, _name_from_core(settings.core_tag)]
+        # A couple or group names each person ("rin and haru couple focus"): each one's
+        # own unique tag is theirs, not another person's to merge away.
+        self.people: list[str] = []
+        if self.profile.several_people:
+            self.people = people_of(settings.name) or people_of(settings.core_tag)
+            names += [norm_tag(p) for p in self.people]
+            names += [_first_word(p) for p in self.people]
         self.names: list[str] = []
         self.add_names(names)
 
@@ -171,6 +186,11 @@ class Vocab:
             return
         self.name = name_of_core(anchor)
         self.name_norm = norm_tag(self.name)
+        if self.profile.several_people:
+            # one trigger for two people ('rinharu') is nobody's own name
+            self.people = people_of(anchor)
+            self.add_names([norm_tag(p) for p in self.people])
+            return
         self.add_names([self.name_norm])
 
     def add_names(self, names: Any) -> None:
@@ -206,6 +226,23 @@ class Vocab:
             out.setdefault(b, set()).add(a)
             why.setdefault(frozenset((a, b)), reason)
         return {k: frozenset(v) for k, v in out.items()}, why
+
+    @staticmethod
+    def _person_conflicts(rules: dict[str, Any], kind: str) -> frozenset[frozenset[str]]:
+        """The shipped pairs marked ``person = true``: two people in one image may differ."""
+        if (rules.get("vocab") or {}).get("conflicts") is not None:
+            return frozenset()
+        return frozenset(
+            frozenset(norm_tag(t) for t in pair["tags"])
+            for pair in data_file("conflicts.toml").get("pair", [])
+            if pair.get("person") and kind in pair.get("kinds", [kind])
+        )
+
+    def several_people(self, nset: frozenset[str]) -> bool:
+        """The kind shows several people in each image, or this image's tags say so."""
+        if self.profile.several_people or nset & self.multi_person:
+            return True
+        return len(nset & self.one_person) > 1
 
     def _blacklist(self, settings: Settings, rules: dict[str, Any]) -> frozenset[str]:
         doc = data_file("blacklist.toml")
@@ -246,7 +283,11 @@ class Vocab:
     def is_eye_tag(self, tag: str) -> bool:
         if self.is_unique_eyes(tag):
             return False
-        return tag in self.eye_colour_tags or self.eye_colour(tag) is not None
+        if tag in self.eye_colour_tags or self.eye_colour(tag) is not None:
+            return True
+        # another person's merged tag ('red haru eyes'), as '<colour> haru hair' is a hair tag
+        words = tag.split()
+        return len(words) == 3 and words[2] == "eyes" and words[0] in self.colours
 
     def is_special_detail(self, tag: str) -> bool:
         """A tag naming a tattoo, scar, ...: one of the words, or a phrase inside it."""
@@ -286,6 +327,32 @@ def name_of_core(core_tag: str) -> str:
     if not _SHAPE_WORDS & {w.lower() for w in words}:
         return core
     return core.split()[0] if " " in core else words[0]
+
+
+_PEOPLE_TAIL = re.compile(r"^(?:focus|couple|duo|group|\d+\+?(?:boys?|girls?|others?|people))$")
+
+
+def people_of(core_tag: str) -> list[str]:
+    """Each person a couple's or group's core tag names, as written; [] unless it names two.
+
+    The guide's shapes: ``rin and haru couple focus`` -> ``rin``, ``haru``;
+    ``luke and artem and vyn and marius_4boys focus`` -> the four names.
+    """
+    words = core_tag.replace("_", " ").split()
+    while words and _PEOPLE_TAIL.match(words[-1].lower()):
+        words.pop()
+    parts: list[list[str]] = [[]]
+    for w in words:
+        if w.lower() == "and":
+            parts.append([])
+        else:
+            parts[-1].append(w)
+    people = [" ".join(p) for p in parts if p]
+    return people if len(people) > 1 and len(people) == len(parts) else []
+
+
+def _first_word(name: str) -> str:
+    return norm_tag(name.split()[0]) if name.split() else ""
 
 
 def name_from_core(core_tag: str) -> str:

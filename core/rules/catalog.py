@@ -81,7 +81,7 @@ RULES: dict[str, tuple[str, str]] = {
         "captions written as sentences: which rules apply, shuffle_caption = false",
     ),
     "caption.unreadable": ("error", "a caption that is not UTF-8 text"),
-    "clones.ratio": ("error", "clones above 3% of the images"),
+    "clones.ratio": ("error", "clones above 3% of the images (a couple: above three)"),
     "altered.kinds": ("advice", "near-duplicate groups and how each copy was altered"),
     "clones.special-details": (
         "warning",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
+from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange, plan
 from lorapan.core.method.vocab import name_from_core, slug
@@ -74,6 +75,41 @@ def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Ta
     return fn
 
 
+#: One character has one look, so one unique tag: a one-key merge takes the colour on more
+#: than this share of the images that carry a colour tag. Other people in some images add
+#: their colours (the guide removes them), but the character is in every image, so its
+#: colour is on most of them; when none is, the colours are several people's or a concept's,
+#: and merging them all into one would teach a look that is nobody's.
+LOOK_MAJORITY = 0.5
+
+
+def colours_vary(ctx: RuleContext, part: str, images: list[str]) -> str:
+    """Why no colour is the character's (empty when one is on a majority of the images)."""
+    colour_of = ctx.vocab.hair_colour if part == "hair" else ctx.vocab.eye_colour
+    per_image: Counter[str] = Counter()
+    coloured = 0
+    for rel in images:
+        item = ctx.dataset.items.get(rel)
+        found = {c for t in (item.tags if item else ()) if (c := colour_of(norm(t)))}
+        coloured += bool(found)
+        per_image.update(found)
+    if not per_image or max(per_image.values()) > LOOK_MAJORITY * coloured:
+        return ""
+    top = ", ".join(f"'{c} {part}' ×{n}" for c, n in per_image.most_common(6))
+    more = f", and {len(per_image) - 6} more" if len(per_image) > 6 else ""
+    root = ctx.dataset.root
+    word = "hair" if part == "hair" else "eye"
+    return (
+        f"the {word} colours vary ({top}{more}) and none is on more than half of the "
+        f"{coloured} images that carry one: one character has one look, and one tag for "
+        "them all would teach a look that is nobody's. If it is one character, merge by "
+        "hand with its colour; a set of several characters or a concept should set its kind "
+        f"([dataset] kind in lorapan.toml; `{hint('check', root, '--kind', 'concept')}` shows "
+        f"the set as a concept first; `{hint('fix', root, '--rule', 'dataset.kind')}` "
+        "confirms the kind lorapan inferred)"
+    )
+
+
 def hair_eyes_fix(
     ctx: RuleContext, counts: Mapping[str, int], part: str, images: list[str]
 ) -> tuple[Fix | None, str]:
@@ -81,6 +117,10 @@ def hair_eyes_fix(
         return bundle_hair_eyes_fix(ctx, part, images)
     if ctx.profile.hair_eyes != "fix":
         return None, "tags cannot tell whose hair/eyes each tag describes: merge them by hand"
+    is_unique = ctx.vocab.is_unique_hair if part == "hair" else ctx.vocab.is_unique_eyes
+    merged = any(c > 0 and is_unique(t) for t, c in counts.items())  # the user chose
+    if not merged and (vary := colours_vary(ctx, part, images)):
+        return None, vary
     unique, why = unique_tag(ctx, counts, part)
     if unique is None:
         return None, why

@@ -236,6 +236,26 @@ def _conflict(ctx, sub, g, counts):
     )
 
 
+def _per_person(ctx, part: str) -> str:
+    """A couple's or group's unique tags: one per person, never one for two."""
+    people = ctx.vocab.people
+    if people:
+        shapes = ", ".join(f"'{merges.spell_unique(ctx, '<colour>', n, part)}'" for n in people)
+        return f"one unique tag per person ({shapes})"
+    shape = merges.spell_unique(ctx, "<colour>", "<name>", part)
+    return (
+        f"one unique tag per person ('{shape}', each with that person's own name; a core tag "
+        f"in the guide's shape names them all: '{_PEOPLE_SHAPE.get(ctx.profile.kind, _PEOPLE_SHAPE['couple'])}')"
+    )
+
+
+# The guide's core tags that name every person (methodology.md, tags.core).
+_PEOPLE_SHAPE = {
+    "couple": "<name> and <name> couple focus",
+    "group": "<name> and <name> and <name>_3boys focus",
+}
+
+
 def _hair_eyes(part: str):
     def builder(ctx, sub, g, counts):
         rule = f"tags.{part}-unique"
@@ -247,13 +267,16 @@ def _hair_eyes(part: str):
                 for n in _subject_names(ctx, g.images)
             )
             into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
+        elif ctx.profile.several_people:
+            into = _per_person(ctx, part)
         else:
             shape = merges.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
             into = f"one unique tag '{shape}'"
+        whose = "each character's" if ctx.profile.several_people else "the character's"
         msg = (
             f"{_imgs(g)} still {verb(len(g), 'carries', 'carry')} {words} tags ({top_details(g.details)}): the guide folds "
-            f"them into {into} and removes other people's, so the "
-            "character's look is learned as one token."
+            f"them into {into} and removes other people's, so {whose} "
+            "look is learned as one token."
         )
         if why:
             msg += f" No automatic fix: {why}."

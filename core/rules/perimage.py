@@ -117,9 +117,13 @@ def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: d
         dup = tuple(sorted(n for n, c in Counter(norms).items() if c > 1))
         issues[("tags.duplicate", "")] = dup
     pairs = []
+    # Two people may differ in hair, pose or gaze: only the picture's own pairs conflict.
+    people = v.several_people(nset)
     for n in nset:
         for m in v.conflicts.get(n, ()):
             if m in nset and n < m:
+                if people and frozenset((n, m)) in v.person_conflicts:
+                    continue
                 pairs.append(f"{n} + {m}")
     if pairs:
         issues[("tags.conflict", "")] = tuple(sorted(pairs))

@@ -9,13 +9,27 @@ from typing import Any
 
 from lorapan.core.analysis.clone_labels import quality_key
 from lorapan.core.analysis.clone_review import extra_copies, label_of, without
+from lorapan.core.method.vocab import Profile
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding, Fix, SetAsideStep
 from lorapan.core.rules.perimage import DETAIL_KINDS
 
-CLONE_RATIO = 0.03
 DETAIL_SHARE = 0.05
+
+
+def allowed(profile: Profile, total: int) -> float:
+    """How many clones the guide allows for the kind (``profiles.toml``): a solo character's
+    3 % of the images, or the number it asks for (a couple: three, to settle body and face)."""
+    if profile.clone_count is not None:
+        return profile.clone_count
+    return profile.clone_ratio * total
+
+
+def _limit_words(profile: Profile) -> str:
+    if profile.clone_count is not None:
+        return f"above the {profile.clone_count} the guide clones for a {profile.label}"
+    return f"above {100 * profile.clone_ratio:g}%"
 
 
 def clones(v: View) -> list[Finding]:
@@ -25,17 +39,18 @@ def clones(v: View) -> list[Finding]:
     groups = present(groups, v.order)
     out = []
     identical = [rel for g in groups for rel in _clones_of(g)]
-    if v.total and len(identical) > CLONE_RATIO * v.total:
+    profile = v.ctx.profile
+    if v.total and len(identical) > allowed(profile, v.total) + 1e-9:
         fix = None
         if all(hasattr(g, "copy_of") for g in groups):  # groups from the analysis
-            fix = ratio_fix(groups, v.ctx.facts)
+            fix = ratio_fix(groups, v.ctx.facts, profile)
         out.append(
             Finding(
                 "clones.ratio",
                 "error",
                 f"{plural(len(identical), 'clone')} (identical, resized or recompressed copies) "
                 f"{'is' if len(identical) == 1 else 'are'} "
-                f"{100 * len(identical) / v.total:.1f}% of the images, above 3%: pick the best "
+                f"{100 * len(identical) / v.total:.1f}% of the images, {_limit_words(profile)}: pick the best "
                 "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead.",
                 sorted(identical, key=lambda r: v.order.get(r, 0)),
                 fix,
@@ -80,8 +95,9 @@ def present(groups: list[Any], order: Mapping[str, int]) -> list[Any]:
     return out
 
 
-def ratio_fix(groups: list[Any], facts: Mapping[str, Any]) -> Fix:
-    """Set aside the fewest plain copies that bring clones to 3 % (see ``extra_copies``)."""
+def ratio_fix(groups: list[Any], facts: Mapping[str, Any], profile: Profile) -> Fix:
+    """Set aside the fewest plain copies that bring clones to what the kind allows
+    (see ``extra_copies``)."""
 
     def rank(rel: str) -> tuple:
         f = facts.get(rel)
@@ -90,14 +106,20 @@ def ratio_fix(groups: list[Any], facts: Mapping[str, Any]) -> Fix:
     def planner(ds: Any) -> list[SetAsideStep]:
         now = present(groups, {rel: 0 for rel in ds.items})
         steps = []
-        for rel, head in extra_copies(now, len(ds.items), CLONE_RATIO, rank):
+        extra = extra_copies(now, len(ds.items), profile.clone_ratio, rank, profile.clone_count)
+        for rel, head in extra:
             label = next((label_of(g, rel) for g in now if label_of(g, rel)), "plain")
             steps.append(SetAsideStep(rel, f"{label} copy of {head}"))
         return steps
 
+    up_to = (
+        f"up to {profile.clone_count} clones"
+        if profile.clone_count is not None
+        else f"clones up to {100 * profile.clone_ratio:g}% of the images"
+    )
     label = (
         "set aside the extra copies to .lorapan/excluded (undo brings them back): each "
-        "picture's original or altered copy stays, and clones up to 3% of the images"
+        f"picture's original or altered copy stays, and {up_to}"
     )
     return Fix(label, planner, "clones.ratio", sets_aside=True)
 
