@@ -339,3 +339,20 @@ def test_a_fix_on_a_shared_caption_writes_it_once_and_undoes(tmp_path: Path) -> 
     ds.undo()
     assert rf.snapshot_bytes(root) == before
     assert finding(engine.check(), "tags.blacklist").images == ["a.jpg", "a.png"]
+
+
+def test_a_tag_the_kind_asks_for_is_never_pruned_as_constant(tmp_path: Path) -> None:
+    """A single-image set adds 'crossover' where the background is constant (its
+    checklist asks for it): on every image it is not offered for pruning."""
+    root = rf.single_image(tmp_path / "s", n=16)
+    for txt in root.glob("*.txt"):
+        txt.write_text(txt.read_text() + ", crossover")
+    constant = {
+        f.message.split("'")[1] for f in check(root).findings if f.rule_id == "tags.constant"
+    }
+    assert "crossover" not in constant
+    rf.write_settings(root, {"kind": "character", "name": "daberry", "core_tag": "daberry focus"})
+    constant = {
+        f.message.split("'")[1] for f in check(root).findings if f.rule_id == "tags.constant"
+    }
+    assert "crossover" in constant  # only the kind that asks for it keeps it

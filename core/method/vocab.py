@@ -74,6 +74,8 @@ class Profile:
     several_people: bool = False  # couple, group: each image shows more than one person
     clone_ratio: float = 0.03  # clones.ratio: the share of clones the guide allows
     clone_count: int | None = None  # ... or the number it asks for (couple: three)
+    #: tags the guide asks this kind to carry (single-image: 'crossover'): never pruned
+    keeps: frozenset[str] = frozenset()
 
 
 def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
@@ -101,6 +103,7 @@ def load_profile(kind: str, overrides: dict[str, Any] | None = None) -> Profile:
         several_people=bool(table.get("several_people", False)),
         clone_ratio=float(table.get("clone_ratio", 0.03)),
         clone_count=table.get("clone_count"),
+        keeps=_norms(table.get("keeps", [])),
     )
 
 

@@ -31,6 +31,7 @@ def _own_tags(ctx: RuleContext) -> set[str]:
         *v.lowq,
         *v.blacklist,
         *v.kind_prune,
+        *v.profile.keeps,
     }
 
 
