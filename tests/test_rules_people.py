@@ -131,3 +131,22 @@ def test_person_pairs_come_from_the_data_file_a_dataset_can_replace(tmp_path: Pa
     )
     [conflict] = check(root).find("tags.conflict")
     assert conflict.images == ["c000.png"]
+
+
+def test_a_couples_coverage_counts_pictures_of_both(tmp_path: Path) -> None:
+    """'face of both' is not a solo portrait of one of them, and a dutch angle is
+    welcome in a couple set as the item's label says."""
+    caps = {f"{i}.png": f"{COUPLE_CORE}, solo, portrait, smile {i}" for i in range(4)}
+    caps |= {f"b{i}.png": f"{COUPLE_CORE}, hug, outdoors, walk {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "c", caps)
+    rf.write_settings(root, {"kind": "couple", "core_tag": COUPLE_CORE})
+
+    def counted(report: Report) -> dict[str, int]:
+        return {c.id: c.count for c in report.coverage if not c.manual}
+
+    report = check(root)
+    assert counted(report)["face-both"] == 0 and report.find("coverage.face-both")
+    (root / "b0.txt").write_text(f"{COUPLE_CORE}, hug, portrait, dutch angle")
+    report = check(root)
+    assert counted(report)["face-both"] == 1 and not report.find("coverage.face-both")
+    assert counted(report)["dutch-angle"] == 1

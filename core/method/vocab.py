@@ -55,6 +55,8 @@ class CoverageSpec:
     tags: frozenset[str]
     minimum: int
     manual: bool
+    #: an image carrying one of these does not count (a couple's "face of both": not a solo)
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def _coverage_specs(kind: str, overrides: dict[str, Any]) -> list[CoverageSpec]:
                 tags=_norms(tags),
                 minimum=int(over.get("minimum", it.get("minimum", 1))),
                 manual=manual,
+                unless=_norms(over.get("unless", it.get("unless", []))),
             )
         )
     return specs

@@ -204,9 +204,12 @@ def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
     """Internal keys the dataset-wide rules count."""
     v = ctx.vocab
     infos = [(n, ctx.info(n)) for n in nset]
-    for _n, info in infos:
-        for cid in info.coverage:
-            issues[("coverage", cid)] = ()
+    covered = {cid for _n, info in infos for cid in info.coverage}
+    for spec in v.coverage:
+        if spec.unless and spec.id in covered and not nset.isdisjoint(spec.unless):
+            covered.discard(spec.id)  # a solo image is no "face of both"
+    for cid in covered:
+        issues[("coverage", cid)] = ()
     place = _place(nset, infos)
     if place:
         issues[("_place", place)] = ()
