@@ -24,7 +24,8 @@ def check(root: Path) -> Report:
 
 
 def colours_set(root: Path, hair: dict[str, int], eyes: dict[str, int]) -> Path:
-    """A set inferred as a character (``solo`` on every caption), with these colours."""
+    """A set stated as a character, with these colours (left to lorapan, hair this varied
+    is read as a concept: ``tests/test_method_kind.py``)."""
     hairs = [c for c, n in hair.items() for _ in range(n)]
     eyess = [c for c, n in eyes.items() for _ in range(n)]
     caps = {}
@@ -36,7 +37,7 @@ def colours_set(root: Path, hair: dict[str, int], eyes: dict[str, int]) -> Path:
             tags.append(f"{eyess[i]} eyes")
         caps[f"i{i:03d}.png"] = ", ".join(tags)
     rf.write_images(root, caps)
-    rf.write_settings(root, {"core_tag": CORE})
+    rf.write_settings(root, {"kind": "character", "core_tag": CORE})
     return root
 
 
@@ -53,7 +54,7 @@ def test_many_hair_colours_are_not_merged_into_one(tmp_path: Path, lorapan_cmd) 
     )
     assert "none is on more than half of the 26 images that carry one" in hair.message
     assert "[dataset] kind in lorapan.toml" in hair.message
-    assert "--kind concept" in hair.message and "--rule dataset.kind" in hair.message
+    assert "--kind concept" in hair.message
     [eyes] = report.find("tags.eyes-unique")
     assert eyes.fix is None and "the eye colours vary ('green eyes' ×9" in eyes.message
 

@@ -105,8 +105,7 @@ def colours_vary(ctx: RuleContext, part: str, images: list[str]) -> str:
         "them all would teach a look that is nobody's. If it is one character, merge by "
         "hand with its colour; a set of several characters or a concept should set its kind "
         f"([dataset] kind in lorapan.toml; `{hint('check', root, '--kind', 'concept')}` shows "
-        f"the set as a concept first; `{hint('fix', root, '--rule', 'dataset.kind')}` "
-        "confirms the kind lorapan inferred)"
+        "the set as a concept first)"
     )
 
 
