@@ -306,13 +306,14 @@ def infer_kind(
 def varied_hair(captions: Any, colours: list[str]) -> str:
     """The hair colours, counted (``'blonde hair' ×6, 'pink hair' ×4, …``), when they
     show different people; '' when one look could be one character's."""
-    known = {tag_key(c) for c in colours}
+    hair_tags = frozenset(f"{tag_key(c)} hair" for c in colours)
     per: Counter[str] = Counter()
     naming = 0
     for keys in captions:
-        here = {k for k in keys if k.endswith(" hair") and k[: -len(" hair")] in known}
-        naming += bool(here)
-        per.update(here)
+        here = hair_tags.intersection(keys)  # in C: a pass over every caption
+        if here:
+            naming += 1
+            per.update(here)
     if naming < LOOK_MIN_IMAGES:
         return ""
     looks = [(tag, n) for tag, n in per.most_common() if n >= LOOK_SHARE * naming]
