@@ -30,6 +30,6 @@ def pin_inferred_kind(ds: Dataset) -> str | None:
 
 def pinned_note(kind: str) -> str:
     return (
-        f"kind = '{kind}' (as inferred) written to lorapan.toml: the fixes were made for it, "
+        f"kind = '{kind}' (as inferred) written to lorapan.toml: fixes are made for the kind, "
         "and their edits must not change what the set is read as; change it there if it is wrong"
     )
