@@ -150,3 +150,19 @@ def test_a_couples_coverage_counts_pictures_of_both(tmp_path: Path) -> None:
     report = check(root)
     assert counted(report)["face-both"] == 1 and not report.find("coverage.face-both")
     assert counted(report)["dutch-angle"] == 1
+
+
+def test_a_couples_solo_pictures_are_named_for_the_manual_check(tmp_path: Path) -> None:
+    """'No image focuses on only one of them' stays a person's tick, but the images
+    tagged 'solo' are listed with it, to look at first (and none: nothing listed)."""
+    caps = {f"{i}.png": f"{COUPLE_CORE}, solo, portrait, smile {i}" for i in range(2)}
+    caps |= {f"b{i}.png": f"{COUPLE_CORE}, hug, outdoors, walk {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "c", caps)
+    rf.write_settings(root, {"kind": "couple", "core_tag": COUPLE_CORE})
+    [item] = check(root).find("coverage.no-single-focus")
+    assert item.severity == "manual" and item.images == ["0.png", "1.png"]
+    assert "look first at the 2 images tagged 'solo'" in item.message
+    for i in range(2):
+        (root / f"{i}.txt").write_text(f"{COUPLE_CORE}, hug, portrait")
+    [item] = check(root).find("coverage.no-single-focus")
+    assert item.images == [] and "look first" not in item.message

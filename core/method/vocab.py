@@ -57,6 +57,9 @@ class CoverageSpec:
     manual: bool
     #: an image carrying one of these does not count (a couple's "face of both": not a solo)
     unless: frozenset[str] = frozenset()
+    #: a manual item's images to look at first (a couple's "no image focuses on only one
+    #: of them": those tagged 'solo'); the tick stays a person's
+    look_at: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ def _coverage_specs(kind: str, overrides: dict[str, Any]) -> list[CoverageSpec]:
                 minimum=int(over.get("minimum", it.get("minimum", 1))),
                 manual=manual,
                 unless=_norms(over.get("unless", it.get("unless", []))),
+                look_at=_norms(over.get("look_at", it.get("look_at", []))),
             )
         )
     return specs

@@ -29,12 +29,15 @@ def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
                 else "the captions are sentences, so it cannot be counted by tag"
             )
             if not ticked and not quiet:
+                look = _look_at(v, spec.look_at) if spec.manual else []
                 findings.append(
                     Finding(
                         rule,
                         "manual",
                         f"{spec.label}: {why}; tick it when it holds "
-                        f"(`{v.ctx.command('checklist', '--tick', spec.id)}` or space in the app).",
+                        f"(`{v.ctx.command('checklist', '--tick', spec.id)}` or space in the app)"
+                        + _look_note(spec.look_at, look),
+                        look,
                     )
                 )
             continue
@@ -55,3 +58,16 @@ def coverage(v: View) -> tuple[list[CoverageItem], list[Finding]]:
                 )
             )
     return items, findings
+
+
+def _look_at(v: View, tags: frozenset[str]) -> list[str]:
+    """The images carrying any of ``tags``, in dataset order."""
+    found = {rel for tag in tags for rel in v.images_of(tag)}
+    return sorted(found, key=lambda rel: v.order.get(rel, 0))
+
+
+def _look_note(tags: frozenset[str], images: list[str]) -> str:
+    if not images:
+        return "."
+    named = ", ".join(f"'{t}'" for t in sorted(tags))
+    return f"; look first at the {plural(len(images), 'image')} tagged {named}."
