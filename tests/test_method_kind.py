@@ -153,3 +153,30 @@ def test_what_info_and_fix_say_is_what_they_read(tmp_path: Path, lorapan_cmd) ->
     assert "'tk' (first tag of 9 of 10 captions)" in lorapan_cmd("info", root).stdout
     out = lorapan_cmd("fix", root, "--rule", "tags.trigger-first").stdout
     assert "remaining of tags.trigger-first: 0 errors, 0 warnings" in out
+
+
+def test_an_image_not_captioned_yet_in_a_two_folder_set(tmp_path: Path, lorapan_cmd) -> None:
+    """Images get added before they are captioned: info and check read the kind anyway."""
+    caps = {f"5_x/{i}.png": f"x, 1girl, solo, smile {i}" for i in range(5)}
+    caps |= {f"5_y/{i}.png": f"y, 1boy, solo, smile {i}" for i in range(5)}
+    caps |= {"5_y/new.png": None, "5_y/empty.png": ""}
+    root = rf.write_images(tmp_path / "b", caps)
+    info = lorapan_cmd("info", root)
+    assert "kind: bundle-characters" in info.stdout and not info.stderr, info.stderr
+    assert "1 image without caption: 5_y/new.png" in info.stdout
+    check = lorapan_cmd("check", root)
+    assert check.returncode == 1 and "pair.orphans" in check.stdout and not check.stderr
+
+
+def test_a_taggers_words_first_on_many_captions_are_not_subjects(tmp_path: Path) -> None:
+    """A style set whose trigger is missing from the front of some captions starts those
+    with 'monochrome'; a character set with its trigger on half starts the rest with
+    '1girl': neither is a bundle of subjects."""
+    caps = {f"10_inkwash style/a{i}.png": f"inkwash style, crane, water {i}" for i in range(8)}
+    caps |= {f"10_inkwash style/b{i}.png": f"monochrome, tree, inkwash style {i}" for i in range(8)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "s", caps)))
+    assert (guess.kind, guess.subjects) == ("style", [])
+    caps = {f"10_zkx/a{i}.png": f"zkx, 1girl, solo, smile {i}" for i in range(8)}
+    caps |= {f"10_zkx/b{i}.png": f"1girl, solo, zkx, smile {i}" for i in range(8)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "c", caps)))
+    assert (guess.kind, guess.subjects) == ("character", [])

@@ -142,3 +142,25 @@ def test_a_folder_name_the_captions_carry_whole_is_the_trigger(tmp_path: Path, l
         (root / rel).with_suffix(".txt").read_text().startswith("umbrella pose, ") for rel in caps
     )
     assert rf.snapshot_bytes(root).keys() == before.keys()
+
+
+def test_an_owners_trigger_on_half_the_captions_is_still_the_trigger(tmp_path: Path) -> None:
+    """'20_ohwx person' with 'ohwx person' leading half the captions (a captioner wrote
+    the rest): the owner's word is the trigger and the core tag proposed, so the fix can
+    put it where it is missing; a trigger found only by its place still needs them all."""
+    caps = {
+        f"20_ohwx person/a{i}.png": f"ohwx person, a woman standing in a park at noon {i}"
+        for i in range(5)
+    }
+    caps |= {
+        f"20_ohwx person/b{i}.png": f"a woman sitting at a desk in a bright office {i}"
+        for i in range(5)
+    }
+    root = rf.write_images(tmp_path / "p", caps)
+    [t] = find_triggers(Dataset.open(root))
+    assert (t.tag, t.captions) == ("ohwx person", 5)
+    assert _proposal(_check(root)) == "ohwx person"
+    caps = {f"{i}.png": f"tk, smile {i}" for i in range(5)} | {
+        f"b{i}.png": f"smile, tk {i}" for i in range(5)
+    }
+    assert not find_triggers(Dataset.open(rf.write_images(tmp_path / "f", caps)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lorapan.core.commands_hint import hint
+from lorapan.core.words import plural
 from lorapan.support import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -88,20 +89,26 @@ def _print_human(info: dict) -> None:
         print(f"  {line}")
     core, style = (repr(info[k]) if info[k] else "(not set)" for k in ("core_tag", "style_tag"))
     print(f"  core tag {core}, style tag {style}")
-    print(f"  {info['images']} images, {info['captions']} captions, {info['tags']} distinct tags")
+    print(
+        f"  {plural(info['images'], 'image')}, {plural(info['captions'], 'caption')}, "
+        f"{plural(info['tags'], 'distinct tag')}"
+    )
     for f in info["folders"]:
         print(
-            f"  folder {f['path'] or '.'}: {f['images']} images x {f['repeats']} repeats ({f['name']})"
+            f"  folder {f['path'] or '.'}: {plural(f['images'], 'image')} x "
+            f"{plural(f['repeats'], 'repeat')} ({f['name']})"
         )
     for f in info["ignored_by_kohya"]:
         print(f"  ! {f['reason']}")
     if info["images_without_caption"]:
         print(
-            f"  ! {len(info['images_without_caption'])} images without caption: {shorten(info['images_without_caption'])}"
+            f"  ! {plural(len(info['images_without_caption']), 'image')} without caption: "
+            f"{shorten(info['images_without_caption'])}"
         )
     if info["orphan_captions"]:
         print(
-            f"  ! {len(info['orphan_captions'])} captions without image: {shorten(info['orphan_captions'])}"
+            f"  ! {plural(len(info['orphan_captions']), 'caption')} without image: "
+            f"{shorten(info['orphan_captions'])}"
         )
     for u in info["unreadable_captions"]:
         print(f"  ! {u['image']}: caption {u['reason']}")

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
+from lorapan.core.method.junk import junk_reason
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
 from lorapan.core.method.vocab import data_file
@@ -137,12 +138,13 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     """
     items = dataset.items
     groups = _groups(dataset)
+    generic = _not_names()
     found = []
     if len(groups) >= 2:
         for folder, rels in sorted(groups.items()):
             caps = [tuple(items[r].tags) for r in rels if items[r].tags]
             first = shared_first(caps)
-            if first is not None and len(rels) >= SUBJECT_MIN:
+            if first is not None and len(rels) >= SUBJECT_MIN and tag_key(first) not in generic:
                 found.append((first, folder, rels))
         if len({tag_key(f) for f, _, _ in found}) >= 2:
             return found
@@ -150,11 +152,25 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     for rel, item in items.items():
         if item.tags:
             firsts.setdefault(tag_key(item.tags[0]), []).append(rel)
-    big = {k: v for k, v in firsts.items() if len(v) >= SUBJECT_MIN}
+    big = {
+        k: v
+        for k, v in firsts.items()
+        if len(v) >= SUBJECT_MIN and k not in generic and not junk_reason(k)
+    }
     captioned = sum(len(v) for v in firsts.values())
     if len(big) >= 2 and sum(len(v) for v in big.values()) >= SUBJECT_COVER * captioned:
         return [(items[v[0]].tags[0], "", v) for _k, v in sorted(big.items())]
     return []
+
+
+def _not_names() -> frozenset[str]:
+    """Tags that never name a subject, even first on many captions: a tagger's person
+    counts, 'no humans', medium and look tags (``1girl``, ``monochrome``); a set whose
+    trigger is missing from some captions starts those with such tags."""
+    doc = data_file("kinds.toml")
+    lists = ("person", "two_people", "several_people", "no_humans", "tagger_person_tags")
+    words = [t for name in (*lists, "medium_tags", "anime_tags") for t in doc.get(name, [])]
+    return frozenset(tag_key(t) for t in words)
 
 
 def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> list[str]:
@@ -212,8 +228,8 @@ def _several(dataset: Any, voc: _Vocab, found: list, tags_of: dict) -> KindGuess
         evidence.append("each subject is named as a style (folder or first tag)")
         return KindGuess("style", "inferred", evidence, subjects)
     total = sum(len(r) for _, _, r in names)
-    everywhere = set.intersection(
-        *[set().union(*(tags_of[r] for r in rels)) for _, _, rels in names]
+    everywhere = set.intersection(  # an image not captioned yet has no tags to count
+        *[set().union(*(tags_of.get(r, ()) for r in rels)) for _, _, rels in names]
     )
     own = [t for _, _, rels in names for t in _subject_constants(dataset, rels, everywhere)]
     clothing = [t for t in own if voc.names_clothing(t)]
@@ -222,7 +238,7 @@ def _several(dataset: Any, voc: _Vocab, found: list, tags_of: dict) -> KindGuess
         shown = ", ".join(f"'{t}'" for t in dict.fromkeys(clothing))
         evidence.append(f"what tells them apart is clothing: {shown}")
         return KindGuess("bundle-costumes", "inferred", evidence, subjects)
-    counts = _counts([tags_of[r] for _, _, rels in names for r in rels], voc)
+    counts = _counts([tags_of[r] for _, _, rels in names for r in rels if r in tags_of], voc)
     if counts["person"] >= MOST * total:
         evidence.append(f"person tags on {_share(counts['person'], total)}")
         return KindGuess("bundle-characters", "inferred", evidence, subjects)

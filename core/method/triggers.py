@@ -4,16 +4,17 @@ Published kohya datasets name their trigger in several places, and lorapan reads
 all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
 
 - a kohya folder ``N_token class`` (``5_tk girl``): ``tk`` is the trigger, ``girl`` the
-  class word (kohya's DreamBooth naming), unless (nearly) every caption carries the
-  whole name as one tag (``8_umbrella pose`` with ``umbrella pose`` in each caption):
-  then the whole name is the trigger;
+  class word (kohya's DreamBooth naming), unless the captions carry the whole name
+  (``8_umbrella pose`` with ``umbrella pose`` in them) at least as often as the token
+  alone: then the whole name is the trigger;
 - an sd-scripts dataset config beside the images (``dataset.toml`` with
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
   with (a trigger written last, which ``keep_tokens = 1`` does not protect).
 
-A trigger only counts when the captions carry it, or when nothing else names the
-subject (a folder token no caption carries is still the owner's word for it).
+A trigger found only by its place counts when (nearly) every caption has it there; one
+the owner named (a folder, a dataset config) counts however many captions carry it: the
+ones that lack it are what the fixes add it to.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     if len(tokens) == 1:  # several folders with their own names are subjects, not one trigger
         (token, path) = next(iter(tokens.values()))
         whole = f"{token[0]} {token[1]}".strip()
-        if token[1] and _carried_by_most(whole, captions):
+        if token[1] and _whole_name_carried(whole, token[0], captions):
             # '8_umbrella pose' with every caption carrying 'umbrella pose': the captions
             # say the whole name is the trigger; 'umbrella' alone is the tagger's object
             note(whole, f"kohya folder '{path}', its whole name", True)
@@ -160,16 +161,21 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     for t in found.values():
         _count(t, captions, keyed)
     need = math.ceil(TRIGGER_SHARE * total) if total else 1
-    kept = [t for t in found.values() if t.captions >= need or (t.from_owner and not t.captions)]
+    # an owner's word counts however few captions carry it yet (those that lack it are
+    # what the trigger and core tag fixes are for); a position alone needs nearly all
+    kept = [t for t in found.values() if t.captions >= need or t.from_owner]
     kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))
     return kept
 
 
-def _carried_by_most(tag: str, captions: list[tuple[str, ...]]) -> bool:
-    """Whether (nearly) every caption carries ``tag`` as one of its fields."""
-    key = tag_key(tag)
-    n = sum(1 for tags in captions if key in tag_keys(tags))
-    return bool(captions) and n >= math.ceil(TRIGGER_SHARE * len(captions))
+def _whole_name_carried(whole: str, token: str, captions: list[tuple[str, ...]]) -> bool:
+    """Whether the captions carry a folder's whole name (as a field, or leading a
+    sentence) at least as often as its first word: then the whole name is the trigger."""
+    keyed = [tag_keys(tags) for tags in captions]
+    as_whole, alone = Trigger(whole, tag_key(whole)), Trigger(token, tag_key(token))
+    _count(as_whole, captions, keyed)
+    _count(alone, captions, keyed)
+    return as_whole.captions > 0 and as_whole.captions >= alone.captions
 
 
 def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
