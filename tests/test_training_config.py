@@ -47,6 +47,8 @@ def test_preset_follows_kind(tmp_path):
     assert _plan(tmp_path / "a", kind="character").preset == "characters"
     assert _plan(tmp_path / "b", kind="background").preset == "concepts"
     assert _plan(tmp_path / "c", kind="background", preset="characters").preset == "characters"
+    # the guide heads its second preset "All Concepts / Backgrounds / Style / Assets / Bundles"
+    assert _plan(tmp_path / "d", kind="bundle-characters").preset == "concepts"
 
 
 @pytest.mark.parametrize("engine", ["rapid", "musubi", "ai-toolkit", "flux2-dev"])
