@@ -104,6 +104,21 @@ def test_original_is_found_whichever_file_comes_first(tmp_path: Path) -> None:
     assert dict(groups[0].members) == {"a_small.png": "resized", "b_crop_big.png": "cropped"}
 
 
+def test_of_identical_files_the_plain_name_is_the_original(tmp_path: Path) -> None:
+    """'sneaker_02 - Copy.png' sorts before 'sneaker_02.png'; the copy is still the one
+    named as the copy (and set aside first), with or without a copy word."""
+    src = _source("photo", seed=7)
+    gen.save(src, tmp_path / "sneaker_02.png")
+    shutil.copyfile(tmp_path / "sneaker_02.png", tmp_path / "sneaker_02 - Copy.png")
+    gen.save(_source("flat", seed=8), tmp_path / "DSC04100.png")
+    shutil.copyfile(tmp_path / "DSC04100.png", tmp_path / "DSC04100-2.png")
+    groups = {g.original: dict(g.members) for g in find_groups(_scan(tmp_path))}
+    assert groups == {
+        "sneaker_02.png": {"sneaker_02 - Copy.png": "identical"},
+        "DSC04100.png": {"DSC04100-2.png": "identical"},
+    }
+
+
 def test_distinct_images_form_no_groups(tmp_path: Path) -> None:
     for seed in range(6):
         gen.save(gen.photo_like((640, 480), seed), tmp_path / f"photo{seed}.jpg", quality=90)

@@ -29,7 +29,7 @@ from lorapan.core.analysis.pair_memo import PIXEL_VERSION, Key, Value
 
 CLONE_CACHE_NAME = "clones.sqlite"
 # Bump when linking or labelling changes: the cached grouping is then recomputed.
-GROUPING_VERSION = 1
+GROUPING_VERSION = 2  # 2: of identical files, the plain name is the original
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS pairs (

@@ -8,6 +8,8 @@ purpose. Files lorapan made are labelled by how they were made (:data:`MADE_LABE
 from __future__ import annotations
 
 import math
+import os
+import re
 from collections.abc import Iterable, Mapping
 
 from lorapan.core.analysis.clone_compare import (
@@ -113,6 +115,23 @@ def choose_original(
     )
 
 
+_COPY_WORD = re.compile(r"(?i)\bcopy\b|\bkopie\b|\(\d+\)\s*$")
+
+
+def _copy_rank(relpath: str) -> tuple[bool, int]:
+    """Lower for the name an original has: 'sneaker_02.png' before 'sneaker_02 - Copy.png',
+    'DSC04100.jpg' before 'DSC04100-2.jpg' (no copy word, then the shorter name). Decides
+    only between files alike in every other way."""
+    stem = os.path.splitext(os.path.basename(relpath))[0]
+    return bool(_COPY_WORD.search(stem)), len(stem)
+
+
+def _plain_rank(relpath: str) -> tuple[bool, int]:
+    """:func:`_copy_rank` for ``max``: higher for the plain name."""
+    copy_word, length = _copy_rank(relpath)
+    return not copy_word, -length
+
+
 def label_copy(
     original: ImageFacts,
     copy: ImageFacts,
@@ -195,8 +214,8 @@ def clone_sets(
     """
     loose = [m for m in members if label_copy(original, m, config, thumbs) not in CLONE_LABELS]
     first: dict[str, ImageFacts] = {}
-    for m in sorted(loose, key=lambda m: m.relpath):
-        first.setdefault(m.sha256, m)
+    for m in sorted(loose, key=lambda m: (_copy_rank(m.relpath), m.relpath)):
+        first.setdefault(m.sha256, m)  # of identical files, the plain name heads the set
     distinct = list(first.values())
     if len(distinct) > CLONE_SET_LIMIT:
         distinct = []
@@ -235,9 +254,17 @@ def quality_key(m: ImageFacts) -> tuple:
 
 
 def _quality(m: ImageFacts) -> tuple:
-    """Bigger, then clearly sharper, then stored without loss, then more bytes."""
+    """Bigger, then clearly sharper, then stored without loss, then more bytes, then the
+    plain name ('a.png' over 'a - Copy.png')."""
     lossless = m.format not in _LOSSY_FORMATS
-    return (m.pixels, _sharpness_band(m), lossless, m.file_size, _reverse(m.relpath))
+    return (
+        m.pixels,
+        _sharpness_band(m),
+        lossless,
+        m.file_size,
+        _plain_rank(m.relpath),
+        _reverse(m.relpath),
+    )
 
 
 def _sharpness_band(m: ImageFacts) -> int:
