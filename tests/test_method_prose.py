@@ -82,3 +82,18 @@ def test_a_tag_the_method_asks_for_counts_where_a_sentence_runs_on(tmp_path: Pat
     ds.apply_changes(finding.fix.planner(ds), "add the missing tags")
     assert (root / "02.txt").read_text() == caps["02.png"] + ", red scarf"
     assert inconsistent() == []
+
+
+def test_a_tag_list_after_a_sentence_is_checked_as_tags(tmp_path: Path) -> None:
+    """BLIP with WD14 appends tags to a sentence: 'long hair, short hair' after an
+    unfinished sentence read as its clauses, so their conflict went unreported. Tags the
+    method's own lists name are tags wherever they stand."""
+    caps = {
+        f"{i}.png": f"ohwx person, a woman standing in a bright office by the window {i}"
+        for i in range(4)
+    }
+    caps["c.png"] = "ohwx person, a woman with short hair in an office, long hair, short hair"
+    root = rf.write_images(tmp_path / "p", caps)
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    [conflict] = report.find("tags.conflict")
+    assert conflict.images == ["c.png"] and "'long hair + short hair'" in conflict.message

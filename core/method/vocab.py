@@ -190,6 +190,12 @@ class Vocab:
         self.names: list[str] = []
         self.add_names(names)
 
+    def known_tags(self) -> frozenset[str]:
+        """Tags the method's own lists name (low-quality, conflicting, hair and eye
+        tags): a field that is exactly one reads as a tag even after a sentence."""
+        colours = {f"{c} {part}" for c in self.colours for part in ("hair", "eyes")}
+        return self.lowq | self.conflicts.keys() | self.hair_styles | self.eye_colour_tags | colours
+
     def use_anchor_name(self, anchor: str) -> None:
         """No name or core tag set: the unique tags take the anchor's (trigger's) name."""
         if self.name or not anchor.strip() or self.profile.bundle:

@@ -18,7 +18,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
+from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
@@ -151,10 +151,11 @@ def build_context(
     triggers = find_triggers(dataset)
     resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
     vocab = Vocab(settings)
-    # The low-quality tags are the method's own: written after a sentence (by the fix,
-    # when a caption has no anchor to follow), they are still tags, not a run-on clause,
-    # so a sharp image that carries them there is flagged like any other.
-    captions = replace(captions, shared=captions.shared | {tag_key(t) for t in vocab.lowq_list})
+    # The method's own tags (low quality, conflicting, hair and eye tags) are tags
+    # wherever they stand: written after a sentence (by the low-quality fix, when a
+    # caption has no anchor to follow; by a captioner that appends a tag list, as BLIP
+    # with WD14 does), they are not a run-on clause, so they are flagged like any other.
+    captions = replace(captions, shared=captions.shared | vocab.known_tags())
     rules = vocab.rules
     subjects = frozenset(norm(s) for s in rules.get("subjects", []) if str(s).strip())
     anchor = anchor_of(dataset)
