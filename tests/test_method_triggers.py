@@ -164,3 +164,13 @@ def test_an_owners_trigger_on_half_the_captions_is_still_the_trigger(tmp_path: P
         f"b{i}.png": f"smile, tk {i}" for i in range(5)
     }
     assert not find_triggers(Dataset.open(rf.write_images(tmp_path / "f", caps)))
+
+
+def test_info_names_the_trigger_the_captions_carry(tmp_path: Path, lorapan_cmd) -> None:
+    """'12_sneakr' names a token no caption carries; every caption starts with the
+    core-tag shape 'sneakr (object) focus': info names that one, as tags.core proposes."""
+    caps = {f"12_sneakr/{i}.png": f"sneakr (object) focus, no humans, shoe {i}" for i in range(6)}
+    root = rf.write_images(tmp_path / "s", caps)
+    out = lorapan_cmd("info", root).stdout
+    assert "trigger: 'sneakr (object) focus'" in out
+    assert _proposal(_check(root)) == "sneakr (object) focus"

@@ -67,8 +67,8 @@ def summary_lines(info: dict[str, Any]) -> list[str]:
     lines = [f"kind: {info['kind']['description']}"]
     if info["kind"].get("confirm"):
         lines[0] += f" — confirm: `{info['kind']['confirm']}`"
-    if info["triggers"]:
-        t = info["triggers"][0]
+    if info["triggers"]:  # the one proposed as core tag: the first the captions carry
+        t = next((t for t in info["triggers"] if t["captions"]), info["triggers"][0])
         lines.append(f"trigger: '{t['tag']}' ({t['evidence']})")
     if info["anchor"]["tags"] and info["anchor"]["source"] != "core tag":
         shown = ", ".join(f"'{a}'" for a in info["anchor"]["tags"][:4])
