@@ -126,7 +126,10 @@ def test_kind_prune_fires_on_listed_tags_and_proposes_candidates_when_none_liste
     assert "tags.kind-prune" not in fired(clean)
     assets = check(rf.asset(tmp_path / "a", clean=False))
     cands = finding(assets, "tags.kind-prune:candidates")
-    assert cands.severity == "advice" and "'wooden chair' ×18" in cands.message
+    assert cands.severity == "advice" and "'day' ×9" in cands.message
+    # a tag on every image is tags.constant's, with its one-key fix: not offered twice
+    assert "wooden chair" not in cands.message
+    assert finding(assets, "tags.constant:wooden chair").fix is not None
 
 
 def test_background_both_indoors_and_outdoors_warns(tmp_path: Path) -> None:

@@ -75,7 +75,8 @@ def prune_candidates(v: View) -> list[Finding]:
     if not ctx.profile.prune or ctx.vocab.kind_prune or v.total == 0:
         return []
     need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
-    own = _own_tags(ctx)
+    # a tag on nearly every image is tags.constant's, with a one-key fix: one remedy each
+    own = _own_tags(ctx) | {f.key.split(":", 1)[1] for f in constant(v)}
     cands = sorted(
         ((v.counts[t], t) for t in v.frequent if v.counts.get(t, 0) >= need and t not in own),
         reverse=True,
@@ -88,8 +89,8 @@ def prune_candidates(v: View) -> list[Finding]:
             "tags.kind-prune",
             "advice",
             f"a dataset of this kind ({ctx.profile.label}) drops the tags that describe the subject itself. "
-            f"Candidates (on most images): {names}. List the ones to drop under [rules] "
-            "kind_prune in lorapan.toml.",
+            f"Candidates (on most images, besides the constant tags): {names}. List the ones "
+            "to drop under [rules] kind_prune in lorapan.toml.",
             key="tags.kind-prune:candidates",
         )
     ]
