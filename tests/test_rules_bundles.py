@@ -140,3 +140,16 @@ def test_bundle_images_with_several_people_keep_no_automatic_fix(
     assert (root / "10_gob" / "001.txt").read_bytes() == couple
     [left] = _findings(lorapan_cmd, root, "tags.hair-unique")
     assert left["images"] == ["10_gob/001.png"] and "No automatic fix" in left["message"]
+
+
+def test_an_empty_caption_in_a_bundle_folder_is_reported_not_a_crash(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    caps: dict[str, str | None] = {f"8_gob/{i}.png": "gob, smile" for i in range(5)}
+    caps.update({f"8_ana/{i}.png": "ana, smile" for i in range(5)})
+    caps["8_ana/blank.png"] = ""
+    root = rf.write_images(tmp_path / "d", caps)  # no lorapan.toml: the kind is read
+    res = lorapan_cmd("check", root, "--json")
+    assert res.returncode == 1, res.stdout + res.stderr
+    [empty] = [f for f in json.loads(res.stdout)["findings"] if f["rule"] == "caption.empty"]
+    assert empty["images"] == ["8_ana/blank.png"]
