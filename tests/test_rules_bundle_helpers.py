@@ -74,7 +74,7 @@ def test_bio_overlap_names_body_tags_of_two_characters_only(tmp_path):
 
 
 def test_bio_overlap_leaves_out_images_showing_several_people(tmp_path):
-    ds = two_characters(tmp_path)
+    two_characters(tmp_path)
     write(tmp_path, "10_gob/g4.png", "gob goblin focus, ana elf focus, freckles, smile")
     write(tmp_path, "10_ana/a3.png", "ana elf focus, freckles, smile")
     assert bio_overlap(Dataset.open(tmp_path)) == {"scar": ["ana elf focus", "gob goblin focus"]}
