@@ -34,14 +34,17 @@ def test_bio_overlap_offers_the_per_character_fix_and_undo(tmp_path: Path, lorap
     res = lorapan_cmd("fix", root, "--rule", "bundle.bio-overlap", "--dry-run")
     assert "nothing to fix" not in res.stdout
     # inserted tags follow the dataset's tag style (these captions write spaces)
-    assert "+'green gob hair'" in res.stdout and "+'green ana hair'" in res.stdout
+    assert "+'scar gob'" in res.stdout and "+'scar ana'" in res.stdout
     assert rf.snapshot_bytes(root) == before
     res = lorapan_cmd("fix", root, "--rule", "bundle.bio-overlap")
     assert res.returncode == 0, res.stdout + res.stderr
-    gob = (root / "10_gob" / "000.txt").read_text()
-    ana = (root / "10_ana" / "000.txt").read_text()
-    assert "green gob hair" in gob and "green hair" not in gob and "scar gob" in gob
-    assert "green ana hair" in ana and "smile" in ana
+    # hair is the hair merge's (each character's own unique tag), never renamed here
+    assert (
+        root / "10_gob" / "000.txt"
+    ).read_text() == "gob focus, green hair, ponytail, scar gob, smile"
+    assert (
+        root / "10_ana" / "000.txt"
+    ).read_text() == "ana focus, green hair, ponytail, scar ana, smile"
     assert _findings(lorapan_cmd, root, "bundle.bio-overlap") == []
     assert lorapan_cmd("undo", root).returncode == 0
     assert rf.snapshot_bytes(root) == before
@@ -140,3 +143,16 @@ def test_bundle_images_with_several_people_keep_no_automatic_fix(
     assert (root / "10_gob" / "001.txt").read_bytes() == couple
     [left] = _findings(lorapan_cmd, root, "tags.hair-unique")
     assert left["images"] == ["10_gob/001.png"] and "No automatic fix" in left["message"]
+
+
+def test_an_empty_caption_in_a_bundle_folder_is_reported_not_a_crash(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    caps: dict[str, str | None] = {f"8_gob/{i}.png": "gob, smile" for i in range(5)}
+    caps.update({f"8_ana/{i}.png": "ana, smile" for i in range(5)})
+    caps["8_ana/blank.png"] = ""
+    root = rf.write_images(tmp_path / "d", caps)  # no lorapan.toml: the kind is read
+    res = lorapan_cmd("check", root, "--json")
+    assert res.returncode == 1, res.stdout + res.stderr
+    [empty] = [f for f in json.loads(res.stdout)["findings"] if f["rule"] == "caption.empty"]
+    assert empty["images"] == ["8_ana/blank.png"]

@@ -7,8 +7,13 @@ either way; the rules engine counts each against the bundle aim
 (``bundle.per-subject``). For character bundles the guide says "do not let a
 single biological tag be present on two characters": :func:`bio_overlap` names
 each such tag and :func:`bio_overlap_changes` is its fix, turning the shared tag
-into one unique tag per character (``blonde hair`` -> ``blonde_gob_hair`` and
-``blonde_ana_hair``, the shape of ``tags.hair-unique``).
+into one tag per character (``scar`` -> ``scar_gob`` and ``scar_ana``).
+
+Hair and eye tags are not this rule's: the guide merges each character's own into
+one unique tag and removes other people's (``tags.hair-unique`` and
+``tags.eyes-unique``), so renaming them here would hand one person's look to another.
+Blacklisted tags are not either (the guide removes them), and images showing several
+people are left out: their tags cannot tell whose body is whose.
 """
 
 from __future__ import annotations
@@ -75,10 +80,34 @@ def subjects(dataset: Dataset) -> dict[str, list[str]]:
     return out
 
 
+def is_bio_tag(vocab: Vocab, tag: str) -> bool:
+    """A body tag (norm form) that must stay one character's: not hair or eyes (the
+    hair/eye merge owns those, unique tags included) and not blacklisted (removed, so
+    never turned into a per-character tag that would slip past the blacklist)."""
+    if tag in vocab.blacklist or vocab.is_unique_hair(tag) or vocab.is_unique_eyes(tag):
+        return False
+    if vocab.is_hair_tag(tag) or vocab.is_eye_tag(tag):
+        return False
+    return vocab.is_body_tag(tag)
+
+
+def several_in(vocab: Vocab, keys: frozenset[str], cores: frozenset[str]) -> bool:
+    """Several people share the image: its tags (norm form) say so (``2girls``,
+    ``1girl, 1boy``) or name two of the bundle's subjects (``alice, bob``: still two
+    people after the blacklist has removed ``1boy`` and ``couple``)."""
+    return vocab.several_people(keys) or len(keys & cores) > 1
+
+
+def several_people(vocab: Vocab, tags: Iterable[str], cores: Iterable[str] = ()) -> bool:
+    """:func:`several_in` for tags as written and subject core tags (any spelling)."""
+    keys = frozenset(norm_tag(t) for t in tags)
+    return several_in(vocab, keys, frozenset(norm_tag(c) for c in cores))
+
+
 def default_body_test(dataset: Dataset) -> BodyTest:
-    """The rules engine's body-tag vocabulary (hair, eyes, body words) for this dataset."""
+    """The rules engine's body tags for this dataset, as :func:`is_bio_tag` reads them."""
     vocab = Vocab(dataset.settings)
-    return vocab.is_body_tag
+    return lambda tag: is_bio_tag(vocab, tag)
 
 
 def vocabulary_test(words: Iterable[str]) -> BodyTest:
@@ -94,8 +123,8 @@ def bio_overlap(
 ) -> dict[str, list[str]]:
     """Body tag -> the subjects (core tags) whose images carry it, for tags on two or more.
 
-    ``is_body`` takes a norm_tag form; by default the rules engine's vocabulary.
-    The tag is given as first written in the dataset.
+    ``is_body`` takes a norm_tag form; by default :func:`is_bio_tag`. The tag is given
+    as first written in the dataset. Images showing several people do not count.
     """
     subject_map = subjects(dataset) if subject_map is None else subject_map
     if is_body is None:
@@ -104,6 +133,7 @@ def bio_overlap(
         test = is_body
     else:
         test = vocabulary_test(is_body)
+    vocab = Vocab(dataset.settings)
     core_norms = {norm_tag(s) for s in subject_map}
     style = norm_tag(dataset.settings.style_tag) if dataset.settings.style_tag else ""
     owners: dict[str, set[str]] = {}
@@ -111,7 +141,9 @@ def bio_overlap(
     for subject, rels in subject_map.items():
         for rel in rels:
             item = dataset.items.get(rel)
-            for tag in item.tags if item else ():
+            if item is None or several_people(vocab, item.tags, subject_map):
+                continue
+            for tag in item.tags:
                 key = norm_tag(tag)
                 if key in core_norms or key == style or not test(key):
                     continue
@@ -135,14 +167,9 @@ def short_name(core_tag: str) -> str:
 
 
 def unique_tag(tag: str, subject: str, sep: str = "_") -> str:
-    """``blonde hair`` + ``gob goblin focus`` -> ``blonde_gob_hair``; other tags get
-    the name last (``scar`` -> ``scar_gob``). ``sep=" "`` spells it as a dataset that
-    writes its tags with spaces does (``blonde gob hair``)."""
-    words = norm_tag(tag).split()
-    name = sep.join(short_name(subject).split())
-    if len(words) >= 2 and words[-1] in ("hair", "eyes"):
-        return sep.join([*words[:-1], name, words[-1]])
-    return sep.join([*words, name])
+    """``scar`` + ``gob goblin focus`` -> ``scar_gob``: the name last, never inside the
+    tag. ``sep=" "`` spells it as a dataset that writes its tags with spaces does."""
+    return sep.join([*norm_tag(tag).split(), *short_name(subject).split()])
 
 
 def bio_overlap_changes(
@@ -152,8 +179,10 @@ def bio_overlap_changes(
     sep: str = "_",
 ) -> list[TagChange]:
     """The fix for ``bundle.bio-overlap``: each shared tag becomes one tag per subject
-    (spelled with ``sep``: the dataset's tag style)."""
+    (spelled with ``sep``: the dataset's tag style). Images showing several people
+    keep theirs: the tags cannot tell whose it is."""
     subject_map = subjects(dataset) if subject_map is None else subject_map
+    vocab = Vocab(dataset.settings)
     changes: list[TagChange] = []
     for subject, rels in subject_map.items():
         shared = [t for t, subs in overlap.items() if subject in subs]
@@ -161,7 +190,7 @@ def bio_overlap_changes(
             continue
         for rel in rels:
             item = dataset.items.get(rel)
-            if item is None or item.read_only:
+            if item is None or item.read_only or several_people(vocab, item.tags, subject_map):
                 continue
             after = item.tags
             for tag in shared:

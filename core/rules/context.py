@@ -25,7 +25,7 @@ from lorapan.core.method.style_tag import StyleGuess, propose_style
 from lorapan.core.method.tag_style import style_for
 from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
 from lorapan.core.method.vocab import Vocab, data_file, name_from_core
-from lorapan.core.rules.bundles import subjects
+from lorapan.core.rules import bundles
 
 INCONSISTENT_BELOW = 15
 INCONSISTENT_THRESHOLD = 0.35
@@ -46,7 +46,7 @@ class TagInfo:
     hair: bool
     eye: bool
     special: bool
-    body: bool
+    bio: bool  # a body tag bundle.bio-overlap keeps to one character
     indoor: bool
     outdoor: bool
     coverage: tuple[str, ...]  # ids of counted coverage items the tag belongs to
@@ -69,6 +69,7 @@ class RuleContext:
     style_explicit: bool = False  # lorapan.toml states style_tag (even as "")
     style_guess: StyleGuess | None = None  # proposed while style_tag is not stated
     subject_tags: frozenset[str] = frozenset()  # what makes each subject of a bundle itself
+    subject_cores: frozenset[str] = frozenset()  # a bundle's subjects' core tags (normalised)
     facts: Mapping[str, Any] | None = None
     clone_groups: list[Any] | None = None
     #: images ``lorapan augment --alter lowres`` made: low quality by design (provenance)
@@ -110,7 +111,7 @@ class RuleContext:
                 hair=v.is_hair_tag(tag),
                 eye=v.is_eye_tag(tag),
                 special=v.is_special_detail(tag),
-                body=v.is_body_tag(tag),
+                bio=bundles.is_bio_tag(v, tag),
                 indoor=tag in v.indoor,
                 outdoor=tag in v.outdoor,
                 coverage=tuple(c.id for c in v.coverage if not c.manual and tag in c.tags),
@@ -164,8 +165,11 @@ def build_context(
     if not style_explicit and settings.kind != "style":
         fields = [tag_fields(c, captions.shared) for c in raw]
         guess = propose_style(dataset, anchor, fields, settings.kind)
+    cores: frozenset[str] = frozenset()
     if vocab.profile.bundle:
-        vocab.add_names(subject_names(dataset))
+        subject_map = bundles.subjects(dataset)
+        vocab.add_names([name_from_core(s) for s in subject_map])
+        cores = frozenset(norm(s) for s in subject_map)
     else:
         vocab.use_anchor_name(anchor.single)
     ctx = RuleContext(
@@ -184,6 +188,7 @@ def build_context(
         style_explicit=style_explicit,
         style_guess=guess,
         subject_tags=subject_tags(dataset),
+        subject_cores=cores,
         facts=facts,
         clone_groups=clone_groups,
         made_low_quality=_made_low_quality(dataset) if facts is not None else frozenset(),
@@ -208,11 +213,6 @@ def vocab_list(vocab: Vocab, file: str, name: str) -> list[str]:
 
 def _norms_of(tags: list[str]) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in tags if t.strip())
-
-
-def subject_names(dataset: Dataset) -> list[str]:
-    """The unique-tag names of a bundle's subjects (folders or first tags), as laid out now."""
-    return [name_from_core(s) for s in subjects(dataset)]
 
 
 def _skip_seen(ctx: RuleContext, n: str) -> bool:

@@ -130,10 +130,6 @@ def hair_eyes_fix(
 
 
 # ---- bundles -------------------------------------------------------------------
-def _several_people(ctx: RuleContext, tags: Tags) -> bool:
-    return any(norm(t) in ctx.vocab.multi_person for t in tags)
-
-
 def _subject_unique(ctx: RuleContext, name: str, tags_seen: list[Tags], part: str) -> str | None:
     """One subject's ``<colour>_<name>_<part>``: its own existing unique tag (the most
     common), else its dominant ``<colour> hair`` / ``<colour> eyes`` tag's colour."""
@@ -157,18 +153,20 @@ def bundle_uniques(
 
     Each image belongs to one subject (folder, ``[rules] subjects`` or first tag),
     so the subject's own images give the colour. Images showing several people
-    (``2girls``, ``couple``, ...) are left out: tags cannot tell whose hair is whose.
+    (``2girls``, ``1girl, 1boy``, two subjects' core tags, ...) are left out: tags cannot tell
+    whose hair is whose.
     """
     wanted = set(images)
     out = []
-    for subject, rels in bundles.subjects(ds).items():
+    subject_map = bundles.subjects(ds)
+    for subject, rels in subject_map.items():
         name = slug(name_from_core(subject))
         solo = [
             r
             for r in rels
             if r in ds.items
             and not ds.items[r].read_only
-            and not _several_people(ctx, ds.items[r].tags)
+            and not bundles.several_people(ctx.vocab, ds.items[r].tags, subject_map)
         ]
         mine = [r for r in solo if r in wanted]
         if not name or not mine:
@@ -194,8 +192,11 @@ def bundle_hair_eyes_fix(ctx: RuleContext, part: str, images: list[str]) -> tupl
     frozen = tuple(images)
 
     def planner(ds: Dataset) -> list[TagChange]:
+        # Each look is read from the captions as checked, not from what earlier fixes
+        # in this batch would write: a tag another fix made is not the user's choice,
+        # and an image whose '2girls' the blacklist drops still shows two people.
         out: list[TagChange] = []
-        for unique, rels in bundle_uniques(ctx, ds, part, frozen):
+        for unique, rels in bundle_uniques(ctx, ctx.dataset, part, frozen):
             current, rels = current_tags(ds, rels)
             out.extend(plan(current, rels, merge_fn(is_part, unique)))
         return out
@@ -212,12 +213,15 @@ def bio_overlap_fix(ctx: RuleContext, tag: str, owners: list[str]) -> Fix:
     """Turn the shared body tag ``tag`` (norm form) into one tag per character.
 
     Planned with :func:`lorapan.core.rules.bundles.bio_overlap_changes` on the
-    subjects as they are at plan time (``green hair`` -> ``green_gob_hair``, ...).
+    subjects as they are at plan time (``scar`` -> ``scar_gob``, ...).
     """
 
     def planner(ds: Dataset) -> list[TagChange]:
         subject_map = bundles.subjects(ds)
-        overlap = bundles.bio_overlap(ds, subject_map, is_body=lambda t: t == tag)
+        is_bio = bundles.is_bio_tag
+        overlap = bundles.bio_overlap(
+            ds, subject_map, is_body=lambda t: t == tag and is_bio(ctx.vocab, t)
+        )
         return bundles.bio_overlap_changes(ds, overlap, subject_map, sep)
 
     sep = "_" if ctx.tag_style == "underscores" else " "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lorapan.core.dataset import ImageItem
 from lorapan.core.method.junk import has_markdown, junk_reason, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
+from lorapan.core.rules.bundles import several_in
 from lorapan.core.rules.context import RuleContext, norm
 
 IssueKey = tuple[str, str]
@@ -215,9 +216,10 @@ def _aggregates(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
         issues[("_place", place)] = ()
     if v.profile.bundle:
         issues[("_subject", norms[0] if norms else "")] = ()
-        if v.profile.hair_eyes:
+        # whose body a tag is cannot be told where several people share the image
+        if v.profile.hair_eyes and not several_in(v, nset, ctx.subject_cores):
             for n, info in infos:
-                if info.body and n not in ctx.subjects and n != ctx.style_norm:
+                if info.bio and n not in ctx.subjects and n != ctx.style_norm:
                     issues[("_bio", n)] = ()
     if v.profile.kind in DETAIL_KINDS:
         details = [n for n, info in infos if info.special]
