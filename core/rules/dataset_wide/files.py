@@ -9,7 +9,7 @@ from collections import Counter
 
 from lorapan.core.method.anchor import tag_key
 from lorapan.core.rules.dataset_wide.view import View
-from lorapan.core.rules.messages import plural
+from lorapan.core.rules.messages import plural, verb
 from lorapan.core.rules.model import Finding, Fix
 from lorapan.core.rules.pairing import near_pairs, rename_hint
 
@@ -18,10 +18,12 @@ def orphan_captions(v: View) -> list[Finding]:
     orphans = list(v.ctx.dataset.orphan_captions)
     if not orphans:
         return []
+    one = len(orphans) == 1
+    them = "it" if one else "them"
     msg = (
-        f"{plural(len(orphans), 'caption file')} {'has' if len(orphans) == 1 else 'have'} no "
-        "image beside them: the trainer ignores them and they usually mean an image was "
-        "renamed or deleted. Pair or delete them."
+        f"{plural(len(orphans), 'caption file')} {verb(len(orphans), 'has', 'have')} no "
+        f"image beside {them}: the trainer ignores {them} and {'it usually means' if one else 'they usually mean'} "
+        f"an image was renamed or deleted. Pair or delete {them}."
     )
     for image, caption in near_pairs(v.ctx.dataset)[:3]:
         msg += (
