@@ -154,5 +154,9 @@ def test_an_empty_caption_in_a_bundle_folder_is_reported_not_a_crash(
     root = rf.write_images(tmp_path / "d", caps)  # no lorapan.toml: the kind is read
     res = lorapan_cmd("check", root, "--json")
     assert res.returncode == 1, res.stdout + res.stderr
-    [empty] = [f for f in json.loads(res.stdout)["findings"] if f["rule"] == "caption.empty"]
+    findings = json.loads(res.stdout)["findings"]
+    [empty] = [f for f in findings if f["rule"] == "caption.empty"]
     assert empty["images"] == ["8_ana/blank.png"]
+    # the empty caption is no subject of its own
+    subjects = {f["key"] for f in findings if f["rule"] == "bundle.per-subject"}
+    assert subjects == {"bundle.per-subject:ana", "bundle.per-subject:gob"}

@@ -15,7 +15,8 @@ def bundle(v: View) -> list[Finding]:
     if not ctx.profile.bundle:
         return []
     aim = ctx.profile.per_subject or 0
-    subjects = {s: len(g) for s, g in v.subs("_subject")}
+    # an empty caption starts with no subject: caption.empty speaks for it
+    subjects = {s: len(g) for s, g in v.subs("_subject") if s}
     for s in ctx.subjects:
         subjects.setdefault(s, 0)
     singles = [s for s, n in subjects.items() if n == 1]
@@ -25,12 +26,11 @@ def bundle(v: View) -> list[Finding]:
     for subject, count in sorted(subjects.items()):
         if count < aim:
             g = v.group("_subject", subject)
-            name = subject or "(no first tag)"
             out.append(
                 Finding(
                     "bundle.per-subject",
                     "warning",
-                    f"subject '{name}' has {plural(count, 'image')}: the guide aims for {aim} per "
+                    f"subject '{subject}' has {plural(count, 'image')}: the guide aims for {aim} per "
                     f"subject in a {ctx.profile.label}; add {aim - count}.",
                     g.images if g else [],
                     key=f"bundle.per-subject:{subject}",
