@@ -238,3 +238,13 @@ def test_flat_folder_dry_run_says_what_kohya_will_do_and_check_agrees(tmp_path, 
     assert f"{r}_<name>" in advice and "trains it as it is" in advice
     check = lorapan_cmd("check", root)
     assert advice in check.stdout, check.stdout
+
+
+def test_a_target_inside_the_only_epoch_is_said_so(tmp_path, lorapan_cmd):
+    """numRepeats 20 gives 1 epoch of 181 steps (buckets); a target of 150 ends it early: not
+    '0 full epochs + 150 steps'."""
+    root, params = _epochs_json(tmp_path, maxTrainEpochs=1, numRepeats=20, targetSteps=150)
+    res = lorapan_cmd("train", root, "--civitai", params, "--dry-run")
+    info = next(x for x in res.stdout.splitlines() + res.stderr.splitlines() if "steps/epoch" in x)
+    assert "the target ends the run after 150 of the epoch's 181 steps" in info, info
+    assert "0 full epochs" not in info

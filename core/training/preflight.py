@@ -176,10 +176,16 @@ def _epochs_text(plan: RunPlan) -> str:
     full, rest = divmod(st.total_steps, st.steps_per_epoch)
     if not rest:
         return plural(full, "epoch")
-    text = (
-        f"{plural(full, 'full epoch')} + {plural(rest, 'step')} "
-        f"(the trainer counts {plural(st.epochs, 'epoch')}"
-    )
+    if full == 0:  # the target ends the run inside its only epoch
+        text = (
+            f"the target ends the run after {rest} of the epoch's {st.steps_per_epoch} steps "
+            f"(the trainer counts {plural(st.epochs, 'epoch')}"
+        )
+    else:
+        text = (
+            f"{plural(full, 'full epoch')} + {plural(rest, 'step')} "
+            f"(the trainer counts {plural(st.epochs, 'epoch')}"
+        )
     target = int(plan.params.get("targetSteps", 0) or 0)
     epochs = int(plan.params.get("maxTrainEpochs", 0) or 0)
     if target and epochs and epochs != st.epochs:
