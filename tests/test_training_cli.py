@@ -248,3 +248,15 @@ def test_a_target_inside_the_only_epoch_is_said_so(tmp_path, lorapan_cmd):
     info = next(x for x in res.stdout.splitlines() + res.stderr.splitlines() if "steps/epoch" in x)
     assert "the target ends the run after 150 of the epoch's 181 steps" in info, info
     assert "0 full epochs" not in info
+
+
+def test_computed_repeats_say_they_replace_the_folders_n(tmp_path, lorapan_cmd):
+    """'3_gob' reads as 3 repeats to a kohya user; the plan trains the repeats computed for
+    the target, and says so (and how to train the folder's 3)."""
+    root = make_dataset(tmp_path / "ds")
+    out = lorapan_cmd("train", root, "--dry-run")
+    note = next((x for x in out.stdout.splitlines() if "computed for targetSteps" in x), "")
+    assert "the folders' names say 3 (`--set numRepeats=folder` trains those)" in note, out.stdout
+    out = lorapan_cmd("train", root, "--dry-run", "--set", "numRepeats=folder")
+    assert "computed for targetSteps" not in out.stdout + out.stderr
+    assert "6 images × 3 repeats" in out.stdout + out.stderr

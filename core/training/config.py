@@ -175,6 +175,19 @@ def bucket_spec(config: dict[str, Any]) -> BucketSpec:
     )
 
 
+def repeats_note(inputs: TrainInputs, params: dict[str, Any], repeats: list[int]) -> str:
+    """Say so when the repeats trained are not the folders' ``N_`` (computed for the
+    target): the folder names are what a kohya user reads first."""
+    named = [f.repeats for f in inputs.folders]
+    if not inputs.in_kohya_folders or named == repeats:
+        return ""
+    return (
+        f"numRepeats {'/'.join(map(str, repeats))} computed for targetSteps "
+        f"{params.get('targetSteps')}: the folders' names say {'/'.join(map(str, named))} "
+        "(`--set numRepeats=folder` trains those)"
+    )
+
+
 def compute_repeats(
     inputs: TrainInputs, params: dict[str, Any], spec: BucketSpec, nproc: int
 ) -> list[int]:
@@ -320,6 +333,7 @@ def build_plan(
     draft = dataset_config(inputs, params, [1] * len(inputs.folders), sdxl, settings)
     spec = bucket_spec(draft)
     repeats = compute_repeats(inputs, params, spec, nproc)
+    notes += [note] if (note := repeats_note(inputs, params, repeats)) else []
     config = dataset_config(inputs, params, repeats, sdxl, settings)
     folders = [FolderSizes(tuple(f.sizes), r) for f, r in zip(inputs.folders, repeats, strict=True)]
     target = int(params.get("targetSteps", 0) or 0)
