@@ -32,3 +32,23 @@ async def test_a_kind_set_in_lorapan_toml_is_shown_plain(tmp_path: Path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.main.report is not None)
         assert "rooms · style │" in status(app)
+
+
+async def test_a_long_last_action_leaves_the_counts_and_its_undo_key(tmp_path: Path):
+    """A rename of long tags pushed the image count off the line; it is cut in its
+    middle instead, keeping how to undo it."""
+    root = write_dataset(tmp_path / "rooms", ROOMS)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main.report is not None)
+        bar = app.main.query_one(StatusBar)
+        counts = bar.counts
+        bar.last_action = (
+            "✓ rename 'a very long tag written by a captioner' → 'another long name' "
+            "(6 images; u: undo)"
+        )
+        await pilot.pause()
+        shown = status(app)
+        assert counts and shown.endswith(counts) and len(shown) <= 80
+        assert "…" in shown
+        assert shown.split(" │ ")[1].endswith("(6 images; u: undo)")

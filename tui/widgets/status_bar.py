@@ -25,10 +25,27 @@ class StatusBar(Widget):
 
     def render(self) -> Content:
         head = f"{self.dataset} · {self.kind}" if self.kind else self.dataset
-        # The last action (and its undo key) matters most after an edit, so it
-        # comes before counts and background work, which can be cut off.
-        parts = [p for p in (head, self.last_action, self.work, self.counts) if p]
-        return Content(" │ ".join(parts))  # names and tags: plain text, never markup
+        # The last action (and its undo key) matters most after an edit, so it comes
+        # before counts and background work; a long one is cut in its middle, keeping
+        # its end (the undo key) and leaving room for the counts (how many are shown).
+        rest = [p for p in (self.work, self.counts) if p]
+        room = self.size.width - len(" │ ".join([head, *rest])) - 3
+        parts = [head, _middle_cut(self.last_action, room), *rest]
+        return Content(" │ ".join(p for p in parts if p))  # plain text, never markup
+
+
+#: the shortest last action worth showing cut; below it the counts give way instead
+MIN_ACTION = 24
+
+
+def _middle_cut(text: str, room: int) -> str:
+    """``text`` cut to ``room`` characters in its middle ('✓ rename … (1 image; u: undo)')."""
+    if len(text) <= room or room < MIN_ACTION:
+        return text
+    cut = text.rfind(" (")  # the closing '(6 images; u: undo)' whole, when it fits
+    whole = len(text) - cut if cut > 0 else 0
+    tail = whole if 0 < whole <= room - 10 else min(len(text) // 2, room // 2)
+    return text[: room - tail - 1] + "…" + text[-tail:]
 
 
 def kind_label(kind: Mapping[str, Any] | None, fallback: str) -> str:
