@@ -276,7 +276,6 @@ def infer_kind(
         return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
     style = style if style is not None else caption_style(captions.values())
     tags_of = {rel: frozenset(tag_keys(tag_fields(c, style.shared))) for rel, c in captions.items()}
-    tags_of.update({rel: frozenset() for rel in dataset.items if rel not in tags_of})  # empty
     found = subjects_of(dataset)
     if found:
         return _several(dataset, voc, found, tags_of)
