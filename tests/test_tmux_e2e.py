@@ -75,7 +75,8 @@ def test_real_app_in_tmux_edits_a_caption(demo_copy: Path, tmp_path: Path):
         wait_for(lambda: "gob_001" in screen(session), "the file list", session)
         wait_for(lambda: "gob goblin with third eye focus" in screen(session), "chips", session)
         tmux("send-keys", "-t", session, "a")
-        wait_for(lambda: "Add tag" in screen(session), "the tag input", session)
+        # the input's own prompt: the footer says "Add tag" all along
+        wait_for(lambda: "add a tag to" in screen(session), "the tag input", session)
         tmux("send-keys", "-t", session, "-l", "e2e marker")
         tmux("send-keys", "-t", session, "Enter")
         wait_for(lambda: "e2e marker" in caption.read_text(), "the caption on disk", session)
