@@ -38,7 +38,7 @@ from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
 from lorapan.core.method.junk import junk_reason
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
-from lorapan.core.method.vocab import data_file
+from lorapan.core.method.vocab import colour_counts, data_file
 
 MOST = 0.5  # share of images for "on most images"
 SUBJECT_MIN = 5  # images a subject needs before it counts as one (not a per-image id)
@@ -322,20 +322,13 @@ def infer_kind(
 def varied_hair(captions: Any, colours: list[str]) -> str:
     """The hair colours, counted (``'blonde hair' ×6, 'pink hair' ×4, …``), when they
     show different people; '' when one look could be one character's."""
-    hair_tags = frozenset(f"{tag_key(c)} hair" for c in colours)
-    per: Counter[str] = Counter()
-    naming = 0
-    for keys in captions:
-        here = hair_tags.intersection(keys)  # in C: a pass over every caption
-        if here:
-            naming += 1
-            per.update(here)
+    per, naming = colour_counts(captions, colours, "hair")
     if naming < LOOK_MIN_IMAGES:
         return ""
-    looks = [(tag, n) for tag, n in per.most_common() if n >= LOOK_SHARE * naming]
+    looks = [(colour, n) for colour, n in per.most_common() if n >= LOOK_SHARE * naming]
     if len(looks) < 3 or looks[0][1] >= MOST * naming:
         return ""
-    shown = ", ".join(f"'{tag}' ×{n}" for tag, n in looks[:4])
+    shown = ", ".join(f"'{colour} hair' ×{n}" for colour, n in looks[:4])
     return shown + (", …" if len(per) > 4 else "")
 
 

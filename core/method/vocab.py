@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -343,6 +345,23 @@ def name_of_core(core_tag: str) -> str:
     if not _SHAPE_WORDS & {w.lower() for w in words}:
         return core
     return core.split()[0] if " " in core else words[0]
+
+
+def colour_counts(
+    captions: Iterable[frozenset[str]], colours: Iterable[str], part: str
+) -> tuple[Counter[str], int]:
+    """Images per ``<colour> <part>`` colour (``part``: hair or eyes) over captions given as
+    sets of tag keys, and how many images name any: how many looks a set shows."""
+    tags = {f"{norm_tag(c)} {part}": norm_tag(c) for c in colours}
+    known = frozenset(tags)
+    per: Counter[str] = Counter()
+    naming = 0
+    for keys in captions:
+        here = known.intersection(keys)  # in C: a pass over every caption
+        if here:
+            naming += 1
+            per.update(tags[t] for t in here)
+    return per, naming
 
 
 _PEOPLE_TAIL = re.compile(r"^(?:focus|couple|duo|group|\d+\+?(?:boys?|girls?|others?|people))$")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange, plan
-from lorapan.core.method.vocab import name_from_core, slug
+from lorapan.core.method.vocab import colour_counts, name_from_core, slug
 from lorapan.core.rules import bundles
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.fixes import Tags, current_tags, tag_fix
@@ -85,14 +85,9 @@ LOOK_MAJORITY = 0.5
 
 def colours_vary(ctx: RuleContext, part: str, images: list[str]) -> str:
     """Why no colour is the character's (empty when one is on a majority of the images)."""
-    colour_of = ctx.vocab.hair_colour if part == "hair" else ctx.vocab.eye_colour
-    per_image: Counter[str] = Counter()
-    coloured = 0
-    for rel in images:
-        item = ctx.dataset.items.get(rel)
-        found = {c for t in (item.tags if item else ()) if (c := colour_of(norm(t)))}
-        coloured += bool(found)
-        per_image.update(found)
+    items = ctx.dataset.items
+    keys = (frozenset(map(norm, items[rel].tags)) for rel in images if rel in items)
+    per_image, coloured = colour_counts(keys, ctx.vocab.colours, part)
     if not per_image or max(per_image.values()) > LOOK_MAJORITY * coloured:
         return ""
     top = ", ".join(f"'{c} {part}' ×{n}" for c, n in per_image.most_common(6))

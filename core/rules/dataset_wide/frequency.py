@@ -43,17 +43,24 @@ def _kept_by_plan(ctx: RuleContext, tag: str) -> bool:
     return bool(voc.profile.hair_eyes) and (voc.is_hair_tag(tag) or voc.is_eye_tag(tag))
 
 
+def constant_tags(v: View) -> list[str]:
+    """The tags (norm form) on nearly every image that the plan does not keep or merge."""
+    if v.total < CONSTANT_MIN_IMAGES:
+        return []
+    need = math.ceil(CONSTANT_SHARE * v.total)
+    own = _own_tags(v.ctx)
+    return [
+        tag
+        for tag in v.frequent
+        if v.counts.get(tag, 0) >= need and tag not in own and not _kept_by_plan(v.ctx, tag)
+    ]
+
+
 def constant(v: View) -> list[Finding]:
     n = v.total
-    if n < CONSTANT_MIN_IMAGES:
-        return []
-    need = math.ceil(CONSTANT_SHARE * n)
-    own = _own_tags(v.ctx)
     out = []
-    for tag in v.frequent:
-        c = v.counts.get(tag, 0)
-        if c < need or tag in own or _kept_by_plan(v.ctx, tag):
-            continue
+    for tag in constant_tags(v):
+        c = v.counts[tag]
         images = v.images_of(tag)
         shown = v.ctx.dataset.index.display(tag)  # the dataset's own spelling
         out.append(
@@ -76,7 +83,7 @@ def prune_candidates(v: View) -> list[Finding]:
         return []
     need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
     # a tag on nearly every image is tags.constant's, with a one-key fix: one remedy each
-    own = _own_tags(ctx) | {f.key.split(":", 1)[1] for f in constant(v)}
+    own = _own_tags(ctx) | set(constant_tags(v))
     cands = sorted(
         ((v.counts[t], t) for t in v.frequent if v.counts.get(t, 0) >= need and t not in own),
         reverse=True,
