@@ -166,15 +166,16 @@ def _epochs_json(tmp_path, **params) -> tuple:
     return root, path
 
 
-def test_target_steps_with_epochs_says_why_the_trainer_counts_one_more(tmp_path, lorapan_cmd):
-    # r=12 gives 108 steps/epoch: 10 epochs are 1080 steps, r=13 would be 1180; 1080 is
-    # closest to 1120, and --max_train_steps 1120 makes kohya count ceil(1120/108) = 11.
+def test_target_steps_with_epochs_ends_inside_the_planned_epochs(tmp_path, lorapan_cmd):
+    # r=12 gives 108 steps/epoch: 10 epochs are 1080 steps, short of 1120, and kohya would
+    # count ceil(1120/108) = 11 epochs. r=13 gives 118: 10 epochs reach 1120, the last partial.
     root, params = _epochs_json(tmp_path, targetSteps=1120)
     res = lorapan_cmd("train", root, "--civitai", params, "--dry-run")
     assert res.returncode in (0, 1), res.stderr
     info = next(x for x in res.stdout.splitlines() + res.stderr.splitlines() if "steps/epoch" in x)
-    assert "10 full epochs + 40 steps" in info and "the trainer counts 11 epochs" in info
-    assert "targetSteps 1120" in info and "maxTrainEpochs 10" in info and "(s)" not in info
+    assert "× 13 repeats" in info and "118 steps/epoch" in info, info
+    assert "9 full epochs + 58 steps" in info and "the trainer counts 10 epochs" in info
+    assert "decides the length" not in info and "(s)" not in info
     whole = lorapan_cmd(
         "train", root, "--civitai", params, "--set", "targetSteps=0", "--dry-run", "--json"
     )
@@ -183,11 +184,22 @@ def test_target_steps_with_epochs_says_why_the_trainer_counts_one_more(tmp_path,
     assert out["steps"]["epochs"] == 10
 
 
+def test_hand_repeats_short_of_the_target_say_why_the_trainer_counts_one_more(
+    tmp_path, lorapan_cmd
+):
+    root, params = _epochs_json(tmp_path, targetSteps=1120)
+    res = lorapan_cmd("train", root, "--civitai", params, "--set", "numRepeats=12", "--dry-run")
+    assert res.returncode in (0, 1), res.stderr
+    info = next(x for x in res.stdout.splitlines() + res.stderr.splitlines() if "steps/epoch" in x)
+    assert "10 full epochs + 40 steps" in info and "the trainer counts 11 epochs" in info
+    assert "targetSteps 1120" in info and "maxTrainEpochs 10" in info
+
+
 def test_civitai_formula_uses_the_jsons_epochs(tmp_path, lorapan_cmd):
     root, params = _epochs_json(tmp_path, targetSteps=1120)
     out = json.loads(lorapan_cmd("train", root, "--civitai", params, "--dry-run", "--json").stdout)
-    assert out["steps"]["num_repeats"] == [12]
-    assert out["steps"]["civitai_formula_steps"] == 27 * 12 * 10 // 3  # ceil(N·r·E/bs) = 1080
+    assert out["steps"]["num_repeats"] == [13]
+    assert out["steps"]["civitai_formula_steps"] == -(-27 * 13 * 10 // 3)  # ceil(N·r·E/bs) = 1170
 
 
 def test_runs_watch_reattaches_to_the_active_run(tmp_path, lorapan_cmd, monkeypatch):

@@ -166,9 +166,9 @@ def _processes_text(plan: RunPlan) -> str:
 def _epochs_text(plan: RunPlan) -> str:
     """``10 epochs``, or with a target that is not whole epochs, why kohya counts one more.
 
-    ``--max_train_steps T`` (targetSteps) overrides maxTrainEpochs: the repeats are
-    chosen so that E epochs land closest to T, but whole repeats rarely hit it, so
-    the trainer runs ``ceil(T / steps per epoch)`` epochs, the last one partial.
+    ``--max_train_steps T`` (targetSteps) overrides maxTrainEpochs: computed repeats
+    make E epochs reach T, but whole repeats rarely hit it, so the last epoch is
+    partial; repeats given by hand can make the trainer count one epoch more.
     """
     st = plan.steps
     if not st.steps_per_epoch:

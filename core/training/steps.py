@@ -188,10 +188,11 @@ def repeats_for_target(
     num_processes: int = 1,
     grad_accum: int = 1,
 ) -> int:
-    """The ``num_repeats`` whose real step count over ``epochs`` is closest to the target.
+    """The ``num_repeats`` whose real step count over ``epochs`` lands on the target.
 
     Starts at ``r0 = T·bs·GA·P / (N·E)`` and evaluates the bucket-aware count for
-    nearby values; ties go to the larger value so the run is never cut short.
+    nearby values: the closest count that trains the planned epochs wins
+    (:func:`_landing`).
     """
     n = len(sizes)
     if n == 0 or target_steps <= 0:
@@ -206,7 +207,20 @@ def repeats_for_target(
 
     lo = max(1, math.floor(r0) - 3)
     candidates = range(lo, max(lo, math.ceil(r0) + 3) + 1)
-    return min(candidates, key=lambda r: (abs(steps(r) - target_steps), -r))
+    return min(candidates, key=lambda r: _landing(steps(r), epochs, target_steps, r))
+
+
+def _landing(steps: int, epochs: int, target: int, repeats: int) -> tuple[bool, int, int]:
+    """Sort key for a repeat count: the planned epochs first, then the closest, then more.
+
+    The target ends the run (``--max_train_steps``) and kohya counts
+    ``ceil(target / steps per epoch)`` epochs. A count whose epochs fall just short
+    of the target adds an epoch, with its own save and samples, for the few steps
+    left (1,119 steps an epoch and a target of 1,120: a second epoch of one step).
+    ``steps`` is the count's total over ``epochs``.
+    """
+    per_epoch = max(1, steps // epochs)
+    return -(-target // per_epoch) != epochs, abs(steps - target), -repeats
 
 
 def weighted_repeats_for_target(
@@ -220,7 +234,7 @@ def weighted_repeats_for_target(
     num_processes: int = 1,
     grad_accum: int = 1,
 ) -> list[int]:
-    """Repeats per folder that keep the folders' ``N_`` ratio and land closest to the target.
+    """Repeats per folder that keep the folders' ``N_`` ratio and land on the target.
 
     Folder ``i`` gets ``max(1, round(k · w_i / min(w)))`` for the best integer ``k``,
     so a folder the user weighted double stays double while the total hits the target.
@@ -250,6 +264,7 @@ def weighted_repeats_for_target(
     k0 = target_steps * batch_size * grad_accum * max(1, num_processes) / (units * epochs)
     lo = max(1, math.floor(k0) - 3)
     best = min(
-        range(lo, max(lo, math.ceil(k0) + 3) + 1), key=lambda k: (abs(steps(k) - target_steps), -k)
+        range(lo, max(lo, math.ceil(k0) + 3) + 1),
+        key=lambda k: _landing(steps(k), epochs, target_steps, k),
     )
     return repeats(best)
