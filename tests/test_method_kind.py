@@ -130,6 +130,11 @@ def test_a_fix_keeps_the_kind_it_was_made_for(tmp_path: Path, lorapan_cmd) -> No
     }
     root = rf.write_images(tmp_path / "c", caps)
     assert infer_kind(Dataset.open(root)).kind == "couple"
+    dry = lorapan_cmd("fix", root, "--dry-run")  # the preview says what the fix will write
+    assert "kind = 'couple' (as inferred) would be written to lorapan.toml" in dry.stdout
+    assert not (root / "lorapan.toml").exists()
+    planned = json.loads(lorapan_cmd("fix", root, "--dry-run", "--json").stdout)
+    assert (planned["kind_would_be_written"], planned["kind_written"]) == ("couple", None)
     res = lorapan_cmd("fix", root)
     assert "kind = 'couple' (as inferred) written to lorapan.toml" in res.stdout
     assert "1girl" not in (root / "0.txt").read_text()
@@ -180,3 +185,39 @@ def test_a_taggers_words_first_on_many_captions_are_not_subjects(tmp_path: Path)
     caps |= {f"10_zkx/b{i}.png": f"1girl, solo, zkx, smile {i}" for i in range(8)}
     guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "c", caps)))
     assert (guess.kind, guess.subjects) == ("character", [])
+
+
+def test_a_thing_worn_by_many_people_is_an_asset_not_a_concept(tmp_path: Path) -> None:
+    """The guide's assets are clothing, weapons, furniture: a hat on people of many looks
+    is one asset (its checklist: lighting, weather, backgrounds), not a pose concept."""
+    looks = ["blonde", "pink", "blue", "black", "white", "red"]
+    caps = {
+        f"{i}.png": f"pirate look, tricorn, hat, 1girl, solo, {looks[i % 6]} hair, smile {i}"
+        for i in range(12)
+    }
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "hat", caps)))
+    assert guess.kind == "asset", guess.evidence
+    assert "'hat' on 12/12" in "; ".join(guess.evidence)
+    # the trigger alone says so, whoever wears it
+    named = {f"12_trcn hat/{i}.png": f"trcn hat, 1girl, solo, black hair, {i}" for i in range(8)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "named", named)))
+    assert guess.kind == "asset" and "the trigger 'trcn hat' names a thing" in guess.evidence[0]
+    # words, not letters: 'hatsune' and 'landscape' name no hat or cape; a person's name stays
+    for trigger in ("hatsune miku", "witch hat girl", "capelin"):
+        person = {f"10_{trigger}/{i}.png": f"{trigger}, 1girl, solo, {i}" for i in range(8)}
+        root = rf.write_images(tmp_path / trigger.replace(" ", "-"), person)
+        assert infer_kind(Dataset.open(root)).kind == "character", trigger
+
+
+def test_a_concepts_silhouette_is_a_tick_not_a_warning(tmp_path: Path) -> None:
+    """The guide asks a silhouette of action / pose concepts only; lorapan cannot tell a
+    pose from a body concept (or a hat), so the item is a person's tick, listing the
+    monochrome images to look at first."""
+    caps = {f"{i}.png": f"wing pose, 1girl, solo, from side, smile {i}" for i in range(10)}
+    caps["9.png"] = "wing pose, 1girl, solo, monochrome, from above"
+    root = rf.write_images(tmp_path / "c", caps)
+    rf.write_settings(root, {"kind": "concept"})
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    [item] = report.find("coverage.silhouette")
+    assert item.severity == "manual" and item.images == ["9.png"]
+    assert "pose concepts" in item.message

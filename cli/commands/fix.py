@@ -103,7 +103,7 @@ def _rank(finding) -> int:  # noqa: ANN001
 def run(args: argparse.Namespace) -> int:
     from lorapan.commands.check import build_engine
     from lorapan.core.rules.fixes import apply_fix, compose
-    from lorapan.core.rules.kind_pin import pin_inferred_kind, pinned_note
+    from lorapan.core.rules.kind_pin import kind_to_pin, pin_inferred_kind, pinned_note
 
     engine, code = build_engine(args)
     if engine is None:
@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
+    would_pin = kind_to_pin(ds) if args.dry_run and (changes or leaving) else None
     if not args.dry_run and (changes or leaving):
         result, moved = _apply(ds, todo, aside, changes)
         if result.applied or any(r.applied for r in moved):
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
                 "dry_run": args.dry_run,
                 "settings": settings_done,
                 "kind_written": pinned,
+                "kind_would_be_written": would_pin,
                 "fixes": [
                     {"rule": fx.rule_id, "label": fx.label, "changes": [c.to_dict() for c in ch]}
                     for fx, ch in [*aside, *steps]
@@ -156,8 +158,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_aside(args, aside, moved)
         _print_human(args, settings_done, steps, changes, result, after, bool(leaving))
-        if pinned:
-            print(pinned_note(pinned))
+        if pinned or would_pin:
+            print(pinned_note(pinned or would_pin, dry_run=args.dry_run))
     if any(r is not None and not r.ok for r in [result, *moved]):
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK

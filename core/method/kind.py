@@ -16,13 +16,15 @@ Decisions (thresholds are shares of the captioned images):
    comes from what tells the subjects apart (clothing -> costumes, people ->
    characters, places -> backgrounds, else concepts); per-image ids are not subjects;
 2. a trigger or dataset-config class token naming a style (``itojunji style``) -> style;
-3. several people on most images -> group, two -> couple; one person -> character,
+3. a trigger naming a thing (``trcn hat``: clothing, weapons, furniture) -> asset;
+4. several people on most images -> group, two -> couple; one person -> character,
    unless the people's hair shows different people (:func:`varied_hair`: no colour on
    half the images that name one, three colours each on :data:`LOOK_SHARE` of them):
-   one character has one look, so that is a *concept* shown on several characters;
-4. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
+   one character has one look, so that is an *asset* when a thing is tagged on nearly
+   every image (a hat worn by all of them), else a *concept* shown on several characters;
+5. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
    on a plain background, ``(object)``);
-5. nothing of the above -> character, *unconfirmed*, and the report asks.
+6. nothing of the above -> character, *unconfirmed*, and the report asks.
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from typing import Any
 from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
 from lorapan.core.method.junk import junk_reason
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
-from lorapan.core.method.triggers import Trigger, config_class_tokens, find_triggers
+from lorapan.core.method.triggers import (
+    Trigger,
+    config_class_tokens,
+    find_triggers,
+    main_trigger,
+)
 from lorapan.core.method.vocab import colour_counts, data_file
 
 MOST = 0.5  # share of images for "on most images"
@@ -108,6 +115,20 @@ class _Vocab:
         """Stricter, for a tag found only by its place: ``oilz style``, ``watercolor``."""
         key = tag_key(name)
         return key in self["style_words"] or "style" in re.split(r"[\s_\-]+", key)
+
+    def names_object(self, text: str) -> bool:
+        """``trcn hat``, ``red_bodysuit``: a name of a thing the guide trains as an asset,
+        word by word (not ``hatsune``), and not a person's (``witch hat girl``)."""
+        words = [w for w in re.split(r"[\s_\-]+", tag_key(text)) if w]
+        if not words or set(words) & self["person_words"]:
+            return False
+        things, ends = self["object_words"], self["object_suffixes"]
+        return any(
+            w in things
+            or (w.endswith("s") and (w[:-1] in things or w[:-2] in things))
+            or any(w.endswith(e) for e in ends)
+            for w in words
+        )
 
     def names_clothing(self, text: str) -> bool:
         key = tag_key(text).replace(" ", "")
@@ -279,11 +300,14 @@ def infer_kind(
     found = subjects_of(dataset)
     if found:
         return _several(dataset, voc, found, tags_of)
-    for t in find_triggers(dataset) if triggers is None else triggers:
+    triggers = find_triggers(dataset) if triggers is None else triggers
+    for t in triggers:
         if voc.names_style(t.tag) if t.from_owner else voc.is_style_name(t.tag):
             why = "; ".join(t.evidence)
             return KindGuess("style", "inferred", [f"the trigger '{t.tag}' names a style ({why})"])
     n = len(captions)
+    if thing := _trigger_thing(triggers, voc, n):
+        return KindGuess("asset", "inferred", [thing])
     c = _counts(list(tags_of.values()), voc)
     people = ", ".join(sorted({t for keys in tags_of.values() for t in keys & voc["person"]}))
     if c["several_people"] >= MOST * n:
@@ -295,6 +319,9 @@ def infer_kind(
     if c["person"] >= MOST * n and c["no_humans"] < 0.25 * n:
         evidence = [f"person tags ({people}) on {_share(c['person'], n)}"]
         looks = varied_hair(tags_of.values(), data_file("vocab.toml")["colours"])
+        if looks and (worn := _worn_thing(tags_of.values(), voc)):
+            evidence.append(f"their hair varies ({looks}): several characters, and {worn}")
+            return KindGuess("asset", "inferred", evidence)
         if looks:
             evidence.append(f"their hair varies ({looks}): several characters, one concept")
             return KindGuess("concept", "inferred", evidence)
@@ -317,6 +344,31 @@ def infer_kind(
     else:
         reason = "no person, people, place or object tags on most images"
     return KindGuess("character", "default", [reason], weak=weak)
+
+
+def _trigger_thing(triggers: list[Trigger], voc: _Vocab, n: int) -> str:
+    """Why the trigger makes the set an asset ('' when it does not): it names a thing
+    (``trcn hat``) and is the set's, named by its owner or first on most captions."""
+    t = main_trigger(triggers)
+    if t is None or not (t.from_owner or t.first >= MOST * n) or not voc.names_object(t.tag):
+        return ""
+    return (
+        f"the trigger '{t.tag}' names a thing ({'; '.join(t.evidence)}): the guide's "
+        "assets are clothing, weapons, furniture and other objects"
+    )
+
+
+def _worn_thing(captions: Any, voc: _Vocab) -> str:
+    """The tags naming a thing on nearly every image (``'hat' on 32/32``), as evidence
+    that what the set shares is that thing, not a pose or a body part; '' when none."""
+    keyed = list(captions)
+    counts = Counter(k for keys in keyed for k in keys)
+    need = math.ceil(0.9 * len(keyed))
+    things = [k for k, c in counts.most_common() if c >= need and voc.names_object(k)]
+    if not things:
+        return ""
+    shown = ", ".join(f"'{k}' on {counts[k]}/{len(keyed)}" for k in things[:3])
+    return f"a thing is on nearly every image ({shown}): one asset worn or held by them"
 
 
 def varied_hair(captions: Any, colours: list[str]) -> str:

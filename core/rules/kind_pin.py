@@ -15,21 +15,29 @@ from lorapan.core.method.kind import kind_guess
 from lorapan.core.settings import save_settings
 
 
-def pin_inferred_kind(ds: Dataset) -> str | None:
-    """Write the inferred kind to lorapan.toml; the kind written, or None (already set,
-    or not inferable)."""
+def kind_to_pin(ds: Dataset) -> str | None:
+    """The inferred kind a fix's captions would write to lorapan.toml (None: the kind is
+    set already, or not inferable)."""
     if ds.settings.is_set("kind"):
         return None
     guess = kind_guess(ds)
-    if guess.source != "inferred":
+    return guess.kind if guess.source == "inferred" else None
+
+
+def pin_inferred_kind(ds: Dataset) -> str | None:
+    """Write the inferred kind to lorapan.toml; the kind written, or None (already set,
+    or not inferable)."""
+    kind = kind_to_pin(ds)
+    if kind is None:
         return None
-    ds.settings.kind = guess.kind
+    ds.settings.kind = kind
     save_settings(ds.root, ds.settings)
-    return guess.kind
+    return kind
 
 
-def pinned_note(kind: str) -> str:
+def pinned_note(kind: str, dry_run: bool = False) -> str:
+    done = "would be written" if dry_run else "written"
     return (
-        f"kind = '{kind}' (as inferred) written to lorapan.toml: fixes are made for the kind, "
+        f"kind = '{kind}' (as inferred) {done} to lorapan.toml: fixes are made for the kind, "
         "and their edits must not change what the set is read as; change it there if it is wrong"
     )
