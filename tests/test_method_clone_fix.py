@@ -135,3 +135,17 @@ def test_a_copy_augment_made_low_resolution_keeps_its_low_quality_tags(tmp_path,
     assert [f.images for f in lowq] == [["b_blurred.png"]]
     lorapan_cmd("fix", root)
     assert set(LOWQ) <= set(Dataset.open(root).items[copy].tags)
+
+
+def test_scan_and_check_give_one_clone_share(tmp_path, lorapan_cmd):
+    """1 clone of 29 images is 3.4 %: the scan's text used to round the JSON's rounded
+    ratio (0.0345) and print 3.5 % beside check's 3.4 %."""
+    root = clone_dataset(tmp_path / "gob")
+    gone = ["a_copy2", "a_resized", *(f"u{i:02d}" for i in range(11))]
+    for stem in gone:
+        (root / f"{stem}.png").unlink()
+        (root / f"{stem}.txt").unlink()
+    scan = lorapan_cmd("scan", root)
+    assert "Clones (identical, resized, recompressed): 1 (3.4%)" in scan.stdout, scan.stdout
+    [ratio] = report(root).find("clones.ratio")
+    assert "is 3.4% of the images" in ratio.message
