@@ -38,6 +38,7 @@ TRASH = "trash"
 PLACES = (EXCLUDED, TRASH)
 OUT_TAKEN = "{dest} already exists (set aside before?): restore or remove it first"
 RESTORE_TAKEN = "another file is already at {dest}: move it away to restore this one"
+RENAME_TAKEN = "{dest} already exists: merge the two caption files by hand"
 
 
 def place_dir(place: str) -> str:
@@ -120,6 +121,27 @@ def plan_set_aside(
     and a result holding the images that cannot move (with why), for a caller that runs
     the moves in a transaction of its own (``Dataset.apply_changes(moves=...)``)."""
     return _plan_take_out(ds, list(images), EXCLUDED, label)
+
+
+def plan_renames(
+    ds: Dataset, renames: Iterable[tuple[str, str, str]], label: str
+) -> tuple[list[MoveOp], dict[str, str], ApplyResult]:
+    """The moves that rename files in place, from (image, file, new name) triples (a
+    caption in the extension kohya reads: ``a.caption`` -> ``a.txt``), as
+    :func:`plan_set_aside` plans them; a new name already taken is left alone."""
+    result = ApplyResult(label)
+    ops: list[MoveOp] = []
+    owners: dict[str, str] = {}
+    with ds.lock:
+        for image, src, dest in renames:
+            _plan(ds, image, [(src, dest)], ops, owners, result, RENAME_TAKEN)
+    return ops, owners, result
+
+
+def rename(ds: Dataset, renames: Iterable[tuple[str, str, str]], label: str) -> ApplyResult:
+    """Rename files in place, one journal transaction (undoable)."""
+    ops, owners, result = plan_renames(ds, renames, label)
+    return _run(ds, ops, owners, result)
 
 
 # ---- planning ---------------------------------------------------------------------------

@@ -57,3 +57,52 @@ def test_captions_only_in_another_extension_would_train_without_caption(tmp_path
     report = RulesEngine(Dataset.open(root), live=False).check()
     [f] = [f for f in report.find("pair.caption-files") if f.key == "pair.caption-files:other"]
     assert f.severity == "error" and f.fix.settings == {"caption_extension": ".caption"}
+
+
+def test_a_mix_of_txt_and_caption_files_is_renamed_and_undo_renames_back(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    """Most captions are .txt, a few only .caption: kohya reads one extension, so those
+    images would train uncaptioned. The fix renames their files (one undoable run); the
+    same run's other fixes wait for the renamed files."""
+    caps = {f"{i}.png": f"tk, 1girl, solo, smile {i}" for i in range(6)}
+    root = rf.write_images(tmp_path / "m", caps)
+    for i in (4, 5):
+        (root / f"{i}.txt").rename(root / f"{i}.caption")
+    (root / "0.txt").write_text("tk, 1girl, solo, smile, smile\n")  # a duplicate to fix
+    original = {p.name: p.read_bytes() for p in root.iterdir() if p.suffix in (".txt", ".caption")}
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    [f] = [f for f in report.find("pair.caption-files") if f.key == "pair.caption-files:other"]
+    assert f.images == ["4.png", "5.png"] and f.fix is not None and f.fix.renames
+    dry = lorapan_cmd("fix", root, "--dry-run")
+    assert "would rename 4.caption to 4.txt" in dry.stdout, dry.stdout
+    assert sorted(p.name for p in root.glob("*.caption")) == ["4.caption", "5.caption"]
+    res = lorapan_cmd("fix", root)
+    assert res.returncode in (0, 1) and "Traceback" not in res.stderr  # 1: errors remain
+    assert "2 images now have their caption in the extension kohya reads" in res.stdout
+    assert not list(root.glob("*.caption"))
+    assert (root / "4.txt").read_bytes() == original["4.caption"]
+    assert (root / "0.txt").read_text() == "tk, 1girl, solo, smile\n"  # the other fix ran
+    report = RulesEngine(Dataset.open(root), live=False).check()
+    assert not report.find("pair.caption-files")
+    assert lorapan_cmd("undo", root).returncode == 0
+    back = {p.name: p.read_bytes() for p in root.iterdir() if p.suffix in (".txt", ".caption")}
+    assert back == original  # names and bytes
+
+
+def test_the_apps_fix_renames_and_keeps_the_open_dataset_in_step(tmp_path: Path) -> None:
+    """The app applies a finding's fix through the engine on its open dataset: after the
+    rename the image reads its .txt, and undo brings the .caption back."""
+    caps = {f"{i}.png": f"tk, 1girl, solo, smile {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "m", caps)
+    (root / "3.txt").rename(root / "3.caption")
+    engine = RulesEngine(Dataset.open(root), live=False)
+    [f] = [f for f in engine.check().find("pair.caption-files")]
+    outcome = engine.apply_fix(f)
+    assert outcome.result is not None and outcome.result.applied == ["3.png"]
+    item = engine.dataset.items["3.png"]
+    assert item.caption_file == "3.txt" and item.tags[-1] == "smile 3"
+    assert not engine.check().find("pair.caption-files")
+    engine.dataset.undo()
+    assert engine.dataset.items["3.png"].caption_file == "3.caption"
+    assert (root / "3.caption").exists() and not (root / "3.txt").exists()

@@ -120,17 +120,18 @@ def run(args: argparse.Namespace) -> int:
             settings_done.append(f.fix.settings)
     report = engine.check(args.rule or None)
     todo = sorted((f for f in report.findings if _eligible(f, bool(args.rule))), key=_rank)
-    # Images a fix sets aside leave first; the caption fixes are planned for the rest.
-    aside = [(f.fix, f.fix.plan(ds)) for f in todo if f.fix.sets_aside]
+    # Images a fix sets aside leave first, and caption files a fix renames move first;
+    # the caption fixes are planned for the rest (a renamed caption's wait for a next run).
+    aside = [(f.fix, f.fix.plan(ds)) for f in todo if f.fix.moves_files]
     leaving = {step.relpath for _fx, planned in aside for step in planned}
-    changes, steps = compose(ds, [f.fix for f in todo if not f.fix.sets_aside])
+    changes, steps = compose(ds, [f.fix for f in todo if not f.fix.moves_files])
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
     would_pin = kind_to_pin(ds) if args.dry_run and (changes or leaving) else None
     if not args.dry_run and (changes or leaving):
         result, moved = _apply(ds, todo, aside, changes)
-        if result.applied or any(r.applied for r in moved):
+        if result.applied or any(r.applied for _fx, r in moved):
             pinned = pin_inferred_kind(ds)
     after = None
     if not args.dry_run:
@@ -148,10 +149,14 @@ def run(args: argparse.Namespace) -> int:
                     {"rule": fx.rule_id, "label": fx.label, "changes": [c.to_dict() for c in ch]}
                     for fx, ch in [*aside, *steps]
                 ],
-                "set_aside": [step.to_dict() for _fx, planned in aside for step in planned],
+                "set_aside": [
+                    s.to_dict() for fx, planned in aside if fx.sets_aside for s in planned
+                ],
+                "renames": [s.to_dict() for fx, planned in aside if fx.renames for s in planned],
                 "changes": [c.to_dict() for c in changes],
                 "result": result.to_dict() if result else None,
-                "set_aside_result": [r.to_dict() for r in moved if r is not None],
+                "set_aside_result": [r.to_dict() for fx, r in moved if fx.sets_aside],
+                "rename_result": [r.to_dict() for fx, r in moved if fx.renames],
                 "remaining": after.counts() if after else None,
             }
         )
@@ -160,14 +165,15 @@ def run(args: argparse.Namespace) -> int:
         _print_human(args, settings_done, steps, changes, result, after, bool(leaving))
         if pinned or would_pin:
             print(pinned_note(pinned or would_pin, dry_run=args.dry_run))
-    if any(r is not None and not r.ok for r in [result, *moved]):
+    if any(r is not None and not r.ok for r in [result, *(r for _fx, r in moved)]):
         return EXIT_FINDINGS
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
 
 
 def _apply(ds, todo, aside, changes):  # noqa: ANN001, ANN202
-    """Set the images aside and write the caption fixes in one journal transaction (one
-    undo reverts the run); returns the captions' result and one result per set-aside fix."""
+    """Set the images aside, rename caption files and write the caption fixes in one
+    journal transaction (one undo reverts the run); returns the captions' result and
+    (fix, result) per fix that moves files."""
     from lorapan.core import triage
     from lorapan.core.rules.messages import plural
 
@@ -177,46 +183,64 @@ def _apply(ds, todo, aside, changes):  # noqa: ANN001, ANN202
         seen.update(images)
         if not images:
             continue
-        ops, owners, res = triage.plan_set_aside(ds, images, f"{fx.journal_label}: set aside")
+        if fx.renames:
+            renames = [(s.relpath, s.src, s.dest) for s in planned if s.relpath in images]
+            ops, owners, res = triage.plan_renames(ds, renames, f"{fx.journal_label}: rename")
+        else:
+            ops, owners, res = triage.plan_set_aside(ds, images, f"{fx.journal_label}: set aside")
         moves += ops
         move_owners.update(owners)
-        per_fix.append((res, set(images)))
+        per_fix.append((fx, res, set(images)))
     label = "fix " + ", ".join(sorted({f.rule_id for f in todo}))
-    if moves:
-        label += f" (set aside {plural(len({*move_owners.values()}), 'image')})"
+    for verb, fixes in (
+        ("set aside", [f for f, _r, _i in per_fix if f.sets_aside]),
+        ("renamed the captions of", [f for f, _r, _i in per_fix if f.renames]),
+    ):
+        if fixes:
+            owned = {i for f, _r, imgs in per_fix if f in fixes for i in imgs}
+            label += f" ({verb} {plural(len(owned), 'image')})"
     result = ds.apply_changes(changes, label=label, moves=moves, move_owners=move_owners)
     moved = []
-    for res, images in per_fix:
+    for fx, res, images in per_fix:
         res.applied = [r for r in result.applied if r in images]
         res.conflicts += [(r, why) for r, why in result.conflicts if r in images]
         res.txn_id = result.txn_id
-        moved.append(res)
+        moved.append((fx, res))
     result.applied = [r for r in result.applied if r not in seen]
     result.conflicts = [(r, why) for r, why in result.conflicts if r not in seen]
     return result, moved
 
 
 def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
-    """The images a fix sets aside, each with why (and what moved, once applied)."""
+    """The images a fix sets aside and the caption files it renames, each with why (and
+    what moved, once applied)."""
     from lorapan.core.rules.messages import plural
 
-    verb = "would set aside" if args.dry_run else "set aside"
     for fx, planned in aside:
         if not planned:
             continue
+        verb = "rename" if fx.renames else "set aside"
+        verb = f"would {verb}" if args.dry_run else ("renamed" if fx.renames else verb)
         print(f"[{fx.rule_id}] {fx.label}: {plural(len(planned), 'image')}")
         for step in planned[:PER_GROUP]:
-            print(f"      {verb} {step.relpath} ({step.reason})")
+            what = f"{step.src} to {step.dest.rpartition('/')[2]}" if fx.renames else step.relpath
+            print(f"      {verb} {what}" + ("" if fx.renames else f" ({step.reason})"))
         if len(planned) > PER_GROUP:
             print(f"      ... and {len(planned) - PER_GROUP} more")
-    for result in moved:
-        if result is None:
-            continue
+        if fx.renames and args.dry_run:
+            print("      (their other fixes come in the next run, on the renamed files)")
+    for fx, result in moved:
         if result.conflicts:
             print(
                 "left where they were: " + shorten([f"{p} ({why})" for p, why in result.conflicts])
             )
-        if result.applied:
+        if result.applied and fx.renames:
+            print(
+                f"{plural(len(result.applied), 'image')} now {'has its' if len(result.applied) == 1 else 'have their'} "
+                f"caption in the extension kohya reads (`lorapan undo {args.path}` renames "
+                f"them back; run `lorapan fix {args.path}` again for their other fixes)"
+            )
+        elif result.applied:
             print(
                 f"{plural(len(result.applied), 'image')} set aside in .lorapan/excluded "
                 f"(`lorapan undo {args.path}` brings them back, and reverts this run's caption "
@@ -277,7 +301,8 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
                 print(f"      {c.relpath}: {head(c.before)} → {head(c.after)}")
         if len(group) > PER_GROUP:
             print(f"      ... and {len(group) - PER_GROUP} more")
-    print(f"{plural(len(changes), 'caption')} {verb}")
+    if changes or not aside_any:
+        print(f"{plural(len(changes), 'caption')} {verb}")
     if result is not None:
         if result.conflicts:
             print(

@@ -72,8 +72,9 @@ RULES: dict[str, tuple[str, str]] = {
         "different images sharing one long or prose caption",
     ),
     "pair.caption-files": (
-        "warning",
-        "two caption files per image (.txt + .cap/.caption) that disagree; choose the extension",
+        "error",
+        "captions in another extension than kohya reads (renamed by the fix), or two caption "
+        "files per image that disagree (a warning once the extension is set)",
     ),
     "caption.empty": ("error", "a caption with no tags"),
     "captions.prose": (

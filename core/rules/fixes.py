@@ -254,6 +254,8 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     """
     if fix.sets_aside:
         return apply_set_aside(ds, fix, dry_run)
+    if fix.renames:
+        return apply_renames(ds, fix, dry_run)
     if fix.settings and not dry_run:
         for key, value in fix.settings.items():
             setattr(ds.settings, key, value)
@@ -273,4 +275,14 @@ def apply_set_aside(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
         return FixOutcome(fix.rule_id, fix.label, steps, None)
     label = f"{fix.journal_label}: set aside {len(steps)} image{'s' * (len(steps) != 1)}"
     result = triage.set_aside(ds, [s.relpath for s in steps], label=label)
+    return FixOutcome(fix.rule_id, fix.label, steps, result)
+
+
+def apply_renames(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
+    """Plan a renaming fix and, unless ``dry_run``, rename its files (journaled)."""
+    steps = fix.plan(ds)
+    if dry_run or not steps:
+        return FixOutcome(fix.rule_id, fix.label, steps, None)
+    label = f"{fix.journal_label}: rename {len(steps)} file{'s' * (len(steps) != 1)}"
+    result = triage.rename(ds, [(s.relpath, s.src, s.dest) for s in steps], label=label)
     return FixOutcome(fix.rule_id, fix.label, steps, result)

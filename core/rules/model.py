@@ -81,6 +81,33 @@ class SetAsideStep:
 
 
 @dataclass(frozen=True)
+class RenameStep:
+    """One file a fix renames in place (journaled, undoable): ``src`` to ``dest``, both
+    dataset-relative, for image ``relpath``. Shaped like :class:`SetAsideStep`."""
+
+    relpath: str
+    src: str
+    dest: str
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    @property
+    def added(self) -> list[str]:
+        return []
+
+    @property
+    def removed(self) -> list[str]:
+        return [f"rename {posixpath.basename(self.src)} to {posixpath.basename(self.dest)}"]
+
+    @property
+    def reason(self) -> str:
+        return f"{posixpath.basename(self.src)} → {posixpath.basename(self.dest)}"
+
+    def to_dict(self) -> dict:
+        return {"image": self.relpath, "rename": self.src, "to": self.dest}
+
+
+@dataclass(frozen=True)
 class Fix:
     """A previewable edit; ``planner(dataset)`` computes it from the current tags."""
 
@@ -94,9 +121,16 @@ class Fix:
     #: True when the planner returns :class:`SetAsideStep` s (images moved out of the
     #: dataset through ``core.triage``) instead of caption changes.
     sets_aside: bool = False
+    #: True when the planner returns :class:`RenameStep` s (files renamed in place).
+    renames: bool = False
+
+    @property
+    def moves_files(self) -> bool:
+        """The fix moves files (set aside, rename) instead of changing captions."""
+        return self.sets_aside or self.renames
 
     def plan(self, dataset: Dataset) -> list[TagChange]:
-        if self.sets_aside:
+        if self.moves_files:
             return self.planner(dataset)
         changes = one_per_caption(self.planner(dataset))
         if self.moves_anchor:
@@ -111,6 +145,8 @@ class Fix:
         out: dict[str, Any] = {"label": self.label}
         if self.sets_aside:
             out["sets_aside"] = True
+        if self.renames:
+            out["renames"] = True
         if self.settings:
             out["settings"] = dict(self.settings)
         return out

@@ -5,12 +5,14 @@ images sharing one caption stem, folders kohya ignores (``pair.*``, ``kohya.igno
 from __future__ import annotations
 
 import os
+import posixpath
 from collections import Counter
+from typing import Any
 
 from lorapan.core.method.anchor import tag_key
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural, verb
-from lorapan.core.rules.model import Finding, Fix
+from lorapan.core.rules.model import Finding, Fix, RenameStep
 from lorapan.core.rules.pairing import near_pairs, rename_hint
 
 
@@ -155,10 +157,35 @@ def caption_files(v: View) -> list[Finding]:
                 settings={"caption_extension": ext},
             )
         else:
-            msg += " Give them a caption in that extension, or rename their caption files."
+            fix = rename_fix(ds, other_only, chosen)
+            msg += (
+                f" Rename their caption files to '{chosen}' "
+                f"(`{v.ctx.command('fix', '--rule', 'pair.caption-files')}`, undoable)."
+            )
         out.append(
             Finding(
                 "pair.caption-files", "error", msg, other_only, fix, key="pair.caption-files:other"
             )
         )
     return out
+
+
+def rename_fix(ds: Any, images: list[str], ext: str) -> Fix:
+    """Rename the images' caption files to ``ext``, the extension kohya is told to read."""
+    frozen = tuple(images)
+
+    def planner(now: Any) -> list[RenameStep]:
+        steps, seen = [], set()
+        for rel in frozen:
+            item = now.items.get(rel)
+            if item is None or not item.caption_rel or _ext(item.caption_file or "") == ext:
+                continue
+            if item.write_block or item.caption_rel in seen:  # a.png + a.jpg: one file
+                continue  # (a link leading outside, a read-only file: left alone)
+            seen.add(item.caption_rel)
+            stem = posixpath.splitext(item.caption_rel)[0]
+            steps.append(RenameStep(rel, item.caption_rel, stem + ext))
+        return steps
+
+    label = f"rename their caption files to '{ext}' (undo renames them back)"
+    return Fix(label, planner, "pair.caption-files", renames=True)
