@@ -175,10 +175,18 @@ def load_settings(root: Path) -> Settings:
     Raises :class:`SettingsError` for a file that is not TOML or holds a bad value.
     """
     path = Path(root) / SETTINGS_FILE
+    return parse_settings(path.read_bytes() if path.exists() else None, path)
+
+
+def parse_settings(data: bytes | None, path: Path) -> Settings:
+    """The settings ``data`` (the bytes of ``path``; None: no file, the defaults) holds.
+
+    Raises :class:`SettingsError` for bytes that are not TOML or hold a bad value.
+    """
     raw: dict[str, Any] = {}
-    if path.exists():
+    if data is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            raw = tomllib.loads(data.decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
     table = raw.get("dataset", {})

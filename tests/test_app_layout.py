@@ -48,3 +48,41 @@ async def test_tag_input_is_on_screen_under_many_chips(tmp_path):
         await pilot.press(*"seen", "enter")
         await settle(app, pilot)
     assert caption(root, "img_1").endswith(", seen")
+
+
+def bottom_lines(app) -> tuple[str, str]:
+    """The status bar and the footer as the terminal shows them."""
+    strips = app.screen._compositor.render_strips()
+    return strips[-2].text, strips[-1].text
+
+
+async def test_a_narrow_status_bar_says_the_sidebar_is_hidden_and_its_key(tmp_path):
+    caps = {"img_1": "gob, solo", "img_2": "gob, solo, solo", "img_3": "gob, smile"}
+    root = build_dataset(tmp_path / "data", caps)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        status, footer = bottom_lines(app)
+        counts = app.screen.report.counts()  # what waits in the hidden sidebar
+        hint = f"R rules {counts['error']}✗ {counts['warning']}!"
+        assert counts["error"] and status.rstrip().endswith(hint), status
+        assert "? Help" in footer and "^p palette" in footer, footer
+        await pilot.press("R")
+        await settle(app, pilot)
+        status, footer = bottom_lines(app)
+        assert status.rstrip().endswith("R files"), status
+        assert "? Help" in footer, footer  # the sidebar's own keys come first
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert bottom_lines(app)[0].rstrip().endswith(hint)
+
+
+async def test_a_wide_terminal_shows_the_sidebar_and_no_hint(tmp_path):
+    root = build_dataset(tmp_path / "data")
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one("#right").display
+        status, footer = bottom_lines(app)
+        assert "R rules" not in status
+        assert footer.rstrip().endswith("? Help ▏^p palette"), footer

@@ -6,6 +6,7 @@ so counting its calls shows what mounting and moving cost without timing anythin
 
 from __future__ import annotations
 
+from conftest import require_shared
 from lorapan.tui.widgets.file_list import FileList
 from textual.app import App, ComposeResult
 
@@ -127,3 +128,40 @@ async def test_long_names_end_in_an_ellipsis_and_changed_rows_redraw():
         files.refresh_rows(["b.png"])
         await pilot.pause()
         assert screen_text(app).splitlines()[1].lstrip().startswith("●")
+
+
+async def test_near_identical_folders_stay_told_apart_in_a_narrow_list():
+    """The spiderverse set's folders differ in one letter after a shared ``20_``; cut at
+    their end, both read ``20_A…``/``20_I…`` at best. The column keeps what differs."""
+    suits = require_shared("fixtures", "real", "spiderverse-suits")
+    rows = sorted(
+        f"{folder.name}/{image.name}"
+        for folder in suits.iterdir()
+        for image in folder.glob("*.jpg")
+    )
+    assert {r.split("/")[0] for r in rows} == {"20_ATSV_MilesSuit", "20_ITSV_MilesSuit"}
+    for width in (33, 35):  # the list (less padding and scrollbar) at 80 and 120 columns
+        app = Host(rows)
+        async with app.run_test(size=(width, 8)) as pilot:
+            files = app.query_one(FileList)
+            first_itsv = next(i for i, r in enumerate(rows) if r.startswith("20_ITSV"))
+            files.move_to(rows[first_itsv])
+            await pilot.pause()
+            lines = screen_text(app).splitlines()
+            atsv = [ln for ln in lines if "movie2_" in ln]
+            itsv = [ln for ln in lines if "movie1_" in ln]
+            assert atsv and itsv, lines
+            folder_of = lambda line: line.split(".jpg", 1)[1].strip()  # noqa: E731
+            assert all("ATS" in folder_of(ln) for ln in atsv), atsv
+            assert all("ITS" in folder_of(ln) for ln in itsv), itsv
+            assert all(len(ln.rstrip()) <= width for ln in lines)
+
+
+async def test_a_folder_with_room_shows_whole():
+    rows = ["20_ATSV_MilesSuit/a.png", "20_ITSV_MilesSuit/b.png"]
+    app = Host(rows)
+    async with app.run_test(size=(60, 6)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert "a.png  20_ATSV_MilesSuit/" in lines[0]
+        assert "b.png  20_ITSV_MilesSuit/" in lines[1]

@@ -13,6 +13,7 @@ HELP = "coverage checklist for the subject kind; tick manual items (saved in lor
 EPILOG = """\
 Items counted from tags show count/minimum; manual items (e.g. both lateral sides
 shown) are ticked by you and saved under [checklist] in lorapan.toml (key: the item id).
+Each call that ticks is one journaled step: `lorapan undo` takes it back.
 
 examples:
   lorapan checklist ~/data/goblin
@@ -43,8 +44,9 @@ def _item_id(raw: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lorapan.core.checklist import tick
     from lorapan.core.rules.engine import RulesEngine
-    from lorapan.core.settings import save_settings
+    from lorapan.core.settings import SETTINGS_FILE
 
     ds, code = open_dataset(args.path)
     if ds is None:
@@ -64,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
                 f"{item!r} is counted from tags, not ticked by hand",
                 f"manual items: {', '.join(manual) or '(none)'}",
             )
-    if changes:
-        for item, ticked in changes:
-            ds.settings.tick(item, ticked)
-        save_settings(ds.root, ds.settings)
+    if changes:  # one journaled step: `lorapan undo` takes it back
+        result = tick(ds, dict(changes))
+        if result.conflicts:
+            return fail(f"{SETTINGS_FILE} changed while it was written; nothing ticked")
         engine.settings_changed()
     report = engine.check(["coverage"])
     if args.json:

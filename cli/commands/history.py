@@ -75,8 +75,11 @@ def _print_result(args, result) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        # images, not files: a set-aside moves an image and its caption
-        print(f"{result.label}: {plural(len(result.applied), 'image')} changed")
+        # images, not files (a set-aside moves an image and its caption); lorapan.toml
+        # for a checklist tick
+        n = len(result.applied)
+        what = "lorapan.toml" if result.settings and not n else plural(n, "image")
+        print(f"{result.label}: {what} changed")
         for rel, why in result.conflicts:
             print(f"  not touched: {rel}: {why}")
     return EXIT_OK if result.ok else EXIT_FINDINGS

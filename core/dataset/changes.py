@@ -30,6 +30,8 @@ class ApplyResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
     txn_id: str | None = None
+    #: lorapan.toml was written (a checklist tick, or its undo): the settings followed it
+    settings: bool = False
 
     @property
     def ok(self) -> bool:
@@ -43,6 +45,7 @@ class ApplyResult:
             "unreadable": [{"image": p, "reason": r} for p, r in self.unreadable],
             "unchanged": self.unchanged,
             "transaction": self.txn_id,
+            "settings": self.settings,
         }
 
 

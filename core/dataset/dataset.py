@@ -24,7 +24,8 @@ from lorapan.core.edits import TagChange
 from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
-from lorapan.core.settings import STATE_DIR, Settings, load_settings, state_dir
+from lorapan.core.settings import SETTINGS_FILE, STATE_DIR, Settings, load_settings, state_dir
+from lorapan.core.settings_live import reload_settings
 from lorapan.core.tag_index import TagIndex
 
 Listener = Callable[[set[str], str], None]
@@ -168,6 +169,7 @@ class Dataset:
                 return None
             txn, res = out
             result = self._txn_result(txn, res, f"undo: {txn.label}")
+        self._follow_settings([result])
         self._notify(set(result.applied), result.label)
         return result
 
@@ -178,6 +180,7 @@ class Dataset:
                 return None
             txn, res = out
             result = self._txn_result(txn, res, f"redo: {txn.label}")
+        self._follow_settings([result])
         self._notify(set(result.applied), result.label)
         return result
 
@@ -193,6 +196,7 @@ class Dataset:
                 res = self.journal.finish(txn) if finish else self.journal.rollback(txn)
                 verb = "finished" if finish else "rolled back"
                 results.append(self._txn_result(txn, res, f"{verb}: {txn.label}"))
+        self._follow_settings(results)
         for r in results:
             self._notify(set(r.applied), r.label)
         return results
@@ -229,17 +233,24 @@ class Dataset:
     def _txn_result(self, txn: Transaction, res: OpResult, label: str) -> ApplyResult:
         self._refresh_after(txn, res)
         result = ApplyResult(label, txn_id=txn.id)
-        owners = {}
-        for op in txn.ops:
-            inside = dataset_side(op)
-            owners[op.path] = (
-                self.caption_owners.owner_of(inside)
-                or image_for_new_caption(inside, self.items)
-                or inside
-            )
+        owners = {op.path: self._image_of(dataset_side(op)) for op in txn.ops}
         absorb(res, owners, result)
-        result.applied = list(dict.fromkeys(result.applied))
+        result.settings = SETTINGS_FILE in result.applied  # a checklist tick: not an image
+        result.applied = [r for r in dict.fromkeys(result.applied) if r != SETTINGS_FILE]
         return result
+
+    def _image_of(self, rel: str) -> str:
+        """The image a file a step wrote belongs to; the file itself when it is no
+        caption (an image, lorapan.toml: never an image's caption, whatever its stem)."""
+        if rel == SETTINGS_FILE:
+            return rel
+        return self.caption_owners.owner_of(rel) or image_for_new_caption(rel, self.items) or rel
+
+    def _follow_settings(self, results: Iterable[ApplyResult]) -> None:
+        """Take lorapan.toml back in when a step wrote it (undo or redo of a checklist
+        tick); outside the lock, as a changed caption extension re-reads captions."""
+        if any(r.settings for r in results):
+            reload_settings(self)
 
     # ---- following disk ------------------------------------------------------
     def _note_own_write(self, caption_rel: str, data: bytes | None = None) -> None:
@@ -247,7 +258,7 @@ class Dataset:
         that read it in line (adopting ``data``, the bytes written, when it has them;
         re-reading after a delete or a move)."""
         self.own_writes[caption_rel] = self.own_writes.get(caption_rel, 0) + 1
-        if not self._keep_in_step:
+        if not self._keep_in_step or caption_rel == SETTINGS_FILE:  # no image's caption
             return
         for owner in self._sync.readers_of(caption_rel):
             if data is None or not self._sync.adopt(owner, caption_rel, data):

@@ -16,9 +16,10 @@ from lorapan.core.dataset import ApplyResult
 from lorapan.tui.external_editor import edit_text, same_text
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ChoiceScreen
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 
 class CaptionSource(Protocol):
@@ -65,7 +66,7 @@ class CaptionTextScreen(Screen[bool]):
         yield Static(f"Caption of {self.source.relpath}", id="ct-title", markup=False)
         yield Static(self._note(), id="ct-note", markup=False)
         yield TextArea(self.text, soft_wrap=True, tab_behavior="focus", id="ct-text")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -29,12 +29,12 @@ from lorapan.core.analysis.clone_review import (
 from lorapan.core.dataset import Dataset
 from lorapan.tui.widgets.clone_cards import Card, CloneCards
 from lorapan.tui.widgets.halfblocks import Cells, ThumbReady, ThumbStore, decode_into
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.preview import CaptionLine
 from lorapan.tui.workers import report_failure
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
 
 SETTLE_S = 0.02
@@ -97,7 +97,7 @@ class CloneCompareScreen(Screen[str | None]):
         yield CaptionLine(id="clones-head")
         yield CloneCards(self.store, id="clone-cards")
         yield CaptionLine(id="clones-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.cards.focus()

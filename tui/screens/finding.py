@@ -19,13 +19,14 @@ from lorapan.core.edits import TagChange
 from lorapan.core.rules.catalog import RULES, coverage_rules
 from lorapan.core.rules.model import Finding
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.rules_sidebar import MARKS, STYLES
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -117,7 +118,7 @@ class FindingScreen(Screen[FindingChoice | None]):
             id="fd-images",
             markup=False,
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(ImageRows).focus()

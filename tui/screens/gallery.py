@@ -23,13 +23,13 @@ from pathlib import Path
 
 from lorapan.core.dataset import Dataset
 from lorapan.tui.widgets.halfblocks import Cells, ThumbReady, ThumbStore, decode_into
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.preview import CaptionLine
 from lorapan.tui.widgets.thumb_grid import ThumbGrid
 from lorapan.tui.workers import report_failure
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
 
 #: Seconds a decode run waits for a newer request before starting (a held key).
@@ -83,7 +83,7 @@ class GalleryScreen(Screen[GalleryResult]):
     def compose(self) -> ComposeResult:
         yield CaptionLine(id="gallery-head")
         yield ThumbGrid(self.store, id="gallery")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         grid = self.grid

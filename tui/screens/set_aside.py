@@ -18,6 +18,7 @@ from lorapan.core.dataset import Dataset
 from lorapan.core.triage import list_set_aside
 from lorapan.tui.keymap import bindings_for
 from lorapan.tui.widgets.file_list import row_label
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.preview import CaptionLine, Preview
 from rich.text import Text
 from textual import on
@@ -25,7 +26,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 PLACE_WORDS = {"excluded": "set aside", "trash": "trash"}
@@ -83,7 +84,7 @@ class SetAsideScreen(Screen[None]):
         with Horizontal(id="set-aside-body"):
             yield SetAsideList(id="set-aside-list")
             yield Preview(Path(self.dataset.root), id="set-aside-preview")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -17,13 +17,14 @@ from lorapan.core.settings import Settings, SettingsError
 from lorapan.core.settings_form import FIELDS, FormField, check_form, form_values, save_form
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ChoiceScreen
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 TABLE_TITLES = {"dataset": "Dataset  [dataset]", "training": "Training  [training]"}
 
@@ -88,7 +89,7 @@ class SettingsScreen(Screen[Settings | None]):
                     yield Label(f.label, markup=False)
                     yield self._widget(f)
                 yield Static(f.help, id=field_id(f) + "-msg", classes="set-msg", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def _head(self) -> str:
         return (

@@ -15,10 +15,11 @@ from lorapan.core.dataset import Dataset
 from lorapan.core.edits import remove_tag, replace_tag
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ConfirmScreen, PromptScreen
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 #: edit(fn, relpaths, label) applies fn to those images' tags through the app.
@@ -49,7 +50,7 @@ class TagFrequencyScreen(Screen[str | None]):
         yield Input(placeholder="filter tags (substring)", id="tf-filter")
         yield Static("", id="tf-summary", markup=False)
         yield TagList(id="tf-list", markup=False)  # tags are plain text
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.refresh_from_dataset()

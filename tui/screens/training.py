@@ -31,12 +31,13 @@ from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.training_actions import TrainingActions
 from lorapan.tui.screens.training_text import gpu_text, stats_text
 from lorapan.tui.widgets.checkpoint_panel import CheckpointPanel
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.loss_chart import LossChart
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Footer, Log, ProgressBar, Static
+from textual.widgets import Log, ProgressBar, Static
 from textual.worker import get_current_worker
 
 LOG_LINES = 2000
@@ -118,7 +119,7 @@ class TrainingScreen(TrainingActions):
             yield LossChart(id="tr-chart")
             yield CheckpointPanel(id="tr-results")
         yield Log(max_lines=LOG_LINES, id="tr-log")
-        yield Footer()
+        yield KeysFooter()
 
     def keys(self, binding_id: str) -> str:
         """The keys bound to ``binding_id`` now (after the user's keymap), for messages."""

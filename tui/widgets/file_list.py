@@ -16,11 +16,13 @@ Textual's ``OptionList`` (this widget's predecessor) does.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from lorapan.tui.keymap import bindings_for
+from rich.cells import cell_len
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -38,15 +40,49 @@ RowInfo = Callable[[str], tuple[int, str]]
 MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
 
 
-def row_label(rel: str, show_folder: bool = True) -> str:
-    """File name first (it is what differs); the folder after it when there are several."""
+def folder_label(folder: str, room: int | None = None, common: int = 0) -> str:
+    """``folder/`` in at most ``room`` cells, keeping what tells it from the other folders.
+
+    ``common``: how many leading characters every folder shown shares. A folder cut at
+    its end showed ``20_ATSV_MilesSuit`` and ``20_ITSV_MilesSuit`` both as ``20_A…``;
+    cut after the shared start they read ``…ATSV…`` and ``…ITSV…``. Too little room for
+    even that (under 3 cells): the whole name, for the row's own ellipsis to cut.
+    """
+    full = f"{folder}/"
+    if room is None or len(full) <= room or room < 3:
+        return full
+    # Never start so late that the room would show less than it holds.
+    start = min(common, len(full) - (room - 1))
+    lead = "…" if start > 0 else ""
+    rest = full[start:]
+    space = room - len(lead)
+    return lead + (rest if len(rest) <= space else rest[: space - 1] + "…")
+
+
+def row_label(rel: str, show_folder: bool = True, room: int | None = None, common: int = 0) -> str:
+    """File name first (it is what differs); the folder after it when there are several,
+    cut to fit ``room`` cells in all (see :func:`folder_label`)."""
     folder, _, name = rel.rpartition("/")
-    return f"{name}  {folder}/" if folder and show_folder else name
+    if not (folder and show_folder):
+        return name
+    left = None if room is None else room - cell_len(name) - 2
+    return f"{name}  {folder_label(folder, left, common)}"
 
 
-def row_text(rel: str, count: int, markers: str, selected: bool, show_folder: bool = True) -> str:
-    sel = "●" if selected else " "
-    return f"{sel}{markers[:2]:<2}{count:>4} {row_label(rel, show_folder)}"
+def row_text(
+    rel: str,
+    count: int,
+    markers: str,
+    selected: bool,
+    show_folder: bool = True,
+    width: int | None = None,
+    common: int = 0,
+) -> str:
+    """One row: selected, markers, tag count, then :func:`row_label` in what is left of
+    ``width`` (None: uncut)."""
+    head = f"{'●' if selected else ' '}{markers[:2]:<2}{count:>4} "
+    room = None if width is None else width - len(head)
+    return head + row_label(rel, show_folder, room, common)
 
 
 class FileList(ScrollView, can_focus=True):
@@ -123,6 +159,7 @@ class FileList(ScrollView, can_focus=True):
         self.rows: list[str] = []
         self.selection: set[str] = set()
         self.show_folder = True
+        self.common_folder = 0
         self.cursor: int | None = None
         self._pos: dict[str, int] = {}
         self._hover: int | None = None
@@ -132,7 +169,10 @@ class FileList(ScrollView, can_focus=True):
     def show_rows(self, rows: list[str], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on ``keep`` when it is still shown."""
         self.rows = list(rows)
-        self.show_folder = len({r.rpartition("/")[0] for r in self.rows}) > 1
+        folders = {r.rpartition("/")[0] for r in self.rows}
+        self.show_folder = len(folders) > 1
+        #: the start every folder shown shares, which a tight folder column leaves out
+        self.common_folder = len(os.path.commonprefix(list(folders))) if self.show_folder else 0
         self._pos = {rel: i for i, rel in enumerate(self.rows)}
         self._hover = None
         self.cursor = None
@@ -188,7 +228,9 @@ class FileList(ScrollView, can_focus=True):
             return Strip.blank(width, self.get_visual_style("file-list--row").rich_style)
         rel = self.rows[index]
         count, markers = self.row_info(rel)
-        text = row_text(rel, count, markers, rel in self.selection, self.show_folder)
+        text = row_text(
+            rel, count, markers, rel in self.selection, self.show_folder, width, self.common_folder
+        )
         if index == self.cursor:
             style = self.get_visual_style("file-list--row", "file-list--cursor")
         elif index == self._hover:

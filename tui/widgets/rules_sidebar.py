@@ -8,7 +8,8 @@ edits nothing itself; it posts messages the host acts on:
 - :class:`RulesSidebar.PreviewFix` (``f`` on a finding with a fix): open the fix
   preview (:class:`~lorapan.tui.screens.fix_preview.FixPreviewScreen`);
 - :class:`RulesSidebar.Tick` (space on a manual checklist item): tick or untick it
-  (``settings.tick`` + ``save_settings``, then ``engine.settings_changed()``).
+  (``core.checklist.tick``: one journaled step that ``u`` undoes, then
+  ``engine.settings_changed()``).
 
 A new report keeps the cursor on the same finding (by its stable key), so live
 updates while editing do not make the list jump; when that finding is gone (a fix

@@ -22,6 +22,10 @@ class StatusBar(Widget):
     counts: reactive[str] = reactive("")
     work: reactive[str] = reactive("")
     last_action: reactive[str] = reactive("")
+    #: (key, words) at the right end, never cut: what a narrow terminal hides, and the
+    #: key that shows it (``("R", "rules 2✗ 1!")``); ``("", "")``: none. Where the last
+    #: action would have too little room, only the first word stays (``R rules``).
+    hint: reactive[tuple[str, str]] = reactive(("", ""))
 
     def render(self) -> Content:
         head = f"{self.dataset} · {self.kind}" if self.kind else self.dataset
@@ -29,9 +33,23 @@ class StatusBar(Widget):
         # before counts and background work; a long one is cut in its middle, keeping
         # its end (the undo key) and leaving room for the counts (how many are shown).
         rest = [p for p in (self.work, self.counts) if p]
-        room = self.size.width - len(" │ ".join([head, *rest])) - 3
-        parts = [head, _middle_cut(self.last_action, room), *rest]
-        return Content(" │ ".join(p for p in parts if p))  # plain text, never markup
+        fixed = len(" │ ".join([head, *rest])) + 3
+        key, words = self.hint
+        if (
+            key
+            and self.last_action
+            and self.size.width - fixed - len(f" {key} {words}") < MIN_ACTION
+        ):
+            words = words.split(" ", 1)[0]
+        tail = f" {key} {words}" if key else ""
+        width = self.size.width - len(tail)
+        parts = [head, _middle_cut(self.last_action, width - fixed), *rest]
+        text = " │ ".join(p for p in parts if p)  # plain text, never markup
+        if not tail:
+            return Content(text)
+        if len(text) > width:
+            text = text[: max(width - 1, 0)] + "…"
+        return Content.assemble(text.ljust(width + 1), (key, "bold"), f" {words}")
 
 
 #: the shortest last action worth showing cut; below it the counts give way instead

@@ -1,5 +1,6 @@
 """Every edit the main screen makes: captions (plan, write, conflicts, undo/redo), rule
-fixes, and ticks of the coverage checklist in lorapan.toml.
+fixes, and ticks of the coverage checklist in lorapan.toml (journaled like a caption edit,
+so undo and redo walk ticks and caption edits in the order they were made).
 
 :meth:`Editor.edit` plans a tag function against the tags held now, with the dataset's
 anchor held first as ``lorapan edit`` holds it (``core.method.edit_plan``), and writes it
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from lorapan.core.checklist import tick
 from lorapan.core.dataset import ApplyResult
 from lorapan.core.edits import Tags, add_tag, move_tag, move_to_front, remove_tag, replace_tag
 from lorapan.core.errors import LorapanError
@@ -25,7 +27,7 @@ from lorapan.core.journal import JournalError
 from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.rules.kind_pin import pinned_note
-from lorapan.core.settings import SettingsError, save_settings
+from lorapan.core.settings import SETTINGS_FILE, SettingsError
 from lorapan.core.words import plural
 from lorapan.tui import workers
 from lorapan.tui.errors import show_error
@@ -221,16 +223,27 @@ class Editor:
         if result is None:
             self.screen.notify(f"nothing to {which}", timeout=2)
             return
+        if result.settings:  # a checklist tick was taken back (or put back)
+            self.screen.host.settings_changed()
         other = "redo" if which == "undo" else "undo"
         n = len(result.applied)
-        self.screen.set_last_action(
-            f"✓ {result.label} ({plural(n, 'image')}; {self._keys(other)}: {other})"
-        )
-        if result.conflicts:
-            names = ", ".join(r for r, _ in result.conflicts[:3])
+        what = SETTINGS_FILE if result.settings and not n else plural(n, "image")
+        self.screen.set_last_action(f"✓ {result.label} ({what}; {self._keys(other)}: {other})")
+        self._history_conflicts(which, result.conflicts)
+
+    def _history_conflicts(self, which: str, conflicts: list[tuple[str, str]]) -> None:
+        """Say what undo or redo left alone because it changed since."""
+        images = [r for r, _ in conflicts if r != SETTINGS_FILE]
+        if len(images) < len(conflicts):  # the settings screen or an editor wrote it since
             self.screen.notify(
-                f"{which} skipped {plural(len(result.conflicts), 'image')} (caption changed since): "
-                f"{names}",
+                f"{which} left {SETTINGS_FILE} as it is: it changed since the tick",
+                severity="warning",
+                timeout=8,
+            )
+        if images:
+            names = ", ".join(images[:3])
+            self.screen.notify(
+                f"{which} skipped {plural(len(images), 'image')} (caption changed since): {names}",
                 severity="warning",
                 timeout=6,
             )
@@ -281,14 +294,33 @@ class Editor:
 
     # ---- the coverage checklist -------------------------------------------------------
     def tick(self, item_id: str, ticked: bool) -> None:
-        """Tick or untick a manual checklist item in lorapan.toml; the rules re-check."""
-        settings = self.dataset.settings
+        """Tick or untick a manual checklist item: one journaled step on lorapan.toml
+        (``core.checklist``), which ``u`` undoes like any edit; the rules re-check."""
+        if self._refuse_while_busy():
+            return
+        if other := self.other_writer():
+            self.screen.notify(
+                f"another lorapan is writing to this dataset ({other}); tick when it is done",
+                severity="warning",
+                timeout=8,
+            )
+            return
         try:
-            with self.dataset.lock:  # the rules thread reads settings under the same lock
-                settings.tick(item_id, ticked)
-                save_settings(self.dataset.root, settings)
-        except (OSError, SettingsError) as exc:
-            self.screen.notify(f"cannot save lorapan.toml: {exc}", severity="error")
+            result = tick(self.dataset, {item_id: ticked})
+        except SettingsError as exc:  # a lorapan.toml that does not parse: not written over
+            self.screen.notify(f"cannot tick: {exc}", severity="error", timeout=10)
+            return
+        except LorapanError as exc:
+            show_error(
+                self.screen, exc, title=f"{'tick' if ticked else 'untick'} {item_id}: not saved"
+            )
+            return
+        if result.conflicts:
+            self.screen.notify(
+                f"{SETTINGS_FILE} changed on disk while it was written; nothing ticked",
+                severity="warning",
+                timeout=8,
+            )
             return
         self.screen.host.settings_changed()
-        self.screen.set_last_action(f"✓ {'ticked' if ticked else 'unticked'} {item_id}")
+        self.screen.set_last_action(f"✓ {result.label} ({self._keys('undo')}: undo)")

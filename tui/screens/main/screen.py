@@ -41,10 +41,11 @@ from lorapan.tui.screens.main.editing import Editor
 from lorapan.tui.screens.main.file_pane import FilePane
 from lorapan.tui.screens.main.image_pane import ImagePane
 from lorapan.tui.screens.main.other_screens import OtherScreens
-from lorapan.tui.screens.main.summaries import analysis_text, counts_text
+from lorapan.tui.screens.main.summaries import analysis_text, counts_text, rules_hint
 from lorapan.tui.screens.main.tag_input import TagInput
 from lorapan.tui.screens.main.triage import TriageDone
 from lorapan.tui.widgets.file_list import FileList
+from lorapan.tui.widgets.keys_footer import KeysFooter
 from lorapan.tui.widgets.rules_sidebar import RulesSidebar
 from lorapan.tui.widgets.status_bar import StatusBar, kind_label
 from lorapan.tui.widgets.suggestions import Suggestions
@@ -55,7 +56,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class MainScreen(CurationActions, OtherScreens, Screen):
             with Vertical(id="right"):
                 yield RulesSidebar(id="rules")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         ds = self.dataset
@@ -108,11 +109,17 @@ class MainScreen(CurationActions, OtherScreens, Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
+        self.update_status()  # narrow: the status bar says the sidebar is hidden, and its key
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         """Narrow terminals show the sidebar only while it has the focus."""
         if self.has_class("-show-rules") and self.sidebar not in event.widget.ancestors_with_self:
-            self.remove_class("-show-rules")
+            self.show_rules(False)
+
+    def show_rules(self, shown: bool) -> None:
+        """Narrow terminals: the sidebar in the preview's place (``shown``), or hidden."""
+        self.set_class(shown, "-show-rules")
+        self.update_status()
 
     @property
     def host(self) -> LorapanApp:
@@ -161,7 +168,7 @@ class MainScreen(CurationActions, OtherScreens, Screen):
 
     def show_images(self, images: Iterable[str], label: str) -> None:
         self.pane.show_images(images, label)
-        self.remove_class("-show-rules")  # narrow: back to preview and chips beside the list
+        self.show_rules(False)  # narrow: back to preview and chips beside the list
 
     # ---- keeping the panes in step ---------------------------------------------------
     @on(FilePane.Shown)
@@ -185,6 +192,8 @@ class MainScreen(CurationActions, OtherScreens, Screen):
             len(self.dataset.items), len(files.rows), len(files.selection), self.pane.sort
         )
         status.work = " · ".join(p for p in (self.busy_label, self.analysis_text) if p)
+        narrow, shown = self.has_class("-narrow"), self.has_class("-show-rules")
+        status.hint = rules_hint(self.keys("focus-rules"), self.report, narrow, shown)
 
     def set_busy(self, label: str | None) -> None:
         self.busy_label = label
@@ -294,6 +303,7 @@ class MainScreen(CurationActions, OtherScreens, Screen):
         status = self.query_one(StatusBar)
         status.kind = kind_label(getattr(report, "dataset", {}).get("kind"), status.kind)
         self.sidebar.show_report(report)
+        self.update_status()  # the counts a narrow terminal's rules hint names
 
     def show_predictions(self, predictions: dict[str, list]) -> None:
         """Suggestions from the tagger (its score cache at start, or a run)."""
@@ -348,10 +358,10 @@ class MainScreen(CurationActions, OtherScreens, Screen):
         rules = self.sidebar
         focused = self.focused
         if focused is not None and rules in focused.ancestors_with_self:
-            self.remove_class("-show-rules")
+            self.show_rules(False)
             self.files.focus()
             return
-        self.add_class("-show-rules")
+        self.show_rules(True)
         self.call_after_refresh(rules.focus)
 
     def action_focus_suggestions(self) -> None:

@@ -4,6 +4,7 @@ the selection's tags."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from lorapan.core.captions import norm_tag
 from lorapan.tui.messages import AnalysisFinished
@@ -19,6 +20,21 @@ def counts_text(total: int, shown: int, selected: int, sort: str) -> str:
     if sort != "name":
         text += f", by {sort}"
     return text
+
+
+def rules_hint(key: str, report: Any, narrow: bool, shown: bool) -> tuple[str, str]:
+    """The status bar's word on the sidebar a narrow terminal hides: ``("R", "rules 2✗ 1!")``
+    (its key, and the errors and warnings ``report`` has waiting there), ``("R", "files")``
+    while it stands in the preview's place; ``("", "")`` when the terminal is wide."""
+    if not narrow:
+        return "", ""
+    if shown:
+        return key, "files"
+    counts = report.counts() if report is not None else {}
+    waiting = [
+        f"{counts[s]}{sign}" for s, sign in (("error", "✗"), ("warning", "!")) if counts.get(s)
+    ]
+    return key, " ".join(["rules", *waiting])
 
 
 def analysis_text(message: AnalysisFinished) -> str:
