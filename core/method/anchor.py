@@ -13,7 +13,16 @@ captions from augment all go through the helpers here.
 - :func:`insert_after_anchor` puts a tag (the style tag) right after it;
 - :func:`put_first` puts a tag first and drops its other copies (``itojunji style.``
   at the end, ``[x]`` leading a sentence), as the core and trigger fixes do;
-- :func:`restyle` converts the tag style of a caption but never the anchor's spelling.
+- :func:`restyle` converts the tag style of a caption but never the anchor's spelling
+  (nor a prompt prefix's: ``score_9`` is the base model's word as it learned it).
+
+A trigger may also stand in a sentence: leading the first one (``ohwx woman sitting at a
+cafe``, :func:`leading_token`) or inside it (``a photo of ohwx woman``,
+:func:`mentions`). :func:`first_place` says where a caption carries it first.
+
+Prompt prefixes (``score_9, score_8_up, rating_safe``: :mod:`.prefixes`) never anchor:
+every caption of a Pony set may start with ``score_9``, which says nothing about the
+subject, and new tags go after the block rather than inside it.
 
 Tags compare by :func:`tag_key`: :func:`norm_tag` after dropping markdown emphasis
 and a sentence's closing full stop, so ``**[a_b]**`` and ``[a b]`` and ``a b.`` match.
@@ -31,6 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from lorapan.core.captions import apply_tag_style, is_kaomoji, norm_tag
+from lorapan.core.method.prefixes import Prefixes, prefixes_of
 
 Tags = tuple[str, ...]
 TagFn = Callable[[Tags], Tags]
@@ -78,6 +88,8 @@ class Anchor:
     #: "core tag", "first tag of every caption" (or "of 17 of 18 captions"), "each folder's
     #: first tag"
     source: str = ""
+    #: the dataset's prompt prefixes: never the anchor; new tags go after their block
+    prefixes: Prefixes = field(default_factory=prefixes_of)
 
     def starts(self, tags: Iterable[str]) -> bool:
         """True when the caption's first field is an anchor tag."""
@@ -107,14 +119,19 @@ def _group_of(rel: str, item: Any) -> str:
     return os.path.dirname(rel)
 
 
-def shared_first(captions: list[Tags], share: float = ANCHOR_SHARE) -> str | None:
-    """The first field (as written) that at least ``share`` of the captions start with."""
+def shared_first(
+    captions: list[Tags], share: float = ANCHOR_SHARE, prefixes: Prefixes | None = None
+) -> str | None:
+    """The first field (as written) that at least ``share`` of the captions start with;
+    never a prompt prefix (``score_9``)."""
     firsts = [c[0] for c in captions if c]
     if not firsts:
         return None
     keys = Counter(tag_key(t) for t in firsts)
     key, n = keys.most_common(1)[0]
     if n < math.ceil(share * len(firsts)):
+        return None
+    if (prefixes_of() if prefixes is None else prefixes).is_prefix(key):
         return None
     spellings = Counter(t.strip() for t in firsts if tag_key(t) == key)
     return spellings.most_common(1)[0][0]
@@ -130,34 +147,35 @@ def anchor_of(dataset: Any) -> Anchor:
     """The dataset's anchor: the core tag when set (plus a bundle's stated subjects),
     else per folder the tag (nearly) every caption there starts with."""
     settings = dataset.settings
+    prefixes = prefixes_of(settings)
     spellings: dict[str, str] = {}
     for s in stated_subjects(settings):
         spellings.setdefault(tag_key(s), s)
     core = settings.core_tag.strip()
     if core:
         spellings[tag_key(core)] = core
-        return Anchor(frozenset(spellings), spellings, "core tag")
+        return Anchor(frozenset(spellings), spellings, "core tag", prefixes)
     groups: dict[str, list[Tags]] = {}
     for rel, item in dataset.items.items():
         if item.tags:
             groups.setdefault(_group_of(rel, item), []).append(tuple(item.tags))
     found, starting, total = 0, 0, 0
     for captions in groups.values():
-        first = shared_first(captions)
+        first = shared_first(captions, prefixes=prefixes)
         if first is not None:
             spellings.setdefault(tag_key(first), first)
             found += 1
             starting += sum(1 for c in captions if tag_key(c[0]) == tag_key(first))
             total += len(captions)
     if not spellings:
-        return Anchor()
+        return Anchor(prefixes=prefixes)
     if found > 1:
         source = "each folder's first tag"
     elif starting == total:
         source = "first tag of every caption"
     else:  # nearly every: the rest are the ones the trigger-first finding names
         source = f"first tag of {starting} of {total} captions"
-    return Anchor(frozenset(spellings), spellings, source)
+    return Anchor(frozenset(spellings), spellings, source, prefixes)
 
 
 def _index(tags: Tags, key: str) -> int:
@@ -208,27 +226,90 @@ def insert_after_anchor(tags: Tags, tag: str, anchor: Anchor) -> Tags:
     pos = 1 if tags else 0
     if anchor.starts(tags):
         pos = lead_length(tags, anchor) or 1
+    else:  # a caption led by 'score_9, score_8_up, ...': after the block, not inside it
+        pos = anchor.prefixes.lead(tags) or pos
     return tags[:pos] + (tag,) + tags[pos:]
 
 
+_PUNCT = "*.,;:!?\"'()`"
+
+
+@lru_cache(maxsize=131072)
+def _words(text: str) -> tuple[str, ...]:
+    """Words as compared: :func:`norm_tag` form, punctuation at their ends dropped."""
+    return tuple(w for w in (w.strip(_PUNCT) for w in norm_tag(text).split()) if w)
+
+
 def leading_token(field: str, key: str) -> str | None:
-    """The rest of ``field`` when it starts with the tag ``key`` as its own token
-    (``[aldar_kose_token] A man ...`` -> ``A man ...``); None otherwise."""
+    """The rest of ``field`` when it is a sentence that starts with the tag ``key``
+    (``[aldar_kose_token] A man ...`` -> ``A man ...``; ``ohwx woman sitting at a cafe
+    table`` -> ``sitting at a cafe table``, a phrase kept whole); None otherwise."""
     m = _LEAD.match(field)
-    if not m or tag_key(m.group(1)) != key:
+    if m and tag_key(m.group(1)) == key:
+        rest = m.group(2).strip()
+        return rest if len(rest.split()) >= 3 else None
+    want = len(key.split())
+    if want < 2:
         return None
-    rest = m.group(2).strip()
-    return rest if len(rest.split()) >= 3 else None
+    parts = field.strip().split()
+    for n in range(1, min(want, len(parts)) + 1):  # 'ohwx_woman' is one word of two
+        if tag_key(" ".join(parts[:n])) == key:
+            rest = " ".join(parts[n:])
+            return rest if len(parts) - n >= 3 else None
+    return None
+
+
+@lru_cache(maxsize=131072)
+def mentions(field: str, key: str) -> bool:
+    """Whether ``field`` is a sentence that names the tag ``key`` among its words
+    (``a photo of ohwx woman with curly hair``). A short field (``white zara hair``, a
+    unique tag) is a tag, not a sentence: three words besides the tag's are needed."""
+    said = _words(key)
+    have = _words(field)
+    n = len(said)
+    if not n or len(have) < n + 3:
+        return False
+    return any(have[i : i + n] == said for i in range(len(have) - n + 1))
+
+
+def first_place(tags: Tags, key: str) -> str:
+    """Where a caption's first field carries the tag ``key``: ``field`` (it is the
+    field), ``lead`` (it leads the field's sentence), ``within`` (the sentence names it
+    further on) or ``''``. keep_tokens = 1 keeps the whole first field, so in all three
+    the tag is kept; only a lead can be made its own field without breaking a sentence."""
+    if not tags:
+        return ""
+    if tag_key(tags[0]) == key:
+        return "field"
+    if leading_token(tags[0], key) is not None:
+        return "lead"
+    return "within" if mentions(tags[0], key) else ""
+
+
+def carries(tags: Tags, key: str) -> bool:
+    """Whether a caption carries the tag ``key``: as a field, or in a sentence."""
+    return any(tag_key(t) == key or mentions(t, key) for t in tags) or bool(first_place(tags, key))
 
 
 def put_first(tags: Tags, tag: str) -> Tags:
     """``tag`` first, its other copies gone (``x.``, ``**x**``, a sentence led by ``x``).
 
     A copy already spelled like ``tag`` (same :func:`norm_tag`) keeps its own spelling.
+    A caption that names the tag only in a sentence is not given a second copy: a
+    sentence led by it is split after it (``ohwx woman, sitting at a cafe``), a first
+    sentence naming it further on stays as it is (keep_tokens = 1 keeps that whole
+    field), and a later sentence naming it becomes the first field.
     """
     key = tag_key(tag)
     own = next((t for t in tags if norm_tag(t) == norm_tag(tag)), tag.strip())
     rest = [t for t in tags if tag_key(t) != key]
+    if len(rest) == len(tags):  # no field is the tag: a sentence may name it
+        named = next((i for i, t in enumerate(tags) if first_place((t,), key)), -1)
+        if named > 0:
+            rest = [tags[named], *tags[:named], *tags[named + 1 :]]
+        if rest and first_place((rest[0],), key) == "within":
+            return tuple(rest)
+        tags = tuple(rest)
     if rest and tags and rest[0] == tags[0]:
         split = leading_token(rest[0], key)
         if split is not None:
@@ -237,5 +318,11 @@ def put_first(tags: Tags, tag: str) -> Tags:
 
 
 def restyle(tags: Tags, style: str, anchor: Anchor) -> Tags:
-    """Convert every tag to ``style`` except the anchor's (its spelling is the trigger's)."""
-    return tuple(t if tag_key(t) in anchor.keys else apply_tag_style(t, style) for t in tags)
+    """Convert every tag to ``style`` except the anchor's (its spelling is the trigger's)
+    and the prompt prefixes' (``score_9`` is the base model's word, spelled as it learned
+    it: ``score 9`` is another word to it)."""
+    keep = anchor.keys
+    return tuple(
+        t if tag_key(t) in keep or anchor.prefixes.is_prefix(t) else apply_tag_style(t, style)
+        for t in tags
+    )

@@ -2,7 +2,8 @@
 
 - rating and meta tags a tagger or a booru left (``rating:general``, ``what``,
   ``highres``): they say how a picture was posted, not what it shows (the guide removes
-  "conflicting meta tags");
+  "conflicting meta tags"). A Pony set's ``rating_safe`` is kept by the rule
+  (:func:`lorapan.core.rules.fixes.junk_test`): there it is the base model's own word;
 - markdown emphasis an LLM captioner left around a token (``**[token]**``);
 - prompt-weight syntax (``(no humans)``, ``(red hair:1.2)``): a prompt's emphasis, but
   kohya reads a caption literally and trains the parentheses and numbers as text.

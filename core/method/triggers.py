@@ -5,12 +5,20 @@ all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
 
 - a kohya folder ``N_token class`` (``5_tk girl``): ``tk`` is the trigger, ``girl`` the
   class word (kohya's DreamBooth naming), unless the captions carry the whole name
-  (``8_umbrella pose`` with ``umbrella pose`` in them) at least as often as the token
-  alone: then the whole name is the trigger;
+  (``8_umbrella pose`` with ``umbrella pose`` in them, ``20_ohwx woman`` with ``a photo
+  of ohwx woman``) at least as often as the token alone: then the whole name is the
+  trigger. Several folders sharing the token (``10_mika``, ``4_mika swimsuit``) name one
+  trigger, cited by the folder named the token itself;
 - an sd-scripts dataset config beside the images (``dataset.toml`` with
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
-  with (a trigger written last, which ``keep_tokens = 1`` does not protect).
+  with (a trigger written last, which ``keep_tokens = 1`` does not protect). A caption
+  that starts with a block of prompt prefixes (``score_9, score_8_up, rating_safe``:
+  :mod:`.prefixes`) starts, for this, with the field after it; a prefix is never a
+  trigger.
+
+A caption carries a trigger as a field, leading its first sentence (``ohwx woman sitting
+at a cafe``) or named inside a sentence (``a photo of ohwx woman``): all are counted.
 
 A trigger found only by its place counts when (nearly) every caption has it there; one
 the owner named (a folder, a dataset config) counts however many captions carry it: the
@@ -26,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lorapan.core.method.anchor import leading_token, tag_key, tag_keys
+from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_keys
+from lorapan.core.method.prefixes import Prefixes, prefixes_of
 from lorapan.core.method.vocab import data_file
 from lorapan.core.naming import parse_kohya_folder
 
@@ -45,10 +54,11 @@ class Trigger:
 
     tag: str
     key: str
-    captions: int = 0  # captions carrying it (any field, or leading the first sentence)
+    captions: int = 0  # captions carrying it (any field, or in a sentence)
     first: int = 0  # captions whose first field it is
     last: int = 0  # captions whose last field it is (and not the first)
     lead: int = 0  # captions whose first field is a sentence it leads
+    within: int = 0  # captions that name it only inside a sentence ('a photo of ohwx')
     evidence: list[str] = field(default_factory=list)
     class_word: str = ""
     from_owner: bool = False  # named by a folder or a dataset config, not only by position
@@ -99,6 +109,9 @@ def _count(trigger: Trigger, captions: list[tuple[str, ...]], keyed: list[tuple[
     for tags, keys in zip(captions, keyed, strict=True):
         lead = bool(tags) and key not in keys[:1] and leading_token(tags[0], key) is not None
         if key not in keys and not lead:
+            if any(mentions(t, key) for t in tags):  # 'a photo of ohwx woman with ...'
+                trigger.captions += 1
+                trigger.within += 1
             continue
         trigger.captions += 1
         if keys and keys[0] == key:
@@ -128,10 +141,11 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     captions = [tuple(it.tags) for it in dataset.items.values() if it.tags]
     total = len(captions)
     found: dict[str, Trigger] = {}
+    prefixes = prefixes_of(getattr(dataset, "settings", None))
 
     def note(tag: str, evidence: str, owner: bool, class_word: str = "") -> None:
         key = tag_key(tag)
-        if not key:
+        if not key or prefixes.is_prefix(key):  # 'score_9' names no subject
             return
         t = found.get(key)
         if t is None:
@@ -140,23 +154,10 @@ def find_triggers(dataset: Any) -> list[Trigger]:
         t.from_owner = t.from_owner or owner
         t.class_word = t.class_word or class_word
 
-    tokens = {}
-    for folder in getattr(dataset, "folders", []):
-        token = folder_token(folder.path.rsplit("/", 1)[-1])
-        if token:
-            tokens.setdefault(tag_key(token[0]), (token, folder.path))
-    if len(tokens) == 1:  # several folders with their own names are subjects, not one trigger
-        (token, path) = next(iter(tokens.values()))
-        whole = f"{token[0]} {token[1]}".strip()
-        if token[1] and _whole_name_carried(whole, token[0], captions):
-            # '8_umbrella pose' with every caption carrying 'umbrella pose': the captions
-            # say the whole name is the trigger; 'umbrella' alone is the tagger's object
-            note(whole, f"kohya folder '{path}', its whole name", True)
-        else:
-            note(token[0], f"kohya folder '{path}'", True, token[1])
+    _from_folders(dataset, captions, note)
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
-    _from_positions(captions, note)
+    _from_positions(captions, note, prefixes)
     keyed = [tag_keys(tags) for tags in captions] if found else []
     for t in found.values():
         _count(t, captions, keyed)
@@ -166,6 +167,37 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     kept = [t for t in found.values() if t.captions >= need or t.from_owner]
     kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))
     return kept
+
+
+def _from_folders(dataset: Any, captions: list[tuple[str, ...]], note: Any) -> None:
+    """The trigger kohya folders name: one token shared by every named folder."""
+    tokens: dict[str, list[tuple[tuple[str, str], str]]] = {}
+    for folder in getattr(dataset, "folders", []):
+        token = folder_token(folder.path.rsplit("/", 1)[-1])
+        if token:
+            tokens.setdefault(tag_key(token[0]), []).append((token, folder.path))
+    if len(tokens) != 1:  # several folders with their own names are subjects, not one trigger
+        return
+    named = next(iter(tokens.values()))
+    token = named[0][0][0]
+    classes = {tag_key(cls) for (_t, cls), _p in named}
+    cls = named[0][0][1] if len(classes) == 1 else ""
+    whole = f"{token} {cls}".strip()
+    if cls and _whole_name_carried(whole, token, captions):
+        # '8_umbrella pose' with every caption carrying 'umbrella pose': the captions
+        # say the whole name is the trigger; 'umbrella' alone is the tagger's object
+        note(whole, f"{_folders([p for _n, p in named])}, its whole name", True)
+        return
+    # '10_mika' beside '4_mika swimsuit': the folder named the token itself says it,
+    # an outfit's folder only shares it
+    own = [p for (_t, c), p in named if not c]
+    note(token, _folders(own or [p for _n, p in named]), True, cls)
+
+
+def _folders(paths: list[str]) -> str:
+    shown = ", ".join(f"'{p}'" for p in paths[:4])
+    more = f" and {len(paths) - 4} more" if len(paths) > 4 else ""
+    return f"kohya folder{'s' * (len(paths) > 1)} {shown}{more}"
 
 
 def _whole_name_carried(whole: str, token: str, captions: list[tuple[str, ...]]) -> bool:
@@ -178,19 +210,23 @@ def _whole_name_carried(whole: str, token: str, captions: list[tuple[str, ...]])
     return as_whole.captions > 0 and as_whole.captions >= alone.captions
 
 
-def _from_positions(captions: list[tuple[str, ...]], note: Any) -> None:
-    """A tag nearly every caption starts with, else one nearly every caption ends with
-    (a caption that starts with a shared tag already has its anchor)."""
+def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefixes) -> None:
+    """A tag nearly every caption starts with (after its prompt prefixes, if any), else
+    one nearly every caption ends with (a caption that starts with a shared tag already
+    has its anchor)."""
     total = len(captions)
     if total < 2:
         return
     need = math.ceil(TRIGGER_SHARE * total)
-    for pick, where in ((0, "first"), (-1, "last")):
-        ends = Counter(tag_key(c[pick]) for c in captions if len(c) > 1 or pick == 0)
+    heads = [c[prefixes.lead(c) :] or c for c in captions]
+    prefixed = sum(1 for h, c in zip(heads, captions, strict=True) if len(h) < len(c))
+    after = " (after their prompt prefixes)" if prefixed >= need else ""
+    for rows, pick, where in ((heads, 0, "first"), (captions, -1, "last")):
+        ends = Counter(tag_key(c[pick]) for c in rows if len(c) > 1 or pick == 0)
         for key, n in ends.most_common(1):
-            if n >= need:
-                spelled = next(c[pick] for c in captions if tag_key(c[pick]) == key)
-                note(spelled, f"the {where} field of {n} captions", False)
+            if n >= need and not prefixes.is_prefix(key):
+                spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
+                note(spelled, f"the {where} field of {n} captions{after * (not pick)}", False)
                 return
 
 

@@ -1,7 +1,8 @@
 """The method's vocabularies, read from ``core/data/*.toml`` and a dataset's overrides.
 
 Shipped lists are data (blacklist, conflict pairs, hair/eye words, coverage tag sets,
-low-quality tags, kind profiles). A dataset changes them in its ``lorapan.toml``::
+low-quality tags, kind profiles; prompt prefixes in ``prefixes.toml``, read by
+:mod:`lorapan.core.method.prefixes`). A dataset changes them in its ``lorapan.toml``::
 
     [dataset]
     blacklist_extra = ["some name"]          # extends the blacklist

@@ -7,6 +7,7 @@ new tags are spelled (the dataset's own tag style).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,8 +19,9 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.anchor import Anchor, anchor_of
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.kind import resolve_kind, subject_tags
+from lorapan.core.method.prefixes import Prefixes
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
 from lorapan.core.method.tag_style import style_for
@@ -75,6 +77,9 @@ class RuleContext:
     #: images ``lorapan augment --alter lowres`` made: low quality by design (provenance)
     made_low_quality: frozenset[str] = frozenset()
     scores_loaded: bool = False
+    #: the set writes Pony's prompt prefixes (score_9, source_anime) on most captions:
+    #: its rating_safe tags are the base model's vocabulary, not a tagger's junk
+    prefix_convention: bool = False
     rare_seen: dict[str, list[tuple[str, str]]] = field(
         default_factory=dict
     )  # rel -> [(norm, name)]
@@ -90,6 +95,11 @@ class RuleContext:
     @staticmethod
     def norm(tag: str) -> str:
         return norm(tag)
+
+    @property
+    def prefixes(self) -> Prefixes:
+        """The dataset's prompt prefixes (``score_9``): never a trigger, anchor or name."""
+        return self.anchor.prefixes
 
     @property
     def trigger(self) -> Trigger | None:
@@ -134,7 +144,11 @@ def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None 
     The anchor (a trigger such as ``M1N2N3Z4_K``) is spelled as its owner chose and
     says nothing about how the other tags are written, so it is not counted.
     """
-    skip = anchor.keys if anchor is not None else frozenset()
+    skip: frozenset[str] = frozenset()
+    if anchor is not None:  # nor are prompt prefixes: 'score_8_up' is Pony's spelling
+        some = itertools.islice(dataset.items.values(), sample)
+        is_prefix = anchor.prefixes.is_prefix
+        skip = anchor.keys | {tag_key(t) for it in some for t in it.tags if is_prefix(t)}
     captions = (item.tags for item in dataset.items.values())
     return style_for(dataset.settings.tag_style, captions, skip)
 
@@ -171,7 +185,10 @@ def build_context(
         vocab.add_names([name_from_core(s) for s in subject_map])
         cores = frozenset(norm(s) for s in subject_map)
     else:
-        vocab.use_anchor_name(anchor.single)
+        # Unique tags are named after the trigger when one is known: the trigger and core
+        # fixes put it first in this same plan, while the anchor may be a tag they displace.
+        trigger = None if settings.core_tag.strip() else main_trigger(triggers)
+        vocab.use_anchor_name(trigger.tag if trigger is not None else anchor.single)
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
@@ -192,6 +209,7 @@ def build_context(
         facts=facts,
         clone_groups=clone_groups,
         made_low_quality=_made_low_quality(dataset) if facts is not None else frozenset(),
+        prefix_convention=anchor.prefixes.convention_in(raw),
     )
     if scores:
         ctx.scores_loaded = True

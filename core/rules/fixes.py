@@ -99,14 +99,32 @@ def placeholder_fn(placeholders: frozenset[str], core: str) -> Callable[[Tags], 
     return fn
 
 
-def junk_fn(tags: Tags) -> Tags:
-    """Rating and meta tags go; markdown around a token is unwrapped."""
-    out = []
-    for t in tags:
-        if junk_reason(t):
-            continue
-        out.append(strip_markdown(t) if has_markdown(t) else t)
-    return dedupe(tuple(out))
+def junk_test(ctx: RuleContext) -> Callable[[str], bool]:
+    """Whether a tag is junk in this dataset: a rating or meta tag, except where the set
+    follows Pony's prompt-prefix convention (``score_9, ..., rating_safe``): there
+    ``rating_safe`` is the base model's own rating word, written per image on purpose,
+    and only a tagger's ``rating:general`` goes (the guide's list names meta tags that
+    conflict, such as 'official style', not ratings)."""
+    if not ctx.prefix_convention:
+        return lambda t: bool(junk_reason(t))
+    prefixes = ctx.prefixes
+    return lambda t: bool(
+        (why := junk_reason(t)) and not (why == "a rating tag" and prefixes.is_prefix(t))
+    )
+
+
+def junk_fn(is_junk: Callable[[str], bool]) -> Callable[[Tags], Tags]:
+    """Junk tags go; markdown around a token is unwrapped."""
+
+    def fn(tags: Tags) -> Tags:
+        out = []
+        for t in tags:
+            if is_junk(t):
+                continue
+            out.append(strip_markdown(t) if has_markdown(t) else t)
+        return dedupe(tuple(out))
+
+    return fn
 
 
 def unweight_fn(tags: Tags) -> Tags:
@@ -130,12 +148,17 @@ def style_fix(ctx: RuleContext, style: str, images: list[str], label: str = "") 
 
 
 def lowq_add_fn(ctx: RuleContext, anchor: Anchor) -> Callable[[Tags], Tags]:
-    """Add the low-quality tags after the leading anchor and style tags; never in front
-    of a caption's first field (without an anchor, that field is what keep_tokens = 1
-    holds, as in :func:`insert_after_anchor`)."""
+    """Add the low-quality tags after the leading anchor, style and prompt-prefix tags;
+    never in front of a caption's first field (without an anchor, that field is what
+    keep_tokens = 1 holds, as in :func:`insert_after_anchor`). The caption's quality
+    claims (``score_9``, ``best quality``) go: a blurry image is not that, and keeping
+    them would tie the blur to the tags prompts use to ask for quality."""
 
     def fn(tags: Tags) -> Tags:
-        pos = lead_length(tags, anchor, (ctx.style,)) or min(len(tags), 1)
+        tags = tuple(t for t in tags if not anchor.prefixes.is_claim(t)) or tags
+        pos = lead_length(tags, anchor, (ctx.style,))
+        pos += anchor.prefixes.lead(tags[pos:])
+        pos = pos or min(len(tags), 1)
         for t in ctx.vocab.lowq_list:
             before = len(tags)
             tags = add_tag(tags, ctx.styled(t), pos)

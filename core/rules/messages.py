@@ -141,17 +141,25 @@ def _placeholder(ctx, sub, g, counts):
 
 
 def _junk(ctx, sub, g, counts):
-    return Finding(
-        "tags.junk",
-        "warning",
+    msg = (
         f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tagger junk or markup ({top_details(g.details)}): "
-        "rating and meta tags say how a picture was posted, not what it shows, and markdown "
-        "around a token is trained as text; the guide removes such tags.",
-        g.images,
-        fixes.tag_fix(
-            "tags.junk", "remove rating/meta tags, unwrap markdown", g.images, fixes.junk_fn
-        ),
+        "rating and meta tags a tagger or booru left say how a picture was posted, not what "
+        "it shows, and markdown around a token is trained as text (the guide removes meta "
+        "tags such as 'official style' that compete with what the picture shows)."
     )
+    pony = [t for t in g.details if ctx.prefixes.is_prefix(t) and t.lower().startswith("rating")]
+    if pony and not ctx.prefix_convention:
+        msg += (
+            f" A Pony set's {', '.join(repr(t) for t in pony[:2])} would stay: they are kept "
+            "where most captions carry Pony's 'score_*' or 'source_*' prefixes."
+        )
+    fix = fixes.tag_fix(
+        "tags.junk",
+        "remove rating/meta tags, unwrap markdown",
+        g.images,
+        fixes.junk_fn(fixes.junk_test(ctx)),
+    )
+    return Finding("tags.junk", "warning", msg, g.images, fix)
 
 
 def _weight(ctx, sub, g, counts):
@@ -297,21 +305,50 @@ def _subject_names(ctx: RuleContext, images: list[str]) -> list[str]:
 
 def _lowq(ctx, sub, g, counts):
     words = ", ".join(ctx.vocab.lowq_list)
-    if sub == "missing":
-        fix = fixes.anchored_fix(
-            "quality.lowq-tag", f"add '{words}'", g.images, lambda a: fixes.lowq_add_fn(ctx, a)
-        )
-        msg = (
-            f"{_imgs(g)} {verb(len(g), 'is', 'are')} blurry or small but {verb(len(g), 'lacks', 'lack')} '{words}': the guide tags low-quality "
-            "images so the blur is tied to those tags, not to the subject."
-        )
-    else:
+    if sub not in ("missing", "claims"):
         fix = fixes.remove_fix("quality.lowq-tag", f"remove '{words}'", g.images, ctx.vocab.lowq)
         msg = (
             f"{_imgs(g)} {verb(len(g), 'is', 'are')} sharp but {verb(len(g), 'carries', 'carry')} low-quality tags ({top_details(g.details)}): "
             "only blurry or low-resolution images carry them."
         )
+        return Finding("quality.lowq-tag", "warning", msg, g.images, fix)
+    claims = ", ".join(repr(c) for c in _claims(ctx, g.images)[:4])
+    drop = f"drop the quality claims {claims}" if claims else ""
+    if sub == "missing":
+        label = f"add '{words}'" + (f" and {drop}" if drop else "")
+        msg = (
+            f"{_imgs(g)} {verb(len(g), 'is', 'are')} blurry or small but {verb(len(g), 'lacks', 'lack')} '{words}': the guide tags low-quality "
+            "images so the blur is tied to those tags, not to the subject."
+        )
+        if claims:
+            msg += f" They also carry quality claims ({claims}) that say the opposite:"
+    else:
+        label = drop
+        msg = (
+            f"{_imgs(g)} {verb(len(g), 'is', 'are')} tagged '{words}' but also "
+            f"{verb(len(g), 'carries', 'carry')} quality claims ({claims}):"
+        )
+    if claims:
+        msg += (
+            " both cannot be true (the guide asks for non-conflicting tags free from false "
+            "positives), and a claim kept on a blurry image ties the blur to the tag prompts "
+            "use to ask for quality. The fix drops them from these images only "
+            "([rules.vocab] quality_claims = [] in lorapan.toml keeps them)."
+        )
+    fix = fixes.anchored_fix(
+        "quality.lowq-tag", label, g.images, lambda a: fixes.lowq_add_fn(ctx, a)
+    )
     return Finding("quality.lowq-tag", "warning", msg, g.images, fix)
+
+
+def _claims(ctx: RuleContext, images: list[str]) -> list[str]:
+    """The quality claims (``score_9``) these images carry, as written, most common first."""
+    seen: Counter[str] = Counter()
+    for rel in images:
+        item = ctx.dataset.items.get(rel)
+        if item is not None:
+            seen.update(t for t in item.tags if ctx.prefixes.is_claim(t))
+    return [t for t, _n in seen.most_common()]
 
 
 def _unreadable(ctx, sub, g, counts):

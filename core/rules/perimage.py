@@ -13,10 +13,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
-from lorapan.core.method.junk import has_markdown, junk_reason, markdown_of, unweighted
+from lorapan.core.method.anchor import carries, first_place, tag_key
+from lorapan.core.method.junk import has_markdown, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules.bundles import several_in
 from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.fixes import junk_test
 
 IssueKey = tuple[str, str]
 # Kinds whose special details (tattoos, scars) the guide counts: one character each.
@@ -51,7 +53,7 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    _core_style(ctx, every, present, issues)
+    _core_style(ctx, tags, every, present, issues)
     _placeholders(ctx, tags, issues)
     _junk(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
@@ -62,15 +64,21 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
     return ImageState(nset, every[0] if every else "", issues)
 
 
-def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: dict) -> None:
+def _core_style(
+    ctx: RuleContext, tags: tuple[str, ...], norms: list[str], nset: frozenset[str], issues: dict
+) -> None:
     if ctx.profile.bundle:
         if ctx.subjects and (not norms or norms[0] not in ctx.subjects):
             where = [s for s in ctx.subjects if s in nset]
             issues[("tags.core", "bundle-missing" if not where else "bundle-not-first")] = ()
-    elif ctx.core_norm:
-        if ctx.core_norm not in nset:
+    elif ctx.core_norm and (not norms or norms[0] != ctx.core_norm):
+        # A sentence may carry it: 'a photo of ohwx woman ...' first is kept whole by
+        # keep_tokens = 1 (and cannot lose it without breaking); one it leads is split.
+        key = tag_key(ctx.core)
+        place = first_place(tags, key)
+        if not place and ctx.core_norm not in nset and not carries(tags, key):
             issues[("tags.core", "missing")] = ()
-        elif norms[0] != ctx.core_norm:
+        elif place != "within":
             issues[("tags.core", "not-first")] = ()
     if ctx.style_norm and ctx.style_norm not in nset:
         issues[("tags.style", "missing")] = ()
@@ -78,11 +86,12 @@ def _core_style(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues
 
 def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
     """Tagger junk and markup (``tags.junk``), prompt weights (``tags.weight-syntax``)."""
+    is_junk = junk_test(ctx)
     junk = tuple(
         dict.fromkeys(
             piece
             for t in tags
-            for piece in ([t] if junk_reason(t) else markdown_of(t) if has_markdown(t) else [])
+            for piece in ([t] if is_junk(t) else markdown_of(t) if has_markdown(t) else [])
         )
     )
     if junk:
@@ -171,6 +180,9 @@ def _quality(
         have = present & ctx.vocab.lowq
         if have != ctx.vocab.lowq:
             issues[("quality.lowq-tag", "missing")] = tuple(sorted(ctx.vocab.lowq - have))
+        elif claims := tuple(sorted(n for n in nset if ctx.prefixes.is_claim(n))):
+            # 'worst quality' beside 'score_9': both cannot be true
+            issues[("quality.lowq-tag", "claims")] = claims
     elif have := nset & ctx.vocab.lowq:
         issues[("quality.lowq-tag", "misplaced")] = tuple(sorted(have))
 

@@ -10,7 +10,7 @@ from collections import Counter
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
-from lorapan.core.method.anchor import tag_key
+from lorapan.core.method.anchor import carries, first_place, tag_key
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
@@ -23,40 +23,85 @@ ID_MIN = 3
 
 
 def trigger_first(v: View) -> list[Finding]:
-    """While no core tag is set: the trigger is in the captions but not first in some."""
+    """While no core tag is set: the trigger is in the captions but not first in some.
+
+    A caption whose first sentence names the trigger further on (``a photo of ohwx woman
+    with ...``) has it in the field keep_tokens = 1 keeps: it is left as it is, where
+    moving the trigger out would break the sentence and adding it would say it twice.
+    """
     ctx = v.ctx
     t = ctx.trigger
     if t is None or not t.captions:
         return []
     key = t.key
-    images = [
-        rel
-        for rel, item in ctx.dataset.items.items()
-        if item.tags and tag_key(item.tags[0]) != key and _carries(item.tags, key)
-    ]
+    images, prefixed, leads, within = [], [], 0, 0
+    for rel, item in ctx.dataset.items.items():
+        if not item.tags:
+            continue
+        place = first_place(item.tags, key)
+        if place == "within":
+            within += 1
+        elif place == "lead" or (place != "field" and carries(item.tags, key)):
+            images.append(rel)
+            leads += place == "lead"
+            if ctx.prefixes.lead(item.tags):
+                prefixed.append(item.tags)
     if not images:
         return []
+    return [_trigger_first_finding(v, images, prefixed, leads, within)]
+
+
+def _trigger_first_finding(
+    v: View, images: list[str], prefixed: list[tuple[str, ...]], leads: int, within: int
+) -> Finding:
+    t = v.ctx.trigger
+    assert t is not None
     where = []
+    if prefixed:
+        where.append(f"after the prompt prefixes in {len(prefixed)}")
     if t.last:
         where.append(f"last in {t.last}")
-    if t.lead:
-        where.append(f"leading the first sentence in {t.lead}")
+    if leads:
+        where.append(f"leading the first sentence in {leads}")
     place = f" ({', '.join(where)})" if where else ""
     msg = (
         f"the trigger '{t.tag}' ({t.describe(v.total)}) is not the first field of "
-        f"{plural(len(images), 'caption')}{place}: keep_tokens = 1 keeps only the first "
-        "comma field fixed, so the trigger is shuffled with the rest and the subject is "
-        "not tied to it. The fix puts it first as its own field and drops its other copies."
+        f"{plural(len(images), 'caption')}{place}: "
     )
+    why = []
+    block: tuple[str, ...] = ()
+    if len(images) > leads:
+        kept = "the first comma field"
+        if prefixed:
+            block = prefixed[0][: v.ctx.prefixes.lead(prefixed[0])]
+            kept = f"the first comma field (here '{block[0]}', a prompt prefix that says nothing about the subject)"
+        why.append(
+            f"keep_tokens = 1 keeps only {kept} fixed, so the trigger is shuffled with the "
+            "rest and the subject is not tied to it"
+        )
+    if leads:
+        why.append(
+            "where it leads a sentence, keep_tokens = 1 keeps it with the whole sentence, "
+            "a different first field in each caption instead of the trigger alone"
+        )
+    msg += "; ".join(why) + ". The fix puts it first as its own field and drops its other copies"
+    if block:
+        msg += (
+            f"; the prefixes ('{', '.join(block)}') follow it in their order (shuffled with "
+            "the other tags, as all but the first were already)"
+        )
+    if leads:
+        msg += "; a sentence it leads is split after it, the trigger kept whole"
+    msg += "."
+    if within:
+        msg += (
+            f" {plural(within, 'caption')} name it inside the first sentence, which "
+            "keep_tokens = 1 keeps whole: left as written (moving it out would break the "
+            "sentence, adding it would say it twice)."
+        )
     fix = fixes.core_fix(f"put '{t.tag}' first in each caption", t.tag, images)
     fix = Fix(fix.label, fix.planner, "tags.trigger-first", moves_anchor=True)
-    return [Finding("tags.trigger-first", "warning", msg, images, fix)]
-
-
-def _carries(tags: tuple[str, ...], key: str) -> bool:
-    from lorapan.core.method.anchor import leading_token
-
-    return any(tag_key(t) == key for t in tags) or leading_token(tags[0], key) is not None
+    return Finding("tags.trigger-first", "warning", msg, images, fix)
 
 
 def is_id(tag: str, stem: str) -> bool:
