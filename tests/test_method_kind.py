@@ -221,3 +221,18 @@ def test_a_concepts_silhouette_is_a_tick_not_a_warning(tmp_path: Path) -> None:
     [item] = report.find("coverage.silhouette")
     assert item.severity == "manual" and item.images == ["9.png"]
     assert "pose concepts" in item.message
+
+
+def test_a_sentence_set_named_after_a_person_is_a_character(tmp_path: Path) -> None:
+    """Sentences name no kind as tags do; a DreamBooth-style folder name whose class word
+    is a person ('ohwx woman') does. Without one, the kind stays unconfirmed."""
+    lines = ["a photo of ohwx woman sitting at a cafe table", "ohwx woman walking on a beach"]
+    caps = {f"20_ohwx woman/{i}.png": f"{lines[i % 2]} in the evening {i}" for i in range(6)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "p", caps)))
+    assert (guess.kind, guess.source) == ("character", "inferred")
+    assert "the trigger 'ohwx woman' names a person ('woman'" in guess.evidence[0]
+    caps = {
+        f"20_ohwx cafe/{i}.png": f"a photo of a cafe table in the evening {i}" for i in range(6)
+    }
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "q", caps)))
+    assert guess.source == "default"

@@ -48,6 +48,9 @@ def test_the_prefix_block_is_never_the_trigger_anchor_or_name(tmp_path: Path, lo
     out = json.loads(lorapan_cmd("check", root, "--json").stdout)
     assert [t["tag"] for t in out["triggers"]] == ["zara"]
     assert out["anchor"]["tags"] == []
+    assert out["prefix_first"] == {"tag": "score_9", "captions": 20, "total": 20}
+    info = lorapan_cmd("info", root).stdout  # what keep_tokens=1 keeps, said before fixing
+    assert "first field kept by keep_tokens=1: 'score_9', a prompt prefix, on 20 of 20" in info
     report = _check(root)
     [hair] = report.find("tags.hair-unique")
     assert "'white zara hair'" in hair.fix.label and "score" not in hair.message

@@ -14,6 +14,7 @@ from typing import Any
 from lorapan.core.commands_hint import hint
 from lorapan.core.method.anchor import Anchor, anchor_of
 from lorapan.core.method.kind import kind_guess
+from lorapan.core.method.prefixes import prefixes_of
 from lorapan.core.method.prose import CaptionStyle, caption_style
 from lorapan.core.method.triggers import Trigger, find_triggers
 
@@ -50,6 +51,7 @@ def describe_dataset(
         confirm = hint("fix", dataset.root, "--rule", "dataset.kind")
     return {
         "kind": {**guess.to_dict(), "description": guess.describe(), "confirm": confirm},
+        "prefix_first": _prefix_first(dataset, captions),
         "triggers": [
             {"tag": t.tag, "captions": t.captions, "evidence": t.describe(total)} for t in triggers
         ],
@@ -59,6 +61,17 @@ def describe_dataset(
         "caption_extension_read": dataset.settings.caption_extension,
         "caption_extension_set": dataset.settings.is_set("caption_extension"),
     }
+
+
+def _prefix_first(dataset: Any, captions: list[tuple[str, ...]]) -> dict[str, Any] | None:
+    """The prompt prefix most captions start with (``score_9``), which keep_tokens=1
+    keeps in place of a trigger; None when fewer than half start with one."""
+    prefixes = prefixes_of(dataset.settings)
+    firsts = Counter(c[0] for c in captions if prefixes.is_prefix(c[0]))
+    n = sum(firsts.values())
+    if not captions or 2 * n < len(captions):
+        return None
+    return {"tag": firsts.most_common(1)[0][0], "captions": n, "total": len(captions)}
 
 
 def summary_lines(info: dict[str, Any]) -> list[str]:
@@ -73,6 +86,12 @@ def summary_lines(info: dict[str, Any]) -> list[str]:
     if info["anchor"]["tags"] and info["anchor"]["source"] != "core tag":
         shown = ", ".join(f"'{a}'" for a in info["anchor"]["tags"][:4])
         lines.append(f"first field kept by keep_tokens=1: {shown} ({info['anchor']['source']})")
+    elif (first := info.get("prefix_first")) and info["anchor"]["source"] != "core tag":
+        lines.append(
+            f"first field kept by keep_tokens=1: '{first['tag']}', a prompt prefix, on "
+            f"{first['captions']} of {first['total']} captions: it ties nothing to the subject "
+            "(`tags.trigger-first` puts the trigger there)"
+        )
     lines.append(f"captions: {info['caption_style']['description']}")
     exts = info["caption_extensions"]
     if exts:

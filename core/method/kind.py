@@ -17,6 +17,8 @@ Decisions (thresholds are shares of the captioned images):
    characters, places -> backgrounds, else concepts); per-image ids are not subjects;
 2. a trigger or dataset-config class token naming a style (``itojunji style``) -> style;
 3. a trigger naming a thing (``trcn hat``: clothing, weapons, furniture) -> asset;
+   one the owner named after a person (``ohwx woman``) -> character, when the tags
+   (sentences name none) say nothing of the people;
 4. several people on most images -> group, two -> couple; one person -> character,
    unless the people's hair shows different people (:func:`varied_hair`: no colour on
    half the images that name one, three colours each on :data:`LOOK_SHARE` of them):
@@ -326,6 +328,8 @@ def infer_kind(
             evidence.append(f"their hair varies ({looks}): several characters, one concept")
             return KindGuess("concept", "inferred", evidence)
         return KindGuess("character", "inferred", evidence)
+    if who := _trigger_person(triggers, voc):
+        return KindGuess("character", "inferred", [who])
     if c["no_humans"] >= MOST * n or c["scenery"] >= MOST * n:
         ev = []
         if c["no_humans"]:
@@ -356,6 +360,20 @@ def _trigger_thing(triggers: list[Trigger], voc: _Vocab, n: int) -> str:
         f"the trigger '{t.tag}' names a thing ({'; '.join(t.evidence)}): the guide's "
         "assets are clothing, weapons, furniture and other objects"
     )
+
+
+def _trigger_person(triggers: list[Trigger], voc: _Vocab) -> str:
+    """Why the owner's trigger says the subject is a person (``20_ohwx woman``: the class
+    word of a DreamBooth-style name), for sets whose captions are sentences, which name
+    no kind as tags do; '' when it does not."""
+    t = main_trigger(triggers)
+    if t is None or not t.from_owner:
+        return ""
+    words = set(re.split(r"[\s_\-]+", tag_key(t.tag)))
+    person = sorted(words & voc["person_words"])
+    if not person:
+        return ""
+    return f"the trigger '{t.tag}' names a person ('{person[0]}'; {'; '.join(t.evidence)})"
 
 
 def _worn_thing(captions: Any, voc: _Vocab) -> str:
