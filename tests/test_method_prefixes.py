@@ -198,3 +198,16 @@ def test_a_dataset_extends_the_prefixes(tmp_path: Path) -> None:
     ds = Dataset.open(root)
     assert not anchor_of(ds)
     assert [t.tag for t in find_triggers(ds)] == ["kai"]
+
+
+def test_a_restyle_keeps_a_datasets_own_prefix_as_written(tmp_path: Path, lorapan_cmd) -> None:
+    """`edit --tag-style` respells every tag but the anchor, the triggers and the prompt
+    prefixes: the dataset's own prefixes too, not only the shipped list."""
+    caps = {f"{i}.png": f"aesthetic_v2, kai, 1boy, long_hair, smile {i}" for i in range(6)}
+    root = rf.write_images(tmp_path / "n", caps)
+    (root / "lorapan.toml").write_bytes(
+        tomli_w.dumps({"rules": {"vocab_add": {"prefixes": ["aesthetic v2"]}}}).encode()
+    )
+    res = lorapan_cmd("edit", root, "--tag-style", "spaces")
+    assert res.returncode == 0, res.stderr
+    assert _caption(root, "0.png")[:4] == ["aesthetic_v2", "kai", "1boy", "long hair"]

@@ -54,7 +54,7 @@ def protected_keys(dataset: Any, anchor: Anchor) -> Anchor:
     spellings = dict(anchor.spellings)
     for trigger in find_triggers(dataset):
         spellings.setdefault(trigger.key, trigger.tag)
-    return Anchor(frozenset(spellings), spellings, anchor.source)
+    return Anchor(frozenset(spellings), spellings, anchor.source, anchor.prefixes)
 
 
 def restyler(dataset: Any, style: str, anchor: Anchor | None = None) -> TagFn:
