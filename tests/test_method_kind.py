@@ -236,3 +236,15 @@ def test_a_sentence_set_named_after_a_person_is_a_character(tmp_path: Path) -> N
     }
     guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "q", caps)))
     assert guess.source == "default"
+
+
+def test_info_and_check_count_a_trigger_over_the_same_captions(tmp_path: Path, lorapan_cmd):
+    """An empty caption does not carry the trigger: info said 'in 4 of 4 captions' where
+    check's core tag finding said 'in 4 of 5'."""
+    caps = {f"10_kai/{i}.png": f"kai, 1boy, solo, smile {i}" for i in range(4)}
+    caps["10_kai/4.png"] = ""
+    root = rf.write_images(tmp_path / "k", caps)
+    info = lorapan_cmd("info", root).stdout
+    check = lorapan_cmd("check", root).stdout
+    assert "in 4 of 5 captions)" in info
+    assert check.count("in 4 of 5 captions") == 2 and "in 4 of 4" not in check

@@ -44,7 +44,7 @@ def describe_dataset(
     style = caption_style(captions) if style is None else style
     triggers = find_triggers(dataset) if triggers is None else triggers
     anchor = anchor_of(dataset) if anchor is None else anchor
-    total = len(captions)
+    total = len(dataset.items)  # as the rules count: an empty caption is one not carrying it
     guess = kind_guess(dataset, style, triggers)
     confirm = ""
     if not guess.confirmed:
