@@ -8,6 +8,7 @@ from pathlib import Path
 import rules_fixtures as rf
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.kind import infer_kind, resolve_kind
+from lorapan.core.method.triggers import find_triggers
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.settings import load_settings
 
@@ -248,3 +249,18 @@ def test_info_and_check_count_a_trigger_over_the_same_captions(tmp_path: Path, l
     check = lorapan_cmd("check", root).stdout
     assert "in 4 of 5 captions)" in info
     assert check.count("in 4 of 5 captions") == 2 and "in 4 of 4" not in check
+
+
+def test_a_taggers_first_or_last_word_is_never_the_trigger(tmp_path: Path) -> None:
+    """A WD14 run starts every caption with '1girl' (and 'smile' may end them all): that
+    says how the captions were made, not what the LoRA is called, so no trigger is
+    proposed as the core tag; a made-up word in the same place still is."""
+    views = ["from side", "full body", "portrait", "upper body", "from behind", "cowboy shot"]
+    caps = {f"{i}.png": f"1girl, solo, {views[i % 6]}, red dress {i}, smile" for i in range(8)}
+    ds = Dataset.open(rf.write_images(tmp_path / "wd14", caps))
+    assert find_triggers(ds) == []
+    report = RulesEngine(ds, live=False).check()
+    assert "Proposed" not in " ".join(f.message for f in report.find("tags.core"))
+    caps = {f"{i}.png": f"1girl, solo, {views[i % 6]}, red dress {i}, zq4mira" for i in range(8)}
+    ds = Dataset.open(rf.write_images(tmp_path / "named", caps))
+    assert [t.tag for t in find_triggers(ds)] == ["zq4mira"]

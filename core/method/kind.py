@@ -46,6 +46,7 @@ from lorapan.core.method.triggers import (
     config_class_tokens,
     find_triggers,
     main_trigger,
+    tagger_words,
 )
 from lorapan.core.method.vocab import colour_counts, data_file
 
@@ -188,12 +189,9 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
 
 def _not_names() -> frozenset[str]:
     """Tags that never name a subject, even first on many captions: a tagger's person
-    counts, 'no humans', medium and look tags (``1girl``, ``monochrome``); a set whose
-    trigger is missing from some captions starts those with such tags."""
-    doc = data_file("kinds.toml")
-    lists = ("person", "two_people", "several_people", "no_humans", "tagger_person_tags")
-    words = [t for name in (*lists, "medium_tags", "anime_tags") for t in doc.get(name, [])]
-    return frozenset(tag_key(t) for t in words)
+    counts, 'no humans', medium, view and look tags (``1girl``, ``monochrome``); a set
+    whose trigger is missing from some captions starts those with such tags."""
+    return tagger_words()
 
 
 def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> list[str]:

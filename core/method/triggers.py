@@ -12,7 +12,8 @@ all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
 - an sd-scripts dataset config beside the images (``dataset.toml`` with
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
-  with (a trigger written last, which ``keep_tokens = 1`` does not protect). A caption
+  with (a trigger written last, which ``keep_tokens = 1`` does not protect), unless a
+  tagger writes it on any subject (``1girl``, ``solo``: :func:`tagger_words`). A caption
   that starts with a block of prompt prefixes (``score_9, score_8_up, rating_safe``:
   :mod:`.prefixes`) starts, for this, with the field after it; a prefix is never a
   trigger.
@@ -31,6 +32,7 @@ import math
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -224,10 +226,43 @@ def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefix
     for rows, pick, where in ((heads, 0, "first"), (captions, -1, "last")):
         ends = Counter(tag_key(c[pick]) for c in rows if len(c) > 1 or pick == 0)
         for key, n in ends.most_common(1):
-            if n >= need and not prefixes.is_prefix(key):
+            if n >= need and not prefixes.is_prefix(key) and key not in tagger_words():
                 spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
                 note(spelled, f"the {where} field of {n} captions{after * (not pick)}", False)
                 return
+
+
+#: the lists of the shipped vocabularies whose tags a tagger writes on many pictures
+_TAGGER_LISTS = {
+    "kinds.toml": (
+        "person", "two_people", "several_people", "no_humans", "tagger_person_tags",
+        "medium_tags", "anime_tags", "scenery",
+    ),
+    "vocab.toml": (
+        "hair_styles", "lowq_tags", "eye_colour_tags", "multi_person", "one_person",
+        "face_body_tags", "detail_focus_tags", "indoor_tags", "outdoor_tags",
+    ),
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def tagger_words() -> frozenset[str]:
+    """Keys of the tags a tagger writes on many pictures of any subject: person counts,
+    ``no humans``, medium, view, place, hair and eye tags, and every tag the conflict
+    and coverage lists name. First (or last) on nearly every caption, one says how the
+    captions were made (a WD14 run starts each with ``1girl``), not what the LoRA is
+    called, so it is never a trigger found by position, nor a bundle's subject."""
+    words: list[str] = []
+    for name, lists in _TAGGER_LISTS.items():
+        doc = data_file(name)
+        for key in lists:
+            words += [str(t) for t in doc.get(key, [])]
+    vocab = data_file("vocab.toml")
+    words += [f"{c} {part}" for c in vocab.get("colours", []) for part in ("hair", "eyes")]
+    words += [str(t) for pair in data_file("conflicts.toml").get("pair", []) for t in pair["tags"]]
+    for tags in data_file("coverage.toml").get("sets", {}).values():
+        words += [str(t) for t in tags]
+    return frozenset(tag_key(w) for w in words)
 
 
 def main_trigger(triggers: list[Trigger]) -> Trigger | None:

@@ -27,8 +27,10 @@ from lorapan.core.method.anchor import (
     insert_after_anchor,
     lead_length,
     put_first,
+    tag_key,
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
+from lorapan.core.method.triggers import tagger_words
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.kind_pin import pin_inferred_kind
@@ -175,7 +177,8 @@ def dedupe_fn(tags: Tags) -> Tags:
 # ---- core tag proposal ----------------------------------------------------------
 def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) -> str | None:
     """The dataset's trigger (spelled as written), else the first tag every caption starts
-    with, else the kind's shape from the name. A tag every caption merely carries
+    with (unless a tagger writes it on any subject), else the kind's shape from the
+    name. A tag every caption merely carries
     somewhere (``no humans``) describes the pictures, not the subject: not proposed."""
     ds = ctx.dataset
     trigger = ctx.trigger
@@ -183,8 +186,8 @@ def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) 
         return trigger.tag
     if total:
         for first, n in first_counts.items():
-            if n == total and first:
-                return ds.index.display(first)
+            if n == total and first and tag_key(first) not in tagger_words():
+                return ds.index.display(first)  # not '1girl': a tagger's, not a name
     name = ds.settings.name.strip()
     if name:
         return ctx.vocab.profile.core_shape.format(name=name)
