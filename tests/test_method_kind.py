@@ -7,6 +7,7 @@ from pathlib import Path
 
 import rules_fixtures as rf
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.describe import describe_dataset, summary_lines
 from lorapan.core.method.kind import infer_kind, resolve_kind
 from lorapan.core.method.triggers import find_triggers
 from lorapan.core.rules.engine import RulesEngine
@@ -261,6 +262,8 @@ def test_a_taggers_first_or_last_word_is_never_the_trigger(tmp_path: Path) -> No
     assert find_triggers(ds) == []
     report = RulesEngine(ds, live=False).check()
     assert "Proposed" not in " ".join(f.message for f in report.find("tags.core"))
+    info = describe_dataset(ds)
+    assert "'1girl' (first tag of every caption): a tagger's tag" in "\n".join(summary_lines(info))
     caps = {f"{i}.png": f"1girl, solo, {views[i % 6]}, red dress {i}, zq4mira" for i in range(8)}
     ds = Dataset.open(rf.write_images(tmp_path / "named", caps))
     assert [t.tag for t in find_triggers(ds)] == ["zq4mira"]
