@@ -204,17 +204,24 @@ def save_settings(root: Path, settings: Settings) -> Path:
     Only keys that are set are written: a default or an inferred value (the kind the
     method read from the captions) stays unwritten until the user confirms it.
     """
-    _validate({k: getattr(settings, k) for k in _DEFAULTS}, str(Path(root) / SETTINGS_FILE))
+    path = Path(root) / SETTINGS_FILE
+    doc = settings_document(settings, str(path))
+    atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))
+    settings.raw = doc
+    settings.path = path
+    return path
+
+
+def settings_document(settings: Settings, where: str = SETTINGS_FILE) -> dict[str, Any]:
+    """The TOML document :func:`save_settings` writes: every key lorapan does not own,
+    and the ``[dataset]`` keys that are set (SettingsError for a bad value)."""
+    _validate({k: getattr(settings, k) for k in _DEFAULTS}, where)
     doc = copy.deepcopy(settings.raw)
     table = doc.setdefault("dataset", {})
     for key in _DEFAULTS:
         if settings.is_set(key):
             table[key] = copy.deepcopy(getattr(settings, key))
-    path = Path(root) / SETTINGS_FILE
-    atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))
-    settings.raw = doc
-    settings.path = path
-    return path
+    return doc
 
 
 def state_dir(root: Path, create: bool = True) -> Path:

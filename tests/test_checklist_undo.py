@@ -94,3 +94,22 @@ def test_a_lorapan_png_never_takes_lorapan_toml_for_its_caption(tmp_path: Path) 
     undone = ds.undo()
     assert undone.applied == [] and undone.settings
     assert ds.items["lorapan.png"].tags == ("gob", "solo")
+
+
+def test_a_fixs_setting_and_captions_are_one_undo(tmp_path: Path, lorapan_cmd) -> None:
+    """`fix --rule tags.core` writes core_tag to lorapan.toml and puts it first in every
+    caption: one `lorapan undo` restores both, the file byte for byte (comments kept)."""
+    caps = {f"10_eika/{i}.png": f"1girl, solo, eika, smile {i}" for i in range(4)}
+    root = rf.write_images(tmp_path / "k", caps)
+    toml = b'# my notes\n[dataset]\nkind = "character"\n\n[training]\nnetworkDim = 32\n'
+    (root / "lorapan.toml").write_bytes(toml)
+    captions = {p.name: p.read_bytes() for p in root.glob("*/*.txt")}
+    res = lorapan_cmd("fix", root, "--rule", "tags.core")
+    assert res.returncode in (0, 1), res.stderr
+    assert load_settings(root).core_tag == "eika"
+    assert (root / "10_eika" / "0.txt").read_text().startswith("eika, 1girl")
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert (root / "lorapan.toml").read_bytes() == toml
+    assert {p.name: p.read_bytes() for p in root.glob("*/*.txt")} == captions
+    assert lorapan_cmd("redo", root).returncode == 0
+    assert load_settings(root).core_tag == "eika"

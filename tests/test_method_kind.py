@@ -137,10 +137,14 @@ def test_a_fix_keeps_the_kind_it_was_made_for(tmp_path: Path, lorapan_cmd) -> No
     assert not (root / "lorapan.toml").exists()
     planned = json.loads(lorapan_cmd("fix", root, "--dry-run", "--json").stdout)
     assert (planned["kind_would_be_written"], planned["kind_written"]) == ("couple", None)
+    before = (root / "0.txt").read_bytes()
     res = lorapan_cmd("fix", root)
     assert "kind = 'couple' (as inferred) written to lorapan.toml" in res.stdout
     assert "1girl" not in (root / "0.txt").read_text()
     assert load_settings(root).kind == "couple"
+    assert lorapan_cmd("undo", root).returncode == 0  # one step: the captions and the kind
+    assert (root / "0.txt").read_bytes() == before and not (root / "lorapan.toml").exists()
+    assert lorapan_cmd("redo", root).returncode == 0
     info = json.loads(lorapan_cmd("info", root, "--json").stdout)
     assert (info["kind"]["kind"], info["kind"]["source"]) == ("couple", "set")
     # a kind lorapan could not infer is never written

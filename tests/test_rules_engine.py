@@ -152,7 +152,9 @@ def test_core_tag_proposed_from_the_shared_first_tag_with_a_settings_fix(tmp_pat
     rf.write_settings(root, {"kind": "character", "name": ""})
     f = finding(check(root), "tags.core:unset")
     assert f.severity == "error" and "'Yanagise Eika'" in f.message
-    assert f.fix.settings == {"core_tag": "Yanagise Eika"} and "not undone" in f.fix.label
+    assert (
+        f.fix.settings == {"core_tag": "Yanagise Eika"} and "one undo reverts both" in f.fix.label
+    )
 
 
 def test_core_tag_proposal_falls_back_to_the_kinds_shape(tmp_path: Path) -> None:

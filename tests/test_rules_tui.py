@@ -171,7 +171,7 @@ def _preview_texts(screen: FixPreviewScreen) -> dict[str, str]:
     return {w.id: str(w.render()) for w in screen.query(Static) if w.id}
 
 
-async def test_a_settings_only_fix_does_not_promise_an_undo() -> None:
+async def test_a_settings_only_fix_is_undone_with_u() -> None:
     from lorapan.core.rules.model import Fix
 
     fix = Fix("set style tag 'x style'", lambda ds: [], "tags.style", settings={"style_tag": "x"})
@@ -181,8 +181,8 @@ async def test_a_settings_only_fix_does_not_promise_an_undo() -> None:
         await pilot.pause()
         texts = _preview_texts(app.screen)
         assert texts["fix-title"].endswith("— no caption changes")
-        assert "undo cannot revert it" in texts["fix-note"]
-        assert "undo" not in texts["fix-keys"]
+        assert texts["fix-note"].endswith("(u reverts it)")  # journaled like a caption edit
+        assert "apply (undo: u)" in texts["fix-keys"]
 
 
 async def test_a_fix_with_captions_and_a_setting_says_what_undo_reverts() -> None:
@@ -196,7 +196,7 @@ async def test_a_fix_with_captions_and_a_setting_says_what_undo_reverts() -> Non
         await pilot.pause()
         texts = _preview_texts(app.screen)
         assert texts["fix-title"].endswith("— 1 caption")
-        assert "undo reverts the captions, not the setting" in texts["fix-note"]
+        assert "u reverts it with the captions" in texts["fix-note"]
         assert "apply (undo: u)" in texts["fix-keys"]
 
 

@@ -23,12 +23,11 @@ HELP = "apply the fixes `check` offers, journaled (`lorapan undo` reverts them)"
 EPILOG = """\
 Without --rule, the fixes of error and warning findings are applied. Advice fixes
 (e.g. pruning a constant tag) and writes to lorapan.toml (a proposed core tag,
-style tag, kind or caption extension; undo does not revert them) are applied only
-when named with --rule. The fixes are planned as one: the trigger stays the first
+style tag, kind or caption extension) are applied only when named with --rule. The fixes are planned as one: the trigger stays the first
 field, the style tag goes right after it, and no fix removes what another keeps.
 --dry-run prints that plan per caption (before → after). All caption changes of
-one run, and the images a fix sets aside, are one journal transaction: one
-`lorapan undo PATH` reverts them.
+one run, the images a fix sets aside and what it writes to lorapan.toml are one
+journal transaction: one `lorapan undo PATH` reverts them.
 
 examples:
   lorapan fix ~/data/goblin --dry-run            what would change
@@ -102,8 +101,8 @@ def _rank(finding) -> int:  # noqa: ANN001
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.commands.check import build_engine
-    from lorapan.core.rules.fixes import apply_fix, compose
-    from lorapan.core.rules.kind_pin import kind_to_pin, pin_inferred_kind, pinned_note
+    from lorapan.core.rules.fixes import compose
+    from lorapan.core.rules.kind_pin import kind_to_pin, pinned_note
 
     engine, code = build_engine(args)
     if engine is None:
@@ -111,12 +110,14 @@ def run(args: argparse.Namespace) -> int:
     ds = engine.dataset
     if not args.dry_run and (refused := refuse_if_interrupted(ds)) is not None:
         return refused
-    settings_done = []
+    settings_done, updates = [], {}
     for f in engine.check(args.rule or None).findings:
         if f.fix is not None and f.fix.settings and args.rule:
-            if not args.dry_run:
-                apply_fix(ds, _settings_only(f.fix))
+            if not args.dry_run:  # planned with them; written with the run's captions
+                for key, value in f.fix.settings.items():
+                    setattr(ds.settings, key, value)
                 engine.settings_changed()
+            updates.update(f.fix.settings)
             settings_done.append(f.fix.settings)
     report = engine.check(args.rule or None)
     todo = sorted((f for f in report.findings if _eligible(f, bool(args.rule))), key=_rank)
@@ -128,11 +129,13 @@ def run(args: argparse.Namespace) -> int:
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
-    would_pin = kind_to_pin(ds) if args.dry_run and (changes or leaving) else None
-    if not args.dry_run and (changes or leaving):
-        result, moved = _apply(ds, todo, aside, changes)
-        if result.applied or any(r.applied for _fx, r in moved):
-            pinned = pin_inferred_kind(ds)
+    pin = kind_to_pin(ds) if changes or leaving else None
+    would_pin = pin if args.dry_run else None
+    if not args.dry_run and (changes or leaving or updates):
+        result, moved = _apply(
+            ds, todo, aside, changes, {**updates, **({"kind": pin} if pin else {})}
+        )
+        pinned = pin if result.settings else None
     after = None
     if not args.dry_run:
         fresh, _code = build_engine(args, warn=False)  # a fresh check of what is on disk now
@@ -170,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
 
 
-def _apply(ds, todo, aside, changes):  # noqa: ANN001, ANN202
+def _apply(ds, todo, aside, changes, settings):  # noqa: ANN001, ANN202
     """Set the images aside, rename caption files and write the caption fixes in one
     journal transaction (one undo reverts the run); returns the captions' result and
     (fix, result) per fix that moves files."""
@@ -199,7 +202,9 @@ def _apply(ds, todo, aside, changes):  # noqa: ANN001, ANN202
         if fixes:
             owned = {i for f, _r, imgs in per_fix if f in fixes for i in imgs}
             label += f" ({verb} {plural(len(owned), 'image')})"
-    result = ds.apply_changes(changes, label=label, moves=moves, move_owners=move_owners)
+    result = ds.apply_changes(
+        changes, label=label, moves=moves, move_owners=move_owners, settings=settings
+    )
     moved = []
     for fx, res, images in per_fix:
         res.applied = [r for r in result.applied if r in images]
@@ -266,12 +271,6 @@ def plan_groups(changes) -> list:  # noqa: ANN001
     for c in changes:
         groups.setdefault(describe_change(c), []).append(c)
     return sorted(groups.items(), key=lambda kv: -len(kv[1]))
-
-
-def _settings_only(fix):  # noqa: ANN001, ANN202
-    from lorapan.core.rules.model import Fix
-
-    return Fix(fix.label, lambda ds: [], fix.rule_id, settings=fix.settings)
 
 
 def _print_human(args, settings_done, steps, changes, result, after, aside_any) -> None:  # noqa: ANN001

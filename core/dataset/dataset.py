@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from lorapan.core.dataset.changes import ApplyResult, absorb, plan_writes
 from lorapan.core.dataset.items import ImageItem
@@ -25,6 +26,7 @@ from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
 from lorapan.core.settings import SETTINGS_FILE, STATE_DIR, Settings, load_settings, state_dir
+from lorapan.core.settings_journal import settings_change
 from lorapan.core.settings_live import reload_settings
 from lorapan.core.tag_index import TagIndex
 
@@ -131,6 +133,7 @@ class Dataset:
         keep_in_step: bool = True,
         moves: Sequence[MoveOp] = (),
         move_owners: Mapping[str, str] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> ApplyResult:
         """Write new tags for each change, journaled; unchanged tags are skipped.
 
@@ -141,10 +144,16 @@ class Dataset:
         ``moves`` (with ``move_owners``, the image each moved file belongs to, as for
         :meth:`apply_moves`) go in the same transaction, so one undo reverts both; the
         images they moved are in ``applied`` too.
+
+        ``settings`` (``[dataset]`` keys a fix sets) are written to lorapan.toml in the
+        same transaction (:mod:`lorapan.core.settings_journal`): one undo reverts both,
+        and ``result.settings`` says the file was written.
         """
         result = ApplyResult(label)
         with self.lock, self.journal.writer.hold():
             writes, owners = plan_writes(self.items, changes, result)
+            if settings and (change := settings_change(self.root, settings)):
+                writes.append(change)
             if not writes and not moves:
                 return result
             self._keep_in_step = keep_in_step
@@ -156,9 +165,11 @@ class Dataset:
                 self._refresh_after(txn, res)
                 owners = {**owners, **(move_owners or {})}
             absorb(res, owners, result)
-            result.applied = list(dict.fromkeys(result.applied))
+            result.settings = SETTINGS_FILE in result.applied
+            result.applied = [r for r in dict.fromkeys(result.applied) if r != SETTINGS_FILE]
             result.txn_id = txn.id
             notify = {img for rel in res.done for img in self.caption_owners.images_of(rel)}
+        self._follow_settings([result])
         self._notify(set(result.applied) | notify, label)
         return result
 

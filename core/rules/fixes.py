@@ -2,8 +2,8 @@
 
 Planners read the dataset at plan time (not the finding's snapshot), so a preview
 always shows what applying would do now, and a fix applied twice changes nothing the
-second time. :func:`apply_fix` writes settings first (not journaled) and then the
-tag changes through the journal, so ``lorapan undo`` reverts the caption edits.
+second time. :func:`apply_fix` writes the tag changes and the settings a fix sets in
+one journal transaction, so ``lorapan undo`` reverts both.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, 
 from lorapan.core.method.triggers import tagger_words
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm
-from lorapan.core.rules.kind_pin import pin_inferred_kind
+from lorapan.core.rules.kind_pin import kind_to_pin
 from lorapan.core.rules.model import Fix
-from lorapan.core.settings import save_settings
 
 Tags = tuple[str, ...]
 
@@ -202,8 +201,8 @@ def core_proposal_fix(ctx: RuleContext, proposal: str) -> Fix:
         return plan(current, rels, fn)
 
     label = (
-        f"set core tag '{proposal}' in lorapan.toml (a settings write, not undone by "
-        "`lorapan undo`) and put it first in every caption"
+        f"set core tag '{proposal}' in lorapan.toml and put it first in every caption "
+        "(one undo reverts both)"
     )
     return Fix(label, planner, "tags.core", settings={"core_tag": proposal}, moves_anchor=True)
 
@@ -273,7 +272,9 @@ class FixOutcome:
 
 
 def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
-    """Write the fix's settings (if any), then its tag changes through the journal.
+    """Apply the fix's tag changes and the settings it sets (if any) as one journal
+    transaction, so ``lorapan undo`` reverts both; with caption changes under a kind
+    only inferred, that kind is written with them (:mod:`.kind_pin`).
 
     A fix that sets images aside moves them (with their captions) to
     ``.lorapan/excluded`` in one journal transaction: ``lorapan undo`` brings them back.
@@ -282,15 +283,18 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
         return apply_set_aside(ds, fix, dry_run)
     if fix.renames:
         return apply_renames(ds, fix, dry_run)
-    if fix.settings and not dry_run:
-        for key, value in fix.settings.items():
+    updates = dict(fix.settings or {})
+    if updates and not dry_run:  # planned with the settings it sets
+        for key, value in updates.items():
             setattr(ds.settings, key, value)
-        save_settings(ds.root, ds.settings)
     changes = fix.plan(ds)
-    if dry_run or not changes:
+    if dry_run or not (changes or updates):
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
-    result = ds.apply_changes(changes, label=fix.journal_label)
-    pinned = pin_inferred_kind(ds) if result.applied else None
+    pinned = kind_to_pin(ds) if changes else None
+    if pinned:
+        updates["kind"] = pinned
+    result = ds.apply_changes(changes, label=fix.journal_label, settings=updates)
+    pinned = pinned if result.settings else None
     return FixOutcome(fix.rule_id, fix.label, changes, result, fix.settings, pinned)
 
 

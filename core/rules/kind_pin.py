@@ -4,15 +4,15 @@ An inferred kind rests on tags, and the fixes made for it may remove them: a cou
 blacklist takes ``1girl``, ``1boy``, ``couple`` and ``hetero``, the only tags that said
 "two people", and the next check read the set as a background (other rules, another
 preset). So when a fix's captions are written while the kind is only inferred, that kind
-is written to lorapan.toml: the fix was made for it, and its own edits must not change
-what the set is read as. A kind with no evidence (the unconfirmed default) is not written.
+is written to lorapan.toml in the fix's own transaction (one undo reverts both): the fix
+was made for it, and its own edits must not change what the set is read as. A kind with
+no evidence (the unconfirmed default) is not written.
 """
 
 from __future__ import annotations
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.kind import kind_guess
-from lorapan.core.settings import save_settings
 
 
 def kind_to_pin(ds: Dataset) -> str | None:
@@ -22,17 +22,6 @@ def kind_to_pin(ds: Dataset) -> str | None:
         return None
     guess = kind_guess(ds)
     return guess.kind if guess.source == "inferred" else None
-
-
-def pin_inferred_kind(ds: Dataset) -> str | None:
-    """Write the inferred kind to lorapan.toml; the kind written, or None (already set,
-    or not inferable)."""
-    kind = kind_to_pin(ds)
-    if kind is None:
-        return None
-    ds.settings.kind = kind
-    save_settings(ds.root, ds.settings)
-    return kind
 
 
 def pinned_note(kind: str, dry_run: bool = False) -> str:

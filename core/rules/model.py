@@ -6,8 +6,8 @@ the rule allows, carries a :class:`Fix`. A fix is a *plan*: ``fix.plan(dataset)`
 returns the tag changes it would make (for a preview) and
 ``dataset.apply_changes(fix.plan(ds), label=fix.journal_label)`` applies them through
 the journal, so ``lorapan undo`` reverts them. A fix may also change settings
-(``fix.settings``, e.g. the proposed core tag); settings writes are not journaled,
-which the fix's label says.
+(``fix.settings``, e.g. the proposed core tag), written to lorapan.toml in the same
+journal transaction as its caption changes (one undo reverts both).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class Fix:
     label: str
     planner: Callable[[Dataset], list[TagChange]]
     rule_id: str = ""
-    settings: dict[str, Any] | None = None  # [dataset] keys to set (not journaled)
+    settings: dict[str, Any] | None = None  # [dataset] keys to set (journaled with it)
     #: True for the fixes whose job is the first field (core tag, trigger, per-image ids);
     #: every other fix keeps the anchor first (keep_tokens = 1).
     moves_anchor: bool = False

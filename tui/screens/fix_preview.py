@@ -74,11 +74,7 @@ class FixPreviewScreen(ModalScreen[bool]):
             )
             if fix is not None and fix.settings:
                 setting = ", ".join(f"{k} = {v!r}" for k, v in fix.settings.items())
-                undo = (
-                    "undo reverts the captions, not the setting"
-                    if files
-                    else "undo cannot revert it"
-                )
+                undo = "u reverts it with the captions" if files else "u reverts it"
                 yield Static(
                     f"also writes lorapan.toml: {setting} ({undo})", id="fix-note", markup=False
                 )
@@ -97,7 +93,8 @@ class FixPreviewScreen(ModalScreen[bool]):
         def key(binding_id: str) -> str:
             return display_keys(keys_for(binding_id, keymap))
 
-        undo = f" (undo: {key('undo')})" if self.changes else ""  # a setting alone: no undo
+        writes = self.changes or (self.finding.fix and self.finding.fix.settings)
+        undo = f" (undo: {key('undo')})" if writes else ""
         return f"{key('fix-apply')} apply{undo} · {key('fix-cancel')} cancel"
 
     def action_apply(self) -> None:

@@ -132,7 +132,7 @@ def caption_files(v: View) -> list[Finding]:
                 "kohya dataset TOML)."
             )
             fix = Fix(
-                f"set caption_extension = '{chosen}' in lorapan.toml (a settings write)",
+                f"set caption_extension = '{chosen}' in lorapan.toml (undo reverts it)",
                 lambda _ds: [],
                 "pair.caption-files",
                 settings={"caption_extension": settings.caption_extension},
@@ -151,7 +151,7 @@ def caption_files(v: View) -> list[Finding]:
         ):
             ext = next(iter(only))
             fix = Fix(
-                f"set caption_extension = '{ext}' in lorapan.toml (a settings write)",
+                f"set caption_extension = '{ext}' in lorapan.toml (undo reverts it)",
                 lambda _ds: [],
                 "pair.caption-files",
                 settings={"caption_extension": ext},

@@ -29,7 +29,7 @@ def dataset_kind(v: View) -> list[Finding]:
             f"in lorapan.toml (one of: {', '.join(KINDS)}), or confirm {guess.kind}: `{confirm}`"
         )
     msg += "; the kind decides the blacklist, hair/eye rules, coverage, aims and training preset."
-    label = f"set kind = '{guess.kind}' in lorapan.toml (a settings write, not undone by `lorapan undo`)"
+    label = f"set kind = '{guess.kind}' in lorapan.toml (undo reverts it)"
     fix = Fix(label, lambda _ds: [], "dataset.kind", settings={"kind": guess.kind})
     return [Finding("dataset.kind", "advice", msg, [], fix, key="dataset.kind")]
 

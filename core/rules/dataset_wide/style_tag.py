@@ -38,7 +38,7 @@ def style_proposal(v: View) -> list[Finding]:
     if missing:
         msg += f"; confirming adds it after the core tag to {plural(len(missing), 'caption')}"
     msg += f". Confirm: `{confirm}`, or set your own [dataset] style_tag in lorapan.toml."
-    label = f"set style tag '{guess.tag}' in lorapan.toml (a settings write, not undone by `lorapan undo`)"
+    label = f"set style tag '{guess.tag}' in lorapan.toml (undo reverts it)"
     insert = fixes.style_fix(ctx, guess.tag, missing)
     fix = Fix(label, insert.planner, "tags.style", settings={"style_tag": guess.tag})
     return [Finding("tags.style", "warning", msg, missing, fix, key="tags.style:unset")]

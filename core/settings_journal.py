@@ -1,0 +1,37 @@
+"""Settings a fix writes, as a step of the fix's own journal transaction.
+
+A fix that sets a ``[dataset]`` key (the proposed core tag, style tag, kind or caption
+extension) and the caption changes made with it are one edit: ``u`` in the app and
+``lorapan undo`` take back both, restoring ``lorapan.toml`` byte for byte (comments and
+all), as they do for a checklist tick (:mod:`lorapan.core.checklist`). The step is made
+on the file as it is on disk, so an outside change not yet read back is kept; a file
+changed between this read and the write is a conflict, reported and left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from lorapan.core.settings import SETTINGS_FILE, parse_settings, settings_document
+
+#: one file's journaled change: (dataset-relative path, bytes before, bytes after)
+Change = tuple[str, bytes | None, bytes | None]
+
+
+def settings_change(root: Path, updates: Mapping[str, Any]) -> Change | None:
+    """lorapan.toml's change that sets ``updates`` (``[dataset]`` keys) on the file as it
+    is now; None when it already holds them. SettingsError when the file does not parse
+    (writing over it would lose what it holds) or a value is not allowed."""
+    path = Path(root) / SETTINGS_FILE
+    try:
+        before: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        before = None
+    on_disk = parse_settings(before, path)
+    for key, value in updates.items():
+        setattr(on_disk, key, value)
+    after = tomli_w.dumps(settings_document(on_disk, str(path))).encode("utf-8")
+    return None if after == before else (SETTINGS_FILE, before, after)
