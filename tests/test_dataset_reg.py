@@ -84,6 +84,12 @@ def test_lorapan_toml_names_the_class_folders_instead(tmp_path):
     write_settings(root, {"reg_folders": []})
     ds = Dataset.open(root)
     assert ds.reg_folders == [] and len(ds.items) == 6 + 4 + 3
+    class_images(root / "priors" / "2_man" / "close-ups", 2)  # below a named N_class root
+    write_settings(root, {"reg_folders": ["priors/2_man"]})
+    assert [(f.path, f.repeats, f.class_token) for f in Dataset.open(root).reg_folders] == [
+        ("priors/2_man", 2, "man"),
+        ("priors/2_man/close-ups", 2, "man"),
+    ]
 
 
 def test_a_bad_reg_folders_setting_is_refused_with_its_key(tmp_path, lorapan_cmd):

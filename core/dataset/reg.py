@@ -144,7 +144,7 @@ def _repeats_and_class(folder: str, root: str) -> tuple[int, str]:
         parsed = parse_kohya_folder(name)
         if parsed:
             return parsed[0], parsed[1].strip()
-    own = parse_kohya_folder(parts[-1])  # a named root can itself be N_class
+    own = parse_kohya_folder(root.rsplit("/", 1)[-1])  # a named root can be N_class
     if own:
         return own[0], own[1].strip()
     return 1, (below[-1].strip() if below else "")
@@ -198,8 +198,8 @@ def reg_lines(folders: Sequence[dict], images: int) -> list[str]:
     more = f" and {len(folders) - 3} more" if len(folders) > 3 else ""
     lines = [
         f"regularisation: {n} class image{'s' if n != 1 else ''} in {shown}{more}, "
-        f"{folders[0]['source']}: kept out of the rules, counts and fixes (they cover the "
-        f"{images} training images); sd-scripts trains them with is_reg, an uncaptioned one "
+        f"{folders[0]['source']}: kept out of the rules, counts and fixes, which cover the "
+        f"{images} training images; sd-scripts trains them with is_reg, an uncaptioned one "
         "with its class token"
     ]
     for f in folders:
