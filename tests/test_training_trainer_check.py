@@ -42,7 +42,10 @@ def test_a_refusal_is_said_in_english_with_what_to_do(tmp_path):
 def test_the_trainers_counts_sit_beside_the_prediction(tmp_path):
     _, plan = _plan(tmp_path)
     st = plan.steps
-    same = {"images_with_repeats": st.images_with_repeats, "batches_per_epoch": 4}
+    same = {
+        "images_with_repeats": st.images_with_repeats,
+        "batches_per_epoch": st.batches_per_epoch,
+    }
     checks = checks_for(plan, TrainerVerdict(True, facts={**same, "total_steps": 10}))
     assert [c.level for c in checks] == ["info"]
     assert f"{st.images_with_repeats} images with repeats" in checks[0].message

@@ -114,12 +114,15 @@ def run(args: argparse.Namespace) -> int:
     if engine is None:
         return code
     report = engine.check(args.rule or None)
+    ds = engine.dataset
+    reg = [f.to_dict() for f in ds.reg_folders]
     if args.json:
         out = report.to_dict()
-        out["root"] = str(engine.dataset.root)
+        out["root"] = str(ds.root)
+        out["reg_folders"] = reg
         print_json(out)
     else:
-        print_report(engine.dataset.root, report, args.path, all_images=args.all_images)
+        print_report(ds.root, report, args.path, all_images=args.all_images, reg=reg)
     return EXIT_FINDINGS if report.has_errors else EXIT_OK
 
 
@@ -153,11 +156,17 @@ def list_rules(as_json: bool) -> int:
     return EXIT_OK
 
 
-def print_report(root, report, path: str, all_images: bool = False) -> None:  # noqa: ANN001
+def print_report(  # noqa: ANN001
+    root, report, path: str, all_images: bool = False, reg: list[dict] | None = None
+) -> None:
+    """``reg``: the class-image folders (``RegFolder.to_dict``), said to be left out."""
+    from lorapan.core.dataset.reg import reg_lines
     from lorapan.core.method.describe import summary_lines
 
     print(f"{root}")
     for line in summary_lines(report.dataset) if report.dataset else ():
+        print(f"  {line}")
+    for line in reg_lines(reg or [], report.readiness.images):
         print(f"  {line}")
     print(f"  {report.readiness.summary}")
     counts = report.counts()

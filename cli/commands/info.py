@@ -65,6 +65,7 @@ def _files(ds) -> dict:
             {"path": f.path, "repeats": f.repeats, "name": f.name, "images": f.image_count}
             for f in ds.folders
         ],
+        "reg_folders": [f.to_dict() for f in ds.reg_folders],
         "ignored_by_kohya": [
             {"path": f.path, "images": f.image_count, "reason": f.reason}
             for f in ds.ignored_folders
@@ -82,6 +83,7 @@ def config_problems(ds) -> list[str]:
 
 
 def _print_human(info: dict) -> None:
+    from lorapan.core.dataset.reg import reg_lines
     from lorapan.core.method.describe import summary_lines
 
     print(f"{info['root']}")
@@ -98,6 +100,8 @@ def _print_human(info: dict) -> None:
             f"  folder {f['path'] or '.'}: {plural(f['images'], 'image')} x "
             f"{plural(f['repeats'], 'repeat')} ({f['name']})"
         )
+    for line in reg_lines(info["reg_folders"], info["images"]):
+        print(f"  {line}")
     for f in info["ignored_by_kohya"]:
         print(f"  ! {f['reason']}")
     if info["images_without_caption"]:

@@ -131,6 +131,9 @@ def _summary(plan) -> dict:
         "epochs": st.epochs,
         "total_steps": st.total_steps,
         "civitai_formula_steps": st.civitai_steps,
+        "batches_per_epoch": st.batches_per_epoch,
+        "reg_images": st.reg_images,
+        "reg_images_with_repeats": st.reg_with_repeats,
     }
 
 

@@ -20,6 +20,7 @@ from lorapan.core.dataset.items import ImageItem
 from lorapan.core.dataset.kohya import IgnoredFolder, KohyaFolder, layout_folders
 from lorapan.core.dataset.ownership import CaptionOwners, image_for_new_caption
 from lorapan.core.dataset.refresh import DiskSync
+from lorapan.core.dataset.reg import RegFolder, RegMatcher, reg_folders, split_reg
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
 from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
@@ -50,6 +51,11 @@ class Dataset:
         self.orphan_captions: list[str] = []
         self.folders: list[KohyaFolder] = []
         self.ignored_folders: list[IgnoredFolder] = []
+        #: Class images (DreamBooth regularisation, :mod:`.reg`): kept out of ``items``,
+        #: so no rule, count or fix sees them; training emits them with ``is_reg``.
+        self.reg_items: dict[str, ImageItem] = {}
+        self.reg_folders: list[RegFolder] = []
+        self.is_reg = RegMatcher.from_settings(settings)
         self.index = TagIndex()
         self.journal = Journal(self.root, self.root / STATE_DIR)
         self.journal.on_write.append(self._note_own_write)
@@ -79,6 +85,9 @@ class Dataset:
 
     def _scan(self) -> None:
         items, orphans = scan_folder(self.root, self.settings)
+        items, orphans, reg = split_reg(items, orphans, self.is_reg)
+        self.reg_items = {it.relpath: it for it in reg}
+        self.reg_folders = reg_folders(reg, self.is_reg)
         self.folders, self.ignored_folders = layout_folders(self.root.name, items)
         for item in items:
             self.items[item.relpath] = item

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from lorapan.core.captions import CaptionDecodeError, parse_caption
 from lorapan.core.dataset.kohya import layout_folders
 from lorapan.core.dataset.ownership import image_for_new_caption
+from lorapan.core.dataset.reg import reg_folders
 from lorapan.core.dataset.scan import caption_files, make_item
 from lorapan.core.naming import IMAGE_EXTS, natural_key
 from lorapan.core.safe_write import TEMP_PREFIX, FileStamp
@@ -35,6 +36,7 @@ class DiskSync:
     def __init__(self, dataset: Dataset) -> None:
         self.ds = dataset
         self._membership_changed = False
+        self._reg_changed = False
 
     def readers_of(self, caption_rel: str) -> list[str]:
         """The images that read a caption, or the one a new caption will belong to."""
@@ -101,6 +103,9 @@ class DiskSync:
         name = os.path.basename(rel)
         if name.startswith(TEMP_PREFIX) or rel.startswith(STATE_DIR + "/"):
             return set()
+        if self.ds.is_reg(rel):
+            self._refresh_reg(rel)
+            return set()  # no image of the dataset proper changed
         stem, ext = os.path.splitext(rel)
         if ext.lower() in IMAGE_EXTS:
             if path.is_file() and rel not in self.ds.items:
@@ -118,8 +123,35 @@ class DiskSync:
             self._set_orphan(rel, path.is_file())
         return set()
 
+    def _refresh_reg(self, rel: str) -> None:
+        """Follow a class image or its caption (kept apart from ``items``; see ``.reg``)."""
+        ds = self.ds
+        stem, ext = os.path.splitext(rel)
+        if ext.lower() in IMAGE_EXTS:
+            images = [rel]
+        elif ext.lower() in {e.lower() for e in ds.settings.caption_extensions}:
+            images = [r for r in ds.reg_items if os.path.splitext(r)[0] == stem]
+        else:
+            return
+        for image in images:
+            path = ds.root / image
+            if path.is_file():
+                folder, file_stem = path.parent, os.path.splitext(path.name)[0]
+                caps = caption_files(folder, file_stem, ds.settings.caption_extensions)
+                ds.reg_items[image] = make_item(
+                    ds.root, ds.settings, image, folder, file_stem, caps
+                )
+            else:
+                ds.reg_items.pop(image, None)
+            self._reg_changed = True
+
     def settle(self) -> None:
         """After images came or went: keep natural order, recount kohya folders."""
+        if self._reg_changed:
+            self._reg_changed = False
+            ds = self.ds
+            ds.reg_items = {k: ds.reg_items[k] for k in sorted(ds.reg_items, key=natural_key)}
+            ds.reg_folders = reg_folders(ds.reg_items.values(), ds.is_reg)
         if not self._membership_changed:
             return
         self._membership_changed = False

@@ -234,6 +234,7 @@ class Readiness:
     in_folders: bool = True  # False: no kohya N_name folder yet
     unsized: int = 0  # images left out of the step math (no readable size)
     plan_error: str = ""  # a [training] setting `lorapan train` would refuse
+    reg_images: int = 0  # class images (regularisation): not in ``images``, in the steps
     summary: str = ""
 
     def to_dict(self) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ class StepFacts:
     unsized: int  # images with no readable size (training leaves them out)
     folder_steps: int | None = None  # steps with the folders' own N_ repeats
     error: str = ""  # a [training] setting training would refuse
+    reg_images: int = 0  # class images (is_reg) whose batches the steps include
 
 
 def _stamp(path: Path) -> Stamp | None:
@@ -84,12 +86,15 @@ class SizeTable:
         self.version = 0  # bumped whenever a size appears, changes or goes
 
     def sync(self, ds: Dataset, facts: Mapping[str, Any] | None) -> None:
-        """Add images not seen yet, drop the gone ones (after images came or went)."""
-        items = ds.items
-        gone = [rel for rel in self._rows if rel not in items]
+        """Add images not seen yet, drop the gone ones (after images came or went).
+
+        Class images (``ds.reg_items``) are sized too: they add batches to the plan.
+        """
+        items, reg = ds.items, ds.reg_items
+        gone = [rel for rel in self._rows if rel not in items and rel not in reg]
         for rel in gone:
             del self._rows[rel]
-        new = [rel for rel in items if rel not in self._rows]
+        new = [rel for rel in chain(items, reg) if rel not in self._rows]
         for rel in new:
             self._read(ds, rel, facts.get(rel) if facts else None)
         if gone or new:
@@ -113,7 +118,7 @@ class SizeTable:
         return changed
 
     def _read(self, ds: Dataset, rel: str, facts: Any) -> None:
-        path = ds.items[rel].image_path
+        path = ds.root / rel
         stamp = _stamp(path)
         size = trusted_size(facts) if stamp is not None else None
         if size is None and stamp is not None:
@@ -160,6 +165,7 @@ def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
     folder_steps = None
     if in_folders and inputs.folders:
         own = [FolderSizes(tuple(f.sizes), f.repeats) for f in inputs.folders]
+        own += [FolderSizes(tuple(f.sizes), f.repeats, is_reg=True) for f in inputs.reg_folders]
         folder_steps = plan_steps(
             own,
             bucket_spec(plan.dataset_config),
@@ -178,6 +184,7 @@ def step_facts(ds: Dataset, sizes: SizeTable) -> StepFacts:
         in_folders,
         unsized,
         folder_steps,
+        reg_images=st.reg_images if has_images else 0,
     )
 
 
@@ -217,6 +224,7 @@ def build_readiness(
         in_folders=st.in_folders,
         unsized=st.unsized,
         plan_error=st.error,
+        reg_images=st.reg_images,
     )
     r.summary = summary_line(r, ctx.profile.per_subject is not None)
     return r
@@ -268,6 +276,8 @@ def steps_text(r: Readiness) -> str:
         f"numRepeats {repeats_text(r)} → {r.predicted_steps} steps "
         f"({_epochs_text(r)}; {target}preset {r.preset})"
     )
+    if r.reg_images:
+        text += f", with the batches of {r.reg_images} class images"
     if r.unsized:
         text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
     if not r.in_folders:

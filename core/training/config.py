@@ -19,6 +19,7 @@ from lorapan.core.training import presets as P
 from lorapan.core.training.buckets import bucket_bounds, bucket_problems
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.kohya_args import launcher_argv, train_args
+from lorapan.core.training.reg_plan import reg_note, reg_subset
 from lorapan.core.training.run_settings import (
     AUTO,
     SETTING_KEYS,
@@ -35,6 +36,7 @@ from lorapan.core.training.steps import (
     StepPlan,
     plan_steps,
     repeats_for_target,
+    steps_with_reg,
     weighted_repeats_for_target,
 )
 
@@ -160,6 +162,7 @@ def dataset_config(
         if inputs.settings.core_tag:
             sub["class_tokens"] = inputs.settings.core_tag
         subsets.append(sub)
+    subsets += [reg_subset(f) for f in inputs.reg_folders]
     ds["subsets"] = subsets
     return {"general": general, "datasets": [ds]}
 
@@ -225,6 +228,7 @@ def dataset_facts(inputs: TrainInputs, tags: int = 100) -> dict[str, Any]:
         "kind": st.kind,
         "core_tag": st.core_tag,
         "images": inputs.image_count,
+        "reg_images": inputs.reg_image_count,
         "tags": inputs.tag_counts.most_common(tags),
     }
 
@@ -336,16 +340,19 @@ def build_plan(
     notes += [note] if (note := repeats_note(inputs, params, repeats)) else []
     config = dataset_config(inputs, params, repeats, sdxl, settings)
     folders = [FolderSizes(tuple(f.sizes), r) for f, r in zip(inputs.folders, repeats, strict=True)]
+    folders += [FolderSizes(tuple(f.sizes), f.repeats, is_reg=True) for f in inputs.reg_folders]
     target = int(params.get("targetSteps", 0) or 0)
+    batch = int(params.get("trainBatchSize", 1))
     steps = plan_steps(
         folders,
         spec,
-        int(params.get("trainBatchSize", 1)),
-        max_train_steps=target or None,
+        batch,
+        max_train_steps=steps_with_reg(target, folders, spec, batch, num_processes=nproc) or None,
         max_train_epochs=None if target else int(params.get("maxTrainEpochs", 1) or 1),
         num_processes=nproc,
         civitai_epochs=int(params.get("maxTrainEpochs", 0) or 0) or None,
     )
+    notes += [note] if (note := reg_note(inputs, steps, target)) else []
     from lorapan.core.training.prompts import flexibility_prompts
 
     res = config["datasets"][0]["resolution"]

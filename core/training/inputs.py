@@ -33,12 +33,19 @@ SizeOf = Callable[[str], Size | None]  # image relpath -> (width, height); None:
 
 @dataclass
 class FolderInput:
-    """One kohya subset: folder, its ``N_`` repeats, and image sizes (w, h)."""
+    """One kohya subset: folder, its ``N_`` repeats, and image sizes (w, h).
+
+    A class-image subset (``is_reg``) lists its sizes in the order sd-scripts reads
+    its images (``glob_images``: sorted paths), which decides which of them get the
+    repeats it adds (:func:`lorapan.core.training.steps.raised_reg_repeats`).
+    """
 
     path: Path
     repeats: int
     sizes: list[tuple[int, int]] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
+    is_reg: bool = False
+    class_token: str = ""  # a class-image subset's class_tokens ("" = none)
 
 
 @dataclass
@@ -53,10 +60,17 @@ class TrainInputs:
     subjects: tuple[str, ...] = ()
     #: how the captions are written (tags, prose, mixed); None: not read
     caption_style: CaptionStyle | None = None
+    #: class-image subsets (``is_reg``; ``Dataset.reg_folders``), never in ``folders``
+    reg_folders: list[FolderInput] = field(default_factory=list)
 
     @property
     def image_count(self) -> int:
+        """The training images (class images are not counted; see ``reg_image_count``)."""
         return sum(len(f.sizes) for f in self.folders)
+
+    @property
+    def reg_image_count(self) -> int:
+        return sum(len(f.sizes) for f in self.reg_folders)
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
@@ -144,14 +158,30 @@ def from_dataset(
         in_kohya_folders=not flat,
         subjects=tuple(prompt_subjects(ds)) if count_tags else (),
         caption_style=dataset_caption_style(ds) if count_tags else None,
+        reg_folders=reg_inputs(ds, size_of),
     )
+
+
+def reg_inputs(ds: Dataset, size_of: SizeOf) -> list[FolderInput]:
+    """The dataset's class-image folders as ``is_reg`` subsets, with their image sizes."""
+    out = []
+    for reg in ds.reg_folders:
+        fi = FolderInput(ds.root / reg.path, reg.repeats, is_reg=True, class_token=reg.class_token)
+        for rel in reg.images:  # sorted as sd-scripts globs them
+            size = size_of(rel)
+            if size is None:
+                fi.unreadable.append(ds.root / rel)
+            else:
+                fi.sizes.append(size)
+        out.append(fi)
+    return out
 
 
 def _cached_or_header(ds: Dataset) -> SizeOf:
     known = cached_sizes(ds.root, list(ds.items))
 
     def size_of(rel: str) -> Size | None:
-        return known.get(rel) or image_size(ds.items[rel].image_path)
+        return known.get(rel) or image_size(ds.root / rel)
 
     return size_of
 

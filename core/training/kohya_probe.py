@@ -97,6 +97,7 @@ def check(job: dict) -> dict:
     return {
         "ok": True,
         "images_with_repeats": train_group.num_train_images,
+        "reg_images": train_group.num_reg_images,  # with their own repeats, before raising
         "batches_per_epoch": batches,
         "total_steps": steps,
         "prompts": prompts,

@@ -80,7 +80,7 @@ def preflight(
         checks.append(Check("error", f"no images to train under {inputs.root}"))
     elif advice := folder_advice(plan.num_repeats, inputs.in_kohya_folders):
         checks.append(Check("info", advice))
-    unreadable = [p for f in inputs.folders for p in f.unreadable]
+    unreadable = [p for f in inputs.folders + inputs.reg_folders for p in f.unreadable]
     if unreadable:
         checks.append(
             Check("warning", f"{len(unreadable)} unreadable image(s), e.g. {unreadable[0]}")
@@ -146,9 +146,12 @@ def steps_summary(plan: RunPlan) -> str:
     st = plan.steps
     if not st.images:
         return "no images: nothing to train"
+    reg = (
+        f" + {st.reg_images} class images raised to {st.reg_with_repeats}" if st.reg_images else ""
+    )
     return (
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
-        f"= {st.images_with_repeats}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
+        f"= {st.images_with_repeats}{reg}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
         f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
         + _processes_text(plan)
     )

@@ -4,6 +4,9 @@ sd-scripts counts an epoch as ``Σ_buckets ceil(images_in_bucket × repeats / ba
 batches, so images in different aspect-ratio buckets round up separately. Civitai's
 ``ceil(N·r·E / bs)`` ignores that and is a few steps short; these functions
 reproduce the trainer's own numbers so the predicted step count is the real one.
+
+Class images (``is_reg`` subsets) join the buckets with the repeats sd-scripts
+raises them to (:func:`raised_reg_repeats`), which roughly doubles an epoch.
 """
 
 from __future__ import annotations
@@ -29,10 +32,15 @@ class BucketSpec:
 
 @dataclass(frozen=True)
 class FolderSizes:
-    """One kohya subset: its image sizes and how often each image repeats."""
+    """One kohya subset: its image sizes and how often each image repeats.
+
+    ``is_reg``: a class-image subset, its sizes in the order sd-scripts reads the
+    images (sorted paths); ``repeats`` is its own, before sd-scripts raises it.
+    """
 
     sizes: tuple[Size, ...]
     repeats: int = 1
+    is_reg: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,11 @@ class StepPlan:
     steps_per_epoch: int
     epochs: int
     total_steps: int
-    civitai_steps: int  # Civitai's formula, for comparison
+    civitai_steps: int  # Civitai's formula, for comparison (training images only)
+    batches_per_epoch: int = 0  # len(train_dataloader): before processes and accumulation
+    reg_images: int = 0  # class images in is_reg subsets
+    reg_with_repeats: int = 0  # their count with the repeats sd-scripts raised them to
+    reg_used: int = 0  # class images sd-scripts uses (it leaves out those not needed)
 
 
 def make_bucket_resolutions(
@@ -119,11 +131,73 @@ def bucket_counts(sizes: Iterable[Size], spec: BucketSpec) -> Counter[Size]:
     return _count_into(Counter(), sizes, bucket_resolutions(spec))
 
 
+def raised_reg_repeats(train_with_repeats: int, base: Sequence[int]) -> list[int]:
+    """Each class image's repeats after sd-scripts raises them (0: the image is not used).
+
+    ``base``: each class image's own repeats, in the order sd-scripts reads them (its
+    subsets in the dataset TOML's order, each subset's paths sorted). sd-scripts
+    (``DreamBoothDataset.__init__`` in ``library/train_util.py``, kohya-ss/sd-scripts
+    48d368fa = v0.10.1) registers class images until they reach the training images
+    with repeats, then adds one repeat per image in turn until they match them::
+
+        n = 0
+        first_loop = True
+        while n < num_train_images:
+            for info, subset in reg_infos:
+                if first_loop:
+                    self.register_image(info, subset)
+                    n += info.num_repeats
+                else:
+                    info.num_repeats += 1  # rewrite registered info
+                    n += 1
+                if n >= num_train_images:
+                    break
+            first_loop = False
+
+    So with fewer class images than that, each epoch holds as many class images as
+    training images (roughly twice the batches); with more, the last ones are left
+    out ("some of reg images are not used"). Subsets with repeats below 1 are
+    skipped by sd-scripts, so their images are never used.
+    """
+    out = [0] * len(base)
+    used = [i for i, r in enumerate(base) if r >= 1]
+    if not used or train_with_repeats <= 0:
+        return out
+    n = 0
+    for i in used:
+        out[i] = base[i]
+        n += base[i]
+        if n >= train_with_repeats:
+            return out
+    full, extra = divmod(train_with_repeats - n, len(used))
+    for k, i in enumerate(used):
+        out[i] += full + (1 if k < extra else 0)
+    return out
+
+
+def with_raised_reg(folders: Sequence[FolderSizes]) -> list[FolderSizes]:
+    """The subsets as sd-scripts counts them: class images at their raised repeats
+    (grouped by repeats; a class image left out is dropped), training ones as given."""
+    train = [f for f in folders if not f.is_reg]
+    reg = [f for f in folders if f.is_reg]
+    if not reg:
+        return list(folders)
+    target = sum(len(f.sizes) * f.repeats for f in train if f.repeats >= 1)
+    sizes = [s for f in reg for s in f.sizes]
+    raised = raised_reg_repeats(target, [f.repeats for f in reg for _ in f.sizes])
+    groups: dict[int, list[Size]] = {}
+    for size, r in zip(sizes, raised, strict=True):
+        if r:
+            groups.setdefault(r, []).append(size)
+    return train + [FolderSizes(tuple(v), r, is_reg=True) for r, v in groups.items()]
+
+
 def batches_per_epoch(folders: Sequence[FolderSizes], spec: BucketSpec, batch_size: int) -> int:
-    """``len(train_dataset)``: Σ_buckets ceil(count_with_repeats / batch_size)."""
+    """``len(train_dataset)``: Σ_buckets ceil(count_with_repeats / batch_size), class
+    images (``is_reg``) at the repeats sd-scripts raises them to."""
     per_bucket: Counter[Size] = Counter()
     resos = bucket_resolutions(spec)
-    for folder in folders:
+    for folder in with_raised_reg(folders):
         _count_into(per_bucket, folder.sizes, resos, folder.repeats)
     return sum(math.ceil(n / batch_size) for n in per_bucket.values())
 
@@ -164,9 +238,11 @@ def plan_steps(
     else:
         total = max_train_steps if max_train_steps else 1600
     epochs = math.ceil(total / spe) if spe else 0
-    images = sum(len(f.sizes) for f in folders)
-    with_repeats = sum(len(f.sizes) * f.repeats for f in folders)
-    repeats = folders[0].repeats if folders else 0
+    train = [f for f in folders if not f.is_reg]
+    images = sum(len(f.sizes) for f in train)
+    with_repeats = sum(len(f.sizes) * f.repeats for f in train)
+    repeats = train[0].repeats if train else 0
+    reg = [f for f in with_raised_reg(folders) if f.is_reg]
     return StepPlan(
         num_repeats=repeats,
         images=images,
@@ -175,7 +251,39 @@ def plan_steps(
         epochs=epochs,
         total_steps=total,
         civitai_steps=civitai_steps(images, repeats, max(1, civitai_epochs or epochs), batch_size),
+        batches_per_epoch=batches,
+        reg_images=sum(len(f.sizes) for f in folders if f.is_reg),
+        reg_with_repeats=sum(len(f.sizes) * f.repeats for f in reg),
+        reg_used=sum(len(f.sizes) for f in reg),
     )
+
+
+def steps_with_reg(
+    target: int,
+    folders: Sequence[FolderSizes],
+    spec: BucketSpec,
+    batch_size: int,
+    *,
+    num_processes: int = 1,
+    grad_accum: int = 1,
+) -> int:
+    """``--max_train_steps`` for a step target counted in training batches.
+
+    A preset's ``targetSteps`` says how long the training images are trained; class
+    images add their own batches to every epoch, so the run takes the same share of
+    its (longer) epochs: ``ceil(target × steps_per_epoch_with / steps_per_epoch_without)``,
+    about twice the target. Without class images, the target itself.
+    """
+    train = [f for f in folders if not f.is_reg]
+    if len(train) == len(folders) or target <= 0:
+        return target
+    alone = update_steps_per_epoch(
+        batches_per_epoch(train, spec, batch_size), num_processes, grad_accum
+    )
+    both = update_steps_per_epoch(
+        batches_per_epoch(folders, spec, batch_size), num_processes, grad_accum
+    )
+    return math.ceil(target * both / alone) if alone else target
 
 
 def repeats_for_target(

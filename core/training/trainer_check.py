@@ -154,6 +154,14 @@ def checks_for(plan: RunPlan, verdict: TrainerVerdict) -> list[Check]:
             )
         )
     single = int(plan.settings["num_processes"]) <= 1
+    if st.batches_per_epoch and facts.get("batches_per_epoch") not in (None, st.batches_per_epoch):
+        checks.append(
+            Check(
+                "warning",
+                f"sd-scripts makes {facts['batches_per_epoch']} batches per epoch, lorapan "
+                f"predicted {st.batches_per_epoch}",
+            )
+        )
     if single and facts.get("total_steps") not in (None, st.total_steps):
         checks.append(
             Check(
