@@ -271,3 +271,17 @@ def test_a_taggers_first_or_last_word_is_never_the_trigger(tmp_path: Path) -> No
     caps = {f"{i}.png": f"1girl, solo, {views[i % 6]}, red dress {i}, zq4mira" for i in range(8)}
     ds = Dataset.open(rf.write_images(tmp_path / "named", caps))
     assert [t.tag for t in find_triggers(ds)] == ["zq4mira"]
+
+
+def test_many_thinly_spread_hair_colours_are_several_people(tmp_path: Path) -> None:
+    """Ten colours on 5-17 % of the images each (a body concept shown on many people):
+    the more looks, the surer it is several characters, not one."""
+    looks = ["black", "brown", "white", "blonde", "red", "pink", "silver", "blue", "orange"]
+    share = [6, 5, 5, 4, 4, 3, 3, 2, 2]
+    caps, i = {}, 0
+    for colour, n in zip(looks, share, strict=True):
+        for _ in range(n):
+            caps[f"{i}.png"] = f"heterochromia focus, 1girl, solo, {colour} hair, smile {i}"
+            i += 1
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "h", caps)))
+    assert guess.kind == "concept", guess.evidence

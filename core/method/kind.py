@@ -21,7 +21,8 @@ Decisions (thresholds are shares of the captioned images):
    (sentences name none) say nothing of the people;
 4. several people on most images -> group, two -> couple; one person -> character,
    unless the people's hair shows different people (:func:`varied_hair`: no colour on
-   half the images that name one, three colours each on :data:`LOOK_SHARE` of them):
+   half the images that name one, and three colours each on :data:`LOOK_SHARE` of them
+   or four each on :data:`SPREAD_MIN` images):
    one character has one look, so that is an *asset* when a thing is tagged on nearly
    every image (a hat worn by all of them), else a *concept* shown on several characters;
 5. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
@@ -57,6 +58,10 @@ SUBJECT_COVER = 0.9  # share of captions the subjects' first tags must cover (fl
 #: name a hair colour (a tagger's odd 'brown hair' for black hair on one image does not)
 LOOK_SHARE = 0.15
 LOOK_MIN_IMAGES = 6  # images naming a hair colour before their variety says anything
+#: or, thinly spread: this many colours each on at least SPREAD_MIN images (a tagger's
+#: odd colour is on one image; several looks repeated are several people)
+SPREAD_LOOKS = 4
+SPREAD_MIN = 3
 
 
 @dataclass
@@ -393,10 +398,15 @@ def varied_hair(captions: Any, colours: list[str]) -> str:
     per, naming = colour_counts(captions, colours, "hair")
     if naming < LOOK_MIN_IMAGES:
         return ""
-    looks = [(colour, n) for colour, n in per.most_common() if n >= LOOK_SHARE * naming]
-    if len(looks) < 3 or looks[0][1] >= MOST * naming:
+    ranked = per.most_common()
+    if ranked[0][1] >= MOST * naming:
         return ""
-    shown = ", ".join(f"'{colour} hair' ×{n}" for colour, n in looks[:4])
+    looks = [(colour, n) for colour, n in ranked if n >= LOOK_SHARE * naming]
+    # many looks split thinly: ten colours on 5-17 % each are more people, not fewer
+    spread = [(colour, n) for colour, n in ranked if n >= SPREAD_MIN]
+    if len(looks) < 3 and len(spread) < SPREAD_LOOKS:
+        return ""
+    shown = ", ".join(f"'{colour} hair' ×{n}" for colour, n in ranked[:4])
     return shown + (", …" if len(per) > 4 else "")
 
 
