@@ -89,6 +89,27 @@ def test_inconsistent_uses_cached_tagger_scores_and_fix_adds_them(
     assert not engine.check().find("tags.inconsistent")
 
 
+def test_a_style_that_tags_nothing_is_not_told_to_add_what_the_tagger_saw(
+    tmp_path: Path, model: TaggerModel
+) -> None:
+    """The guide: a style dataset tags everything or nothing. Captions of only the core
+    tag are the 'nothing' way, so the tagger's rare elements are not 'missing' there."""
+    root = tmp_path / "s"
+    root.mkdir()
+    for i in range(20):
+        colour = (255, 0, 0) if i < 3 else (0, 0, 255)
+        Image.new("RGB", (32, 32), colour).save(root / f"{i:02d}.png")
+        (root / f"{i:02d}.txt").write_text("zk style")
+    (root / "19.txt").write_text("zk style, blue, sky")  # one image tagged: its gaps count
+    rf.write_settings(root, {"kind": "style", "core_tag": "zk style"})
+    ds = Dataset.open(root)
+    service.predict(ds, model, list(ds.items), service.tag_options(ds))
+    report = _engine(root).check()
+    flagged = {r for f in report.find("tags.inconsistent") for r in f.images}
+    assert not flagged & {f"{i:02d}.png" for i in range(19)}  # the untagged ones
+    assert report.find("style.tag-all-or-none")  # the mix is still named
+
+
 def test_rules_judge_size_at_the_datasets_training_resolution(tmp_path: Path) -> None:
     root = tmp_path / "d"
     for i in range(3):

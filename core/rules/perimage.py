@@ -191,6 +191,8 @@ def _inconsistent(ctx: RuleContext, rel: str, nset: frozenset[str], issues: dict
     seen = ctx.rare_seen.get(rel)
     if not seen:
         return
+    if ctx.dataset.settings.kind == "style" and not (nset - {ctx.core_norm, ctx.style_norm}):
+        return  # a style tags everything or nothing: an untagged image is not 'missing' any
     missing = tuple(n for n, _name in seen if n not in nset)
     if missing:
         issues[("tags.inconsistent", "")] = missing
