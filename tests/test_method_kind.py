@@ -285,3 +285,13 @@ def test_many_thinly_spread_hair_colours_are_several_people(tmp_path: Path) -> N
             i += 1
     guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "h", caps)))
     assert guess.kind == "concept", guess.evidence
+
+
+def test_a_style_that_tags_nothing_is_told_how_to_train_longer(tmp_path: Path) -> None:
+    """'Nothing needs more epochs' (the guide) cannot be followed as more maxTrainEpochs:
+    the preset's targetSteps fixes the run's length, so the advice raises the target."""
+    caps = {f"12_zk style/{i}.png": "zk style" for i in range(8)}
+    root = rf.write_images(tmp_path / "s", caps)
+    rf.write_settings(root, {"kind": "style", "core_tag": "zk style"})
+    [f] = RulesEngine(Dataset.open(root), live=False).check().find("style.tag-all-or-none")
+    assert "--set targetSteps=2210" in f.message and "more epochs alone only split it" in f.message

@@ -9,6 +9,7 @@ from lorapan.core.method.kind import kind_guess
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding, Fix
 from lorapan.core.settings import KINDS
+from lorapan.core.training.presets import preset_for_kind
 
 #: The smaller side (interior or exterior) needs this share, and two images, to count.
 PLACE_MINORITY = 0.05
@@ -65,11 +66,17 @@ def style_tagging(v: View) -> list[Finding]:
     nb = len(bare) if bare else 0
     if nb == 0:
         return []
+    target = int(preset_for_kind("style").params.get("targetSteps", 0) or 0) or 1105
+    longer = (
+        "the preset's targetSteps fixes a run's length, and more epochs alone only split it, "
+        f"so raise the target: `{v.ctx.command('train', '--dry-run', '--set', f'targetSteps={2 * target}')}` "
+        f"(twice the preset's {target})"
+    )
     if nb == v.total:
-        msg = "no image is tagged beyond the core/style tags: fine for a style, but train longer (more epochs)."
+        msg = f"no image is tagged beyond the core/style tags: fine for a style, but train longer: {longer}."
     else:
         msg = (
             f"{nb} of {v.total} images carry only the core/style tags while the rest are tagged: "
-            "for a style, tag everything or nothing (nothing needs more epochs)."
+            f"for a style, tag everything or nothing (nothing needs a longer run: {longer})."
         )
     return [Finding("style.tag-all-or-none", "advice", msg, bare.images if bare else [])]
