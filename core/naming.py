@@ -6,6 +6,11 @@ import re
 from functools import cache
 
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"})
+#: what sd-scripts globs for (train_util.IMAGE_EXTENSIONS, without the optional avif/jxl
+#: plugins): a .gif lorapan shows is never trained
+KOHYA_IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
+#: Pillow modes kohya's ``convert("RGB")`` clips (16-bit and 32-bit grayscale turn white)
+CLIPPED_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I", "F"})
 _KOHYA = re.compile(r"^(\d+)_(.+)$", re.DOTALL)
 _DIGITS = re.compile(r"(\d+)")
 

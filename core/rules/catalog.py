@@ -94,6 +94,10 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "style.tag-all-or-none": ("advice", "a style dataset tags everything or nothing"),
     "kohya.ignored-folder": ("warning", "images kohya will not read (outside N_name folders)"),
+    "kohya.image-format": (
+        "warning",
+        "images kohya never reads (.gif) or reads wrong (16-bit grayscale turns white)",
+    ),
 }
 
 

@@ -121,8 +121,9 @@ class SizeTable:
         path = ds.root / rel
         stamp = _stamp(path)
         size = trusted_size(facts) if stamp is not None else None
-        if size is None and stamp is not None:
-            size = training_inputs.image_size(path)
+        undecodable = facts is not None and not getattr(facts, "ok", True)
+        if size is None and stamp is not None and not undecodable:
+            size = training_inputs.image_size(path)  # a truncated file's header still reads
         self._rows[rel] = (stamp, size)
 
     @property
@@ -141,7 +142,7 @@ def train_inputs(ds: Dataset, sizes: SizeTable) -> tuple[TrainInputs, bool, int]
     images are taken as one folder so the summary can say which repeats to name it.
     """
     inputs = training_inputs.from_dataset(ds, sizes.get, loose_as_one=True, count_tags=False)
-    unsized = sum(len(f.unreadable) for f in inputs.folders)
+    unsized = sum(len(f.unreadable) + len(f.not_read) for f in inputs.folders)
     return inputs, bool(ds.folders), unsized
 
 
@@ -279,7 +280,7 @@ def steps_text(r: Readiness) -> str:
     if r.reg_images:
         text += f", with the batches of {r.reg_images} class images"
     if r.unsized:
-        text += f", {r.unsized} unreadable image{'s' if r.unsized != 1 else ''} left out"
+        text += f", {r.unsized} image{'s' if r.unsized != 1 else ''} kohya cannot read left out"
     if not r.in_folders:
         text += "; " + folder_advice(r.num_repeats, r.in_folders)
     return text

@@ -14,6 +14,7 @@ orientation are taken from it).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.kind import resolve_kind
 from lorapan.core.method.prose import CaptionStyle, dataset_caption_style
+from lorapan.core.naming import KOHYA_IMAGE_EXTS
 from lorapan.core.settings import Settings, state_dir
 from lorapan.core.training.prompts import prompt_subjects
 from PIL import Image
@@ -44,6 +46,7 @@ class FolderInput:
     repeats: int
     sizes: list[tuple[int, int]] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
+    not_read: list[Path] = field(default_factory=list)  # formats kohya does not read
     is_reg: bool = False
     class_token: str = ""  # a class-image subset's class_tokens ("" = none)
 
@@ -86,8 +89,9 @@ def image_size(path: Path) -> tuple[int, int] | None:
 _NO_ORIENTATION = {"PNG", "BMP", "GIF"}
 
 
-def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
-    """Sizes from the image-analysis cache for unchanged files (decodes nothing)."""
+def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int] | None]:
+    """Sizes from the image-analysis cache for unchanged files (decodes nothing); None
+    for a file the analysis could not decode (a truncated JPEG whose header reads)."""
     cache_dir = state_dir(root, create=False)
     if not cache_dir.is_dir():
         return {}
@@ -95,9 +99,12 @@ def cached_sizes(root: Path, relpaths: list[str]) -> dict[str, tuple[int, int]]:
         facts = Analyzer(root, cache_dir).cached(relpaths)
     except Exception:  # noqa: BLE001 - a damaged or missing cache only means header reads
         return {}
-    out = {}
+    out: dict[str, tuple[int, int] | None] = {}
     for rel, f in facts.items():
-        if not f.ok or f.width <= 0 or f.height <= 0:
+        if not f.ok:
+            out[rel] = None  # the analysis could not decode it: its header says nothing
+            continue
+        if f.width <= 0 or f.height <= 0:
             continue
         stored = (getattr(f, "stored_width", 0) or 0, getattr(f, "stored_height", 0) or 0)
         if stored[0] > 0 and stored[1] > 0:
@@ -142,6 +149,9 @@ def from_dataset(
             fi = per[key] = FolderInput(
                 root / key if key else root, int(folder.repeats) if folder else 1
             )
+        if os.path.splitext(rel)[1].lower() not in KOHYA_IMAGE_EXTS:
+            fi.not_read.append(Path(item.image_path))  # a .gif: sd-scripts never globs it
+            continue
         size = size_of(rel)
         if size is None:
             fi.unreadable.append(Path(item.image_path))
@@ -181,7 +191,7 @@ def _cached_or_header(ds: Dataset) -> SizeOf:
     known = cached_sizes(ds.root, list(ds.items))
 
     def size_of(rel: str) -> Size | None:
-        return known.get(rel) or image_size(ds.root / rel)
+        return known[rel] if rel in known else image_size(ds.root / rel)
 
     return size_of
 

@@ -85,6 +85,15 @@ def preflight(
         checks.append(
             Check("warning", f"{len(unreadable)} unreadable image(s), e.g. {unreadable[0]}")
         )
+    not_read = [p for f in inputs.folders for p in f.not_read]
+    if not_read:
+        checks.append(
+            Check(
+                "warning",
+                f"{len(not_read)} image(s) in a format kohya does not read, left out of the "
+                f"steps (e.g. {not_read[0]}): save them as PNG to train them",
+            )
+        )
     sd = Path(s["sd_scripts"]).expanduser() if s["sd_scripts"] else None
     script = "sdxl_train_network.py" if plan.sdxl else "train_network.py"
     if sd is None:

@@ -47,6 +47,7 @@ FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     kinds.style_tagging,
     needs.needs_inputs,
     files.ignored_folders,
+    files.kohya_misread,
 )
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from lorapan.core.method.anchor import tag_key
+from lorapan.core.naming import CLIPPED_MODES, KOHYA_IMAGE_EXTS
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural, verb
 from lorapan.core.rules.model import Finding, Fix, RenameStep
@@ -70,6 +71,51 @@ def ignored_folders(v: View) -> list[Finding]:
                 f.reason,
                 [],
                 key=f"kohya.ignored-folder:{f.path}",
+            )
+        )
+    return out
+
+
+def kohya_misread(v: View) -> list[Finding]:
+    """``kohya.image-format``: images sd-scripts never reads (a ``.gif``) or reads wrong
+    (16-bit grayscale, which its ``convert("RGB")`` clips to nearly white)."""
+    ds = v.ctx.dataset
+    out = []
+    skipped = [rel for rel in ds.items if _ext(rel) not in KOHYA_IMAGE_EXTS]
+    if skipped:
+        exts = Counter(_ext(r) for r in skipped)
+        shown = ", ".join(f"{e} ×{n}" for e, n in sorted(exts.items()))
+        out.append(
+            Finding(
+                "kohya.image-format",
+                "warning",
+                f"{plural(len(skipped), 'image')} in a format kohya does not read ({shown}): "
+                "sd-scripts trains .png, .jpg, .jpeg, .webp and .bmp files only, so "
+                f"{'it' if len(skipped) == 1 else 'they'} would not train. Save "
+                f"{'it' if len(skipped) == 1 else 'them'} as PNG (an animated GIF: the "
+                "frame to keep), or set it aside.",
+                sorted(skipped, key=lambda r: v.order.get(r, 0)),
+                key="kohya.image-format:ext",
+            )
+        )
+    facts = v.ctx.facts or {}
+    clipped = [
+        rel
+        for rel in ds.items
+        if (f := facts.get(rel)) is not None and getattr(f, "mode", "") in CLIPPED_MODES
+    ]
+    if clipped:
+        mode = getattr(facts[clipped[0]], "mode", "")
+        out.append(
+            Finding(
+                "kohya.image-format",
+                "warning",
+                f"{plural(len(clipped), 'image')} {verb(len(clipped), 'is', 'are')} 16- or "
+                f"32-bit grayscale (mode {mode}): kohya's convert('RGB') clips such pixels to "
+                "nearly white, so the picture it trains on is blank. Save "
+                f"{'it' if len(clipped) == 1 else 'them'} as 8-bit (grayscale 'L' or RGB).",
+                sorted(clipped, key=lambda r: v.order.get(r, 0)),
+                key="kohya.image-format:mode",
             )
         )
     return out
