@@ -32,11 +32,11 @@ import math
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_keys
+from lorapan.core.method.names import tagger_words as tagger_words  # where callers read it
 from lorapan.core.method.prefixes import Prefixes, prefixes_of
 from lorapan.core.method.vocab import data_file
 from lorapan.core.naming import parse_kohya_folder
@@ -230,39 +230,6 @@ def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefix
                 spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
                 note(spelled, f"the {where} field of {n} captions{after * (not pick)}", False)
                 return
-
-
-#: the lists of the shipped vocabularies whose tags a tagger writes on many pictures
-_TAGGER_LISTS = {
-    "kinds.toml": (
-        "person", "two_people", "several_people", "no_humans", "tagger_person_tags",
-        "medium_tags", "anime_tags", "scenery",
-    ),
-    "vocab.toml": (
-        "hair_styles", "lowq_tags", "eye_colour_tags", "multi_person", "one_person",
-        "face_body_tags", "detail_focus_tags", "indoor_tags", "outdoor_tags",
-    ),
-}  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def tagger_words() -> frozenset[str]:
-    """Keys of the tags a tagger writes on many pictures of any subject: person counts,
-    ``no humans``, medium, view, place, hair and eye tags, and every tag the conflict
-    and coverage lists name. First (or last) on nearly every caption, one says how the
-    captions were made (a WD14 run starts each with ``1girl``), not what the LoRA is
-    called, so it is never a trigger found by position, nor a bundle's subject."""
-    words: list[str] = []
-    for name, lists in _TAGGER_LISTS.items():
-        doc = data_file(name)
-        for key in lists:
-            words += [str(t) for t in doc.get(key, [])]
-    vocab = data_file("vocab.toml")
-    words += [f"{c} {part}" for c in vocab.get("colours", []) for part in ("hair", "eyes")]
-    words += [str(t) for pair in data_file("conflicts.toml").get("pair", []) for t in pair["tags"]]
-    for tags in data_file("coverage.toml").get("sets", {}).values():
-        words += [str(t) for t in tags]
-    return frozenset(tag_key(w) for w in words)
 
 
 def main_trigger(triggers: list[Trigger]) -> Trigger | None:

@@ -187,8 +187,12 @@ def build_context(
     else:
         # Unique tags are named after the trigger when one is known: the trigger and core
         # fixes put it first in this same plan, while the anchor may be a tag they displace.
+        # Never a tagger's '1girl', a prompt prefix or a booru's artist tag found by place.
         trigger = None if settings.core_tag.strip() else main_trigger(triggers)
-        vocab.use_anchor_name(trigger.tag if trigger is not None else anchor.single)
+        if trigger is not None:
+            vocab.use_anchor_name(trigger.tag, not trigger.from_owner, anchor.prefixes)
+        else:
+            vocab.use_anchor_name(anchor.single, True, anchor.prefixes)
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
