@@ -93,3 +93,55 @@ def test_what_names_no_subject() -> None:
     assert core_shaped("cyberpunk scenery-cityscape focus")
     assert not core_shaped("male focus") and not core_shaped("solo focus")
     assert not core_shaped("gob")
+
+
+def scraped_backgrounds(root: Path, firsts: list[str], n: int = 50) -> Path:
+    """Scenery as a booru scraper writes it: the artist's tag first."""
+    things = ["torii", "shrine", "stairs", "lantern", "tree", "river", "bridge", "road"]
+    caps = {}
+    for i in range(n):
+        first = firsts[i % len(firsts)]
+        tags = [first, "no humans", "scenery", "outdoors", things[i % 8], things[(i + 3) % 8]]
+        caps[f"{8000 + i}.png"] = ", ".join(tags)
+    return rf.write_images(root, caps)
+
+
+def test_a_booru_artist_tag_first_on_most_captions_is_not_the_trigger(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    """46 of 50 start with one artist, 4 with another: the first is not the owner's
+    trigger, and the core fix must not put it in front of the other artist's captions."""
+    root = scraped_backgrounds(tmp_path / "bg", ["mocha_(cotton)"] * 23 + ["y_y_(ysk_ygc)"] * 2)
+    rf.write_settings(root, {"kind": "background"})
+    [core] = check(root).find("tags.core")
+    assert core.fix is None
+    assert "'mocha_(cotton)', first in 46 of 50 captions, is not proposed" in core.message
+    assert "booru's artist, character or copyright tag" in core.message
+    assert "'<name> scenery focus'" in core.message and "set [dataset] name" in core.message
+    out = lorapan_cmd("fix", root, "--rule", "tags.core", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "mocha_(cotton)" not in out.stdout and "0 captions would change" in out.stdout
+    info = lorapan_cmd("info", root)
+    assert "trigger:" not in info.stdout
+    assert "'mocha_(cotton)' (first tag of 46 of 50 captions): a booru's artist" in info.stdout
+
+
+def test_a_booru_name_first_on_every_caption_is_not_proposed(tmp_path: Path) -> None:
+    root = scraped_backgrounds(tmp_path / "bg", ["mocha_(cotton)"])
+    rf.write_settings(root, {"kind": "background"})
+    [core] = check(root).find("tags.core")
+    assert core.fix is None and "Proposed" not in core.message
+
+
+def test_a_name_the_owner_gave_a_folder_stays_the_trigger_whatever_its_shape(
+    tmp_path: Path,
+) -> None:
+    """``10_fern_(frieren)``: the owner named it, so it is theirs to keep."""
+    caps = {
+        f"10_fern_(frieren)/{i:02d}.png": f"1girl, solo, purple hair, smile, {t}"
+        for i, t in enumerate(["outdoors", "indoors", "sky"] * 6)
+    }
+    root = rf.write_images(tmp_path / "owner", caps)
+    rf.write_settings(root, {"kind": "character"})
+    [core] = check(root).find("tags.core")
+    assert core.fix is not None and "'fern_(frieren)'" in core.fix.label

@@ -13,7 +13,8 @@ all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
   with (a trigger written last, which ``keep_tokens = 1`` does not protect), unless a
-  tagger writes it on any subject (``1girl``, ``solo``: :func:`tagger_words`). A caption
+  tagger writes it on any subject (``1girl``, ``solo``) or a booru wrote it as an
+  artist's or character's name (``mocha_(cotton)``): :mod:`.names`. A caption
   that starts with a block of prompt prefixes (``score_9, score_8_up, rating_safe``:
   :mod:`.prefixes`) starts, for this, with the field after it; a prefix is never a
   trigger.
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_keys
+from lorapan.core.method.names import not_a_name
 from lorapan.core.method.names import tagger_words as tagger_words  # where callers read it
 from lorapan.core.method.prefixes import Prefixes, prefixes_of
 from lorapan.core.method.vocab import data_file
@@ -226,7 +228,7 @@ def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefix
     for rows, pick, where in ((heads, 0, "first"), (captions, -1, "last")):
         ends = Counter(tag_key(c[pick]) for c in rows if len(c) > 1 or pick == 0)
         for key, n in ends.most_common(1):
-            if n >= need and not prefixes.is_prefix(key) and key not in tagger_words():
+            if n >= need and not prefixes.is_prefix(key) and not not_a_name(key):
                 spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
                 note(spelled, f"the {where} field of {n} captions{after * (not pick)}", False)
                 return
