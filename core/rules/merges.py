@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
@@ -67,6 +68,31 @@ def _spell_unique(ctx: RuleContext, normed: str) -> str:
     """An existing unique tag (norm form) respelled in the dataset's style."""
     tag = slug(normed)
     return tag if ctx.tag_style == "underscores" else tag.replace("_", " ")
+
+
+#: a tagger's head count: '4girls', '2boys', '6+girls', '3others'
+_HEADS = re.compile(r"^(\d+)\+? ?(boys?|girls?|others?)$")
+
+
+def people_shape(ctx: RuleContext, images: list[str]) -> str:
+    """The guide's core tag naming every person of a couple or group (methodology.md,
+    tags.core: 'a and b and c and d_4boys focus'), with as many names as the images'
+    own head counts say and their words ('_4girls' for four girls, not the guide's
+    '_3boys' example)."""
+    if ctx.profile.kind == "couple":
+        return "<name> and <name> couple focus"
+    seen: Counter[tuple[str, ...]] = Counter()
+    items = ctx.dataset.items
+    for rel in images:
+        heads = tuple(sorted(n for n in map(norm, items[rel].tags) if _HEADS.match(n)))
+        if heads:
+            seen[heads] += 1
+    if not seen:
+        return "<name> and <name> and <name>_<head count, such as 3girls> focus"
+    heads = seen.most_common(1)[0][0]
+    count = sum(int(_HEADS.match(h).group(1)) for h in heads)  # type: ignore[union-attr]
+    names = " and ".join(["<name>"] * max(count, 3))
+    return f"{names}_{'_'.join(h.replace(' ', '') for h in heads)} focus"
 
 
 def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Tags]:
