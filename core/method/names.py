@@ -25,7 +25,9 @@ core tag written in every caption, and outranks a folder's name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from lorapan.core.captions import norm_tag
 from lorapan.core.method.data import data_file
@@ -96,3 +98,37 @@ def not_a_name(tag: str) -> str:
             "who drew the pictures or someone else's character, not this LoRA"
         )
     return ""
+
+
+# ---- a booru's character and franchise names (tags.franchise-name) -----------------
+_QUALIFIER = re.compile(r"\(([^()]+)\)$")
+
+
+def qualifier(tag: str) -> str:
+    """``fern (sousou no frieren)`` -> ``sousou no frieren`` ('' for any other tag)."""
+    key = norm_tag(tag)
+    m = _QUALIFIER.search(key) if booru_name(key) else None
+    return m.group(1).strip() if m else ""
+
+
+def qualifier_list(name: str, rules: dict[str, Any] | None = None) -> frozenset[str]:
+    """``general_qualifiers`` or ``variant_qualifiers`` of ``names.toml``, extended by
+    ``[rules.vocab_add]`` of the dataset."""
+    extra = ((rules or {}).get("vocab_add") or {}).get(name, [])
+    return frozenset(norm_tag(str(t)) for t in [*data_file("names.toml").get(name, []), *extra])
+
+
+def character_qualifier(tag: str, rules: dict[str, Any] | None = None) -> str:
+    """The bracket of a tag a booru writes for a character (``archer (fate)`` ->
+    ``fate``); '' for a general tag's (``bow (weapon)``) and any other tag."""
+    q = qualifier(tag)
+    return "" if not q or q in qualifier_list("general_qualifiers", rules) else q
+
+
+def series_in(tags: Iterable[str], rules: dict[str, Any] | None = None) -> frozenset[str]:
+    """The franchises the set's own character tags name in brackets: ``sousou no
+    frieren`` from ``fern (sousou no frieren)``; not ``cosplay`` from ``hatsune miku
+    (cosplay)``, which names a variant of the character."""
+    variants = qualifier_list("variant_qualifiers", rules)
+    found = (character_qualifier(t, rules) for t in tags)
+    return frozenset(q for q in found if q and q not in variants)

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from lorapan.core.method.vocab import name_from_core
-from lorapan.core.rules import fixes, merges
+from lorapan.core.rules import fixes, franchise, merges
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
@@ -377,6 +377,7 @@ _BUILDERS = {
     "tags.junk": _junk,
     "tags.weight-syntax": _weight,
     "tags.blacklist": _blacklist,
+    franchise.RULE: franchise.finding,
     "tags.kind-prune": _kind_prune,
     "tags.duplicate": _duplicate,
     "tags.conflict": _conflict,
