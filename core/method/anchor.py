@@ -111,6 +111,17 @@ class Anchor:
         return bool(self.keys)
 
 
+def trained_items(dataset: Any) -> Mapping[str, Any]:
+    """The images kohya trains (relpath -> item): beside ``N_name`` folders, an image in
+    none (a ``solos/`` folder of collage sources) is never read, so its caption says
+    nothing about the trigger, the anchor or the kind. Without any ``N_name`` folder
+    every image trains (lorapan's dataset TOML names the folder)."""
+    items = dataset.items
+    if not getattr(dataset, "ignored_folders", None):
+        return items
+    return {rel: it for rel, it in items.items() if getattr(it, "folder", None) is not None}
+
+
 def _group_of(rel: str, item: Any) -> str:
     """The folder an image trains from (its kohya folder, else the folder it sits in)."""
     folder = getattr(item, "folder", None)
@@ -145,7 +156,8 @@ def stated_subjects(settings: Any) -> list[str]:
 
 def anchor_of(dataset: Any) -> Anchor:
     """The dataset's anchor: the core tag when set (plus a bundle's stated subjects),
-    else per folder the tag (nearly) every caption there starts with."""
+    else per folder the tag (nearly) every caption there starts with (of the folders
+    kohya trains: :func:`trained_items`)."""
     settings = dataset.settings
     prefixes = prefixes_of(settings)
     spellings: dict[str, str] = {}
@@ -156,7 +168,8 @@ def anchor_of(dataset: Any) -> Anchor:
         spellings[tag_key(core)] = core
         return Anchor(frozenset(spellings), spellings, "core tag", prefixes)
     groups: dict[str, list[Tags]] = {}
-    for rel, item in dataset.items.items():
+    trained = trained_items(dataset)
+    for rel, item in trained.items():
         if item.tags:
             groups.setdefault(_group_of(rel, item), []).append(tuple(item.tags))
     found, starting, total = 0, 0, 0
@@ -175,6 +188,8 @@ def anchor_of(dataset: Any) -> Anchor:
         source = "first tag of every caption"
     else:  # nearly every: the rest are the ones the trigger-first finding names
         source = f"first tag of {starting} of {total} captions"
+    if len(trained) < len(dataset.items):
+        source += " kohya trains"
     return Anchor(frozenset(spellings), spellings, source, prefixes)
 
 

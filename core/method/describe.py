@@ -14,9 +14,10 @@ from typing import Any
 from lorapan.core.commands_hint import hint
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.kind import kind_guess
+from lorapan.core.method.names import not_a_name
 from lorapan.core.method.prefixes import prefixes_of
 from lorapan.core.method.prose import CaptionStyle, caption_style
-from lorapan.core.method.triggers import Trigger, find_triggers, tagger_words
+from lorapan.core.method.triggers import Trigger, find_triggers
 
 
 def caption_extensions(dataset: Any) -> dict[str, int]:
@@ -86,8 +87,9 @@ def summary_lines(info: dict[str, Any]) -> list[str]:
     if info["anchor"]["tags"] and info["anchor"]["source"] != "core tag":
         shown = ", ".join(f"'{a}'" for a in info["anchor"]["tags"][:4])
         line = f"first field kept by keep_tokens=1: {shown} ({info['anchor']['source']})"
-        if all(tag_key(a) in tagger_words() for a in info["anchor"]["tags"]):
-            line += ": a tagger's tag, which ties nothing to the subject; set a core tag"
+        whys = {not_a_name(tag_key(a)) for a in info["anchor"]["tags"]}
+        if len(whys) == 1 and (why := whys.pop()):  # '1girl', 'mocha_(cotton)'
+            line += f": {why}; set a core tag"
         lines.append(line)
     elif (first := info.get("prefix_first")) and info["anchor"]["source"] != "core tag":
         lines.append(

@@ -13,10 +13,16 @@ all, keeping the owner's spelling (``M1N2N3Z4_K``, ``Yanagise Eika``):
   ``[[datasets.subsets]] class_tokens = 'itojunji style'``);
 - the captions: a tag (nearly) every caption starts with, or one every caption ends
   with (a trigger written last, which ``keep_tokens = 1`` does not protect), unless a
-  tagger writes it on any subject (``1girl``, ``solo``: :func:`tagger_words`). A caption
+  tagger writes it on any subject (``1girl``, ``solo``) or a booru wrote it as an
+  artist's or character's name (``mocha_(cotton)``): :mod:`.names`. A caption
   that starts with a block of prompt prefixes (``score_9, score_8_up, rating_safe``:
   :mod:`.prefixes`) starts, for this, with the field after it; a prefix is never a
   trigger.
+
+Only the captions kohya trains are read (:func:`~.anchor.trained_items`): a ``solos/``
+folder of sources beside the ``N_name`` folders is never trained, so its ``1girl``
+captions say nothing about what the LoRA is called. A caption tag in the guide's core
+shape (``... focus``) leading them outranks a folder's name (:func:`_rank`).
 
 A caption carries a trigger as a field, leading its first sentence (``ohwx woman sitting
 at a cafe``) or named inside a sentence (``a photo of ohwx woman``): all are counted.
@@ -32,11 +38,12 @@ import math
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_keys
+from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_keys, trained_items
+from lorapan.core.method.names import core_shaped, not_a_name
+from lorapan.core.method.names import tagger_words as tagger_words  # where callers read it
 from lorapan.core.method.prefixes import Prefixes, prefixes_of
 from lorapan.core.method.vocab import data_file
 from lorapan.core.naming import parse_kohya_folder
@@ -140,7 +147,7 @@ def _clean_spelling(tag: str) -> str:
 
 def find_triggers(dataset: Any) -> list[Trigger]:
     """Trigger candidates, the most convincing first (owner-named, then most captions)."""
-    captions = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    captions = [tuple(it.tags) for it in trained_items(dataset).values() if it.tags]
     total = len(captions)
     found: dict[str, Trigger] = {}
     prefixes = prefixes_of(getattr(dataset, "settings", None))
@@ -156,10 +163,14 @@ def find_triggers(dataset: Any) -> list[Trigger]:
         t.from_owner = t.from_owner or owner
         t.class_word = t.class_word or class_word
 
+    # the images a 'solos/' folder beside the N_name folders holds are never trained
+    skipped = sum(1 for it in dataset.items.values() if it.tags) - total
     _from_folders(dataset, captions, note)
     for class_tokens, fname in config_class_tokens(dataset.root):
         note(class_tokens, f"class_tokens in {fname}", True)
-    _from_positions(captions, note, prefixes)
+    _from_positions(
+        captions, note, prefixes, f" of the {total} captions kohya trains" if skipped else ""
+    )
     keyed = [tag_keys(tags) for tags in captions] if found else []
     for t in found.values():
         _count(t, captions, keyed)
@@ -167,8 +178,20 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     # an owner's word counts however few captions carry it yet (those that lack it are
     # what the trigger and core tag fixes are for); a position alone needs nearly all
     kept = [t for t in found.values() if t.captions >= need or t.from_owner]
-    kept.sort(key=lambda t: (not t.from_owner, -t.captions, t.key))
+    kept.sort(key=lambda t: (_rank(t), -t.captions, t.key))
     return kept
+
+
+def _rank(t: Trigger) -> int:
+    """A tag in the guide's core shape leading the captions is the owner's core tag,
+    written where it counts: it outranks a folder's name (``10_nightcord`` beside
+    captions that all start ``kanade and mizuki and ena and mafuyu_4girls focus``),
+    which the core fix would otherwise put in front of it, or split it after
+    (``10_gob`` beside ``gob goblin with third eye focus``). Then what the owner named,
+    then what the captions' places say."""
+    if not t.from_owner and t.first and core_shaped(t.tag):
+        return 0
+    return 1 if t.from_owner else 2
 
 
 def _from_folders(dataset: Any, captions: list[tuple[str, ...]], note: Any) -> None:
@@ -212,7 +235,9 @@ def _whole_name_carried(whole: str, token: str, captions: list[tuple[str, ...]])
     return as_whole.captions > 0 and as_whole.captions >= alone.captions
 
 
-def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefixes) -> None:
+def _from_positions(
+    captions: list[tuple[str, ...]], note: Any, prefixes: Prefixes, of: str = ""
+) -> None:
     """A tag nearly every caption starts with (after its prompt prefixes, if any), else
     one nearly every caption ends with (a caption that starts with a shared tag already
     has its anchor)."""
@@ -226,43 +251,14 @@ def _from_positions(captions: list[tuple[str, ...]], note: Any, prefixes: Prefix
     for rows, pick, where in ((heads, 0, "first"), (captions, -1, "last")):
         ends = Counter(tag_key(c[pick]) for c in rows if len(c) > 1 or pick == 0)
         for key, n in ends.most_common(1):
-            if n >= need and not prefixes.is_prefix(key) and key not in tagger_words():
+            if n >= need and not prefixes.is_prefix(key) and not not_a_name(key):
                 spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
-                note(spelled, f"the {where} field of {n} captions{after * (not pick)}", False)
+                note(
+                    spelled,
+                    f"the {where} field of {n}{of or ' captions'}{after * (not pick)}",
+                    False,
+                )
                 return
-
-
-#: the lists of the shipped vocabularies whose tags a tagger writes on many pictures
-_TAGGER_LISTS = {
-    "kinds.toml": (
-        "person", "two_people", "several_people", "no_humans", "tagger_person_tags",
-        "medium_tags", "anime_tags", "scenery",
-    ),
-    "vocab.toml": (
-        "hair_styles", "lowq_tags", "eye_colour_tags", "multi_person", "one_person",
-        "face_body_tags", "detail_focus_tags", "indoor_tags", "outdoor_tags",
-    ),
-}  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def tagger_words() -> frozenset[str]:
-    """Keys of the tags a tagger writes on many pictures of any subject: person counts,
-    ``no humans``, medium, view, place, hair and eye tags, and every tag the conflict
-    and coverage lists name. First (or last) on nearly every caption, one says how the
-    captions were made (a WD14 run starts each with ``1girl``), not what the LoRA is
-    called, so it is never a trigger found by position, nor a bundle's subject."""
-    words: list[str] = []
-    for name, lists in _TAGGER_LISTS.items():
-        doc = data_file(name)
-        for key in lists:
-            words += [str(t) for t in doc.get(key, [])]
-    vocab = data_file("vocab.toml")
-    words += [f"{c} {part}" for c in vocab.get("colours", []) for part in ("hair", "eyes")]
-    words += [str(t) for pair in data_file("conflicts.toml").get("pair", []) for t in pair["tags"]]
-    for tags in data_file("coverage.toml").get("sets", {}).values():
-        words += [str(t) for t in tags]
-    return frozenset(tag_key(w) for w in words)
 
 
 def main_trigger(triggers: list[Trigger]) -> Trigger | None:

@@ -23,28 +23,15 @@ Everything compares in :func:`norm_tag` form, so both tag styles match.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from lorapan.core.captions import norm_tag
+from lorapan.core.method.data import data_file
+from lorapan.core.method.names import not_a_name, tagger_words
 from lorapan.core.settings import Settings
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-
-@cache
-def data_file(name: str) -> dict[str, Any]:
-    """A shipped data file, parsed (cached; callers must not mutate it)."""
-    text = resources.files("lorapan.core").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
 
 
 def _norms(tags: Any) -> frozenset[str]:
@@ -174,7 +161,7 @@ class Vocab:
         self.blacklist = self._blacklist(settings, rules)
         self.kind_prune = _norms(rules.get("kind_prune", []))
         self.coverage = _coverage_specs(settings.kind, rules.get("coverage") or {})
-        name = settings.name.strip() or name_of_core(settings.core_tag)
+        name = settings.name.strip() or _own_name(settings.core_tag)
         self.name = name  # as written: unique tags spell it this way
         self.name_norm = norm_tag(name) if name else ""
         # A unique tag names the character: [dataset] name or the core tag's first word;
@@ -182,7 +169,7 @@ class Vocab:
         if self.profile.bundle:
             names = [_name_from_core(str(s)) for s in rules.get("subjects", [])]
         else:
-            names = [self.name_norm, _name_from_core(settings.core_tag)]
+            names = [self.name_norm, norm_tag(_own_name(settings.core_tag))]
         # A couple or group names each person ("rin and haru couple focus"): each one's
         # own unique tag is theirs, not another person's to merge away.
         self.people: list[str] = []
@@ -199,11 +186,22 @@ class Vocab:
         colours = {f"{c} {part}" for c in self.colours for part in ("hair", "eyes")}
         return self.lowq | self.conflicts.keys() | self.hair_styles | self.eye_colour_tags | colours
 
-    def use_anchor_name(self, anchor: str) -> None:
-        """No name or core tag set: the unique tags take the anchor's (trigger's) name."""
+    def use_anchor_name(self, anchor: str, by_place: bool = True, prefixes: Any = None) -> None:
+        """No name or core tag set: the unique tags take the anchor's (trigger's) name.
+
+        Never a tagger's word (``1girl`` would make ``red 1girl hair``), a prompt prefix
+        (``prefixes``, a :class:`~.prefixes.Prefixes`), nor, when ``by_place`` (the tag
+        was found only by its place, not named by the owner), a booru's artist or
+        character tag: :mod:`.names`. Then no name is known and the merges ask for one.
+        """
         if self.name or not anchor.strip() or self.profile.bundle:
             return
-        self.name = name_of_core(anchor)
+        name = name_of_core(anchor)
+        why = not_a_name(name) or not_a_name(anchor)
+        prefix = prefixes is not None and prefixes.is_prefix(anchor)
+        if prefix or why.startswith("a tagger's") or (by_place and why):
+            return
+        self.name = name
         self.name_norm = norm_tag(self.name)
         if self.profile.several_people:
             # one trigger for two people ('rinharu') is nobody's own name
@@ -320,6 +318,13 @@ class Vocab:
             return True
         words = set(tag.split())
         return bool(words & self.body_words) or tag in self.body_words
+
+
+def _own_name(core_tag: str) -> str:
+    """The name a stated core tag gives, unless it is a tagger's word (``1other with
+    heterochromia focus`` names no one: '1other' is how a tagger counts people)."""
+    name = name_of_core(core_tag)
+    return "" if name and norm_tag(name) in tagger_words() else name
 
 
 def _unique_re(names: list[str], part: str) -> re.Pattern[str] | None:

@@ -39,6 +39,10 @@ RULES: dict[str, tuple[str, str]] = {
         "another trainer's placeholder ([trigger]) that kohya would train literally",
     ),
     "tags.blacklist": ("error", "the guide's blacklist (body/biology, names, meta tags) removed"),
+    "tags.franchise-name": (
+        "warning",
+        "other characters' and franchises' names a booru wrote ('fern (sousou no frieren)')",
+    ),
     "tags.kind-prune": (
         "warning",
         "tags that describe the subject itself dropped (bg/asset/concept)",

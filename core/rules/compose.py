@@ -45,6 +45,7 @@ class _Overlay:
         self.root = ds.root
         self.settings = ds.settings
         self.index = ds.index
+        self.ignored_folders = ds.ignored_folders  # what kohya trains: anchor.trained_items
         self.changed: dict[str, _OverlayItem] = {}
         self.items = _OverlayItems(ds.items, self.changed)
 

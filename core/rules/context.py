@@ -21,6 +21,7 @@ from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
 from lorapan.core.method.kind import resolve_kind, subject_tags
+from lorapan.core.method.names import character_qualifier, series_in
 from lorapan.core.method.prefixes import Prefixes
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
@@ -52,6 +53,7 @@ class TagInfo:
     indoor: bool
     outdoor: bool
     coverage: tuple[str, ...]  # ids of counted coverage items the tag belongs to
+    franchise: bool = False  # another character's or franchise's name (rules.franchise)
 
 
 @dataclass
@@ -83,6 +85,11 @@ class RuleContext:
     rare_seen: dict[str, list[tuple[str, str]]] = field(
         default_factory=dict
     )  # rel -> [(norm, name)]
+    #: franchises the set's own 'name (series)' tags name ('sousou no frieren')
+    series: frozenset[str] = frozenset()
+    #: the subject's own names (core, triggers, anchor, unique-tag names, subjects):
+    #: never another character's (tags.franchise-name)
+    own_names: frozenset[str] = frozenset()
 
     @property
     def profile(self):  # noqa: ANN201 - Profile
@@ -125,9 +132,15 @@ class RuleContext:
                 indoor=tag in v.indoor,
                 outdoor=tag in v.outdoor,
                 coverage=tuple(c.id for c in v.coverage if not c.manual and tag in c.tags),
+                franchise=self._franchise(tag),
             )
             self._infos[tag] = got
         return got
+
+    def _franchise(self, tag: str) -> bool:
+        if tag in self.own_names:
+            return False
+        return tag in self.series or bool(character_qualifier(tag, self.vocab.rules))
 
     def command(self, name: str, *args: str) -> str:
         """``lorapan <name> <this dataset> <args>``, quoted for a shell, to copy and run."""
@@ -187,8 +200,12 @@ def build_context(
     else:
         # Unique tags are named after the trigger when one is known: the trigger and core
         # fixes put it first in this same plan, while the anchor may be a tag they displace.
+        # Never a tagger's '1girl', a prompt prefix or a booru's artist tag found by place.
         trigger = None if settings.core_tag.strip() else main_trigger(triggers)
-        vocab.use_anchor_name(trigger.tag if trigger is not None else anchor.single)
+        if trigger is not None:
+            vocab.use_anchor_name(trigger.tag, not trigger.from_owner, anchor.prefixes)
+        else:
+            vocab.use_anchor_name(anchor.single, True, anchor.prefixes)
     ctx = RuleContext(
         dataset=dataset,
         vocab=vocab,
@@ -211,10 +228,22 @@ def build_context(
         made_low_quality=_made_low_quality(dataset) if facts is not None else frozenset(),
         prefix_convention=anchor.prefixes.convention_in(raw),
     )
+    ctx.series = series_in((k for k, _n in dataset.index.frequencies()), rules)
+    ctx.own_names = own_names(ctx)
     if scores:
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def own_names(ctx: RuleContext) -> frozenset[str]:
+    """Keys of the subject's own names, which are never another character's."""
+    v = ctx.vocab
+    own = {ctx.core_norm, ctx.style_norm, *ctx.anchor.keys, *ctx.subjects, *ctx.subject_cores}
+    own |= {t.key for t in ctx.triggers}
+    own |= {norm(n) for n in [*v.names, *v.people]}
+    own |= {norm(str(t)) for t in v.rules.get("blacklist_allow", [])}
+    return frozenset(o for o in own if o)
 
 
 def _made_low_quality(dataset: Dataset) -> frozenset[str]:

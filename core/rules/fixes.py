@@ -30,7 +30,7 @@ from lorapan.core.method.anchor import (
     tag_key,
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
-from lorapan.core.method.triggers import tagger_words
+from lorapan.core.method.names import not_a_name
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.kind_pin import kind_to_pin
@@ -176,8 +176,8 @@ def dedupe_fn(tags: Tags) -> Tags:
 # ---- core tag proposal ----------------------------------------------------------
 def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) -> str | None:
     """The dataset's trigger (spelled as written), else the first tag every caption starts
-    with (unless a tagger writes it on any subject), else the kind's shape from the
-    name. A tag every caption merely carries
+    with (unless a tagger or a booru wrote it: :func:`~lorapan.core.method.names.not_a_name`),
+    else the kind's shape from the name. A tag every caption merely carries
     somewhere (``no humans``) describes the pictures, not the subject: not proposed."""
     ds = ctx.dataset
     trigger = ctx.trigger
@@ -185,8 +185,9 @@ def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) 
         return trigger.tag
     if total:
         for first, n in first_counts.items():
-            if n == total and first and tag_key(first) not in tagger_words():
-                return ds.index.display(first)  # not '1girl': a tagger's, not a name
+            if n == total and first and not not_a_name(tag_key(first)):
+                # not '1girl' (a tagger's) nor 'mocha_(cotton)' (a booru's artist)
+                return ds.index.display(first)
     name = ds.settings.name.strip()
     if name:
         return ctx.vocab.profile.core_shape.format(name=name)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange, plan
+from lorapan.core.method.names import not_a_name
 from lorapan.core.method.vocab import colour_counts, name_from_core, slug
 from lorapan.core.rules import bundles
 from lorapan.core.rules.context import RuleContext, norm
@@ -24,7 +26,7 @@ def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[
     """
     v = ctx.vocab
     if not v.name:
-        return None, "set the character's name first ([dataset] name in lorapan.toml)"
+        return None, no_name_reason(ctx)
     is_unique = v.is_unique_hair if part == "hair" else v.is_unique_eyes
     colour_of = v.hair_colour if part == "hair" else v.eye_colour
     existing = [(c, t) for t, c in counts.items() if c > 0 and is_unique(t)]
@@ -36,6 +38,20 @@ def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[
         return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
     _c, colour = max(colours, key=lambda cc: (cc[0], cc[1]))
     return spell_unique(ctx, colour, v.name, part), ""
+
+
+def no_name_reason(ctx: RuleContext) -> str:
+    """Why no unique tag can be spelled yet, and what to set: the guide names it after
+    the character, and a tagger's first tag ('1girl') or a booru's artist tag is not."""
+    why = "no name is known yet; set the character's name or core tag ([dataset] name or core_tag in lorapan.toml)"
+    first = ctx.anchor.single
+    if first and (what := not_a_name(first) or _prefix(ctx, first)):
+        why += f"; '{first}', first in the captions, is {what.split(',')[0]}, not a name"
+    return why
+
+
+def _prefix(ctx: RuleContext, tag: str) -> str:
+    return "a prompt prefix" if ctx.prefixes.is_prefix(tag) else ""
 
 
 def spell_unique(ctx: RuleContext, colour: str, name: str, part: str) -> str:
@@ -52,6 +68,31 @@ def _spell_unique(ctx: RuleContext, normed: str) -> str:
     """An existing unique tag (norm form) respelled in the dataset's style."""
     tag = slug(normed)
     return tag if ctx.tag_style == "underscores" else tag.replace("_", " ")
+
+
+#: a tagger's head count: '4girls', '2boys', '6+girls', '3others'
+_HEADS = re.compile(r"^(\d+)\+? ?(boys?|girls?|others?)$")
+
+
+def people_shape(ctx: RuleContext, images: list[str]) -> str:
+    """The guide's core tag naming every person of a couple or group (methodology.md,
+    tags.core: 'a and b and c and d_4boys focus'), with as many names as the images'
+    own head counts say and their words ('_4girls' for four girls, not the guide's
+    '_3boys' example)."""
+    if ctx.profile.kind == "couple":
+        return "<name> and <name> couple focus"
+    seen: Counter[tuple[str, ...]] = Counter()
+    items = ctx.dataset.items
+    for rel in images:
+        heads = tuple(sorted(n for n in map(norm, items[rel].tags) if _HEADS.match(n)))
+        if heads:
+            seen[heads] += 1
+    if not seen:
+        return "<name> and <name> and <name>_<head count, such as 3girls> focus"
+    heads = seen.most_common(1)[0][0]
+    count = sum(int(_HEADS.match(h).group(1)) for h in heads)  # type: ignore[union-attr]
+    names = " and ".join(["<name>"] * max(count, 3))
+    return f"{names}_{'_'.join(h.replace(' ', '') for h in heads)} focus"
 
 
 def merge_fn(is_part: Callable[[str], bool], unique: str) -> Callable[[Tags], Tags]:

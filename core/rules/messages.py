@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from lorapan.core.method.vocab import name_from_core
-from lorapan.core.rules import fixes, merges
+from lorapan.core.rules import fixes, franchise, merges
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
@@ -244,7 +244,7 @@ def _conflict(ctx, sub, g, counts):
     )
 
 
-def _per_person(ctx, part: str) -> str:
+def _per_person(ctx, part: str, images: list[str]) -> str:
     """A couple's or group's unique tags: one per person, never one for two."""
     people = ctx.vocab.people
     if people:
@@ -253,15 +253,8 @@ def _per_person(ctx, part: str) -> str:
     shape = merges.spell_unique(ctx, "<colour>", "<name>", part)
     return (
         f"one unique tag per person ('{shape}', each with that person's own name; a core tag "
-        f"in the guide's shape names them all: '{_PEOPLE_SHAPE.get(ctx.profile.kind, _PEOPLE_SHAPE['couple'])}')"
+        f"in the guide's shape names them all: '{merges.people_shape(ctx, images)}')"
     )
-
-
-# The guide's core tags that name every person (methodology.md, tags.core).
-_PEOPLE_SHAPE = {
-    "couple": "<name> and <name> couple focus",
-    "group": "<name> and <name> and <name>_3boys focus",
-}
 
 
 def _hair_eyes(part: str):
@@ -276,7 +269,7 @@ def _hair_eyes(part: str):
             )
             into = f"one unique tag per character ({shapes or f'<colour>_<name>_{part}'})"
         elif ctx.profile.several_people:
-            into = _per_person(ctx, part)
+            into = _per_person(ctx, part, g.images)
         else:
             shape = merges.spell_unique(ctx, "<colour>", ctx.vocab.name or "<name>", part)
             into = f"one unique tag '{shape}'"
@@ -384,6 +377,7 @@ _BUILDERS = {
     "tags.junk": _junk,
     "tags.weight-syntax": _weight,
     "tags.blacklist": _blacklist,
+    franchise.RULE: franchise.finding,
     "tags.kind-prune": _kind_prune,
     "tags.duplicate": _duplicate,
     "tags.conflict": _conflict,

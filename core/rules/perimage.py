@@ -16,6 +16,7 @@ from lorapan.core.dataset import ImageItem
 from lorapan.core.method.anchor import carries, first_place, tag_key
 from lorapan.core.method.junk import has_markdown, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
+from lorapan.core.rules import franchise
 from lorapan.core.rules.bundles import several_in
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.fixes import junk_test
@@ -119,6 +120,8 @@ def _must_go(ctx: RuleContext, norms: list[str], nset: frozenset[str], issues: d
     bl = tuple(sorted(n for n in nset if ctx.info(n).blacklisted))
     if bl:
         issues[("tags.blacklist", "")] = bl
+    if names := franchise.found_in(ctx, nset):
+        issues[(franchise.RULE, "")] = names
     if v.profile.prune and v.kind_prune:
         pr = tuple(sorted(n for n in nset if ctx.info(n).prune))
         if pr:

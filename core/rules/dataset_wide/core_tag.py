@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lorapan.core.method.anchor import tag_key
 from lorapan.core.method.kind import subjects_of
+from lorapan.core.method.names import not_a_name
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
@@ -27,5 +29,19 @@ def core_proposal(v: View) -> list[Finding]:
         msg += f" Proposed: '{proposal}'{why} — confirm it to write it to lorapan.toml."
         fix = fixes.core_proposal_fix(ctx, proposal)
     else:
-        msg += " Set [dataset] name or core_tag in lorapan.toml."
+        msg += _not_proposed(v) + (
+            " The shape needs the subject's name, which only you can give: set [dataset] "
+            "name (lorapan builds the core tag from it) or core_tag in lorapan.toml."
+        )
     return [Finding("tags.core", "error", msg, [], fix, key="tags.core:unset")]
+
+
+def _not_proposed(v: View) -> str:
+    """Why the tag first on most captions is not proposed ('' when there is none): a
+    tagger's '1girl' or a booru's 'mocha_(cotton)' names no subject."""
+    first = v.ctx.anchor.single
+    why = not_a_name(first) if first else ""
+    if not why:
+        return ""
+    n = v.first_counts.get(tag_key(first), 0)
+    return f" '{first}', first in {n} of {v.total} captions, is not proposed: it is {why}."
