@@ -52,6 +52,8 @@ def test_sample_prompts_start_with_the_trigger_and_suit_the_kind(tmp_path: Path)
     caps = {f"5_tk girl/{i}.png": f"tk, 1girl, solo, smile {i}" for i in range(4)}
     root = rf.write_images(tmp_path / "k", caps)
     assert prompt_subject(Dataset.open(root)) == "tk"
+    tagged = {f"{i}.png": f"1girl, solo, smile {i}" for i in range(4)}  # a WD14 run, no name
+    assert prompt_subject(Dataset.open(rf.write_images(tmp_path / "w", tagged))) == ""
     character = flexibility_prompts("tk", "character", {"sitting": 3})
     assert all(p.startswith("tk, ") for p in character) and "sitting" not in character[0]
     scenes = flexibility_prompts("bg focus", "background", {"night": 2})

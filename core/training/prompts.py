@@ -149,6 +149,7 @@ def prompt_subject(dataset: Any) -> str:
     its owner wrote it (kohya folder token, class_tokens, the tag every caption starts
     with); '' when there is none (the caller may fall back to the output name)."""
     from lorapan.core.method.anchor import anchor_of
+    from lorapan.core.method.names import not_a_name
     from lorapan.core.method.triggers import find_triggers, main_trigger
 
     core = dataset.settings.core_tag.strip()
@@ -157,7 +158,8 @@ def prompt_subject(dataset: Any) -> str:
     trigger = main_trigger(find_triggers(dataset))
     if trigger is not None:
         return trigger.tag
-    return anchor_of(dataset).single
+    first = anchor_of(dataset).single
+    return "" if not first or not_a_name(first) else first  # not a tagger's '1girl'
 
 
 def prompt_subjects(dataset: Any) -> list[str]:
