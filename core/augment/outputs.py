@@ -39,6 +39,7 @@ class Output:
     render: Callable[[], Image.Image] = field(default=lambda: Image.new("RGB", (1, 1)), repr=False)
     source_size: tuple[int, int] | None = None  # the one source's size (not for collages)
     dropped: tuple[str, ...] = ()  # source tags left out: what the new image cannot show
+    notes: tuple[str, ...] = ()  # what the plan chose and why (a collage's core tag, folder)
 
     @property
     def operation(self) -> str:
@@ -79,6 +80,7 @@ class Output:
             "height": self.size[1],
             "tags": list(self.tags),
             "dropped_tags": list(self.dropped),
+            "notes": list(self.notes),
         }
 
 
