@@ -21,6 +21,11 @@ from lorapan.core.settings import STATE_DIR
 #: Steps that make a copy low quality on purpose (``augment --alter lowres``): the copy
 #: carries ``low quality, blurry, worst quality`` whatever a blur measure says of it.
 LOW_QUALITY_OPS = frozenset({"lowres"})
+#: Steps that keep the source's pixels at their own scale (a crop cuts, a tint recolours,
+#: a rotation turns): the copy is as sharp as its source, however few pixels it keeps.
+SOURCE_SCALE_OPS = frozenset(
+    {"crop", "rotate", "flip", "aspect", "tint", "enhance", "grayscale", "jpeg"}
+)
 PROVENANCE_FILE = "augment.json"
 PROVENANCE_REL = f"{STATE_DIR}/{PROVENANCE_FILE}"
 VERSION = 1
@@ -77,3 +82,35 @@ def made_low_quality(records: dict[str, dict]) -> frozenset[str]:
         if LOW_QUALITY_OPS & {record.get("operation"), *ops}:
             out.add(rel)
     return frozenset(out)
+
+
+def ops_of(record: dict) -> list[str]:
+    """The operations of a record, in order (``["crop", "grayscale"]``)."""
+    steps = record.get("steps")
+    if isinstance(steps, list) and steps:
+        return [str(s.get("op")) for s in steps if isinstance(s, dict)]
+    return [str(record.get("operation"))]
+
+
+def at_source_scale(record: dict) -> bool:
+    """True when every step kept the source's pixels at their scale (no shrink, no
+    collage): the copy's sharpness and resolution are its source's."""
+    return bool(record.get("source")) and all(op in SOURCE_SCALE_OPS for op in ops_of(record))
+
+
+def original_of(records: dict[str, dict], relpath: str) -> str:
+    """The file ``relpath`` was made from, followed back to one lorapan did not make
+    (a crop's grayscale copy -> the source image); ``relpath`` itself when not made
+    from one image (not made by lorapan, or a collage)."""
+    seen = {relpath}
+    rel = relpath
+    while (record := records.get(rel)) is not None:
+        sources = record.get("sources")
+        if isinstance(sources, list) and len(sources) > 1:
+            break  # a collage of several images is a picture of its own
+        source = record.get("source")
+        if not isinstance(source, str) or source in seen:
+            break
+        seen.add(source)
+        rel = source
+    return rel

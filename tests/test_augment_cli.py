@@ -26,7 +26,10 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, lorapan_cmd):
     assert "caption: gob goblin focus, anime screencap, 1boy, smile" in proc.stdout
     assert "gob__gray.png" in proc.stdout and "monochrome, greyscale" in proc.stdout
     assert "crossover" in proc.stdout  # the flat background is noticed
-    assert "5 image(s) would be made" in proc.stdout
+    # four crops, one altered clone of each (in turn), the source's grayscale copy
+    assert "gob__crop-g2x2-1__rot8ccw.png" in proc.stdout
+    assert "gob__crop-g2x2-4__tint-ff9a3c.png" in proc.stdout
+    assert "9 image(s) would be made" in proc.stdout
     assert listing(tmp_path) == before
 
 

@@ -86,7 +86,8 @@ def test_people_counts_decide_character_couple_group(tmp_path: Path) -> None:
     assert kind(["a and b, 2girls, hug"] * 6) == "couple"
     assert kind(["abcd, 4boys, multiple boys"] * 6) == "group"
     assert kind(["thing, no humans, simple background, white background, chair"] * 6) == "asset"
-    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "p", {"a.png": "hello there"})))
+    prose = {"a.png": "hello there", "b.png": "good morning"}  # (one image: single-image)
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "p", prose)))
     assert (guess.kind, guess.source) == ("character", "default")
 
 
@@ -148,7 +149,8 @@ def test_a_fix_keeps_the_kind_it_was_made_for(tmp_path: Path, lorapan_cmd) -> No
     info = json.loads(lorapan_cmd("info", root, "--json").stdout)
     assert (info["kind"]["kind"], info["kind"]["source"]) == ("couple", "set")
     # a kind lorapan could not infer is never written
-    root = rf.write_images(tmp_path / "d", {"a.png": "hello there, hello there"})
+    prose = {"a.png": "hello there, hello there", "b.png": "good day, good day"}  # (one: single)
+    root = rf.write_images(tmp_path / "d", prose)
     res = lorapan_cmd("fix", root)
     assert "written to lorapan.toml" not in res.stdout and not (root / "lorapan.toml").exists()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from lorapan.core.augment import ALL_ALTERATIONS
+from lorapan.core.augment import ALL_ALTERATIONS, CROP_CLONES, EACH_ALL, EACH_ONE
 from lorapan.core.commands_hint import hint
 from lorapan.support import (
     EXIT_FINDINGS,
@@ -33,8 +33,20 @@ at least one grayscale copy per source. New files never overwrite anything
 (<stem>__crop-g2x2-1.png, <stem>__gray.png, a -2 is added when a name is taken).
 Captions start from the source's tags, core and style tags first; a grayscale
 copy adds `monochrome, greyscale`, a low-resolution copy `low quality, blurry,
-worst quality`. How each file was made is kept in .lorapan/augment.json. Then tag
-each new image by hand, as the guide asks.
+worst quality`. A crop's caption leaves out the source's framing tags (full body,
+cowboy shot, upper body...: data/crop_framing.toml), which a part cannot show.
+A crop is as sharp as its source: it is judged by the source's resolution, not
+tagged low quality for having fewer pixels. How each file was made is kept in
+.lorapan/augment.json. Then tag each new image by hand, as the guide asks.
+
+How many (the guide's single-image goal is 15-20 images in all):
+  --crops without --alter   each crop gets ONE altered clone, taken in turn from
+                            rotate, aspect, flip, tint, grayscale, and the source
+                            its grayscale copy: 2 x crops + 2 images with the
+                            source (7 to 9 crops make 16 to 20)
+  --alter LIST              every alteration of the source and of each crop
+                            (--each one: one per crop, in turn from LIST)
+  neither                   every alteration of the source
 
 crops (--crops, items separated by ';'):
   grid, grid:3x3          equal cells (columns x rows)
@@ -70,7 +82,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--crops", action="append", default=[], metavar="SPEC", help="crops to make (repeatable)"
     )
-    p.add_argument("--alter", metavar="LIST", help=f"alterations (default: {ALL_ALTERATIONS})")
+    p.add_argument(
+        "--alter",
+        metavar="LIST",
+        help=f"alterations (default: {CROP_CLONES} with --crops, else {ALL_ALTERATIONS})",
+    )
     p.add_argument(
         "--min-size",
         type=int,
@@ -78,6 +94,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="skip results whose short side is under PX (default: [augment] min_size or 256)",
     )
     p.add_argument("--crossover", action="store_true", help="add `crossover` (constant background)")
+    p.add_argument(
+        "--each",
+        choices=(EACH_ONE, EACH_ALL),
+        help=f"one altered clone per crop, or every alteration of each (default: {EACH_ONE} "
+        f"with --crops and no --alter, else {EACH_ALL})",
+    )
     p.add_argument(
         "--source-only",
         action="store_true",
@@ -95,13 +117,15 @@ def options_from(args: argparse.Namespace, default_min: int) -> Options:
     from lorapan.core.augment.plan import Options
 
     crops = ";".join(c for c in args.crops if c.strip())
-    alter = args.alter if args.alter is not None else ("" if crops else ALL_ALTERATIONS)
+    alter = args.alter if args.alter is not None else (CROP_CLONES if crops else ALL_ALTERATIONS)
+    guided = crops and args.alter is None  # the guide's recipe: one clone per crop
     return Options(
         crops=crops,
         alter=alter,
         min_size=args.min_size if args.min_size is not None else default_min,
         crossover=args.crossover,
         alter_crops=not args.source_only,
+        each=args.each or (EACH_ONE if guided else EACH_ALL),
     )
 
 
@@ -109,6 +133,8 @@ def print_plan(plan: AugmentPlan) -> None:
     by_source: dict[str, list] = {}
     for out in plan.outputs:
         by_source.setdefault(out.sources[0], []).append(out)
+    before = plan.images_before
+    print(f"{before} image(s) now, {before + len(plan.outputs)} after")
     for source, outs in by_source.items():
         print(f"{source}: {len(outs)} new image(s)")
         last_caption = None

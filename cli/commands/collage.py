@@ -25,10 +25,17 @@ The guide builds couple and group datasets from solos "saved as 1 image next to
 each other". The solos are scaled to one height (the smallest: nothing is
 enlarged) and padded with a background colour to the training-bucket shape
 nearest their row (1:2 .. 2:1). The caption merges the solo captions under the
-couple/group core tag, made from each solo's first tag:
+couple/group core tag and drops 1girl, 1boy, 2boys, 2girls, solo (the couple rules
+forbid them). The core tag is, in order: --core; the dataset's core tag; the first
+tag the captions of a training folder share (the group images'); one built from
+the solos' first tags when each is a name:
   2 images: "gob goblin and ana elf couple focus"
   3-4:      "gob goblin and ana elf and rex_1girl_2boys focus"
-and drops 1girl, 1boy, 2boys, 2girls, solo (the couple rules forbid them).
+else the dataset's trigger. A tagger's word (1girl) is never the core tag: with
+none of these, give one with --core ("a and b and c and d_4girls focus").
+Without --out the collage goes where kohya trains it: beside the solos when their
+folder is trained, else into the kohya folder of the group images (a solos/
+folder beside N_name folders is ignored by kohya). It says which and why.
 
 examples:
   lorapan collage DIR gob/01.png ana/07.png --dry-run
@@ -90,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{out.relpath}  {out.size[0]}x{out.size[1]}  from {', '.join(relpaths)}")
         print(f"    caption: {', '.join(out.tags)}")
+        for note in out.notes:
+            print(f"    {note}")
         if args.dry_run:
             print("dry run: nothing written")
         elif result is not None and result.images:

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lorapan.core import provenance
 from lorapan.core.analysis import verdicts
 from lorapan.core.analysis.cache import AnalysisCache
 from lorapan.core.analysis.facts import AnalysisConfig, ImageFacts
@@ -76,7 +77,7 @@ class Analyzer:
             row = rows.get(rel)
             if row is not None and self._stat(rel) == row[:2]:
                 out[rel] = row[2]
-        return verdicts.apply(out, self.config)
+        return verdicts.apply(out, self.config, provenance.load(self.root))
 
     # -- running -----------------------------------------------------------------------
     def run(
@@ -111,7 +112,7 @@ class Analyzer:
                     progress(done, len(relpaths))
         stats.cancelled = bool(cancel and cancel.is_set() and done < len(relpaths))
         ordered = {rel: results[rel] for rel in relpaths if rel in results}
-        return verdicts.apply(ordered, self.config)
+        return verdicts.apply(ordered, self.config, provenance.load(self.root))
 
     def _plan(
         self, relpaths: list[str], rows: dict, force: bool

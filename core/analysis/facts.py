@@ -106,6 +106,9 @@ class ImageFacts:
     blur_reference: float = 0.0  # the dataset's reference edge width (0: not used)
     low_res: bool = False
     low_res_limit: int = 0  # a short side under this is low resolution
+    #: the image whose resolution the verdict follows: a copy lorapan made at its source's
+    #: scale (a crop, a tinted copy) is as sharp as that source (``verdicts``)
+    judged_by: str = ""
     error_kind: str | None = None
     error_message: str | None = None
     sha256: str = ""
@@ -158,7 +161,9 @@ class ImageFacts:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(ImageFacts))
-_VERDICT_FIELDS = ("blurry", "blur_limit", "blur_reference", "low_res", "low_res_limit")
+_VERDICT_FIELDS = (
+    "blurry", "blur_limit", "blur_reference", "low_res", "low_res_limit", "judged_by",
+)  # fmt: skip
 _PUBLIC_FIELDS = tuple(
     f.name for f in fields(ImageFacts) if f.name not in ("crop_hashes", "colour_sig", "mtime_ns")
 )

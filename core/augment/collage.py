@@ -6,9 +6,11 @@ is enlarged), placed left to right, and the canvas is padded with a background
 colour to the training-bucket aspect ratio nearest the row's own. The caption
 merges the solo captions under one core tag and drops the tags a couple or group
 caption must not carry (``1girl``, ``2boys``, ``2girls``, ``solo``). The core tag is
-the dataset's own when one is set (so the collage passes ``tags.core``), else it is
-built from the solos' *names*, each once (``gob and ana couple focus``;
-``gob and ana and rex_1girl_2boys focus``): never two full core tags joined.
+the dataset's own when one is set (so the collage passes ``tags.core``), else the one
+the group images' captions share, else it is built from the solos' *names*, each once
+(``gob and ana couple focus``; ``gob and ana and rex_1girl_2boys focus``): never two
+full core tags joined, never a tagger's ``1girl`` (:mod:`.collage_core` chooses it, and
+the folder kohya trains the collage in).
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ import math
 import os
 from dataclasses import dataclass
 
+from lorapan.core.augment.collage_core import (
+    CollageError,
+    choose_core,
+    destination,
+    from_names,
+)
 from lorapan.core.augment.outputs import Namer, Output, SourceCache, join_rel
 from lorapan.core.augment.tagging import caption_bytes, order_core_style
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.vocab import name_of_core
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.settings import Settings
 from PIL import Image
@@ -32,10 +39,6 @@ BUCKET_RATIOS = (1 / 2, 9 / 16, 2 / 3, 3 / 4, 1.0, 4 / 3, 3 / 2, 16 / 9, 2.0)
 FORBIDDEN = ("1girl", "1boy", "2boys", "2girls", "solo", "solo focus", "male focus", "female focus")
 MIN_IMAGES, MAX_IMAGES = 2, 4
 DEFAULT_BACKGROUND = (255, 255, 255)
-
-
-class CollageError(ValueError):
-    """Not a collage that can be made; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -89,51 +92,18 @@ def subject_name(core_tag: str) -> str:
     return name
 
 
-def people_count(captions: list[tuple[str, ...]]) -> str:
-    """``4boys``, ``3girls`` or ``2girls_1boy`` from the solos' 1boy/1girl tags."""
-    boys = sum(any(norm_tag(t) == "1boy" for t in tags) for tags in captions)
-    girls = sum(any(norm_tag(t) == "1girl" for t in tags) for tags in captions)
-    others = len(captions) - boys - girls
-    parts = []
-    if girls:
-        parts.append(f"{girls}girl{'s' if girls > 1 else ''}")
-    if boys:
-        parts.append(f"{boys}boy{'s' if boys > 1 else ''}")
-    if others:
-        parts.append(f"{others}other{'s' if others > 1 else ''}")
-    return "_".join(parts)
-
-
-def core_tag_for(names: list[str], captions: list[tuple[str, ...]]) -> str:
-    """Couple: ``a and b couple focus``; group: ``a and b and c_3boys focus``."""
-    joined = " and ".join(names)
-    if len(names) == 2:
-        return f"{joined} couple focus"
-    return f"{joined}_{people_count(captions)} focus"
-
-
-def collage_core(captions: list[tuple[str, ...]], settings: Settings) -> str:
-    """The dataset's core tag, else one built from the solos' names (each name once)."""
-    if settings.core_tag.strip():
-        return settings.core_tag.strip()
-    names: dict[str, str] = {}
-    for i, tags in enumerate(captions):
-        name = name_of_core(tags[0]) if tags else f"person {i + 1}"
-        names.setdefault(norm_tag(name), name)
-    if len(names) == 1 and captions and captions[0]:
-        return captions[0][0]  # one subject twice: its own first tag
-    return core_tag_for(list(names.values()), captions)
-
-
 def merge_tags(
     captions: list[tuple[str, ...]], settings: Settings, core: str | None = None
 ) -> tuple[str, ...]:
     """One caption from the solos: the core tag, style tag, then the rest, in order,
-    without the solos' core tags, the style tag twice or forbidden tags."""
-    core = core or collage_core(captions, settings)
+    without the solos' core tags, the style tag twice or forbidden tags. ``core``: the
+    dataset's core tag when not given, else one built from the solos' names (none
+    when a solo starts with a tagger's word: :func:`.collage_core.choose_core` asks)."""
+    core = core or settings.core_tag.strip() or from_names(captions) or ""
     drop = {norm_tag(t) for t in FORBIDDEN}
     drop |= {norm_tag(tags[0]) for tags in captions if tags}
-    drop.discard(norm_tag(core))
+    if core:
+        drop.discard(norm_tag(core))
     if settings.style_tag:
         drop.add(norm_tag(settings.style_tag))
     merged: list[str] = []
@@ -153,11 +123,8 @@ def _default_stem(relpaths: list[str]) -> str:
     return "collage__" + "+".join(stems)
 
 
-def _out_name(out: str | None, relpaths: list[str]) -> tuple[str, str]:
+def _out_name(out: str, relpaths: list[str]) -> tuple[str, str]:
     """(folder_rel, stem) of the collage; ``out`` may name a folder part too."""
-    if not out:
-        folder = os.path.dirname(relpaths[0]).replace(os.sep, "/")
-        return folder, _default_stem(relpaths)
     out = out.replace(os.sep, "/").strip("/")
     if not out or ".." in out.split("/") or out.startswith(".lorapan"):
         raise CollageError(f"--out {out!r} must be a name inside the dataset")
@@ -198,8 +165,15 @@ def plan_collage(
         raise CollageError(exc.message) from None
     lay = layout(sizes, gap)
     captions = [it.tags for it in items]
-    tags = merge_tags(captions, dataset.settings, core)
-    folder, stem = _out_name(out, relpaths)
+    choice = choose_core(dataset, relpaths, core)
+    tags = merge_tags(captions, dataset.settings, choice.tag)
+    notes = [f"core tag: '{choice.tag}' ({choice.why})"]
+    if out:
+        folder, stem = _out_name(out, relpaths)
+    else:
+        folder, why = destination(dataset, relpaths, choice)
+        stem = _default_stem(relpaths)
+        notes.append(f"into {folder or 'the dataset root'}/ ({why})")
     stem = Namer(dataset.root).free(folder, stem)
     cache = SourceCache(dataset.root, keep=MAX_IMAGES)
 
@@ -222,4 +196,5 @@ def plan_collage(
         caption=caption_bytes(tags, items[0].caption),
         format="PNG",
         render=draw,
+        notes=tuple(notes),
     )

@@ -37,6 +37,9 @@ class Output:
     format: str
     quality: int | None = None
     render: Callable[[], Image.Image] = field(default=lambda: Image.new("RGB", (1, 1)), repr=False)
+    source_size: tuple[int, int] | None = None  # the one source's size (not for collages)
+    dropped: tuple[str, ...] = ()  # source tags left out: what the new image cannot show
+    notes: tuple[str, ...] = ()  # what the plan chose and why (a collage's core tag, folder)
 
     @property
     def operation(self) -> str:
@@ -59,6 +62,10 @@ class Output:
             "operation": last["op"],
             "params": {k: v for k, v in last.items() if k != "op"},
             "steps": [dict(s) for s in self.steps],
+            # the sizes let the analysis judge a crop by its source's resolution, and
+            # tell when the file was changed since (then its own pixels are judged)
+            "size": list(self.size),
+            **({"source_size": list(self.source_size)} if self.source_size else {}),
             "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
@@ -72,6 +79,8 @@ class Output:
             "width": self.size[0],
             "height": self.size[1],
             "tags": list(self.tags),
+            "dropped_tags": list(self.dropped),
+            "notes": list(self.notes),
         }
 
 

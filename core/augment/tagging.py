@@ -12,9 +12,32 @@ from collections.abc import Iterable
 
 from lorapan.core.captions import Caption, apply_tag_style, format_caption, norm_tag
 from lorapan.core.method.tag_style import style_for
+from lorapan.core.method.vocab import data_file
 from lorapan.core.settings import Settings
 
 CROSSOVER = "crossover"
+
+
+def framing_tags() -> frozenset[str]:
+    """Keys of the framing tags a crop cannot keep (``data/crop_framing.toml``)."""
+    return frozenset(norm_tag(str(t)) for t in data_file("crop_framing.toml").get("drop", []))
+
+
+def cuts_the_picture(steps: Iterable[dict]) -> bool:
+    """True when a step keeps only part of the picture: a crop, or a change of aspect
+    ratio made by cropping (padding keeps everything)."""
+    return any(
+        s.get("op") == "crop" or (s.get("op") == "aspect" and s.get("mode") != "pad") for s in steps
+    )
+
+
+def without_framing(tags: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(tags kept, framing tags left out) for an image that shows part of its source."""
+    framing = framing_tags()
+    kept, dropped = [], []
+    for tag in tags:
+        (dropped if norm_tag(tag) in framing else kept).append(tag)
+    return kept, dropped
 
 
 def _without(tags: list[str], tag: str) -> list[str]:

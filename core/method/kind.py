@@ -19,15 +19,18 @@ Decisions (thresholds are shares of the captioned images):
 3. a trigger naming a thing (``trcn hat``: clothing, weapons, furniture) -> asset;
    one the owner named after a person (``ohwx woman``) -> character, when the tags
    (sentences name none) say nothing of the people;
-4. several people on most images -> group, two -> couple; one person -> character,
+4. one picture made most of the images (lorapan augment's records, followed back from a
+   crop's copies to the source), or the set is one image -> *single-image*, the guide's
+   limited-dataset LoRA (:func:`one_source`);
+5. several people on most images -> group, two -> couple; one person -> character,
    unless the people's hair shows different people (:func:`varied_hair`: no colour on
    half the images that name one, and three colours each on :data:`LOOK_SHARE` of them
    or four each on :data:`SPREAD_MIN` images):
    one character has one look, so that is an *asset* when a thing is tagged on nearly
    every image (a hat worn by all of them), else a *concept* shown on several characters;
-5. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
+6. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
    on a plain background, ``(object)``);
-6. nothing of the above -> character, *unconfirmed*, and the report asks.
+7. nothing of the above -> character, *unconfirmed*, and the report asks.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 
 from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
 from lorapan.core.method.junk import junk_reason
+from lorapan.core.method.one_source import one_source
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import (
     Trigger,
@@ -311,6 +315,8 @@ def infer_kind(
             why = "; ".join(t.evidence)
             return KindGuess("style", "inferred", [f"the trigger '{t.tag}' names a style ({why})"])
     n = len(captions)
+    if single := one_source(dataset):
+        return KindGuess("single-image", "inferred", [single])
     if thing := _trigger_thing(triggers, voc, n):
         return KindGuess("asset", "inferred", [thing])
     c = _counts(list(tags_of.values()), voc)
