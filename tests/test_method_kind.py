@@ -297,3 +297,16 @@ def test_a_style_that_tags_nothing_is_told_how_to_train_longer(tmp_path: Path) -
     rf.write_settings(root, {"kind": "style", "core_tag": "zk style"})
     [f] = RulesEngine(Dataset.open(root), live=False).check().find("style.tag-all-or-none")
     assert "--set targetSteps=2210" in f.message and "more epochs alone only split it" in f.message
+
+
+def test_the_kind_reads_what_kohya_trains_and_no_artist_is_a_subject(tmp_path: Path) -> None:
+    """Solos kept in a folder kohya ignores beside 10_crew say nothing of the kind; a
+    scrape whose captions start with two artists' tags is one set, not a bundle."""
+    caps = {f"10_crew/{i}.png": f"a and b and c_3girls focus, 3girls, hug {i}" for i in range(6)}
+    caps |= {f"solos/{i}.png": f"1girl, solo, smile {i}" for i in range(6)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "g", caps)))
+    assert guess.kind == "group" and "on 6/6" in guess.evidence[0]
+    scrape = {f"{i}.png": f"mocha_(cotton), no humans, scenery, city {i}" for i in range(6)}
+    scrape |= {f"y{i}.png": f"y_y_(ysk_ygc), no humans, scenery, street {i}" for i in range(6)}
+    guess = infer_kind(Dataset.open(rf.write_images(tmp_path / "s", scrape)))
+    assert guess.kind == "background" and not guess.subjects

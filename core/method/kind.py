@@ -42,8 +42,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from lorapan.core.method.anchor import shared_first, tag_key, tag_keys
+from lorapan.core.method.anchor import shared_first, tag_key, tag_keys, trained_items
 from lorapan.core.method.junk import junk_reason
+from lorapan.core.method.names import not_a_name
 from lorapan.core.method.one_source import one_source
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import (
@@ -154,7 +155,7 @@ def _share(n: int, total: int) -> str:
 def _groups(dataset: Any) -> dict[str, list[str]]:
     """Images per folder they train from (kohya folder, else the folder they sit in)."""
     out: dict[str, list[str]] = {}
-    for rel, item in dataset.items.items():
+    for rel, item in trained_items(dataset).items():
         folder = getattr(item, "folder", None)
         key = folder.path if folder is not None else os.path.dirname(rel)
         out.setdefault(key, []).append(rel)
@@ -167,9 +168,11 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     Folders count when each has its own first tag on (nearly) all its captions and at
     least :data:`SUBJECT_MIN` images; in one folder, first tags that each start at least
     :data:`SUBJECT_MIN` captions and together nearly all of them. One-image "subjects"
-    (per-image ids) never count.
+    (per-image ids) never count, nor do images kohya will not train (a ``solos/`` folder
+    beside ``N_name`` ones), nor, in one folder, a booru's artist tag a scrape starts
+    its captions with (``mocha_(cotton)``: :func:`~lorapan.core.method.names.not_a_name`).
     """
-    items = dataset.items
+    items = trained_items(dataset)
     groups = _groups(dataset)
     generic = _not_names()
     found = []
@@ -188,7 +191,7 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     big = {
         k: v
         for k, v in firsts.items()
-        if len(v) >= SUBJECT_MIN and k not in generic and not junk_reason(k)
+        if len(v) >= SUBJECT_MIN and k not in generic and not junk_reason(k) and not not_a_name(k)
     }
     captioned = sum(len(v) for v in firsts.values())
     if len(big) >= 2 and sum(len(v) for v in big.values()) >= SUBJECT_COVER * captioned:
@@ -300,7 +303,7 @@ def infer_kind(
     ``style`` and ``triggers``: already computed for this dataset (saves a pass)."""
     settings = dataset.settings
     voc = _Vocab(settings)
-    captions = {rel: tuple(it.tags) for rel, it in dataset.items.items() if it.tags}
+    captions = {rel: tuple(it.tags) for rel, it in trained_items(dataset).items() if it.tags}
     weak = _weak_hints(dataset, voc)
     if not captions:
         return KindGuess("character", "default", ["no captions to read the kind from"], weak=weak)
