@@ -170,6 +170,7 @@ def test_counts_limited_and_aim(tmp_path: Path) -> None:
     assert "count.aim" not in fired(small)
     many = check(rf.character(tmp_path / "m", n=95))
     assert "remove 5" in finding(many, "count.aim").message
+    assert "lorapan scan" in finding(many, "count.aim").message  # what to remove first
     few = check(rf.character(tmp_path / "f", n=30))
     assert "add 20" in finding(few, "count.aim").message
     ok = check(rf.character(tmp_path / "o", n=60))

@@ -40,7 +40,12 @@ def counts(v: View) -> list[Finding]:
     if lo is not None and n < lo:
         msg = f"{plural(n, 'image')}: the guide aims for {lo}–{hi} for a {p.label}; add {lo - n}."
     elif hi is not None and n > hi:
-        msg = f"{plural(n, 'image')}: the guide aims for {lo}–{hi} for a {p.label}; remove {n - hi} (keep the best)."
+        msg = (
+            f"{plural(n, 'image')}: the guide aims for {lo}–{hi} for a {p.label}; remove "
+            f"{n - hi} (keep the best): `{ctx.command('scan')}` lists the unreadable, blurry, "
+            "low-resolution and cloned ones to set aside first, and `s` in the app sorts the "
+            "list by sharpness."
+        )
     else:
         return out
     out.append(Finding("count.aim", "warning", msg))
