@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tomli_w
+import rules_fixtures as rf
 from PIL import Image
 
 SIZES = [(128, 128), (128, 192), (192, 128), (128, 128), (160, 96), (96, 160)]
@@ -42,18 +42,9 @@ def class_images(
 
 
 def write_settings(root: Path, dataset: dict | None = None, training: dict | None = None) -> None:
-    doc: dict = {
-        "dataset": {
-            "kind": "character",
-            "name": "gob",
-            "core_tag": "gob goblin",
-            "style_tag": "anime screencap",
-            **(dataset or {}),
-        }
-    }
-    if training is not None:
-        doc["training"] = training
-    (root / "lorapan.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+    """The gob character's settings (as the training tests write them), with overrides."""
+    gob = {"kind": "character", "name": "gob", "core_tag": "gob goblin", **(dataset or {})}
+    rf.write_settings(root, gob, {"training": training} if training is not None else None)
 
 
 def sks_layout(

@@ -54,23 +54,25 @@ def one_per_caption(changes: list[TagChange]) -> list[TagChange]:
     return out
 
 
-@dataclass(frozen=True)
-class SetAsideStep:
-    """One image a fix moves out of the dataset (``.lorapan/excluded``, undoable), and why.
+class _FileStep:
+    """A file a fix moves instead of a caption it changes, shaped like a caption change
+    where a preview reads one (``relpath``, ``before``/``after``, ``added``/``removed``),
+    so a fix preview lists it as a line that says what happens to the file."""
 
-    Shaped like a caption change where a preview reads one (``relpath``,
-    ``before``/``after``, ``added``/``removed``), so a fix preview lists it as a line
-    that says what happens to the file.
-    """
-
-    relpath: str
-    reason: str  # "resized copy of a.png"
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
 
     @property
     def added(self) -> list[str]:
         return []
+
+
+@dataclass(frozen=True)
+class SetAsideStep(_FileStep):
+    """One image a fix moves out of the dataset (``.lorapan/excluded``, undoable), and why."""
+
+    relpath: str
+    reason: str  # "resized copy of a.png"
 
     @property
     def removed(self) -> list[str]:
@@ -81,19 +83,13 @@ class SetAsideStep:
 
 
 @dataclass(frozen=True)
-class RenameStep:
+class RenameStep(_FileStep):
     """One file a fix renames in place (journaled, undoable): ``src`` to ``dest``, both
-    dataset-relative, for image ``relpath``. Shaped like :class:`SetAsideStep`."""
+    dataset-relative, for image ``relpath``."""
 
     relpath: str
     src: str
     dest: str
-    before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
-
-    @property
-    def added(self) -> list[str]:
-        return []
 
     @property
     def removed(self) -> list[str]:
