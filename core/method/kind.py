@@ -24,8 +24,8 @@ Decisions (thresholds are shares of the captioned images):
    limited-dataset LoRA (:func:`one_source`);
 5. several people on most images -> group, two -> couple; one person -> character,
    unless the people's hair shows different people (:func:`varied_hair`: no colour on
-   half the images that name one, and three colours each on :data:`LOOK_SHARE` of them
-   or four each on :data:`SPREAD_MIN` images):
+   half the images that name one, and three colours each on :data:`~.kind_looks.LOOK_SHARE` of them
+   or four each on :data:`~.kind_looks.SPREAD_MIN` images):
    one character has one look, so that is an *asset* when a thing is tagged on nearly
    every image (a hat worn by all of them), else a *concept* shown on several characters;
 6. ``no humans`` or scenery on most images -> background (scenery) or asset (a thing
@@ -44,6 +44,7 @@ from typing import Any
 
 from lorapan.core.method.anchor import shared_first, tag_key, tag_keys, trained_items
 from lorapan.core.method.junk import junk_reason
+from lorapan.core.method.kind_looks import trigger_person, trigger_thing, varied_hair, worn_thing
 from lorapan.core.method.names import not_a_name
 from lorapan.core.method.one_source import one_source
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
@@ -51,22 +52,13 @@ from lorapan.core.method.triggers import (
     Trigger,
     config_class_tokens,
     find_triggers,
-    main_trigger,
     tagger_words,
 )
-from lorapan.core.method.vocab import colour_counts, data_file
+from lorapan.core.method.vocab import data_file
 
 MOST = 0.5  # share of images for "on most images"
 SUBJECT_MIN = 5  # images a subject needs before it counts as one (not a per-image id)
 SUBJECT_COVER = 0.9  # share of captions the subjects' first tags must cover (flat folders)
-#: a hair colour counts as one of the looks when it is on this share of the images that
-#: name a hair colour (a tagger's odd 'brown hair' for black hair on one image does not)
-LOOK_SHARE = 0.15
-LOOK_MIN_IMAGES = 6  # images naming a hair colour before their variety says anything
-#: or, thinly spread: this many colours each on at least SPREAD_MIN images (a tagger's
-#: odd colour is on one image; several looks repeated are several people)
-SPREAD_LOOKS = 4
-SPREAD_MIN = 3
 
 
 @dataclass
@@ -320,7 +312,7 @@ def infer_kind(
     n = len(captions)
     if single := one_source(dataset):
         return KindGuess("single-image", "inferred", [single])
-    if thing := _trigger_thing(triggers, voc, n):
+    if thing := trigger_thing(triggers, voc, n):
         return KindGuess("asset", "inferred", [thing])
     c = _counts(list(tags_of.values()), voc)
     people = ", ".join(sorted({t for keys in tags_of.values() for t in keys & voc["person"]}))
@@ -333,14 +325,14 @@ def infer_kind(
     if c["person"] >= MOST * n and c["no_humans"] < 0.25 * n:
         evidence = [f"person tags ({people}) on {_share(c['person'], n)}"]
         looks = varied_hair(tags_of.values(), data_file("vocab.toml")["colours"])
-        if looks and (worn := _worn_thing(tags_of.values(), voc)):
+        if looks and (worn := worn_thing(tags_of.values(), voc)):
             evidence.append(f"their hair varies ({looks}): several characters, and {worn}")
             return KindGuess("asset", "inferred", evidence)
         if looks:
             evidence.append(f"their hair varies ({looks}): several characters, one concept")
             return KindGuess("concept", "inferred", evidence)
         return KindGuess("character", "inferred", evidence)
-    if who := _trigger_person(triggers, voc):
+    if who := trigger_person(triggers, voc):
         return KindGuess("character", "inferred", [who])
     if c["no_humans"] >= MOST * n or c["scenery"] >= MOST * n:
         ev = []
@@ -360,63 +352,6 @@ def infer_kind(
     else:
         reason = "no person, people, place or object tags on most images"
     return KindGuess("character", "default", [reason], weak=weak)
-
-
-def _trigger_thing(triggers: list[Trigger], voc: _Vocab, n: int) -> str:
-    """Why the trigger makes the set an asset ('' when it does not): it names a thing
-    (``trcn hat``) and is the set's, named by its owner or first on most captions."""
-    t = main_trigger(triggers)
-    if t is None or not (t.from_owner or t.first >= MOST * n) or not voc.names_object(t.tag):
-        return ""
-    return (
-        f"the trigger '{t.tag}' names a thing ({'; '.join(t.evidence)}): the guide's "
-        "assets are clothing, weapons, furniture and other objects"
-    )
-
-
-def _trigger_person(triggers: list[Trigger], voc: _Vocab) -> str:
-    """Why the owner's trigger says the subject is a person (``20_ohwx woman``: the class
-    word of a DreamBooth-style name), for sets whose captions are sentences, which name
-    no kind as tags do; '' when it does not."""
-    t = main_trigger(triggers)
-    if t is None or not t.from_owner:
-        return ""
-    words = set(re.split(r"[\s_\-]+", tag_key(t.tag)))
-    person = sorted(words & voc["person_words"])
-    if not person:
-        return ""
-    return f"the trigger '{t.tag}' names a person ('{person[0]}'; {'; '.join(t.evidence)})"
-
-
-def _worn_thing(captions: Any, voc: _Vocab) -> str:
-    """The tags naming a thing on nearly every image (``'hat' on 32/32``), as evidence
-    that what the set shares is that thing, not a pose or a body part; '' when none."""
-    keyed = list(captions)
-    counts = Counter(k for keys in keyed for k in keys)
-    need = math.ceil(0.9 * len(keyed))
-    things = [k for k, c in counts.most_common() if c >= need and voc.names_object(k)]
-    if not things:
-        return ""
-    shown = ", ".join(f"'{k}' on {counts[k]}/{len(keyed)}" for k in things[:3])
-    return f"a thing is on nearly every image ({shown}): one asset worn or held by them"
-
-
-def varied_hair(captions: Any, colours: list[str]) -> str:
-    """The hair colours, counted (``'blonde hair' ×6, 'pink hair' ×4, …``), when they
-    show different people; '' when one look could be one character's."""
-    per, naming = colour_counts(captions, colours, "hair")
-    if naming < LOOK_MIN_IMAGES:
-        return ""
-    ranked = per.most_common()
-    if ranked[0][1] >= MOST * naming:
-        return ""
-    looks = [(colour, n) for colour, n in ranked if n >= LOOK_SHARE * naming]
-    # many looks split thinly: ten colours on 5-17 % each are more people, not fewer
-    spread = [(colour, n) for colour, n in ranked if n >= SPREAD_MIN]
-    if len(looks) < 3 and len(spread) < SPREAD_LOOKS:
-        return ""
-    shown = ", ".join(f"'{colour} hair' ×{n}" for colour, n in ranked[:4])
-    return shown + (", …" if len(per) > 4 else "")
 
 
 def _weak_hints(dataset: Any, voc: _Vocab) -> list[str]:
