@@ -44,7 +44,13 @@ from typing import Any
 
 from lorapan.core.method.anchor import shared_first, tag_key, tag_keys, trained_items
 from lorapan.core.method.junk import junk_reason
-from lorapan.core.method.kind_looks import trigger_person, trigger_thing, varied_hair, worn_thing
+from lorapan.core.method.kind_looks import (
+    MOST,
+    trigger_person,
+    trigger_thing,
+    varied_hair,
+    worn_thing,
+)
 from lorapan.core.method.names import not_a_name
 from lorapan.core.method.one_source import one_source
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
@@ -56,7 +62,6 @@ from lorapan.core.method.triggers import (
 )
 from lorapan.core.method.vocab import data_file
 
-MOST = 0.5  # share of images for "on most images"
 SUBJECT_MIN = 5  # images a subject needs before it counts as one (not a per-image id)
 SUBJECT_COVER = 0.9  # share of captions the subjects' first tags must cover (flat folders)
 
