@@ -374,6 +374,29 @@ async def test_apply_a_fix_from_the_sidebar_then_undo(tmp_path):
     assert caption(root, "img_2") == caps["img_2"]
 
 
+async def test_the_fix_preview_names_the_kind_it_writes_and_u_takes_it_back(tmp_path):
+    """Under an inferred kind a fix writes that kind with its captions (kind_pin): the
+    preview says so before enter, and one u reverts the captions and lorapan.toml."""
+    caps = {f"img_{i}": f"gob, 1girl, solo, smile {i}" for i in range(4)}
+    caps["img_1"] = "gob, 1girl, solo, smile, smile"
+    root = build_dataset(tmp_path / "data", caps)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _focus_finding(app, pilot, "tags.duplicate")
+        await pilot.press("f")
+        await settle(app, pilot)
+        note = str(app.screen.query_one("#fix-note").render())
+        assert "kind = 'character'" in note and "u reverts it with the captions" in note
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert caption(root, "img_1") == "gob, 1girl, solo, smile"
+        assert 'kind = "character"' in (root / "lorapan.toml").read_text()
+        await pilot.press("u")
+        await settle(app, pilot)
+    assert caption(root, "img_1") == caps["img_1"] and not (root / "lorapan.toml").exists()
+
+
 async def test_long_list_scrolls_to_the_last_row_and_refilters(tmp_path):
     """The file list sizes rows itself (one line each): end, filter and back stay right."""
     caps = {f"n_{i}": "gob, many" if i % 100 else "gob, rare" for i in range(600)}

@@ -110,9 +110,10 @@ def run(args: argparse.Namespace) -> int:
     ds = engine.dataset
     if not args.dry_run and (refused := refuse_if_interrupted(ds)) is not None:
         return refused
-    settings_done, updates = [], {}
+    settings_done, updates, rules_set = [], {}, []
     for f in engine.check(args.rule or None).findings:
         if f.fix is not None and f.fix.settings and args.rule:
+            rules_set.append(f.rule_id)
             if not args.dry_run:  # planned with them; written with the run's captions
                 for key, value in f.fix.settings.items():
                     setattr(ds.settings, key, value)
@@ -129,12 +130,12 @@ def run(args: argparse.Namespace) -> int:
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
-    pin = kind_to_pin(ds) if changes or leaving else None
+    writable = [c for c in changes if (it := ds.items.get(c.relpath)) and not it.write_refusal]
+    pin = kind_to_pin(ds) if writable or leaving else None  # not for captions it cannot write
     would_pin = pin if args.dry_run else None
     if not args.dry_run and (changes or leaving or updates):
-        result, moved = _apply(
-            ds, todo, aside, changes, {**updates, **({"kind": pin} if pin else {})}
-        )
+        pinned_too = {**updates, **({"kind": pin} if pin else {})}
+        result, moved = _apply(ds, todo, aside, changes, pinned_too, rules_set)
         pinned = pin if result.settings else None
     after = None
     if not args.dry_run:
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if after is not None and after.has_errors else EXIT_OK
 
 
-def _apply(ds, todo, aside, changes, settings):  # noqa: ANN001, ANN202
+def _apply(ds, todo, aside, changes, settings, rules_set=()):  # noqa: ANN001, ANN202
     """Set the images aside, rename caption files and write the caption fixes in one
     journal transaction (one undo reverts the run); returns the captions' result and
     (fix, result) per fix that moves files."""
@@ -194,7 +195,7 @@ def _apply(ds, todo, aside, changes, settings):  # noqa: ANN001, ANN202
         moves += ops
         move_owners.update(owners)
         per_fix.append((fx, res, set(images)))
-    label = "fix " + ", ".join(sorted({f.rule_id for f in todo}))
+    label = "fix " + ", ".join(sorted({f.rule_id for f in todo} | set(rules_set)))
     for verb, fixes in (
         ("set aside", [f for f, _r, _i in per_fix if f.sets_aside]),
         ("renamed the captions of", [f for f, _r, _i in per_fix if f.renames]),
@@ -284,7 +285,7 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
     for fx, ch in steps:
         if ch:
             print(f"[{fx.rule_id}] {fx.label}: {plural(len(ch), 'caption')}")
-    if not changes and not aside_any:
+    if not changes and not aside_any and not settings_done:
         print(
             "nothing to fix"
             + (" (see `lorapan check` for findings without a fix)" if after else "")
@@ -300,8 +301,14 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
                 print(f"      {c.relpath}: {head(c.before)} → {head(c.after)}")
         if len(group) > PER_GROUP:
             print(f"      ... and {len(group) - PER_GROUP} more")
-    if changes or not aside_any:
+    if args.dry_run and (changes or not (aside_any or settings_done)):
         print(f"{plural(len(changes), 'caption')} {verb}")
+    elif changes or not (aside_any or settings_done):  # what was written, not planned
+        written = len(result.applied) if result is not None else 0
+        if written < len(changes):
+            print(f"{written} of {plural(len(changes), 'caption')} {verb}")
+        else:
+            print(f"{plural(written, 'caption')} {verb}")
     if result is not None:
         if result.conflicts:
             print(
@@ -309,10 +316,9 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
                 + shorten([p for p, _ in result.conflicts])
             )
         if result.unreadable:
-            print(
-                "not written (unreadable captions): " + shorten([p for p, _ in result.unreadable])
-            )
-        if result.applied:
+            first, why = result.unreadable[0]
+            print(f"not written ({first}: {why}): " + shorten([p for p, _ in result.unreadable]))
+        if result.applied or result.settings:
             print(f"undo with: {hint('undo', args.path)}")
     if after is not None:
         remaining = counts_text(after.counts(), ("error", "warning"))

@@ -291,7 +291,8 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     changes = fix.plan(ds)
     if dry_run or not (changes or updates):
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
-    pinned = kind_to_pin(ds) if changes else None
+    writable = [c for c in changes if (it := ds.items.get(c.relpath)) and not it.write_refusal]
+    pinned = kind_to_pin(ds) if writable else None  # not for captions it cannot write
     if pinned:
         updates["kind"] = pinned
     result = ds.apply_changes(changes, label=fix.journal_label, settings=updates)

@@ -27,6 +27,7 @@ from typing import Any
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.counts import aim_range
+from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import CoverageItem, Finding, Readiness
 from lorapan.core.training import inputs as training_inputs
 from lorapan.core.training.config import bucket_spec, build_plan
@@ -238,7 +239,7 @@ def summary_line(r: Readiness, per_subject: bool) -> str:
         aim = f" (aim {r.aim_min}{' per subject' if per_subject else ''})"
     else:
         aim = ""
-    parts = [f"{r.kind}: {r.images} images{aim}"]
+    parts = [f"{r.kind}: {plural(r.images, 'image')}{aim}"]
     parts.append(
         "no errors" if not r.errors else f"{r.errors} error{'s' if r.errors != 1 else ''} left"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lorapan.core.change_words import describe_change, split_from
 from lorapan.core.edits import TagChange
-from lorapan.core.rules.model import Finding
+from lorapan.core.rules.model import Finding, RenameStep
 from lorapan.core.words import plural
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from rich.text import Text
@@ -23,6 +23,8 @@ MAX_ROWS = 300
 
 def change_text(change: TagChange) -> Text:
     text = Text(change.relpath, style="bold")
+    if isinstance(change, RenameStep):  # a file a fix renames: no tag goes
+        return text.append(f"  {change.removed[0]}", style="yellow")
     added, removed = change.added, change.removed
     if not change.before and change.after:
         text.append("  (new caption)", style="dim")
@@ -38,7 +40,9 @@ def change_text(change: TagChange) -> Text:
     return text
 
 
-def _captions(n: int) -> str:
+def _captions(n: int, renames: bool = False) -> str:
+    if renames:
+        return plural(n, "file")
     return "no caption changes" if n == 0 else plural(n, "caption")
 
 
@@ -57,10 +61,11 @@ class FixPreviewScreen(ModalScreen[bool]):
     FixPreviewScreen #fix-keys { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, finding: Finding, changes: list[TagChange]) -> None:
+    def __init__(self, finding: Finding, changes: list[TagChange], kind: str | None = None) -> None:
         super().__init__()
         self.finding = finding
         self.changes = changes
+        self.kind = kind  # the inferred kind applying writes with the captions (kind_pin)
 
     def compose(self) -> ComposeResult:
         fix = self.finding.fix
@@ -68,12 +73,15 @@ class FixPreviewScreen(ModalScreen[bool]):
         files = len(self.changes)
         with Vertical(id="fix-box"):
             yield Static(
-                f"[{self.finding.rule_id}] {label} — {_captions(files)}",
+                f"[{self.finding.rule_id}] {label} — {_captions(files, bool(fix and fix.renames))}",
                 id="fix-title",
                 markup=False,
             )
-            if fix is not None and fix.settings:
-                setting = ", ".join(f"{k} = {v!r}" for k, v in fix.settings.items())
+            written = dict(fix.settings or {}) if fix is not None else {}
+            if self.kind:
+                written["kind"] = self.kind  # as inferred: the fix is made for it
+            if written:
+                setting = ", ".join(f"{k} = {v!r}" for k, v in written.items())
                 undo = "u reverts it with the captions" if files else "u reverts it"
                 yield Static(
                     f"also writes lorapan.toml: {setting} ({undo})", id="fix-note", markup=False

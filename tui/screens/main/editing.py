@@ -26,7 +26,7 @@ from lorapan.core.errors import LorapanError
 from lorapan.core.journal import JournalError
 from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
-from lorapan.core.rules.kind_pin import pinned_note
+from lorapan.core.rules.kind_pin import kind_to_pin, pinned_note
 from lorapan.core.settings import SETTINGS_FILE, SettingsError
 from lorapan.core.words import plural
 from lorapan.tui import workers
@@ -262,12 +262,16 @@ class Editor:
             self.screen.notify("no fix to preview", severity="warning")
             return
         changes = self.fix_plan(finding)
+        kind = None
+        if changes and not finding.fix.moves_files:
+            with self.dataset.lock:
+                kind = kind_to_pin(self.dataset)
 
         def decided(apply: bool | None) -> None:
             if apply:
                 self.apply_fix(finding)
 
-        self.screen.app.push_screen(FixPreviewScreen(finding, changes), decided)
+        self.screen.app.push_screen(FixPreviewScreen(finding, changes, kind), decided)
 
     def apply_fix(self, finding: Any) -> None:
         if self._refuse_while_busy():
