@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import tomli_w
 from lorapan.core.dataset.changes import ApplyResult
 from lorapan.core.settings import SETTINGS_FILE, SettingsError, parse_settings
 from lorapan.core.settings_live import reload_settings
+from lorapan.core.toml_edit import dump_toml
 
 if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset
@@ -66,7 +66,7 @@ def tick(dataset: Dataset, ticks: Mapping[str, bool]) -> ApplyResult:
             return result
         for item, on in ticks.items():
             settings.tick(item, on)
-        after = tomli_w.dumps(settings.raw).encode("utf-8")
+        after = dump_toml(settings.raw, before)  # the user's comments kept
         txn, res = dataset.journal.run(result.label, [(SETTINGS_FILE, before, after)])
         result.txn_id = txn.id
         result.conflicts = list(res.conflicts)

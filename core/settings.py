@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+from lorapan.core.toml_edit import dump_toml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -206,7 +206,11 @@ def save_settings(root: Path, settings: Settings) -> Path:
     """
     path = Path(root) / SETTINGS_FILE
     doc = settings_document(settings, str(path))
-    atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))
+    try:
+        old: bytes | None = path.read_bytes()
+    except OSError:
+        old = None
+    atomic_write(path, dump_toml(doc, old))  # the user's comments kept
     settings.raw = doc
     settings.path = path
     return path

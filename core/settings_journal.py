@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 from lorapan.core.settings import SETTINGS_FILE, parse_settings, settings_document
+from lorapan.core.toml_edit import dump_toml
 
 #: one file's journaled change: (dataset-relative path, bytes before, bytes after)
 Change = tuple[str, bytes | None, bytes | None]
@@ -33,5 +33,5 @@ def settings_change(root: Path, updates: Mapping[str, Any]) -> Change | None:
     on_disk = parse_settings(before, path)
     for key, value in updates.items():
         setattr(on_disk, key, value)
-    after = tomli_w.dumps(settings_document(on_disk, str(path))).encode("utf-8")
+    after = dump_toml(settings_document(on_disk, str(path)), before)  # comments kept
     return None if after == before else (SETTINGS_FILE, before, after)
