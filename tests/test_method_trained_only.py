@@ -98,3 +98,15 @@ def test_a_group_shape_counts_the_sets_own_people(tmp_path: Path) -> None:
     [hair] = check(root).find("tags.hair-unique")
     assert "'<name> and <name> and <name> and <name>_4girls focus'" in hair.message
     assert "3boys" not in hair.message
+
+
+def test_the_core_fix_leaves_the_solos_kohya_ignores_alone(tmp_path: Path, lorapan_cmd) -> None:
+    """Solos in an ignored folder are collage material (the guide: 'get their solos and
+    create the collages'): the group's core tag on a one-girl picture would be false, so
+    the core fix writes the trained captions only, and check asks it of them only."""
+    root = crew(tmp_path / "group")
+    solo = (root / "solos" / "s00.txt").read_bytes()
+    res = lorapan_cmd("fix", root, "--rule", "tags.core")
+    assert res.returncode in (0, 1), res.stderr
+    assert (root / "solos" / "s00.txt").read_bytes() == solo
+    assert not check(root).find("tags.core")  # set, first on every trained caption

@@ -28,6 +28,7 @@ from lorapan.core.method.anchor import (
     lead_length,
     put_first,
     tag_key,
+    trained_items,
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.method.names import not_a_name
@@ -198,7 +199,8 @@ def core_proposal_fix(ctx: RuleContext, proposal: str) -> Fix:
     fn = core_fn(proposal)
 
     def planner(ds: Dataset) -> list[TagChange]:
-        current, rels = current_tags(ds, [r for r, it in ds.items.items() if it.has_caption])
+        trained = trained_items(ds)  # not a solos/ folder kohya ignores (collage material)
+        current, rels = current_tags(ds, [r for r, it in trained.items() if it.has_caption])
         return plan(current, rels, fn)
 
     label = (

@@ -54,7 +54,10 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    _core_style(ctx, tags, every, present, issues)
+    if item.folder is not None or not ctx.dataset.ignored_folders:
+        # an image kohya will not train (a solos/ folder of collage material beside
+        # N_name ones) is not asked for the core and style tags the trained ones carry
+        _core_style(ctx, tags, every, present, issues)
     _placeholders(ctx, tags, issues)
     _junk(ctx, tags, issues)
     _must_go(ctx, norms, nset, issues)
