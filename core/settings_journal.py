@@ -14,11 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lorapan.core.journal.journal import Change
 from lorapan.core.settings import SETTINGS_FILE, parse_settings, settings_document
 from lorapan.core.toml_edit import dump_toml
-
-#: one file's journaled change: (dataset-relative path, bytes before, bytes after)
-Change = tuple[str, bytes | None, bytes | None]
 
 
 def settings_change(root: Path, updates: Mapping[str, Any]) -> Change | None:

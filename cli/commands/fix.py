@@ -130,8 +130,7 @@ def run(args: argparse.Namespace) -> int:
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
-    writable = [c for c in changes if (it := ds.items.get(c.relpath)) and not it.write_refusal]
-    pin = kind_to_pin(ds) if writable or leaving else None  # not for captions it cannot write
+    pin = kind_to_pin(ds) if leaving else kind_to_pin(ds, changes) if changes else None
     would_pin = pin if args.dry_run else None
     if not args.dry_run and (changes or leaving or updates):
         pinned_too = {**updates, **({"kind": pin} if pin else {})}

@@ -171,7 +171,7 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     """
     items = trained_items(dataset)
     groups = _groups(dataset)
-    generic = _not_names()
+    generic = tagger_words()  # a tagger's person, view and look tags name no subject
     found = []
     if len(groups) >= 2:
         for folder, rels in sorted(groups.items()):
@@ -194,13 +194,6 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     if len(big) >= 2 and sum(len(v) for v in big.values()) >= SUBJECT_COVER * captioned:
         return [(items[v[0]].tags[0], "", v) for _k, v in sorted(big.items())]
     return []
-
-
-def _not_names() -> frozenset[str]:
-    """Tags that never name a subject, even first on many captions: a tagger's person
-    counts, 'no humans', medium, view and look tags (``1girl``, ``monochrome``); a set
-    whose trigger is missing from some captions starts those with such tags."""
-    return tagger_words()
 
 
 def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> list[str]:

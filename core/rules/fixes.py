@@ -293,8 +293,7 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     changes = fix.plan(ds)
     if dry_run or not (changes or updates):
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)
-    writable = [c for c in changes if (it := ds.items.get(c.relpath)) and not it.write_refusal]
-    pinned = kind_to_pin(ds) if writable else None  # not for captions it cannot write
+    pinned = kind_to_pin(ds, changes) if changes else None
     if pinned:
         updates["kind"] = pinned
     result = ds.apply_changes(changes, label=fix.journal_label, settings=updates)

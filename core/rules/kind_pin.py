@@ -11,14 +11,21 @@ no evidence (the unconfirmed default) is not written.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lorapan.core.dataset import Dataset
+from lorapan.core.edits import TagChange
 from lorapan.core.method.kind import kind_guess
 
 
-def kind_to_pin(ds: Dataset) -> str | None:
+def kind_to_pin(ds: Dataset, changes: Iterable[TagChange] | None = None) -> str | None:
     """The inferred kind a fix's captions would write to lorapan.toml (None: the kind is
-    set already, or not inferable)."""
+    set already, not inferable, or none of ``changes`` can be written: read-only files)."""
     if ds.settings.is_set("kind"):
+        return None
+    if changes is not None and not any(
+        (it := ds.items.get(c.relpath)) is not None and not it.write_refusal for c in changes
+    ):
         return None
     guess = kind_guess(ds)
     return guess.kind if guess.source == "inferred" else None

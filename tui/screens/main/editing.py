@@ -265,7 +265,7 @@ class Editor:
         kind = None
         if changes and not finding.fix.moves_files:
             with self.dataset.lock:
-                kind = kind_to_pin(self.dataset)
+                kind = kind_to_pin(self.dataset, changes)
 
         def decided(apply: bool | None) -> None:
             if apply:
