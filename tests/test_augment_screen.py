@@ -54,15 +54,20 @@ async def test_ticks_and_typed_boxes_update_the_preview_and_enter_writes(tmp_pat
     app = Host(ds, ["gob.png"])
     async with app.run_test(size=(130, 40)) as pilot:
         await pilot.pause()
-        # defaults: mirror + grayscale of the source
-        assert [line.split()[0] for line in preview_lines(app)] == [
-            "gob__flip.png",
-            "gob__gray.png",
-        ]
+        # defaults, as `lorapan augment`: the guide's alterations of the source alone
+        names = [line.split()[0] for line in preview_lines(app)]
+        assert len(names) == 6 and "gob__flip.png" in names and "gob__gray.png" in names
+        assert not any("quality" in n or "jpeg" in n for n in names)
         await pilot.press("space")  # tick "crops: grid 2x2" (first row)
         await pilot.pause()
         names = [line.split()[0] for line in preview_lines(app)]
-        assert "gob__crop-g2x2-1.png" in names and "gob__crop-g2x2-1__flip.png" in names
+        # each crop cloned once (alterations in turn), the source its grayscale copy:
+        # 4 + 4 + 1, in the guide's 15-20 with a few more crops, not 4 x 6 + 5
+        crops = [n for n in names if n.startswith("gob__crop-g2x2-") and n.count("__") == 1]
+        assert len(crops) == 4 and len(names) == 9, names
+        assert "gob__gray.png" in names and "gob__flip.png" not in names
+        clones = [n.split("__")[2].split("-")[0] for n in names if n.count("__") == 2]
+        assert len(set(clones)) == 4, clones  # the alterations taken in turn
         await pilot.press("space")  # untick it again
         await pilot.press("tab")
         assert isinstance(app.focused, Input)
@@ -141,7 +146,7 @@ async def test_targets_come_from_the_calling_screen(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, AugmentScreen)
         assert app.screen.relpaths == ["ana.png"]
-        assert preview_lines(app)[0].startswith("ana__flip.png")
+        assert preview_lines(app)[0].startswith("ana__")
 
 
 async def test_remapped_keys_work_in_the_app_and_the_hints_show_them(tmp_path):
@@ -180,4 +185,5 @@ async def test_remapped_keys_work_in_the_app_and_the_hints_show_them(tmp_path):
         messages = [n.message for n in app._notifications]
         assert any("(z undoes)" in m for m in messages), messages
     made = {p.name for p in root.glob("*__*.png")}
-    assert {"ana__flip.png", "ana__gray.png"} <= made  # the first image by name, default ticks
+    # the first image by name; the old enter ticked the first row (grid 2x2): one clone each
+    assert "ana__gray.png" in made and len([n for n in made if "crop-g2x2" in n]) == 8

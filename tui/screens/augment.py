@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lorapan.core.augment import EACH_ALL, EACH_ONE
 from lorapan.core.augment.collage import MAX_IMAGES, MIN_IMAGES, CollageError, plan_collage
 from lorapan.core.augment.crops import SpecError
 from lorapan.core.augment.outputs import Output, Skipped
@@ -45,8 +46,14 @@ ALTER_CHOICES = (
     ("alter:grayscale", "alter: grayscale (always one per source)", "grayscale"),
     ("alter:quality", "alter: quality (jpeg, low resolution)", "quality"),
 )
+#: Ticked when the screen opens: the guide's angle, aspect ratio, orientation, colour
+#: overlay and the grayscale copy it requires (``lorapan augment``'s crop clones).
+ALTER_DEFAULTS = frozenset(
+    ("alter:aspect", "alter:rotate", "alter:flip", "alter:colour", "alter:grayscale")
+)
 FLAG_CHOICES = (
     ("flag:alter-crops", "alter each crop too (the guide's recipe)"),
+    ("flag:each-one", "one altered clone per crop, alterations in turn (the guide's 15-20)"),
     ("flag:crossover", "add `crossover` (constant background)"),
 )
 COLLAGE = "collage"
@@ -119,9 +126,9 @@ class AugmentScreen(ModalScreen[list[str] | None]):
         for value, label, _ in CROP_CHOICES:
             choices.add_option((label, value, False))
         for value, label, _ in ALTER_CHOICES:
-            choices.add_option((label, value, value in ("alter:flip", "alter:grayscale")))
+            choices.add_option((label, value, value in ALTER_DEFAULTS))
         for value, label in FLAG_CHOICES:
-            choices.add_option((label, value, value == "flag:alter-crops"))
+            choices.add_option((label, value, value != "flag:crossover"))
         if MIN_IMAGES <= count <= MAX_IMAGES:
             choices.add_option((f"collage of these {count} images (couple/group)", COLLAGE))
         choices.highlighted = 0
@@ -149,6 +156,8 @@ class AugmentScreen(ModalScreen[list[str] | None]):
             min_size=min_size_setting(self.dataset),
             crossover="flag:crossover" in ticked,
             alter_crops="flag:alter-crops" in ticked,
+            # as `lorapan augment --crops`: each crop cloned once, the source's gray copy
+            each=EACH_ONE if crops and "flag:each-one" in ticked else EACH_ALL,
         )
         return opts, COLLAGE in ticked
 
