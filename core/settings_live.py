@@ -7,7 +7,8 @@ edit in another editor never takes the dataset down. Our own saves come back too
 they read as what the dataset already holds, and change nothing.
 
 A new caption extension changes which file is each image's caption: every caption
-is read again (``rescan``).
+is read again (``rescan``). A new ``[dataset] reg_folders`` moves images between the
+dataset and its class images (``regrouped``), as opening it again would.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class SettingsReload:
     changed: tuple[str, ...] = ()  # "[dataset] kind", "[training]", … in file order
     error: str | None = None  # the file is broken: the settings in use were kept
     rescan: bool = False  # the caption extension changed: captions were read again
+    regrouped: bool = False  # reg_folders changed: images moved to or from class images
 
 
 def changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -60,4 +62,7 @@ def reload_settings(dataset: Dataset) -> SettingsReload:
         dataset.settings = new
     if rescan:
         dataset.reload(list(dataset.items), "caption extension changed")
-    return SettingsReload(tuple(changed), None, rescan)
+    from lorapan.core.dataset.reg import SETTING  # here: core.dataset imports this module
+
+    regrouped = dataset.regroup() if f"[dataset] {SETTING}" in changed else False
+    return SettingsReload(tuple(changed), None, rescan, regrouped)

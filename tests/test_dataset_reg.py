@@ -204,3 +204,39 @@ def test_class_images_changed_on_disk_follow_apart(tmp_path):
     (root / "reg" / "1_man" / "man_0005.png").unlink()
     ds.refresh_paths(["reg/1_man/man_0005.png"])
     assert len(ds.reg_folders[0].images) == 5 and len(ds.items) == 6
+
+
+def _as_reopened(ds: Dataset) -> tuple:
+    """What a user sees of the split: the dataset's images, its orphans, the class folders."""
+    folders = [(f.path, len(f.images), f.captioned) for f in ds.reg_folders]
+    return sorted(ds.items), sorted(ds.orphan_captions), folders, ds.index.count("man")
+
+
+def test_editing_reg_folders_while_open_moves_images_as_a_reopen_would(tmp_path):
+    """The app reads lorapan.toml again when it changes: a new reg_folders takes effect
+    then (the last session's note: it needed a reopen), both ways."""
+    from lorapan.core.settings_live import reload_settings
+
+    root = tmp_path / "ds"
+    train_images(root / "img" / "3_gob")
+    class_images(root / "priors" / "2_man", 4, captioned=2)
+    (root / "priors" / "2_man" / "stray.txt").write_text("man\n")  # no image of its stem
+    write_settings(root, {"reg_folders": []})  # priors/ is data, by name and by setting
+    ds = Dataset.open(root)
+    heard: list[set[str]] = []
+    ds.subscribe(lambda rels, reason: heard.append(set(rels)))
+    assert len(ds.items) == 10 and "priors/2_man/stray.txt" in ds.orphan_captions
+
+    write_settings(root, {"reg_folders": ["priors"]})
+    result = reload_settings(ds)
+    assert result.regrouped and "[dataset] reg_folders" in result.changed
+    assert _as_reopened(ds) == _as_reopened(Dataset.open(root))
+    assert len(ds.items) == 6 and ds.orphan_captions == []
+    assert heard and {r for r in heard[-1] if r.startswith("priors/")} == {
+        f"priors/2_man/man_{i:04d}.png" for i in range(4)
+    }  # the list drops them
+
+    write_settings(root, {"reg_folders": []})
+    assert reload_settings(ds).regrouped
+    assert _as_reopened(ds) == _as_reopened(Dataset.open(root))
+    assert "priors/2_man/stray.txt" in ds.orphan_captions and ds.reg_folders == []

@@ -296,6 +296,16 @@ class Dataset:
             self._notify(done, reason)
         return done
 
+    def regroup(self) -> bool:
+        """Take a changed ``[dataset] reg_folders``: images move between the dataset and
+        its class images, as opening the dataset again would; True when any moved."""
+        with self.lock:
+            self.is_reg = RegMatcher.from_settings(self.settings)
+            touched = self._sync.regroup()
+        if touched:
+            self._notify(touched, "class-image folders changed")
+        return bool(touched)
+
     def refresh_paths(self, paths: Iterable[str], reason: str = "outside change") -> set[str]:
         """Bring the view in line with disk for files (images or captions) that changed.
 

@@ -145,6 +145,36 @@ class DiskSync:
                 ds.reg_items.pop(image, None)
             self._reg_changed = True
 
+    def regroup(self) -> set[str]:
+        """Move images between the dataset and its class images after ``ds.is_reg``
+        changed (``[dataset] reg_folders`` edited); the dataset's images that came or went.
+
+        Orphan captions follow: one now in a class folder is that folder's business
+        (:func:`~lorapan.core.dataset.reg.split_reg`), and a caption with no image in a
+        folder that stopped being one is an orphan of the dataset again.
+        """
+        ds = self.ds
+        touched: set[str] = set()
+        left = {r.rpartition("/")[0] for r in ds.reg_items if not ds.is_reg(r)}
+        for rel in [r for r in ds.items if ds.is_reg(r)]:
+            touched |= self._drop_image(rel)
+            self._refresh_reg(rel)
+        for rel in [r for r in ds.reg_items if not ds.is_reg(r)]:
+            del ds.reg_items[rel]
+            self._reg_changed = True
+            touched |= self._add_image(rel)
+        for rel in [o for o in ds.orphan_captions if ds.is_reg(o)]:
+            self._set_orphan(rel, False)
+        caption_exts = tuple(e.lower() for e in ds.settings.caption_extensions)
+        for folder in left:
+            for name in os.listdir(ds.root / folder) if (ds.root / folder).is_dir() else ():
+                rel = f"{folder}/{name}" if folder else name
+                if name.lower().endswith(caption_exts) and rel not in ds.caption_owners:
+                    self._set_orphan(rel, True)
+        self._reg_changed = True
+        self.settle()
+        return touched
+
     def settle(self) -> None:
         """After images came or went: keep natural order, recount kohya folders."""
         if self._reg_changed:
