@@ -145,3 +145,42 @@ def test_a_name_the_owner_gave_a_folder_stays_the_trigger_whatever_its_shape(
     rf.write_settings(root, {"kind": "character"})
     [core] = check(root).find("tags.core")
     assert core.fix is not None and "'fern_(frieren)'" in core.fix.label
+
+
+def two_tone(root: Path, first: str, second: str) -> Path:
+    """Two hair colours on every caption, as WD14 tags two-tone hair, ``first`` written
+    first (the tagger's surer tag); alphabetical order would pick the other one."""
+    poses = ["sitting", "standing", "smile", "from side", "night", "running"]
+    caps = {
+        f"10_rook/r{i:02d}.png": f"rook, {rf.STYLE_TAG}, 1boy, solo, {first} hair, "
+        f"{second} hair, two-tone hair, green eyes, hoodie, {poses[i % 6]}"
+        for i in range(24)
+    }
+    root = rf.write_images(root, caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": "rook"})
+    return root
+
+
+def test_two_tone_hair_merges_under_the_colour_the_captions_write_first(tmp_path: Path):
+    [hair] = check(two_tone(tmp_path / "ow", "orange", "white")).find("tags.hair-unique")
+    assert hair.fix is not None and "'orange rook hair'" in hair.fix.label
+    [hair] = check(two_tone(tmp_path / "wo", "white", "orange")).find("tags.hair-unique")
+    assert hair.fix is not None and "'white rook hair'" in hair.fix.label
+
+
+def test_a_bundle_subjects_two_tone_hair_takes_the_colour_written_first(tmp_path: Path):
+    caps = {}
+    for i in range(30):
+        caps[f"gob/{i:03d}.png"] = f"gob focus, {rf.STYLE_TAG}, solo, black hair, red hair, smile"
+        caps[f"mira/{i:03d}.png"] = f"mira focus, {rf.STYLE_TAG}, solo, pink hair, smile"
+    root = rf.write_images(tmp_path / "b", caps)
+    rf.write_settings(
+        root,
+        {"kind": "bundle-characters", "name": "duo", "core_tag": ""},
+        {"rules": {"subjects": ["gob focus", "mira focus"]}},
+    )
+    [hair] = check(root).find("tags.hair-unique")
+    assert hair.fix is not None
+    after = {tuple(c.after) for c in hair.fix.plan(Dataset.open(root))}
+    assert any("black gob hair" in tags for tags in after), after
+    assert not any("red gob hair" in tags for tags in after)

@@ -18,11 +18,15 @@ from lorapan.core.rules.fixes import Tags, current_tags, tag_fix
 from lorapan.core.rules.model import Fix
 
 
-def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[str | None, str]:
+def unique_tag(
+    ctx: RuleContext, counts: Mapping[str, int], part: str, images: Iterable[str] = ()
+) -> tuple[str | None, str]:
     """The ``<colour>_<name>_<part>`` tag to merge into, or None with the reason.
 
     An existing unique tag wins (the most common one); otherwise the dominant
-    ``<colour> hair`` / ``<colour> eyes`` tag gives the colour.
+    ``<colour> hair`` / ``<colour> eyes`` tag gives the colour. Two colours on as many
+    captions (two-tone hair: ``orange hair, white hair`` on each) are told apart by
+    which the captions of ``images`` write first (a tagger writes its surer tag first).
     """
     v = ctx.vocab
     if not v.name:
@@ -33,11 +37,27 @@ def unique_tag(ctx: RuleContext, counts: Mapping[str, int], part: str) -> tuple[
     if existing:
         _c, tag = max(existing, key=lambda ct: (ct[0], ct[1]))
         return ctx.dataset.index.display(tag), ""
-    colours = [(c, colour_of(t)) for t, c in counts.items() if c > 0 and colour_of(t)]
+    colours = [(c, t) for t, c in counts.items() if c > 0 and colour_of(t)]
     if not colours:
         return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
-    _c, colour = max(colours, key=lambda cc: (cc[0], cc[1]))
-    return spell_unique(ctx, colour, v.name, part), ""
+    top = max(c for c, _t in colours)
+    tied = sorted(t for c, t in colours if c == top)
+    items = ctx.dataset.items
+    captions = (items[r].tags for r in images if r in items)
+    tag = written_first(tied, captions) if len(tied) > 1 else tied[0]
+    return spell_unique(ctx, colour_of(tag), v.name, part), ""
+
+
+def written_first(tags: list[str], captions: Iterable[Iterable[str]]) -> str:
+    """Of ``tags`` (normalised), the one ``captions`` most often write before the
+    others; the first of ``tags`` when none is written or votes tie."""
+    wanted = set(tags)
+    votes: Counter[str] = Counter()
+    for caption in captions:
+        first = next((k for k in map(norm, caption) if k in wanted), None)
+        if first is not None:
+            votes[first] += 1
+    return max(tags, key=lambda t: votes[t])  # max keeps the first of equals
 
 
 def no_name_reason(ctx: RuleContext) -> str:
@@ -156,7 +176,7 @@ def hair_eyes_fix(
     merged = any(c > 0 and is_unique(t) for t, c in counts.items())  # the user chose
     if not merged and (vary := colours_vary(ctx, part, images)):
         return None, vary
-    unique, why = unique_tag(ctx, counts, part)
+    unique, why = unique_tag(ctx, counts, part, images)
     if unique is None:
         return None, why
     is_part = ctx.vocab.is_hair_tag if part == "hair" else ctx.vocab.is_eye_tag
@@ -176,10 +196,12 @@ def _subject_unique(ctx: RuleContext, name: str, tags_seen: list[Tags], part: st
     own = [(c, t) for t, c in counts.items() if t.endswith(suffix) and len(t) > len(suffix)]
     if own:
         return _spell_unique(ctx, max(own)[1])
-    colours = [(c, colour_of(t)) for t, c in counts.items() if colour_of(t)]
+    colours = [(c, t) for t, c in counts.items() if colour_of(t)]
     if not colours:
         return None
-    return _spell_unique(ctx, f"{max(colours)[1]}{suffix}")
+    top = max(c for c, _t in colours)
+    tag = written_first(sorted(t for c, t in colours if c == top), tags_seen)
+    return _spell_unique(ctx, f"{colour_of(tag)}{suffix}")
 
 
 def bundle_uniques(
