@@ -272,3 +272,24 @@ def test_computed_repeats_say_they_replace_the_folders_n(tmp_path, lorapan_cmd):
     out = lorapan_cmd("train", root, "--dry-run", "--set", "numRepeats=folder")
     assert "computed for targetSteps" not in out.stdout + out.stderr
     assert "6 images × 3 repeats" in out.stdout + out.stderr
+
+
+def test_a_bundle_with_per_folder_repeats_exports_one_civitai_repeat_and_says_so(
+    tmp_path, lorapan_cmd
+):
+    """Civitai's trainer takes one numRepeats: the plan does not quote its formula with
+    the first folder's repeats, and the export writes the one that trains as many images."""
+    training = runnable_training(tmp_path)
+    root = make_dataset(tmp_path / "ds", folder="10_gob", kind="bundle-concepts")
+    make_dataset(root, [(128, 128)] * 12, folder="2_ana", kind="bundle-concepts", training=training)
+    exported = tmp_path / "out.json"
+    res = lorapan_cmd("train", root, "--dry-run", "--export-civitai", exported)
+    assert res.returncode == 0, res.stderr
+    assert "Civitai's formula" not in res.stdout
+    assert "Civitai's trainer takes one numRepeats" in res.stdout
+    out = json.loads(lorapan_cmd("train", root, "--dry-run", "--json").stdout)["steps"]
+    repeats = out["num_repeats"]
+    assert len(set(repeats)) == 2
+    expected = round((6 * repeats[0] + 12 * repeats[1]) / 18)  # images trained in all, kept
+    assert json.loads(exported.read_text())["numRepeats"] == expected
+    assert f"has {expected}" in res.stderr and "numRepeats for all" in res.stderr

@@ -212,10 +212,20 @@ def _checked(args: argparse.Namespace, outcome: StartOutcome) -> None:
     plan = outcome.plan
     if args.export_civitai:
         from lorapan.core.safe_write import atomic_write
+        from lorapan.core.training.preflight import civitai_repeats
         from lorapan.core.training.presets import export_civitai
 
-        text = export_civitai(plan.params, plan.num_repeats[0] if plan.num_repeats else 1)
+        repeats = civitai_repeats(plan)
+        text = export_civitai(plan.params, repeats)
         atomic_write(Path(args.export_civitai).expanduser(), text.encode("utf-8"))
+        if len(set(plan.num_repeats)) > 1:
+            shown = "/".join(map(str, plan.num_repeats))
+            print(
+                f"warning: the folders train with repeats {shown}; Civitai's trainer takes "
+                f"one numRepeats for all, so {args.export_civitai} has {repeats} (as many "
+                "images trained in all, without the per-folder balance)",
+                file=sys.stderr,
+            )
     if args.dry_run:
         return  # the dry run prints them with the plan
     for c in outcome.checks:

@@ -161,8 +161,26 @@ def steps_summary(plan: RunPlan) -> str:
     return (
         f"{st.images} images × {'/'.join(map(str, plan.num_repeats)) or 0} repeats "
         f"= {st.images_with_repeats}{reg}; {st.steps_per_epoch} steps/epoch, {_epochs_text(plan)}, "
-        f"{st.total_steps} steps in total (Civitai's formula: {st.civitai_steps})"
-        + _processes_text(plan)
+        f"{st.total_steps} steps in total ({_civitai_text(plan)})" + _processes_text(plan)
+    )
+
+
+def civitai_repeats(plan: RunPlan) -> int:
+    """The one ``numRepeats`` Civitai's trainer takes: the folders' own when they agree,
+    else the one that trains as many images in all (the per-folder balance is lost)."""
+    repeats = plan.num_repeats
+    if len(set(repeats)) <= 1:
+        return repeats[0] if repeats else 1
+    st = plan.steps
+    return max(1, round(st.images_with_repeats / max(1, st.images)))
+
+
+def _civitai_text(plan: RunPlan) -> str:
+    if len(set(plan.num_repeats)) <= 1:
+        return f"Civitai's formula: {plan.steps.civitai_steps}"
+    return (
+        "Civitai's trainer takes one numRepeats for every folder, so these per-folder "
+        f"repeats train as planned only here; --export-civitai writes {civitai_repeats(plan)}"
     )
 
 
