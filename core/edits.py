@@ -25,6 +25,9 @@ class TagChange:
     relpath: str
     before: Tags
     after: Tags
+    #: Write the caption as its tag line alone: its other lines were joined into the tags
+    #: (kohya reads the first line only; :mod:`lorapan.core.rules.caption_form`).
+    one_line: bool = False
 
     @cached_property
     def diff(self) -> TagDiff:

@@ -40,6 +40,9 @@ examples:
 
 # Fixes that must run before others can see a clean caption (core first, then style...).
 ORDER_OF_RULES = (
+    "caption.multiline",
+    "tags.separator",
+    "tags.escaped-brackets",
     "tags.weight-syntax",
     "tags.junk",
     "tags.first-id",
@@ -273,6 +276,13 @@ def plan_groups(changes) -> list:  # noqa: ANN001
     return sorted(groups.items(), key=lambda kv: -len(kv[1]))
 
 
+def _reshaped(steps) -> bool:  # noqa: ANN001
+    """A caption-form fix changed captions: tags the run's other fixes never saw."""
+    from lorapan.core.rules.caption_form import BUILDERS
+
+    return any(ch for fx, ch in steps if fx.rule_id in BUILDERS)
+
+
 def _print_human(args, settings_done, steps, changes, result, after, aside_any) -> None:  # noqa: ANN001
     from lorapan.commands.check import counts_text
     from lorapan.core.rules.messages import plural
@@ -323,3 +333,8 @@ def _print_human(args, settings_done, steps, changes, result, after, aside_any) 
         remaining = counts_text(after.counts(), ("error", "warning"))
         of = f" of {', '.join(args.rule)}" if args.rule else ""  # the rest were not checked
         print(f"remaining{of}: {remaining} (`{hint('check', args.path)}`)")
+        if _reshaped(steps) and any(f.fix is not None for f in after.findings):
+            print(
+                f"  the tags this run joined or split were checked only now: run "
+                f"`{hint('fix', args.path)}` again for what they need"
+            )

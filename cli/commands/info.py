@@ -127,7 +127,8 @@ def _print_human(info: dict) -> None:
     if info["multiline_captions"]:
         print(
             f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
-            f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}"
+            f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}; "
+            f"`{hint('fix', info['root'], '--rule', 'caption.multiline')}` joins their lines"
         )
     for problem in info["config_problems"]:
         print(f"  ! {problem}")

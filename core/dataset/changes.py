@@ -58,6 +58,18 @@ def merge_edit(tags: tuple[str, ...], change: TagChange) -> tuple[str, ...]:
     return tuple(out)
 
 
+def tag_line_only(cap: Caption) -> Caption:
+    """``cap`` without the lines after its tag line: formatted anew as one line (its
+    separator, line end, byte-order mark and final newline kept)."""
+    return Caption(
+        tags=cap.tags,
+        bom=cap.bom,
+        newline=cap.newline,
+        final_newline=cap.final_newline,
+        separator=cap.separator,
+    )
+
+
 def plan_writes(
     items: Mapping[str, ImageItem],
     changes: Iterable[TagChange],
@@ -93,7 +105,7 @@ def plan_writes(
             ops[rel] = (raw, cap, merge_edit(tags, ch))
             continue
         cap = item.caption or new_caption()
-        ops[rel] = (cap.raw, cap, tuple(ch.after))
+        ops[rel] = (cap.raw, tag_line_only(cap) if ch.one_line else cap, tuple(ch.after))
         owners[rel] = ch.relpath
     writes = [(rel, raw, format_caption(cap, tags)) for rel, (raw, cap, tags) in ops.items()]
     return writes, owners

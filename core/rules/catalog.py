@@ -81,6 +81,18 @@ RULES: dict[str, tuple[str, str]] = {
         "files per image that disagree (a warning once the extension is set)",
     ),
     "caption.empty": ("error", "a caption with no tags"),
+    "caption.multiline": (
+        "error",
+        "tags on lines after the first, which kohya never reads (joined by the fix)",
+    ),
+    "tags.separator": (
+        "warning",
+        "tags separated by '、' or '，': kohya splits on ',' only and trains one long tag",
+    ),
+    "tags.escaped-brackets": (
+        "warning",
+        "escaped brackets (bow \\(weapon\\)) that kohya trains with their backslashes",
+    ),
     "captions.prose": (
         "advice",
         "captions written as sentences: which rules apply, shuffle_caption = false",

@@ -14,13 +14,16 @@ Tags = tuple[str, ...]
 
 
 class _OverlayItem:
-    __slots__ = ("folder", "has_caption", "read_only", "tags")
+    __slots__ = ("folder", "has_caption", "one_line", "read_only", "tags")
 
-    def __init__(self, tags: Tags, has_caption: bool, read_only: bool, folder: object) -> None:
+    def __init__(
+        self, tags: Tags, has_caption: bool, read_only: bool, folder: object, one_line: bool
+    ) -> None:
         self.tags = tags
         self.has_caption = has_caption
         self.read_only = read_only
         self.folder = folder
+        self.one_line = one_line  # an earlier fix joined the caption's lines into its tags
 
 
 class _OverlayItems(Mapping):
@@ -46,14 +49,16 @@ class _Overlay:
         self.settings = ds.settings
         self.index = ds.index
         self.ignored_folders = ds.ignored_folders  # what kohya trains: anchor.trained_items
+        self.folders = ds.folders  # the trigger an N_name folder names (find_triggers)
         self.changed: dict[str, _OverlayItem] = {}
         self.items = _OverlayItems(ds.items, self.changed)
 
     def record(self, change: TagChange) -> None:
         old = self.items[change.relpath]
         has = old.has_caption or bool(change.after)
+        one_line = change.one_line or getattr(old, "one_line", False)
         self.changed[change.relpath] = _OverlayItem(
-            tuple(change.after), has, old.read_only, getattr(old, "folder", None)
+            tuple(change.after), has, old.read_only, getattr(old, "folder", None), one_line
         )
 
 
@@ -76,7 +81,7 @@ def compose(
     for rel, item in overlay.changed.items():
         before = ds.items[rel].tags
         if item.tags != before or (item.tags and not ds.items[rel].has_caption):
-            combined.append(TagChange(rel, before, item.tags))
+            combined.append(TagChange(rel, before, item.tags, item.one_line))
     order = {rel: i for i, rel in enumerate(ds.items)}
     combined.sort(key=lambda c: order.get(c.relpath, 0))
     return combined, steps

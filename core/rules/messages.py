@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from lorapan.core.method.vocab import name_from_core
-from lorapan.core.rules import fixes, franchise, merges
+from lorapan.core.rules import caption_form, fixes, franchise, merges
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
@@ -368,6 +368,7 @@ def _inconsistent(ctx, sub, g, counts):
 
 
 _BUILDERS = {
+    **caption_form.BUILDERS,
     "caption.unreadable": _caption_unreadable,
     "caption.empty": _caption_empty,
     "pair.orphans": _no_caption,

@@ -16,7 +16,7 @@ from lorapan.core.dataset import ImageItem
 from lorapan.core.method.anchor import carries, first_place, tag_key
 from lorapan.core.method.junk import has_markdown, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
-from lorapan.core.rules import franchise
+from lorapan.core.rules import caption_form, franchise
 from lorapan.core.rules.bundles import several_in
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.fixes import junk_test
@@ -60,6 +60,7 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         _core_style(ctx, tags, every, present, issues)
     _placeholders(ctx, tags, issues)
     _junk(ctx, tags, issues)
+    caption_form.issues(ctx, item, issues)
     _must_go(ctx, norms, nset, issues)
     _hair_eyes(ctx, norms, issues)
     _quality(ctx, item.relpath, nset, present, issues)

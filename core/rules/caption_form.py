@@ -1,0 +1,181 @@
+"""Captions that kohya reads differently from how they look.
+
+- ``caption.multiline``: tags on lines after the first. sd-scripts reads the first line
+  of a caption file only (unless ``enable_wildcard``, which picks one line at random), so
+  an image tagged one tag per line, or a BLIP sentence with the tags under it, trains
+  with its first line alone. The fix joins the lines into one, each tag once.
+- ``tags.separator``: tags separated by ``、`` or ``，`` (Japanese and Chinese commas).
+  sd-scripts splits a caption on ``,`` only: the caption is one long tag, which
+  ``keep_tokens = 1`` holds first and whole, and no rule can see the tags inside it.
+  The fix writes ``, `` between them.
+- ``tags.escaped-brackets``: ``bow \\(weapon\\)``, as a tagger's "escape brackets"
+  option writes it for prompts. A prompt tool reads ``\\(`` as a literal bracket;
+  kohya reads a caption literally and trains the backslash, so the caption no longer
+  matches the prompt (the reason ``tags.weight-syntax`` gives). The fix removes the
+  backslashes, which also lets the other rules read the tag (``yoimiya \\(genshin
+  impact\\)`` is a franchise name).
+
+Each reads the caption as kohya does and says what the image trains as now.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from lorapan.core.captions import split_tags
+from lorapan.core.edits import TagChange, dedupe
+from lorapan.core.method.anchor import anchor_of, tag_key
+from lorapan.core.method.triggers import find_triggers, main_trigger
+from lorapan.core.rules import fixes
+from lorapan.core.rules.context import norm
+from lorapan.core.rules.model import Finding, Fix
+from lorapan.core.words import plural, verb
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset import Dataset, ImageItem
+    from lorapan.core.rules.context import RuleContext
+    from lorapan.core.rules.groups import Group
+
+MULTILINE, SEPARATOR, ESCAPED = "caption.multiline", "tags.separator", "tags.escaped-brackets"
+#: The ideographic comma (U+3001) and the fullwidth comma (U+FF0C).
+FOREIGN_COMMAS = ("、", "，")
+_FOREIGN = re.compile("[、，]")
+#: A piece longer than this reads as a clause of a sentence, not a tag.
+_TAG_CHARS = 24
+_ESCAPE = re.compile(r"\\([()\[\]])")
+
+Tags = tuple[str, ...]
+
+
+def wildcards_on(ctx: RuleContext) -> bool:
+    """The user trains with ``enable_wildcard``: each line is a caption of its own."""
+    training = ctx.dataset.settings.raw.get("training")
+    return isinstance(training, dict) and bool(training.get("enable_wildcard"))
+
+
+def other_lines_tags(item: ImageItem) -> Tags:
+    """The tags on the caption's later lines that its first line lacks (each once)."""
+    cap = item.caption
+    if cap is None or not cap.extra_lines:
+        return ()
+    seen = {norm(t) for t in cap.tags}
+    lost = [t for line in cap.extra_lines for t in split_tags(line)]
+    return tuple(t for t in dedupe(tuple(lost)) if norm(t) not in seen)
+
+
+def joined(item: ImageItem, leads: frozenset[str]) -> Tags:
+    """Every line's tags on one line, each once. A line led by one of ``leads`` (the
+    anchor or trigger, under a BLIP sentence) goes first, where keep_tokens = 1 keeps it."""
+    cap = item.caption
+    if cap is None:
+        return ()
+    lines = [cap.tags, *(tuple(split_tags(line)) for line in cap.extra_lines)]
+
+    def led(tags: Tags) -> bool:
+        return bool(tags) and tag_key(tags[0]) in leads
+
+    if not led(cap.tags):
+        lines.sort(key=lambda tags: not led(tags))  # stable: the others keep their order
+    return dedupe(tuple(t for tags in lines for t in tags))
+
+
+def leading_keys(ds: Dataset) -> frozenset[str]:
+    """What a caption's first field should be: the anchor, or the dataset's trigger."""
+    trigger = main_trigger(find_triggers(ds))
+    return anchor_of(ds).keys | ({trigger.key} if trigger else set())
+
+
+def _foreign_list(tag: str) -> bool:
+    """A field that is a list of tags joined by a foreign comma, not a sentence using one."""
+    pieces = [p.strip() for p in _FOREIGN.split(tag)]
+    return len(pieces) > 1 and all(0 < len(p) <= _TAG_CHARS for p in pieces if p)
+
+
+def split_foreign(tags: Tags) -> Tags:
+    """Each field written ``a、b、c`` as the tags ``a``, ``b``, ``c`` (each once)."""
+    out = []
+    for tag in tags:
+        if _foreign_list(tag):
+            out += [p.strip() for p in _FOREIGN.split(tag) if p.strip()]
+        else:
+            out.append(tag)
+    return dedupe(tuple(out))
+
+
+def unescape(tags: Tags) -> Tags:
+    """``bow \\(weapon\\)`` -> ``bow (weapon)``; a tag that then repeats another goes."""
+    return dedupe(tuple(_ESCAPE.sub(r"\1", t) for t in tags))
+
+
+def issues(ctx: RuleContext, item: ImageItem, out: dict[tuple[str, str], tuple[str, ...]]) -> None:
+    """The caption-form issues of one image (its caption read, not read-only)."""
+    tags = item.tags
+    if not wildcards_on(ctx) and (lost := other_lines_tags(item)):
+        out[(MULTILINE, "")] = lost
+    if foreign := tuple(t for t in tags if _foreign_list(t)):
+        out[(SEPARATOR, "")] = tuple(_FOREIGN.findall("".join(foreign)))
+    if escaped := tuple(t for t in tags if _ESCAPE.search(t)):
+        out[(ESCAPED, "")] = escaped
+
+
+# ---- findings --------------------------------------------------------------------
+def _shown(g: Group, limit: int = 6) -> str:
+    rows = g.details.most_common()
+    text = ", ".join(f"'{t}' ×{c}" for t, c in rows[:limit])
+    return text + (f", and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def multiline_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding:
+    n = len(g)
+    msg = (
+        f"{plural(n, 'caption')} {verb(n, 'has', 'have')} tags on lines after the first "
+        f"({_shown(g)}): kohya reads the first line of a caption only, so "
+        f"{verb(n, 'that image trains', 'those images train')} without them. Join the lines "
+        "into one (the fix), or set [training] enable_wildcard = true if each line is meant "
+        "as a caption of its own."
+    )
+    return Finding(MULTILINE, "error", msg, g.images, join_lines_fix(g.images))
+
+
+def separator_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding:
+    marks = " and ".join(f"'{m}'" for m in sorted(g.details))
+    msg = (
+        f"{plural(len(g), 'caption')} separate tags with {marks}: kohya splits a caption on "
+        "',' only, so each trains as one long tag that keep_tokens = 1 holds whole, and no "
+        "rule can read the tags inside it. The fix writes ', ' between them."
+    )
+    fix = fixes.tag_fix(SEPARATOR, "write ', ' between the tags", g.images, split_foreign)
+    return Finding(SEPARATOR, "warning", msg, g.images, fix)
+
+
+def escaped_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding:
+    msg = (
+        f"{plural(len(g), 'image')} {verb(len(g), 'carries', 'carry')} escaped brackets "
+        f"({_shown(g)}): '\\(' asks a prompt tool for a literal bracket; kohya reads a "
+        "caption literally and trains the backslash, so the tag no longer matches the "
+        "prompt. The fix removes the backslashes."
+    )
+    fix = fixes.tag_fix(ESCAPED, "remove the backslashes before brackets", g.images, unescape)
+    return Finding(ESCAPED, "warning", msg, g.images, fix)
+
+
+def join_lines_fix(images: list[str]) -> Fix:
+    """Each caption's later lines joined into its first, each tag once (one line left)."""
+    frozen = tuple(images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        leads = leading_keys(ds)
+        out = []
+        for rel in frozen:
+            item = ds.items.get(rel)
+            if item is None or item.read_only or not hasattr(item, "caption"):
+                continue  # hasattr: a fix before it in a batch already wrote its tags
+            if other_lines_tags(item):
+                out.append(TagChange(rel, item.tags, joined(item, leads), one_line=True))
+        return out
+
+    return Fix("join the caption's lines into one", planner, MULTILINE, moves_anchor=True)
+
+
+BUILDERS = {MULTILINE: multiline_finding, SEPARATOR: separator_finding, ESCAPED: escaped_finding}

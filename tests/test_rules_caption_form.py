@@ -1,0 +1,123 @@
+"""Captions kohya reads differently from how they look (``core/rules/caption_form.py``).
+
+Real files written by each test, checked by the rules engine and fixed through the
+real ``lorapan`` entry point; undo restores every byte.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.engine import RulesEngine
+from lorapan.core.rules.model import Report
+
+POSES = ["sitting", "standing", "smile", "from side", "night", "running"]
+
+
+def check(root: Path) -> Report:
+    return RulesEngine(Dataset.open(root), live=False).check()
+
+
+def tags(i: int) -> list[str]:
+    return ["mira", rf.STYLE_TAG, "1girl", "solo", "blue hair", POSES[i % 6]]
+
+
+def multiline_set(root: Path) -> Path:
+    """Twenty one-line captions; four tagged one tag per line, four with a BLIP sentence
+    on the first line and the tags (trigger first) under it."""
+    caps = {f"10_mira/m{i:02d}.png": ", ".join(tags(i)) + "\n" for i in range(20)}
+    for i in range(4):
+        caps[f"10_mira/m{i:02d}.png"] = "\n".join(tags(i)) + "\n"
+    for i in range(4, 8):
+        caps[f"10_mira/m{i:02d}.png"] = "a girl with blue hair in a field\n" + ", ".join(tags(i))
+    return rf.write_images(root, caps)
+
+
+def test_tags_under_the_first_line_are_an_error_kohya_would_never_train(tmp_path):
+    root = multiline_set(tmp_path / "m")
+    [found] = check(root).find("caption.multiline")
+    assert found.severity == "error" and len(found.images) == 8
+    assert "'blue hair' ×8" in found.message and "first line" in found.message
+    (root / "lorapan.toml").write_text("[training]\nenable_wildcard = true\n")
+    assert not check(root).find("caption.multiline")  # each line a caption of its own
+
+
+def test_the_fix_joins_the_lines_trigger_first_and_undo_restores_the_bytes(tmp_path, lorapan_cmd):
+    root = multiline_set(tmp_path / "m")
+    before = rf.snapshot_bytes(root)
+    out = lorapan_cmd("fix", root, "--rule", "caption.multiline")
+    assert out.returncode in (0, 1), out.stderr
+    per_line = (root / "10_mira" / "m00.txt").read_text()
+    assert per_line == "mira, anime screencap, 1girl, solo, blue hair, sitting\n"
+    blip = (root / "10_mira" / "m04.txt").read_text()
+    # the line the trigger leads goes first, where keep_tokens = 1 keeps it
+    assert (
+        blip
+        == "mira, anime screencap, 1girl, solo, blue hair, night, a girl with blue hair in a field"
+    )
+    assert (root / "10_mira" / "m12.txt").read_bytes() == before["10_mira/m12.txt"]  # untouched
+    assert not check(root).find("caption.multiline")
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before
+
+
+def test_the_default_fix_says_to_run_again_for_what_the_joined_tags_need(tmp_path, lorapan_cmd):
+    root = multiline_set(tmp_path / "m")
+    for i in range(4):  # the hair tag only on the lines kohya never reads
+        path = root / "10_mira" / f"m{i:02d}.txt"
+        path.write_text("mira\n" + "\n".join(["red hair", *tags(i)[1:]]) + "\n")
+    out = lorapan_cmd("fix", root)
+    assert "caption.multiline" in out.stdout
+    assert f"run `lorapan fix {root}` again" in out.stdout
+
+
+def foreign_set(root: Path) -> Path:
+    caps = {
+        f"10_sakura/s{i:02d}.png": ", ".join(["さくら", "1girl", POSES[i % 6]]) for i in range(12)
+    }
+    caps["10_sakura/s00.png"] = "さくら、1人の女の子、ソロ、ピンクの髪、雨"
+    caps["10_sakura/s01.png"] = "さくら，1人の女の子，長い髪"
+    # a sentence that uses the comma as Japanese prose does: clauses, not tags
+    caps["10_sakura/s02.png"] = (
+        "さくら, 雨の降る夕方に古い教室の窓辺でひとり静かに本を読んでいる少女、"
+        "その横顔を柔らかな光が照らしている"
+    )
+    return rf.write_images(root, caps)
+
+
+def test_tags_separated_by_a_japanese_comma_are_split_by_the_fix(tmp_path, lorapan_cmd):
+    root = foreign_set(tmp_path / "jp")
+    before = rf.snapshot_bytes(root)
+    [found] = check(root).find("tags.separator")
+    assert sorted(found.images) == ["10_sakura/s00.png", "10_sakura/s01.png"]
+    assert "'、' and '，'" in found.message
+    out = lorapan_cmd("fix", root, "--rule", "tags.separator")
+    assert out.returncode in (0, 1), out.stderr
+    assert (
+        root / "10_sakura" / "s00.txt"
+    ).read_text() == "さくら, 1人の女の子, ソロ, ピンクの髪, 雨"
+    assert (root / "10_sakura" / "s01.txt").read_text() == "さくら, 1人の女の子, 長い髪"
+    assert (root / "10_sakura" / "s02.txt").read_bytes() == before["10_sakura/s02.txt"]
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before
+
+
+def test_escaped_brackets_are_unescaped_and_then_read_as_the_tags_they_are(tmp_path, lorapan_cmd):
+    caps = {
+        f"10_ayu/a{i:02d}.png": f"ayu, {rf.STYLE_TAG}, 1girl, {POSES[i % 6]}" for i in range(10)
+    }
+    caps["10_ayu/a00.png"] = f"ayu, {rf.STYLE_TAG}, bow \\(weapon\\), bow (weapon), 1girl"
+    caps["10_ayu/a01.png"] = f"ayu, {rf.STYLE_TAG}, yoimiya \\(genshin impact\\), 1girl"
+    root = rf.write_images(tmp_path / "esc", caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": "ayu"})
+    report = check(root)
+    [found] = report.find("tags.escaped-brackets")
+    assert sorted(found.images) == ["10_ayu/a00.png", "10_ayu/a01.png"]
+    assert not report.find("tags.franchise-name")  # hidden behind the backslashes
+    out = lorapan_cmd("fix", root, "--rule", "tags.escaped-brackets")
+    assert out.returncode in (0, 1), out.stderr
+    assert (root / "10_ayu" / "a00.txt").read_text() == f"ayu, {rf.STYLE_TAG}, bow (weapon), 1girl"
+    [franchise] = check(root).find("tags.franchise-name")
+    assert "yoimiya (genshin impact)" in franchise.message
