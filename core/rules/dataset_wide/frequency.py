@@ -5,10 +5,14 @@ prune the subject's own tags, the candidates (``tags.kind-prune``).
 from __future__ import annotations
 
 import math
+from collections import Counter
+from functools import lru_cache
 
+from lorapan.core.method.anchor import trained_items
+from lorapan.core.method.data import data_file
 from lorapan.core.method.junk import junk_reason
-from lorapan.core.rules import fixes
-from lorapan.core.rules.context import RuleContext
+from lorapan.core.rules import bundles, fixes
+from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
 
@@ -17,8 +21,12 @@ CONSTANT_MIN_IMAGES = 10
 PRUNE_CANDIDATE_SHARE = 0.5
 
 
-def _own_tags(ctx: RuleContext) -> set[str]:
-    """Tags the method keeps on purpose or that another rule removes or merges."""
+def _own_tags(ctx: RuleContext, subject_tags: bool = True) -> set[str]:
+    """Tags the method keeps on purpose or that another rule removes or merges.
+
+    ``subject_tags=False`` leaves out what tells a bundle's subjects apart (on nearly all
+    of one subject's images): never constant across the bundle, but exactly what a
+    concept bundle prunes subject by subject."""
     v = ctx.vocab
     return {
         ctx.core_norm,
@@ -26,7 +34,7 @@ def _own_tags(ctx: RuleContext) -> set[str]:
         *ctx.subjects,
         *ctx.anchor.keys,
         *(t.key for t in ctx.triggers),
-        *ctx.subject_tags,
+        *(ctx.subject_tags if subject_tags else ()),
         *([ctx.norm(ctx.style_guess.tag)] if ctx.style_guess else []),
         *v.lowq,
         *v.blacklist,
@@ -77,13 +85,25 @@ def constant(v: View) -> list[Finding]:
     return out
 
 
+@lru_cache(maxsize=1)
+def people_tags() -> frozenset[str]:
+    """Who is in the picture (``1girl``, ``solo``, ``multiple girls``, ``no humans``):
+    the guide shows a concept with characters and tags a background's people, so these
+    say who is there, never what the subject is."""
+    doc = data_file("kinds.toml")
+    lists = ("person", "two_people", "several_people", "no_humans")
+    return frozenset(norm(str(t)) for key in lists for t in doc.get(key, []))
+
+
 def prune_candidates(v: View) -> list[Finding]:
     ctx = v.ctx
     if not ctx.profile.prune or ctx.vocab.kind_prune or v.total == 0:
         return []
-    need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
     # a tag on nearly every image is tags.constant's, with a one-key fix: one remedy each
-    own = _own_tags(ctx) | set(constant_tags(v))
+    if ctx.profile.bundle:
+        return _per_subject(v, _own_tags(ctx, False) | set(constant_tags(v)) | people_tags())
+    own = _own_tags(ctx) | set(constant_tags(v)) | people_tags()
+    need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
     cands = sorted(
         ((v.counts[t], t) for t in v.frequent if v.counts.get(t, 0) >= need and t not in own),
         reverse=True,
@@ -91,13 +111,38 @@ def prune_candidates(v: View) -> list[Finding]:
     if not cands:
         return []
     names = ", ".join(f"'{t}' ×{c}" for c, t in cands)
+    return [_prune_finding(ctx, f"Candidates (on most images, besides the constant tags): {names}")]
+
+
+def _prune_finding(ctx: RuleContext, candidates: str) -> Finding:
+    return Finding(
+        "tags.kind-prune",
+        "advice",
+        f"a dataset of this kind ({ctx.profile.label}) drops the tags that describe the "
+        f"subject itself. {candidates}. List the ones to drop under [rules] kind_prune in "
+        "lorapan.toml.",
+        key="tags.kind-prune:candidates",
+    )
+
+
+def _per_subject(v: View, own: set[str]) -> list[Finding]:
+    """A bundle's candidates, subject by subject: each is tagged as a dataset of its own
+    (the guide), so what describes one subject is on most of *its* images, however few
+    of the whole bundle's it reaches (a 10-image seiza pose beside 68 others)."""
+    ctx = v.ctx
+    trained = trained_items(ctx.dataset)
+    rows = []
+    for subject, rels in bundles.subjects(ctx.dataset).items():
+        captions = [trained[r].tags for r in rels if r in trained]
+        need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * len(captions)))
+        counts = Counter(k for tags in captions for k in {norm(t) for t in tags})
+        subject_own = own | {norm(subject)}
+        cands = [(c, t) for t, c in counts.most_common() if c >= need and t not in subject_own]
+        if cands:
+            names = ", ".join(f"'{t}' ×{c}" for c, t in cands[:8])
+            rows.append(f"'{subject}' ({len(captions)} images): {names}")
+    if not rows:
+        return []
     return [
-        Finding(
-            "tags.kind-prune",
-            "advice",
-            f"a dataset of this kind ({ctx.profile.label}) drops the tags that describe the subject itself. "
-            f"Candidates (on most images, besides the constant tags): {names}. List the ones "
-            "to drop under [rules] kind_prune in lorapan.toml.",
-            key="tags.kind-prune:candidates",
-        )
+        _prune_finding(ctx, "Candidates per subject (on most of its images): " + "; ".join(rows))
     ]
