@@ -4,10 +4,11 @@ A tick is an edit like a caption edit: it goes into the dataset's journal, so ``
 the app and ``lorapan undo`` take back the last step whichever it was, a tick or a
 caption edit, in order, and redo puts it back. The journal holds the file's bytes
 before and after, so undo restores ``lorapan.toml`` byte for byte (comments and all).
-If the file changed since the tick (another editor, the settings screen: those writes
-are not journaled), undo reports it as a conflict and leaves the file alone, as it does
-for a caption changed by another program. A fix that sets a key writes it in its own
-transaction (:mod:`lorapan.core.settings_journal`).
+If the file changed since the tick (another editor: its writes are not journaled), undo
+reports it as a conflict and leaves the file alone, as it does for a caption changed by
+another program. A fix that sets a key writes it in its own transaction
+(:mod:`lorapan.core.settings_journal`), the settings screen's save in one of its own
+(:func:`lorapan.core.settings_form.save_form`), so undo walks them all in order.
 
 The tick is made on the file as it is on disk, not on the settings in memory, so an
 outside change not yet read back is kept; the settings in use then follow the file.

@@ -7,9 +7,10 @@ which trainer runs (the model family). The
 form holds text; :func:`check_form` says per field what is wrong (an *error*: the
 form is not saved) or worth knowing (a *note*: a path that does not exist yet is
 saved all the same, the training machine may be set up later). :func:`save_form`
-writes ``lorapan.toml`` through :func:`lorapan.core.settings.save_settings`, so
-every key lorapan does not own is kept, and only the fields the user changed are
-set (an unchanged field stays as the file had it, or unset).
+writes ``lorapan.toml`` as one journaled step (``u`` and ``lorapan undo`` take it
+back, byte for byte, in order with ticks and caption edits), on the file as it is
+on disk: every key lorapan does not own is kept, comments too, and only the fields
+the user changed are set (an unchanged field stays as the file had it, or unset).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from lorapan.core.dataset.changes import ApplyResult
+from lorapan.core.journal.steps import write_block
 from lorapan.core.settings import (
     DEFAULT_MODEL_FAMILY,
     KINDS,
@@ -28,9 +32,15 @@ from lorapan.core.settings import (
     TAG_STYLES,
     Settings,
     SettingsError,
-    save_settings,
+    parse_settings,
+    settings_document,
     validate_dataset_table,
 )
+from lorapan.core.settings_live import SettingsReload, reload_settings
+from lorapan.core.toml_edit import dump_toml
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset import Dataset
 
 
 @dataclass(frozen=True)
@@ -159,19 +169,22 @@ def changed_fields(settings: Settings, values: dict[str, str]) -> list[str]:
     return [f.key for f in FIELDS if values.get(f.key, "").strip() != shown[f.key].strip()]
 
 
-def apply_form(settings: Settings, values: dict[str, str], root: Path) -> Settings:
-    """A copy of ``settings`` with the changed fields set (an empty training path unset).
-
-    Raises :class:`SettingsError` when a field has an error.
-    """
+def form_updates(settings: Settings, values: dict[str, str], root: Path) -> dict[str, str]:
+    """The changed fields' text (field key -> value), the form read against ``settings``
+    (what it showed). Raises :class:`SettingsError` when a field has an error."""
     check = check_form(values, root)
     if not check.ok:
         key, problem = next(iter(check.errors.items()))
         raise SettingsError(f"{FIELD_BY_KEY[key].label}: {problem}")
+    return {key: values[key].strip() for key in changed_fields(settings, values)}
+
+
+def apply_updates(settings: Settings, updates: dict[str, str]) -> Settings:
+    """A copy of ``settings`` with ``updates`` set (an empty training path unset)."""
     new = copy.deepcopy(settings)
     training = new.section("training")
-    for key in changed_fields(settings, values):
-        f, value = FIELD_BY_KEY[key], values[key].strip()
+    for key, value in updates.items():
+        f = FIELD_BY_KEY[key]
         if f.table == "dataset":
             setattr(new, key, value)
         elif value:
@@ -183,14 +196,99 @@ def apply_form(settings: Settings, values: dict[str, str], root: Path) -> Settin
     return new
 
 
-def save_form(root: Path, settings: Settings, values: dict[str, str]) -> Settings:
-    """Write the form to ``root/lorapan.toml``; returns the settings now in the file.
+def apply_form(settings: Settings, values: dict[str, str], root: Path) -> Settings:
+    """A copy of ``settings`` with the changed fields set (an empty training path unset).
 
-    Nothing is written when a field has an error (:class:`SettingsError`) or when
-    nothing changed (``settings`` is returned as it is).
+    Raises :class:`SettingsError` when a field has an error.
     """
-    new = apply_form(settings, values, Path(root))
-    if changed_fields(settings, values):
-        save_settings(Path(root), new)
-        return new
-    return settings
+    return apply_updates(settings, form_updates(settings, values, Path(root)))
+
+
+def saved_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``dataset.kind``, ``training.base_model``…: the form's keys two lorapan.toml
+    documents hold differently (what a save changes, named for its journal entry)."""
+
+    def value(doc: dict[str, Any], f: FormField) -> Any:
+        table = doc.get(f.table)
+        return table.get(f.name) if isinstance(table, dict) else None
+
+    return [f"{f.table}.{f.name}" for f in FIELDS if value(old, f) != value(new, f)]
+
+
+def form_label(fields: list[str]) -> str:
+    """The journal entry's label: ``settings: dataset.core_tag, training.base_model``."""
+    return f"settings: {', '.join(fields)}" if fields else "settings"
+
+
+@dataclass
+class FormSaved:
+    """What :func:`save_form` did: the journal step (``result.settings``: lorapan.toml
+    was written; ``result.conflicts``: it was not, and why) and what the settings in use
+    took from the file (empty when nothing was written)."""
+
+    result: ApplyResult
+    reload: SettingsReload = field(default_factory=SettingsReload)
+
+    @property
+    def written(self) -> bool:
+        return self.result.settings
+
+
+def save_form(
+    dataset: Dataset,
+    settings: Settings,
+    values: dict[str, str],
+    wait_s: float | None | str = "policy",
+) -> FormSaved:
+    """Write the fields changed from ``settings`` (what the form showed) to lorapan.toml
+    as one journaled step: ``u`` and ``lorapan undo`` take it back byte for byte.
+
+    The step is made on the file as it is on disk, so an outside change not yet read
+    back is kept, comments too; a file changed between this read and the write is a
+    conflict (``result.conflicts``), a read-only one too: nothing is written. Nothing is
+    written when nothing changed. Afterwards the dataset's settings follow the file.
+    Raises :class:`SettingsError` when a field has an error or lorapan.toml does not
+    parse (writing over it would lose what it holds); ``LorapanError`` when the journal
+    cannot be written or another lorapan is writing (after ``wait_s``, as
+    ``WriterLock.hold`` takes it).
+    """
+    updates = form_updates(settings, values, dataset.root)
+    path = dataset.root / SETTINGS_FILE
+    result = ApplyResult(form_label([]))
+    if not updates:
+        result.unchanged = 1
+        return FormSaved(result)
+    with dataset.lock, dataset.journal.writer.hold(wait_s):
+        before = _read(path)
+        on_disk = parse_settings(before, path)
+        doc = settings_document(apply_updates(on_disk, updates), str(path))
+        after = dump_toml(doc, before)  # the user's comments kept
+        result.label = form_label(saved_fields(on_disk.raw, doc))
+        if after == before:
+            result.unchanged = 1
+            return FormSaved(result)
+        if why := _write_block(path):  # refused before the journal: no empty step to undo
+            result.conflicts = [(SETTINGS_FILE, why)]
+            return FormSaved(result)
+        txn, res = dataset.journal.run(result.label, [(SETTINGS_FILE, before, after)])
+        result.txn_id = txn.id
+        result.conflicts = list(res.conflicts)
+        result.settings = bool(res.done)
+    if not result.settings:
+        return FormSaved(result)
+    return FormSaved(result, reload_settings(dataset))  # outside the lock: may re-read
+
+
+def _write_block(path: Path) -> str | None:
+    """Why the journal would refuse to replace lorapan.toml (read-only, hard-linked)."""
+    try:
+        return write_block(path, path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

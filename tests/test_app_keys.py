@@ -130,7 +130,7 @@ async def reach(scope: str, app, pilot) -> None:
 
         await app.push_screen(CaptionTextScreen(ImageCaption(main, "img_1.png")))
     elif scope == "settings":
-        await app.push_screen(SettingsScreen(app.dataset.root, app.dataset.settings))
+        await app.push_screen(SettingsScreen(app.dataset))
     elif scope == "tags":
         await app.push_screen(TagFrequencyScreen(app.dataset, lambda *a: None))
         await pilot.pause()

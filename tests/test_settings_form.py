@@ -54,7 +54,7 @@ def test_bad_fields_have_messages_and_nothing_is_written(tmp_path):
     assert "allowed: character" in check.errors["kind"]
     assert "'.txt'" in check.errors["caption_extension"]
     with pytest.raises(SettingsError, match="Kind"):
-        save_form(root, settings, values)
+        save_form(Dataset.open(root), settings, values)
     assert (root / "lorapan.toml").read_text() == TOML
 
 
@@ -81,14 +81,14 @@ def test_paths_that_do_not_exist_are_noted_and_saved_anyway(tmp_path):
 
 def test_saving_sets_only_what_changed_and_keeps_every_other_key(tmp_path):
     root = _root(tmp_path)
-    settings = load_settings(root)
-    values = form_values(settings) | {
+    ds = Dataset.open(root)
+    values = form_values(ds.settings) | {
         "name": "Ito",
         "training.sd_scripts": "",  # emptied: unset
         "training.base_model": "/models/sd15.safetensors",
     }
-    new = save_form(root, settings, values)
-    assert new.name == "Ito"
+    assert save_form(ds, ds.settings, values).written
+    assert ds.settings.name == "Ito"  # the settings in use follow the file
     again = load_settings(root)
     assert again.name == "Ito" and again.kind == "style" and again.core_tag == "ito style"
     assert again.section("tagger") == {"model": "~/models/wd"}
@@ -100,9 +100,10 @@ def test_saving_sets_only_what_changed_and_keeps_every_other_key(tmp_path):
 
 def test_an_unchanged_form_writes_nothing(tmp_path):
     root = _root(tmp_path)
-    settings = load_settings(root)
-    assert save_form(root, settings, form_values(settings)) is settings
+    ds = Dataset.open(root)
+    assert not save_form(ds, ds.settings, form_values(ds.settings)).written
     assert (root / "lorapan.toml").read_text() == TOML
+    assert ds.journal.transactions() == []  # no step to undo
 
 
 def test_an_outside_change_is_taken_and_our_own_save_changes_nothing(tmp_path):
@@ -113,8 +114,8 @@ def test_an_outside_change_is_taken_and_our_own_save_changes_nothing(tmp_path):
     result = reload_settings(ds)
     assert result.changed == ("[dataset] kind",) and result.error is None
     assert ds.settings.kind == "concept"
-    ds.settings = save_form(root, ds.settings, form_values(ds.settings) | {"name": "Ito"})
-    assert reload_settings(ds).changed == ()
+    save_form(ds, ds.settings, form_values(ds.settings) | {"name": "Ito"})
+    assert ds.settings.name == "Ito" and reload_settings(ds).changed == ()
 
 
 def test_a_broken_file_is_reported_and_the_settings_in_use_are_kept(tmp_path):
@@ -169,14 +170,15 @@ def test_the_model_family_is_a_choice_that_picks_the_trainer(tmp_path):
     from lorapan.core.training.inputs import load_inputs
 
     root = _root(tmp_path, None)
-    settings = load_settings(root)
+    ds = Dataset.open(root)
+    settings = ds.settings
     values = form_values(settings)
     assert values["training.model_family"] == "sd15"  # what training uses when unset
-    assert save_form(root, settings, values) is settings  # the default is not written
+    assert not save_form(ds, settings, values).written  # the default is not written
     assert not (root / "lorapan.toml").exists()
     bad = check_form(values | {"training.model_family": "sd3"}, root)
     assert bad.errors == {"training.model_family": "one of: sd15, sdxl"}
-    save_form(root, settings, values | {"training.model_family": "sdxl"})
+    save_form(ds, settings, values | {"training.model_family": "sdxl"})
     assert 'model_family = "sdxl"' in (root / "lorapan.toml").read_text()
     plan = build_plan(load_inputs(root), tmp_path / "run")
     assert plan.sdxl and any(a.endswith("sdxl_train_network.py") for a in plan.argv)

@@ -299,7 +299,7 @@ class LorapanApp(App):
         self.reload_settings()
 
     def reload_settings(self) -> None:
-        """Read lorapan.toml again (changed outside, or saved by the settings screen)."""
+        """Read lorapan.toml again: another editor (or lorapan) changed it."""
         self.run_worker(
             partial(workers.reload_settings, self.dataset, self.post_message),
             name="reading lorapan.toml",
@@ -310,9 +310,13 @@ class LorapanApp(App):
         )
 
     def on_settings_reloaded(self, message: SettingsReloaded) -> None:
-        """The settings in use changed: rules, status bar and an open settings screen follow;
-        a broken file is reported once per problem (the settings in use were kept)."""
-        result = message.result
+        self.settings_followed(message.result)
+
+    def settings_followed(self, result: Any) -> None:
+        """The settings in use changed (core's ``SettingsReload``: read again after an
+        outside change, or taken from a journaled save, undo or redo): rules, status bar
+        and an open settings screen follow; a broken file is reported once per problem
+        (the settings in use were kept)."""
         if result.error:
             if result.error != self._settings_problem:
                 self.notify(result.error, severity="warning", timeout=10)  # names the file

@@ -3,18 +3,30 @@ and where training finds sd-scripts, Python, the base model and the output folde
 
 The fields, their checks and the save are core's (``core.settings_form``); this screen
 shows them, says under each field what core says about it as it is typed, and hands
-the form to :func:`~lorapan.core.settings_form.save_form` on ``ctrl+s``. It returns the
-saved settings (the app takes them as it takes an outside change of lorapan.toml),
-or None. lorapan.toml changing while the screen is open refreshes the fields the
-user has not touched.
+the form to :func:`~lorapan.core.settings_form.save_form` on ``ctrl+s``: one journaled
+step, which ``u`` undoes. It returns core's ``FormSaved`` when lorapan.toml was written
+(the app tells what the settings in use took, as for an outside change of the file), or
+None. A save that cannot be made (another lorapan writing, the file changed meanwhile
+or read-only, a file that does not parse) says why and keeps the form open.
+lorapan.toml changing while the screen is open refreshes the fields the user has not
+touched.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lorapan.core.settings import Settings, SettingsError
-from lorapan.core.settings_form import FIELDS, FormField, check_form, form_values, save_form
+from lorapan.core.errors import LorapanError
+from lorapan.core.settings import SETTINGS_FILE, Settings, SettingsError
+from lorapan.core.settings_form import (
+    FIELDS,
+    FormField,
+    FormSaved,
+    check_form,
+    form_values,
+    save_form,
+)
+from lorapan.tui.errors import error_text
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.widgets.keys_footer import KeysFooter
@@ -25,6 +37,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
+
+if TYPE_CHECKING:
+    from lorapan.core.dataset import Dataset
 
 TABLE_TITLES = {"dataset": "Dataset  [dataset]", "training": "Training  [training]"}
 
@@ -51,7 +66,7 @@ def field_id(f: FormField) -> str:
     return "set-" + f.key.replace(".", "-").replace("_", "-")
 
 
-class SettingsScreen(Screen[Settings | None]):
+class SettingsScreen(Screen[FormSaved | None]):
     BINDINGS = bindings_for("settings")
     PALETTE_SCOPES = ("settings",)
 
@@ -68,11 +83,12 @@ class SettingsScreen(Screen[Settings | None]):
     SettingsScreen .set-msg.-note { color: $warning; }
     """
 
-    def __init__(self, root: Path, settings: Settings) -> None:
+    def __init__(self, dataset: Dataset) -> None:
         super().__init__()
-        self.root = Path(root)
-        self.settings = settings
-        self.shown = form_values(settings)
+        self.dataset = dataset
+        self.root = dataset.root
+        self.settings = dataset.settings
+        self.shown = form_values(self.settings)
 
     def _key(self, binding_id: str) -> str:
         return display_keys(keys_for(binding_id, getattr(self.app, "keymap", None)))
@@ -157,15 +173,40 @@ class SettingsScreen(Screen[Settings | None]):
 
     # ---- actions -------------------------------------------------------------------
     def action_save(self) -> None:
+        """Save as one journaled step; what stops it is said and the form stays open."""
         if not self.show_check():
             self.notify("not saved: a field says what is wrong", severity="warning", timeout=4)
             return
-        try:
-            saved = save_form(self.root, self.settings, self.values())
-        except (SettingsError, OSError) as exc:
-            self.notify(f"not saved: {exc}", severity="error", timeout=8)
+        if other := self._other_writer():  # waiting for it would freeze the screen
+            self.notify(
+                f"not saved: another lorapan is writing to this dataset ({other}); "
+                "save when it is done",
+                severity="warning",
+                timeout=8,
+            )
             return
-        self.dismiss(saved if saved is not self.settings else None)
+        try:
+            saved = save_form(self.dataset, self.settings, self.values(), wait_s=0)
+        except (SettingsError, OSError) as exc:  # a file that does not parse: not written over
+            self.notify(f"not saved: {exc}", severity="error", timeout=10)
+            return
+        except LorapanError as exc:  # the journal cannot be written, a writer came first
+            self.notify(f"not saved: {error_text(exc)}", severity="error", timeout=12)
+            return
+        if saved.result.conflicts:
+            _, why = saved.result.conflicts[0]
+            self.notify(
+                f"not saved: {SETTINGS_FILE} {why}; the form is kept", severity="error", timeout=10
+            )
+            return
+        self.dismiss(saved if saved.written else None)
+
+    def _other_writer(self) -> str | None:
+        try:
+            holder = self.dataset.journal.writer.busy()
+        except LorapanError:
+            return None  # a damaged .lorapan/: the save itself says what is wrong
+        return holder.describe() if holder is not None else None
 
     def action_cancel(self) -> None:
         if not self.modified:

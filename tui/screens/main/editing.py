@@ -28,6 +28,7 @@ from lorapan.core.method.edit_plan import plan_edit
 from lorapan.core.occurrence_edits import move_at, remove_at, rename_at
 from lorapan.core.rules.kind_pin import kind_to_pin, pinned_note
 from lorapan.core.settings import SETTINGS_FILE, SettingsError
+from lorapan.core.settings_journal import settings_taken
 from lorapan.core.words import plural
 from lorapan.tui import workers
 from lorapan.tui.errors import show_error
@@ -212,6 +213,7 @@ class Editor:
                 timeout=8,
             )
             return
+        settings = self.dataset.settings  # to say what a settings step taken back changed
         try:
             result = self.dataset.undo() if which == "undo" else self.dataset.redo()
         except JournalError as exc:  # an entry it cannot use: nothing was touched
@@ -223,8 +225,8 @@ class Editor:
         if result is None:
             self.screen.notify(f"nothing to {which}", timeout=2)
             return
-        if result.settings:  # a checklist tick was taken back (or put back)
-            self.screen.host.settings_changed()
+        if result.settings:  # a tick or a settings save was taken back (or put back)
+            self.screen.host.settings_followed(settings_taken(settings, self.dataset.settings))
         other = "redo" if which == "undo" else "undo"
         n = len(result.applied)
         what = SETTINGS_FILE if result.settings and not n else plural(n, "image")
@@ -234,9 +236,9 @@ class Editor:
     def _history_conflicts(self, which: str, conflicts: list[tuple[str, str]]) -> None:
         """Say what undo or redo left alone because it changed since."""
         images = [r for r, _ in conflicts if r != SETTINGS_FILE]
-        if len(images) < len(conflicts):  # the settings screen or an editor wrote it since
+        if len(images) < len(conflicts):  # another editor wrote it since
             self.screen.notify(
-                f"{which} left {SETTINGS_FILE} as it is: it changed since the tick",
+                f"{which} left {SETTINGS_FILE} as it is: it changed since that step",
                 severity="warning",
                 timeout=8,
             )

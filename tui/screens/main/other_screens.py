@@ -31,11 +31,15 @@ class OtherScreens:
     def action_settings(self) -> None:
         from lorapan.tui.screens.settings import SettingsScreen
 
-        def saved(settings: Any) -> None:
-            if settings is not None:
-                self.host.reload_settings()  # as an outside change: one path
+        def saved(outcome: Any) -> None:
+            """A journaled save: said as an outside change is (status bar, rules, the
+            settings in use), then named with its undo key."""
+            if outcome is not None:
+                self.host.settings_followed(outcome.reload)
+                undo = self.keys("undo")
+                self.set_last_action(f"✓ {outcome.result.label} ({undo}: undo)")
 
-        self.app.push_screen(SettingsScreen(self.dataset.root, self.dataset.settings), saved)
+        self.app.push_screen(SettingsScreen(self.dataset), saved)
 
     def action_finding_detail(self) -> None:
         open_current_finding(self)
