@@ -62,7 +62,5 @@ def reload_settings(dataset: Dataset) -> SettingsReload:
         dataset.settings = new
     if rescan:
         dataset.reload(list(dataset.items), "caption extension changed")
-    from lorapan.core.dataset.reg import SETTING  # here: core.dataset imports this module
-
-    regrouped = dataset.regroup() if f"[dataset] {SETTING}" in changed else False
+    regrouped = dataset.regroup()  # a new [dataset] reg_folders moves class images
     return SettingsReload(tuple(changed), None, rescan, regrouped)

@@ -111,7 +111,13 @@ def test_spiderverse_suits(tmp_path: Path, lorapan_cmd) -> None:
     assert style.severity == "warning"
     assert style.fix.settings == {"style_tag": "spiderverse style"}
     assert report.dataset["caption_style"]["style"] == "mixed"
-    assert not report.find("tags.constant") and not report.find("tags.kind-prune")
+    assert not report.find("tags.constant")
+    # each suit's own tag, on all of its images: what a costume bundle drops (the guide's
+    # "remove all tags related to your asset"), named per subject, as advice
+    [prune] = report.find("tags.kind-prune")
+    assert prune.severity == "advice"
+    assert "'ATSV_MilesSuit' (35 images): 'sleek suit' ×35" in prune.message
+    assert "'ITSV_MilesSuit' (42 images): 'spraypainted suit' ×42" in prune.message
     [same] = report.find("captions.identical")
     assert same.severity == "advice" and len(same.images) == 20
     assert "20_ITSV_MilesSuit/movie1_012.jpg" in same.images

@@ -300,7 +300,10 @@ class Dataset:
         """Take a changed ``[dataset] reg_folders``: images move between the dataset and
         its class images, as opening the dataset again would; True when any moved."""
         with self.lock:
-            self.is_reg = RegMatcher.from_settings(self.settings)
+            matcher = RegMatcher.from_settings(self.settings)
+            if matcher == self.is_reg:
+                return False
+            self.is_reg = matcher
             touched = self._sync.regroup()
         if touched:
             self._notify(touched, "class-image folders changed")
