@@ -153,6 +153,71 @@ def test_check_asks_nothing_of_the_captions_kohya_never_trains(tmp_path: Path, l
     assert style["images"] == [] and "confirming adds it" not in style["message"]
 
 
+def test_the_solos_of_a_group_are_said_to_be_collage_material(tmp_path: Path, lorapan_cmd) -> None:
+    root = crew(tmp_path / "group")
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:solos"]
+    assert found["severity"] == "advice"
+    msg = found["message"]
+    assert "kohya does not train" in msg and "collage material" in msg
+    assert "move them" not in msg
+    # a command that makes one, with solos of the folder (different captions first)
+    assert (
+        f"`lorapan collage {root} solos/s00.png solos/s01.png solos/s02.png solos/s03.png`" in msg
+    )
+    out = lorapan_cmd("collage", root, "solos/s00.png", "solos/s01.png", "--core", CREW, "-n")
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_couples_solos_make_a_collage_of_two(tmp_path: Path, lorapan_cmd) -> None:
+    """A couple's manual item 'no image focuses on only one of them' looks first at the
+    trained images tagged 'solo', not at the solos kept aside for collages."""
+    core = "rin and haru couple focus"
+    caps = {f"10_rinharu/{i:02d}.png": f"{core}, 2girls, hug, smile" for i in range(24)}
+    caps["10_rinharu/24.png"] = f"{core}, 1girl, solo, smile"
+    caps |= {f"solos/rin{i}.png": "1girl, solo, red hair, smile" for i in range(3)}
+    caps |= {f"solos/haru{i}.png": "1girl, solo, blue hair, smile" for i in range(3)}
+    root = rf.write_images(tmp_path / "duo", caps)
+    rf.write_settings(root, {"kind": "couple", "core_tag": core})
+    found = by_key(check_json(lorapan_cmd, root))
+    msg = found["kohya.ignored-folder:solos"]["message"]
+    assert found["kohya.ignored-folder:solos"]["severity"] == "advice"
+    assert f"`lorapan collage {root} solos/haru0.png solos/rin0.png`" in msg
+    assert "a collage of two solos" in msg
+    look = found["coverage.no-single-focus"]
+    assert look["images"] == ["10_rinharu/24.png"]
+    assert "look first at the 1 image tagged 'solo'" in look["message"]
+
+
+def test_an_unprefixed_folder_of_a_character_is_still_a_warning(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    """``images/`` beside ``10_gob`` in a character set: most likely meant to train."""
+    core = "gob goblin with third eye focus"
+    caps = {f"10_gob/{i:02d}.png": f"{core}, solo, smile" for i in range(6)}
+    caps |= {f"images/{i:02d}.png": f"{core}, solo, sitting" for i in range(3)}
+    root = rf.write_images(tmp_path / "gob", caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": core})
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:images"]
+    assert found["severity"] == "warning"
+    assert found["message"] == (
+        "folder 'images' has 3 images that kohya ignores: only `N_name` folders (N = repeats) "
+        "beside it are read; move them into one"
+    )
+
+
+def test_a_groups_folder_of_group_pictures_is_still_a_warning(tmp_path: Path, lorapan_cmd) -> None:
+    """Not solos: group pictures left out of the N_name folder are a mistake."""
+    group = f"{CREW}, multiple girls, 4girls, smile"
+    root = crew_with(
+        tmp_path / "group",
+        {f"g{i:02d}.png": group for i in range(20)},
+        {},
+    )
+    rf.write_images(root / "more", {f"m{i}.png": group for i in range(4)})
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:more"]
+    assert found["severity"] == "warning" and "move them into one" in found["message"]
+
+
 def test_the_files_in_an_ignored_folder_are_still_checked(tmp_path: Path, lorapan_cmd) -> None:
     """A collage is made from them: a caption that cannot be read (the collage would
     silently lose its tags), a caption without its image, a format kohya skips."""
