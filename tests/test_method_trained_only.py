@@ -166,6 +166,8 @@ def test_the_solos_of_a_group_are_said_to_be_collage_material(tmp_path: Path, lo
     )
     out = lorapan_cmd("collage", root, "solos/s00.png", "solos/s01.png", "--core", CREW, "-n")
     assert out.returncode == 0, out.stderr
+    info = lorapan_cmd("info", root).stdout  # the fact, without advice that fits no kind
+    assert "folder 'solos' has 8 images that kohya ignores" in info and "move" not in info
 
 
 def test_a_couples_solos_make_a_collage_of_two(tmp_path: Path, lorapan_cmd) -> None:

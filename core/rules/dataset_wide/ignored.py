@@ -33,7 +33,8 @@ def ignored_folders(v: View) -> list[Finding]:
             msg = _collage_material(ctx, f, images)
             out.append(Finding("kohya.ignored-folder", "advice", msg, [], key=key))
         else:
-            out.append(Finding("kohya.ignored-folder", "warning", f.reason, [], key=key))
+            msg = f"{f.reason}; move {'it' if f.image_count == 1 else 'them'} into one"
+            out.append(Finding("kohya.ignored-folder", "warning", msg, [], key=key))
     return out
 
 
