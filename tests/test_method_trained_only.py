@@ -9,6 +9,7 @@ by the test.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import rules_fixtures as rf
@@ -18,6 +19,7 @@ from lorapan.core.method.triggers import find_triggers, main_trigger
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.model import Report
 from lorapan.core.training.prompts import prompt_subject
+from PIL import Image
 
 CREW = "kanade and mizuki and ena and mafuyu_4girls focus"
 
@@ -110,3 +112,199 @@ def test_the_core_fix_leaves_the_solos_kohya_ignores_alone(tmp_path: Path, lorap
     assert res.returncode in (0, 1), res.stderr
     assert (root / "solos" / "s00.txt").read_bytes() == solo
     assert not check(root).find("tags.core")  # set, first on every trained caption
+
+
+# ---- what check asks of a folder kohya ignores ----------------------------------------
+SOLO = "1girl, solo, white hair, blue eyes, rating:general, smile, smile"
+
+
+def check_json(lorapan_cmd, root: Path, *args: str) -> dict:
+    out = lorapan_cmd("check", root, "--json", *args)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def by_key(report: dict) -> dict[str, dict]:
+    return {f["key"]: f for f in report["findings"]}
+
+
+def crew_with(root: Path, trained: dict[str, str], solos: dict[str, str | bytes | None]) -> Path:
+    """A group (kind stated) with ``trained`` captions in ``10_nightcord/`` and
+    ``solos`` in a ``solos/`` folder kohya ignores."""
+    caps: dict[str, str | bytes | None] = {f"10_nightcord/{k}": v for k, v in trained.items()}
+    caps |= {f"solos/{k}": v for k, v in solos.items()}
+    rf.write_images(root, caps)
+    rf.write_settings(root, {"kind": "group", "core_tag": CREW})
+    return root
+
+
+def test_check_asks_nothing_of_the_captions_kohya_never_trains(tmp_path: Path, lorapan_cmd) -> None:
+    """The solos carry a tagger's '1girl', junk, hair and eye colours and a repeat: none
+    of it trains, so no tag rule names them; the images counted are the 20 trained."""
+    root = crew(tmp_path / "group")
+    for txt in (root / "solos").glob("*.txt"):
+        txt.write_text(SOLO)
+    report = check_json(lorapan_cmd, root)
+    named = {rel for f in report["findings"] for rel in f["images"]}
+    assert named and not [rel for rel in named if rel.startswith("solos/")]
+    assert "1girl" not in json.dumps(report["findings"])
+    assert report["readiness"]["images"] == 20
+    style = by_key(report)["tags.style:unset"]  # every trained caption carries it
+    assert style["images"] == [] and "confirming adds it" not in style["message"]
+
+
+def test_the_solos_of_a_group_are_said_to_be_collage_material(tmp_path: Path, lorapan_cmd) -> None:
+    root = crew(tmp_path / "group")
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:solos"]
+    assert found["severity"] == "advice"
+    msg = found["message"]
+    assert "kohya does not train" in msg and "collage material" in msg
+    assert "move them" not in msg
+    # a command that makes one, with solos of the folder (different captions first)
+    assert (
+        f"`lorapan collage {root} solos/s00.png solos/s01.png solos/s02.png solos/s03.png`" in msg
+    )
+    out = lorapan_cmd("collage", root, "solos/s00.png", "solos/s01.png", "--core", CREW, "-n")
+    assert out.returncode == 0, out.stderr
+    info = lorapan_cmd("info", root).stdout  # the fact, without advice that fits no kind
+    assert "folder 'solos' has 8 images that kohya ignores" in info and "move" not in info
+
+
+def test_a_couples_solos_make_a_collage_of_two(tmp_path: Path, lorapan_cmd) -> None:
+    """A couple's manual item 'no image focuses on only one of them' looks first at the
+    trained images tagged 'solo', not at the solos kept aside for collages."""
+    core = "rin and haru couple focus"
+    caps = {f"10_rinharu/{i:02d}.png": f"{core}, 2girls, hug, smile" for i in range(24)}
+    caps["10_rinharu/24.png"] = f"{core}, 1girl, solo, smile"
+    caps |= {f"solos/rin{i}.png": "1girl, solo, red hair, smile" for i in range(3)}
+    caps |= {f"solos/haru{i}.png": "1girl, solo, blue hair, smile" for i in range(3)}
+    root = rf.write_images(tmp_path / "duo", caps)
+    rf.write_settings(root, {"kind": "couple", "core_tag": core})
+    found = by_key(check_json(lorapan_cmd, root))
+    msg = found["kohya.ignored-folder:solos"]["message"]
+    assert found["kohya.ignored-folder:solos"]["severity"] == "advice"
+    assert f"`lorapan collage {root} solos/haru0.png solos/rin0.png`" in msg
+    assert "a collage of two solos" in msg
+    look = found["coverage.no-single-focus"]
+    assert look["images"] == ["10_rinharu/24.png"]
+    assert "look first at the 1 image tagged 'solo'" in look["message"]
+
+
+def test_an_unprefixed_folder_of_a_character_is_still_a_warning(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    """``images/`` beside ``10_gob`` in a character set: most likely meant to train."""
+    core = "gob goblin with third eye focus"
+    caps = {f"10_gob/{i:02d}.png": f"{core}, solo, smile" for i in range(6)}
+    caps |= {f"images/{i:02d}.png": f"{core}, solo, sitting" for i in range(3)}
+    root = rf.write_images(tmp_path / "gob", caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": core})
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:images"]
+    assert found["severity"] == "warning"
+    assert found["message"] == (
+        "folder 'images' has 3 images that kohya ignores: only `N_name` folders (N = repeats) "
+        "beside it are read; move them into one"
+    )
+
+
+def test_a_groups_folder_of_group_pictures_is_still_a_warning(tmp_path: Path, lorapan_cmd) -> None:
+    """Not solos: group pictures left out of the N_name folder are a mistake."""
+    group = f"{CREW}, multiple girls, 4girls, smile"
+    root = crew_with(
+        tmp_path / "group",
+        {f"g{i:02d}.png": group for i in range(20)},
+        {},
+    )
+    rf.write_images(root / "more", {f"m{i}.png": group for i in range(4)})
+    found = by_key(check_json(lorapan_cmd, root))["kohya.ignored-folder:more"]
+    assert found["severity"] == "warning" and "move them into one" in found["message"]
+
+
+def test_the_files_in_an_ignored_folder_are_still_checked(tmp_path: Path, lorapan_cmd) -> None:
+    """A collage is made from them: a caption that cannot be read (the collage would
+    silently lose its tags), a caption without its image, a format kohya skips."""
+    trained = {f"g{i:02d}.png": f"{CREW}, multiple girls, 4girls, smile" for i in range(20)}
+    root = crew_with(tmp_path / "group", trained, {"bad.png": b"1girl, \xff\xfe solo"})
+    (root / "solos" / "gone.txt").write_text("1girl, solo")
+    Image.new("RGB", (16, 16)).save(root / "solos" / "anim.gif")
+    (root / "solos" / "anim.txt").write_text("1girl, solo")
+    found = by_key(check_json(lorapan_cmd, root))
+    assert found["caption.unreadable"]["images"] == ["solos/bad.png"]
+    assert found["pair.orphans:captions"]["images"] == ["solos/gone.txt"]
+    assert found["kohya.image-format:ext"]["images"] == ["solos/anim.gif"]
+
+
+def test_counts_and_coverage_are_of_the_images_kohya_trains(tmp_path: Path, lorapan_cmd) -> None:
+    """'school uniform' on 20 of the 20 trained images is constant (not 20 of 26); the
+    solos' 'hug' covers nothing; the aim counts 20 images."""
+    trained = {
+        f"g{i:02d}.png": f"{CREW}, {rf.STYLE_TAG}, multiple girls, school uniform, {p}"
+        for i, p in enumerate(["sitting", "standing", "night", "smile"] * 5)
+    }
+    solos = {f"s{i}.png": "1girl, solo, hug, sitting" for i in range(6)}
+    root = crew_with(tmp_path / "group", trained, solos)
+    report = check_json(lorapan_cmd, root)
+    found = by_key(report)
+    assert (
+        "'school uniform' is on 20 of 20 images" in found["tags.constant:school uniform"]["message"]
+    )
+    [interacting] = [c for c in report["coverage"] if c["id"] == "interacting"]
+    assert interacting["count"] == 0 and found["coverage.interacting"]["severity"] == "warning"
+    assert "20 images: the guide aims for 30–70" in found["count.aim"]["message"]
+
+
+def test_no_fix_writes_a_caption_kohya_never_trains(tmp_path: Path, lorapan_cmd) -> None:
+    """`lorapan fix` (every rule) and the one-key fixes leave the solos byte-identical
+    while they fix the trained captions."""
+    trained = {f"g{i:02d}.png": f"{CREW}, multiple girls, smile, smile, 1girl" for i in range(20)}
+    solos = {f"s{i}.png": SOLO for i in range(6)} | {"bare.png": None}
+    root = crew_with(tmp_path / "group", trained, solos)
+    before = {p.name: p.read_bytes() for p in (root / "solos").iterdir()}
+    dry = lorapan_cmd("fix", root, "--dry-run")
+    assert dry.returncode in (0, 1), dry.stderr
+    assert "solos/" not in dry.stdout
+    res = lorapan_cmd("fix", root)
+    assert res.returncode in (0, 1), res.stderr
+    assert {p.name: p.read_bytes() for p in (root / "solos").iterdir()} == before
+    assert (
+        root / "10_nightcord" / "g00.txt"
+    ).read_text().strip() == f"{CREW}, {rf.STYLE_TAG}, smile"
+    engine = RulesEngine(Dataset.open(root), live=False)
+    for finding in engine.check().findings:
+        if finding.fix is not None:
+            engine.apply_fix(finding)
+    assert {p.name: p.read_bytes() for p in (root / "solos").iterdir()} == before
+
+
+def test_rare_elements_are_counted_on_the_trained_images(tmp_path: Path) -> None:
+    """The tagger saw 'hat' on 10 trained images and 10 solos: rare among the images
+    kohya trains (10, under 15), so those 10 ask for it; the solos ask for nothing
+    (nor does their 'scarf')."""
+    trained = {f"g{i:02d}.png": f"{CREW}, {rf.STYLE_TAG}, smile" for i in range(20)}
+    solos = {f"s{i:02d}.png": "1girl, solo, smile" for i in range(10)}
+    root = crew_with(tmp_path / "group", trained, solos)
+    hats = [f"10_nightcord/g{i:02d}.png" for i in range(10)]
+    scores = {rel: {"hat": 0.9} for rel in hats}
+    scores |= {f"solos/s{i:02d}.png": {"hat": 0.9, "scarf": 0.9} for i in range(10)}
+    report = RulesEngine(Dataset.open(root), scores=scores, live=False).check()
+    [finding] = report.find("tags.inconsistent")
+    assert finding.images == hats and "'hat'" in finding.message
+
+
+def test_a_live_check_follows_the_first_kohya_folder(tmp_path: Path) -> None:
+    """Adding the first N_name folder makes kohya ignore the others: the live engine
+    reads them again, and says what a fresh check says."""
+    group = f"{CREW}, {rf.STYLE_TAG}, multiple girls, smile"
+    caps = {f"a/g{i:02d}.png": group for i in range(20)}
+    caps |= {f"solos/s{i}.png": "1girl, solo, smile" for i in range(6)}
+    root = rf.write_images(tmp_path / "group", caps)
+    rf.write_settings(root, {"kind": "group", "core_tag": CREW})
+    ds = Dataset.open(root)
+    live = RulesEngine(ds)
+    assert "solos/s0.png" in live.check().find("tags.core")[0].images  # all train: asked
+    rf.write_images(root, {"10_more/x.png": group})
+    ds.refresh_paths(["10_more/x.png", "10_more/x.txt"])
+    assert [f.path for f in ds.ignored_folders] == ["a", "solos"]
+    now = {f.key: f.images for f in live.check().findings}
+    fresh = {f.key: f.images for f in check(root).findings}
+    assert now == fresh and not live.check().find("tags.core")

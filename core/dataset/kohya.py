@@ -88,8 +88,8 @@ def layout_folders(
     for top, count in sorted(outside.items()):
         where = "the dataset root" if not top else f"folder {top!r}"
         reason = (
-            f"{where} has {count} image(s) that kohya ignores: only `N_name` "
-            "folders (N = repeats) beside it are read; move them into one"
+            f"{where} has {count} image{'s' * (count != 1)} that kohya ignores: only `N_name` "
+            "folders (N = repeats) beside it are read"
         )
         ignored.append(IgnoredFolder(top, count, reason))
     return folders, ignored

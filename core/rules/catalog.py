@@ -109,7 +109,11 @@ RULES: dict[str, tuple[str, str]] = {
         "a background dataset is indoors or outdoors, not both (counted per image from its tags)",
     ),
     "style.tag-all-or-none": ("advice", "a style dataset tags everything or nothing"),
-    "kohya.ignored-folder": ("warning", "images kohya will not read (outside N_name folders)"),
+    "kohya.ignored-folder": (
+        "warning",
+        "images kohya will not read (outside N_name folders); a couple's or group's solos "
+        "there are collage material (advice)",
+    ),
     "kohya.image-format": (
         "warning",
         "images kohya never reads (.gif) or reads wrong (16-bit grayscale turns white)",

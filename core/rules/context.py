@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -19,7 +19,7 @@ from lorapan.core.captions import apply_tag_style
 from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
-from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.names import character_qualifier, series_in
 from lorapan.core.method.prefixes import Prefixes
@@ -151,18 +151,28 @@ class RuleContext:
         return apply_tag_style(tag, self.tag_style)
 
 
+def trains(dataset: Any, item: Any) -> bool:
+    """Whether kohya trains ``item``: beside ``N_name`` folders, an image in none (a
+    ``solos/`` folder of collage sources) is never read (:func:`~.anchor.trained_items`),
+    so the rules about what a caption teaches do not ask anything of its caption."""
+    return getattr(item, "folder", None) is not None or not getattr(
+        dataset, "ignored_folders", None
+    )
+
+
 def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None = None) -> str:
-    """The style new tags are written in: the setting, or what most captions use.
+    """The style new tags are written in: the setting, or what most trained captions use.
 
     The anchor (a trigger such as ``M1N2N3Z4_K``) is spelled as its owner chose and
     says nothing about how the other tags are written, so it is not counted.
     """
+    items = trained_items(dataset)
     skip: frozenset[str] = frozenset()
     if anchor is not None:  # nor are prompt prefixes: 'score_8_up' is Pony's spelling
-        some = itertools.islice(dataset.items.values(), sample)
+        some = itertools.islice(items.values(), sample)
         is_prefix = anchor.prefixes.is_prefix
         skip = anchor.keys | {tag_key(t) for it in some for t in it.tags if is_prefix(t)}
-    captions = (item.tags for item in dataset.items.values())
+    captions = (item.tags for item in items.values())
     return style_for(dataset.settings.tag_style, captions, skip)
 
 
@@ -174,7 +184,8 @@ def build_context(
     categories: Mapping[str, str] | None = None,
 ) -> RuleContext:
     settings = dataset.settings
-    raw = [tuple(it.tags) for it in dataset.items.values() if it.tags]
+    # What the captions teach is read from those kohya trains (not a solos/ folder)
+    raw = [tuple(it.tags) for it in trained_items(dataset).values() if it.tags]
     captions = caption_style(raw)
     triggers = find_triggers(dataset)
     resolve_kind(dataset, captions, triggers)  # as set, else as the captions show (never saved)
@@ -228,12 +239,19 @@ def build_context(
         made_low_quality=_made_low_quality(dataset) if facts is not None else frozenset(),
         prefix_convention=anchor.prefixes.convention_in(raw),
     )
-    ctx.series = series_in((k for k, _n in dataset.index.frequencies()), rules)
+    ctx.series = series_in(_trained_tags(dataset, raw), rules)
     ctx.own_names = own_names(ctx)
     if scores:
         ctx.scores_loaded = True
         ctx.rare_seen = rare_seen_tags(ctx, scores, categories or {})
     return ctx
+
+
+def _trained_tags(dataset: Dataset, trained: list[tuple[str, ...]]) -> Iterable[str]:
+    """The tags of the captions kohya trains (the index's when it trains every image)."""
+    if not dataset.ignored_folders:
+        return (k for k, _n in dataset.index.frequencies())
+    return {t for tags in trained for t in tags}
 
 
 def own_names(ctx: RuleContext) -> frozenset[str]:
@@ -284,9 +302,10 @@ def rare_seen_tags(
     below = int(rules.get("inconsistent_below", INCONSISTENT_BELOW))
     seen: dict[str, list[tuple[str, str, float]]] = {}
     counts: Counter[str] = Counter()
+    items = ctx.dataset.items
     for rel, tag_scores in scores.items():
-        if rel not in ctx.dataset.items:
-            continue
+        if rel not in items or not trains(ctx.dataset, items[rel]):
+            continue  # (nor is an image kohya never trains one the rare elements count)
         row = []
         for name, score in tag_scores.items():
             if score < threshold or categories.get(name, "general") != "general":

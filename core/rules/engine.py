@@ -25,6 +25,7 @@ from typing import Any
 
 from lorapan.core.analysis.clones import find_groups
 from lorapan.core.dataset import Dataset
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.describe import describe_dataset
 from lorapan.core.rules import messages
 from lorapan.core.rules.context import (
@@ -32,6 +33,7 @@ from lorapan.core.rules.context import (
     build_context,
     detect_tag_style,
     rare_seen_tags,
+    trains,
 )
 from lorapan.core.rules.dataset_wide.frequency import CONSTANT_SHARE, PRUNE_CANDIDATE_SHARE
 from lorapan.core.rules.dataset_wide.view import View
@@ -88,7 +90,7 @@ class RulesEngine:
             self._first: Counter[str] = Counter()
             self._cache: dict[IssueKey, Finding | None] = {}
             self._tag_groups: dict[str, Group] = {}  # images of frequent tags, kept sorted
-            n = len(ds.items)
+            n = len(trained_items(ds))  # counts and shares are of the images kohya trains
             # Tags on at least this many images are candidates for tags.constant / kind-prune.
             self._frequent_min = max(2, min(frequent_floor(n), n + 1))
             self._frequent: set[str] = set()
@@ -162,13 +164,17 @@ class RulesEngine:
         ds = self.dataset
         if detect_tag_style(ds, anchor=self.ctx.anchor) != self.ctx.tag_style:
             return False  # the spelling of every planned tag changes
+        if any(
+            s.trained != trains(ds, ds.items[r]) for r, s in self._states.items() if r in ds.items
+        ):
+            return False  # a first N_name folder came or the last went: kohya reads others now
         for rel in removed:
             self._drop_state(rel)
         self._order = {rel: i for i, rel in enumerate(ds.items)}
         for group in (*self._groups.values(), *self._tag_groups.values()):
             if not group.renumber(self._order):
                 return False  # the order is not natural order any more: start over
-        n = len(ds.items)
+        n = len(trained_items(ds))
         threshold = max(2, min(frequent_floor(n), n + 1))
         if threshold != self._frequent_min:
             self._frequent_min = threshold
@@ -328,7 +334,7 @@ class RulesEngine:
             counts=self._counts,
             frequent=self._frequent,
             first_counts=self._first,
-            total=len(self.dataset.items),
+            total=_trained_total(self.dataset, states),
             order=self._order,
             images_of=self._images_of,
             first_of=lambda rel: states[rel].first if rel in states else "",
@@ -339,9 +345,11 @@ class RulesEngine:
         group = self._tag_groups.get(tag)
         if group is None:
             group = self._tag_groups[tag] = Group()
-            order = self._order
+            order, states = self._order, self._states
             for rel in sorted(self.dataset.index.images(tag), key=lambda r: order.get(r, 0)):
-                group.add(order[rel], rel, ())
+                state = states.get(rel)
+                if state is not None and state.trained:  # an ignored image's tags: no count
+                    group.add(order[rel], rel, ())
         return group.images
 
     def _group_findings(self) -> list[Finding]:
@@ -360,6 +368,13 @@ class RulesEngine:
             self._sizes.sync(self.dataset, self._facts)
             self._steps = step_facts(self.dataset, self._sizes)
         return build_readiness(self.ctx, view.total, findings, cover, self._steps)
+
+
+def _trained_total(ds: Dataset, states: Mapping[str, ImageState]) -> int:
+    """The images kohya trains: every image unless some lie outside the N_name folders."""
+    if not ds.ignored_folders:
+        return len(ds.items)
+    return sum(1 for s in states.values() if s.trained)
 
 
 def frequent_floor(total: int) -> int:

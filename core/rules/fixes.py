@@ -28,12 +28,11 @@ from lorapan.core.method.anchor import (
     lead_length,
     put_first,
     tag_key,
-    trained_items,
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.method.names import not_a_name
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
-from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.context import RuleContext, norm, trains
 from lorapan.core.rules.kind_pin import kind_to_pin
 from lorapan.core.rules.model import Fix
 
@@ -41,8 +40,12 @@ Tags = tuple[str, ...]
 
 
 def current_tags(ds: Dataset, images: Iterable[str]) -> tuple[dict[str, Tags], list[str]]:
-    rels = [r for r in images if r in ds.items and not ds.items[r].read_only]
-    return {r: ds.items[r].tags for r in rels}, rels
+    """The writable captions of ``images`` that kohya trains: a caption in a folder it
+    ignores (a ``solos/`` folder of collage material) teaches nothing, and no tag fix
+    writes it (the rules ask nothing of it: ``perimage.analyse``)."""
+    items = ds.items
+    rels = [r for r in images if r in items and not items[r].read_only and trains(ds, items[r])]
+    return {r: items[r].tags for r in rels}, rels
 
 
 def tag_fix(
@@ -199,8 +202,8 @@ def core_proposal_fix(ctx: RuleContext, proposal: str) -> Fix:
     fn = core_fn(proposal)
 
     def planner(ds: Dataset) -> list[TagChange]:
-        trained = trained_items(ds)  # not a solos/ folder kohya ignores (collage material)
-        current, rels = current_tags(ds, [r for r, it in trained.items() if it.has_caption])
+        # (current_tags leaves out a solos/ folder kohya ignores: collage material)
+        current, rels = current_tags(ds, [r for r, it in ds.items.items() if it.has_caption])
         return plan(current, rels, fn)
 
     label = (
@@ -218,7 +221,7 @@ def new_caption_fix(ctx: RuleContext, images: list[str]) -> Fix:
         out = []
         for rel in frozen:
             item = ds.items.get(rel)
-            if item is not None and not item.has_caption and first:
+            if item is not None and not item.has_caption and first and trains(ds, item):
                 out.append(TagChange(rel, (), tuple(first)))
         return out
 
@@ -234,7 +237,7 @@ def inconsistent_fix(ctx: RuleContext, images: list[str], label: str = "") -> Fi
         out = []
         for rel in frozen:
             item = ds.items.get(rel)
-            if item is None or item.read_only:
+            if item is None or item.read_only or not trains(ds, item):
                 continue
             tags = item.tags
             for _n, name in ctx.rare_seen.get(rel, []):

@@ -4,7 +4,8 @@
 (``(rule_id, sub)``) with details (e.g. which blacklisted tags), plus internal keys
 (``_``-prefixed) that the dataset-wide rules aggregate (coverage items, bundle
 subjects, special details). The engine keeps these per image, so an edit only
-re-analyses the images it changed.
+re-analyses the images it changed. An image kohya never trains (outside the ``N_name``
+folders beside it) is asked only about its files, and counts for nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from lorapan.core.method.junk import has_markdown, markdown_of, unweighted
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules import caption_form, franchise
 from lorapan.core.rules.bundles import several_in
-from lorapan.core.rules.context import RuleContext, norm
+from lorapan.core.rules.context import RuleContext, norm, trains
 from lorapan.core.rules.fixes import junk_test
 
 IssueKey = tuple[str, str]
@@ -31,6 +32,8 @@ class ImageState:
     norms: frozenset[str] = frozenset()
     first: str = ""
     issues: dict[IssueKey, tuple[str, ...]] = field(default_factory=dict)
+    #: kohya trains the image (False: a folder it ignores, whose tags no count includes)
+    trained: bool = True
 
 
 def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
@@ -38,6 +41,13 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
     _facts_issues(ctx, item.relpath, issues)
     if item.read_only:
         issues[("caption.unreadable", "")] = (item.caption_error or "unreadable",)
+    if not trains(ctx.dataset, item):
+        # A caption kohya never reads (a solos/ folder of collage material beside N_name
+        # folders) teaches nothing: no tag rule asks anything of it, and no count or
+        # coverage counts it. Its files still matter (a collage is made from them):
+        # an image that will not decode, a caption that cannot be read.
+        return ImageState(issues=issues, trained=False)
+    if item.read_only:
         return ImageState(issues=issues)
     tags = item.tags
     every = [norm(t) for t in tags]
@@ -54,10 +64,7 @@ def analyse(ctx: RuleContext, item: ImageItem) -> ImageState:
         return ImageState(nset, "", issues)
     if not tags:
         issues[("caption.empty", "")] = ()
-    if item.folder is not None or not ctx.dataset.ignored_folders:
-        # an image kohya will not train (a solos/ folder of collage material beside
-        # N_name ones) is not asked for the core and style tags the trained ones carry
-        _core_style(ctx, tags, every, present, issues)
+    _core_style(ctx, tags, every, present, issues)
     _placeholders(ctx, tags, issues)
     _junk(ctx, tags, issues)
     caption_form.issues(ctx, item, issues)

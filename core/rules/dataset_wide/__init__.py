@@ -16,6 +16,7 @@ from lorapan.core.rules.dataset_wide import (
     counts,
     files,
     frequency,
+    ignored,
     kinds,
     needs,
     style_tag,
@@ -46,7 +47,7 @@ FAMILIES: tuple[Callable[[View], list[Finding]], ...] = (
     kinds.indoor_outdoor,
     kinds.style_tagging,
     needs.needs_inputs,
-    files.ignored_folders,
+    ignored.ignored_folders,
     files.kohya_misread,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.prose import caption_kind, shuffle_advice
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural, verb
@@ -49,9 +50,9 @@ def _clone_of(v: View) -> dict[str, int]:
 
 def identical(v: View) -> list[Finding]:
     """``captions.identical``: different pictures with one and the same long caption."""
-    ds = v.ctx.dataset
     by_caption: dict[tuple[str, ...], list[str]] = {}
-    for rel, item in ds.items.items():
+    # only a caption kohya trains teaches the others' differences (not a solos/ folder's)
+    for rel, item in trained_items(v.ctx.dataset).items():
         if item.tags:
             by_caption.setdefault(tuple(item.tags), []).append(rel)
     clone_of = _clone_of(v)

@@ -9,6 +9,7 @@ from typing import Any
 
 from lorapan.core.analysis.clone_labels import quality_key
 from lorapan.core.analysis.clone_review import extra_copies, label_of, without
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.vocab import Profile
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
@@ -36,7 +37,7 @@ def clones(v: View) -> list[Finding]:
     groups = v.ctx.clone_groups
     if v.ctx.facts is None or groups is None:
         return []
-    groups = present(groups, v.order)
+    groups = present(groups, trained_order(v))
     out = []
     identical = [rel for g in groups for rel in _clones_of(g)]
     profile = v.ctx.profile
@@ -78,6 +79,15 @@ def clones(v: View) -> list[Finding]:
     return out
 
 
+def trained_order(v: View) -> Mapping[str, int]:
+    """The images kohya trains (with their places): copies in a folder it ignores (a
+    ``solos/`` folder of collage material) are no share of what it learns."""
+    if not v.ctx.dataset.ignored_folders:
+        return v.order
+    trained = trained_items(v.ctx.dataset)
+    return {rel: i for rel, i in v.order.items() if rel in trained}
+
+
 def present(groups: list[Any], order: Mapping[str, int]) -> list[Any]:
     """The groups as they are with only the images still in the dataset.
 
@@ -104,9 +114,10 @@ def ratio_fix(groups: list[Any], facts: Mapping[str, Any], profile: Profile) -> 
         return quality_key(f) if f is not None and getattr(f, "ok", False) else ()
 
     def planner(ds: Any) -> list[SetAsideStep]:
-        now = present(groups, {rel: 0 for rel in ds.items})
+        trained = trained_items(ds)
+        now = present(groups, {rel: 0 for rel in trained})
         steps = []
-        extra = extra_copies(now, len(ds.items), profile.clone_ratio, rank, profile.clone_count)
+        extra = extra_copies(now, len(trained), profile.clone_ratio, rank, profile.clone_count)
         for rel, head in extra:
             label = next((label_of(g, rel) for g in now if label_of(g, rel)), "plain")
             steps.append(SetAsideStep(rel, f"{label} copy of {head}"))

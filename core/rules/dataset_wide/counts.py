@@ -10,6 +10,7 @@ single-image LoRA (aim 15-20), which the kind's aims do not fit: it says so.
 from __future__ import annotations
 
 from lorapan.core import provenance
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.one_source import MOST, source_share
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.view import View
@@ -92,13 +93,12 @@ def limited_advice(ctx: RuleContext, n: int) -> str:
 def _made(ctx: RuleContext) -> tuple[set[str], set[str], tuple[str, int] | None]:
     """(operations augment used, labels the analysis gave, (source, images) when one
     picture and its copies are most of the set)."""
-    n = len(ctx.dataset.items)
+    items = trained_items(ctx.dataset)  # what kohya trains (not a solos/ folder beside)
+    n = len(items)
     records = provenance.load(ctx.dataset.root)
-    ops = {
-        op for rel, r in records.items() if rel in ctx.dataset.items for op in provenance.ops_of(r)
-    }
+    ops = {op for rel, r in records.items() if rel in items for op in provenance.ops_of(r)}
     labels: set[str] = set()
-    largest = (next(iter(ctx.dataset.items)), 1) if n == 1 else None
+    largest = (next(iter(items)), 1) if n == 1 else None
     share = source_share(ctx.dataset)
     if share is not None and share.images >= max(2, MOST * n):
         largest = (share.source, share.images)

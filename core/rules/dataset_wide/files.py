@@ -1,5 +1,6 @@
-"""Files and folders kohya reads differently than they look: orphan captions, two
-images sharing one caption stem, folders kohya ignores (``pair.*``, ``kohya.ignored-folder``).
+"""Files kohya reads differently than they look: orphan captions, two images sharing
+one caption stem, caption extensions, image formats (``pair.*``, ``kohya.image-format``);
+the folders it ignores are :mod:`.ignored`'s.
 """
 
 from __future__ import annotations
@@ -59,21 +60,6 @@ def stem_collisions(v: View) -> list[Finding]:
             details=details,
         )
     ]
-
-
-def ignored_folders(v: View) -> list[Finding]:
-    out = []
-    for f in v.ctx.dataset.ignored_folders:
-        out.append(
-            Finding(
-                "kohya.ignored-folder",
-                "warning",
-                f.reason,
-                [],
-                key=f"kohya.ignored-folder:{f.path}",
-            )
-        )
-    return out
 
 
 def kohya_misread(v: View) -> list[Finding]:

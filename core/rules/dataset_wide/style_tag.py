@@ -8,6 +8,7 @@ and otherwise asks (:mod:`lorapan.core.method.style_tag`).
 
 from __future__ import annotations
 
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
@@ -29,8 +30,9 @@ def style_proposal(v: View) -> list[Finding]:
         )
         return [Finding("tags.style", "warning", msg, [], key="tags.style:unset")]
     have = set(v.images_of(ctx.norm(guess.tag)))
-    missing = [rel for rel in v.order if rel not in have and rel in ctx.dataset.items]
-    missing = [r for r in missing if ctx.dataset.items[r].has_caption]
+    trained = trained_items(ctx.dataset)  # not a solos/ folder kohya ignores
+    missing = [rel for rel in v.order if rel not in have and rel in trained]
+    missing = [r for r in missing if trained[r].has_caption]
     msg = (
         f"no style tag is set; proposed: '{guess.tag}' ({guess.evidence}). The guide puts a "
         "style tag in every caption to switch the dataset's look on and off"

@@ -10,7 +10,7 @@ from collections import Counter
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
-from lorapan.core.method.anchor import carries, first_place, tag_key
+from lorapan.core.method.anchor import carries, first_place, tag_key, trained_items
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
@@ -35,7 +35,7 @@ def trigger_first(v: View) -> list[Finding]:
         return []
     key = t.key
     images, prefixed, leads, within = [], [], 0, 0
-    for rel, item in ctx.dataset.items.items():
+    for rel, item in trained_items(ctx.dataset).items():
         if not item.tags:
             continue
         place = first_place(item.tags, key)
@@ -111,10 +111,11 @@ def is_id(tag: str, stem: str) -> bool:
 
 
 def id_images(ds: Dataset) -> list[str]:
-    """Images whose caption starts with an id no other caption starts with."""
-    firsts = Counter(tag_key(it.tags[0]) for it in ds.items.values() if it.tags)
+    """Images kohya trains whose caption starts with an id no other caption starts with."""
+    items = trained_items(ds)
+    firsts = Counter(tag_key(it.tags[0]) for it in items.values() if it.tags)
     out = []
-    for rel, item in ds.items.items():
+    for rel, item in items.items():
         if not item.tags or firsts[tag_key(item.tags[0])] != 1:
             continue
         stem = os.path.splitext(os.path.basename(rel))[0]
@@ -125,7 +126,7 @@ def id_images(ds: Dataset) -> list[str]:
 
 def first_ids(v: View) -> list[Finding]:
     ds = v.ctx.dataset
-    captioned = sum(1 for it in ds.items.values() if it.tags)
+    captioned = sum(1 for it in trained_items(ds).values() if it.tags)
     images = id_images(ds)
     if len(images) < max(ID_MIN, math.ceil(ID_SHARE * captioned)):
         return []
