@@ -3,6 +3,7 @@ dataset configs, a trigger written last, per-image ids written first, placeholde
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import rules_fixtures as rf
@@ -174,3 +175,44 @@ def test_info_names_the_trigger_the_captions_carry(tmp_path: Path, lorapan_cmd) 
     out = lorapan_cmd("info", root).stdout
     assert "trigger: 'sneakr (object) focus'" in out
     assert _proposal(_check(root)) == "sneakr (object) focus"
+
+
+def test_subfolders_of_a_kohya_folder_are_not_trained_and_are_said_so(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    """sd-scripts globs a subset's folder without its subfolders: the user's 'best/' picks
+    under 12_kai/ were counted, planned and never trained (a review's nested_kai set)."""
+    caps = {f"img/12_kai/{i}.png": f"kai, 1boy, solo, pose {i}" for i in range(6)}
+    caps |= {f"img/12_kai/best/{i}.png": f"kai, 1boy, solo, best {i}" for i in range(4)}
+    caps |= {f"img/12_kai/old crops/x/{i}.png": f"kai, 1boy, crop {i}" for i in range(2)}
+    root = rf.write_images(tmp_path / "n", caps)
+    ds = Dataset.open(root)
+    assert [(f.path, f.image_count) for f in ds.folders] == [("img/12_kai", 6)]
+    nested = {f.path: (f.image_count, f.inside) for f in ds.ignored_folders}
+    assert nested == {
+        "img/12_kai/best": (4, "img/12_kai"),
+        "img/12_kai/old crops": (2, "img/12_kai"),
+    }
+    warnings = [f for f in _check(root).find("kohya.ignored-folder") if f.severity == "warning"]
+    assert len(warnings) == 2 and all("never its subfolders" in f.message for f in warnings)
+    assert all("move them up into 'img/12_kai'" in f.message for f in warnings)
+    out = json.loads(lorapan_cmd("train", root, "--dry-run", "--json").stdout)
+    assert out["steps"]["images"] == 6  # what kohya will train
+    (root / "img" / "12_kai" / "best").rename(root / "img" / "12_kai" / "4_best")
+    ds = Dataset.open(root)  # named N_name, the subfolder trains as a subset of its own
+    assert [(f.path, f.repeats) for f in ds.folders] == [
+        ("img/12_kai", 12),
+        ("img/12_kai/4_best", 4),
+    ]
+    out = json.loads(lorapan_cmd("train", root, "--dry-run", "--json").stdout)
+    assert out["steps"]["images"] == 10
+
+
+def test_a_root_named_as_a_kohya_folder_trains_only_the_images_in_it(tmp_path: Path) -> None:
+    caps = {f"{i}.png": f"gob, smile {i}" for i in range(3)} | {"raw/r.png": "gob, raw"}
+    root = rf.write_images(tmp_path / "10_gob", caps)
+    ds = Dataset.open(root)
+    assert [(f.path, f.image_count) for f in ds.folders] == [("", 3)]
+    [raw] = ds.ignored_folders
+    assert (raw.path, raw.image_count, raw.inside) == ("raw", 1, "")
+    assert ds.items["raw/r.png"].folder is None

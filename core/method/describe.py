@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from lorapan.core.commands_hint import hint
-from lorapan.core.method.anchor import Anchor, anchor_of, tag_key
+from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
 from lorapan.core.method.kind import kind_guess
 from lorapan.core.method.names import not_a_name
 from lorapan.core.method.prefixes import prefixes_of
@@ -45,7 +45,9 @@ def describe_dataset(
     style = caption_style(captions) if style is None else style
     triggers = find_triggers(dataset) if triggers is None else triggers
     anchor = anchor_of(dataset) if anchor is None else anchor
-    total = len(dataset.items)  # as the rules count: an empty caption is one not carrying it
+    # as the rules count, of the images kohya trains: an empty caption is one not carrying it
+    total = len(trained_items(dataset))
+    some_ignored = total < len(dataset.items)
     guess = kind_guess(dataset, style, triggers)
     confirm = ""
     if not guess.confirmed:
@@ -54,7 +56,8 @@ def describe_dataset(
         "kind": {**guess.to_dict(), "description": guess.describe(), "confirm": confirm},
         "prefix_first": _prefix_first(dataset, captions),
         "triggers": [
-            {"tag": t.tag, "captions": t.captions, "evidence": t.describe(total)} for t in triggers
+            {"tag": t.tag, "captions": t.captions, "evidence": t.describe(total, some_ignored)}
+            for t in triggers
         ],
         "anchor": {"tags": sorted(anchor.spellings.values()), "source": anchor.source},
         "caption_style": {**style.to_dict(), "description": style.describe()},

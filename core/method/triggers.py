@@ -72,8 +72,12 @@ class Trigger:
     class_word: str = ""
     from_owner: bool = False  # named by a folder or a dataset config, not only by position
 
-    def describe(self, total: int) -> str:
+    def describe(self, total: int, some_ignored: bool = False) -> str:
+        """``total``: the captions kohya trains (``some_ignored``: beside others it never
+        reads, which the count leaves out and the words say)."""
         where = f"in {self.captions} of {total} captions"
+        if some_ignored and not any("kohya trains" in e for e in self.evidence):
+            where = f"in {self.captions} of the {total} captions kohya trains"
         return "; ".join([*self.evidence, where])
 
 

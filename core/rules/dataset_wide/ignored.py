@@ -33,18 +33,24 @@ def ignored_folders(v: View) -> list[Finding]:
             msg = _collage_material(ctx, f, images)
             out.append(Finding("kohya.ignored-folder", "advice", msg, [], key=key))
         else:
-            msg = f"{f.reason}; move {'it' if f.image_count == 1 else 'them'} into one"
-            out.append(Finding("kohya.ignored-folder", "warning", msg, [], key=key))
+            out.append(Finding("kohya.ignored-folder", "warning", _move(f), [], key=key))
     return out
+
+
+def _move(f: IgnoredFolder) -> str:
+    them = "it" if f.image_count == 1 else "them"
+    if f.inside is None:
+        return f"{f.reason}; move {them} into one"
+    into = f"'{f.inside}'" if f.inside else "the dataset root"
+    return (
+        f"{f.reason}; move {them} up into {into}, or name the folder `N_name` (N = repeats) "
+        "to train it as a subset of its own"
+    )
 
 
 def _images_in(ctx: RuleContext, f: IgnoredFolder) -> list[str]:
     """The images of the ignored folder ``f`` ('' is the dataset root), in dataset order."""
-    out = []
-    for rel, item in ctx.dataset.items.items():
-        if item.folder is None and (rel.split("/", 1)[0] if "/" in rel else "") == f.path:
-            out.append(rel)
-    return out
+    return [r for r, it in ctx.dataset.items.items() if it.folder is None and f.holds(r)]
 
 
 def _is_solo(ctx: RuleContext, tags: tuple[str, ...]) -> bool:
