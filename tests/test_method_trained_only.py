@@ -308,3 +308,22 @@ def test_a_live_check_follows_the_first_kohya_folder(tmp_path: Path) -> None:
     now = {f.key: f.images for f in live.check().findings}
     fresh = {f.key: f.images for f in check(root).findings}
     assert now == fresh and not live.check().find("tags.core")
+
+
+def test_a_character_bundles_subjects_are_its_trained_folders(tmp_path: Path) -> None:
+    """A ``solos/`` folder beside a bundle's N_name folders is no third subject: it got a
+    subject's aim, hair merge and count of its own."""
+    from lorapan.core.rules import bundles
+
+    caps = {}
+    for i in range(30):
+        caps[f"10_gob/g{i:02d}.png"] = f"gob focus, {rf.STYLE_TAG}, green_gob_hair, smile"
+        caps[f"10_ana/a{i:02d}.png"] = f"ana focus, {rf.STYLE_TAG}, pink_ana_hair, smile"
+    caps |= {f"solos/s{i}.png": "1girl, solo, blue hair" for i in range(5)}
+    root = rf.write_images(tmp_path / "b", caps)
+    rf.write_settings(root, {"kind": "bundle-characters", "name": "duo", "core_tag": ""})
+    found = bundles.subjects(Dataset.open(root))
+    assert sorted(found) == ["ana focus", "gob focus"]
+    assert not any(r.startswith("solos/") for rels in found.values() for r in rels)
+    per_subject = " ".join(f.message for f in check(root).find("bundle.per-subject"))
+    assert "1girl" not in per_subject and "solos" not in per_subject

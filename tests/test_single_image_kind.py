@@ -103,3 +103,16 @@ def test_copies_made_elsewhere_count_once_the_analysis_groups_them(tmp_path, lor
     (msg,) = findings(lorapan_cmd, tmp_path, "count.limited")
     assert "still to do: crop the sources for each element, tag by hand" in msg
     assert "3 of 4 images are 'a.png' and copies of it" in msg
+
+
+def test_pictures_kohya_never_trains_do_not_dilute_the_one_source(tmp_path, lorapan_cmd):
+    """Reference pictures kept in a folder kohya ignores (``refs/`` beside ``10_daberry``)
+    are not the set: the trained images all come from one source."""
+    root = tmp_path / "ds"
+    make(root / "10_daberry")
+    aug = lorapan_cmd("augment", root, "10_daberry/daberry.png", "--crops", CROPS)
+    assert aug.returncode == 0, aug.stderr
+    make(root / "refs", names=tuple(f"ref{i}" for i in range(12)))
+    kind = kind_of(lorapan_cmd, root)
+    assert kind["kind"] == "single-image", kind
+    assert "10 of 10 images are '10_daberry/daberry.png'" in " ".join(kind["evidence"])

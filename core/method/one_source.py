@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lorapan.core import provenance
+from lorapan.core.method.anchor import trained_items
 
 MOST = 0.5  # share of the images one source must have made
 
@@ -32,8 +33,9 @@ class SourceShare:
 
 
 def source_share(dataset: Any) -> SourceShare | None:
-    """The picture lorapan augment made the most images from (None: it made none)."""
-    images = list(dataset.items)
+    """The picture lorapan augment made the most images from (None: it made none), of
+    the images kohya trains."""
+    images = list(trained_items(dataset))
     records = provenance.load(dataset.root)
     if not records or not images:
         return None
@@ -48,7 +50,7 @@ def source_share(dataset: Any) -> SourceShare | None:
 
 def one_source(dataset: Any) -> str:
     """Why the set is the guide's single-image LoRA, as evidence; '' when it is not."""
-    images = list(dataset.items)
+    images = list(trained_items(dataset))
     if len(images) == 1:
         return f"one image ('{images[0]}'): the guide's single-image LoRA"
     share = source_share(dataset)

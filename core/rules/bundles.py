@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from lorapan.core.captions import norm_tag
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange, replace_tag
+from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.vocab import Vocab
 from lorapan.core.naming import parse_kohya_folder
 
@@ -55,10 +56,13 @@ def subjects(dataset: Dataset) -> dict[str, list[str]]:
     Images in two or more top-level folders: one subject per folder (named by
     the core tag most of its captions start with). Otherwise one subject per core
     tag: the ``[rules] subjects`` list when set (the one an image carries), else
-    each caption's first tag. Images that name no subject are left out.
+    each caption's first tag. Images that name no subject are left out, and so are
+    those kohya never trains (a ``solos/`` folder beside the ``N_name`` ones is collage
+    material, not a subject).
     """
+    trained = trained_items(dataset)
     by_folder: dict[str, list[str]] = {}
-    for rel in dataset.items:
+    for rel in trained:
         by_folder.setdefault(_top_folder(rel), []).append(rel)
     folders = {f: rels for f, rels in by_folder.items() if f}
     out: dict[str, list[str]] = {}
@@ -68,7 +72,7 @@ def subjects(dataset: Dataset) -> dict[str, list[str]]:
         return out
     stated = _configured(dataset)
     stated_norm = {norm_tag(s): s for s in stated}
-    for rel, item in dataset.items.items():
+    for rel, item in trained.items():
         if stated:
             key = next(
                 (stated_norm[norm_tag(t)] for t in item.tags if norm_tag(t) in stated_norm), None
