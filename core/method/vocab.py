@@ -266,6 +266,11 @@ class Vocab:
         tags: set[str] = set()
         for name in self.profile.blacklists:
             tags |= _norms(doc.get(name, []))
+        if "characters" in self.profile.blacklists:  # skin colour, as the guide's reason says
+            parts = doc.get("coloured_parts", [])
+            colours = data_file("vocab.toml").get("colours", [])
+            tags |= _norms(f"{c} {part}" for c in colours for part in parts)
+            tags |= _norms(doc.get("biology_extra", []))
         tags |= _norms(settings.blacklist_extra)
         return frozenset(tags - _norms(rules.get("blacklist_allow", [])))
 
