@@ -6,6 +6,7 @@ real ``lorapan`` entry point; undo restores every byte.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import rules_fixtures as rf
@@ -121,3 +122,26 @@ def test_escaped_brackets_are_unescaped_and_then_read_as_the_tags_they_are(tmp_p
     assert (root / "10_ayu" / "a00.txt").read_text() == f"ayu, {rf.STYLE_TAG}, bow (weapon), 1girl"
     [franchise] = check(root).find("tags.franchise-name")
     assert "yoimiya (genshin impact)" in franchise.message
+
+
+def test_tags_outside_the_english_vocabulary_are_named_as_the_reason_nothing_is_read(
+    tmp_path, lorapan_cmd
+):
+    """Japanese tags: the kind, merges and coverage find nothing; the kind says why and
+    what to do, instead of 'no person tags' on a set of one girl."""
+    vary = ["座っている", "立っている", "雨", "夜", "教室"]
+    caps = {
+        f"10_sakura/s{i:02d}.png": f"さくら, 1人の女の子, ソロ, ピンクの髪, {vary[i % 5]}"
+        for i in range(20)
+    }
+    root = rf.write_images(tmp_path / "jp", caps)
+    kind = json.loads(lorapan_cmd("info", root, "--json").stdout)["kind"]
+    assert kind["source"] == "default"
+    assert "not the English booru tags" in kind["evidence"][0]
+    assert "lorapan autotag" in kind["evidence"][0]
+    english = rf.write_images(
+        tmp_path / "en", {f"{i}.png": "sakura, 1girl, solo" for i in range(9)}
+    )
+    assert "English" not in json.dumps(
+        json.loads(lorapan_cmd("info", english, "--json").stdout)["kind"]
+    )

@@ -46,6 +46,7 @@ from lorapan.core.method.anchor import shared_first, tag_key, tag_keys, trained_
 from lorapan.core.method.junk import junk_reason
 from lorapan.core.method.kind_looks import (
     MOST,
+    foreign_tags,
     trigger_person,
     trigger_thing,
     varied_hair,
@@ -347,6 +348,13 @@ def infer_kind(
             return KindGuess("asset", "inferred", ev)
     if style.style == "prose":
         reason = f"{style.prose} of {style.total} captions are written in sentences, which name no kind as tags do"
+    elif foreign := foreign_tags(tags_of.values()):
+        reason = (
+            f"the tags are not the English booru tags lorapan's vocabularies hold ({foreign}): "
+            "the kind, the hair and eye merges and the coverage counts cannot read them; set "
+            "the kind and tick coverage by hand, or tag the images with a WD14 model "
+            "(lorapan autotag)"
+        )
     else:
         reason = "no person, people, place or object tags on most images"
     return KindGuess("character", "default", [reason], weak=weak)

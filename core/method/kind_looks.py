@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from lorapan.core.method.anchor import tag_key
@@ -83,3 +84,13 @@ def varied_hair(captions: Any, colours: list[str]) -> str:
         return ""
     shown = ", ".join(f"'{colour} hair' ×{n}" for colour, n in ranked[:4])
     return shown + (", …" if len(per) > 4 else "")
+
+
+def foreign_tags(captions: Iterable[frozenset[str]]) -> str:
+    """A few of the tags, quoted, when most distinct tags are written in another script
+    than Latin (Japanese or Chinese tags); '' otherwise."""
+    tags = sorted({t for keys in captions for t in keys})
+    other = [t for t in tags if not t.isascii() and not any("a" <= ch <= "z" for ch in t)]
+    if not tags or len(other) < MOST * len(tags):
+        return ""
+    return ", ".join(f"'{t}'" for t in other[:3])
