@@ -65,13 +65,16 @@ def test_an_ignored_folder_does_not_flip_the_core_tag_to_a_folder_name(
 
 def test_without_kohya_folders_every_image_is_read(tmp_path: Path) -> None:
     """No N_name folder at all: lorapan's dataset TOML trains every image, so every
-    caption counts (8 of 28 without the tag: no anchor)."""
+    caption counts: the crew's core-shaped tag leads 20 of 28, still the owner's core
+    tag (the guide's shape), and the 8 solos lack it."""
     caps = {f"a/g{i:02d}.png": f"{CREW}, smile" for i in range(20)}
     caps |= {f"b/s{i:02d}.png": "1girl, solo, smile" for i in range(8)}
     root = rf.write_images(tmp_path / "flat", caps)
     ds = Dataset.open(root)
     assert not ds.ignored_folders
-    assert main_trigger(find_triggers(ds)) is None
+    trigger = main_trigger(find_triggers(ds))
+    assert trigger is not None and trigger.captions == 20
+    assert "in 20 of 28 captions" in trigger.describe(28)
 
 
 def test_a_core_shaped_caption_tag_outranks_the_folder_name_inside_it(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from lorapan.core.captions import apply_tag_style, is_kaomoji, norm_tag
+from lorapan.core.method.names import core_shaped, unique_shaped
 from lorapan.core.method.prefixes import Prefixes, prefixes_of
 
 Tags = tuple[str, ...]
@@ -258,7 +259,11 @@ def _words(text: str) -> tuple[str, ...]:
 def leading_token(field: str, key: str) -> str | None:
     """The rest of ``field`` when it is a sentence that starts with the tag ``key``
     (``[aldar_kose_token] A man ...`` -> ``A man ...``; ``ohwx woman sitting at a cafe
-    table`` -> ``sitting at a cafe table``, a phrase kept whole); None otherwise."""
+    table`` -> ``sitting at a cafe table``, a phrase kept whole); None otherwise. A field
+    in the guide's core shape (``gob goblin with third eye focus``, ``kaito and rei couple
+    focus``) is one tag, never a sentence to split after its first name."""
+    if core_shaped(field) or unique_shaped(field):
+        return None
     m = _LEAD.match(field)
     if m and tag_key(m.group(1)) == key:
         rest = m.group(2).strip()
@@ -278,7 +283,10 @@ def leading_token(field: str, key: str) -> str | None:
 def mentions(field: str, key: str) -> bool:
     """Whether ``field`` is a sentence that names the tag ``key`` among its words
     (``a photo of ohwx woman with curly hair``). A short field (``white zara hair``, a
-    unique tag) is a tag, not a sentence: three words besides the tag's are needed."""
+    unique tag) is a tag, not a sentence: three words besides the tag's are needed, and a
+    field in the guide's core shape is one tag however long."""
+    if core_shaped(field) or unique_shaped(field):
+        return False
     said = _words(key)
     have = _words(field)
     n = len(said)
@@ -317,7 +325,7 @@ def put_first(tags: Tags, tag: str) -> Tags:
     """
     key = tag_key(tag)
     own = next((t for t in tags if norm_tag(t) == norm_tag(tag)), tag.strip())
-    rest = [t for t in tags if tag_key(t) != key]
+    rest = [t for t in tags if tag_key(t) != key and not second_name(t, tag)]
     if len(rest) == len(tags):  # no field is the tag: a sentence may name it
         named = next((i for i, t in enumerate(tags) if first_place((t,), key)), -1)
         if named > 0:
@@ -330,6 +338,26 @@ def put_first(tags: Tags, tag: str) -> Tags:
         if split is not None:
             rest[0] = split
     return (own, *rest)
+
+
+def second_name(field: str, core: str) -> bool:
+    """A field that names the subject of ``core`` a second way, which would train beside
+    it: the core tag's words in another order (``rei and kaito couple focus`` for
+    ``kaito and rei couple focus``, both in the guide's core shape), or a trigger
+    phrase's first word alone (``ohwx`` for ``ohwx man``)."""
+    a, b = tag_key(field), tag_key(core)
+    if a == b:
+        return False
+    if core_shaped(core):
+        return core_shaped(field) and sorted(a.split()) == sorted(b.split())
+    return a == bare_name(core)
+
+
+def bare_name(core: str) -> str | None:
+    """The first word of a short trigger phrase (``ohwx`` of ``ohwx man``), which some
+    captions write alone; None for a one-word tag or a longer one."""
+    words = tag_key(core).split()
+    return words[0] if 2 <= len(words) <= 3 and not core_shaped(core) else None
 
 
 def restyle(tags: Tags, style: str, anchor: Anchor) -> Tags:

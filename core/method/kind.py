@@ -52,7 +52,7 @@ from lorapan.core.method.kind_looks import (
     varied_hair,
     worn_thing,
 )
-from lorapan.core.method.names import not_a_name
+from lorapan.core.method.names import not_a_name, one_name
 from lorapan.core.method.one_source import one_source
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.triggers import (
@@ -184,8 +184,8 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
             return found
     firsts: dict[str, list[str]] = {}
     for rel, item in items.items():
-        if item.tags:
-            firsts.setdefault(tag_key(item.tags[0]), []).append(rel)
+        if item.tags:  # 'rei and kaito couple focus' is 'kaito and rei couple focus' again
+            firsts.setdefault(one_name(tag_key(item.tags[0])), []).append(rel)
     big = {
         k: v
         for k, v in firsts.items()
@@ -193,8 +193,18 @@ def subjects_of(dataset: Any) -> list[tuple[str, str, list[str]]]:
     }
     captioned = sum(len(v) for v in firsts.values())
     if len(big) >= 2 and sum(len(v) for v in big.values()) >= SUBJECT_COVER * captioned:
-        return [(items[v[0]].tags[0], "", v) for _k, v in sorted(big.items())]
+        # each subject as most of its captions spell it
+        return [(_most_first(items, v), "", v) for _k, v in sorted(big.items())]
     return []
+
+
+def _spelled(items: Any, rels: list[str]) -> str:
+    """The first tag most of ``rels`` start with, as written."""
+    return Counter(items[r].tags[0] for r in rels).most_common(1)[0][0]
+
+
+def _most_first(items: Any, rels: list[str]) -> str:
+    return Counter(items[r].tags[0] for r in rels).most_common(1)[0][0]
 
 
 def _subject_constants(dataset: Any, rels: list[str], everywhere: set[str]) -> list[str]:

@@ -85,6 +85,31 @@ def core_shaped(tag: str) -> bool:
     return len(words) >= 3 and words[-1] == "focus" and key not in tagger_words()
 
 
+@lru_cache(maxsize=1)
+def _colour_words() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            (norm_tag(c) for c in data_file("vocab.toml").get("colours", [])), key=len, reverse=True
+        )
+    )
+
+
+def unique_shaped(tag: str) -> bool:
+    """Whether ``tag`` is a merged look in the guide's shape, ``<colour>_<name>_hair`` /
+    ``_eyes`` (``brown ohwx man hair``): one tag, never a sentence naming ``ohwx``."""
+    key = norm_tag(tag)
+    words = key.split()
+    if not 3 <= len(words) <= 7 or words[-1] not in ("hair", "eyes"):
+        return False
+    return any(key.startswith(c + " ") for c in _colour_words())
+
+
+def one_name(key: str) -> str:
+    """A core-shaped tag's words in order (``kaito and rei couple focus`` and ``rei and
+    kaito couple focus`` are one subject's name); any other tag as it is."""
+    return " ".join(sorted(key.split())) if core_shaped(key) else key
+
+
 def not_a_name(tag: str) -> str:
     """Why ``tag``, found only by its place, names no subject ('' when it may)."""
     key = norm_tag(tag)

@@ -55,6 +55,10 @@ else:  # pragma: no cover
 
 #: Share of captions a tag must be in to be the dataset's trigger.
 TRIGGER_SHARE = 0.9
+#: A tag in the guide's core shape first on more than half the captions is the owner's
+#: core tag (the rest want it first: tags.trigger-first), where a position alone needs
+#: nearly all.
+CORE_SHAPE_SHARE = 0.5
 
 
 @dataclass
@@ -181,7 +185,12 @@ def find_triggers(dataset: Any) -> list[Trigger]:
     need = math.ceil(TRIGGER_SHARE * total) if total else 1
     # an owner's word counts however few captions carry it yet (those that lack it are
     # what the trigger and core tag fixes are for); a position alone needs nearly all
-    kept = [t for t in found.values() if t.captions >= need or t.from_owner]
+    shaped = math.ceil(CORE_SHAPE_SHARE * total) if total else 1
+    kept = [
+        t
+        for t in found.values()
+        if t.captions >= need or t.from_owner or (core_shaped(t.tag) and t.first >= shaped)
+    ]
     kept.sort(key=lambda t: (_rank(t), -t.captions, t.key))
     return kept
 
@@ -255,8 +264,15 @@ def _from_positions(
     for rows, pick, where in ((heads, 0, "first"), (captions, -1, "last")):
         ends = Counter(tag_key(c[pick]) for c in rows if len(c) > 1 or pick == 0)
         for key, n in ends.most_common(1):
+            spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
+            if not pick and core_shaped(spelled) and n >= CORE_SHAPE_SHARE * total:
+                note(
+                    spelled,
+                    f"the first field of {n}{of or ' captions'}, in the guide's core shape",
+                    False,
+                )
+                return
             if n >= need and not prefixes.is_prefix(key) and not not_a_name(key):
-                spelled = next(c[pick] for c in rows if tag_key(c[pick]) == key)
                 note(
                     spelled,
                     f"the {where} field of {n}{of or ' captions'}{after * (not pick)}",

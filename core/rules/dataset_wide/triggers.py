@@ -10,7 +10,7 @@ from collections import Counter
 
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
-from lorapan.core.method.anchor import carries, first_place, tag_key, trained_items
+from lorapan.core.method.anchor import bare_name, carries, first_place, tag_key, trained_items
 from lorapan.core.rules import fixes
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
@@ -33,10 +33,14 @@ def trigger_first(v: View) -> list[Finding]:
     t = ctx.trigger
     if t is None or not t.captions:
         return []
-    key = t.key
-    images, prefixed, leads, within = [], [], 0, 0
+    key, bare = t.key, bare_name(t.tag)
+    images, prefixed, leads, within, short = [], [], 0, 0, 0
     for rel, item in trained_items(ctx.dataset).items():
         if not item.tags:
+            continue
+        if bare is not None and tag_key(item.tags[0]) == bare:
+            images.append(rel)  # 'ohwx' alone first: a second name beside 'ohwx man'
+            short += 1
             continue
         place = first_place(item.tags, key)
         if place == "within":
@@ -48,11 +52,16 @@ def trigger_first(v: View) -> list[Finding]:
                 prefixed.append(item.tags)
     if not images:
         return []
-    return [_trigger_first_finding(v, images, prefixed, leads, within)]
+    return [_trigger_first_finding(v, images, prefixed, leads, within, short)]
 
 
 def _trigger_first_finding(
-    v: View, images: list[str], prefixed: list[tuple[str, ...]], leads: int, within: int
+    v: View,
+    images: list[str],
+    prefixed: list[tuple[str, ...]],
+    leads: int,
+    within: int,
+    short: int = 0,
 ) -> Finding:
     t = v.ctx.trigger
     assert t is not None
@@ -92,6 +101,12 @@ def _trigger_first_finding(
         )
     if leads:
         msg += "; a sentence it leads is split after it, the trigger kept whole"
+    if short:
+        bare = bare_name(t.tag)
+        msg += (
+            f"; {plural(short, 'caption')} start with '{bare}' alone, a second name for the "
+            f"same subject that would train beside '{t.tag}': the fix writes the whole name"
+        )
     msg += "."
     if within:
         msg += (
