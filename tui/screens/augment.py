@@ -22,6 +22,7 @@ from lorapan.core.augment.plan import AugmentPlan, Options, min_size_setting, pl
 from lorapan.core.augment.writer import WriteResult, write_outputs
 from lorapan.core.dataset import Dataset
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
+from lorapan.tui.widgets.in_order import InOrderInput
 from lorapan.tui.workers import report_failure
 from textual import on, work
 from textual.app import ComposeResult
@@ -101,7 +102,7 @@ class AugmentScreen(ModalScreen[list[str] | None]):
         with Vertical():
             yield Label("Augment", id="aug-title", markup=False)  # image names
             yield SelectionList[str](id="aug-choices")
-            yield Input(placeholder="custom crops: x0,y0,x1,y1; x0,y0,x1,y1", id="aug-boxes")
+            yield InOrderInput(placeholder="custom crops: x0,y0,x1,y1; x0,y0,x1,y1", id="aug-boxes")
             yield OptionList(id="aug-preview", markup=False)  # relpaths, reasons
             yield Static("", id="aug-status", markup=False)
             yield Static(self.key_hint(), id="aug-keys", markup=False)

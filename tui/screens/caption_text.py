@@ -16,6 +16,7 @@ from lorapan.core.dataset import ApplyResult
 from lorapan.tui.external_editor import edit_text, same_text
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ChoiceScreen
+from lorapan.tui.widgets.in_order import InOrderTextArea
 from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -65,7 +66,7 @@ class CaptionTextScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Static(f"Caption of {self.source.relpath}", id="ct-title", markup=False)
         yield Static(self._note(), id="ct-note", markup=False)
-        yield TextArea(self.text, soft_wrap=True, tab_behavior="focus", id="ct-text")
+        yield InOrderTextArea(self.text, soft_wrap=True, tab_behavior="focus", id="ct-text")
         yield KeysFooter()
 
     def on_mount(self) -> None:

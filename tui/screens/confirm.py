@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lorapan.tui.widgets.in_order import InOrderInput
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,7 +94,7 @@ class PromptScreen(ModalScreen[str | None]):
                 if self.suggestions
                 else None
             )
-            yield Input(value=self.value, suggester=suggester, id="prompt-input")
+            yield InOrderInput(value=self.value, suggester=suggester, id="prompt-input")
             yield Static(
                 "enter: OK   esc: cancel   →: take the suggestion", classes="body", markup=False
             )

@@ -29,6 +29,7 @@ from lorapan.core.settings_form import (
 from lorapan.tui.errors import error_text
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ChoiceScreen
+from lorapan.tui.widgets.in_order import InOrderInput
 from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual import on
 from textual.app import ComposeResult
@@ -120,7 +121,7 @@ class SettingsScreen(Screen[FormSaved | None]):
                 [(c, c) for c in f.choices], value=value, allow_blank=False, compact=True,
                 id=field_id(f),
             )  # fmt: skip
-        return Input(value, compact=True, id=field_id(f))
+        return InOrderInput(value, compact=True, id=field_id(f))
 
     def on_mount(self) -> None:
         self.query_one("#" + field_id(FIELDS[0])).focus()

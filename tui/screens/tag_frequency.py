@@ -15,6 +15,7 @@ from lorapan.core.dataset import Dataset
 from lorapan.core.edits import remove_tag, replace_tag
 from lorapan.tui.keymap import bindings_for, display_keys, keys_for
 from lorapan.tui.screens.confirm import ConfirmScreen, PromptScreen
+from lorapan.tui.widgets.in_order import InOrderInput
 from lorapan.tui.widgets.keys_footer import KeysFooter
 from textual import on
 from textual.app import ComposeResult
@@ -47,7 +48,7 @@ class TagFrequencyScreen(Screen[str | None]):
         self.rows: list[tuple[str, int]] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter tags (substring)", id="tf-filter")
+        yield InOrderInput(placeholder="filter tags (substring)", id="tf-filter")
         yield Static("", id="tf-summary", markup=False)
         yield TagList(id="tf-list", markup=False)  # tags are plain text
         yield KeysFooter()

@@ -18,6 +18,7 @@ from lorapan.core.training import presets as P
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.tui.keymap import bindings_for, display_keys
 from lorapan.tui.screens.confirm import DIALOG_CSS
+from lorapan.tui.widgets.in_order import InOrderTextArea
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -78,7 +79,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
                 classes="hint",
                 markup=False,
             )
-            yield TextArea(self.initial_overrides, id="start-overrides")
+            yield InOrderTextArea(self.initial_overrides, id="start-overrides")
             yield Static("reading the dataset…", id="start-plan", markup=False)
             with Horizontal(id="start-buttons"):  # docked: visible however small the terminal
                 go = f"Start ({self.keys('start-confirm')})"

@@ -16,6 +16,7 @@ from lorapan.core.dataset import Dataset
 from lorapan.core.query import QueryError, compile_query
 from lorapan.tui.screens.main.annotations import SORTS, Annotations
 from lorapan.tui.widgets.file_list import FileList
+from lorapan.tui.widgets.in_order import InOrderInput
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -53,7 +54,7 @@ class FilePane(Vertical):
         self._filter_timer: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=FILTER_PLACEHOLDER, id="filter")
+        yield InOrderInput(placeholder=FILTER_PLACEHOLDER, id="filter")
         yield FileList(self.marks.row_info, id="files")
 
     def on_mount(self) -> None:

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lorapan.tui.widgets.in_order import InOrderInput
 from textual import on
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
 
-class TagInput(Input):
+class TagInput(InOrderInput):
     """See module docstring. ``vocabulary`` gives the tags to suggest, most used first."""
 
     @dataclass
