@@ -79,3 +79,29 @@ async def test_quit_anyway_while_writing(tmp_path, monkeypatch):
         await pilot.pause(0.1)
         assert not app.is_running
         release.set()
+
+
+async def test_the_quit_key_asks_before_losing_a_captions_typed_text(tmp_path):
+    """esc on the caption text asked 'Leave without saving?'; ctrl+q quit and lost it."""
+    from lorapan.tui.screens.caption_text import CaptionTextScreen
+
+    root = build_dataset(tmp_path / "data")
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, CaptionTextScreen)
+        await pilot.press("end", *", smile")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, QuitScreen)
+        body = str(app.screen.query_one(".body").render())
+        assert "Not saved yet" in body and "img_1.png" in body
+        await pilot.press("w")  # keep working: the text is still there
+        await pilot.pause()
+        assert isinstance(app.screen, CaptionTextScreen) and ", smile" in app.screen.area.text
+        await pilot.press("ctrl+q", "q")
+        await pilot.pause(0.1)
+        assert not app.is_running
+    assert caption(root, "img_1") == "gob, solo, red hair, outdoors"  # nothing written

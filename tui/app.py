@@ -381,10 +381,15 @@ class LorapanApp(App):
             return [main.busy_label, *(self.WORK_GROUPS[g] for g in sorted(running))]
         return [self.WORK_GROUPS[g] for g in sorted(running)]
 
+    def unsaved(self) -> list[str]:
+        """Text typed on an open screen and not saved yet (a caption's text, settings)."""
+        return [u for s in self.screen_stack if (u := getattr(s, "unsaved", lambda: None)())]
+
     def action_request_quit(self) -> None:
-        """Quit at once, unless edits, tagging or augment writes are still running."""
-        busy = self.work_in_flight()
-        if not busy or isinstance(self.screen, QuitScreen):
+        """Quit at once, unless edits, tagging or augment writes are still running, or a
+        screen holds text not saved yet (esc on it asks too)."""
+        busy, unsaved = self.work_in_flight(), self.unsaved()
+        if not (busy or unsaved) or isinstance(self.screen, QuitScreen):
             self.jobs.cancel_all()
             self.exit()
             return
@@ -394,7 +399,7 @@ class LorapanApp(App):
                 self.jobs.cancel_all()
                 self.exit()
 
-        self.push_screen(QuitScreen(busy), decided)
+        self.push_screen(QuitScreen(busy, unsaved), decided)
 
     # ---- actions ------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -87,6 +87,10 @@ class CaptionTextScreen(Screen[bool]):
     def modified(self) -> bool:
         return self.area.text != self.text
 
+    def unsaved(self) -> str | None:
+        """What quitting now would lose (the app asks before it does)."""
+        return f"the caption text of {self.source.relpath}" if self.modified else None
+
     # ---- actions ---------------------------------------------------------------
     def action_save(self) -> None:
         if not self.modified:

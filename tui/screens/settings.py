@@ -140,6 +140,10 @@ class SettingsScreen(Screen[FormSaved | None]):
     def modified(self) -> bool:
         return self.values() != self.shown
 
+    def unsaved(self) -> str | None:
+        """What quitting now would lose (the app asks before it does)."""
+        return "settings changed on the settings screen" if self.modified else None
+
     @on(Input.Changed)
     @on(Select.Changed)
     def _edited(self) -> None:
