@@ -37,3 +37,18 @@ def test_a_background_keeps_its_fur_rugs(tmp_path):
     root = rf.write_images(tmp_path / "b", caps)
     rf.write_settings(root, {"kind": "background", "core_tag": "cozy cabin scenery focus"})
     assert not RulesEngine(Dataset.open(root), live=False).check().find("tags.blacklist")
+
+
+def test_body_hair_is_not_the_characters_hairstyle(tmp_path):
+    """'female pubic hair' ends in ' hair' but is no hairstyle: the hair merge folded it
+    into the unique tag, where 'pubic hair' stayed (the guide keeps the genitals' tags)."""
+    caps = {
+        f"10_vex/v{i:02d}.png": f"vex, {rf.STYLE_TAG}, red hair, long hair, "
+        f"female pubic hair, male pubic hair, armpit hair, {POSES[i % 5]}"
+        for i in range(20)
+    }
+    root = rf.write_images(tmp_path / "h", caps)
+    rf.write_settings(root, {"kind": "character", "core_tag": "vex"})
+    [hair] = RulesEngine(Dataset.open(root), live=False).check().find("tags.hair-unique")
+    assert "'red hair' ×20" in hair.message and "'long hair' ×20" in hair.message
+    assert "pubic" not in hair.message and "armpit" not in hair.message
