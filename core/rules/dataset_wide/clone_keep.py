@@ -56,7 +56,7 @@ class Captions:
         v = ctx.vocab
         items = trained_items(dataset)
         tags = {rel: tuple(map(tag_key, it.tags)) for rel, it in items.items()}
-        anchor = anchor_of(dataset).keys
+        anchor = (ctx.anchor if dataset is ctx.dataset else anchor_of(dataset)).keys
         off_style = {
             rel: sum(
                 1 for t in it.tags if tag_key(t) not in anchor and _off_style(t, ctx.tag_style)
