@@ -81,7 +81,7 @@ def test_copies_over_is_the_fewest_that_bring_clones_to_the_ratio():
 def test_extra_copies_keep_heads_and_altered_copies_and_take_the_worst_copy_first():
     g = group()  # a.png with b (resized) and c (identical); f flipped, g.jpg a copy of f
     pixels = {"a.png": 4, "b.png": 1, "c.png": 4, "f.png": 4, "g.jpg": 4}
-    rank = lambda rel: (pixels[rel], rel)  # noqa: E731 - bigger is better
+    rank = lambda rel: (pixels[rel],)  # noqa: E731 - bigger is better; on a tie the head stays
     # 3 clones of 40 images: 2 must go (1 <= 0.03 * 38, 2 > 0.03 * 39)
     out = extra_copies([g], 40, 0.03, rank)
     gone = [rel for rel, _head in out]

@@ -77,8 +77,9 @@ def test_fix_sets_aside_the_fewest_clones_and_undo_brings_them_back(tmp_path, lo
     dry = lorapan_cmd("fix", root, "--dry-run")
     # 3 clones of 42: two go (1 <= 3 % of 40); the smallest copy first, then the last
     # of two identical ones; the original, the flip and one identical copy stay
-    assert "would set aside a_resized.png (resized copy of a.png)" in dry.stdout
-    assert "would set aside a_copy2.png (identical copy of a.png)" in dry.stdout
+    # (each says the one view tag its caption had that a.png's lacks: it leaves with it)
+    assert "would set aside a_resized.png (resized copy of a.png; its tag " in dry.stdout
+    assert "would set aside a_copy2.png (identical copy of a.png; its tag " in dry.stdout
     assert "a_copy1.png (" not in dry.stdout and (root / "a_copy2.png").exists()
     assert "b_blurred.png: gob, anime screencap, solo, " in dry.stdout  # tagged, not set aside
 

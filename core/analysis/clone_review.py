@@ -116,31 +116,43 @@ def extra_copies(
     ratio: float,
     rank: Callable[[str], tuple] | None = None,
     most: int | None = None,
+    may_go: Callable[[str, Sequence[str]], bool] | None = None,
 ) -> list[tuple[str, str]]:
-    """(copy to set aside, the picture it copies), the fewest that bring clones to ``ratio``.
+    """(copy to set aside, the image of its clone set that stays), the fewest that bring
+    clones to ``ratio``.
 
     The guide allows clones up to 3 % of the images (and asks for a few: special
     details shown twice, body/face details settled by clones), so the fix takes out
     only what is over. Who stays, by the guide's reasons:
 
-    * the head of each clone set stays: the group's original (the largest, then
-      sharpest member) or an altered copy (a flip, a crop: wanted, never a clone);
+    * one image of each clone set stays: the best by ``rank(relpath)`` (higher is
+      better), else the set's head (the group's original, or an altered copy: a flip,
+      a crop, wanted, never a clone); on a tie the head stays. Altered copies are
+      never taken out;
     * a copy is taken from the picture stored most often first, so the clones that
       remain are spread over as many pictures as possible, none weighted many times;
-    * within a set the worst copy goes first: ``rank(relpath)`` orders copies best
-      first (bigger, sharper, stored without loss), else the review order.
+    * within a set the worst copy goes first;
+    * ``may_go(relpath, taken)`` may hold a copy back (one of the last carriers of a
+      special detail); then fewer may go than the ratio asks, and the caller says why.
     """
     sets = [s for g in groups for s in clone_sets_of(g)]
     clones = sum(len(s) - 1 for s in sets)
     need = copies_over(clones, total, ratio, most)
-    pools = []
+    pools: list[tuple[str, list[str], list[str]]] = []  # (stays, may go, held back)
     for s in sets:
-        head, copies = s[0], s[1:]
-        if rank is not None:
-            copies = sorted(copies, key=rank, reverse=True)  # best first, stable on ties
-        pools.append((head, copies))
+        ranked = sorted(s, key=rank, reverse=True) if rank is not None else s  # stable
+        pools.append((ranked[0], ranked[1:], []))
     out: list[tuple[str, str]] = []
     while len(out) < need:
-        head, copies = max(pools, key=lambda p: len(p[1]))  # first of the largest on ties
-        out.append((copies.pop(), head))
+        open_pools = [p for p in pools if p[1]]
+        if not open_pools:
+            break
+        # first of the largest on ties
+        keep, copies, held = max(open_pools, key=lambda p: len(p[1]) + len(p[2]))
+        taken = [rel for rel, _keep in out]
+        rel = copies.pop()
+        if may_go is None or may_go(rel, taken):
+            out.append((rel, keep))
+        else:
+            held.append(rel)
     return out

@@ -7,16 +7,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lorapan.core.analysis.clone_labels import quality_key
-from lorapan.core.analysis.clone_review import extra_copies, label_of, without
+from lorapan.core.analysis.clone_labels import CLONE_LABELS, quality_key
+from lorapan.core.analysis.clone_review import (
+    clone_sets_of,
+    copies_over,
+    extra_copies,
+    head_of,
+    label_of,
+    without,
+)
 from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.vocab import Profile
+from lorapan.core.rules.context import RuleContext
+from lorapan.core.rules.dataset_wide.clone_keep import (
+    FACEBODY_MIN,
+    FOCUS_MIN,
+    Captions,
+    keep_key,
+)
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding, Fix, SetAsideStep
 from lorapan.core.rules.perimage import DETAIL_KINDS
 
 DETAIL_SHARE = 0.05
+#: ``quality_key``: the file's merits (pixels, sharpness, lossless, bytes), then its name
+_FILE_PARTS = 4
 
 
 def allowed(profile: Profile, total: int) -> float:
@@ -42,9 +58,11 @@ def clones(v: View) -> list[Finding]:
     identical = [rel for g in groups for rel in _clones_of(g)]
     profile = v.ctx.profile
     if v.total and len(identical) > allowed(profile, v.total) + 1e-9:
-        fix = None
+        fix, held = None, ""
         if all(hasattr(g, "copy_of") for g in groups):  # groups from the analysis
-            fix = ratio_fix(groups, v.ctx.facts, profile)
+            steps, *kept = plan_set_aside(groups, v.ctx.facts, v.ctx, v.ctx.dataset)
+            held = _held_words(*kept)
+            fix = ratio_fix(groups, v.ctx.facts, v.ctx) if steps else None
         out.append(
             Finding(
                 "clones.ratio",
@@ -52,7 +70,8 @@ def clones(v: View) -> list[Finding]:
                 f"{plural(len(identical), 'clone')} (identical, resized or recompressed copies) "
                 f"{'is' if len(identical) == 1 else 'are'} "
                 f"{100 * len(identical) / v.total:.1f}% of the images, {_limit_words(profile)}: pick the best "
-                "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead.",
+                "images, duplicate them and alter the copies (aspect ratio, colour, quality, style) instead."
+                + held,
                 sorted(identical, key=lambda r: v.order.get(r, 0)),
                 fix,
             )
@@ -105,23 +124,16 @@ def present(groups: list[Any], order: Mapping[str, int]) -> list[Any]:
     return out
 
 
-def ratio_fix(groups: list[Any], facts: Mapping[str, Any], profile: Profile) -> Fix:
+def ratio_fix(groups: list[Any], facts: Mapping[str, Any], ctx: RuleContext) -> Fix:
     """Set aside the fewest plain copies that bring clones to what the kind allows
-    (see ``extra_copies``)."""
-
-    def rank(rel: str) -> tuple:
-        f = facts.get(rel)
-        return quality_key(f) if f is not None and getattr(f, "ok", False) else ()
+    (see ``extra_copies``); of each picture the copy whose caption trains best stays,
+    and the few copies that show a special detail stay (:mod:`.clone_keep`)."""
+    profile = ctx.profile
 
     def planner(ds: Any) -> list[SetAsideStep]:
-        trained = trained_items(ds)
-        now = present(groups, {rel: 0 for rel in trained})
-        steps = []
-        extra = extra_copies(now, len(trained), profile.clone_ratio, rank, profile.clone_count)
-        for rel, head in extra:
-            label = next((label_of(g, rel) for g in now if label_of(g, rel)), "plain")
-            steps.append(SetAsideStep(rel, f"{label} copy of {head}"))
-        return steps
+        return [
+            SetAsideStep(rel, reason) for rel, reason in plan_set_aside(groups, facts, ctx, ds)[0]
+        ]
 
     up_to = (
         f"up to {profile.clone_count} clones"
@@ -129,10 +141,86 @@ def ratio_fix(groups: list[Any], facts: Mapping[str, Any], profile: Profile) -> 
         else f"clones up to {100 * profile.clone_ratio:g}% of the images"
     )
     label = (
-        "set aside the extra copies to .lorapan/excluded (undo brings them back): each "
-        f"picture's original or altered copy stays, and {up_to}"
+        "set aside the extra copies to .lorapan/excluded (undo brings them back): of each "
+        "picture the copy with the best caption stays, altered copies and the copies that "
+        f"show a special detail stay, and {up_to}"
     )
     return Fix(label, planner, "clones.ratio", sets_aside=True)
+
+
+def plan_set_aside(
+    groups: list[Any], facts: Mapping[str, Any], ctx: RuleContext, ds: Any
+) -> tuple[list[tuple[str, str]], list[str], Captions]:
+    """([(copy to set aside, why)], the copies held back for a special detail, captions)."""
+    profile = ctx.profile
+    trained = trained_items(ds)
+    now = present(groups, {rel: 0 for rel in trained})
+    caps = Captions.of(ds, ctx)
+    heads = {head_of(g, rel) for g in now for rel, _label in g.members}
+
+    def rank(rel: str) -> tuple:
+        f = facts.get(rel)
+        quality = quality_key(f) if f is not None and getattr(f, "ok", False) else ()
+        files, name = quality[:_FILE_PARTS], quality[_FILE_PARTS:]
+        return keep_key(rel, caps, files, rel in heads, name)
+
+    extra = extra_copies(
+        now, len(trained), profile.clone_ratio, rank, profile.clone_count, caps.may_go
+    )
+    steps = []
+    for rel, keep in extra:
+        group = next(g for g in now if label_of(g, rel))
+        steps.append((rel, _reason(group, rel, keep, caps)))
+    clones = sum(len(s) - 1 for g in now for s in clone_sets_of(g))
+    if len(extra) >= copies_over(clones, len(trained), profile.clone_ratio, profile.clone_count):
+        return steps, [], caps
+    taken = [rel for rel, _keep in extra]
+    sets = [sorted(s, key=rank, reverse=True) for g in now for s in clone_sets_of(g)]
+    left = [rel for s in sets for rel in s[1:] if rel not in taken]  # the kept one is s[0]
+    held = [rel for rel in left if rel in caps.details and not caps.may_go(rel, taken)]
+    return steps, held, caps
+
+
+def _held_words(held: list[str], caps: Captions) -> str:
+    """What the fix leaves above the ratio, and why: copies that show a special detail."""
+    if not held:
+        return ""
+    found = caps.held_details(held)
+    details = ("special detail " if len(found) == 1 else "special details ") + ", ".join(
+        f"'{d}'" for d, _n in found.most_common()
+    )
+    them = "it" if len(held) == 1 else "them"
+    return (
+        f" The fix keeps {plural(len(held), 'clone')} above that ({', '.join(held)}): "
+        f"{'its caption carries' if len(held) == 1 else 'their captions carry'} the "
+        f"{details}, which the guide shows in focus at least {FOCUS_MIN}× and with "
+        f"the face/body at least {FACEBODY_MIN}×; alter {them} (a flip, a crop, a colour "
+        "change) so the detail stays as an altered copy, not a clone."
+    )
+
+
+def _reason(group: Any, rel: str, keep: str, caps: Captions) -> str:
+    """``identical copy of a.png``, with why a.png's caption stayed and the tags that
+    leave with this one."""
+    lab, keep_lab = _set_label(group, rel), _set_label(group, keep)
+    if lab == "identical" and keep_lab == "identical":
+        words = f"identical copy of {keep}"
+    elif keep_lab == "identical":
+        words = f"{lab} copy of {keep}"
+    elif lab == "identical":
+        words = f"original of {keep}, its {keep_lab} copy"
+    else:
+        words = f"{lab} copy of {head_of(group, rel)}, like {keep}"
+    why, leaving = caps.why_kept(keep, rel), caps.leaving(keep, rel)
+    words += f", {why}" if why else ""
+    return f"{words}; {leaving}" if leaving else words
+
+
+def _set_label(group: Any, rel: str) -> str:
+    """How ``rel`` is stored relative to its clone set's head: the head itself and its
+    byte copies are ``identical``; else resized or recompressed."""
+    label = label_of(group, rel)
+    return label if label in CLONE_LABELS and label != "identical" else "identical"
 
 
 def _clones_of(group: Any) -> list[str]:
@@ -152,7 +240,7 @@ def special_details(v: View) -> list[Finding]:
         detail_images.update(g.images)
         focus = len(v.group("_detail-focus", tag) or [])
         facebody = len(v.group("_detail-facebody", tag) or [])
-        if focus >= 2 and facebody >= 3:
+        if focus >= FOCUS_MIN and facebody >= FACEBODY_MIN:
             continue
         out.append(
             Finding(

@@ -15,6 +15,7 @@ from lorapan.core.captions import norm_tag
 from lorapan.core.dataset.kohya import IgnoredFolder
 from lorapan.core.method.kind_looks import MOST
 from lorapan.core.rules.context import RuleContext
+from lorapan.core.rules.dataset_wide.solo_people import one_of_each
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding
@@ -81,20 +82,33 @@ def _collage_material(ctx: RuleContext, f: IgnoredFolder, images: list[str]) -> 
         f"{ctx.profile.kind} ('get their solos and create the collages'), and the rules ask "
         f"nothing of {'its caption' if n == 1 else 'their captions'}."
     )
-    sample = _sample(ctx, images)
-    if len(sample) >= 2:
-        msg += (
-            f" Make a collage of {'two' if ctx.profile.kind == 'couple' else 'two to four'} "
-            f"solos of different people, left to right: `{ctx.command('collage', *sample)}`; "
-            "it goes into the kohya folder of the trained images, captioned under the core tag."
+    how_many = "two" if ctx.profile.kind == "couple" else "two to four"
+    people, told = one_of_each(ctx, images, _want(ctx))
+    if people:
+        return msg + (
+            f" Make a collage of {how_many} solos of different people, left to right: "
+            f"`{ctx.command('collage', *people)}` ({told}); it goes into the "
+            "kohya folder of the trained images, captioned under the core tag."
         )
-    return msg
+    sample = _sample(ctx, images)
+    if len(sample) < 2:
+        return msg
+    return msg + (
+        f" Make a collage of {how_many} solos of different people, left to right, such as "
+        f"`{ctx.command('collage', *sample)}`: the captions and file names here do not tell "
+        "who is who, so check that the ones you name show different people. It goes into "
+        "the kohya folder of the trained images, captioned under the core tag."
+    )
+
+
+def _want(ctx: RuleContext) -> int:
+    """How many solos the kind's collage takes (a couple: two)."""
+    return 2 if ctx.profile.kind == "couple" else COLLAGE_MAX
 
 
 def _sample(ctx: RuleContext, images: list[str]) -> list[str]:
-    """Images for the example command: different captions first (likely different
-    people), as many as the kind's collage takes (a couple: two)."""
-    want = 2 if ctx.profile.kind == "couple" else COLLAGE_MAX
+    """Images for the example command when no one can be told apart: different captions
+    first, as many as the kind's collage takes."""
     items = ctx.dataset.items
     seen: set[tuple[str, ...]] = set()
     first, rest = [], []
@@ -102,4 +116,4 @@ def _sample(ctx: RuleContext, images: list[str]) -> list[str]:
         tags = tuple(items[rel].tags)
         (rest if tags in seen else first).append(rel)
         seen.add(tags)
-    return (first + rest)[:want]
+    return (first + rest)[: _want(ctx)]
