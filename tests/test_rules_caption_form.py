@@ -145,3 +145,26 @@ def test_tags_outside_the_english_vocabulary_are_named_as_the_reason_nothing_is_
     assert "English" not in json.dumps(
         json.loads(lorapan_cmd("info", english, "--json").stdout)["kind"]
     )
+
+
+PROSE = (
+    "This image shows a man lying on a couch reading a book. He is wearing glasses, a plaid "
+    "shirt and dark trousers, and there is a cup of tea on the table next to him."
+)
+
+
+def test_new_tags_never_cut_a_sentence_and_prose_lines_join_as_prose(tmp_path):
+    """Florence captions: the low-quality tags went between 'He is wearing glasses' and 'a
+    plaid shirt', and a joined second line read '... next to him., The man ...'."""
+    from lorapan.core.rules.caption_form import joined
+    from lorapan.core.rules.fixes import lowq_add_fn
+
+    root = rf.write_images(tmp_path / "p", {"15_noah/n.png": PROSE + "\nThe man is about thirty."})
+    ds = Dataset.open(root)
+    engine = RulesEngine(ds, live=False)
+    item = ds.items["15_noah/n.png"]
+    one = joined(item, frozenset())
+    assert one[-1].endswith("next to him. The man is about thirty.")
+    added = lowq_add_fn(engine.ctx, engine.ctx.anchor)(item.tags)
+    assert ", ".join(added).startswith(PROSE)  # the sentences whole, the tags after them
+    assert added[-3:] == ("low quality", "blurry", "worst quality")

@@ -244,6 +244,9 @@ def insert_after_anchor(tags: Tags, tag: str, anchor: Anchor) -> Tags:
         pos = lead_length(tags, anchor) or 1
     else:  # a caption led by 'score_9, score_8_up, ...': after the block, not inside it
         pos = anchor.prefixes.lead(tags) or pos
+    from lorapan.core.method.prose import past_sentence  # prose reads this module
+
+    pos = past_sentence(tags, pos)
     return tags[:pos] + (tag,) + tags[pos:]
 
 

@@ -112,6 +112,22 @@ def prose_mask(tags: Iterable[str], shared: frozenset[str] = frozenset()) -> tup
     return tuple(out)
 
 
+def past_sentence(tags: Tags, pos: int) -> int:
+    """``pos`` moved past the sentence it would cut: a new tag inserted between two
+    comma fields of one sentence (``He is wearing glasses, a plaid shirt``) would break
+    it, so it goes after the sentence's last field (the caption's end, for prose)."""
+    if not 0 < pos < len(tags):
+        return pos
+    mask = prose_mask(tags)
+    if not (mask[pos - 1] and mask[pos]) or tags[pos - 1].rstrip().endswith((".", "!", "?")):
+        return pos
+    while pos < len(tags) and mask[pos]:
+        pos += 1
+        if tags[pos - 1].rstrip().endswith((".", "!", "?")):
+            break
+    return pos
+
+
 def tag_fields(tags: Tags, shared: frozenset[str] = frozenset()) -> Tags:
     """The fields of a caption that are tags (its sentences left out)."""
     mask = prose_mask(tags, shared)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lorapan.core.captions import split_tags
 from lorapan.core.edits import TagChange, dedupe
 from lorapan.core.method.anchor import anchor_of, tag_key
+from lorapan.core.method.prose import is_sentence
 from lorapan.core.method.triggers import find_triggers, main_trigger
 from lorapan.core.rules import fixes
 from lorapan.core.rules.context import norm
@@ -77,7 +78,17 @@ def joined(item: ImageItem, leads: frozenset[str]) -> Tags:
 
     if not led(cap.tags):
         lines.sort(key=lambda tags: not led(tags))  # stable: the others keep their order
-    return dedupe(tuple(t for tags in lines for t in tags))
+    out: list[str] = []
+    for tags in lines:
+        if out and tags and _ends_sentence(out[-1]) and is_sentence(tags[0]):
+            out[-1] = f"{out[-1]} {tags[0]}"  # prose runs on: '... clouds. The man ...'
+            tags = tags[1:]
+        out += tags
+    return dedupe(tuple(out))
+
+
+def _ends_sentence(field: str) -> bool:
+    return field.rstrip().endswith((".", "!", "?"))
 
 
 def leading_keys(ds: Dataset) -> frozenset[str]:

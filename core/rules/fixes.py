@@ -31,6 +31,7 @@ from lorapan.core.method.anchor import (
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.method.names import not_a_name
+from lorapan.core.method.prose import past_sentence
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm, trains
 from lorapan.core.rules.kind_pin import kind_to_pin
@@ -163,7 +164,7 @@ def lowq_add_fn(ctx: RuleContext, anchor: Anchor) -> Callable[[Tags], Tags]:
         tags = tuple(t for t in tags if not anchor.prefixes.is_claim(t)) or tags
         pos = lead_length(tags, anchor, (ctx.style,))
         pos += anchor.prefixes.lead(tags[pos:])
-        pos = pos or min(len(tags), 1)
+        pos = past_sentence(tags, pos or min(len(tags), 1))
         for t in ctx.vocab.lowq_list:
             before = len(tags)
             tags = add_tag(tags, ctx.styled(t), pos)
