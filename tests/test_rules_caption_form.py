@@ -168,3 +168,17 @@ def test_new_tags_never_cut_a_sentence_and_prose_lines_join_as_prose(tmp_path):
     added = lowq_add_fn(engine.ctx, engine.ctx.anchor)(item.tags)
     assert ", ".join(added).startswith(PROSE)  # the sentences whole, the tags after them
     assert added[-3:] == ("low quality", "blurry", "worst quality")
+
+
+def test_a_checklist_not_yet_asked_for_says_when_it_will_be(tmp_path, lorapan_cmd):
+    """Prose captions and no kind: 'coverage 0/10' listed ten manual items while the
+    summary counted '0 checklist items' (a keyboard review on aldar-kose)."""
+    caps = {f"{i}.png": f"{PROSE} The picture number {i} is calm." for i in range(6)}
+    root = rf.write_images(tmp_path / "prose", caps)
+    out = lorapan_cmd("check", root).stdout
+    assert " 0 checklist items" in out
+    assert "(asked once [dataset] kind is set)" in out
+    assert "Proposed: 'This image" not in out  # a sentence all captions open with names no one
+    (root / "lorapan.toml").write_text('[dataset]\nkind = "character"\n')
+    out = lorapan_cmd("check", root).stdout
+    assert "asked once" not in out and " 0 checklist items" not in out

@@ -185,7 +185,14 @@ def print_report(  # noqa: ANN001
                 print(f"      fix: {f.fix.label}  →  {hint('fix', path, '--rule', f.rule_id)}")
     if report.coverage:
         done = sum(1 for c in report.coverage if c.done)
-        print(f"\ncoverage {done}/{len(report.coverage)}")
+        # a kind nobody stated: its checklist is shown, not counted among the findings
+        quiet = report.dataset.get("kind", {}).get("source") == "default" and not any(
+            f.rule_id.startswith("coverage.") for f in report.findings
+        )
+        later = (
+            " (asked once [dataset] kind is set)" if quiet and done < len(report.coverage) else ""
+        )
+        print(f"\ncoverage {done}/{len(report.coverage)}{later}")
         for c in report.coverage:
             box = "[x]" if c.done else "[ ]"
             amount = "manual" if c.manual else f"{c.count}/{c.minimum}"

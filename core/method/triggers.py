@@ -45,6 +45,7 @@ from lorapan.core.method.anchor import leading_token, mentions, tag_key, tag_key
 from lorapan.core.method.names import core_shaped, not_a_name
 from lorapan.core.method.names import tagger_words as tagger_words  # where callers read it
 from lorapan.core.method.prefixes import Prefixes, prefixes_of
+from lorapan.core.method.prose import is_sentence
 from lorapan.core.method.vocab import data_file
 from lorapan.core.naming import parse_kohya_folder
 
@@ -272,7 +273,7 @@ def _from_positions(
                     False,
                 )
                 return
-            if n >= need and not prefixes.is_prefix(key) and not not_a_name(key):
+            if n >= need and not prefixes.is_prefix(key) and not not_a_name(key) and not is_sentence(spelled):
                 note(
                     spelled,
                     f"the {where} field of {n}{of or ' captions'}{after * (not pick)}",

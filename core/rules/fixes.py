@@ -31,7 +31,7 @@ from lorapan.core.method.anchor import (
 )
 from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
 from lorapan.core.method.names import not_a_name
-from lorapan.core.method.prose import past_sentence
+from lorapan.core.method.prose import is_sentence, past_sentence
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
 from lorapan.core.rules.context import RuleContext, norm, trains
 from lorapan.core.rules.kind_pin import kind_to_pin
@@ -190,9 +190,11 @@ def propose_core(ctx: RuleContext, first_counts: Mapping[str, int], total: int) 
         return trigger.tag
     if total:
         for first, n in first_counts.items():
-            if n == total and first and not not_a_name(tag_key(first)):
-                # not '1girl' (a tagger's) nor 'mocha_(cotton)' (a booru's artist)
-                return ds.index.display(first)
+            shown = ds.index.display(first) if first else ""
+            if n == total and first and not not_a_name(tag_key(first)) and not is_sentence(shown):
+                # not '1girl' (a tagger's), 'mocha_(cotton)' (a booru's artist) nor the
+                # sentence a captioner opens every caption with ('This image shows a ...')
+                return shown
     name = ds.settings.name.strip()
     if name:
         return ctx.vocab.profile.core_shape.format(name=name)
