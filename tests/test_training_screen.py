@@ -169,6 +169,10 @@ async def test_start_key_reports_preflight_errors(tmp_path):
         await pilot.pause()
         messages = " ".join(n.message for n in pilot.app._notifications)
         assert "sd-scripts folder is not set" in messages
+        # the toasts fade; the reasons stay where the run would show, with the app's keys
+        status = str(screen.query_one("#tr-status").render())
+        assert status.startswith("could not start: ") and "sd-scripts folder is not set" in status
+        assert "base model not set" in status and "O opens the dataset's settings" in status
     assert not any((root / ".lorapan" / "runs").glob("*"))
 
 

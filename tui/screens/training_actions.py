@@ -177,12 +177,23 @@ class TrainingActions(Screen[None]):
             for c in errors:
                 msg = c.message + (f"\n{c.hint}" if c.hint else "")
                 self.notify(msg, severity="error", timeout=10, markup=False)
+            if self.run is None:  # the reasons stay on the screen after the toasts fade
+                self._status(self._blocked(errors))
             return
         for c in outcome.checks:  # the predicted steps, and any warnings
             if c.level != "error":
                 severity = "warning" if c.level == "warning" else "information"
                 self.notify(c.message, severity=severity, timeout=8, markup=False)
         self.attach(outcome.run.id)
+
+    def _blocked(self, errors: list[Check]) -> str:
+        """Why the run could not start, in one line per reason, with the app's keys."""
+        settings, back = self.keys("settings"), self.keys("training-back")
+        reasons = "; ".join(c.message.split("\n")[0].rstrip(".") for c in errors)
+        return (
+            f"could not start: {reasons}. {back} goes back; there {settings} opens the "
+            f"dataset's settings ([training] in lorapan.toml)"
+        )
 
     def _confirm_force(self, choice: StartChoice, errors: list[Check]) -> None:
         """The rules found errors: list them, and start anyway only if the user says so."""
