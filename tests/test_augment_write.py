@@ -93,6 +93,8 @@ def test_undo_removes_every_new_file_and_the_records(tmp_path):
     assert undone is not None and undone.ok
     assert files(tmp_path) == before
     assert provenance.load(tmp_path) == {}
+    # what 'undo: … N images changed' counts: the images, not their captions and records
+    assert sorted(undone.applied) == sorted(result.images)
 
 
 def test_undo_keeps_a_new_file_that_was_edited_since(tmp_path):

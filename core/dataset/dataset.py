@@ -175,7 +175,7 @@ class Dataset:
                 owners = {**owners, **(move_owners or {})}
             absorb(res, owners, result)
             result.settings = SETTINGS_FILE in result.applied
-            result.applied = [r for r in dict.fromkeys(result.applied) if r != SETTINGS_FILE]
+            result.applied = images_only(result.applied)
             result.txn_id = txn.id
             notify = {img for rel in res.done for img in self.caption_owners.images_of(rel)}
         self._follow_settings([result])
@@ -254,9 +254,15 @@ class Dataset:
         self._refresh_after(txn, res)
         result = ApplyResult(label, txn_id=txn.id)
         owners = {op.path: self._image_of(dataset_side(op)) for op in txn.ops}
+        # an undone augment removed an image and its caption: count the image once
+        stems = {os.path.splitext(p)[0]: p for p in owners.values() if _is_image(p)}
+        owners = {
+            k: v if v == SETTINGS_FILE else stems.get(os.path.splitext(v)[0], v)
+            for k, v in owners.items()
+        }
         absorb(res, owners, result)
         result.settings = SETTINGS_FILE in result.applied  # a checklist tick: not an image
-        result.applied = [r for r in dict.fromkeys(result.applied) if r != SETTINGS_FILE]
+        result.applied = images_only(result.applied)
         return result
 
     def _image_of(self, rel: str) -> str:
@@ -333,3 +339,17 @@ class Dataset:
     def _notify(self, relpaths: set[str], reason: str) -> None:
         for listener in list(self.listeners):
             listener(relpaths, reason)
+
+
+def _is_image(rel: str) -> bool:
+    return os.path.splitext(rel)[1].lower() in IMAGE_EXTS
+
+
+def images_only(applied: Iterable[str]) -> list[str]:
+    """The images a step wrote, each once: not lorapan.toml, nor lorapan's own records
+    (``.lorapan/augment.json``), which a step writes with them."""
+    return [
+        r
+        for r in dict.fromkeys(applied)
+        if r != SETTINGS_FILE and not r.startswith(STATE_DIR + "/")
+    ]
