@@ -1,12 +1,15 @@
-"""The step math buckets images by the size sd-scripts reads: the stored one.
+"""Files sd-scripts reads differently from how lorapan (and the user) sees them.
 
-sd-scripts sizes an image with ``imagesize`` / ``Image.open(p).size`` and applies no EXIF
-orientation, so a phone photo stored landscape is bucketed landscape whatever viewers
-show; lorapan's plan and live readiness line must count it the same way.
+sd-scripts loads ``Image.open(p).convert("RGB")``: no EXIF orientation (a phone photo
+stored landscape trains sideways), no alpha (the colour under a cut-out's transparent
+parts trains); it reads ``stem + caption_extension`` exactly (``IMG_0001.TXT`` is not
+``IMG_0001.txt`` on Linux); it globs .png/.jpg/.jpeg/.webp/.bmp only (a ``.heic`` never
+trains, and its caption is no orphan to delete). Real files, real ``lorapan`` runs.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import imagegen as gen
@@ -30,6 +33,20 @@ def _base(root: Path, n: int = 3) -> Path:
     return folder
 
 
+def _check(lorapan_cmd, root: Path, *rules: str) -> dict:
+    args = [a for r in rules for a in ("--rule", r)]
+    return json.loads(lorapan_cmd("check", root, "--json", *args).stdout)
+
+
+def _found(report: dict, key: str) -> dict | None:
+    return next((f for f in report["findings"] if f["key"] == key), None)
+
+
+def _bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# ---- the size kohya buckets by ----------------------------------------------------------
 def test_the_step_math_buckets_by_the_stored_size_as_kohya_does(tmp_path: Path) -> None:
     root = tmp_path / "sizes"
     folder = _base(root, n=1)
@@ -53,3 +70,64 @@ def test_the_step_math_buckets_by_the_stored_size_as_kohya_does(tmp_path: Path) 
     table.sync(ds, facts)  # the live readiness line's sizes
     assert table.get("10_ohwx man/IMG_0008.png") == (256, 192)
     assert table.get("10_ohwx man/IMG_0007.jpg") == (256, 192)
+
+
+# ---- caption extension case ---------------------------------------------------------------
+def test_a_caption_in_upper_case_extension_is_renamed_to_the_one_kohya_opens(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    root = tmp_path / "cam"
+    folder = _base(root, n=2)
+    gen.save(gen.photo_like((256, 192), seed=5), folder / "IMG_0005.JPG", quality=90)
+    (folder / "IMG_0005.TXT").write_text(f"{CAPTION}, sitting\n")
+    assert Dataset.open(root).items["10_ohwx man/IMG_0005.JPG"].caption_file == "IMG_0005.TXT"
+    before = _bytes(folder)
+
+    found = _found(_check(lorapan_cmd, root, "pair.caption-files"), "pair.caption-files:case")
+    assert found is not None and found["severity"] == "error"
+    assert found["images"] == ["10_ohwx man/IMG_0005.JPG"]
+    assert "(IMG_0005.txt)" in found["message"] and "uncaptioned" in found["message"]
+    assert found["fix"]["renames"] is True
+
+    lorapan_cmd("fix", root, "--rule", "pair.caption-files")
+    after = _bytes(folder)
+    assert "IMG_0005.TXT" not in after and after["IMG_0005.txt"] == before["IMG_0005.TXT"]
+    assert (
+        _found(_check(lorapan_cmd, root, "pair.caption-files"), "pair.caption-files:case") is None
+    )
+
+    lorapan_cmd("undo", root)
+    assert _bytes(folder) == before
+
+
+def test_with_both_cases_beside_an_image_lorapan_reads_the_one_kohya_reads(tmp_path: Path) -> None:
+    root = tmp_path / "both"
+    folder = _base(root, n=1)
+    gen.save(gen.photo_like((256, 192), seed=5), folder / "IMG_0005.JPG", quality=90)
+    (folder / "IMG_0005.TXT").write_text("ohwx man, old tags\n")
+    (folder / "IMG_0005.txt").write_text("ohwx man, sitting\n")
+    item = Dataset.open(root).items["10_ohwx man/IMG_0005.JPG"]
+    assert item.caption_file == "IMG_0005.txt" and item.tags == ("ohwx man", "sitting")
+
+
+# ---- formats kohya does not read ------------------------------------------------------------
+def test_a_heic_caption_is_kept_and_the_image_is_to_be_converted(
+    tmp_path: Path, lorapan_cmd
+) -> None:
+    root = tmp_path / "iphone"
+    folder = _base(root, n=2)
+    (folder / "IMG_0021.HEIC").write_bytes(
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1" + bytes(64)
+    )
+    (folder / "IMG_0021.txt").write_text(f"{CAPTION}, beach\n")
+    (folder / "gone.txt").write_text("ohwx man, an image deleted long ago\n")
+
+    report = _check(lorapan_cmd, root)
+    orphans = _found(report, "pair.orphans:captions")
+    assert orphans is not None and orphans["images"] == ["10_ohwx man/gone.txt"]
+    found = _found(report, "kohya.image-format:unread")
+    assert found is not None and found["images"] == ["10_ohwx man/IMG_0021.HEIC"]
+    message = found["message"]
+    assert ".HEIC ×1" in message and "Convert it to PNG or JPEG" in message
+    assert "(IMG_0021.png)" in message and "10_ohwx man/IMG_0021.txt: keep it" in message
+    assert "delete" not in message
