@@ -120,6 +120,16 @@ RULES: dict[str, tuple[str, str]] = {
         "images kohya never reads (.gif, .heic: their captions are kept, not orphans) or "
         "reads wrong (16-bit grayscale turns white)",
     ),
+    "kohya.orientation": (
+        "warning",
+        "images stored turned with an EXIF orientation that kohya ignores (the fix rewrites "
+        "them upright)",
+    ),
+    "kohya.transparency": (
+        "warning",
+        "transparent parts kohya trains as the colour stored under them (the fix lays them "
+        "on white)",
+    ),
 }
 
 

@@ -2,7 +2,8 @@
 one caption stem, caption extensions (also in another case: ``a.TXT``, which kohya's
 ``base + caption_extension`` does not find on Linux), image formats (``pair.*``,
 ``kohya.image-format``: a ``.gif`` lorapan lists, a ``.heic`` it does not, whose
-caption is then no orphan); the folders it ignores are :mod:`.ignored`'s.
+caption is then no orphan); the folders it ignores are :mod:`.ignored`'s, pictures
+it decodes differently (EXIF orientation, transparency) :mod:`.kohya_pixels`'.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from lorapan.core.method.anchor import tag_key
 from lorapan.core.naming import CLIPPED_MODES, KOHYA_IMAGE_EXTS, natural_key
+from lorapan.core.rules.dataset_wide.kohya_pixels import pictures
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural, verb
 from lorapan.core.rules.model import Finding, Fix, RenameStep
@@ -105,7 +107,8 @@ def stem_collisions(v: View) -> list[Finding]:
 
 def kohya_misread(v: View) -> list[Finding]:
     """``kohya.image-format``: images sd-scripts never reads (a ``.gif``, a ``.heic``) or
-    reads wrong (16-bit grayscale, which its ``convert("RGB")`` clips to nearly white)."""
+    reads wrong (16-bit grayscale, which its ``convert("RGB")`` clips to nearly white);
+    then ``kohya.orientation`` and ``kohya.transparency`` (:mod:`.kohya_pixels`)."""
     ds = v.ctx.dataset
     out: list[Finding] = []
     skipped = [rel for rel in ds.items if _ext(rel) not in KOHYA_IMAGE_EXTS]
@@ -146,7 +149,7 @@ def kohya_misread(v: View) -> list[Finding]:
                 key="kohya.image-format:mode",
             )
         )
-    return out
+    return out + pictures(v)
 
 
 def _unread_format(v: View) -> list[Finding]:
