@@ -11,9 +11,9 @@ from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.analysis.facts import AnalysisConfig
 from lorapan.core.dataset import Dataset
 from lorapan.core.edits import TagChange
+from lorapan.core.rules import image_reads
 from lorapan.core.rules.engine import RulesEngine
 from lorapan.core.rules.inputs import load_inputs
-from lorapan.core.training import inputs as training_inputs
 from PIL import Image
 
 CORE = "gob focus, anime screencap"
@@ -86,15 +86,16 @@ def test_sizes_come_from_the_analysis_cache_without_opening_cached_files(
     ds = Dataset.open(root)
     Analyzer(ds.root, ds.state_dir, AnalysisConfig(workers=1)).run(list(ds.items))
     opened: list[str] = []
-    real = training_inputs.image_size
+    real = image_reads.read_header  # every header a check opens (sizes, kohya.* rules)
 
-    def counting(path: Path):  # noqa: ANN202
+    def counting(path: str):  # noqa: ANN202
         opened.append(Path(path).name)
         return real(path)
 
-    monkeypatch.setattr(training_inputs, "image_size", counting)
+    monkeypatch.setattr(image_reads, "read_header", counting)
     r = _readiness(root)
-    # Non-square JPEGs may carry EXIF rotation: their header is read; every PNG comes from the cache.
+    # Sizes come from the cache (the stored size); a JPEG's header is read for its EXIF
+    # orientation (kohya.orientation), which the cache does not keep; no PNG is opened.
     assert opened and all(name.endswith(".jpg") for name in opened)
     assert r.predicted_steps == _dry_run(lorapan_cmd, root)["total_steps"]
     assert r.num_repeats == _dry_run(lorapan_cmd, root)["num_repeats"]
@@ -108,9 +109,9 @@ def test_live_engine_reads_a_size_once_and_again_only_when_the_file_changes(
     engine = RulesEngine(ds)
     before = engine.check().readiness
     opened: list[str] = []
-    real = training_inputs.image_size
+    real = image_reads.read_header
     monkeypatch.setattr(
-        training_inputs, "image_size", lambda p: opened.append(Path(p).name) or real(p)
+        image_reads, "read_header", lambda p: opened.append(Path(p).name) or real(p)
     )
     rel = "10_gob/0.png"
     tags = ds.items[rel].tags

@@ -22,8 +22,9 @@ HELP = "apply the fixes `check` offers, journaled (`lorapan undo` reverts them)"
 
 EPILOG = """\
 Without --rule, the fixes of error and warning findings are applied. Advice fixes
-(e.g. pruning a constant tag) and writes to lorapan.toml (a proposed core tag,
-style tag, kind or caption extension) are applied only when named with --rule. The fixes are planned as one: the trigger stays the first
+(e.g. pruning a constant tag), writes to lorapan.toml (a proposed core tag,
+style tag, kind or caption extension) and rewrites of image files (kohya.orientation,
+kohya.transparency) are applied only when named with --rule. The fixes are planned as one: the trigger stays the first
 field, the style tag goes right after it, and no fix removes what another keeps.
 --dry-run prints that plan per caption (before → after). All caption changes of
 one run, the images a fix sets aside and what it writes to lorapan.toml are one
@@ -92,7 +93,8 @@ def _eligible(finding, named: bool) -> bool:  # noqa: ANN001
         return False
     if named:
         return True
-    return finding.severity in ("error", "warning") and not finding.fix.settings
+    fix = finding.fix
+    return finding.severity in ("error", "warning") and not (fix.settings or fix.rewrites)
 
 
 def _rank(finding) -> int:  # noqa: ANN001
@@ -128,14 +130,15 @@ def run(args: argparse.Namespace) -> int:
     # Images a fix sets aside leave first, and caption files a fix renames move first;
     # the caption fixes are planned for the rest (a renamed caption's wait for a next run).
     aside = [(f.fix, f.fix.plan(ds)) for f in todo if f.fix.moves_files]
-    leaving = {step.relpath for _fx, planned in aside for step in planned}
+    leaving = {step.relpath for fx, planned in aside if not fx.rewrites for step in planned}
+    rewriting = any(planned for fx, planned in aside if fx.rewrites)  # images stay, rewritten
     changes, steps = compose(ds, [f.fix for f in todo if not f.fix.moves_files])
     changes = [c for c in changes if c.relpath not in leaving]
     steps = [(fx, [c for c in ch if c.relpath not in leaving]) for fx, ch in steps]
     moved, result, pinned = [], None, None
     pin = kind_to_pin(ds) if leaving else kind_to_pin(ds, changes) if changes else None
     would_pin = pin if args.dry_run else None
-    if not args.dry_run and (changes or leaving or updates):
+    if not args.dry_run and (changes or leaving or updates or rewriting):
         pinned_too = {**updates, **({"kind": pin} if pin else {})}
         result, moved = _apply(ds, todo, aside, changes, pinned_too, rules_set)
         pinned = pin if result.settings else None
@@ -159,16 +162,18 @@ def run(args: argparse.Namespace) -> int:
                     s.to_dict() for fx, planned in aside if fx.sets_aside for s in planned
                 ],
                 "renames": [s.to_dict() for fx, planned in aside if fx.renames for s in planned],
+                "rewrites": [s.to_dict() for fx, planned in aside if fx.rewrites for s in planned],
                 "changes": [c.to_dict() for c in changes],
                 "result": result.to_dict() if result else None,
                 "set_aside_result": [r.to_dict() for fx, r in moved if fx.sets_aside],
                 "rename_result": [r.to_dict() for fx, r in moved if fx.renames],
+                "rewrite_result": [r.to_dict() for fx, r in moved if fx.rewrites],
                 "remaining": after.counts() if after else None,
             }
         )
     else:
         _print_aside(args, aside, moved)
-        _print_human(args, settings_done, steps, changes, result, after, bool(leaving))
+        _print_human(args, settings_done, steps, changes, result, after, bool(leaving or rewriting))
         if pinned or would_pin:
             print(pinned_note(pinned or would_pin, dry_run=args.dry_run))
     if any(r is not None and not r.ok for r in [result, *(r for _fx, r in moved)]):
@@ -181,10 +186,20 @@ def _apply(ds, todo, aside, changes, settings, rules_set=()):  # noqa: ANN001, A
     journal transaction (one undo reverts the run); returns the captions' result and
     (fix, result) per fix that moves files."""
     from lorapan.core import triage
+    from lorapan.core.dataset import ApplyResult
+    from lorapan.core.rules.image_fixes import rewrite_writes
     from lorapan.core.rules.messages import plural
 
     moves, move_owners, per_fix, seen = [], {}, [], set()
+    redone = [s for fx, planned in aside if fx.rewrites for s in planned]
+    files, refused = rewrite_writes(ds, redone)  # one write per image, all its rewrites
     for fx, planned in aside:
+        if fx.rewrites:  # the image stays (its captions' fixes too): rewritten in place
+            images = {s.relpath for s in planned}
+            res = ApplyResult(f"{fx.journal_label}: rewrite")
+            res.conflicts += [(r, why) for r, why in refused if r in images]
+            per_fix.append((fx, res, images))
+            continue
         images = [s.relpath for s in planned if s.relpath not in seen]
         seen.update(images)
         if not images:
@@ -201,13 +216,15 @@ def _apply(ds, todo, aside, changes, settings, rules_set=()):  # noqa: ANN001, A
     for verb, fixes in (
         ("set aside", [f for f, _r, _i in per_fix if f.sets_aside]),
         ("renamed the captions of", [f for f, _r, _i in per_fix if f.renames]),
+        ("rewrote", [f for f, _r, _i in per_fix if f.rewrites]),
     ):
         if fixes:
             owned = {i for f, _r, imgs in per_fix if f in fixes for i in imgs}
             label += f" ({verb} {plural(len(owned), 'image')})"
     result = ds.apply_changes(
-        changes, label=label, moves=moves, move_owners=move_owners, settings=settings
+        changes, label=label, moves=moves, move_owners=move_owners, settings=settings, files=files
     )
+    seen.update(s.relpath for s in redone)
     moved = []
     for fx, res, images in per_fix:
         res.applied = [r for r in result.applied if r in images]
@@ -227,8 +244,9 @@ def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
     for fx, planned in aside:
         if not planned:
             continue
-        verb = "rename" if fx.renames else "set aside"
-        verb = f"would {verb}" if args.dry_run else ("renamed" if fx.renames else verb)
+        verb = "rename" if fx.renames else "rewrite" if fx.rewrites else "set aside"
+        done = {"rename": "renamed", "rewrite": "rewrote"}.get(verb, verb)
+        verb = f"would {verb}" if args.dry_run else done
         print(f"[{fx.rule_id}] {fx.label}: {plural(len(planned), 'image')}")
         for step in planned[:PER_GROUP]:
             what = f"{step.src} to {step.dest.rpartition('/')[2]}" if fx.renames else step.relpath
@@ -242,7 +260,12 @@ def _print_aside(args, aside, moved) -> None:  # noqa: ANN001
             print(
                 "left where they were: " + shorten([f"{p} ({why})" for p, why in result.conflicts])
             )
-        if result.applied and fx.renames:
+        if result.applied and fx.rewrites:
+            print(
+                f"{plural(len(result.applied), 'image')} rewritten for kohya (`lorapan undo "
+                f"{args.path}` restores the files byte for byte)"
+            )
+        elif result.applied and fx.renames:
             print(
                 f"{plural(len(result.applied), 'image')} now {'has its' if len(result.applied) == 1 else 'have their'} "
                 f"caption in the extension kohya reads (`lorapan undo {args.path}` renames "

@@ -143,6 +143,7 @@ class Dataset:
         moves: Sequence[MoveOp] = (),
         move_owners: Mapping[str, str] | None = None,
         settings: Mapping[str, Any] | None = None,
+        files: Sequence[tuple[str, bytes | None, bytes | None]] = (),
     ) -> ApplyResult:
         """Write new tags for each change, journaled; unchanged tags are skipped.
 
@@ -157,12 +158,16 @@ class Dataset:
         ``settings`` (``[dataset]`` keys a fix sets) are written to lorapan.toml in the
         same transaction (:mod:`lorapan.core.settings_journal`): one undo reverts both,
         and ``result.settings`` says the file was written.
+
+        ``files`` are whole files written in the same transaction, as (relpath, bytes
+        before, bytes after): an image a fix rewrites (``rules.image_fixes``).
         """
         result = ApplyResult(label)
         with self.lock, self.journal.writer.hold():
             writes, owners = plan_writes(self.items, changes, result)
             if settings and (change := settings_change(self.root, settings)):
                 writes.append(change)
+            writes += files
             if not writes and not moves:
                 return result
             self._keep_in_step = keep_in_step
@@ -170,7 +175,7 @@ class Dataset:
                 txn, res = self.journal.run(label, writes, moves)
             finally:
                 self._keep_in_step = True
-            if moves:
+            if moves or files:
                 self._refresh_after(txn, res)
                 owners = {**owners, **(move_owners or {})}
             absorb(res, owners, result)

@@ -105,7 +105,8 @@ def walk(root: Path) -> Iterable[tuple[str, list[str]]]:
 
 def scan_folder(root: Path, settings: Settings) -> tuple[list[ImageItem], list[str]]:
     """Every image under ``root`` with its caption read (natural order), and the orphans."""
-    cap_exts = {e.lower(): i for i, e in enumerate(settings.caption_extensions)}
+    exts = settings.caption_extensions
+    cap_exts = {e.lower(): i for i, e in enumerate(exts)}
     items: list[ImageItem] = []
     orphans: list[str] = []
     for rel_dir, files in walk(root):
@@ -122,7 +123,9 @@ def scan_folder(root: Path, settings: Settings) -> tuple[list[ImageItem], list[s
             elif lext in cap_exts and stem:
                 captions.setdefault(stem, []).append((cap_exts[lext], name))
         for stem, names in images.items():
-            caps = sorted(captions.pop(stem, []))
+            caps = captions.pop(stem, [])
+            if len(caps) > 1:  # best first; a.txt before a.TXT: the one kohya opens
+                caps.sort(key=lambda c: (c[0], _other_case(c, exts), c))
             for name in sorted(names, key=natural_key) if len(names) > 1 else names:
                 # a.jpg + a.png share a.txt
                 rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -132,3 +135,8 @@ def scan_folder(root: Path, settings: Settings) -> tuple[list[ImageItem], list[s
                 orphans.append(f"{rel_dir}/{name}" if rel_dir else name)
     items.sort(key=lambda it: natural_key(it.relpath))
     return items, sorted(orphans, key=natural_key)
+
+
+def _other_case(cap: CaptionFile, extensions: Sequence[str]) -> bool:
+    """The caption's extension differs in case from the one it ranks as (``a.TXT``)."""
+    return not cap[1].endswith(extensions[cap[0]])

@@ -77,8 +77,9 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "pair.caption-files": (
         "error",
-        "captions in another extension than kohya reads (renamed by the fix), or two caption "
-        "files per image that disagree (a warning once the extension is set)",
+        "captions in another extension than kohya reads, '.TXT' for '.txt' too (renamed by "
+        "the fix), or two caption files per image that disagree (a warning once the "
+        "extension is set)",
     ),
     "caption.empty": ("error", "a caption with no tags"),
     "caption.multiline": (
@@ -116,7 +117,18 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "kohya.image-format": (
         "warning",
-        "images kohya never reads (.gif) or reads wrong (16-bit grayscale turns white)",
+        "images kohya never reads (.gif, .heic: their captions are kept, not orphans) or "
+        "reads wrong (16-bit grayscale turns white)",
+    ),
+    "kohya.orientation": (
+        "warning",
+        "images stored turned with an EXIF orientation that kohya ignores (the fix rewrites "
+        "them upright)",
+    ),
+    "kohya.transparency": (
+        "warning",
+        "transparent parts kohya trains as the colour stored under them (the fix lays them "
+        "on white)",
     ),
 }
 

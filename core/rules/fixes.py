@@ -292,6 +292,8 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
         return apply_set_aside(ds, fix, dry_run)
     if fix.renames:
         return apply_renames(ds, fix, dry_run)
+    if fix.rewrites:
+        return apply_rewrites(ds, fix, dry_run)
     updates = dict(fix.settings or {})
     if updates and not dry_run:  # planned with the settings it sets
         for key, value in updates.items():
@@ -325,3 +327,15 @@ def apply_renames(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     label = f"{fix.journal_label}: rename {len(steps)} file{'s' * (len(steps) != 1)}"
     result = triage.rename(ds, [(s.relpath, s.src, s.dest) for s in steps], label=label)
     return FixOutcome(fix.rule_id, fix.label, steps, result)
+
+
+def apply_rewrites(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
+    """Plan a fix that rewrites image files (an EXIF orientation, transparency) and, unless
+    ``dry_run``, rewrite them (journaled: undo restores the files byte for byte)."""
+    from lorapan.core.rules.image_fixes import rewrite
+
+    steps = fix.plan(ds)
+    if dry_run or not steps:
+        return FixOutcome(fix.rule_id, fix.label, steps, None)
+    label = f"{fix.journal_label}: rewrite {len(steps)} image{'s' * (len(steps) != 1)}"
+    return FixOutcome(fix.rule_id, fix.label, steps, rewrite(ds, steps, label))

@@ -104,6 +104,23 @@ class RenameStep(_FileStep):
 
 
 @dataclass(frozen=True)
+class RewriteStep(_FileStep):
+    """One image file a fix rewrites in place (journaled: undo puts its bytes back):
+    ``action`` is what is done to its pixels (``upright``, ``flatten``), ``reason`` why."""
+
+    relpath: str
+    action: str
+    reason: str
+
+    @property
+    def removed(self) -> list[str]:
+        return [f"rewrite the image ({self.reason})"]
+
+    def to_dict(self) -> dict:
+        return {"image": self.relpath, "rewrite": self.action, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Fix:
     """A previewable edit; ``planner(dataset)`` computes it from the current tags."""
 
@@ -119,11 +136,14 @@ class Fix:
     sets_aside: bool = False
     #: True when the planner returns :class:`RenameStep` s (files renamed in place).
     renames: bool = False
+    #: True when the planner returns :class:`RewriteStep` s (image files rewritten).
+    rewrites: bool = False
 
     @property
     def moves_files(self) -> bool:
-        """The fix moves files (set aside, rename) instead of changing captions."""
-        return self.sets_aside or self.renames
+        """The fix moves or rewrites files (set aside, rename, rewrite an image) instead
+        of changing captions."""
+        return self.sets_aside or self.renames or self.rewrites
 
     def plan(self, dataset: Dataset) -> list[TagChange]:
         if self.moves_files:
@@ -143,6 +163,8 @@ class Fix:
             out["sets_aside"] = True
         if self.renames:
             out["renames"] = True
+        if self.rewrites:
+            out["rewrites"] = True
         if self.settings:
             out["settings"] = dict(self.settings)
         return out

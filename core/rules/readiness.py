@@ -5,11 +5,11 @@ same preset choice, same ``[training]`` layers (user config, ``lorapan.toml``), 
 bucket settings and the same bucket-aware repeats search, so the numbers here are
 the ones ``lorapan train DIR --dry-run`` prints.
 
-Image sizes are read once per image and kept in a :class:`SizeTable`: from the
-image-analysis facts where the cached size is the one sd-scripts buckets by
-(square, or a format without EXIF orientation, as ``training.inputs.cached_sizes``
-decides), otherwise from the file header (no decode). An image is read again only
-when its file's stamp (size, mtime) changed, so a caption edit costs one ``stat``.
+Image sizes are read once per image and kept in a :class:`SizeTable`: the stored
+size sd-scripts buckets by, from the image-analysis facts (as
+``training.inputs.cached_sizes`` reads them), otherwise from the file header (no
+decode). An image is read again only when its file's stamp (size, mtime) changed, so
+a caption edit costs one ``stat``.
 
 :func:`build_readiness` puts the plan next to the counts and findings, and
 :func:`summary_line` says it in one line (the sidebar's and ``lorapan check``'s).
@@ -27,6 +27,7 @@ from typing import Any
 from lorapan.core.dataset import Dataset
 from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.dataset_wide.counts import aim_range
+from lorapan.core.rules.image_reads import header_of
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import CoverageItem, Finding, Readiness
 from lorapan.core.training import inputs as training_inputs
@@ -69,9 +70,14 @@ def _stamp(path: Path) -> Stamp | None:
 
 
 def trusted_size(facts: Any) -> Size | None:
-    """The analysed size when sd-scripts would bucket the file by the same size."""
+    """The size sd-scripts buckets the file by, from the analysis: the stored size (a PNG
+    turned by an ``eXIf`` orientation is analysed upright), else, from a cache that predates
+    it, the analysed size where it cannot differ."""
     if facts is None or not getattr(facts, "ok", True):
         return None
+    stored = (getattr(facts, "stored_width", 0), getattr(facts, "stored_height", 0))
+    if all(isinstance(x, int) and x > 0 for x in stored):
+        return stored
     w, h = getattr(facts, "width", None), getattr(facts, "height", None)
     if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
         return None
@@ -124,7 +130,8 @@ class SizeTable:
         size = trusted_size(facts) if stamp is not None else None
         undecodable = facts is not None and not getattr(facts, "ok", True)
         if size is None and stamp is not None and not undecodable:
-            size = training_inputs.image_size(path)  # a truncated file's header still reads
+            head = header_of(str(path))  # as the kohya.* rules read it: one open for both
+            size = head.size if head is not None else None  # a truncated file's header reads
         self._rows[rel] = (stamp, size)
 
     @property
