@@ -273,7 +273,12 @@ def _from_positions(
                     False,
                 )
                 return
-            if n >= need and not prefixes.is_prefix(key) and not not_a_name(key) and not is_sentence(spelled):
+            if (
+                n >= need
+                and not prefixes.is_prefix(key)
+                and not not_a_name(key)
+                and not is_sentence(spelled)
+            ):
                 note(
                     spelled,
                     f"the {where} field of {n}{of or ' captions'}{after * (not pick)}",
