@@ -230,11 +230,15 @@ def lead_length(tags: Tags, anchor: Anchor, also: Iterable[str] = ()) -> int:
     return n
 
 
-def insert_after_anchor(tags: Tags, tag: str, anchor: Anchor) -> Tags:
+def insert_after_anchor(
+    tags: Tags, tag: str, anchor: Anchor, place: Callable[[Tags, int], int] | None = None
+) -> Tags:
     """Add ``tag`` right after the anchor (never in front of the first field).
 
     A caption that does not start with the anchor keeps its own first field too:
     ``keep_tokens = 1`` keeps it, and only a confirmed core tag may displace it.
+    ``place`` may move the position on (past a sentence it would cut:
+    :func:`lorapan.core.method.prose.past_sentence`, which reads this module).
     """
     tag = tag.strip()
     if not tag or _index(tags, tag_key(tag)) >= 0:
@@ -244,9 +248,7 @@ def insert_after_anchor(tags: Tags, tag: str, anchor: Anchor) -> Tags:
         pos = lead_length(tags, anchor) or 1
     else:  # a caption led by 'score_9, score_8_up, ...': after the block, not inside it
         pos = anchor.prefixes.lead(tags) or pos
-    from lorapan.core.method.prose import past_sentence  # prose reads this module
-
-    pos = past_sentence(tags, pos)
+    pos = place(tags, pos) if place is not None else pos
     return tags[:pos] + (tag,) + tags[pos:]
 
 

@@ -149,7 +149,7 @@ def style_fix(ctx: RuleContext, style: str, images: list[str], label: str = "") 
         "tags.style",
         label or f"insert '{tag}' after the core tag",
         images,
-        lambda anchor: lambda tags: insert_after_anchor(tags, tag, anchor),
+        lambda anchor: lambda tags: insert_after_anchor(tags, tag, anchor, past_sentence),
     )
 
 
