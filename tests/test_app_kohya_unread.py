@@ -65,3 +65,65 @@ async def test_the_help_screen_lists_the_not_trained_marker(tmp_path):
         app.screen.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
         await pilot.pause()
         assert "- not trained" in screen_text(app)
+
+
+def one_tag_per_line_set(root):
+    """Captions written one tag per line (the review's newline_mira set): kohya trains
+    each image on ``mira`` alone."""
+    for i in range(3):
+        image(root, f"10_mira/mira_{i:03}.png", "mira", i)
+        lines = ["mira", "1girl", "solo", "blue hair", "long hair"]
+        (root / f"10_mira/mira_{i:03}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    image(root, "10_mira/mira_100.png", "mira, 1girl, solo", 9)
+    return root
+
+
+async def test_tags_on_later_lines_are_counted_under_the_chips(tmp_path):
+    root = one_tag_per_line_set(tmp_path / "ds")
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app).replace("\u00a0", " ")
+        flat = " ".join(text.replace("│", " ").split())  # the note wraps in the pane
+        assert "★ mira +4 tags" in flat, text  # under the chips of the first line
+        assert "+4 tags on lines 2–5, which kohya never reads" in flat, text
+        assert "o to see them, R then f on caption.multiline joins them" in flat, text
+        await pilot.press("end")  # the last image: one line, nothing unread
+        await settle(app, pilot)
+        assert "mira_100.png · 96×64" in screen_text(app)
+        assert "kohya never reads" not in screen_text(app)
+
+
+async def focus_finding(app, pilot, rule_id: str) -> None:
+    await pilot.press("R")
+    await settle(app, pilot)
+    sidebar = app.screen.query_one("#rules")
+    oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
+    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+    await pilot.pause(0.05)
+
+
+async def test_a_fix_preview_says_which_captions_it_cannot_write(tmp_path):
+    """Read-only caption files (mode 0444): the preview of the core tag fix listed them
+    with no word, and after enter a toast said they were skipped while lorapan.toml was
+    written. It says so before enter now."""
+    root = tmp_path / "ds"
+    for i in range(5):
+        image(root, f"10_gob/img_{i}.png", "gob, 1boy, solo, smile", i)
+    image(root, "10_gob/img_5.png", "1boy, gob, solo, smile", 5)
+    image(root, "10_gob/img_6.png", "solo, gob, 1boy", 6)
+    for caption_file in root.rglob("*.txt"):
+        caption_file.chmod(0o444)
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await focus_finding(app, pilot, "tags.core")
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FixPreviewScreen"
+        text = screen_text(app)
+        skipped = str(app.screen.query_one("#fix-skipped").render())
+    assert skipped.startswith("2 of 2 captions will be skipped: caption is read-only (mode 0444)")
+    assert skipped.endswith("Only the lorapan.toml setting will be written.")
+    assert "make it writable" in text  # the note's start, on screen
+    assert text.count("(skipped: not writable)") == 2
