@@ -109,6 +109,13 @@ class Dataset:
         """(image, other image, caption): images kohya trains with the same caption."""
         return self.caption_owners.collisions()
 
+    def trains(self, relpath: str) -> bool:
+        """Whether kohya trains this image: beside ``N_name`` folders, one in none of them
+        (a subfolder of one, a ``solos/`` beside them) is never read (as
+        ``method.anchor.trained_items``); without any ``N_name`` folder every image trains."""
+        item = self.items.get(relpath)
+        return item is not None and (not self.ignored_folders or item.folder is not None)
+
     @property
     def images_without_caption(self) -> list[str]:
         return [r for r, it in self.items.items() if it.caption_file is None]

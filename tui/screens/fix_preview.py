@@ -2,10 +2,16 @@
 
 ``FixPreviewScreen(finding, changes)`` returns True (enter: apply) or False
 (escape: cancel). The host applies it with ``engine.apply_fix(finding)`` (journaled;
-one undo reverts it). A fix that also writes lorapan.toml says so at the top.
+one undo reverts it). A fix that also writes lorapan.toml says so at the top, and
+captions lorapan will not write (``ImageItem.write_refusal``: a read-only file, a hard
+link, an unreadable caption) are counted before enter, each row marked: applying skips
+them, and when it skips them all only the lorapan.toml setting is written.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from lorapan.core.change_words import describe_change, split_from
 from lorapan.core.edits import TagChange
@@ -40,6 +46,34 @@ def change_text(change: TagChange) -> Text:
     return text
 
 
+def refusals(items: Mapping[str, Any], changes: list[TagChange]) -> dict[str, str]:
+    """Image -> why its caption will not be written, for the caption changes (not the
+    files a fix moves or renames) applying would skip."""
+    out: dict[str, str] = {}
+    for change in changes:
+        item = items.get(change.relpath)
+        if not isinstance(change, TagChange) or item is None:
+            continue
+        if (why := item.write_refusal) is not None:
+            out[change.relpath] = why
+    return out
+
+
+def skipped_note(refused: Mapping[str, str], planned: int, settings: bool) -> str:
+    """What the preview says of the captions applying will skip ("" for none)."""
+    if not refused:
+        return ""
+    reasons = sorted(set(refused.values()))
+    why = reasons[0] + (f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else "")
+    n = len(refused)
+    head = f"{n} of {plural(planned, 'caption')} will be skipped: caption {why}"
+    if n < planned:
+        return head
+    if settings:
+        return f"{head}. Only the lorapan.toml setting will be written."
+    return f"{head}. Nothing will be written."
+
+
 def _captions(n: int, renames: bool = False) -> str:
     if renames:
         return plural(n, "file")
@@ -57,6 +91,7 @@ class FixPreviewScreen(ModalScreen[bool]):
     }
     FixPreviewScreen #fix-title { height: auto; text-style: bold; }
     FixPreviewScreen #fix-note { height: auto; color: $warning; }
+    FixPreviewScreen #fix-skipped { height: auto; color: $warning; text-style: bold; }
     FixPreviewScreen #fix-changes { height: 1fr; }
     FixPreviewScreen #fix-keys { height: 1; color: $text-muted; }
     """
@@ -66,11 +101,16 @@ class FixPreviewScreen(ModalScreen[bool]):
         self.finding = finding
         self.changes = changes
         self.kind = kind  # the inferred kind applying writes with the captions (kind_pin)
+        #: image -> why its caption will not be written (applying skips it)
+        self.refused: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         fix = self.finding.fix
         label = fix.label if fix else "no fix"
         files = len(self.changes)
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is not None:
+            self.refused = refusals(dataset.items, self.changes)
         with Vertical(id="fix-box"):
             yield Static(
                 f"[{self.finding.rule_id}] {label} — {_captions(files, bool(fix and fix.renames))}",
@@ -86,11 +126,18 @@ class FixPreviewScreen(ModalScreen[bool]):
                 yield Static(
                     f"also writes lorapan.toml: {setting} ({undo})", id="fix-note", markup=False
                 )
+            captions = sum(isinstance(c, TagChange) for c in self.changes)
+            settings = bool(fix and fix.settings)
+            if skipped := skipped_note(self.refused, captions, settings):
+                yield Static(skipped, id="fix-skipped", markup=False)
             with VerticalScroll(id="fix-changes"):
                 if not self.changes:
                     yield Static("nothing to change: the captions already comply", markup=False)
                 for change in self.changes[:MAX_ROWS]:
-                    yield Static(change_text(change), classes="fix-row")
+                    row = change_text(change)
+                    if change.relpath in self.refused:
+                        row.append("  (skipped: not writable)", style="yellow")
+                    yield Static(row, classes="fix-row")
                 if files > MAX_ROWS:
                     yield Static(f"… and {files - MAX_ROWS} more file(s)", markup=False)
             yield Static(self._hint(), id="fix-keys", markup=False)

@@ -37,26 +37,48 @@ from textual.visual import Visual
 #: rel -> (tag count, marker string)
 RowInfo = Callable[[str], tuple[int, str]]
 
-MARKER_HELP = "! unreadable  E error  W warning  = clone  ● selected"
+MARKER_HELP = (
+    "! unreadable  - not trained (kohya skips its folder)  E error  W warning  = clone  ● selected"
+)
 
 
 def folder_label(folder: str, room: int | None = None, common: int = 0) -> str:
     """``folder/`` in at most ``room`` cells, keeping what tells it from the other folders.
 
-    ``common``: how many leading characters every folder shown shares. A folder cut at
-    its end showed ``20_ATSV_MilesSuit`` and ``20_ITSV_MilesSuit`` both as ``20_A…``;
-    cut after the shared start they read ``…ATSV…`` and ``…ITSV…``. Too little room for
-    even that (under 3 cells): the whole name, for the row's own ellipsis to cut.
+    ``common``: how many leading characters it shares with the folder most like it
+    (:func:`shared_starts`). The shared start goes first, whole path parts of it, so
+    ``img/12_kai/best`` beside ``img/12_kai/old crops`` reads ``…best/`` and the end
+    (the part that names it) shows. When even that does not fit, the label starts where
+    the folders part: ``20_ATSV_MilesSuit`` and ``20_ITSV_MilesSuit`` read ``…ATSV…`` and
+    ``…ITSV…`` (cut at their end, both were ``20_A…``-like). Too little room for even
+    that (under 3 cells): the whole name, for the row's own ellipsis to cut.
     """
     full = f"{folder}/"
     if room is None or len(full) <= room or room < 3:
         return full
+    part = full.rfind("/", 0, common) + 1  # the path part the folders part in
+    if part > 0 and len(full) - part <= room - 1:
+        return "…" + full[part:]
     # Never start so late that the room would show less than it holds.
     start = min(common, len(full) - (room - 1))
     lead = "…" if start > 0 else ""
     rest = full[start:]
     space = room - len(lead)
     return lead + (rest if len(rest) <= space else rest[: space - 1] + "…")
+
+
+def shared_starts(folders: Iterable[str]) -> dict[str, int]:
+    """Folder -> how many leading characters of ``folder/`` it shares with the folder most
+    like it (the one it sorts next to). A folder the start of another (``img/12_kai``
+    beside ``img/12_kai/best``) shares all but its last character, so its own last part
+    stays in its label."""
+    paths = sorted(f"{f}/" for f in set(folders) if f)
+    out: dict[str, int] = {}
+    for i, path in enumerate(paths):
+        near = [paths[j] for j in (i - 1, i + 1) if 0 <= j < len(paths)]
+        shared = max((len(os.path.commonprefix([path, p])) for p in near), default=0)
+        out[path[:-1]] = min(shared, len(path) - 1)
+    return out
 
 
 def row_label(rel: str, show_folder: bool = True, room: int | None = None, common: int = 0) -> str:
@@ -159,7 +181,7 @@ class FileList(ScrollView, can_focus=True):
         self.rows: list[str] = []
         self.selection: set[str] = set()
         self.show_folder = True
-        self.common_folder = 0
+        self.shared_start: dict[str, int] = {}
         self.cursor: int | None = None
         self._pos: dict[str, int] = {}
         self._hover: int | None = None
@@ -171,8 +193,9 @@ class FileList(ScrollView, can_focus=True):
         self.rows = list(rows)
         folders = {r.rpartition("/")[0] for r in self.rows}
         self.show_folder = len(folders) > 1
-        #: the start every folder shown shares, which a tight folder column leaves out
-        self.common_folder = len(os.path.commonprefix(list(folders))) if self.show_folder else 0
+        #: the start each folder shares with the one most like it, which a tight folder
+        #: column leaves out (folder_label)
+        self.shared_start = shared_starts(folders) if self.show_folder else {}
         self._pos = {rel: i for i, rel in enumerate(self.rows)}
         self._hover = None
         self.cursor = None
@@ -228,9 +251,8 @@ class FileList(ScrollView, can_focus=True):
             return Strip.blank(width, self.get_visual_style("file-list--row").rich_style)
         rel = self.rows[index]
         count, markers = self.row_info(rel)
-        text = row_text(
-            rel, count, markers, rel in self.selection, self.show_folder, width, self.common_folder
-        )
+        common = self.shared_start.get(rel.rpartition("/")[0], 0)
+        text = row_text(rel, count, markers, rel in self.selection, self.show_folder, width, common)
         if index == self.cursor:
             style = self.get_visual_style("file-list--row", "file-list--cursor")
         elif index == self._hover:

@@ -7,14 +7,16 @@ token, usually the trigger word) is marked with ★ and its own colour. The widg
 height is set by the layout, not by its tags: a layout pass (and a preview of another
 size, decoded again) on every cursor move cost more than the rest of the key. When the
 chips need more lines than it has, it shows the lines around the chip cursor and says
-how many tags are out of sight. With several images selected the chips are
-the union of their tags, each showing its share (``tag 3/5`` when only some of
-the selection carry it). The widget edits nothing itself: it posts
+how many tags are out of sight. A ``note`` (tags on a caption's later lines, which
+kohya never reads) takes muted lines under the chips. With several images selected
+the chips are the union of their tags, each showing its share (``tag 3/5`` when only
+some of the selection carry it). The widget edits nothing itself: it posts
 :class:`TagChips.Requested` and the screen applies the edit to the selection.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from lorapan.tui.keymap import bindings_for
@@ -90,13 +92,19 @@ class TagChips(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.shares: dict[str, int] = {}
         self.total = 1
+        #: one muted line under the chips (what the chips cannot show), "" for none
+        self.note = ""
         #: (tag, where it should land) after a move asked for: the screen may place it
         #: elsewhere (the dataset's anchor stays first), and the cursor follows the tag
         self._follow: tuple[str, int] | None = None
 
-    def set_tags(self, tags: tuple[str, ...], shares: dict[str, int] | None, total: int) -> None:
-        """Show ``tags``; ``shares`` maps tag -> how many of ``total`` images carry it."""
+    def set_tags(
+        self, tags: tuple[str, ...], shares: dict[str, int] | None, total: int, note: str = ""
+    ) -> None:
+        """Show ``tags``; ``shares`` maps tag -> how many of ``total`` images carry it;
+        ``note``: the muted line under them."""
         self.shares = shares or {}
+        self.note = note
         self.total = max(1, total)
         follow, self._follow = self._follow, None
         if follow is not None and sorted(tags) != sorted(self.tags):
@@ -157,7 +165,8 @@ class TagChips(Widget, can_focus=True):
         return lines
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return max(1, len(self._lines(width))) if self.tags else 1
+        chips = max(1, len(self._lines(width))) if self.tags else 1
+        return chips + len(self._note_lines(width))
 
     def _style(self, i: int, tag: str) -> str:
         if self.has_focus and i == self.cursor:
@@ -171,7 +180,8 @@ class TagChips(Widget, can_focus=True):
     def _window(self, lines: list[Line]) -> tuple[list[Line], int]:
         """The lines that fit (those around the chip cursor when focused), and how many
         tags are left out."""
-        room = max(1, self.content_region.height)
+        note = len(self._note_lines(max(1, self.content_region.width)))
+        room = max(1, self.content_region.height - note)
         if len(lines) <= room:
             return lines, 0
         room = max(1, room - 1)  # the last line says what is out of sight
@@ -182,7 +192,8 @@ class TagChips(Widget, can_focus=True):
 
     def render(self) -> Content:
         if not self.tags:
-            return Content.styled("no tags: press a to add one", "italic $text-muted")
+            empty = Content.styled("no tags: press a to add one", "italic $text-muted")
+            return Content.assemble(empty, *self._note())
         lines, hidden = self._window(self._lines(max(1, self.content_region.width)))
         parts: list[Content | str] = []
         for n, line in enumerate(lines):
@@ -194,7 +205,15 @@ class TagChips(Widget, can_focus=True):
                 parts.append(Content.styled(text, self._style(i, self.tags[i])))
         if hidden:
             parts.append(Content.styled(f"\n… {hidden} more tags", "italic $text-muted"))
-        return Content.assemble(*parts)
+        return Content.assemble(*parts, *self._note())
+
+    def _note_lines(self, width: int) -> list[str]:
+        """The note broken between words into lines of ``width`` (the widget wraps itself)."""
+        return textwrap.wrap(self.note, max(8, width)) if self.note else []
+
+    def _note(self) -> list[Content | str]:
+        lines = self._note_lines(max(1, self.content_region.width))
+        return [Content.styled(f"\n{line}", "italic $text-muted") for line in lines]
 
     def on_focus(self) -> None:
         self.refresh()

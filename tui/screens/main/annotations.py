@@ -1,8 +1,8 @@
 """What the analysis and the rules say about each image, in the words the screen shows.
 
-The file list's markers (``!`` unreadable, ``E``/``W`` findings, ``=`` clone), the
-line under the preview (sharpness, clone relation, read-only caption) and the sort
-orders that use them. Plain state and functions: the screen feeds it the analysis
+The file list's markers (``!`` unreadable, ``-`` not trained by kohya, ``E``/``W``
+findings, ``=`` clone), the line under the preview (sharpness, clone relation,
+read-only caption) and the sort orders that use them. Plain state and functions: the screen feeds it the analysis
 and rules results and asks it what to show.
 """
 
@@ -63,6 +63,8 @@ class Annotations:
         facts = self.facts.get(rel)
         if item.read_only or (facts is not None and not facts.ok):
             marks += "!"
+        if not self.dataset.trains(rel):
+            marks += "-"  # before E/W: whatever its findings, kohya never reads it
         errors, warnings = self.image_findings.get(rel, (0, 0))
         if errors:
             marks += "E"

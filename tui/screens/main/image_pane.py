@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lorapan.core.dataset import Dataset
+from lorapan.core.captions import split_tags
+from lorapan.core.dataset import Dataset, ImageItem
+from lorapan.core.rules.caption_form import other_lines_tags
+from lorapan.core.words import plural
+from lorapan.tui.keymap import display_keys, keys_for
 from lorapan.tui.screens.main.annotations import Annotations
 from lorapan.tui.screens.main.summaries import tag_shares
 from lorapan.tui.screens.main.tag_input import TagInput
@@ -101,8 +105,34 @@ class ImagePane(Vertical):
             chips.set_tags(order, counts, len(sel))
         else:
             rel = files.current
-            chips.set_tags(tuple(items[rel].tags) if rel in items else (), None, 1)
+            item = items.get(rel or "")
+            note = self.unread_lines_note(item) if item is not None else ""
+            chips.set_tags(tuple(item.tags) if item is not None else (), None, 1, note)
         self.show_suggestions(files.current)
+
+    def unread_lines_note(self, item: ImageItem) -> str:
+        """The line under the chips for tags on the caption's later lines, which kohya
+        never reads (the chips are the first line's: what trains). "" when there are none,
+        or when ``enable_wildcard`` makes each line a caption of its own (as the rule
+        ``caption.multiline`` reads it)."""
+        lost = other_lines_tags(item)
+        if not lost or item.caption is None:
+            return ""
+        if self.dataset.settings.section("training").get("enable_wildcard"):
+            return ""
+        tagged = [n for n, line in enumerate(item.caption.extra_lines, 2) if split_tags(line)]
+        first, last = tagged[0], tagged[-1]
+        where = f"line {first}" if first == last else f"lines {first}–{last}"
+        keymap = getattr(self.app, "keymap", None)
+
+        def key(binding_id: str) -> str:
+            return display_keys(keys_for(binding_id, keymap))
+
+        return (
+            f"+{plural(len(lost), 'tag')} on {where}, which kohya never reads · "
+            f"{key('caption-text')} to see them, {key('focus-rules')} then "
+            f"{key('rules-preview-fix')} on caption.multiline joins them"
+        )
 
     def show_caption_line(self, rel: str | None) -> None:
         """The line under the preview again (its facts or caption changed)."""
