@@ -9,6 +9,15 @@ IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"})
 #: what sd-scripts globs for (train_util.IMAGE_EXTENSIONS, without the optional avif/jxl
 #: plugins): a .gif lorapan shows is never trained
 KOHYA_IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
+
+
+def kohya_globs(name: str) -> bool:
+    """Whether sd-scripts' glob finds the image ``name``: its extensions are listed in
+    lower and in upper case only (``.png``, ``.PNG``), so ``a.Jpg`` is never trained."""
+    ext = name[name.rfind(".") :] if "." in name else ""
+    return ext.lower() in KOHYA_IMAGE_EXTS and ext in (ext.lower(), ext.upper())
+
+
 #: Pillow modes kohya's ``convert("RGB")`` clips (16-bit and 32-bit grayscale turn white)
 CLIPPED_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I", "F"})
 _KOHYA = re.compile(r"^(\d+)_(.+)$", re.DOTALL)

@@ -275,3 +275,24 @@ def test_a_heic_caption_is_kept_and_the_image_is_to_be_converted(
     assert ".HEIC ×1" in message and "Convert it to PNG or JPEG" in message
     assert "(IMG_0021.png)" in message and "10_ohwx man/IMG_0021.txt: keep it" in message
     assert "delete" not in message
+
+
+def test_an_extension_in_mixed_case_is_one_kohya_never_globs(tmp_path, lorapan_cmd):
+    """sd-scripts lists '.jpg' and '.JPG', never '.Jpg': such an image is not trained, so
+    the plan leaves it out and check says to rename it."""
+    import json
+
+    from PIL import Image
+
+    root = tmp_path / "ds" / "10_gob"
+    root.mkdir(parents=True)
+    for i, ext in enumerate([".png", ".PNG", ".Jpg", ".png"]):
+        Image.new("RGB", (64, 64), (i * 40, 90, 120)).save(
+            root / f"g{i}{ext}", format="PNG" if "p" in ext.lower() else "JPEG"
+        )
+        (root / f"g{i}.txt").write_text("gob, smile\n")
+    doc = json.loads(lorapan_cmd("check", tmp_path / "ds", "--json").stdout)
+    [found] = [f for f in doc["findings"] if f["rule"] == "kohya.image-format"]
+    assert found["images"] == ["10_gob/g2.Jpg"] and "rename .Jpg to .jpg" in found["message"]
+    plan = json.loads(lorapan_cmd("train", tmp_path / "ds", "--dry-run", "--json").stdout)
+    assert plan["steps"]["images"] == 3

@@ -14,7 +14,6 @@ orientation are taken from it).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from lorapan.core.analysis.analyzer import Analyzer
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.kind import resolve_kind
 from lorapan.core.method.prose import CaptionStyle, dataset_caption_style
-from lorapan.core.naming import KOHYA_IMAGE_EXTS
+from lorapan.core.naming import kohya_globs
 from lorapan.core.settings import Settings, state_dir
 from lorapan.core.training.prompts import prompt_subjects
 from PIL import Image
@@ -149,7 +148,7 @@ def from_dataset(
             fi = per[key] = FolderInput(
                 root / key if key else root, int(folder.repeats) if folder else 1
             )
-        if os.path.splitext(rel)[1].lower() not in KOHYA_IMAGE_EXTS:
+        if not kohya_globs(rel):
             fi.not_read.append(Path(item.image_path))  # a .gif: sd-scripts never globs it
             continue
         size = size_of(rel)

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from lorapan.core.method.anchor import tag_key
-from lorapan.core.naming import CLIPPED_MODES, KOHYA_IMAGE_EXTS, natural_key
+from lorapan.core.naming import CLIPPED_MODES, KOHYA_IMAGE_EXTS, kohya_globs, natural_key
 from lorapan.core.rules.dataset_wide.kohya_pixels import pictures
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural, verb
@@ -111,10 +111,16 @@ def kohya_misread(v: View) -> list[Finding]:
     then ``kohya.orientation`` and ``kohya.transparency`` (:mod:`.kohya_pixels`)."""
     ds = v.ctx.dataset
     out: list[Finding] = []
-    skipped = [rel for rel in ds.items if _ext(rel) not in KOHYA_IMAGE_EXTS]
+    skipped = [rel for rel in ds.items if not kohya_globs(rel)]
     if skipped:
-        exts = Counter(_ext(r) for r in skipped)
+        exts = Counter(os.path.splitext(r)[1] for r in skipped)
         shown = ", ".join(f"{e} ×{n}" for e, n in sorted(exts.items()))
+        mixed = sorted(e for e in exts if e.lower() in KOHYA_IMAGE_EXTS)
+        if mixed:  # '.Jpg': a format kohya reads, spelled in a case its glob does not list
+            shown += (
+                f"; sd-scripts looks for each extension in lower or upper case only: rename "
+                f"{', '.join(mixed)} to {', '.join(e.lower() for e in mixed)}"
+            )
         out.append(
             Finding(
                 "kohya.image-format",

@@ -17,7 +17,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 
-from lorapan.core.naming import KOHYA_IMAGE_EXTS
+from lorapan.core.naming import kohya_globs
 from lorapan.core.rules.context import trains
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.image_fixes import JPEG_NOTE, background_name, flatten_fix, upright_fix
@@ -55,7 +55,7 @@ def kohya_reads(v: View) -> Iterator[tuple[str, str, HeaderRead]]:
     root = str(ds.root) + os.sep  # relpaths are POSIX: a join per image costs more here
     every = not ds.ignored_folders  # else only the images of N_name folders train
     for rel, item in ds.items.items():
-        if rel[rel.rfind(".") :].lower() not in KOHYA_IMAGE_EXTS:
+        if not kohya_globs(rel):
             continue
         if not every and not trains(ds, item):
             continue
