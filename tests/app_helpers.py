@@ -78,6 +78,16 @@ async def wait_for(pilot, condition, rounds: int = 200) -> None:
     assert condition()
 
 
+async def focus_finding(app, pilot, rule_id: str) -> None:
+    """Open the rules sidebar (R) with the cursor on the first finding of ``rule_id``."""
+    await pilot.press("R")
+    await settle(app, pilot)
+    sidebar = app.screen.query_one("#rules")
+    oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
+    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+    await pilot.pause(0.05)
+
+
 def files(app) -> FileList:
     return app.screen.query_one(FileList)
 

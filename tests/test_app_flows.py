@@ -7,7 +7,17 @@ journal, atomic writes; analysis, watcher and rules off unless a test is about t
 from __future__ import annotations
 
 import pytest
-from app_helpers import CAPTIONS, SIZE, app_for, build_dataset, caption, chips, files, settle
+from app_helpers import (
+    CAPTIONS,
+    SIZE,
+    app_for,
+    build_dataset,
+    caption,
+    chips,
+    files,
+    focus_finding,
+    settle,
+)
 from lorapan.core.dataset import Dataset
 from lorapan.tui.screens.confirm import ChoiceScreen
 from lorapan.tui.screens.conflict import ConflictScreen
@@ -338,15 +348,6 @@ async def test_sort_by_tag_count(tmp_path):
         assert files(app).rows == ["a10.png", "a1.png", "a2.png"]
 
 
-async def _focus_finding(app, pilot, rule_id: str) -> None:
-    await pilot.press("R")
-    await settle(app, pilot)
-    sidebar = app.screen.query_one("#rules")
-    oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
-    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
-    await pilot.pause(0.05)
-
-
 async def test_apply_a_fix_from_the_sidebar_then_undo(tmp_path):
     caps = dict(CAPTIONS, img_2="gob, solo, smile, indoors, solo")
     root = build_dataset(tmp_path / "data", caps)
@@ -356,11 +357,11 @@ async def test_apply_a_fix_from_the_sidebar_then_undo(tmp_path):
         findings = app.screen.image_findings
         warnings_before = findings["img_2.png"][1]  # counted from the live rules report
         assert warnings_before >= 1
-        await _focus_finding(app, pilot, "tags.duplicate")
+        await focus_finding(app, pilot, "tags.duplicate")
         await pilot.press("enter")  # show its images
         await settle(app, pilot)
         assert files(app).rows == ["img_2.png"]
-        await _focus_finding(app, pilot, "tags.duplicate")
+        await focus_finding(app, pilot, "tags.duplicate")
         await pilot.press("f")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "FixPreviewScreen"
@@ -383,7 +384,7 @@ async def test_the_fix_preview_names_the_kind_it_writes_and_u_takes_it_back(tmp_
     app = app_for(root, tmp_path, rules=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        await _focus_finding(app, pilot, "tags.duplicate")
+        await focus_finding(app, pilot, "tags.duplicate")
         await pilot.press("f")
         await settle(app, pilot)
         note = str(app.screen.query_one("#fix-note").render())

@@ -5,7 +5,7 @@ the chips; a fix preview says which captions it cannot write."""
 
 from __future__ import annotations
 
-from app_helpers import app_for, settle
+from app_helpers import app_for, focus_finding, settle
 from imagegen import flat_art
 from textual.containers import VerticalScroll
 
@@ -92,15 +92,6 @@ async def test_tags_on_later_lines_are_counted_under_the_chips(tmp_path):
         await settle(app, pilot)
         assert "mira_100.png · 96×64" in screen_text(app)
         assert "kohya never reads" not in screen_text(app)
-
-
-async def focus_finding(app, pilot, rule_id: str) -> None:
-    await pilot.press("R")
-    await settle(app, pilot)
-    sidebar = app.screen.query_one("#rules")
-    oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
-    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
-    await pilot.pause(0.05)
 
 
 async def test_a_fix_preview_says_which_captions_it_cannot_write(tmp_path):
