@@ -38,7 +38,7 @@ from lorapan.tui.messages import (
 )
 from lorapan.tui.screens.help import HelpScreen
 from lorapan.tui.screens.main import MainScreen
-from lorapan.tui.screens.quit import QuitScreen
+from lorapan.tui.screens.quit import QuitScreen, unsaved_text, work_in_flight
 from lorapan.tui.screens.recovery import offer_recovery
 from lorapan.tui.services import Services
 from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
@@ -369,37 +369,25 @@ class LorapanApp(App):
     # ---- quitting -------------------------------------------------------------------------
     def work_in_flight(self) -> list[str]:
         """What would be interrupted by quitting now, in words (empty: nothing)."""
-        running = {
-            w.group
-            for w in self.workers
-            if w.group in self.WORK_GROUPS and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-        }
-        main = self.main
-        if main is not None and main.busy_label:
-            # The status bar's words for the edit or tagging run ("add x: writing 90 files…").
-            running -= {"edits", "autotag"}
-            return [main.busy_label, *(self.WORK_GROUPS[g] for g in sorted(running))]
-        return [self.WORK_GROUPS[g] for g in sorted(running)]
-
-    def unsaved(self) -> list[str]:
-        """Text typed on an open screen and not saved yet (a caption's text, settings)."""
-        return [u for s in self.screen_stack if (u := getattr(s, "unsaved", lambda: None)())]
+        return work_in_flight(self.workers, self.WORK_GROUPS, self.main)
 
     def action_request_quit(self) -> None:
         """Quit at once, unless edits, tagging or augment writes are still running, or a
         screen holds text not saved yet (esc on it asks too)."""
-        busy, unsaved = self.work_in_flight(), self.unsaved()
+        busy, unsaved = self.work_in_flight(), unsaved_text(self.screen_stack)
         if not (busy or unsaved) or isinstance(self.screen, QuitScreen):
-            self.jobs.cancel_all()
-            self.exit()
+            self._quit()  # a second quit key while it asks quits at once
             return
 
         def decided(choice: str | None) -> None:
             if choice == "quit":
-                self.jobs.cancel_all()
-                self.exit()
+                self._quit()
 
         self.push_screen(QuitScreen(busy, unsaved), decided)
+
+    def _quit(self) -> None:
+        self.jobs.cancel_all()
+        self.exit()
 
     # ---- actions ------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -24,6 +24,7 @@ from lorapan.core.dataset.reg import RegFolder, RegMatcher, reg_folders, split_r
 from lorapan.core.dataset.scan import scan_folder
 from lorapan.core.edits import TagChange
 from lorapan.core.journal import Journal, MoveOp, Op, OpResult, Transaction
+from lorapan.core.method.anchor import kohya_trains
 from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.query import compile_query
 from lorapan.core.settings import SETTINGS_FILE, STATE_DIR, Settings, load_settings, state_dir
@@ -110,11 +111,9 @@ class Dataset:
         return self.caption_owners.collisions()
 
     def trains(self, relpath: str) -> bool:
-        """Whether kohya trains this image: beside ``N_name`` folders, one in none of them
-        (a subfolder of one, a ``solos/`` beside them) is never read (as
-        ``method.anchor.trained_items``); without any ``N_name`` folder every image trains."""
+        """Whether kohya trains this image (:func:`~lorapan.core.method.anchor.kohya_trains`)."""
         item = self.items.get(relpath)
-        return item is not None and (not self.ignored_folders or item.folder is not None)
+        return item is not None and kohya_trains(self, item)
 
     @property
     def images_without_caption(self) -> list[str]:

@@ -112,15 +112,22 @@ class Anchor:
         return bool(self.keys)
 
 
+def kohya_trains(dataset: Any, item: Any) -> bool:
+    """Whether kohya trains ``item``: beside ``N_name`` folders, an image in none (a
+    ``solos/`` folder of collage sources, a subfolder of one) is never read. Without any
+    ``N_name`` folder every image trains (lorapan's dataset TOML names the folder)."""
+    return getattr(item, "folder", None) is not None or not getattr(
+        dataset, "ignored_folders", None
+    )
+
+
 def trained_items(dataset: Any) -> Mapping[str, Any]:
-    """The images kohya trains (relpath -> item): beside ``N_name`` folders, an image in
-    none (a ``solos/`` folder of collage sources) is never read, so its caption says
-    nothing about the trigger, the anchor or the kind. Without any ``N_name`` folder
-    every image trains (lorapan's dataset TOML names the folder)."""
+    """The images kohya trains (relpath -> item, :func:`kohya_trains`): an image it never
+    reads says nothing about the trigger, the anchor or the kind."""
     items = dataset.items
     if not getattr(dataset, "ignored_folders", None):
         return items
-    return {rel: it for rel, it in items.items() if getattr(it, "folder", None) is not None}
+    return {rel: it for rel, it in items.items() if kohya_trains(dataset, it)}
 
 
 def _group_of(rel: str, item: Any) -> str:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset, ImageItem
     from lorapan.core.rules.context import RuleContext
     from lorapan.core.rules.groups import Group
+    from lorapan.core.settings import Settings
 
 MULTILINE, SEPARATOR, ESCAPED = "caption.multiline", "tags.separator", "tags.escaped-brackets"
 #: The ideographic comma (U+3001) and the fullwidth comma (U+FF0C).
@@ -49,10 +50,9 @@ _ESCAPE = re.compile(r"\\([()\[\]])")
 Tags = tuple[str, ...]
 
 
-def wildcards_on(ctx: RuleContext) -> bool:
+def wildcards_on(settings: Settings) -> bool:
     """The user trains with ``enable_wildcard``: each line is a caption of its own."""
-    training = ctx.dataset.settings.raw.get("training")
-    return isinstance(training, dict) and bool(training.get("enable_wildcard"))
+    return bool(settings.section("training").get("enable_wildcard"))
 
 
 def other_lines_tags(item: ImageItem) -> Tags:
@@ -122,7 +122,7 @@ def unescape(tags: Tags) -> Tags:
 def issues(ctx: RuleContext, item: ImageItem, out: dict[tuple[str, str], tuple[str, ...]]) -> None:
     """The caption-form issues of one image (its caption read, not read-only)."""
     tags = item.tags
-    if not wildcards_on(ctx) and (lost := other_lines_tags(item)):
+    if not wildcards_on(ctx.dataset.settings) and (lost := other_lines_tags(item)):
         out[(MULTILINE, "")] = lost
     if foreign := tuple(t for t in tags if _foreign_list(t)):
         out[(SEPARATOR, "")] = tuple(_FOREIGN.findall("".join(foreign)))

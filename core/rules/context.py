@@ -20,6 +20,7 @@ from lorapan.core.captions import norm_tag as _norm_tag
 from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
+from lorapan.core.method.anchor import kohya_trains as trains  # where the rules read it
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.names import character_qualifier, series_in
 from lorapan.core.method.prefixes import Prefixes
@@ -149,15 +150,6 @@ class RuleContext:
     def styled(self, tag: str) -> str:
         """``tag`` spelled in the dataset's style (underscores or spaces)."""
         return apply_tag_style(tag, self.tag_style)
-
-
-def trains(dataset: Any, item: Any) -> bool:
-    """Whether kohya trains ``item``: beside ``N_name`` folders, an image in none (a
-    ``solos/`` folder of collage sources) is never read (:func:`~.anchor.trained_items`),
-    so the rules about what a caption teaches do not ask anything of its caption."""
-    return getattr(item, "folder", None) is not None or not getattr(
-        dataset, "ignored_folders", None
-    )
 
 
 def detect_tag_style(dataset: Dataset, sample: int = 400, anchor: Anchor | None = None) -> str:

@@ -21,7 +21,7 @@ import io
 import os
 import struct
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from lorapan.core.dataset import ApplyResult, Dataset
 from lorapan.core.journal.steps import write_block
@@ -46,38 +46,53 @@ class RewriteRefused(Exception):
 # ---- the fixes ------------------------------------------------------------------------
 def upright_fix(rule_id: str, images: Iterable[str], label: str) -> Fix:
     """Rewrite each image that carries an EXIF orientation upright (read when planned)."""
-    frozen = tuple(images)
 
-    def planner(ds: Dataset) -> list[RewriteStep]:
-        steps = []
-        for rel in frozen:
-            if rel not in ds.items:
-                continue
+    def steps_for(ds: Dataset) -> Callable[[str], RewriteStep | None]:
+        def step(rel: str) -> RewriteStep | None:
             head = read_header(str(ds.root / rel))
-            if head is not None and head.turned:
-                why = f"EXIF orientation {head.orientation}: turned upright, the tag dropped"
-                steps.append(RewriteStep(rel, UPRIGHT, why))
-        return steps
+            if head is None or not head.turned:
+                return None
+            why = f"EXIF orientation {head.orientation}: turned upright, the tag dropped"
+            return RewriteStep(rel, UPRIGHT, why)
 
-    return Fix(label, planner, rule_id, rewrites=True)
+        return step
+
+    return _rewrite_fix(rule_id, images, label, steps_for)
 
 
 def flatten_fix(rule_id: str, images: Iterable[str], label: str) -> Fix:
     """Lay the transparent parts of each image on the background colour, where kohya
     would train something else (looked at when planned: every image, no cap)."""
+
+    def steps_for(ds: Dataset) -> Callable[[str], RewriteStep | None]:
+        name = background_name(ds)
+
+        def step(rel: str) -> RewriteStep | None:
+            hidden = hidden_of(str(ds.root / rel))
+            if hidden is None or not hidden.differs:
+                return None
+            return RewriteStep(
+                rel, FLATTEN, f"transparent parts hid {hidden.under}: laid on {name}"
+            )
+
+        return step
+
+    return _rewrite_fix(rule_id, images, label, steps_for)
+
+
+def _rewrite_fix(
+    rule_id: str,
+    images: Iterable[str],
+    label: str,
+    steps_for: Callable[[Dataset], Callable[[str], RewriteStep | None]],
+) -> Fix:
+    """A fix whose planner looks at each of ``images`` still in the dataset, on disk as
+    it is when planned (``steps_for(ds)(rel)``: the rewrite it needs, or None)."""
     frozen = tuple(images)
 
     def planner(ds: Dataset) -> list[RewriteStep]:
-        name = background_name(ds)
-        steps = []
-        for rel in frozen:
-            if rel not in ds.items:
-                continue
-            hidden = hidden_of(str(ds.root / rel))
-            if hidden is not None and hidden.differs:
-                why = f"transparent parts hid {hidden.under}: laid on {name}"
-                steps.append(RewriteStep(rel, FLATTEN, why))
-        return steps
+        step = steps_for(ds)
+        return [s for rel in frozen if rel in ds.items and (s := step(rel)) is not None]
 
     return Fix(label, planner, rule_id, rewrites=True)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,17 +95,12 @@ def header_of(path: str, facts: Any = None) -> HeaderRead | None:
     ``facts`` (the analysis cache's row) is used instead of a read when it describes
     the file as it is now and its format carries no orientation a header could add.
     """
-    now = stamp(path)
-    if now is None:
-        return None
-    memo = _headers.get(path)
-    if memo is not None and memo[0] == now:
-        return memo[1]
-    read = _from_facts(facts, now)
-    if read is None:
-        read = read_header(path)
-    _remember(_headers, path, (now, read))
-    return read
+
+    def read(now: Stamp) -> HeaderRead | None:
+        found = _from_facts(facts, now)
+        return found if found is not None else read_header(path)
+
+    return _by_stamp(_headers, path, read)
 
 
 def _from_facts(facts: Any, now: Stamp) -> HeaderRead | None:
@@ -168,15 +164,7 @@ def known_hidden(path: str) -> tuple[bool, Hidden | None]:
 def hidden_of(path: str) -> Hidden | None:
     """Decode the image and say what lies under its transparent pixels (None: no pixel
     is transparent, or the file does not decode)."""
-    now = stamp(path)
-    if now is None:
-        return None
-    memo = _hidden.get(path)
-    if memo is not None and memo[0] == now:
-        return memo[1]
-    found = _look(path)
-    _remember(_hidden, path, (now, found))
-    return found
+    return _by_stamp(_hidden, path, lambda _now: _look(path))
 
 
 def _look(path: str) -> Hidden | None:
@@ -215,6 +203,20 @@ def _under(rgb: np.ndarray) -> str:
     if mean.min() > 215:
         return "white"
     return "one colour"
+
+
+def _by_stamp(memo: dict, path: str, compute: Callable[[Stamp], Any]) -> Any:
+    """``compute(stamp)`` for the file at ``path``, remembered while its stamp (size,
+    mtime) holds; None when the file is gone."""
+    now = stamp(path)
+    if now is None:
+        return None
+    hit = memo.get(path)
+    if hit is not None and hit[0] == now:
+        return hit[1]
+    value = compute(now)
+    _remember(memo, path, (now, value))
+    return value
 
 
 def _remember(memo: dict, key: str, value: tuple) -> None:

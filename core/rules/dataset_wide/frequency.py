@@ -8,7 +8,6 @@ import math
 from collections import Counter
 from functools import lru_cache
 
-from lorapan.core.method.anchor import trained_items
 from lorapan.core.method.data import data_file
 from lorapan.core.method.junk import junk_reason
 from lorapan.core.rules import bundles, fixes
@@ -130,10 +129,10 @@ def _per_subject(v: View, own: set[str]) -> list[Finding]:
     (the guide), so what describes one subject is on most of *its* images, however few
     of the whole bundle's it reaches (a 10-image seiza pose beside 68 others)."""
     ctx = v.ctx
-    trained = trained_items(ctx.dataset)
+    items = ctx.dataset.items  # bundles.subjects holds the images kohya trains only
     rows = []
     for subject, rels in bundles.subjects(ctx.dataset).items():
-        captions = [trained[r].tags for r in rels if r in trained]
+        captions = [items[r].tags for r in rels]
         need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * len(captions)))
         counts = Counter(k for tags in captions for k in {norm(t) for t in tags})
         subject_own = own | {norm(subject)}

@@ -12,7 +12,7 @@ from typing import Any
 
 from lorapan.core.captions import split_tags
 from lorapan.core.dataset import Dataset, ImageItem
-from lorapan.core.rules.caption_form import other_lines_tags
+from lorapan.core.rules.caption_form import other_lines_tags, wildcards_on
 from lorapan.core.words import plural
 from lorapan.tui.keymap import display_keys, keys_for
 from lorapan.tui.screens.main.annotations import Annotations
@@ -118,7 +118,7 @@ class ImagePane(Vertical):
         lost = other_lines_tags(item)
         if not lost or item.caption is None:
             return ""
-        if self.dataset.settings.section("training").get("enable_wildcard"):
+        if wildcards_on(self.dataset.settings):
             return ""
         tagged = [n for n, line in enumerate(item.caption.extra_lines, 2) if split_tags(line)]
         first, last = tagged[0], tagged[-1]
