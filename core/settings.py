@@ -121,6 +121,17 @@ class Settings:
     def set_section(self, name: str, table: dict[str, Any]) -> None:
         self.raw[name] = copy.deepcopy(table)
 
+    def assign(self, key: str, value: Any) -> None:
+        """Set a ``[dataset]`` key, or ``table.key`` in another table (the way a fix
+        names what it writes: ``core_tag``, ``training.max_token_length``)."""
+        table, dot, name = key.partition(".")
+        if not dot:
+            setattr(self, key, value)
+            return
+        section = self.section(table)
+        section[name] = value
+        self.set_section(table, section)
+
     @property
     def checklist(self) -> dict[str, bool]:
         """Manual checklist ticks (rule or item id -> ticked)."""
@@ -221,10 +232,9 @@ def settings_document(settings: Settings, where: str = SETTINGS_FILE) -> dict[st
     and the ``[dataset]`` keys that are set (SettingsError for a bad value)."""
     _validate({k: getattr(settings, k) for k in _DEFAULTS}, where)
     doc = copy.deepcopy(settings.raw)
-    table = doc.setdefault("dataset", {})
-    for key in _DEFAULTS:
-        if settings.is_set(key):
-            table[key] = copy.deepcopy(getattr(settings, key))
+    stated = {k: copy.deepcopy(getattr(settings, k)) for k in _DEFAULTS if settings.is_set(k)}
+    if stated or "dataset" in doc:  # no empty [dataset] added to a file without one
+        doc.setdefault("dataset", {}).update(stated)
     return doc
 
 

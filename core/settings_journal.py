@@ -25,9 +25,10 @@ from lorapan.core.toml_edit import dump_toml
 
 
 def settings_change(root: Path, updates: Mapping[str, Any]) -> Change | None:
-    """lorapan.toml's change that sets ``updates`` (``[dataset]`` keys) on the file as it
-    is now; None when it already holds them. SettingsError when the file does not parse
-    (writing over it would lose what it holds) or a value is not allowed."""
+    """lorapan.toml's change that sets ``updates`` (``[dataset]`` keys, or ``table.key``
+    in another table) on the file as it is now; None when it already holds them.
+    SettingsError when the file does not parse (writing over it would lose what it
+    holds) or a value is not allowed."""
     path = Path(root) / SETTINGS_FILE
     try:
         before: bytes | None = path.read_bytes()
@@ -35,7 +36,7 @@ def settings_change(root: Path, updates: Mapping[str, Any]) -> Change | None:
         before = None
     on_disk = parse_settings(before, path)
     for key, value in updates.items():
-        setattr(on_disk, key, value)
+        on_disk.assign(key, value)
     after = dump_toml(settings_document(on_disk, str(path)), before)  # comments kept
     return None if after == before else (SETTINGS_FILE, before, after)
 

@@ -143,3 +143,27 @@ async def test_the_footer_offers_the_fix_only_when_the_finding_has_one(tmp_path)
         await pilot.press("i")
         await pilot.pause()
         assert "Apply fix" in footer_line(app)
+
+
+async def test_a_fix_that_only_writes_a_setting_is_shown_applied_and_undone(tmp_path):
+    """caption.tokens' fix writes [training] max_token_length: the detail says so and
+    that u takes it back, f writes it, and u restores lorapan.toml byte for byte."""
+    long = ", ".join(["gob", "solo", *(f"detail {i}" for i in range(30))])  # > 75 tokens
+    root = styled(build_dataset(tmp_path / "data", {**CAPTIONS, "img_1": long}))
+    before = (root / "lorapan.toml").read_bytes()
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await _to_finding(app, pilot, "caption.tokens")
+        await pilot.press("i")
+        await pilot.pause()
+        note = " ".join(text_of(app.screen, "#fd-note").split())
+        assert "training.max_token_length = 150 (u reverts it with the fix)" in note
+        await pilot.press("f")
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: not app.screen.report.find("caption.tokens"))
+        assert "max_token_length = 150" in (root / "lorapan.toml").read_text()
+        await pilot.press("u")
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: (root / "lorapan.toml").read_bytes() == before)
+        await wait_for(pilot, lambda: bool(app.screen.report.find("caption.tokens")))

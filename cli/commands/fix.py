@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             rules_set.append(f.rule_id)
             if not args.dry_run:  # planned with them; written with the run's captions
                 for key, value in f.fix.settings.items():
-                    setattr(ds.settings, key, value)
+                    ds.settings.assign(key, value)
                 engine.settings_changed()
             updates.update(f.fix.settings)
             settings_done.append(f.fix.settings)

@@ -41,6 +41,8 @@ settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set w
   sampling:  sample_every_n_steps (auto = at each checkpoint | N | off),
              sample_sampler, prompt_count, seed; tensorboard (true: the logged lr)
   buckets:   min_bucket_reso, max_bucket_reso, bucket_reso_steps (0 = from resolution)
+  captions:  max_token_length (150 | 225: CLIP tokens read of a caption, 75 unset),
+             enable_wildcard (true: each caption line a caption of its own)
   GPUs:      num_processes (in all), multi_gpu, gpu_ids, num_machines, machine_rank,
              main_process_ip, main_process_port (accelerate launch's own options)
 Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.

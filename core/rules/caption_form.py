@@ -15,6 +15,11 @@
   backslashes, which also lets the other rules read the tag (``yoimiya \\(genshin
   impact\\)`` is a franchise name).
 
+- ``caption.tokens``: a caption longer than CLIP's tokenizer lets sd-scripts read (75
+  tokens, or ``max_token_length``): the tags past the limit are cut without a word and
+  never train (:mod:`lorapan.core.method.clip_tokens` counts a lower bound). The fix
+  writes the ``[training] max_token_length`` that reads the longest caption whole.
+
 Each reads the caption as kohya does and says what the image trains as now.
 """
 
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from lorapan.core.captions import split_tags
 from lorapan.core.edits import TagChange, dedupe
 from lorapan.core.method.anchor import anchor_of, tag_key
+from lorapan.core.method.clip_tokens import LIMITS, WINDOW, caption_tokens, limit_for
 from lorapan.core.method.prose import is_sentence
 from lorapan.core.method.triggers import find_triggers, main_trigger
 from lorapan.core.rules import fixes
@@ -40,6 +46,8 @@ if TYPE_CHECKING:
     from lorapan.core.settings import Settings
 
 MULTILINE, SEPARATOR, ESCAPED = "caption.multiline", "tags.separator", "tags.escaped-brackets"
+TOKENS = "caption.tokens"
+OTHER_SCRIPT = "other script"
 #: The ideographic comma (U+3001) and the fullwidth comma (U+FF0C).
 FOREIGN_COMMAS = ("、", "，")
 _FOREIGN = re.compile("[、，]")
@@ -128,6 +136,10 @@ def issues(ctx: RuleContext, item: ImageItem, out: dict[tuple[str, str], tuple[s
         out[(SEPARATOR, "")] = tuple(_FOREIGN.findall("".join(foreign)))
     if escaped := tuple(t for t in tags if _ESCAPE.search(t)):
         out[(ESCAPED, "")] = escaped
+    if (tokens := caption_tokens(tags)) > ctx.token_limit:
+        # Words in other scripts take several tokens each where the count says one.
+        other = () if all(t.isascii() for t in tags) else (OTHER_SCRIPT,)
+        out[(TOKENS, "")] = (f"{tokens} tokens", *other)
 
 
 # ---- findings --------------------------------------------------------------------
@@ -171,6 +183,42 @@ def escaped_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Findin
     return Finding(ESCAPED, "warning", msg, g.images, fix)
 
 
+def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding:
+    n, limit = len(g), ctx.token_limit
+    longest = max(int(t.split()[0]) for t in g.details if t != OTHER_SCRIPT)
+    setting = "max_token_length unset" if limit == WINDOW else f"max_token_length = {limit}"
+    msg = (
+        f"{plural(n, 'caption')} {verb(n, 'is', 'are')} longer than CLIP lets kohya read: "
+        f"at least {longest} tokens (the longest), where sd-scripts keeps the first {limit} "
+        f"({setting}) and cuts the rest without a word: it never trains (with "
+        "shuffle_caption, a different tail is cut each step)."
+    )
+    wanted = limit_for(longest)
+    if OTHER_SCRIPT in g.details:
+        msg += (
+            " Words outside English take several tokens each where lorapan counts one "
+            "(it ships no CLIP vocabulary), so the captions are longer than counted."
+        )
+        wanted = max(LIMITS) if wanted else None
+    if wanted is None:
+        msg += (
+            " That is past 225, the most sd-scripts reads: prune tags the guide removes "
+            "(background and clothing details it does not need, tags the tagger repeats)."
+        )
+        return Finding(TOKENS, "warning", msg, g.images)
+    msg += (
+        f" The fix sets [training] max_token_length = {wanted}, enough for the tokens "
+        "counted; or prune tags the guide removes."
+    )
+    fix = Fix(
+        f"set [training] max_token_length = {wanted}",
+        lambda ds: [],
+        TOKENS,
+        settings={"training.max_token_length": wanted},
+    )
+    return Finding(TOKENS, "warning", msg, g.images, fix)
+
+
 def join_lines_fix(images: list[str]) -> Fix:
     """Each caption's later lines joined into its first, each tag once (one line left)."""
     frozen = tuple(images)
@@ -189,4 +237,9 @@ def join_lines_fix(images: list[str]) -> Fix:
     return Fix("join the caption's lines into one", planner, MULTILINE, moves_anchor=True)
 
 
-BUILDERS = {MULTILINE: multiline_finding, SEPARATOR: separator_finding, ESCAPED: escaped_finding}
+BUILDERS = {
+    MULTILINE: multiline_finding,
+    SEPARATOR: separator_finding,
+    ESCAPED: escaped_finding,
+    TOKENS: tokens_finding,
+}

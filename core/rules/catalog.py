@@ -94,6 +94,11 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "escaped brackets (bow \\(weapon\\)) that kohya trains with their backslashes",
     ),
+    "caption.tokens": (
+        "warning",
+        "captions longer than the 75 CLIP tokens sd-scripts reads (or max_token_length): "
+        "the tail never trains",
+    ),
     "captions.prose": (
         "advice",
         "captions written as sentences: which rules apply, shuffle_caption = false",

@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lorapan.core import provenance
@@ -21,6 +21,7 @@ from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
 from lorapan.core.method.anchor import kohya_trains as trains  # where the rules read it
+from lorapan.core.method.clip_tokens import token_limit
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.names import character_qualifier, series_in
 from lorapan.core.method.prefixes import Prefixes
@@ -30,6 +31,7 @@ from lorapan.core.method.tag_style import style_for
 from lorapan.core.method.triggers import Trigger, find_triggers, main_trigger
 from lorapan.core.method.vocab import Vocab, data_file, name_from_core
 from lorapan.core.rules import bundles
+from lorapan.core.user_config import load_user_config
 
 INCONSISTENT_BELOW = 15
 INCONSISTENT_THRESHOLD = 0.35
@@ -95,6 +97,12 @@ class RuleContext:
     @property
     def profile(self):  # noqa: ANN201 - Profile
         return self.vocab.profile
+
+    @cached_property
+    def token_limit(self) -> int:
+        """CLIP tokens sd-scripts reads of a caption (``[training] max_token_length``)."""
+        table = load_user_config().table("training")  # the dataset's keys over the user's
+        return token_limit({**table, **self.dataset.settings.section("training")})
 
     @property
     def settings_kind(self) -> str:

@@ -297,7 +297,7 @@ def apply_fix(ds: Dataset, fix: Fix, dry_run: bool = False) -> FixOutcome:
     updates = dict(fix.settings or {})
     if updates and not dry_run:  # planned with the settings it sets
         for key, value in updates.items():
-            setattr(ds.settings, key, value)
+            ds.settings.assign(key, value)
     changes = fix.plan(ds)
     if dry_run or not (changes or updates):
         return FixOutcome(fix.rule_id, fix.label, changes, None, fix.settings)

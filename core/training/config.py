@@ -144,6 +144,8 @@ def dataset_config(
         "keep_tokens": int(params.get("keepTokens", 0)),
         "flip_aug": bool(params.get("flipAugmentation", False)),
     }
+    if (settings or {}).get("enable_wildcard"):
+        general["enable_wildcard"] = True  # each caption line a caption of its own
     ds: dict[str, Any] = {
         "resolution": res,
         "batch_size": int(params.get("trainBatchSize", 1)),

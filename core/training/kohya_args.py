@@ -137,6 +137,9 @@ def train_args(
     if settings["seed"]:
         a += ["--seed", str(settings["seed"])]
     extra = list(settings["extra_args"])
+    tokens = int(settings.get("max_token_length") or 0)
+    if tokens > 75 and not any(x.startswith("--max_token_length") for x in extra):
+        a += ["--max_token_length", str(tokens)]  # captions past 75 CLIP tokens read whole
     if settings["tensorboard"] and not any(x.startswith("--logging_dir") for x in extra):
         a += ["--logging_dir", str(run_dir / "tensorboard")]  # the lr is only logged there
     return a + extra

@@ -54,6 +54,10 @@ SETTING_KEYS: dict[str, tuple[type, Any]] = {
     # Offline machines: the CLIP tokenizer from a folder, and no hub access attempted.
     "tokenizer_cache_dir": (str, ""),
     "offline": (bool, False),
+    # Each line of a caption file a caption of its own (sd-scripts picks one per step).
+    "enable_wildcard": (bool, False),
+    # CLIP tokens of a caption the trainer reads: 0 (sd-scripts' 75), 150 or 225.
+    "max_token_length": (int, 0),
     # Buckets: 0 = from the resolution (kohya.md §1, §6).
     "min_bucket_reso": (int, 0),
     "max_bucket_reso": (int, 0),
@@ -100,9 +104,12 @@ def coerce_setting(key: str, value: Any) -> Any:
             raise P.PresetError(f"{key} = {value!r} is not a valid bool (true or false)")
         return text in ("true", "1", "yes", "on")
     try:
-        return kind(value)
+        typed = kind(value)
     except (TypeError, ValueError):
         raise P.PresetError(f"{key} = {value!r} is not a valid {kind.__name__}") from None
+    if key == "max_token_length" and typed not in (0, 75, 150, 225):
+        raise P.PresetError(f"max_token_length = {value!r}: sd-scripts reads 75, 150 or 225")
+    return typed
 
 
 def every(cadence: str, total_steps: int) -> int | None:

@@ -107,8 +107,7 @@ class FindingScreen(Screen[FindingChoice | None]):
             if f.fix is not None and f.fix.settings:
                 setting = ", ".join(f"{k} = {v!r}" for k, v in f.fix.settings.items())
                 yield Static(
-                    f"also writes lorapan.toml: {setting} (a settings change: undo does not "
-                    "revert it)",
+                    f"also writes lorapan.toml: {setting} (u reverts it with the fix)",
                     id="fd-note",
                     markup=False,
                 )
