@@ -10,3 +10,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def verb(n: int, one: str, many: str) -> str:
     """``1 image carries`` / ``2 images carry``."""
     return one if n == 1 else many
+
+
+def article(word: str) -> str:
+    """``word`` with 'a' or 'an' before it (by its first letter: 'an asset')."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -124,9 +124,17 @@ def test_kind_prune_fires_on_listed_tags_and_proposes_candidates_when_none_liste
     assert finding(report, "tags.kind-prune").details == {"building": 1, "sky": 1}
     clean = check(rf.background(tmp_path / "bc", clean=True))
     assert "tags.kind-prune" not in fired(clean)
-    assets = check(rf.asset(tmp_path / "a", clean=False))
+    root = rf.asset(tmp_path / "a", clean=False)
+    for i in range(0, 18, 3):  # 'skull' on 12 of 18: a trait of the subject, advised
+        cap = root / f"a{i:03d}.txt"
+        cap.write_text(cap.read_text().replace("wooden chair", "wooden chair, skull"))
+        cap = root / f"a{i + 1:03d}.txt"
+        cap.write_text(cap.read_text().replace("wooden chair", "wooden chair, skull"))
+    assets = check(root)
     cands = finding(assets, "tags.kind-prune:candidates")
-    assert cands.severity == "advice" and "'day' ×9" in cands.message
+    assert cands.severity == "advice" and "'skull' ×12" in cands.message
+    # the lighting the asset's coverage asks for is never offered ('day' is on 9 of 18)
+    assert "'day'" not in cands.message
     # a tag on every image is tags.constant's, with its one-key fix: not offered twice
     assert "wooden chair" not in cands.message
     assert finding(assets, "tags.constant:wooden chair").fix is not None

@@ -131,9 +131,10 @@ class RuleContext:
         got = self._infos.get(tag)
         if got is None:
             v = self.vocab
+            own = tag in self.own_names  # the subject's own name is never removed
             got = TagInfo(
-                blacklisted=tag in v.blacklist,
-                prune=tag in v.kind_prune,
+                blacklisted=tag in v.blacklist and not own,
+                prune=tag in v.kind_prune and not own,
                 hair=v.is_hair_tag(tag),
                 eye=v.is_eye_tag(tag),
                 special=v.is_special_detail(tag),

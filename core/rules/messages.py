@@ -11,7 +11,7 @@ from lorapan.core.rules.context import RuleContext
 from lorapan.core.rules.groups import Group
 from lorapan.core.rules.model import Finding
 from lorapan.core.rules.pairing import near_pairs, rename_hint
-from lorapan.core.words import plural, verb
+from lorapan.core.words import article, plural, verb
 
 IssueKey = tuple[str, str]
 
@@ -204,7 +204,7 @@ def _kind_prune(ctx, sub, g, counts):
         "tags.kind-prune",
         "warning",
         f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} tags that describe the subject itself ({top_details(g.details)}): "
-        f"a {ctx.profile.label} dataset drops them so the core tag absorbs them.",
+        f"{article(ctx.profile.label)} dataset drops them so the core tag absorbs them.",
         g.images,
         fix,
     )

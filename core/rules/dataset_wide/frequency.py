@@ -104,13 +104,25 @@ def prune_candidates(v: View) -> list[Finding]:
     own = _own_tags(ctx) | set(constant_tags(v)) | people_tags()
     need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * v.total))
     cands = sorted(
-        ((v.counts[t], t) for t in v.frequent if v.counts.get(t, 0) >= need and t not in own),
+        (
+            (v.counts[t], t)
+            for t in v.frequent
+            if v.counts.get(t, 0) >= need and t not in own and not _not_the_subject(ctx, t)
+        ),
         reverse=True,
     )[:12]
     if not cands:
         return []
     names = ", ".join(f"'{t}' ×{c}" for c, t in cands)
     return [_prune_finding(ctx, f"Candidates (on most images, besides the constant tags): {names}")]
+
+
+def _not_the_subject(ctx: RuleContext, tag: str) -> bool:
+    """A tag that says something the guide wants varied or kept, never what the subject
+    is: a coverage item of the kind (day, night: the lighting it asks for), or the hair
+    and eyes of the people who wear, hold or stand in it."""
+    info = ctx.info(tag)
+    return bool(info.coverage) or info.hair or info.eye
 
 
 def _prune_finding(ctx: RuleContext, candidates: str) -> Finding:
@@ -136,7 +148,11 @@ def _per_subject(v: View, own: set[str]) -> list[Finding]:
         need = max(2, math.ceil(PRUNE_CANDIDATE_SHARE * len(captions)))
         counts = Counter(k for tags in captions for k in {norm(t) for t in tags})
         subject_own = own | {norm(subject)}
-        cands = [(c, t) for t, c in counts.most_common() if c >= need and t not in subject_own]
+        cands = [
+            (c, t)
+            for t, c in counts.most_common()
+            if c >= need and t not in subject_own and not _not_the_subject(ctx, t)
+        ]
         if cands:
             names = ", ".join(f"'{t}' ×{c}" for c, t in cands[:8])
             rows.append(f"'{subject}' ({len(captions)} images): {names}")

@@ -8,6 +8,7 @@ from lorapan.core.rules import merges
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.messages import plural
 from lorapan.core.rules.model import Finding
+from lorapan.core.words import article
 
 
 def bundle(v: View) -> list[Finding]:
@@ -31,7 +32,7 @@ def bundle(v: View) -> list[Finding]:
                     "bundle.per-subject",
                     "warning",
                     f"subject '{subject}' has {plural(count, 'image')}: the guide aims for {aim} per "
-                    f"subject in a {ctx.profile.label}; add {aim - count}.",
+                    f"subject in {article(ctx.profile.label)}; add {aim - count}.",
                     g.images if g else [],
                     key=f"bundle.per-subject:{subject}",
                 )

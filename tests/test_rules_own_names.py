@@ -1,0 +1,75 @@
+"""The subject's own name is never removed, and prune advice names only the subject.
+
+The guide's blacklist lists popular characters (Naruto, Zoro, Luffy...) because a
+tagger writes *other* characters' names; a LoRA of one of them keeps its own name.
+A core tag listed under ``[rules] kind_prune`` is kept too, so ``fix`` settles. The
+prune candidates of an asset leave out the coverage the guide asks for (day, night)
+and the hair of the people in the pictures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rules_fixtures as rf
+from lorapan.core.dataset import Dataset
+from lorapan.core.rules.engine import RulesEngine
+from lorapan.core.rules.model import Report
+
+ZORO = "roronoa zoro, 1boy, solo, male focus, green hair, short hair, earrings, scar, {pose}"
+POSES = ["portrait", "sitting", "standing", "from side", "night", "day"]
+
+
+def check(root: Path) -> Report:
+    return RulesEngine(Dataset.open(root), live=False).check()
+
+
+def zoro_set(root: Path) -> Path:
+    caps = {f"10_roronoa zoro/z{i:02d}.png": ZORO.format(pose=POSES[i % 6]) for i in range(20)}
+    caps["10_roronoa zoro/z00.png"] += ", uzumaki naruto"  # another character: it goes
+    return rf.write_images(root, caps)
+
+
+def test_a_blacklisted_name_that_is_the_subject_stays_and_fix_settles(tmp_path, lorapan_cmd):
+    root = zoro_set(tmp_path / "ds")
+    [black] = check(root).find("tags.blacklist")
+    assert "roronoa zoro" not in black.details and "uzumaki naruto" in black.details
+    first = lorapan_cmd("fix", root)
+    assert first.returncode in (0, 1), first.stderr
+    caption = (root / "10_roronoa zoro" / "z00.txt").read_text()
+    assert caption.startswith("roronoa zoro, ") and "uzumaki naruto" not in caption
+    again = lorapan_cmd("fix", root)
+    assert "0 captions changed" in again.stdout
+    assert (root / "10_roronoa zoro" / "z00.txt").read_text() == caption
+
+
+def test_a_core_tag_listed_to_prune_is_kept_and_fix_settles(tmp_path, lorapan_cmd):
+    caps = {
+        f"12_trcn jacket/j{i:02d}.png": f"trcn jacket, no humans, hooded jacket, zipper, {p}"
+        for i, p in enumerate(POSES * 3)
+    }
+    root = rf.write_images(tmp_path / "ds", caps)
+    (root / "lorapan.toml").write_text(
+        '[dataset]\nkind = "asset"\ncore_tag = "trcn jacket"\n\n'
+        '[rules]\nkind_prune = ["hooded jacket", "zipper", "trcn jacket"]\n'
+    )
+    [prune] = check(root).find("tags.kind-prune")
+    assert set(prune.details) == {"hooded jacket", "zipper"}
+    assert lorapan_cmd("fix", root).returncode in (0, 1)
+    assert (root / "12_trcn jacket" / "j00.txt").read_text().startswith("trcn jacket, no humans")
+    assert "0 captions changed" in lorapan_cmd("fix", root).stdout
+
+
+def test_prune_candidates_leave_out_the_asked_for_coverage_and_peoples_hair(tmp_path):
+    caps = {}
+    for i in range(18):  # on 10-12 of 18: candidates, not constant (90 %)
+        light = "day" if i % 3 else "night"
+        wood = "wooden chair, " if i % 4 else ""
+        hair = "1girl, long hair, " if i % 4 else ""
+        caps[f"8_oak chair/c{i:02d}.png"] = f"oak chair, {wood}{hair}{light}, armrest"
+    root = rf.write_images(tmp_path / "ds", caps)
+    (root / "lorapan.toml").write_text('[dataset]\nkind = "asset"\ncore_tag = "oak chair"\n')
+    [advice] = [f for f in check(root).findings if f.key == "tags.kind-prune:candidates"]
+    assert "'wooden chair' ×13" in advice.message
+    for kept in ("'day'", "'night'", "'long hair'"):
+        assert kept not in advice.message
