@@ -103,9 +103,19 @@ def _step(args: argparse.Namespace, which: str) -> int:
         return blocked
     result = ds.undo() if which == "undo" else ds.redo()
     if result is None:
-        print(f"nothing to {which}")
+        if args.json:
+            print_json({"label": None, "applied": [], "message": f"nothing to {which}"})
+        else:
+            print(f"nothing to {which}")
         return EXIT_OK
-    return _print_result(args, result)
+    code = _print_result(args, result)
+    if result.conflicts and not result.applied and not args.json:
+        state = "applied" if which == "undo" else "undone"
+        print(
+            f"  the edit stays {state}: {which} tries it again once those files hold what "
+            "lorapan wrote (to keep their new text, leave it)"
+        )
+    return code
 
 
 def run_undo(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from lorapan.core.commands_hint import hint
 from lorapan.core.confine import ConfinementError, Confiner
 from lorapan.core.errors import StateError
+from lorapan.core.interrupts import held_interrupts
 from lorapan.core.journal import compact
 from lorapan.core.journal.model import (
     APPLIED,
@@ -234,8 +235,9 @@ class Journal:
             txn = Transaction(uuid.uuid4().hex[:10], seq, label, time.time(), PENDING, len(ops))
             txn.ops = ops
             try:
-                self.store.write_pack(txn.id, blobs)
-                self.store.write_ops(txn.id, ops)
+                with held_interrupts("the journal entry"):
+                    self.store.write_pack(txn.id, blobs)
+                    self.store.write_ops(txn.id, ops)
             except OSError as exc:
                 raise StateError(
                     f"cannot write the journal in {self.dir}: {exc.strerror or exc}",
@@ -248,20 +250,25 @@ class Journal:
     def commit(self, txn: Transaction) -> OpResult:
         """Apply a pending transaction; conflicting files are dropped from it."""
         with self.writer.hold():
-            self._live.add(txn.id)
-            try:
-                res = self.steps.step(txn.ops, True, self._prepare(txn))
-            finally:
-                self._live.discard(txn.id)
-                self._packs.pop(txn.id, None)  # contents stay on disk, not in memory
-            bad = {p for p, _ in res.conflicts}
-            txn.ops = [op for op in txn.ops if op.path not in bad]
-            txn.conflicts = [{"path": p, "reason": r} for p, r in res.conflicts]
-            txn.state = APPLIED
-            self.save(txn)
-            self._discard_redo(txn)
+            with held_interrupts(_files(txn)):
+                res = self._commit(txn)
             with contextlib.suppress(OSError):  # housekeeping: the next commit folds again
                 compact.fold(self)
+        return res
+
+    def _commit(self, txn: Transaction) -> OpResult:
+        self._live.add(txn.id)
+        try:
+            res = self.steps.step(txn.ops, True, self._prepare(txn))
+        finally:
+            self._live.discard(txn.id)
+            self._packs.pop(txn.id, None)  # contents stay on disk, not in memory
+        bad = {p for p, _ in res.conflicts}
+        txn.ops = [op for op in txn.ops if op.path not in bad]
+        txn.conflicts = [{"path": p, "reason": r} for p, r in res.conflicts]
+        txn.state = APPLIED
+        self.save(txn)
+        self._discard_redo(txn)
         return res
 
     def run(
@@ -310,18 +317,24 @@ class Journal:
         return undone[0] if undone else None
 
     def _move(self, txn: Transaction, during: str, forward: bool, done: str) -> OpResult:
-        """Step ``txn`` one way, marking it ``during`` on disk first (crash-safe)."""
+        """Step ``txn`` one way, marking it ``during`` on disk first (crash-safe).
+
+        A step that changed no file (each one changed on disk since) leaves ``txn``
+        where it was: an undo refused is not an undo, and the next one must not
+        revert an older edit instead."""
         blob = self._prepare(txn)
-        txn.state = during
-        self.save(txn)
-        self._live.add(txn.id)
-        try:
-            res = self.steps.step(txn.ops, forward, blob)
-        finally:
-            self._live.discard(txn.id)
-            self._packs.pop(txn.id, None)
-        txn.state = done
-        self.save(txn)
+        was = txn.state
+        with held_interrupts(_files(txn)):
+            txn.state = during
+            self.save(txn)
+            self._live.add(txn.id)
+            try:
+                res = self.steps.step(txn.ops, forward, blob)
+            finally:
+                self._live.discard(txn.id)
+                self._packs.pop(txn.id, None)
+            txn.state = was if res.conflicts and not res.done else done
+            self.save(txn)
         return res
 
     def undo(self) -> tuple[Transaction, OpResult] | None:
@@ -340,7 +353,7 @@ class Journal:
 
     def finish(self, txn: Transaction) -> OpResult:
         """Complete an interrupted transaction in the direction it was going."""
-        with self.writer.hold(wait_s=0):
+        with self.writer.hold(wait_s=0), held_interrupts(_files(txn)):
             blob = self._prepare(txn)
             self.steps.clean_temps(txn.ops)
             forward = txn.state == PENDING
@@ -352,7 +365,7 @@ class Journal:
 
     def rollback(self, txn: Transaction) -> OpResult:
         """Return every file of an interrupted transaction to where it started."""
-        with self.writer.hold(wait_s=0):
+        with self.writer.hold(wait_s=0), held_interrupts(_files(txn)):
             blob = self._prepare(txn)
             self.steps.clean_temps(txn.ops)
             forward = txn.state == PENDING
@@ -381,3 +394,7 @@ def _keep(blobs: dict[str, bytes], data: bytes | None) -> str | None:
     if digest is not None and data is not None:
         blobs[digest] = data
     return digest
+
+
+def _files(txn: Transaction) -> str:
+    return f"the {len(txn.ops)} file{'s' if len(txn.ops) != 1 else ''} of '{txn.label}'"
