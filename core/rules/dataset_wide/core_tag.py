@@ -22,18 +22,22 @@ def core_proposal(v: View) -> list[Finding]:
         shape = ctx.profile.core_shape.format(name=ctx.vocab.name or "<name>")
         msg += f" (shape for this kind: '{shape}')"
     msg += "."
-    fix = None
+    fix, severity = None, "error"
     trigger = ctx.trigger
     if proposal:
         why = f" ({trigger.describe(v.total)})" if trigger is not None else ""
         msg += f" Proposed: '{proposal}'{why} — confirm it to write it to lorapan.toml."
         fix = fixes.core_proposal_fix(ctx, proposal)
+        if v.total and v.first_counts.get(tag_key(proposal), 0) == v.total:
+            # the captions already follow the guide; only lorapan.toml does not say so
+            severity = "warning"
+            msg += " Every caption already starts with it, so training is not held up."
     else:
         msg += _not_proposed(v) + (
             " The shape needs the subject's name, which only you can give: set [dataset] "
             "name (lorapan builds the core tag from it) or core_tag in lorapan.toml."
         )
-    return [Finding("tags.core", "error", msg, [], fix, key="tags.core:unset")]
+    return [Finding("tags.core", severity, msg, [], fix, key="tags.core:unset")]
 
 
 def _not_proposed(v: View) -> str:
