@@ -116,3 +116,38 @@ def test_pictures_kohya_never_trains_do_not_dilute_the_one_source(tmp_path, lora
     kind = kind_of(lorapan_cmd, root)
     assert kind["kind"] == "single-image", kind
     assert "10 of 10 images are '10_daberry/daberry.png'" in " ".join(kind["evidence"])
+
+
+def hand_made(root, n: int, version: int | None = None):
+    """``n`` pictures of a single-image set made in an image editor (no augment records)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        gen.save(gen.flat_art((512, 512), seed=40 + i), root / f"crop{i:02d}.png")
+        (root / f"crop{i:02d}.txt").write_text(CAPTION)
+    rules = f"\n[rules]\nsingle_image_version = {version}\n" if version else ""
+    (root / "lorapan.toml").write_text(f'[dataset]\nkind = "single-image"\n{rules}')
+    return root
+
+
+def test_between_the_two_versions_the_count_says_what_to_do_for_either(tmp_path, lorapan_cmd):
+    """22 hand-made crops: past the first version's 15-20, short of the second's 25-35
+    (generated images added). It was told to 'add 3', which says nothing of what."""
+    root = hand_made(tmp_path / "a", 22)
+    [msg] = findings(lorapan_cmd, root, "count.aim")
+    assert "15–20 made from its one picture, or 25–35 once generated images" in msg
+    assert "Remove 2" in msg and "single_image_version = 2" in msg
+    stated = hand_made(tmp_path / "b", 22, version=2)
+    [msg] = findings(lorapan_cmd, stated, "count.aim")
+    assert "aims for 25–35" in msg and "add 3" in msg
+    generated = hand_made(tmp_path / "c", 28)  # past 25: the second version, in its aim
+    assert not findings(lorapan_cmd, generated, "count.aim")
+
+
+def test_a_set_augment_made_from_one_picture_keeps_the_first_versions_aim(tmp_path, lorapan_cmd):
+    make(tmp_path, kind="single-image")
+    aug = lorapan_cmd("augment", tmp_path, "daberry.png", "--crops", "grid:3x3;centre")
+    assert aug.returncode == 0, aug.stderr
+    n = json.loads(lorapan_cmd("info", tmp_path, "--json").stdout)["images"]
+    assert n > 20
+    [msg] = findings(lorapan_cmd, tmp_path, "count.aim")
+    assert f"{n} images all made from one picture" in msg and f"Remove {n - 20}" in msg

@@ -23,7 +23,7 @@ from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
 from lorapan.core.method.anchor import kohya_trains as trains  # where the rules read it
 from lorapan.core.method.clip_tokens import token_limit
 from lorapan.core.method.kind import resolve_kind, subject_tags
-from lorapan.core.method.names import character_qualifier, series_in
+from lorapan.core.method.names import character_qualifier, not_a_name, series_in
 from lorapan.core.method.prefixes import Prefixes
 from lorapan.core.method.prose import CaptionStyle, caption_style, tag_fields
 from lorapan.core.method.style_tag import StyleGuess, propose_style
@@ -131,7 +131,9 @@ class RuleContext:
         got = self._infos.get(tag)
         if got is None:
             v = self.vocab
-            own = tag in self.own_names  # the subject's own name is never removed
+            # the subject's own name is never removed; a tagger's '1boy' first on every
+            # caption (the anchor) is not a name
+            own = tag in self.own_names and not not_a_name(tag)
             got = TagInfo(
                 blacklisted=tag in v.blacklist and not own,
                 prune=tag in v.kind_prune and not own,

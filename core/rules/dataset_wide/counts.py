@@ -19,12 +19,42 @@ from lorapan.core.rules.model import Finding
 
 
 def aim_range(ctx: RuleContext, total: int) -> tuple[int | None, int | None]:
+    """The kind's aim. The single-image kind's second version (25-35) is the first one
+    with generated images added: taken when ``[rules] single_image_version = 2`` says so,
+    or when the set is past 20 and not all made from one picture (which the records
+    ``lorapan augment`` keeps tell: hand-made crops leave none)."""
     p = ctx.profile
     if p.second_aim:
         version = ctx.vocab.rules.get("single_image_version")
-        if version == 2 or (version is None and total > (p.aim_max or 0)):
+        if version == 2 or (version is None and total > (p.aim_max or 0) and not _one(ctx)):
             return p.second_aim
     return p.aim_min, p.aim_max
+
+
+def _one(ctx: RuleContext) -> bool:
+    """Every image was made from one picture (lorapan augment's records say so)."""
+    share = source_share(ctx.dataset)
+    return share is not None and share.images == share.total
+
+
+def _between_versions(ctx: RuleContext, n: int) -> str:
+    """The single-image kind's count between its two aims, or past the first with every
+    image from one picture: what to do, for either version ('' otherwise)."""
+    p = ctx.profile
+    if not p.second_aim or ctx.vocab.rules.get("single_image_version") is not None:
+        return ""
+    hi1, (lo2, hi2) = p.aim_max or 0, p.second_aim
+    one = _one(ctx)
+    if not (hi1 < n < lo2 or (n > hi1 and one)):
+        return ""
+    made = " all made from one picture" if one else ""
+    return (
+        f"{plural(n, 'image')}{made}: the guide's single-image LoRA aims for {p.aim_min}–{hi1} "
+        f"made from its one picture, or {lo2}–{hi2} once generated images are added (its "
+        f"second version). Remove {n - hi1} (keep the best: `{ctx.command('scan')}` lists "
+        "the blurry and cloned ones), or add generated images and set [rules] "
+        "single_image_version = 2 in lorapan.toml."
+    )
 
 
 def counts(v: View) -> list[Finding]:
@@ -38,6 +68,8 @@ def counts(v: View) -> list[Finding]:
     lo, hi = aim_range(ctx, n)
     if p.bundle or (lo is None and hi is None):
         return out
+    if between := _between_versions(ctx, n):
+        return [Finding("count.aim", "warning", between)]
     if lo is not None and n < lo:
         msg = f"{plural(n, 'image')}: the guide aims for {lo}–{hi} for a {p.label}; add {lo - n}."
     elif hi is not None and n > hi:
