@@ -51,3 +51,23 @@ def test_fix_removes_tagger_junk_unwraps_markdown_and_weights(tmp_path: Path) ->
     assert not report.find("tags.constant")  # junk is removed, not pruned as constant
     _fix_everything(root)
     assert (root / "0.txt").read_text() == "M1N2N3Z4_K, no humans, smile, x0"
+
+
+def test_a_pasted_generation_prompt_loses_its_prompt_only_words(tmp_path: Path) -> None:
+    """BREAK, <lora:...>, embedding:... and a weight over several tags: what a prompt
+    pasted as a caption brings (generated images, the guide's second single-image
+    version). sd-scripts trains them as text."""
+    prompt = (
+        "mika, 1girl, (smile:0.8), BREAK, full body, <lora:add_detail:0.6>, "
+        "embedding:easynegative, (masterpiece, best quality:1.1), x{i}"
+    )
+    root = rf.write_images(tmp_path / "p", {f"{i}.png": prompt.format(i=i) for i in range(4)})
+    rf.write_settings(root, {"kind": "character", "core_tag": "mika", "style_tag": ""})
+    [found] = _report(root).find("tags.weight-syntax")
+    for shown in ("BREAK", "<lora:add_detail:0.6>", "embedding:easynegative", "(smile:0.8)"):
+        assert shown in found.details
+    _fix_everything(root)
+    assert (root / "0.txt").read_text() == (
+        "mika, 1girl, smile, full body, masterpiece, best quality, x0"
+    )
+    assert not _report(root).find("tags.weight-syntax")

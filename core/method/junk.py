@@ -5,8 +5,13 @@
   "conflicting meta tags"). A Pony set's ``rating_safe`` is kept by the rule
   (:func:`lorapan.core.rules.fixes.junk_test`): there it is the base model's own word;
 - markdown emphasis an LLM captioner left around a token (``**[token]**``);
-- prompt-weight syntax (``(no humans)``, ``(red hair:1.2)``): a prompt's emphasis, but
-  kohya reads a caption literally and trains the parentheses and numbers as text.
+- prompt-weight syntax (``(no humans)``, ``(red hair:1.2)``, or one weight over several
+  tags: ``(masterpiece, best quality:1.1)``, which lorapan reads as one field): a
+  prompt's emphasis, but kohya reads a caption literally and trains the parentheses and
+  numbers as text;
+- words only a prompt reads (``BREAK``, ``<lora:name:0.6>``, ``embedding:name``), which
+  a generation prompt pasted as the caption brings (the guide's second single-image
+  version adds generated images): sd-scripts' ``process_caption`` reads none of them.
 
 The lists are data (``core/data/junk.toml``).
 """
@@ -22,6 +27,7 @@ from lorapan.core.method.vocab import data_file
 _MARKDOWN = re.compile(r"(\*\*|__)(.+?)\1")
 _WEIGHT = re.compile(r"^\((.*)\)$", re.DOTALL)
 _NUMBER = re.compile(r"^(.*?):\s*-?\d+(?:\.\d+)?$", re.DOTALL)
+_NETWORK = re.compile(r"^<(?:lora|lyco|lycoris|hypernet):[^<>]*>$", re.IGNORECASE)
 
 
 @cache
@@ -90,3 +96,10 @@ def unweighted(tag: str) -> str | None:
         t = (n.group(1) if n else inner).strip()
         changed = True
     return t if changed and t else None
+
+
+@lru_cache(maxsize=131072)
+def prompt_only(tag: str) -> bool:
+    """A word only a prompt reads: ``BREAK``, ``<lora:x:0.6>``, ``embedding:x``."""
+    t = tag.strip()
+    return t == "BREAK" or bool(_NETWORK.match(t)) or t.lower().startswith("embedding:")

@@ -29,7 +29,13 @@ from lorapan.core.method.anchor import (
     put_first,
     tag_key,
 )
-from lorapan.core.method.junk import has_markdown, junk_reason, strip_markdown, unweighted
+from lorapan.core.method.junk import (
+    has_markdown,
+    junk_reason,
+    prompt_only,
+    strip_markdown,
+    unweighted,
+)
 from lorapan.core.method.names import not_a_name
 from lorapan.core.method.prose import is_sentence, past_sentence
 from lorapan.core.rules.compose import compose  # noqa: F401 - planned here, composed there
@@ -134,8 +140,10 @@ def junk_fn(is_junk: Callable[[str], bool]) -> Callable[[Tags], Tags]:
 
 
 def unweight_fn(tags: Tags) -> Tags:
-    """``(no humans)`` -> ``no humans`` (dropped when the caption has it already)."""
-    return dedupe(tuple(unweighted(t) or t for t in tags))
+    """``(no humans)`` -> ``no humans`` (dropped when the caption has it already),
+    ``(masterpiece, best quality:1.1)`` -> ``masterpiece, best quality``; ``BREAK``,
+    ``<lora:...>`` and ``embedding:...`` go."""
+    return dedupe(tuple(unweighted(t) or t for t in tags if not prompt_only(t)))
 
 
 def core_fix(label: str, core: str, images: list[str]) -> Fix:

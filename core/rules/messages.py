@@ -166,12 +166,15 @@ def _weight(ctx, sub, g, counts):
     return Finding(
         "tags.weight-syntax",
         "warning",
-        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} prompt-weight syntax ({top_details(g.details)}): "
-        "weights are for prompts; kohya reads captions literally and trains the parentheses "
-        "and numbers as part of the tag.",
+        f"{_imgs(g)} {verb(len(g), 'carries', 'carry')} prompt syntax ({top_details(g.details)}): "
+        "weights, BREAK, <lora:…> and embedding: are for prompts; kohya reads captions "
+        "literally and trains the brackets, numbers and words as part of the caption.",
         g.images,
         fixes.tag_fix(
-            "tags.weight-syntax", "unwrap the weighted tags", g.images, fixes.unweight_fn
+            "tags.weight-syntax",
+            "unwrap the weighted tags, remove the prompt-only words",
+            g.images,
+            fixes.unweight_fn,
         ),
     )
 

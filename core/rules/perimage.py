@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 
 from lorapan.core.dataset import ImageItem
 from lorapan.core.method.anchor import carries, first_place, tag_key
-from lorapan.core.method.junk import has_markdown, markdown_of, unweighted
+from lorapan.core.method.junk import (
+    has_markdown,
+    markdown_of,
+    prompt_only,
+    unweighted,
+)
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules import caption_form, franchise
 from lorapan.core.rules.bundles import several_in
@@ -108,7 +113,7 @@ def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
     )
     if junk:
         issues[("tags.junk", "")] = junk
-    weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None))
+    weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None or prompt_only(t)))
     if weights:
         issues[("tags.weight-syntax", "")] = weights
 
