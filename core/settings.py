@@ -23,6 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from lorapan.core.errors import StateError
+from lorapan.core.naming import IMAGE_EXTS
 from lorapan.core.safe_write import atomic_write
 
 SETTINGS_FILE = "lorapan.toml"
@@ -61,6 +62,10 @@ _DEFAULTS: dict[str, Any] = {
 
 #: Caption extensions kohya users meet, besides the configured one (``.cap``: BLIP-style).
 CAPTION_EXTENSIONS = (".txt", ".caption", ".cap")
+
+
+#: other files beside the images that are never captions (HEIC photos, kohya's latents)
+NOT_CAPTIONS = frozenset({".heic", ".heif", ".avif", ".jxl", ".tif", ".tiff", ".npz"})
 
 
 class SettingsError(ValueError):
@@ -173,6 +178,12 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     if not ext.startswith(".") or len(ext) < 2 or "/" in ext:
         raise SettingsError(
             f"{where}: [dataset] caption_extension = {ext!r} must look like '.txt' or '.caption'"
+        )
+    if ext.lower() in IMAGE_EXTS | NOT_CAPTIONS:
+        raise SettingsError(
+            f"{where}: [dataset] caption_extension = {ext!r} is an image's extension: "
+            "every image would be read as its own caption; captions are text ('.txt', "
+            "'.caption' or '.cap')"
         )
     extra = values["blacklist_extra"]
     if not isinstance(extra, list) or not all(isinstance(t, str) for t in extra):

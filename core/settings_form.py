@@ -68,7 +68,7 @@ FIELDS: tuple[FormField, ...] = (
     FormField("name", "Name", help="the subject's name (the core tag is made from it)"),
     FormField("core_tag", "Core tag", help="one tag, first in every caption (the trigger)"),
     FormField("style_tag", "Style tag", help="one tag in every caption, e.g. anime screencap"),
-    FormField("caption_extension", "Caption extension", help=".txt or .caption"),
+    FormField("caption_extension", "Caption extension", help=".txt, .caption or .cap"),
     FormField("tag_style", "Tag style", TAG_STYLES, "how new tags are written: as typed, _ or ␣"),
     FormField("training.sd_scripts", "sd-scripts folder", help="a kohya-ss/sd-scripts checkout"),
     FormField("training.python", "Python", help="the sd-scripts venv's python (empty: found)"),

@@ -58,6 +58,16 @@ def test_bad_fields_have_messages_and_nothing_is_written(tmp_path):
     assert (root / "lorapan.toml").read_text() == TOML
 
 
+def test_an_image_extension_is_refused_as_the_caption_extension(tmp_path):
+    """'.jpg' would make every image its own (unreadable) caption."""
+    root = _root(tmp_path)
+    values = form_values(load_settings(root)) | {"caption_extension": ".JPG"}
+    assert "an image's extension" in check_form(values, root).errors["caption_extension"]
+    (root / "lorapan.toml").write_text('[dataset]\ncaption_extension = ".png"\n')
+    with pytest.raises(SettingsError, match="every image would be read as its own caption"):
+        load_settings(root)
+
+
 def test_paths_that_do_not_exist_are_noted_and_saved_anyway(tmp_path):
     root = _root(tmp_path)
     sd = tmp_path / "sd-scripts"
