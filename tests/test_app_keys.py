@@ -227,6 +227,18 @@ def test_screen_ids_are_accepted_in_keymap_toml(tmp_path):
     assert start_line.split()[0] == "S"
 
 
+def test_help_shows_keys_as_typed_not_as_textual_names_them():
+    text = help_text({})
+    assert text.splitlines()[0].startswith("esc, q or ? closes this")
+    assert "left_square_bracket" not in text and "equals_sign" not in text
+    keys = {
+        line.split("[")[-1].rstrip("]"): line.split()[0]
+        for line in text.splitlines()
+        if line.startswith("  ") and line.endswith("]")
+    }
+    assert keys["training-ckpt-prev"] == "["
+
+
 async def test_training_and_augment_keys_follow_the_keymap(tmp_path):
     from imagegen import flat_art
 

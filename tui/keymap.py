@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.keys import key_to_character
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -301,7 +302,21 @@ _PRETTY = {
 }
 
 
+#: names Textual gives keys that its key_to_character does not print
+_NAMED = {"plus": "+", "minus": "-"}
+
+
+def _display_key(key: str) -> str:
+    """``left_square_bracket`` -> ``[``; ``ctrl+left_square_bracket`` -> ``ctrl+[``."""
+    if key in _PRETTY:
+        return _PRETTY[key]
+    *mods, name = key.split("+") if key != "+" else [key]
+    char = _NAMED.get(name) or key_to_character(name)
+    shown = char if char and char.isprintable() and not char.isspace() else name
+    return "+".join([*mods, shown])
+
+
 def display_keys(keys: str) -> str:
     """``"question_mark,f1"`` -> ``"? / f1"`` for help and palette text."""
-    parts = [_PRETTY.get(k.strip(), k.strip()) for k in keys.split(",") if k.strip()]
+    parts = [_display_key(k.strip()) for k in keys.split(",") if k.strip()]
     return " / ".join(parts) or "palette only"

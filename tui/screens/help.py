@@ -41,7 +41,7 @@ Filter (/) uses the query language:
 
 
 def help_text(keymap: dict[str, str]) -> str:
-    lines: list[str] = []
+    lines: list[str] = ["esc, q or ? closes this; j/k or the arrows scroll", ""]
     width = max(len(spec.description) for spec in SPECS)  # the ids line up below each other
     for scope, title, opener in SCOPES:
         if opener is not None:
