@@ -84,7 +84,7 @@ async def focus_finding(app, pilot, rule_id: str) -> None:
     await settle(app, pilot)
     sidebar = app.screen.query_one("#rules")
     oid = next(k for k, f in sidebar._findings.items() if f.rule_id == rule_id)
-    sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+    sidebar.choose(oid)
     await pilot.pause(0.05)
 
 

@@ -3,6 +3,8 @@ apply the fix; j/k move in the sidebar and the cursors stay put after a fix."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app_helpers import app_for, build_dataset, caption, files, settle, wait_for
 from lorapan.core.rules.model import Finding
 from lorapan.tui.screens.finding import FindingScreen
@@ -167,3 +169,25 @@ async def test_a_fix_that_only_writes_a_setting_is_shown_applied_and_undone(tmp_
         await settle(app, pilot)
         await wait_for(pilot, lambda: (root / "lorapan.toml").read_bytes() == before)
         await wait_for(pilot, lambda: bool(app.screen.report.find("caption.tokens")))
+
+
+async def test_the_sidebar_cursor_stays_at_the_top_until_the_user_moves_it(tmp_path):
+    """A finding a later report adds above (analysis finishing) becomes the top one the
+    cursor is on; once the user moved it, reports keep it on their finding."""
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        sidebar = app.screen.sidebar
+        first = sidebar.current()
+        report = app.screen.report
+        urgent = Finding("image.unreadable", "error", "1 image will not decode", ["img_1.png"])
+        sidebar.show_report(replace(report, findings=[urgent, *report.findings]))
+        assert sidebar.current().rule_id == "image.unreadable"
+        await pilot.press("j")
+        chosen = sidebar.current()
+        sidebar.show_report(replace(report, findings=[urgent, *report.findings]))
+        assert sidebar.current() is not None and sidebar.current().key == chosen.key
+        assert first is not None

@@ -23,7 +23,7 @@ async def test_narrow_sidebar_replaces_the_centre_then_gives_it_back(tmp_path):
         assert right.region.width > 40  # the sidebar gets the room, not 30 columns
         sidebar = screen.query_one("#rules")
         oid = next(k for k, f in sidebar._findings.items() if f.rule_id == "tags.duplicate")
-        sidebar.list.highlighted = sidebar.list.get_option_index(oid)
+        sidebar.choose(oid)
         await pilot.press("enter")  # its images; back to list + preview + chips
         await settle(app, pilot)
         assert files(app).rows == ["img_2.png"]
@@ -57,7 +57,7 @@ def bottom_lines(app) -> tuple[str, str]:
 
 
 async def test_a_narrow_status_bar_says_the_sidebar_is_hidden_and_its_key(tmp_path):
-    caps = {"img_1": "gob, solo", "img_2": "gob, solo, solo", "img_3": "gob, smile"}
+    caps = {"img_1": "gob, solo", "img_2": "gob, solo, solo", "img_3": "smile, gob"}
     root = build_dataset(tmp_path / "data", caps)
     app = app_for(root, tmp_path, rules=True)
     async with app.run_test(size=NARROW) as pilot:

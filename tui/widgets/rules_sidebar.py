@@ -72,6 +72,8 @@ class RulesSidebar(Widget, can_focus=False):
         self.report: Report | None = None
         self._findings: dict[str, Finding] = {}
         self._coverage: dict[str, CoverageItem] = {}
+        #: the user moved the cursor: reports keep it on their finding (else: the top)
+        self._chosen = False
 
     def compose(self) -> ComposeResult:
         yield Static("rules: checking…", id="readiness")
@@ -92,8 +94,10 @@ class RulesSidebar(Widget, can_focus=False):
         self.query_one("#readiness", Static).update(_readiness_text(report))
         ol = self.list
         keep, at = None, ol.highlighted
-        if at is not None and ol.option_count:
+        if at is not None and ol.option_count and self._chosen:
             keep = ol.get_option_at_index(at).id
+        elif not self._chosen:
+            at = 0  # a finding the analysis added above is the top one the user sees first
         keys = (
             self._key("rules-preview-fix"),
             self._key("rules-tick"),
@@ -116,10 +120,17 @@ class RulesSidebar(Widget, can_focus=False):
         return self._findings.get(oid) or self._coverage.get(oid)
 
     # ---- actions -------------------------------------------------------------------
+    def choose(self, option_id: str) -> None:
+        """Put the cursor on ``option_id`` as the user would (later reports keep it)."""
+        self._chosen = True
+        self.list.highlighted = self.list.get_option_index(option_id)
+
     def action_cursor_down(self) -> None:
+        self._chosen = True
         self.list.action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        self._chosen = True
         self.list.action_cursor_up()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
