@@ -235,3 +235,17 @@ def test_alpha_is_kept_in_formats_that_have_it(tmp_path, ext):
         assert out.relpath.endswith(ext)
         assert img.mode in ("RGBA", "LA")
         assert img.getchannel("A").getextrema()[0] == 0  # the transparent corners survive
+
+
+def test_a_gif_source_makes_png_files_named_png(tmp_path):
+    """sd-scripts never reads a .gif: copies of one are PNGs, and named so."""
+    root = tmp_path / "ds"
+    root.mkdir()
+    gen.flat_art((768, 768), seed=3).convert("P").save(root / "anim.gif", format="GIF")
+    (root / "anim.txt").write_text(CAPTION)
+    ds = Dataset.open(root)
+    plan = plan_augment(ds, ["anim.gif"], Options(crops="", alter="flip"))
+    assert [o.relpath for o in plan.outputs] == ["anim__flip.png", "anim__gray.png"]
+    assert write_outputs(ds, plan.outputs, "augment").ok
+    for out in plan.outputs:
+        assert Image.open(root / out.relpath).format == "PNG"

@@ -134,6 +134,16 @@ def test_out_name_and_collisions(tmp_path):
     assert (tmp_path / "pairs" / "duo.png").read_bytes() == b"taken"
 
 
+def test_an_absolute_out_path_is_taken_inside_the_dataset_and_refused_outside(tmp_path):
+    root = tmp_path / "ds"
+    root.mkdir()
+    ds = make_dataset(root)
+    out = plan_collage(ds, ["gob.png", "ana.png"], out=str(root / "pairs" / "duo"))
+    assert out.relpath == "pairs/duo.png"  # not ds/tmp/.../pairs/duo.png
+    with pytest.raises(CollageError, match="outside the dataset"):
+        plan_collage(ds, ["gob.png", "ana.png"], out=str(tmp_path / "elsewhere"))
+
+
 def test_collage_cli_dry_run_then_make_then_undo(tmp_path, lorapan_cmd):
     make_dataset(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from lorapan.core.augment.collage_core import (
     CollageError,
@@ -123,8 +124,18 @@ def _default_stem(relpaths: list[str]) -> str:
     return "collage__" + "+".join(stems)
 
 
-def _out_name(out: str, relpaths: list[str]) -> tuple[str, str]:
-    """(folder_rel, stem) of the collage; ``out`` may name a folder part too."""
+def _out_name(out: str, relpaths: list[str], root: Path | None = None) -> tuple[str, str]:
+    """(folder_rel, stem) of the collage; ``out`` may name a folder part too, and may be
+    an absolute path inside the dataset (one outside it is refused)."""
+    if root is not None and os.path.isabs(os.path.expanduser(out)):
+        full = Path(os.path.expanduser(out)).resolve()
+        base = Path(root).resolve()
+        if full != base and base not in full.parents:
+            raise CollageError(
+                f"--out {out!r} is outside the dataset {base}: give a name inside it "
+                "(e.g. --out collages/pair), where kohya can train it"
+            )
+        out = full.relative_to(base).as_posix()
     out = out.replace(os.sep, "/").strip("/")
     if not out or ".." in out.split("/") or out.startswith(".lorapan"):
         raise CollageError(f"--out {out!r} must be a name inside the dataset")
@@ -169,7 +180,7 @@ def plan_collage(
     tags = merge_tags(captions, dataset.settings, choice.tag)
     notes = [f"core tag: '{choice.tag}' ({choice.why})"]
     if out:
-        folder, stem = _out_name(out, relpaths)
+        folder, stem = _out_name(out, relpaths, dataset.root)
     else:
         folder, why = destination(dataset, relpaths, choice)
         stem = _default_stem(relpaths)

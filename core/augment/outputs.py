@@ -102,8 +102,10 @@ def format_for(ext: str) -> str:
 
 
 def ext_for(fmt: str, source_ext: str) -> str:
-    """Keep the source's spelling (``.jpeg``) when the format is the same."""
-    if format_for(source_ext) == fmt:
+    """Keep the source's spelling (``.jpeg``) when the format is the same; a source
+    saved in another format (a GIF or BMP as PNG) gets that format's extension, or the
+    file would be a PNG named ``.gif``, which sd-scripts never reads."""
+    if _FORMAT_BY_EXT.get(source_ext.lower()) == fmt:
         return source_ext.lower()
     return _EXT_BY_FORMAT[fmt]
 
