@@ -18,7 +18,18 @@ EXIT_BUSY = 3  # another lorapan is writing to the dataset (and --no-wait, or re
 EXIT_STATE = 4  # lorapan's state in .lorapan/ is damaged, unsafe or cannot be written
 
 
+#: ``json``: the command runs with --json, so an error is also a JSON object on stdout
+#: (a script's ``jq`` reads it); ``printed``: stdout already holds the command's JSON
+_out = {"json": False, "printed": False}
+
+
+def json_written() -> None:
+    """The command wrote its JSON itself (``watch``'s lines): an error adds none."""
+    _out["printed"] = True
+
+
 def print_json(obj: Any) -> None:
+    _out["printed"] = True
     json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
 
@@ -45,14 +56,18 @@ def print_json_rows(obj: dict[str, Any], rows: str) -> None:
             fields.append(f"  {dump(key)}: [\n{body}\n  ]")
         else:
             fields.append(f"  {dump(key)}: {dump(value)}")
+    _out["printed"] = True
     sys.stdout.write("{\n" + ",\n".join(fields) + "\n}\n")
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> int:
-    """Print an error and what to do next; return the exit code."""
+    """Print an error and what to do next; return the exit code. Under --json, the
+    same as a JSON object on stdout too, unless the command already wrote its JSON."""
     print(f"lorapan: error: {message}", file=sys.stderr)
     if hint:
         print(f"  next: {hint}", file=sys.stderr)
+    if _out["json"] and not _out["printed"]:
+        print_json({"error": message, "next": hint, "exit_code": code})
     return code
 
 
@@ -63,6 +78,7 @@ def run_command(args) -> int:  # noqa: ANN001
     from lorapan.core.writer_lock import DatasetBusy, configure
 
     before = configure(60.0)
+    _out.update(json=bool(getattr(args, "json", False)), printed=False)
     try:
         with _writer_lock(args):
             return int(args.func(args))

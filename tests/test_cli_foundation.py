@@ -61,6 +61,17 @@ def test_usage_errors_exit_2_and_say_what_next(tmp_path, lorapan_cmd):
     assert out.returncode == 2 and "kind" in out.stderr and "character" in out.stderr
 
 
+def test_under_json_an_error_is_a_json_object_on_stdout_too(tmp_path, lorapan_cmd):
+    """A script piping --json into jq gets the error and what to do next as JSON."""
+    for args in (("check", tmp_path / "missing"), ("info", tmp_path / "missing")):
+        out = lorapan_cmd(*args, "--json")
+        doc = json.loads(out.stdout)
+        assert out.returncode == doc["exit_code"] == 2
+        assert "does not exist" in doc["error"] and doc["next"]
+        assert "does not exist" in out.stderr  # a person still reads it there
+    assert lorapan_cmd("check", tmp_path / "missing").stdout == ""  # text mode: stderr only
+
+
 def test_conflicting_file_gives_exit_1(tmp_path, lorapan_cmd):
     write_dataset(tmp_path, {"a.png": b"\xff\xfe bad"})
     out = lorapan_cmd("edit", tmp_path, "--add", "x")

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail
+from lorapan.support import EXIT_FINDINGS, EXIT_OK, fail, json_written
 
 if TYPE_CHECKING:
     from lorapan.core.dataset import Dataset
@@ -143,6 +143,7 @@ class _Printer:
         with self.lock:
             try:
                 if self.as_json:
+                    json_written()
                     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
                 else:
                     sys.stdout.write(text + "\n")
