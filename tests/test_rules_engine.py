@@ -292,6 +292,18 @@ def test_unreadable_caption_is_an_error_not_a_crash(tmp_path: Path) -> None:
     rf.write_settings(root, {"kind": "character", "name": "gob", "core_tag": "gob focus"})
     f = finding(check(root), "caption.unreadable")
     assert f.images == ["a.png"] and f.severity == "error"
+    assert "as UTF-8 text" in f.message and "cannot be opened" not in f.message
+
+
+def test_a_caption_that_cannot_be_opened_is_not_called_bad_text(tmp_path: Path) -> None:
+    """A link to nothing (or a mode that forbids reading) is no encoding problem: the
+    message says why it will not open and what to do, not 'convert to UTF-8'."""
+    root = rf.write_images(tmp_path / "d", {"a.png": "gob, solo", "b.png": None})
+    (root / "b.txt").symlink_to(tmp_path / "gone.txt")
+    f = finding(check(root), "caption.unreadable")
+    assert f.images == ["b.png"]
+    assert "cannot be opened (No such file or directory)" in f.message
+    assert "points at nothing" in f.message and "UTF-8" not in f.message
 
 
 def test_kohya_folders_readiness_and_ignored_folder(tmp_path: Path) -> None:

@@ -41,14 +41,34 @@ def _imgs(group: Group) -> str:
     return plural(len(group), "image")
 
 
+def _reopen(reasons: list[str]) -> str:
+    """What to do about captions the system will not open, by why."""
+    if any("ermission" in r for r in reasons):
+        return "Make them readable (chmod u+rw), and lorapan reads them again."
+    if any("No such file" in r for r in reasons):
+        return "A link among them points at nothing: link it to a caption file, or remove it."
+    return "Check the disk and the files, then rescan."
+
+
 def _caption_unreadable(ctx, sub, g, counts):
-    return Finding(
-        "caption.unreadable",
-        "error",
-        f"{plural(len(g), 'caption')} cannot be read as UTF-8 text: lorapan keeps them "
-        "read-only and the trainer would read garbled tags. Convert them to UTF-8.",
-        g.images,
-    )
+    """Text that is not UTF-8, or a file that cannot be opened at all (its mode, a
+    disk error): each said with its own remedy."""
+    unopened = Counter({r: n for r, n in g.details.items() if r.startswith("cannot read")})
+    n_open = sum(unopened.values())
+    parts = []
+    if n_open < len(g):
+        parts.append(
+            f"{plural(len(g) - n_open, 'caption')} cannot be read as UTF-8 text: lorapan "
+            "keeps them read-only and the trainer would read garbled tags. Convert them "
+            "to UTF-8."
+        )
+    if n_open:
+        reasons = sorted({r.split(": ", 1)[-1] for r in unopened})
+        parts.append(
+            f"{plural(n_open, 'caption')} cannot be opened ({', '.join(reasons)}): neither "
+            f"lorapan nor the trainer can read them. {_reopen(reasons)}"
+        )
+    return Finding("caption.unreadable", "error", " ".join(parts), g.images)
 
 
 def _caption_empty(ctx, sub, g, counts):
