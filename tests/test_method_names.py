@@ -168,6 +168,19 @@ def test_two_tone_hair_merges_under_the_colour_the_captions_write_first(tmp_path
     assert hair.fix is not None and "'white rook hair'" in hair.fix.label
 
 
+def test_heterochromia_merges_as_itself_not_as_one_of_the_two_colours(tmp_path: Path):
+    """'red eyes, blue eyes, heterochromia': 'red rook eyes' would teach both eyes red."""
+    root = two_tone(tmp_path / "h", "black", "white")
+    for cap in (root / "10_rook").glob("*.txt"):
+        cap.write_text(cap.read_text().replace("green eyes", "heterochromia, red eyes, blue eyes"))
+    [eyes] = check(root).find("tags.eyes-unique")
+    assert eyes.fix is not None and "'heterochromia rook eyes'" in eyes.fix.label
+    one = tmp_path / "one"
+    root = two_tone(one, "black", "white")  # a single eye colour: merged under it
+    [eyes] = check(root).find("tags.eyes-unique")
+    assert eyes.fix is not None and "'green rook eyes'" in eyes.fix.label
+
+
 def test_a_bundle_subjects_two_tone_hair_takes_the_colour_written_first(tmp_path: Path):
     caps = {}
     for i in range(30):

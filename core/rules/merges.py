@@ -41,11 +41,17 @@ def unique_tag(
     if not colours:
         return None, f"no '<colour> {part}' tag to take the colour from; add the tag by hand"
     top = max(c for c, _t in colours)
+    if part == "eyes" and len(colours) > 1 and 2 * counts.get(HETEROCHROMIA, 0) >= top:
+        # two eye colours, each on its eye: one colour would teach both eyes that one
+        return spell_unique(ctx, HETEROCHROMIA, v.name, part), ""
     tied = sorted(t for c, t in colours if c == top)
     items = ctx.dataset.items
     captions = (items[r].tags for r in images if r in items)
     tag = written_first(tied, captions) if len(tied) > 1 else tied[0]
     return spell_unique(ctx, colour_of(tag), v.name, part), ""
+
+
+HETEROCHROMIA = "heterochromia"
 
 
 def written_first(tags: list[str], captions: Iterable[Iterable[str]]) -> str:
