@@ -173,3 +173,22 @@ def test_the_command_line_parser_does_not_import_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_caption_made_writable_after_it_was_read_can_be_edited(tmp_path):
+    """chmod u+w changes no content, so nothing reads the caption again: the mode is
+    checked once more before an edit is refused for it."""
+    import os
+
+    from lorapan.core.edits import TagChange
+
+    root = write_dataset(tmp_path / "ds", {"a.png": "gob, solo"})
+    caption = root / "a.txt"
+    os.chmod(caption, 0o444)
+    ds = Dataset.open(root)
+    refused = ds.apply_changes([TagChange("a.png", ("gob", "solo"), ("gob", "solo", "x"))], "add x")
+    assert refused.unreadable and "is read-only (mode 0444)" in refused.unreadable[0][1]
+    os.chmod(caption, 0o644)
+    done = ds.apply_changes([TagChange("a.png", ("gob", "solo"), ("gob", "solo", "x"))], "add x")
+    assert done.applied == ["a.png"] and not done.unreadable
+    assert caption.read_text() == "gob, solo, x"

@@ -87,6 +87,8 @@ def plan_writes(
         if item is None:
             result.conflicts.append((ch.relpath, "image no longer in the dataset"))
             continue
+        if item.write_block:
+            item.recheck_block()
         if (refusal := item.write_refusal) is not None:
             what = f"caption {item.caption_file}" if item.write_block else "caption"
             result.unreadable.append(

@@ -80,6 +80,19 @@ class ImageItem:
         """Why lorapan will not write this image's caption, or None."""
         return self.caption_error or self.write_block
 
+    def recheck_block(self) -> None:
+        """Read a read-only caption's mode again: made writable since (``chmod u+w``,
+        which changes no content, so no rescan reads the file), it may be written now."""
+        path = self.caption_path
+        if not (self.write_block or "").startswith("is read-only") or path is None:
+            return
+        try:
+            writable = bool(os.stat(path).st_mode & 0o222)
+        except OSError:
+            return
+        if writable:
+            self.write_block = None
+
     @property
     def name(self) -> str:
         return os.path.basename(self.relpath)
