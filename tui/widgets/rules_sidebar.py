@@ -74,6 +74,7 @@ class RulesSidebar(Widget, can_focus=False):
         self._coverage: dict[str, CoverageItem] = {}
         #: the user moved the cursor: reports keep it on their finding (else: the top)
         self._chosen = False
+        self._placed: int | None = None  # where the last report put the cursor
 
     def compose(self) -> ComposeResult:
         yield Static("rules: checking…", id="readiness")
@@ -107,6 +108,7 @@ class RulesSidebar(Widget, can_focus=False):
         ol.set_options(options)
         ids = [o.id for o in options]
         ol.highlighted = ids.index(keep) if keep in ids else _near(options, at or 0)
+        self._placed = ol.highlighted
 
     def _key(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` now (after the user's keymap), for hints."""
@@ -132,6 +134,12 @@ class RulesSidebar(Widget, can_focus=False):
     def action_cursor_up(self) -> None:
         self._chosen = True
         self.list.action_cursor_up()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """A cursor move the report did not make is the user's (keys of the list itself,
+        the mouse): from then on reports keep the cursor on their finding."""
+        if event.option_index != self._placed:
+            self._chosen = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
