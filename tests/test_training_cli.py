@@ -293,3 +293,27 @@ def test_a_bundle_with_per_folder_repeats_exports_one_civitai_repeat_and_says_so
     expected = round((6 * repeats[0] + 12 * repeats[1]) / 18)  # images trained in all, kept
     assert json.loads(exported.read_text())["numRepeats"] == expected
     assert f"has {expected}" in res.stderr and "numRepeats for all" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "said"),
+    [
+        ("numRepeats=abc", "numRepeats = 'abc' is not a valid int: give a whole number, 1 or more"),
+        ("numRepeats=-3", "numRepeats = -3 is out of range: give a whole number, 1 or more"),
+        ("targetSteps=-5", "targetSteps = -5 is out of range: give a whole number of steps, 0 or"),
+        ("networkDim=1.5", "networkDim = '1.5' is not a valid int"),
+        ("noiseOffset=3", "noiseOffset = 3.0 is out of range: give a number from 0 to 1"),
+        ("lrScheduler=cosin", "lrScheduler = 'cosin': sd-scripts knows constant"),
+        ("mixed_precision=fp32", "mixed_precision = 'fp32': give one of no, fp16, bf16"),
+        ("prompt_count=0", "prompt_count = '0' is out of range"),
+    ],
+)
+def test_a_set_value_of_the_wrong_type_or_range_is_refused_with_what_is_allowed(
+    tmp_path, lorapan_cmd, item, said
+):
+    """`--set numRepeats=abc` was silently computed, `targetSteps=-5` passed --max_train_steps -5."""
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--dry-run", "--set", item)
+    assert res.returncode == 2, res.stdout
+    assert f"--set: {said}" in res.stderr and "Traceback" not in res.stderr
+    assert "--max_train_steps" not in res.stdout

@@ -45,7 +45,10 @@ settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set w
              enable_wildcard (true: each caption line a caption of its own)
   GPUs:      num_processes (in all), multi_gpu, gpu_ids, num_machines, machine_rank,
              main_process_ip, main_process_port (accelerate launch's own options)
-Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
+Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset. Every value
+is checked for its type and range (numRepeats: 1 or more, compute or folder;
+targetSteps: 0 or more; ...): one that is not allowed stops with exit 2, the key and
+what it takes.
 """
 
 
