@@ -317,3 +317,27 @@ def test_a_set_value_of_the_wrong_type_or_range_is_refused_with_what_is_allowed(
     assert res.returncode == 2, res.stdout
     assert f"--set: {said}" in res.stderr and "Traceback" not in res.stderr
     assert "--max_train_steps" not in res.stdout
+
+
+def test_runs_json_gives_a_live_runs_step_from_its_log(tmp_path, lorapan_cmd, monkeypatch):
+    """`runs --json` said "step": null (and `runs` 0/10) while the log was at 9/10."""
+    from lorapan.core.training.logparse import parse_text
+
+    for key, value in replay_env(step_s=2).items():
+        monkeypatch.setenv(key, value)
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    run_id = json.loads(lorapan_cmd("train", root, "--json").stdout)["run"]
+    run = find_run(root, run_id)
+
+    def logged_step() -> int:
+        return parse_text(run.log.read_text(errors="replace")).step
+
+    assert wait_for(lambda: logged_step() >= 2, timeout=60)
+    seen = logged_step()
+    row = json.loads(lorapan_cmd("runs", root, "--json").stdout)[0]
+    assert row["status"] == "running" and row["total"] == 10
+    assert seen <= row["step"] <= 10 and isinstance(row["loss"], float)
+    text = lorapan_cmd("runs", root).stdout
+    listed = int(text.split("running", 1)[1].split("/10", 1)[0])
+    assert listed >= seen, text
+    assert lorapan_cmd("stop", root, run_id, "--grace", "10", "5").returncode == 0

@@ -24,6 +24,7 @@ from typing import Any
 
 from lorapan.core.confine import is_inside
 from lorapan.core.training.config import RunPlan
+from lorapan.core.training.logparse import LogParser, Progress
 from lorapan.core.training.run_settings import trainer_env
 from lorapan.core.training.runstate import (
     ACTIVE,
@@ -219,6 +220,33 @@ def follow(
             ended = True
             continue
         time.sleep(poll)
+
+
+TAIL_BYTES = 256 * 1024  # hundreds of bar redraws: the newest step is always in it
+
+
+def log_progress(run: RunInfo, size: int = TAIL_BYTES) -> Progress:
+    """Where a run is, read from the tail of its log (the supervisor records the step
+    only when the run ends). A resumed run's bar counts the steps left; the resume is
+    said to the parser first, so the step read is the run's own."""
+    try:
+        with open(run.log, "rb") as fh:
+            start = max(0, fh.seek(0, os.SEEK_END) - size)
+            fh.seek(start)
+            data = fh.read()
+    except OSError:
+        return Progress()
+    text = data.decode("utf-8", "replace")
+    if start:  # begin at a line or redraw boundary, not inside one
+        cut = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
+        text = text[cut + 1 :]
+    parser = LogParser()
+    resumed, total = run.state.get("resumed_from"), run.command.get("total_steps")
+    if resumed is not None and total:
+        parser.feed(f"lorapan: resuming from step {resumed} of {total}\n")
+    parser.feed(text)
+    parser.flush()
+    return parser.progress
 
 
 def _read_from(log: Path, offset: int, size: int = 1 << 20) -> bytes:
