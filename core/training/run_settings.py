@@ -238,8 +238,7 @@ def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]
     for layer in layers:
         settings.update(layer.settings)
     root = inputs.root
-    if not settings["output_dir"]:
-        settings["output_dir"] = str(root / ".lorapan" / "output")
+    # An unset output_dir stays empty here: the plan gives each run a folder of its own.
     # Relative paths in settings are relative to the dataset folder (the trainer runs elsewhere).
     for key in PATH_KEYS:
         value = settings[key]
