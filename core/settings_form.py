@@ -80,7 +80,11 @@ FIELDS: tuple[FormField, ...] = (
         "sd15: train_network.py; sdxl (Pony, Illustrious): sdxl_train_network.py",
         default=DEFAULT_MODEL_FAMILY,
     ),
-    FormField("training.output_dir", "Output folder", help="empty: .lorapan/output"),
+    FormField(
+        "training.output_dir",
+        "Output folder",
+        help="empty: each run its own, .lorapan/runs/<id>/output",
+    ),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 

@@ -293,3 +293,51 @@ def test_a_bundle_with_per_folder_repeats_exports_one_civitai_repeat_and_says_so
     expected = round((6 * repeats[0] + 12 * repeats[1]) / 18)  # images trained in all, kept
     assert json.loads(exported.read_text())["numRepeats"] == expected
     assert f"has {expected}" in res.stderr and "numRepeats for all" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "said"),
+    [
+        ("numRepeats=abc", "numRepeats = 'abc' is not a valid int: give a whole number, 1 or more"),
+        ("numRepeats=-3", "numRepeats = -3 is out of range: give a whole number, 1 or more"),
+        ("targetSteps=-5", "targetSteps = -5 is out of range: give a whole number of steps, 0 or"),
+        ("networkDim=1.5", "networkDim = '1.5' is not a valid int"),
+        ("noiseOffset=3", "noiseOffset = 3.0 is out of range: give a number from 0 to 1"),
+        ("lrScheduler=cosin", "lrScheduler = 'cosin': sd-scripts knows constant"),
+        ("mixed_precision=fp32", "mixed_precision = 'fp32': give one of no, fp16, bf16"),
+        ("prompt_count=0", "prompt_count = '0' is out of range"),
+    ],
+)
+def test_a_set_value_of_the_wrong_type_or_range_is_refused_with_what_is_allowed(
+    tmp_path, lorapan_cmd, item, said
+):
+    """`--set numRepeats=abc` was silently computed, `targetSteps=-5` passed --max_train_steps -5."""
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    res = lorapan_cmd("train", root, "--dry-run", "--set", item)
+    assert res.returncode == 2, res.stdout
+    assert f"--set: {said}" in res.stderr and "Traceback" not in res.stderr
+    assert "--max_train_steps" not in res.stdout
+
+
+def test_runs_json_gives_a_live_runs_step_from_its_log(tmp_path, lorapan_cmd, monkeypatch):
+    """`runs --json` said "step": null (and `runs` 0/10) while the log was at 9/10."""
+    from lorapan.core.training.logparse import parse_text
+
+    for key, value in replay_env(step_s=2).items():
+        monkeypatch.setenv(key, value)
+    root = make_dataset(tmp_path / "ds", training=runnable_training(tmp_path))
+    run_id = json.loads(lorapan_cmd("train", root, "--json").stdout)["run"]
+    run = find_run(root, run_id)
+
+    def logged_step() -> int:
+        return parse_text(run.log.read_text(errors="replace")).step
+
+    assert wait_for(lambda: logged_step() >= 2, timeout=60)
+    seen = logged_step()
+    row = json.loads(lorapan_cmd("runs", root, "--json").stdout)[0]
+    assert row["status"] == "running" and row["total"] == 10
+    assert seen <= row["step"] <= 10 and isinstance(row["loss"], float)
+    text = lorapan_cmd("runs", root).stdout
+    listed = int(text.split("running", 1)[1].split("/10", 1)[0])
+    assert listed >= seen, text
+    assert lorapan_cmd("stop", root, run_id, "--grace", "10", "5").returncode == 0

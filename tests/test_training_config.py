@@ -402,3 +402,13 @@ def test_the_guides_1024_px_on_sd15_is_a_warning_with_both_ways_out(tmp_path):
     assert not [w for w in chosen.warnings if "px" in w]
     stated = _plan(tmp_path / "d", overrides={"resolution": "1024"})  # the user's own call
     assert not [w for w in stated.warnings if "1024 px" in w]
+
+
+def test_a_bad_value_in_lorapan_toml_names_the_file_and_what_is_allowed(tmp_path):
+    with pytest.raises(P.PresetError, match=r"lorapan.toml \[training\]: trainBatchSize = 0 is"):
+        _plan(tmp_path, training={"trainBatchSize": 0})
+
+
+def test_a_quoted_placeholder_in_a_civitai_json_means_compute():
+    preset = P.parse_civitai('{"engine": "kohya", "numRepeats": "THIS WILL DIFFER"}')
+    assert preset.params["numRepeats"] == P.COMPUTE

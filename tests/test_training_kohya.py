@@ -37,7 +37,7 @@ from lorapan.core.settings import KINDS
 from lorapan.core.training import presets as P
 from lorapan.core.training.config import build_plan
 from lorapan.core.training.inputs import load_inputs
-from lorapan.core.training.runs import load_run, new_run_dir
+from lorapan.core.training.runs import find_run, load_run, new_run_dir
 from lorapan.core.training.trainer_check import checks_for, run_checks
 from PIL import Image
 from test_training_env import wait_for
@@ -207,7 +207,8 @@ def test_a_real_run_through_lorapan_train_watch(tmp_path, lorapan_cmd):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "sd-scripts accepts the run" in res.stderr  # checked before it started
     assert "step 2/2" in res.stdout and "succeeded" in res.stdout
-    model = tmp_path / "ds" / ".lorapan" / "output" / "gob.safetensors"
+    run = find_run(root, "latest")  # each run writes into a folder of its own
+    model = run.path / "output" / "gob.safetensors"
     assert f"model written: {model}" in res.stdout and model.stat().st_size > 100_000
 
 
@@ -247,7 +248,7 @@ def test_a_real_run_through_the_training_screen(tmp_path):
     started = time.monotonic()
     shown = asyncio.run(drive())
     print(f"\ntraining screen run: {time.monotonic() - started:.0f} s")
-    model = root / ".lorapan" / "output" / "gob.safetensors"
+    model = find_run(root, "latest").path / "output" / "gob.safetensors"
     assert "succeeded" in shown and f"model written: {model}" in shown, shown
     assert screen.last.step == 2 and model.is_file()
 
@@ -259,7 +260,7 @@ def test_a_real_run_stopped_then_resumed_counts_on(tmp_path, lorapan_cmd):
     res = lorapan_cmd("train", root, "--json", timeout=600)
     assert res.returncode == 0, res.stderr
     run = load_run(root / ".lorapan" / "runs" / json.loads(res.stdout)["run"])
-    state = root / ".lorapan" / "output" / "gob-step00000002-state" / "train_state.json"
+    state = run.path / "output" / "gob-step00000002-state" / "train_state.json"
     assert wait_for(state.is_file, timeout=RUN_S, poll=1.0), run.log.read_text()[-3000:]
     res = lorapan_cmd("stop", root, run.id, "--grace", "60", "30", timeout=300)
     stopped = load_run(run.path)

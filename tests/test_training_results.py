@@ -70,3 +70,23 @@ def test_export_copies_the_model_with_its_metadata(tmp_path, lorapan_cmd, monkey
     # a run folder alone names the run
     res = lorapan_cmd("export", root / ".lorapan" / "runs" / run_id, tmp_path / "x.safetensors")
     assert res.returncode == 0 and (tmp_path / "x.json").is_file()
+
+
+def test_export_dest_with_a_trailing_slash_is_a_folder_and_a_missing_parent_is_refused(
+    tmp_path, lorapan_cmd, monkeypatch
+):
+    """`export ds latest out2/` wrote ./out2.safetensors; `/nonexistent/dir/x.safetensors`
+    ran mkdir -p on /nonexistent/dir without a word."""
+    root, run_id = _finished(tmp_path, lorapan_cmd, monkeypatch)
+    res = lorapan_cmd("export", root, run_id, "out2/", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out2" / "gob.safetensors").is_file()
+    assert (tmp_path / "out2" / "gob.json").is_file() and not (tmp_path / "out2.json").exists()
+    for dest in ("nowhere/dir/x.safetensors", "nowhere/dir/"):
+        res = lorapan_cmd("export", root, run_id, dest, cwd=tmp_path)
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "nowhere" in res.stderr and "does not exist: make it first (mkdir -p" in res.stderr
+    assert not (tmp_path / "nowhere").exists()
+    (tmp_path / "afile").write_text("x")
+    res = lorapan_cmd("export", root, run_id, "afile/", cwd=tmp_path)
+    assert res.returncode == 2 and "is a file, not a folder" in res.stderr

@@ -89,3 +89,25 @@ def test_resume_replaces_an_earlier_resume_in_the_command():
         "/b",
         "--skip_until_initial_step",
     ]
+
+
+def test_a_resumed_runs_step_read_from_its_log_tail_counts_on(tmp_path):
+    """The resumed bar counts the steps left (0/6 … 3/6); the tail read for `lorapan runs`
+    no longer holds the resume line, and still gives step 7 of 10."""
+    from lorapan.core.training.runs import log_progress
+
+    def bar(n: int, total: int) -> str:
+        return f"\rsteps: {100 * n // total:3d}%|#   | {n}/{total} [00:08<01:20,  1.00it/s, avr_loss=0.1{n}]"
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    first = "".join(bar(n, 10) for n in range(1, 5))
+    resumed = "".join(bar(n, 6) for n in range(0, 4)) * 50  # redraws push the resume line out
+    text = f"{first}\nlorapan: resuming from step 4 of 10 (state x)\n{resumed}"
+    (run_dir / "log").write_text(text, encoding="utf-8")
+    (run_dir / "state.json").write_text(json.dumps({"status": "running", "resumed_from": 4}))
+    (run_dir / "command.json").write_text(json.dumps({"total_steps": 10}))
+    run = load_run(run_dir)
+    progress = log_progress(run, size=2000)
+    assert "resuming" not in text[-2000:]
+    assert (progress.step, progress.total, progress.loss) == (7, 10, 0.13)

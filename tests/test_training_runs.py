@@ -172,22 +172,66 @@ def test_lost_supervisor_is_noticed(tmp_path):
 
 
 def test_run_outputs_lists_only_this_runs_samples_and_checkpoints(tmp_path):
+    """Two runs into one output_dir: the second gets a name of its own and writes over
+    nothing of the first's (it overwrote gob.safetensors, then counted it as its own)."""
     from lorapan.core.training.outputs import RunOutputs
 
     root, plan = _plan(tmp_path)
     first = start_run(plan, env=replay_env(step_s=0.01))
     _wait_end(first)
+    first_model = plan.final_model.read_bytes()
     second_plan = build_plan(load_inputs(root), new_run_dir(root))
+    assert second_plan.final_model == plan.output_dir / "gob-2.safetensors"
+    assert any(f"{plan.final_model.name} or its checkpoints" in n for n in second_plan.notes)
     (plan.output_dir / "other_000005_00_x.png").write_bytes(b"")  # not a sample folder file
     second = start_run(second_plan, env=replay_env("run-nan-loss.log", step_s=0.01))
     _wait_end(second)
     outputs = RunOutputs.for_run(second.path, second.command)
     outputs.scan()
-    assert not outputs.samples  # the NaN run samples nothing; the first run's samples are older
-    assert set(outputs.models) == {str(second_plan.final_model.resolve())}  # it overwrote the model
+    assert not outputs.samples  # the NaN run samples nothing; the first run's are not its own
+    assert set(outputs.models) == {str(second_plan.final_model.resolve())}
     earlier = RunOutputs.for_run(first.path, first.command)
     earlier.scan()
     assert len(earlier.samples) == 8 and earlier.newest_sample.endswith(".png")  # 2 x 4 prompts
+    assert str(plan.final_model.resolve()) in earlier.models
+    assert plan.final_model.read_bytes() == first_model
+
+
+def test_runs_made_before_names_were_kept_apart_do_not_claim_a_later_runs_files(tmp_path):
+    """Two older runs wrote `out/gob.safetensors` in turn: the first run's listing must
+    not show the second's model (export took it under the first run's metadata)."""
+    import json
+    import time
+
+    from lorapan.core.training.outputs import RunOutputs
+
+    root = make_dataset(tmp_path / "ds")
+    out = tmp_path / "out"
+    (out / "sample").mkdir(parents=True)
+    runs = []
+    for n, run_id in enumerate(("20260101-000000", "20260102-000000")):
+        run_dir = root / ".lorapan" / "runs" / run_id
+        run_dir.mkdir(parents=True)
+        command = {"output_dir": str(out), "final_model": str(out / "gob.safetensors")}
+        (run_dir / "command.json").write_text(json.dumps(command))
+        (run_dir / "state.json").write_text(json.dumps({"status": "succeeded"}))
+        base = time.time() - 3600 + 600 * n  # the second started after the first had written
+        os.utime(run_dir / "command.json", (base, base))
+        for name in (f"gob-step0000000{n + 4}.safetensors", f"sample/gob_00000{n + 4}_00_x.png"):
+            (out / name).write_bytes(b"x")
+            os.utime(out / name, (base + 60, base + 60))
+        runs.append(run_dir)
+    (out / "gob.safetensors").write_bytes(b"second's")  # the final model, written last
+    first = RunOutputs.for_run(runs[0], json.loads((runs[0] / "command.json").read_text()))
+    first.scan()
+    assert sorted(Path(p).name for p in first.models) == ["gob-step00000004.safetensors"]
+    assert [Path(p).name for p in first.samples] == ["gob_000004_00_x.png"]
+    second = RunOutputs.for_run(runs[1], json.loads((runs[1] / "command.json").read_text()))
+    second.scan()
+    assert sorted(Path(p).name for p in second.models) == [
+        "gob-step00000005.safetensors",
+        "gob.safetensors",
+    ]
 
 
 def test_follow_reads_the_last_lines_written_just_before_the_run_ended(tmp_path):

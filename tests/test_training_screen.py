@@ -86,7 +86,8 @@ async def test_stats_say_scheduler_when_nothing_is_logged(tmp_path):
 
 
 async def test_samples_and_checkpoints_come_from_the_output_watcher(tmp_path):
-    """Only this run's files count: an earlier run's sample in the same folder is not shown."""
+    """Only this run's files count: an earlier run's sample in the same folder is not shown.
+    The folder already holds gob's files, so this run writes its own as gob-2."""
     root = _root(tmp_path)
     out = tmp_path / "out"
     earlier_sample = out / "sample" / "gob_000010_00_20260101000000.png"
@@ -111,23 +112,25 @@ async def test_samples_and_checkpoints_come_from_the_output_watcher(tmp_path):
         mine = sorted(p for p in (out / "sample").glob("*.png") if p != earlier_sample)
         assert len(mine) == 8  # the replay samples at steps 5 and 10, one per prompt (4)
         assert await _until(pilot, lambda: screen.sample_shown == str(mine[-1]))
-        models = {str(p) for p in out.glob("gob*.safetensors") if p != earlier_ckpt}
+        assert all(p.name.startswith("gob-2_") for p in mine)
+        models = {str(p) for p in out.glob("gob-2*.safetensors")}
         assert await _until(pilot, lambda: set(screen.outputs.models) == models)
         stats = str(screen.query_one("#tr-stats", Static).render())
-        assert f"{len(models)} on disk, newest gob.safetensors" in stats, stats
+        assert f"{len(models)} on disk, newest gob-2.safetensors" in stats, stats
         caption = screen.query_one("#tr-sample-path", Static).render().plain
-        assert caption == "samples at final: gob.safetensors"  # the step-10 sample is the final's
+        assert caption == "samples at final: gob-2.safetensors"  # the step-10 sample is the final's
         panel = screen.query_one("#tr-results")
         names = [c.path.name for c in panel.found]  # not an earlier run's gob-000099
         assert names == [
-            "gob-step00000004.safetensors",
-            "gob-000001.safetensors",
-            "gob-step00000008.safetensors",
-            "gob.safetensors",
+            "gob-2-step00000004.safetensors",
+            "gob-2-000001.safetensors",
+            "gob-2-step00000008.safetensors",
+            "gob-2.safetensors",
         ]
         listed = str(screen.query_one("#tr-ckpts", Static).render())
         assert listed.splitlines()[-1].startswith("▶ final") and "4 samples" in listed
     assert screen._watcher is None  # stopped with the screen
+    assert earlier_ckpt.read_bytes() == b"old"  # the earlier files are as they were
 
 
 async def test_reattach_picks_up_a_running_run_and_stop_key_stops_it(tmp_path):

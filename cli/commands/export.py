@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         NAME,
         help=HELP,
         description=HELP + ". The sidecar <model>.json holds the trigger, the base model "
-        "family, the dataset, preset, steps, tags used and the file's SHA-256.",
+        "family, the dataset, preset, steps, tags used and the file's SHA-256. DEST is a "
+        "folder when it is one or ends with / (a missing one is made when its parent "
+        "exists); otherwise the model's file name, whose folder must exist.",
         epilog="examples:\n  lorapan export ~/data/goblin latest ~/loras/\n"
         "  lorapan export ~/data/goblin 20261127-001500 ~/loras/goblin-v1.safetensors "
         "--checkpoint 560\n"
@@ -42,13 +44,13 @@ def _find(where: list[str]):
     from lorapan.core.training.runs import RunError, find_run, load_run
 
     if len(where) == 2 and (Path(where[0]).expanduser() / "command.json").is_file():
-        return load_run(Path(where[0]).expanduser()), Path(where[1])
+        return load_run(Path(where[0]).expanduser()), where[1]  # str: a trailing / counts
     if len(where) != 3:
         raise RunError("give PATH RUN DEST (the dataset, the run, where to copy to)")
     root = Path(where[0]).expanduser()
     if not root.is_dir():
         raise RunError(f"{where[0]} is not a folder")
-    return find_run(root, where[1]), Path(where[2])
+    return find_run(root, where[1]), where[2]
 
 
 def run(args: argparse.Namespace) -> int:

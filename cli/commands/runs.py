@@ -10,7 +10,7 @@ from lorapan.support import EXIT_OK, fail, print_json
 
 NAME = "runs"
 ORDER = 61
-HELP = "list training runs and how they ended"
+HELP = "list training runs: how they ended, or where a live one is (read from its log)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,9 +11,18 @@ from typing import TYPE_CHECKING
 
 from lorapan.core.commands_hint import hint
 from lorapan.core.settings import SettingsError
-from lorapan.support import EXIT_FINDINGS, EXIT_OK, command_parser, fail, print_json
+from lorapan.support import (
+    EXIT_BUSY,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    command_parser,
+    fail,
+    print_json,
+)
 
 if TYPE_CHECKING:  # the engines load when the command runs, not for every --help
+    from lorapan.core.training.runs import RunBusy
     from lorapan.core.workflows.training_start import StartOutcome, StartRequest
 
 NAME = "train"
@@ -32,7 +41,8 @@ examples:
 
 settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set works too):
   where:     sd_scripts, python, launcher (accelerate|python), accelerate, base_model,
-             model_family (sd15|sdxl), output_dir, output_name, extra_args
+             model_family (sd15|sdxl), output_dir (unset: the run's own folder),
+             output_name, extra_args
   offline:   tokenizer_cache_dir (the CLIP tokenizer files, for machines without hub
              access), offline (true: HF_HUB_OFFLINE=1 for the trainer)
   saving:    save_every_n_steps (auto = a quarter of the run | N | off), save_state
@@ -45,7 +55,21 @@ settings ([training] in lorapan.toml or $LORAPAN_CONFIG_DIR/config.toml; --set w
              enable_wildcard (true: each caption line a caption of its own)
   GPUs:      num_processes (in all), multi_gpu, gpu_ids, num_machines, machine_rank,
              main_process_ip, main_process_port (accelerate launch's own options)
-Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset.
+Civitai keys (targetSteps, unetLR, networkDim, ...) override the preset. Every value
+is checked for its type and range (numRepeats: 1 or more, compute or folder;
+targetSteps: 0 or more; ...): one that is not allowed stops with exit 2, the key and
+what it takes.
+
+where the model goes: each run writes its model, checkpoints and samples into its own
+  folder, DIR/.lorapan/runs/<id>/output, unless output_dir is set; runs sharing an
+  output_dir get output names of their own (gob, then gob-2 ...) so none writes over
+  another's, and the plan says so.
+one run of a dataset at a time: a start (or --resume) while another run is live is
+  refused with exit 3; lorapan stop it, or follow it with lorapan runs DIR --watch.
+exit status: 0 started (or a clean --dry-run/--check; under --watch, succeeded),
+  1 not started: pre-flight errors (under --watch: the run did not succeed),
+  2 usage error or a value not allowed, 3 another run of the dataset is live.
+  Under --json a refused start prints {"started": false, "errors": [...], "next": ...}.
 """
 
 
@@ -141,11 +165,11 @@ def _summary(plan) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from lorapan.core.training.presets import PresetError
-    from lorapan.core.training.runs import RunError
+    from lorapan.core.training.runs import RunBusy, RunError
     from lorapan.core.workflows.training_start import start_training
 
     if not Path(args.path).expanduser().is_dir():
-        return fail(f"{args.path} is not a folder", "give the dataset folder")
+        return _refused(args, f"{args.path} is not a folder", "give the dataset folder")
     if args.check:
         return _check_only(args)
     if args.resume:
@@ -154,31 +178,87 @@ def run(args: argparse.Namespace) -> int:
         outcome = start_training(
             _request(args), dry_run=args.dry_run, on_checked=lambda o: _checked(args, o)
         )
+    except RunBusy as exc:
+        return _busy(args, exc)
     except RunError as exc:
-        return fail(f"cannot start the run: {exc}")
+        return _refused(args, f"cannot start the run: {exc}")
     except (PresetError, SettingsError, OSError) as exc:
-        return fail(str(exc), "see lorapan train --help for keys and presets")
+        return _refused(args, str(exc), "see lorapan train --help for keys and presets")
     if args.dry_run:
         return _dry_run(args, outcome.plan, outcome.checks, outcome.errors)
     if outcome.run is None:
-        n = len(outcome.errors)
-        print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return _not_started(args, outcome)
     return _started(args, outcome.plan, outcome.run)
+
+
+def _refused(
+    args: argparse.Namespace,
+    message: str,
+    next_step: str | None = None,
+    code: int = EXIT_USAGE,
+    **extra: object,
+) -> int:
+    """Nothing was started: say why on stderr and, under --json, as an object on stdout
+    (a script reading stdout sees the refusal, not nothing)."""
+    if args.json:
+        key = "resumed" if getattr(args, "resume", None) else "started"
+        errors = [{"level": "error", "message": message, "hint": next_step or ""}]
+        print_json({key: False, "errors": errors, "next": next_step, **extra})
+    return fail(message, next_step, code)
+
+
+def _busy(args: argparse.Namespace, exc: RunBusy) -> int:
+    """Another run of the dataset is live: exit 3, naming it and the ways on."""
+    run = exc.run
+    next_step = (
+        f"stop it: `{hint('stop', args.path, run.id)}`; or follow it to its end: "
+        f"`{hint('runs', args.path, '--watch')}`"
+    )
+    busy = {"run": run.id, "status": run.status, "log": str(run.log)}
+    return _refused(args, f"not started: {exc}", next_step, EXIT_BUSY, busy=busy)
+
+
+def _not_started(args: argparse.Namespace, outcome: StartOutcome) -> int:
+    """The pre-flight checks refused the start (they were printed before this)."""
+    errors = outcome.errors
+    n = len(errors)
+    print(f"lorapan: not started: {n} pre-flight error{'s' if n != 1 else ''}", file=sys.stderr)
+    if args.json:
+        print_json(
+            {
+                "started": False,
+                "errors": [_check_json(c) for c in errors],
+                "next": next((c.hint for c in errors if c.hint), None)
+                or hint("train", args.path, "--check"),
+                "checks": [_check_json(c) for c in outcome.checks],
+                "steps": _summary(outcome.plan),
+            }
+        )
+    return EXIT_FINDINGS
 
 
 def _resume(args: argparse.Namespace) -> int:
     from lorapan.core.training.resume import epoch_warning, resume_run
-    from lorapan.core.training.runs import RunError, find_run
+    from lorapan.core.training.runs import RunBusy, RunError, find_run
 
     root = Path(args.path).expanduser()
     try:
         run, state = resume_run(find_run(root, args.resume))
+    except RunBusy as exc:
+        return _busy(args, exc)
     except RunError as exc:
-        return fail(f"cannot resume: {exc}", hint("runs", args.path))
+        return _refused(args, f"cannot resume: {exc}", hint("runs", args.path))
     total = run.command.get("total_steps")
     if args.json and not args.watch:
-        print_json({"run": run.id, "status": run.status, "from_step": state.step, "total": total})
+        print_json(
+            {
+                "resumed": True,
+                "run": run.id,
+                "status": run.status,
+                "from_step": state.step,
+                "total": total,
+            }
+        )
         return EXIT_OK
     print(f"resumed run {run.id} from step {state.step} of {total} ({state.folder.name})")
     if warning := epoch_warning(run, state.step):
@@ -194,7 +274,7 @@ def _check_only(args: argparse.Namespace) -> int:
     try:
         outcome = check_only(_request(args))
     except (PresetError, SettingsError, OSError) as exc:
-        return fail(str(exc), "see lorapan train --help for keys and presets")
+        return _refused(args, str(exc), "see lorapan train --help for keys and presets")
     if args.json:
         print_json(
             {"checks": [_check_json(c) for c in outcome.checks], "steps": _summary(outcome.plan)}
@@ -269,15 +349,18 @@ def _started(args, plan, info) -> int:
     if args.json and not args.watch:
         print_json(
             {
+                "started": True,
                 "run": info.id,
                 "status": info.status,
                 "log": str(info.log),
+                "final_model": str(plan.final_model),
                 "argv": plan.argv,
                 "steps": _summary(plan),
             }
         )
         return EXIT_OK
     print(f"started run {info.id} ({info.status}); log: {info.log}")
+    print(f"  model:  {plan.final_model} (checkpoints and samples beside it)")
     print(f"  follow: {hint('logs', args.path, info.id, '--follow')}")
     print(f"  stop:   {hint('stop', args.path, info.id)}")
     if args.watch:

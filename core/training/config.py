@@ -19,6 +19,7 @@ from lorapan.core.training import presets as P
 from lorapan.core.training.buckets import bucket_bounds, bucket_problems
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.kohya_args import launcher_argv, train_args
+from lorapan.core.training.outputs import free_output_name
 from lorapan.core.training.reg_plan import reg_note, reg_subset
 from lorapan.core.training.run_settings import (
     AUTO,
@@ -30,6 +31,7 @@ from lorapan.core.training.run_settings import (
     resolve_settings,
     split_layer,
 )
+from lorapan.core.training.runstate import runs_dir
 from lorapan.core.training.steps import (
     BucketSpec,
     FolderSizes,
@@ -115,10 +117,13 @@ class RunPlan:
         none), and the folder it then gets may carry a suffix (two starts in a second).
         """
         old, new = str(self.run_dir), str(run_dir)
-        argv = [
-            new + a[len(old) :] if a == old or a.startswith(old + os.sep) else a for a in self.argv
-        ]
-        return replace(self, run_dir=Path(run_dir), argv=argv)
+
+        def move(a: str) -> str:
+            return new + a[len(old) :] if a == old or a.startswith(old + os.sep) else a
+
+        settings = {**self.settings, "output_dir": move(str(self.settings["output_dir"]))}
+        argv = [move(a) for a in self.argv]
+        return replace(self, run_dir=Path(run_dir), argv=argv, settings=settings)
 
     @property
     def output_dir(self) -> Path:
@@ -297,6 +302,22 @@ def sd15_size_warning(preset: str, resolution: int) -> list[str]:
     ]
 
 
+def output_place(settings: dict[str, Any], root: Path, run_dir: Path) -> list[str]:
+    """Where the run writes its model: a folder of its own in the run's folder, or the
+    ``output_dir`` the user set under a name no other run there uses (notes to show).
+
+    sd-scripts writes ``<output_name>.safetensors`` over whatever is there: two runs
+    sharing a folder and a name wrote over each other's model and checkpoints.
+    """
+    if not settings["output_dir"]:
+        settings["output_dir"] = str(Path(run_dir) / "output")
+        return []
+    folder = Path(settings["output_dir"])
+    name, note = free_output_name(folder, settings["output_name"], runs_dir(root.resolve()))
+    settings["output_name"] = name
+    return [note] if note else []
+
+
 def build_plan(
     inputs: TrainInputs,
     run_dir: Path,
@@ -328,6 +349,8 @@ def build_plan(
     notes += [note] if note else []
     warnings += [warning] if warning else []
     settings = resolve_settings(inputs, layers)
+    subject = settings["output_name"]  # the prompts' subject when the captions name none
+    notes += output_place(settings, inputs.root, run_dir)
     if sdxl is None:
         sdxl = (
             civitai.family if civitai and civitai.family else settings["model_family"]
@@ -359,7 +382,7 @@ def build_plan(
 
     res = config["datasets"][0]["resolution"]
     prompts = flexibility_prompts(
-        inputs.subjects or inputs.settings.core_tag or settings["output_name"],
+        inputs.subjects or inputs.settings.core_tag or subject,
         inputs.settings.kind,
         inputs.tag_counts,
         count=settings["prompt_count"],

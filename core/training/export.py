@@ -56,21 +56,47 @@ def model_card(run: RunInfo, ckpt: Checkpoint, digest: str) -> dict[str, Any]:
     }
 
 
-def export(run: RunInfo, ckpt: Checkpoint, dest: Path, force: bool = False) -> tuple[Path, Path]:
-    """Copy ``ckpt`` to ``dest`` (a file, or a folder to put it in) and write the sidecar.
+def destination(dest: str | Path, name: str) -> tuple[Path, bool]:
+    """Where an export of the file ``name`` goes: (the model's path, whether its folder
+    is to be made). Raises :class:`RunError` for a place it cannot go.
+
+    ``dest`` is a folder when it exists as one or ends with ``/`` (``out/``: the model
+    goes in as ``out/<name>``; that one folder is made when its parent exists), else the
+    model's file name (a missing extension is added). lorapan makes no more than that
+    one folder: a missing parent is more likely a typo than a wish.
+    """
+    text = str(dest)
+    path = Path(text).expanduser()
+    as_folder = text.endswith(("/", os.sep)) or path.is_dir()
+    if as_folder and path.exists() and not path.is_dir():
+        raise RunError(f"{path} is a file, not a folder (drop the trailing /)")
+    parent = path.parent  # must exist: the model's folder, or the one the folder is made in
+    if not parent.is_dir():
+        raise RunError(
+            f"{parent} does not exist: make it first (mkdir -p {parent}) or export into "
+            "a folder that exists"
+        )
+    target = path / name if as_folder else path
+    return target, as_folder and not path.exists()
+
+
+def export(
+    run: RunInfo, ckpt: Checkpoint, dest: str | Path, force: bool = False
+) -> tuple[Path, Path]:
+    """Copy ``ckpt`` to ``dest`` (see :func:`destination`) and write the sidecar.
 
     Nothing is overwritten without ``force``; each file is written beside its final
     name and renamed into place, so a reader never sees half a model.
     """
-    dest = Path(dest).expanduser()
-    target = dest / ckpt.path.name if dest.is_dir() else dest
+    target, make_folder = destination(dest, ckpt.path.name)
     if target.suffix != ckpt.path.suffix:
         target = target.with_name(target.name + ckpt.path.suffix)
     sidecar = target.with_suffix(".json")
     for path in (target, sidecar):
         if path.exists() and not force:
             raise RunError(f"{path} exists (--force replaces it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        target.parent.mkdir(exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copyfile(ckpt.path, tmp)
     os.replace(tmp, target)

@@ -8,6 +8,7 @@ The guide prints the JSON with a literal ``"numRepeats": THIS WILL DIFFER, …``
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -98,36 +99,116 @@ def preset_for_kind(kind: str) -> Preset:
     return load_preset("concepts")
 
 
+# What each Civitai number may be: (lowest, highest, what is allowed), checked after the
+# type. The bounds are the trainer's (sd-scripts refuses or misreads what lies outside)
+# or the key's own meaning (a negative step count); None: no bound on that side.
+PARAM_BOUNDS: dict[str, tuple[float | None, float | None, str]] = {
+    "unetLR": (1e-12, None, "a learning rate above 0, e.g. 5e-4"),
+    "textEncoderLR": (0, None, "a learning rate of 0 or more (0 trains the U-Net only)"),
+    "clipSkip": (0, 12, "0 to 12 (2 for anime models; 0 or 1: the last layer)"),
+    "keepTokens": (0, None, "a whole number, 0 or more"),
+    "networkDim": (1, None, "a whole number, 1 or more (e.g. 8, 16, 32)"),
+    "networkAlpha": (0, None, "a number, 0 or more (0: the same as networkDim)"),
+    "numRepeats": (1, None, "a whole number, 1 or more, or compute or folder"),
+    "resolution": (64, None, "a whole number of pixels, 64 or more (512, 768, 1024)"),
+    "lrSchedulerNumCycles": (1, None, "a whole number, 1 or more"),
+    "minSnrGamma": (0, None, "a number, 0 or more (0: off; 5 is usual)"),
+    "noiseOffset": (0, 1, "a number from 0 to 1 (0: off; 0.1 is usual)"),
+    "targetSteps": (0, None, "a whole number of steps, 0 or more (0: maxTrainEpochs decides)"),
+    "maxTrainEpochs": (1, None, "a whole number, 1 or more"),
+    "trainBatchSize": (1, None, "a whole number, 1 or more"),
+}
+# sd-scripts' --lr_scheduler names (train_util.py's help and get_scheduler_fix).
+LR_SCHEDULERS = (
+    "constant",
+    "constant_with_warmup",
+    "cosine",
+    "cosine_with_restarts",
+    "linear",
+    "polynomial",
+    "adafactor",
+)
+_TYPE_WORDS = {int: "whole number", float: "number", bool: "true or false", str: "text"}
+
+
+def _bad(key: str, value: Any, kind: type) -> PresetError:
+    """``networkDim = 'four' is not a valid int: give a whole number, 1 or more``."""
+    allowed = PARAM_BOUNDS.get(key, (None, None, _TYPE_WORDS[kind]))[2]
+    return PresetError(f"{key} = {value!r} is not a valid {kind.__name__}: give {allowed}")
+
+
+def _number(key: str, value: Any, kind: type) -> int | float:
+    """``value`` as an int or float; raises for text that is not one, a fraction given
+    for a whole number (``1.5`` would train as 1), NaN or infinity."""
+    if isinstance(value, bool):
+        raise _bad(key, value, kind)
+    try:
+        number = float(value) if isinstance(value, str) else value
+        if not isinstance(number, (int, float)) or math.isnan(number) or math.isinf(number):
+            raise ValueError(value)
+        if kind is int:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError(value)
+            return int(number)
+        return float(number)
+    except (TypeError, ValueError, OverflowError):
+        raise _bad(key, value, kind) from None
+
+
+def check_bounds(key: str, value: float) -> None:
+    """Raise when a typed number lies outside what ``key`` allows (:data:`PARAM_BOUNDS`)."""
+    if key not in PARAM_BOUNDS:
+        return
+    low, high, allowed = PARAM_BOUNDS[key]
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise PresetError(f"{key} = {value!r} is out of range: give {allowed}")
+
+
 def coerce(key: str, value: Any) -> Any:
-    """Type a Civitai value; ``numRepeats`` also takes ``compute`` / ``folder``."""
+    """Type a Civitai value and check it against what the key allows.
+
+    ``numRepeats`` also takes ``compute`` / ``folder`` (None: compute). A value of
+    the wrong type or range raises :class:`PresetError` naming the key, the value and
+    what is allowed: nothing is silently dropped or passed on to fail in the trainer.
+    """
     if key not in PARAM_TYPES:
         raise PresetError(
             f"unknown training key {key!r}; known keys: {', '.join(sorted(PARAM_TYPES))}"
         )
     kind = PARAM_TYPES[key]
-    if key == "numRepeats" and (
-        value is None or (isinstance(value, str) and not value.strip().isdigit())
+    if key == "numRepeats" and value is None:
+        return COMPUTE
+    if (
+        key == "numRepeats"
+        and isinstance(value, str)
+        and value.strip().lower() in (COMPUTE, FOLDER)
     ):
-        return FOLDER if str(value).strip().lower() == FOLDER else COMPUTE
-    try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "yes", "on"):
-                return True
-            if text in ("false", "0", "no", "off"):
-                return False
-            raise ValueError(value)
-        if kind is int:
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
-            return int(float(value)) if isinstance(value, str) else int(value)
-        if kind is float:
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise PresetError(f"{key} = {value!r} is not a valid {kind.__name__}") from None
+        return value.strip().lower()
+    if kind is bool:
+        return _boolean(key, value)
+    if kind is str:
+        return _text(key, value)
+    number = _number(key, value, kind)
+    check_bounds(key, number)
+    return number
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise _bad(key, value, bool)
+
+
+def _text(key: str, value: Any) -> str:
+    text = str(value).strip()
+    if key == "lrScheduler" and text not in LR_SCHEDULERS:
+        raise PresetError(f"lrScheduler = {value!r}: sd-scripts knows {', '.join(LR_SCHEDULERS)}")
+    return text
 
 
 def parse_override(item: str) -> tuple[str, str]:
@@ -180,6 +261,17 @@ def _repair_placeholder(text: str) -> str:
     return "\n".join(lines)
 
 
+def _placeholder(value: Any) -> bool:
+    """A ``numRepeats`` in a Civitai JSON that is text, not a number: "compute"."""
+    if not isinstance(value, str) or value.strip().lower() == FOLDER:
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
 def _family_from(details: dict[str, Any]) -> str | None:
     for key in ("baseModelType", "baseModel"):
         value = str(details.get(key, "")).lower()
@@ -230,7 +322,9 @@ def parse_civitai(text: str, name: str = "civitai") -> Preset:
     params: dict[str, Any] = {}
     ignored = []
     for key, value in params_doc.items():
-        if key in PARAM_TYPES:
+        if key == "numRepeats" and _placeholder(value):
+            params[key] = COMPUTE  # the guide's "THIS WILL DIFFER", quoted or not
+        elif key in PARAM_TYPES:
             params[key] = coerce(key, value)
         else:
             ignored.append(key)

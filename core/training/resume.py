@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lorapan.core.training.logparse import parse_text
-from lorapan.core.training.runs import RunError, RunInfo, launch_supervisor, load_run
+from lorapan.core.training.runs import (
+    RunError,
+    RunInfo,
+    launch_supervisor,
+    load_run,
+    refuse_if_live,
+    start_lock,
+)
 from lorapan.core.training.runstate import now_iso, read_json, update_state, write_json
 
 RESUMABLE = ("stopped", "failed", "lost")
@@ -94,13 +101,22 @@ def epoch_warning(run: RunInfo, step: int) -> str:
 
 
 def resume_run(run: RunInfo, env: dict[str, str] | None = None) -> tuple[RunInfo, SavedState]:
-    """Launch ``run`` again from its newest saved state; raises :class:`RunError` if it cannot."""
-    run = load_run(run.path)
-    states = saved_states(run)
-    reason = why_not(run, states)
-    if reason:
-        raise RunError(reason)
-    state = states[-1]
+    """Launch ``run`` again from its newest saved state; raises :class:`RunError` if it
+    cannot (:class:`RunBusy` while another run of the dataset is live)."""
+    with start_lock(run.path.parent):
+        run = load_run(run.path)
+        states = saved_states(run)
+        reason = why_not(run, states)
+        if reason:
+            raise RunError(reason)
+        refuse_if_live(run.path.parent, but=run.path)
+        state = _relaunch_files(run, states[-1], env)
+    launch_supervisor(run.path)
+    return load_run(run.path), state
+
+
+def _relaunch_files(run: RunInfo, state: SavedState, env: dict[str, str] | None) -> SavedState:
+    """The resume's command, its line in the log and a fresh ``starting`` state."""
     total = int(run.command.get("total_steps") or 0)
     previous = read_json(run.path / "state.json")
     attempts = [*previous.get("attempts", []), _attempt_record(previous)]
@@ -121,8 +137,7 @@ def resume_run(run: RunInfo, env: dict[str, str] | None = None) -> tuple[RunInfo
         {"status": "starting", "created": previous.get("created"), "attempts": attempts},
     )
     update_state(run.path, resumed_from=state.step)
-    launch_supervisor(run.path)
-    return load_run(run.path), state
+    return state
 
 
 def _attempt_record(state: dict) -> dict:

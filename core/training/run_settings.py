@@ -92,7 +92,51 @@ def _cadence(key: str, value: Any) -> Cadence:
     raise P.PresetError(f"{key} = {value!r}: give a number of steps, auto or off")
 
 
+# Settings with a fixed set of values (sd-scripts' and accelerate's own choices).
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
+    "launcher": ("accelerate", "python"),
+    "model_family": ("sd15", "sdxl"),
+    "mixed_precision": ("no", "fp16", "bf16"),
+    "save_precision": ("float", "fp16", "bf16"),
+    "sample_sampler": (
+        "ddim",
+        "pndm",
+        "lms",
+        "euler",
+        "euler_a",
+        "heun",
+        "dpm_2",
+        "dpm_2_a",
+        "dpmsolver",
+        "dpmsolver++",
+        "dpmsingle",
+        "k_lms",
+        "k_euler",
+        "k_euler_a",
+        "k_dpm_2",
+        "k_dpm_2_a",
+    ),
+}
+# Whole-number settings: (lowest, highest, what is allowed); None: no bound.
+SETTING_BOUNDS: dict[str, tuple[int, int | None, str]] = {
+    "prompt_count": (1, None, "1 or more (sample_every_n_steps=off turns sampling off)"),
+    "seed": (0, None, "0 or more (0: none passed)"),
+    "min_bucket_reso": (0, None, "pixels, 0 or more (0: from the resolution)"),
+    "max_bucket_reso": (0, None, "pixels, 0 or more (0: from the resolution)"),
+    "bucket_reso_steps": (0, None, "pixels, 0 or more (0: 64)"),
+    "num_processes": (1, None, "1 or more (the processes, one per GPU, on all machines)"),
+    "num_machines": (1, None, "1 or more"),
+    "machine_rank": (0, None, "0 or more (0: the main machine)"),
+    "main_process_port": (0, 65535, "a port, 0 to 65535"),
+}
+
+
 def coerce_setting(key: str, value: Any) -> Any:
+    """Type a ``[training]`` setting and check it against what the key allows.
+
+    Raises :class:`~lorapan.core.training.presets.PresetError` naming the key, the
+    value and what is allowed.
+    """
     kind, _ = SETTING_KEYS[key]
     if kind is Cadence:
         return _cadence(key, value)
@@ -103,12 +147,31 @@ def coerce_setting(key: str, value: Any) -> Any:
         if text not in ("true", "1", "yes", "on", "false", "0", "no", "off"):
             raise P.PresetError(f"{key} = {value!r} is not a valid bool (true or false)")
         return text in ("true", "1", "yes", "on")
+    if kind is int:
+        return _whole(key, value)
+    typed = kind(value)
+    if key in SETTING_CHOICES and typed not in SETTING_CHOICES[key]:
+        raise P.PresetError(f"{key} = {value!r}: give one of {', '.join(SETTING_CHOICES[key])}")
+    return typed
+
+
+def _whole(key: str, value: Any) -> int:
+    """An int setting, in its bounds (:data:`SETTING_BOUNDS`)."""
+    low, high, allowed = SETTING_BOUNDS.get(key, (None, None, ""))
     try:
-        typed = kind(value)
-    except (TypeError, ValueError):
-        raise P.PresetError(f"{key} = {value!r} is not a valid {kind.__name__}") from None
+        if isinstance(value, bool):
+            raise ValueError(value)
+        number = float(value) if isinstance(value, str) else value
+        if not float(number).is_integer():
+            raise ValueError(value)
+        typed = int(number)
+    except (TypeError, ValueError, OverflowError):
+        what = f": give a whole number, {allowed}" if allowed else ": give a whole number"
+        raise P.PresetError(f"{key} = {value!r} is not a valid int{what}") from None
     if key == "max_token_length" and typed not in (0, 75, 150, 225):
         raise P.PresetError(f"max_token_length = {value!r}: sd-scripts reads 75, 150 or 225")
+    if (low is not None and typed < low) or (high is not None and typed > high):
+        raise P.PresetError(f"{key} = {value!r} is out of range: give a whole number, {allowed}")
     return typed
 
 
@@ -134,13 +197,21 @@ def split_layer(table: dict[str, Any], where: str) -> Layer:
     layer = Layer()
     for key, value in table.items():
         if key in P.PARAM_TYPES:
-            layer.params[key] = P.coerce(key, value)
+            layer.params[key] = _typed(P.coerce, key, value, where)
         elif key in SETTING_KEYS:
-            layer.settings[key] = coerce_setting(key, value)
+            layer.settings[key] = _typed(coerce_setting, key, value, where)
         else:
             known = sorted([*P.PARAM_TYPES, *SETTING_KEYS])
             raise P.PresetError(f"{where}: unknown training key {key!r}; known: {', '.join(known)}")
     return layer
+
+
+def _typed(coerce: Any, key: str, value: Any, where: str) -> Any:
+    """``coerce(key, value)``, its error saying where the value came from."""
+    try:
+        return coerce(key, value)
+    except P.PresetError as exc:
+        raise P.PresetError(f"{where}: {exc}") from None
 
 
 def looks_local(model: str) -> bool:
@@ -167,8 +238,7 @@ def resolve_settings(inputs: TrainInputs, layers: list[Layer]) -> dict[str, Any]
     for layer in layers:
         settings.update(layer.settings)
     root = inputs.root
-    if not settings["output_dir"]:
-        settings["output_dir"] = str(root / ".lorapan" / "output")
+    # An unset output_dir stays empty here: the plan gives each run a folder of its own.
     # Relative paths in settings are relative to the dataset folder (the trainer runs elsewhere).
     for key in PATH_KEYS:
         value = settings[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -24,6 +25,8 @@ from typing import Any
 
 from lorapan.core.confine import is_inside
 from lorapan.core.training.config import RunPlan
+from lorapan.core.training.logparse import LogParser, Progress
+from lorapan.core.training.outputs import files_of
 from lorapan.core.training.run_settings import trainer_env
 from lorapan.core.training.runstate import (
     ACTIVE,
@@ -80,6 +83,60 @@ def new_run_dir(root: Path, create: bool = True) -> Path:
     raise RunError(f"cannot create a run folder in {base}")
 
 
+class RunBusy(RunError):
+    """Another run of the dataset is live (starting, running or stopping): ``run``."""
+
+    def __init__(self, run: RunInfo) -> None:
+        self.run = run
+        now = log_progress(run) if run.status == "running" else None
+        total = (now.total if now else 0) or run.command.get("total_steps") or "?"
+        at = f" at step {now.step} of {total}" if now and now.training_started else ""
+        super().__init__(
+            f"run {run.id} of this dataset is still {run.status}{at}: one run of a dataset "
+            "at a time (a second would share its GPU, time and memory)"
+        )
+
+
+def live_run(runs: Path, but: Path | None = None) -> RunInfo | None:
+    """The newest live run in the runs folder ``runs`` other than ``but``; None when none is."""
+    live = [r for r in runs_in(runs) if r.active and r.path != but]
+    return live[-1] if live else None
+
+
+def refuse_if_live(runs: Path, but: Path | None = None) -> None:
+    """Raise :class:`RunBusy` when a run in the runs folder ``runs`` is live."""
+    if (run := live_run(runs, but)) is not None:
+        raise RunBusy(run)
+
+
+@contextlib.contextmanager
+def start_lock(runs: Path) -> Iterator[None]:
+    """Held while a start checks that no run is live and writes its own state: two
+    starts at once (two shells, the app and a shell) never both find the dataset free.
+    ``flock`` on ``.lorapan/runs.lock`` (beside the runs, not among them): the kernel
+    releases it when its holder exits."""
+    runs.mkdir(parents=True, exist_ok=True)
+    with open(runs.parent / f"{runs.name}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def refuse_taken_name(plan: RunPlan) -> None:
+    """Raise :class:`RunError` when files under the plan's output name appeared in a
+    shared output folder since the name was chosen (a run that ended meanwhile)."""
+    if is_inside(plan.run_dir, plan.output_dir):
+        return  # the run's own folder
+    name = plan.settings["output_name"]
+    if found := files_of(plan.output_dir, name):
+        raise RunError(
+            f"{found[0]} appeared since the run was planned: its output name {name} is "
+            "taken now; start again for a name of its own"
+        )
+
+
 def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
     run_dir = plan.run_dir
     (run_dir / "dataset.toml").write_text(plan.dataset_toml, encoding="utf-8")
@@ -111,10 +168,21 @@ def write_run_files(plan: RunPlan, env: dict[str, str] | None = None) -> None:
 
 
 def start_run(plan: RunPlan, env: dict[str, str] | None = None, wait_s: float = 10.0) -> RunInfo:
-    """Write the run's files and launch it detached; return once the trainer has a pid."""
+    """Write the run's files and launch it detached; return once the trainer has a pid.
+
+    Raises :class:`RunBusy` (nothing written) while another run of the dataset is live.
+    """
     plan.run_dir = Path(plan.run_dir).resolve()
-    write_run_files(plan, env)
-    Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
+    runs = plan.run_dir.parent
+    with start_lock(runs):
+        refuse_if_live(runs, but=plan.run_dir)
+        refuse_taken_name(plan)
+        write_run_files(plan, env)
+    try:
+        Path(plan.output_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        update_state(plan.run_dir, status="failed", ended=now_iso(), reasons=[str(exc)])
+        raise
     launch_supervisor(plan.run_dir, wait_s)
     return load_run(plan.run_dir)
 
@@ -139,6 +207,20 @@ def launch_supervisor(run_dir: Path, wait_s: float = 10.0) -> None:
         if state.get("pid") or state.get("status") not in ("starting", None):
             break
         time.sleep(0.05)
+    state = read_json(run_dir / "state.json")
+    if (
+        launcher.returncode
+        and not state.get("supervisor_pid")
+        and state.get("status") == "starting"
+    ):
+        # It died before forking (a broken install): a run left "starting" would hold
+        # the dataset's one live run for ever.
+        update_state(
+            run_dir,
+            status="failed",
+            ended=now_iso(),
+            reasons=[f"the supervisor did not start (exit {launcher.returncode}); see {err.name}"],
+        )
 
 
 def load_run(path: Path) -> RunInfo:
@@ -163,13 +245,18 @@ def load_run(path: Path) -> RunInfo:
 
 
 def list_runs(root: Path) -> list[RunInfo]:
-    base = runs_dir(Path(root).resolve())
-    if not base.exists():
+    """The dataset's runs, oldest first (run ids are their start times)."""
+    return runs_in(runs_dir(Path(root).resolve()))
+
+
+def runs_in(runs: Path) -> list[RunInfo]:
+    """The runs in the runs folder ``runs``, oldest first."""
+    if not runs.is_dir():
         return []
     return [
         load_run(p)
-        for p in sorted(base.iterdir())
-        if is_inside(root, p) and (p / "command.json").exists()  # a link out is not a run
+        for p in sorted(runs.iterdir())
+        if is_inside(runs, p) and (p / "command.json").exists()  # a link out is not a run
     ]
 
 
@@ -219,6 +306,33 @@ def follow(
             ended = True
             continue
         time.sleep(poll)
+
+
+TAIL_BYTES = 256 * 1024  # hundreds of bar redraws: the newest step is always in it
+
+
+def log_progress(run: RunInfo, size: int = TAIL_BYTES) -> Progress:
+    """Where a run is, read from the tail of its log (the supervisor records the step
+    only when the run ends). A resumed run's bar counts the steps left; the resume is
+    said to the parser first, so the step read is the run's own."""
+    try:
+        with open(run.log, "rb") as fh:
+            start = max(0, fh.seek(0, os.SEEK_END) - size)
+            fh.seek(start)
+            data = fh.read()
+    except OSError:
+        return Progress()
+    text = data.decode("utf-8", "replace")
+    if start:  # begin at a line or redraw boundary, not inside one
+        cut = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
+        text = text[cut + 1 :]
+    parser = LogParser()
+    resumed, total = run.state.get("resumed_from"), run.command.get("total_steps")
+    if resumed is not None and total:
+        parser.feed(f"lorapan: resuming from step {resumed} of {total}\n")
+    parser.feed(text)
+    parser.flush()
+    return parser.progress
 
 
 def _read_from(log: Path, offset: int, size: int = 1 << 20) -> bytes:

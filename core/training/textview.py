@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lorapan.core.training.logparse import Progress, Sampling
-from lorapan.core.training.runs import RunInfo
+from lorapan.core.training.runs import RunInfo, log_progress
 
 
 def duration(seconds: float | None) -> str:
@@ -57,13 +57,21 @@ def progress_line(p: Progress, lr: str = "", prompts: int = 0) -> str:
 
 
 def run_row(run: RunInfo) -> dict:
+    """A run for ``lorapan runs``: a live run's step and loss come from its log."""
     st, cmd = run.state, run.command
+    step, total, loss = st.get("step"), st.get("total"), st.get("loss")
+    if run.active:
+        now = log_progress(run)
+        if now.training_started:
+            step, total, loss = now.step, now.total, now.loss
+        elif now.resumed_from is not None:
+            step = now.resumed_from
     return {
         "id": run.id,
         "status": run.status,
-        "step": st.get("step"),
-        "total": st.get("total") or cmd.get("total_steps"),
-        "loss": st.get("loss"),
+        "step": step,
+        "total": total or cmd.get("total_steps"),
+        "loss": loss,
         "preset": cmd.get("preset"),
         "started": st.get("started") or st.get("created"),
         "ended": st.get("ended"),

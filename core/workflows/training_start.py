@@ -9,6 +9,7 @@ passed, so a refused start leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,16 @@ from lorapan.core.training.config import RunPlan, build_plan
 from lorapan.core.training.inputs import TrainInputs
 from lorapan.core.training.preflight import Check, RuleErrors, blocking, preflight
 from lorapan.core.training.presets import Preset
-from lorapan.core.training.runs import RunError, RunInfo, new_run_dir, start_run
+from lorapan.core.training.runs import (
+    RunBusy,
+    RunError,
+    RunInfo,
+    live_run,
+    new_run_dir,
+    refuse_if_live,
+    start_run,
+)
+from lorapan.core.training.runstate import runs_dir
 from lorapan.core.training.trainer_check import check_plan, trainer_configured
 from lorapan.core.user_config import load_user_config
 
@@ -79,6 +89,8 @@ def plan_start(request: StartRequest) -> StartOutcome:
         user_table=user_table,
     )
     checks = preflight(plan, inputs, rule_errors=rule_errors(ds), force=request.force)
+    if (live := live_run(runs_dir(root.resolve()))) is not None:
+        checks.append(Check("warning", f"{RunBusy(live)}; a start now is refused"))
     return StartOutcome(plan, inputs, checks)
 
 
@@ -92,8 +104,13 @@ def start_training(
 
     ``on_checked`` sees the checked plan before anything is created (the CLI prints
     the checks there, so they come before "started run"). Raises what
-    :func:`plan_start` raises, and :class:`RunError` when the run cannot be started.
+    :func:`plan_start` raises, and :class:`RunError` when the run cannot be started:
+    :class:`RunBusy`, before anything is planned, while another run of the dataset is
+    live (checked again, under the start lock, as the run is written).
     """
+    root = Path(request.root).expanduser()
+    if not dry_run:
+        refuse_if_live(runs_dir(root.resolve()))
     outcome = plan_start(request)
     if not dry_run and request.check_trainer and not outcome.errors:
         outcome.checks += trainer_checks(outcome.plan)
@@ -102,9 +119,16 @@ def start_training(
     if dry_run or outcome.errors:
         return outcome
     try:
-        run_dir = new_run_dir(Path(request.root).expanduser())
+        run_dir = new_run_dir(root)
+    except OSError as exc:
+        raise RunError(str(exc)) from exc
+    try:
         outcome.plan = outcome.plan.moved_to(run_dir)
         outcome.run = start_run(outcome.plan, env=request.env)
+    except RunError:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # refused before writing (a run started meanwhile): still empty
+        raise
     except OSError as exc:
         raise RunError(str(exc)) from exc
     return outcome

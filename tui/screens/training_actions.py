@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from lorapan.core.training.preflight import Check
 from lorapan.core.training.resume import epoch_warning, resume_run, saved_states, why_not
-from lorapan.core.training.runs import RunError, RunInfo, load_run, stop_run
+from lorapan.core.training.runs import RunBusy, RunError, RunInfo, live_run, load_run, stop_run
+from lorapan.core.training.runstate import runs_dir
 from lorapan.core.workflows import training_start
 from lorapan.core.workflows.training_start import StartOutcome, StartRequest
 from lorapan.tui.screens.confirm import ConfirmScreen
@@ -45,6 +46,13 @@ class TrainingActions(Screen[None]):
     class Resumed(Message):
         run_id: str
         step: int
+
+    @dataclass
+    class Busy(Message):
+        """A start was refused: ``run_id`` of the dataset is live (``text`` says so)."""
+
+        run_id: str
+        text: str
 
     @dataclass
     class ActionFailed(Message):
@@ -107,6 +115,9 @@ class TrainingActions(Screen[None]):
     def _resume(self, run: RunInfo) -> None:
         try:
             resumed, state = resume_run(run)
+        except RunBusy as exc:
+            self.post_message(self.Busy(exc.run.id, str(exc)))
+            return
         except RunError as exc:
             self.post_message(self.ActionFailed(str(exc)))
             return
@@ -129,13 +140,9 @@ class TrainingActions(Screen[None]):
 
     # -- start -------------------------------------------------------------------
     def action_start(self) -> None:
-        if self.run is not None and load_run(self.run.path).active:
-            stop = self.keys("training-stop")
-            self.notify(
-                f"run {self.run.id} is still running; stop it first ({stop})",
-                severity="warning",
-                markup=False,
-            )
+        live = live_run(runs_dir(self.root.resolve()))
+        if live is not None:
+            self._show_live(live.id, str(RunBusy(live)))
             return
         from lorapan.tui.screens.training_start import StartTrainingScreen
 
@@ -160,10 +167,30 @@ class TrainingActions(Screen[None]):
         )
         try:
             outcome = training_start.start_training(request)
+        except RunBusy as exc:  # started meanwhile, from a shell or another app
+            self.post_message(self.Busy(exc.run.id, str(exc)))
+            return
         except (ValueError, OSError, RunError) as exc:
             self.post_message(self.ActionFailed(str(exc)))
             return
         self.post_message(self.Started(choice, force, outcome))
+
+    @on(Busy)
+    def _busy(self, message: Busy) -> None:
+        self._show_live(message.run_id, message.text)
+
+    def _show_live(self, run_id: str, why: str) -> None:
+        """One run of a dataset at a time: show the live one (from wherever it was
+        started) and say how to go on."""
+        if self.run is None or self.run.id != run_id:
+            self.attach(run_id)
+        stop = self.keys("training-stop")
+        self.notify(
+            f"{why}; stop it first ({stop}) or let it end",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
 
     @on(Started)
     def _started(self, message: Started) -> None:
