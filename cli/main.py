@@ -37,7 +37,8 @@ examples:
 
 Every command takes --help. Scripts: add --json. Exit codes: 0 done, 1 done with
 findings, conflicts or unreadable files, 2 usage error, 3 another lorapan is
-writing to the dataset, 4 lorapan's own state (.lorapan/) is damaged or unwritable.
+writing to the dataset (or a run of it is training), 4 lorapan's own state
+(.lorapan/) is damaged or unwritable, 130 stopped by Ctrl-C.
 """
 
 

@@ -14,7 +14,8 @@ from lorapan.core.commands_hint import hint
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # done, but with conflicts, unreadable files or error findings
 EXIT_USAGE = 2
-EXIT_BUSY = 3  # another lorapan is writing to the dataset (and --no-wait, or recover)
+EXIT_BUSY = 3  # another lorapan is writing to the dataset (and --no-wait, or recover),
+# or a training run of it is live (train, train --resume)
 EXIT_STATE = 4  # lorapan's state in .lorapan/ is damaged, unsafe or cannot be written
 
 
