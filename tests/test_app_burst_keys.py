@@ -5,7 +5,7 @@ only after they bubbled up to the app, so characters typed after them came first
 
 from __future__ import annotations
 
-from app_helpers import SIZE, app_for, build_dataset, settle
+from app_helpers import CAPTIONS, SIZE, app_for, build_dataset, caption, settle
 from lorapan.tui.widgets.in_order import InOrderInput, InOrderTextArea
 from textual import events
 from textual.app import App
@@ -56,3 +56,108 @@ async def test_the_filter_and_the_add_tag_field_take_a_burst_as_typed(tmp_path):
         burst(app)
         await pilot.pause(0.3)
         assert app.screen.query_one("#tag-input").value == TYPED
+
+
+# ---- keys after a key that opens a field, moves the focus ------------------------
+#
+# A key's binding runs only once the key has bubbled back up to the app, and the focus it
+# moves moves later still: every key of a burst went to the widget focused when the burst
+# came. The reviewer's ``/ s u n x ⌫ s e t ⏎`` left the filter empty and ran s (sort),
+# u (undo), x (set aside) on the list.
+CHARS = {"slash": "/", "backspace": "\x7f", "enter": "\r", "ctrl+s": "\x13", "escape": "\x1b"}
+ARROWS = {"right", "left"}
+
+
+def as_burst(app: App, keys: list[str]) -> None:
+    burst(app, [(k, None if k in ARROWS else CHARS.get(k, k)) for k in keys])
+
+
+def seen(app, root) -> dict:
+    """What the user sees: the captions and images on disk, the screen, the focus and
+    what is typed in it, the filter, the sort, the image and chip under the cursors."""
+    main, focused = app.main, app.focused
+    typed = getattr(focused, "value", None)
+    chips = main.center.chips
+    return {
+        "captions": {p.stem: caption(root, p.stem) for p in sorted(root.glob("*.txt"))},
+        "images": sorted(p.name for p in root.glob("*.png")),
+        "screen": type(app.screen).__name__,
+        "focused": focused.id if focused is not None else None,
+        "typed": getattr(focused, "text", typed),
+        "filter": main.pane.box.value,
+        "sort": main.pane.sort,
+        "image": main.files.current,
+        "chip": chips.current_tag if focused is chips else None,
+    }
+
+
+async def run_keys(tmp_path, name: str, setup: str, keys: str, *, together: bool) -> dict:
+    """``setup`` typed a key at a time, then ``keys`` in one burst (``together``) or a
+    key at a time; what the user sees after."""
+    root = build_dataset(tmp_path / name)
+    app = app_for(root, tmp_path / f"{name}-config")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        if setup:
+            await pilot.press(*setup.split())
+            await settle(app, pilot)
+        if together:
+            as_burst(app, keys.split())
+        else:
+            await pilot.press(*keys.split())
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        return seen(app, root)
+
+
+CASES = {
+    # the reviewer's burst; an edit first, which the u must not undo
+    "filter": ("a k e p t enter", "slash s u n x backspace s e t enter"),
+    "add a tag": ("", "a z z z enter"),
+    "rename a chip": ("", "t right r z z enter"),
+    # the text screen mounts first; j after saving moves the list
+    "caption as text": ("", "o z z ctrl+s j"),
+    "all tags filter": ("", "F s o l"),
+    "all tags filter, then the list": ("", "F s o l escape j"),
+    # a dialog the burst opens and closes: leave without saving? d: discard
+    "caption as text, left": ("", "o z z escape d j"),
+}
+
+
+async def test_a_burst_does_what_the_same_keys_typed_slowly_do(tmp_path):
+    for n, (case, (setup, keys)) in enumerate(CASES.items()):
+        typed = await run_keys(tmp_path, f"typed{n}", setup, keys, together=False)
+        together = await run_keys(tmp_path, f"burst{n}", setup, keys, together=True)
+        assert together == typed, case
+
+
+async def test_the_reviewers_filter_burst_types_into_the_box_and_runs_no_command(tmp_path):
+    setup, keys = CASES["filter"]
+    after = await run_keys(tmp_path, "ds", setup, keys, together=True)
+    assert after["filter"] == "sunset"
+    assert after["captions"]["img_1"] == "gob, solo, red hair, outdoors, kept"  # no undo
+    assert len(after["images"]) == len(CAPTIONS)  # nothing set aside
+    assert after["sort"] == "name"
+
+
+async def test_a_field_opened_in_a_burst_gets_the_keys_after_it(tmp_path):
+    added = await run_keys(tmp_path, "add", *CASES["add a tag"], together=True)
+    assert added["captions"]["img_1"] == "gob, solo, red hair, outdoors, zzz"
+    renamed = await run_keys(tmp_path, "rename", *CASES["rename a chip"], together=True)
+    assert renamed["captions"]["img_1"] == "gob, zz, red hair, outdoors"
+    text = await run_keys(tmp_path, "text", *CASES["caption as text"], together=True)
+    assert text["captions"]["img_1"].startswith("zz")
+    assert (text["screen"], text["image"]) == ("MainScreen", "img_2.png")
+    tags = await run_keys(tmp_path, "tags", *CASES["all tags filter"], together=True)
+    assert (tags["screen"], tags["typed"]) == ("TagFrequencyScreen", "sol")
+
+
+async def test_a_paste_right_after_the_key_that_opens_a_field_lands_in_it(tmp_path):
+    root = build_dataset(tmp_path / "ds")
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.post_message(events.Key("a", "a"))
+        app.post_message(events.Paste("long hair"))
+        await settle(app, pilot)
+        assert app.screen.query_one("#tag-input").value == "long hair"
