@@ -34,6 +34,7 @@ from textual.message import Message
 from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.dom import DOMNode
     from textual.screen import Screen
 
@@ -144,7 +145,8 @@ class KeysInTurn:
         await super().on_event(event)  # type: ignore[misc]  # priority bindings, then forward
         self._follow_key(turn)
 
-    def _as_app(self):  # -> App, typed loosely: this is a mixin
+    def _as_app(self) -> App:
+        """This mixin is mixed into the app."""
         return self  # type: ignore[return-value]
 
     def on_key_turn_ended(self, message: KeyTurnEnded) -> None:
