@@ -43,6 +43,7 @@ from lorapan.tui.screens.recovery import offer_recovery
 from lorapan.tui.services import Services
 from lorapan.tui.terminal_exit import HANGUP_STATUS, ExitGuard, watch_terminal, writing_now
 from lorapan.tui.themes_loader import load_themes, theme_cycle
+from lorapan.tui.widgets.in_order import KeysInTurn
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding
@@ -61,7 +62,7 @@ class FollowsDataset(Protocol):
     def refresh_from_dataset(self, relpaths: set[str], reason: str) -> None: ...
 
 
-class LorapanApp(App):
+class LorapanApp(KeysInTurn, App):
     CSS_PATH = "app.tcss"
     TITLE = "lorapan"
     BINDINGS: list[Binding] = bindings_for("app")

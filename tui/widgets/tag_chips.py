@@ -74,9 +74,11 @@ class TagChips(Widget, can_focus=True):
 
     @dataclass
     class Requested(Message):
-        """The user asked for ``action`` on the chip ``tag`` at ``index`` (``position``:
-        where a move puts it). With one image shown, ``index`` tells a tag written twice
-        from its twin; with a selection the chips are the union and name tags only."""
+        """The user asked for ``action`` on the chip at ``index`` (``position``: where a
+        move puts it), drawn as ``tag``. The screen reads the tag at ``index`` from the
+        captions as they are now: keys in a burst come before the chips are drawn again,
+        and ``H H`` moves the same tag twice. With one image shown, ``index`` tells a tag
+        written twice from its twin; with a selection the chips are the union."""
 
         chips: TagChips
         action: str  # delete | rename | front | move | show
@@ -94,8 +96,8 @@ class TagChips(Widget, can_focus=True):
         self.total = 1
         #: one muted line under the chips (what the chips cannot show), "" for none
         self.note = ""
-        #: (tag, where it should land) after a move asked for: the screen may place it
-        #: elsewhere (the dataset's anchor stays first), and the cursor follows the tag
+        #: (tag, where it should land) after a move: the screen may place it elsewhere
+        #: (the dataset's anchor stays first), and the cursor follows the tag
         self._follow: tuple[str, int] | None = None
 
     def set_tags(
@@ -242,7 +244,7 @@ class TagChips(Widget, can_focus=True):
 
     def action_front_tag(self) -> None:
         self._request("front")
-        self._expect(0)
+        self.cursor = 0
 
     def action_show_tag(self) -> None:
         self._request("show")
@@ -250,16 +252,14 @@ class TagChips(Widget, can_focus=True):
     def action_move_left(self) -> None:
         if self.cursor > 0:
             self._request("move", self.cursor - 1)
-            self._expect(self.cursor - 1)
+            self.cursor -= 1  # now: the next key moves on from here
 
     def action_move_right(self) -> None:
         if self.cursor < len(self.tags) - 1:
             self._request("move", self.cursor + 1)
-            self._expect(self.cursor + 1)
+            self.cursor += 1
 
-    def _expect(self, index: int) -> None:
-        """The cursor goes to ``index`` now, and to wherever the moved tag lands."""
-        tag = self.current_tag
-        self.cursor = index
-        if tag is not None:
-            self._follow = (tag, index)
+    def follow_tag(self, tag: str, index: int) -> None:
+        """The screen moves ``tag`` to ``index``: when the chips are drawn again the
+        cursor goes to wherever it landed."""
+        self._follow = (tag, index)

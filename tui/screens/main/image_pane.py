@@ -83,8 +83,14 @@ class ImagePane(Vertical):
             self.call_after_refresh(self._follow_now, files)
 
     def _follow_now(self, files: FileList) -> None:
-        self._follow_pending = False
-        self.follow(files)
+        if self._follow_pending:  # else caught up already
+            self._follow_pending = False
+            self.follow(files)
+
+    def catch_up(self, files: FileList) -> None:
+        """Follow now if a follow waits for the frame: the chips get the focus, and the
+        keys after it move over the current image's tags, not the last one's."""
+        self._follow_now(files)
 
     def follow(self, files: FileList) -> None:
         """Show the image under the cursor (decoding the next ones ahead) and its tags."""
@@ -100,15 +106,29 @@ class ImagePane(Vertical):
         """The chips: the selection's tags with their shares, else the current image's."""
         chips, items = self.chips, self.dataset.items
         if files.selection:
-            sel = sorted(r for r in files.selection if r in items)
-            order, counts = tag_shares(items[rel].tags for rel in sel)
-            chips.set_tags(order, counts, len(sel))
+            order, counts, total = self._selection_tags(files)
+            chips.set_tags(order, counts, total)
         else:
             rel = files.current
             item = items.get(rel or "")
             note = self.unread_lines_note(item) if item is not None else ""
             chips.set_tags(tuple(item.tags) if item is not None else (), None, 1, note)
         self.show_suggestions(files.current)
+
+    def tags_now(self, files: FileList) -> tuple[str, ...]:
+        """The chips as the captions are now: what :meth:`show_tags` draws next. A chip
+        key acts on these (keys in a burst come before the chips are drawn again)."""
+        if files.selection:
+            return tuple(self._selection_tags(files)[0])
+        item = self.dataset.items.get(files.current or "")
+        return tuple(item.tags) if item is not None else ()
+
+    def _selection_tags(self, files: FileList) -> tuple[tuple[str, ...], dict[str, int], int]:
+        """The union of the selected images' tags, how many carry each, and how many."""
+        items = self.dataset.items
+        sel = sorted(r for r in files.selection if r in items)
+        order, counts = tag_shares(items[rel].tags for rel in sel)
+        return tuple(order), counts, len(sel)
 
     def unread_lines_note(self, item: ImageItem) -> str:
         """The line under the chips for tags on the caption's later lines, which kohya

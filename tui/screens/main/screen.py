@@ -231,14 +231,25 @@ class MainScreen(CurationActions, OtherScreens, Screen):
     @on(TagChips.Requested)
     def _chip_request(self, event: TagChips.Requested) -> None:
         # One image's chips are its tags in order (a tag written twice is two chips);
-        # a selection's chips are the union, where a chip names a tag.
-        index = None if self.files.selection else event.index
+        # a selection's chips are the union, where a chip names a tag. The tag is read
+        # from the captions now, not from the chips drawn (see TagChips.Requested).
+        tags = self.center.tags_now(self.files)
+        if not tags:
+            return
+        at = min(event.index, len(tags) - 1)
+        tag = tags[at]
+        index = None if self.files.selection else at
         if event.action == "rename":
-            self.open_tag_input("rename", event.tag, index)
+            self.open_tag_input("rename", tag, index)
         elif event.action == "show":
-            self.set_filter(f'tag:"{event.tag}"')
+            self.set_filter(f'tag:"{tag}"')
         else:
-            self.editor.chip_edit(event.action, event.tag, event.position, self.targets(), index)
+            position = 0 if event.action == "front" else at + event.position - event.index
+            position = max(0, min(position, len(tags) - 1))
+            if event.action == "move" and position == at:
+                return
+            self.center.chips.follow_tag(tag, position)
+            self.editor.chip_edit(event.action, tag, position, self.targets(), index)
 
     @on(Suggestions.Accepted)
     def _suggestions_accepted(self, message: Suggestions.Accepted) -> None:
@@ -348,6 +359,7 @@ class MainScreen(CurationActions, OtherScreens, Screen):
         self.open_tag_input("add")
 
     def action_focus_tags(self) -> None:
+        self.center.catch_up(self.files)
         self.center.chips.focus()
 
     def action_focus_files(self) -> None:
