@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import importlib
 import os
@@ -21,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 from lorapan import __version__, commands
-from lorapan.support import EXIT_USAGE, run_command
+from lorapan.support import EXIT_USAGE, fail, run_command
 
 EPILOG = """\
 examples:
@@ -72,6 +73,21 @@ def _known_commands(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
+def _mistyped(word: str, commands: set[str]) -> int | None:
+    """``lorapan chek DIR``: not a folder, and close to a command's name. It would open
+    the app on a folder 'chek' that is not there; say what was meant instead."""
+    if os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, sorted(commands), n=1, cutoff=0.75)
+    if not close:
+        return None
+    return fail(
+        f"{word!r} is neither a command nor a folder",
+        f"did you mean `lorapan {close[0]}`? (`lorapan --help` lists the commands)",
+        EXIT_USAGE,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -81,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         and not args_list[0].startswith("-")
         and args_list[0] not in _known_commands(parser)
     ):
+        if (typo := _mistyped(args_list[0], _known_commands(parser))) is not None:
+            return typo
         args_list.insert(0, "open")
     if not args_list:
         parser.print_help()

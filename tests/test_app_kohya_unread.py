@@ -118,3 +118,23 @@ async def test_a_fix_preview_says_which_captions_it_cannot_write(tmp_path):
     assert skipped.endswith("Only the lorapan.toml setting will be written.")
     assert "make it writable" in text  # the note's start, on screen
     assert text.count("(skipped: not writable)") == 2
+
+
+async def test_an_edit_of_a_read_only_caption_says_why_and_what_to_do(tmp_path):
+    """The toast named the image only ('1 read-only caption skipped: img_0.png'): it
+    names the caption's mode and the remedy now."""
+    root = tmp_path / "ds"
+    image(root, "10_gob/img_0.png", "gob, 1boy, smile", 0)
+    (root / "10_gob" / "img_0.txt").chmod(0o444)
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", *"zzz", "enter")
+        await settle(app, pilot)
+        notes = [n.message for n in app._notifications]
+    assert any(
+        "1 caption not written: 10_gob/img_0.png: caption img_0.txt is read-only (mode 0444): "
+        "make it writable to edit it" in n
+        for n in notes
+    ), notes
+    assert (root / "10_gob" / "img_0.txt").read_text() == "gob, 1boy, smile\n"

@@ -72,6 +72,16 @@ def test_under_json_an_error_is_a_json_object_on_stdout_too(tmp_path, lorapan_cm
     assert lorapan_cmd("check", tmp_path / "missing").stdout == ""  # text mode: stderr only
 
 
+def test_a_mistyped_command_is_named_not_opened_as_a_folder(tmp_path, lorapan_cmd):
+    out = lorapan_cmd("chek", tmp_path)
+    assert out.returncode == 2
+    assert "'chek' is neither a command nor a folder" in out.stderr
+    assert "did you mean `lorapan check`?" in out.stderr
+    (tmp_path / "chek").mkdir()  # a folder of that name is opened, as `lorapan DIR` does
+    out = lorapan_cmd("chek", "--help", cwd=tmp_path)
+    assert "neither a command" not in out.stderr
+
+
 def test_conflicting_file_gives_exit_1(tmp_path, lorapan_cmd):
     write_dataset(tmp_path, {"a.png": b"\xff\xfe bad"})
     out = lorapan_cmd("edit", tmp_path, "--add", "x")

@@ -37,3 +37,16 @@ def test_nothing_to_undo_is_json_under_json(tmp_path, lorapan_cmd):
     out = lorapan_cmd("undo", root, "--json")
     assert out.returncode == 0
     assert json.loads(out.stdout)["message"] == "nothing to undo"
+
+
+def test_history_lists_edits_in_the_order_they_were_made(tmp_path, lorapan_cmd):
+    """Undo keeps an edit live while later ones are folded into the history file:
+    the listing still reads oldest first."""
+    root = write_dataset(tmp_path / "ds", {"a.png": "gob"})
+    for i in range(14):
+        assert lorapan_cmd("edit", root, "--add", f"t{i}").returncode == 0
+        if i == 3:
+            assert lorapan_cmd("undo", root).returncode == 0
+    rows = json.loads(lorapan_cmd("history", root, "--json").stdout)
+    seqs = [row["seq"] for row in rows]
+    assert seqs == sorted(seqs) and len(seqs) == 14

@@ -127,7 +127,7 @@ def run_redo(args: argparse.Namespace) -> int:
 
 
 def _rows(ds, check: bool) -> list[dict]:  # noqa: ANN001
-    """Every entry, folded ones first, as `history` shows them.
+    """Every entry, oldest first, as `history` shows them.
 
     ``check`` also tries each entry's file list and pack (``broken`` says why one
     cannot be used); without it only the small state files are read.
@@ -143,7 +143,9 @@ def _rows(ds, check: bool) -> list[dict]:  # noqa: ANN001
         broken = ds.journal.check(e) if check and e.state != "skipped" else None
         row = {"seq": e.seq, "id": e.id, "label": e.label, "state": e.state, "created": e.created}
         rows.append({**row, "files": e.files, "folded": False, "broken": broken})
-    return rows
+    # in the order the edits were made: folding keeps an undone edit live while
+    # later ones fold, and the journal's files are not named in that order
+    return sorted(rows, key=lambda r: r["seq"])
 
 
 def _paths(ds, row: dict) -> list[str]:  # noqa: ANN001

@@ -176,11 +176,13 @@ class Editor:
             undo = self._keys("undo")
             self.screen.set_last_action(f"✓ {result.label} ({plural(n, 'image')}; {undo}: undo)")
         if result.unreadable:
-            names = ", ".join(r for r, _ in result.unreadable[:3])
+            rel, why = result.unreadable[0]
+            more = len(result.unreadable) - 1
+            others = f" (and {plural(more, 'other image')})" if more else ""
             self.screen.notify(
-                f"{plural(len(result.unreadable), 'read-only caption')} skipped: {names}",
+                f"{plural(len(result.unreadable), 'caption')} not written: {rel}: {why}{others}",
                 severity="warning",
-                timeout=6,
+                timeout=8,
             )
         if result.conflicts:
             self._ask_conflict(result, retry)
