@@ -73,3 +73,45 @@ def test_prune_candidates_leave_out_the_asked_for_coverage_and_peoples_hair(tmp_
     assert "'wooden chair' ×13" in advice.message
     for kept in ("'day'", "'night'", "'long hair'"):
         assert kept not in advice.message
+
+
+def test_the_style_tag_listed_for_removal_is_kept_and_fix_settles(tmp_path, lorapan_cmd):
+    """A style tag in blacklist_extra was put back by tags.style and removed by the
+    blacklist on every run, never settling."""
+    caps = {f"10_roronoa zoro/z{i:02d}.png": ZORO.format(pose=POSES[i % 6]) for i in range(20)}
+    root = rf.write_images(tmp_path / "ds", caps)
+    (root / "lorapan.toml").write_text(
+        '[dataset]\nstyle_tag = "anime screencap"\nblacklist_extra = ["anime screencap"]\n'
+    )
+    assert lorapan_cmd("fix", root).returncode in (0, 1)
+    first = (root / "10_roronoa zoro" / "z00.txt").read_text()
+    assert "anime screencap" in first
+    assert "0 captions changed" in lorapan_cmd("fix", root).stdout
+
+
+def test_an_assets_core_words_listed_to_prune_go_the_whole_core_tag_stays(tmp_path):
+    """'skull chair (object) focus': kind_prune = ['skull'] removes the separate tag
+    'skull' (the guide prunes what the object is); the core tag itself stays."""
+    caps = {
+        f"8_chair/c{i:02d}.png": f"skull chair (object) focus, no humans, skull, chair, {p}"
+        for i, p in enumerate(POSES * 3)
+    }
+    root = rf.write_images(tmp_path / "ds", caps)
+    (root / "lorapan.toml").write_text(
+        '[dataset]\nkind = "asset"\ncore_tag = "skull chair (object) focus"\n\n'
+        '[rules]\nkind_prune = ["skull", "chair", "skull chair (object) focus"]\n'
+    )
+    [prune] = check(root).find("tags.kind-prune")
+    assert set(prune.details) == {"skull", "chair"}
+
+
+def test_a_blacklisted_tag_is_never_proposed_as_the_style_tag(tmp_path):
+    caps = {
+        f"10_roronoa zoro/z{i:02d}.png": ZORO.format(pose=POSES[i % 6]).replace(
+            "1boy, ", "1boy, anime coloring, "
+        )
+        for i in range(20)
+    }
+    root = rf.write_images(tmp_path / "ds", caps)
+    [style] = check(root).find("tags.style")
+    assert style.fix is not None and style.fix.settings == {"style_tag": "anime screencap"}

@@ -78,9 +78,15 @@ def _where(captions: list[tuple[str, ...]], key: str) -> tuple[str, Counter[int]
 
 
 def propose_style(
-    dataset: Any, anchor: Anchor, captions: list[tuple[str, ...]], kind: str
+    dataset: Any,
+    anchor: Anchor,
+    captions: list[tuple[str, ...]],
+    kind: str,
+    removed: frozenset[str] = frozenset(),
 ) -> StyleGuess | None:
-    """The style tag to propose for ``captions`` (tag fields), or None."""
+    """The style tag to propose for ``captions`` (tag fields), or None. A tag in
+    ``removed`` (tag keys of the blacklist and kind_prune) is never proposed: the fix
+    would write it as the style tag and another remove it from every caption."""
     total = len(captions)
     if not total:
         return None
@@ -88,7 +94,7 @@ def propose_style(
     media = _keys(doc["medium_tags"])
     counts: Counter[str] = Counter()
     for tags in captions:
-        counts.update({tag_key(t) for t in tags} - set(anchor.keys))
+        counts.update({tag_key(t) for t in tags} - set(anchor.keys) - removed)
     guess = _carried(dataset, captions, counts, media, _keys(doc["not_style_tags"]))
     if guess is not None or kind == "style":
         return guess

@@ -131,9 +131,7 @@ class RuleContext:
         got = self._infos.get(tag)
         if got is None:
             v = self.vocab
-            # the subject's own name is never removed; a tagger's '1boy' first on every
-            # caption (the anchor) is not a name
-            own = tag in self.own_names and not not_a_name(tag)
+            own = self._kept(tag)
             got = TagInfo(
                 blacklisted=tag in v.blacklist and not own,
                 prune=tag in v.kind_prune and not own,
@@ -148,6 +146,15 @@ class RuleContext:
             )
             self._infos[tag] = got
         return got
+
+    def _kept(self, tag: str) -> bool:
+        """A tag no removal list takes: the core and style tags as set, and a person's
+        own name (never a tagger's '1boy' that merely leads every caption). An asset's
+        or concept's core words are the thing itself, which the guide prunes ('wooden
+        chair': remove wood, chair), so only the whole core tag is kept there."""
+        if tag and tag in (self.core_norm, self.style_norm):
+            return True
+        return bool(self.profile.hair_eyes) and tag in self.own_names and not not_a_name(tag)
 
     def _franchise(self, tag: str) -> bool:
         if tag in self.own_names:
@@ -205,7 +212,8 @@ def build_context(
     guess = None
     if not style_explicit and settings.kind != "style":
         fields = [tag_fields(c, captions.shared) for c in raw]
-        guess = propose_style(dataset, anchor, fields, settings.kind)
+        removed = frozenset(tag_key(t) for t in [*vocab.blacklist, *vocab.kind_prune])
+        guess = propose_style(dataset, anchor, fields, settings.kind, removed)
     cores: frozenset[str] = frozenset()
     if vocab.profile.bundle:
         subject_map = bundles.subjects(dataset)
