@@ -182,3 +182,17 @@ def test_a_checklist_not_yet_asked_for_says_when_it_will_be(tmp_path, lorapan_cm
     (root / "lorapan.toml").write_text('[dataset]\nkind = "character"\n')
     out = lorapan_cmd("check", root).stdout
     assert "asked once" not in out and " 0 checklist items" not in out
+
+
+def test_a_blacklisted_tag_after_a_sentence_is_still_a_tag(tmp_path):
+    """Florence's sentence then WD14's tags: a rare tag after the sentence read as its
+    clause escaped the blacklist ('large breasts' on 4 of 20), and training went ahead."""
+    sentence = "A young woman with short black hair is standing in a sunlit park."
+    caps = {
+        f"10_nara/n{i:02d}.png": f"nara, {sentence}, 1girl, solo, {POSES[i % 6]}"
+        + (", large breasts" if i < 4 else "")
+        for i in range(20)
+    }
+    root = rf.write_images(tmp_path / "n", caps)
+    [black] = check(root).find("tags.blacklist")
+    assert black.details.get("large breasts") == 4
