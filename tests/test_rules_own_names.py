@@ -115,3 +115,14 @@ def test_a_blacklisted_tag_is_never_proposed_as_the_style_tag(tmp_path):
     root = rf.write_images(tmp_path / "ds", caps)
     [style] = check(root).find("tags.style")
     assert style.fix is not None and style.fix.settings == {"style_tag": "anime screencap"}
+
+
+def test_a_possible_name_on_every_caption_is_named_not_offered_to_prune(tmp_path):
+    """No core tag, and 'zara' (no tagger's word) on every caption: tags.constant
+    offered to delete it, the name the core tag needs; tags.core now names it."""
+    caps = {f"z{i:02d}.png": f"1girl, solo, zara, silver hair, {POSES[i % 6]}" for i in range(24)}
+    root = rf.write_images(tmp_path / "ds", caps)
+    report = check(root)
+    assert not [f for f in report.findings if f.key == "tags.constant:zara"]
+    [core] = report.find("tags.core")
+    assert "'zara'" in core.message and "set [dataset] name to it" in core.message

@@ -6,6 +6,7 @@ from lorapan.core.method.anchor import tag_key
 from lorapan.core.method.kind import subjects_of
 from lorapan.core.method.names import not_a_name
 from lorapan.core.rules import fixes
+from lorapan.core.rules.dataset_wide.frequency import maybe_the_name
 from lorapan.core.rules.dataset_wide.view import View
 from lorapan.core.rules.model import Finding
 
@@ -37,6 +38,12 @@ def core_proposal(v: View) -> list[Finding]:
             " The shape needs the subject's name, which only you can give: set [dataset] "
             "name (lorapan builds the core tag from it) or core_tag in lorapan.toml."
         )
+        if named := _name_like(v):
+            which = ", ".join(f"'{t}'" for t in named)
+            msg += (
+                f" On every caption, and not a tag a tagger writes: {which}. If one of them "
+                "is the name, set [dataset] name to it."
+            )
     return [Finding("tags.core", severity, msg, [], fix, key="tags.core:unset")]
 
 
@@ -49,3 +56,15 @@ def _not_proposed(v: View) -> str:
         return ""
     n = v.first_counts.get(tag_key(first), 0)
     return f" '{first}', first in {n} of {v.total} captions, is not proposed: it is {why}."
+
+
+def _name_like(v: View, most: int = 4) -> list[str]:
+    """Tags on every caption that may be the subject's name (as the captions write
+    them), shortest first: a name is one or two words, a description longer."""
+    ctx = v.ctx
+    found = [
+        ctx.dataset.index.display(tag)
+        for tag in v.frequent
+        if v.counts.get(tag, 0) == v.total and maybe_the_name(ctx, tag)
+    ]
+    return sorted(found, key=lambda t: (len(t.split()), t))[:most]

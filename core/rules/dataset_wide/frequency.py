@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from lorapan.core.method.data import data_file
 from lorapan.core.method.junk import junk_reason
+from lorapan.core.method.names import not_a_name
 from lorapan.core.rules import bundles, fixes
 from lorapan.core.rules.context import RuleContext, norm
 from lorapan.core.rules.dataset_wide.view import View
@@ -59,8 +60,17 @@ def constant_tags(v: View) -> list[str]:
     return [
         tag
         for tag in v.frequent
-        if v.counts.get(tag, 0) >= need and tag not in own and not _kept_by_plan(v.ctx, tag)
+        if v.counts.get(tag, 0) >= need
+        and tag not in own
+        and not _kept_by_plan(v.ctx, tag)
+        and not maybe_the_name(v.ctx, tag)
     ]
+
+
+def maybe_the_name(ctx: RuleContext, tag: str) -> bool:
+    """While a person's set has no core tag, a tag on every caption that no tagger
+    writes ('zara') may be the name the guide's core tag needs: never offered to prune."""
+    return bool(ctx.profile.hair_eyes) and not ctx.core and not not_a_name(tag)
 
 
 def constant(v: View) -> list[Finding]:
