@@ -71,3 +71,19 @@ def test_a_pasted_generation_prompt_loses_its_prompt_only_words(tmp_path: Path) 
         "mika, 1girl, smile, full body, masterpiece, best quality, x0"
     )
     assert not _report(root).find("tags.weight-syntax")
+
+
+def test_prompt_words_inside_a_field_go_in_one_run(tmp_path: Path) -> None:
+    """A1111 writes '<lora:...>' and 'BREAK' inside a chunk, and an embedding inside a
+    weight: one fix run takes them all out (a second changes nothing)."""
+    prompt = (
+        "mika, city <lora:kiri_v2:0.8>, <lora:a:0.5><lora:b:1>, solo BREAK smile, "
+        "(embedding:bad_prompt:0.8), break dance, x{i}"
+    )
+    root = rf.write_images(tmp_path / "p", {f"{i}.png": prompt.format(i=i) for i in range(4)})
+    rf.write_settings(root, {"kind": "character", "core_tag": "mika", "style_tag": ""})
+    [found] = _report(root).find("tags.weight-syntax")
+    assert "city <lora:kiri_v2:0.8>" in found.details and "solo BREAK smile" in found.details
+    _fix_everything(root)
+    assert (root / "0.txt").read_text() == "mika, city, solo, smile, break dance, x0"
+    assert not _report(root).find("tags.weight-syntax")

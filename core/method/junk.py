@@ -28,6 +28,8 @@ _MARKDOWN = re.compile(r"(\*\*|__)(.+?)\1")
 _WEIGHT = re.compile(r"^\((.*)\)$", re.DOTALL)
 _NUMBER = re.compile(r"^(.*?):\s*-?\d+(?:\.\d+)?$", re.DOTALL)
 _NETWORK = re.compile(r"^<(?:lora|lyco|lycoris|hypernet):[^<>]*>$", re.IGNORECASE)
+_NETWORKS = re.compile(r"<(?:lora|lyco|lycoris|hypernet):[^<>]*>", re.IGNORECASE)
+_BREAK = re.compile(r"(?<![\w])BREAK(?![\w])")
 
 
 @cache
@@ -103,3 +105,15 @@ def prompt_only(tag: str) -> bool:
     """A word only a prompt reads: ``BREAK``, ``<lora:x:0.6>``, ``embedding:x``."""
     t = tag.strip()
     return t == "BREAK" or bool(_NETWORK.match(t)) or t.lower().startswith("embedding:")
+
+
+@lru_cache(maxsize=131072)
+def without_prompt_words(tag: str) -> str | None:
+    """``city <lora:x:0.8>`` -> ``city``; ``solo BREAK city`` -> ``solo, city`` (BREAK
+    parts a prompt into chunks): the prompt words written inside a field, taken out
+    (None when it holds none)."""
+    if "<" not in tag and "BREAK" not in tag:
+        return None
+    parts = _BREAK.split(_NETWORKS.sub(" ", tag))
+    out = ", ".join(p for p in (" ".join(part.split()) for part in parts) if p)
+    return out if out != tag.strip() else None

@@ -35,6 +35,7 @@ from lorapan.core.method.junk import (
     prompt_only,
     strip_markdown,
     unweighted,
+    without_prompt_words,
 )
 from lorapan.core.method.names import not_a_name
 from lorapan.core.method.prose import is_sentence, past_sentence
@@ -143,7 +144,13 @@ def unweight_fn(tags: Tags) -> Tags:
     """``(no humans)`` -> ``no humans`` (dropped when the caption has it already),
     ``(masterpiece, best quality:1.1)`` -> ``masterpiece, best quality``; ``BREAK``,
     ``<lora:...>`` and ``embedding:...`` go."""
-    return dedupe(tuple(unweighted(t) or t for t in tags if not prompt_only(t)))
+    out = (_unprompted(unweighted(t) or t) for t in tags)
+    return dedupe(tuple(t for t in out if t and not prompt_only(t)))
+
+
+def _unprompted(tag: str) -> str:
+    cleaned = without_prompt_words(tag)
+    return tag if cleaned is None else cleaned
 
 
 def core_fix(label: str, core: str, images: list[str]) -> Fix:

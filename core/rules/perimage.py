@@ -20,6 +20,7 @@ from lorapan.core.method.junk import (
     markdown_of,
     prompt_only,
     unweighted,
+    without_prompt_words,
 )
 from lorapan.core.method.prose import tag_fields
 from lorapan.core.rules import caption_form, franchise
@@ -113,7 +114,13 @@ def _junk(ctx: RuleContext, tags: tuple[str, ...], issues: dict) -> None:
     )
     if junk:
         issues[("tags.junk", "")] = junk
-    weights = tuple(dict.fromkeys(t for t in tags if unweighted(t) is not None or prompt_only(t)))
+    weights = tuple(
+        dict.fromkeys(
+            t
+            for t in tags
+            if unweighted(t) is not None or prompt_only(t) or without_prompt_words(t) is not None
+        )
+    )
     if weights:
         issues[("tags.weight-syntax", "")] = weights
 
