@@ -196,3 +196,13 @@ def test_a_blacklisted_tag_after_a_sentence_is_still_a_tag(tmp_path):
     root = rf.write_images(tmp_path / "n", caps)
     [black] = check(root).find("tags.blacklist")
     assert black.details.get("large breasts") == 4
+
+
+def test_info_says_each_line_is_a_caption_when_wildcards_are_on(tmp_path, lorapan_cmd):
+    root = multiline_set(tmp_path / "m")
+    plain = lorapan_cmd("info", root).stdout
+    assert "8 captions with more than one line; kohya reads only the first" in plain
+    (root / "lorapan.toml").write_text("[training]\nenable_wildcard = true\n")
+    wild = lorapan_cmd("info", root).stdout
+    assert "kohya reads only the first" not in wild
+    assert "each a caption of its own" in wild and "check the first line of each" in wild

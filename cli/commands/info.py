@@ -60,6 +60,7 @@ def _files(ds) -> dict:
         "unreadable_captions": [{"image": r, "reason": why} for r, why in ds.unreadable_captions],
         "read_only_captions": [{"image": r, "reason": why} for r, why in ds.read_only_captions],
         "multiline_captions": ds.multiline_captions,
+        "wildcards": bool(ds.settings.section("training").get("enable_wildcard")),
         "shared_captions": [{"images": [a, b], "caption": cap} for a, b, cap in ds.stem_collisions],
         "folders": [
             {"path": f.path, "repeats": f.repeats, "name": f.name, "images": f.image_count}
@@ -124,11 +125,18 @@ def _print_human(info: dict) -> None:
             f"  ! {a} and {b} share the caption {shared['caption']}: kohya trains both with it; "
             "rename one of them if they need different tags"
         )
-    if info["multiline_captions"]:
+    if info["multiline_captions"] and info.get("wildcards"):
         print(
-            f"  ! {len(info['multiline_captions'])} captions have more than one line; kohya reads only "
-            f"the first (unless wildcards are on): {shorten(info['multiline_captions'])}; "
-            f"`{hint('fix', info['root'], '--rule', 'caption.multiline')}` joins their lines"
+            f"  · {plural(len(info['multiline_captions']), 'caption')} with more than one line, each a "
+            "caption of its own ([training] enable_wildcard: kohya picks one per step); "
+            "lorapan's rules check the first line of each"
+        )
+    elif info["multiline_captions"]:
+        print(
+            f"  ! {plural(len(info['multiline_captions']), 'caption')} with more than one line; kohya reads only "
+            f"the first: {shorten(info['multiline_captions'])}; "
+            f"`{hint('fix', info['root'], '--rule', 'caption.multiline')}` joins their lines "
+            "(or set [training] enable_wildcard = true if each line is a caption)"
         )
     for problem in info["config_problems"]:
         print(f"  ! {problem}")
