@@ -165,6 +165,8 @@ async def test_a_fix_that_only_writes_a_setting_is_shown_applied_and_undone(tmp_
         await settle(app, pilot)
         await wait_for(pilot, lambda: not app.screen.report.find("caption.tokens"))
         assert "max_token_length = 150" in (root / "lorapan.toml").read_text()
+        # the status line says what u will take back (it kept the previous edit's)
+        assert "✓ fix caption.tokens: lorapan.toml (u: undo)" in status(app)
         await pilot.press("u")
         await settle(app, pilot)
         await wait_for(pilot, lambda: (root / "lorapan.toml").read_bytes() == before)

@@ -132,7 +132,12 @@ class FixPreviewScreen(ModalScreen[bool]):
                 yield Static(skipped, id="fix-skipped", markup=False)
             with VerticalScroll(id="fix-changes"):
                 if not self.changes:
-                    yield Static("nothing to change: the captions already comply", markup=False)
+                    none = (
+                        "no caption changes: only lorapan.toml is written"
+                        if written
+                        else "nothing to change: the captions already comply"
+                    )
+                    yield Static(none, markup=False)
                 for change in self.changes[:MAX_ROWS]:
                     row = change_text(change)
                     if change.relpath in self.refused:

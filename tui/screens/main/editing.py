@@ -172,9 +172,11 @@ class Editor:
         """An edit was written: say so (with the undo key), then read-only files, conflicts."""
         self.screen.set_busy(None)
         n = len(result.applied)
+        undo = self._keys("undo")
         if n:
-            undo = self._keys("undo")
             self.screen.set_last_action(f"✓ {result.label} ({plural(n, 'image')}; {undo}: undo)")
+        elif result.settings:  # a fix that writes lorapan.toml only: u takes it back
+            self.screen.set_last_action(f"✓ {result.label}: lorapan.toml ({undo}: undo)")
         if result.unreadable:
             rel, why = result.unreadable[0]
             more = len(result.unreadable) - 1
