@@ -171,3 +171,21 @@ async def test_a_paste_right_after_the_key_that_opens_a_field_lands_in_it(tmp_pa
         app.post_message(events.Paste("long hair"))
         await settle(app, pilot)
         assert app.screen.query_one("#tag-input").value == "long hair"
+
+
+async def test_escape_then_a_key_read_together_as_alt_is_both_keys(tmp_path):
+    """A terminal sends esc and the key after it in one read, which Textual names
+    alt+key: ``/ sun esc j`` typed 'j' into the filter ('sunj') instead of leaving it
+    and moving down. Read apart, it does what the keys typed slowly do."""
+    slow = await run_keys(tmp_path, "slow", "", "slash s u n escape j", together=False)
+    root = build_dataset(tmp_path / "fast")
+    app = app_for(root, tmp_path / "fast-config")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        as_burst(app, ["slash", "s", "u", "n"])
+        app.post_message(events.Key("alt+j", "j"))
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        fast = seen(app, root)
+    assert fast == slow
+    assert "j" not in fast["filter"]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.binding import NoBinding
+from textual.keys import _character_to_key
 from textual.message import Message
 from textual.widgets import Input, TextArea
 
@@ -127,6 +128,11 @@ class KeysInTurn:
     _waiting: deque[events.Key | events.Paste] | None = None
 
     async def on_event(self, event: events.Event) -> None:
+        parts = self._escape_then(event) if isinstance(event, events.Key) else None
+        if parts is not None and not event.is_forwarded:
+            for part in parts:  # each takes its turn, as if read apart
+                await self.on_event(part)
+            return
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self._turn is not None:
                 if self._waiting is None:
@@ -144,6 +150,21 @@ class KeysInTurn:
         turn = self._turn = _Turn(self._turns, event, target, app.screen)
         await super().on_event(event)  # type: ignore[misc]  # priority bindings, then forward
         self._follow_key(turn)
+
+    def _escape_then(self, event: events.Key) -> tuple[events.Key, events.Key] | None:
+        """``esc`` then a key, in one read, reach Textual as ``alt+key`` (a terminal sends
+        alt as an escape before the key): a burst's ``esc j`` closed nothing and typed
+        ``j``. Read apart unless something is bound to that alt key."""
+        key = event.key
+        if not key.startswith("alt+") or key in self._as_app().active_bindings:
+            return None
+        char = event.character
+        if not char or not char.isprintable():
+            name = key.rsplit("+", 1)[-1]
+            if len(name) != 1:
+                return None  # alt+up and the like: no key of its own to replay
+            char = name.upper() if "+shift+" in key else name
+        return events.Key("escape", "\x1b"), events.Key(_character_to_key(char), char)
 
     def _as_app(self) -> App:
         """This mixin is mixed into the app."""
