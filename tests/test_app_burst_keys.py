@@ -189,3 +189,16 @@ async def test_escape_then_a_key_read_together_as_alt_is_both_keys(tmp_path):
         fast = seen(app, root)
     assert fast == slow
     assert "j" not in fast["filter"]
+
+
+async def test_escape_leaves_the_chips_for_the_file_list(tmp_path):
+    root = build_dataset(tmp_path / "ds")
+    app = app_for(root, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert app.focused is app.main.center.chips
+        await pilot.press("escape", "j")
+        await settle(app, pilot)
+        assert app.focused is app.main.files and app.main.files.current == "img_2.png"

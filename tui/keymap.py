@@ -97,6 +97,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("tag-move-left", "shift+left,H", "move_left", "Move left", "chips", show=False),
     KeySpec("tag-move-right", "shift+right,L", "move_right", "Move right", "chips", show=False),
     KeySpec("tag-show", "enter", "show_tag", "Images with tag", "chips", show=False),
+    KeySpec("chips-back", "escape", "back_to_files", "Back to files", "chips"),
     # tagger suggestions (widget: tui/widgets/suggestions.py)
     KeySpec("suggest-accept", "enter,a", "accept", "Accept", "suggestions", palette=False),
     KeySpec(

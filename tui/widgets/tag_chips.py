@@ -236,6 +236,12 @@ class TagChips(Widget, can_focus=True):
             index = self.validate_cursor(self.cursor)
             self.post_message(self.Requested(self, action, tag, position, index))
 
+    def action_back_to_files(self) -> None:
+        """esc leaves the chips for the file list (e and tab did, and nothing said so)."""
+        files = next(iter(self.screen.query("FileList")), None)
+        if files is not None:
+            self.screen.set_focus(files)
+
     def action_delete_tag(self) -> None:
         self._request("delete")
 
