@@ -168,3 +168,13 @@ def test_enable_wildcard_the_method_advises_reaches_the_dataset_config(tmp_path)
     (root / "lorapan.toml").write_text("[training]\nenable_wildcard = true\n")
     plan = build_plan(load_inputs(root), tmp_path / "run")
     assert plan.dataset_config["general"]["enable_wildcard"] is True
+
+
+def test_past_225_the_others_still_get_the_fix_that_reads_them(tmp_path):
+    huge = SHORT + [f"detail {i}" for i in range(80)]
+    caps = {f"10_ayu/{i:02d}.png": ", ".join(LONG if i else huge) for i in range(4)}
+    caps.update({f"10_ayu/s{i:02d}.png": ", ".join(SHORT) for i in range(16)})
+    root = rf.write_images(tmp_path / "ds", caps)
+    [found] = check(root).find("caption.tokens")
+    assert found.fix is not None and found.fix.settings == {"training.max_token_length": 225}
+    assert "1 caption past 225 must be pruned either way" in found.message

@@ -200,9 +200,13 @@ def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding
             "(it ships no CLIP vocabulary), so the captions are longer than counted."
         )
         wanted = max(LIMITS) if wanted else None
+    top = max(LIMITS)
+    past = sum(c for t, c in g.details.items() if t != OTHER_SCRIPT and int(t.split()[0]) > top)
+    if wanted is None and past < n and top > limit:
+        wanted = top  # reads the others whole; the longest still need pruning
     if wanted is None:
         msg += (
-            " That is past 225, the most sd-scripts reads: prune tags the guide removes "
+            f" That is past {top}, the most sd-scripts reads: prune tags the guide removes "
             "(background and clothing details it does not need, tags the tagger repeats)."
         )
         return Finding(TOKENS, "warning", msg, g.images)
@@ -210,6 +214,8 @@ def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding
         f" The fix sets [training] max_token_length = {wanted}, enough for the tokens "
         "counted; or prune tags the guide removes."
     )
+    if past:
+        msg += f" {plural(past, 'caption')} past {top} must be pruned either way."
     fix = Fix(
         f"set [training] max_token_length = {wanted}",
         lambda ds: [],
