@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import rules_fixtures as rf
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.junk import junk_reason, unweighted
@@ -53,37 +54,35 @@ def test_fix_removes_tagger_junk_unwraps_markdown_and_weights(tmp_path: Path) ->
     assert (root / "0.txt").read_text() == "M1N2N3Z4_K, no humans, smile, x0"
 
 
-def test_a_pasted_generation_prompt_loses_its_prompt_only_words(tmp_path: Path) -> None:
-    """BREAK, <lora:...>, embedding:... and a weight over several tags: what a prompt
-    pasted as a caption brings (generated images, the guide's second single-image
-    version). sd-scripts trains them as text."""
-    prompt = (
+PROMPTS = {
+    # BREAK, <lora:...>, embedding:... and a weight over several tags as fields of their own
+    "fields": (
         "mika, 1girl, (smile:0.8), BREAK, full body, <lora:add_detail:0.6>, "
-        "embedding:easynegative, (masterpiece, best quality:1.1), x{i}"
-    )
-    root = rf.write_images(tmp_path / "p", {f"{i}.png": prompt.format(i=i) for i in range(4)})
-    rf.write_settings(root, {"kind": "character", "core_tag": "mika", "style_tag": ""})
-    [found] = _report(root).find("tags.weight-syntax")
-    for shown in ("BREAK", "<lora:add_detail:0.6>", "embedding:easynegative", "(smile:0.8)"):
-        assert shown in found.details
-    _fix_everything(root)
-    assert (root / "0.txt").read_text() == (
-        "mika, 1girl, smile, full body, masterpiece, best quality, x0"
-    )
-    assert not _report(root).find("tags.weight-syntax")
-
-
-def test_prompt_words_inside_a_field_go_in_one_run(tmp_path: Path) -> None:
-    """A1111 writes '<lora:...>' and 'BREAK' inside a chunk, and an embedding inside a
-    weight: one fix run takes them all out (a second changes nothing)."""
-    prompt = (
+        "embedding:easynegative, (masterpiece, best quality:1.1), x0",
+        ("BREAK", "<lora:add_detail:0.6>", "embedding:easynegative", "(smile:0.8)"),
+        "mika, 1girl, smile, full body, masterpiece, best quality, x0",
+    ),
+    # as A1111 writes them inside a chunk, and an embedding inside a weight
+    "inside": (
         "mika, city <lora:kiri_v2:0.8>, <lora:a:0.5><lora:b:1>, solo BREAK smile, "
-        "(embedding:bad_prompt:0.8), break dance, x{i}"
+        "(embedding:bad_prompt:0.8), break dance, x0",
+        ("city <lora:kiri_v2:0.8>", "solo BREAK smile", "(embedding:bad_prompt:0.8)"),
+        "mika, city, solo, smile, break dance, x0",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PROMPTS)
+def test_a_pasted_generation_prompt_loses_its_prompt_words_in_one_run(tmp_path, case) -> None:
+    """What a prompt pasted as a caption brings (generated images, the guide's second
+    single-image version): sd-scripts trains it as text. One fix run takes it out."""
+    prompt, shown, fixed = PROMPTS[case]
+    root = rf.write_images(
+        tmp_path / "p", {f"{i}.png": prompt.replace("x0", f"x{i}") for i in range(4)}
     )
-    root = rf.write_images(tmp_path / "p", {f"{i}.png": prompt.format(i=i) for i in range(4)})
     rf.write_settings(root, {"kind": "character", "core_tag": "mika", "style_tag": ""})
     [found] = _report(root).find("tags.weight-syntax")
-    assert "city <lora:kiri_v2:0.8>" in found.details and "solo BREAK smile" in found.details
+    assert set(shown) <= set(found.details)
     _fix_everything(root)
-    assert (root / "0.txt").read_text() == "mika, city, solo, smile, break dance, x0"
+    assert (root / "0.txt").read_text() == fixed
     assert not _report(root).find("tags.weight-syntax")

@@ -43,20 +43,24 @@ def test_a_blacklisted_name_that_is_the_subject_stays_and_fix_settles(tmp_path, 
     assert (root / "10_roronoa zoro" / "z00.txt").read_text() == caption
 
 
-def test_a_core_tag_listed_to_prune_is_kept_and_fix_settles(tmp_path, lorapan_cmd):
-    caps = {
-        f"12_trcn jacket/j{i:02d}.png": f"trcn jacket, no humans, hooded jacket, zipper, {p}"
-        for i, p in enumerate(POSES * 3)
-    }
-    root = rf.write_images(tmp_path / "ds", caps)
+def asset_set(root: Path, core: str, tags: str, prune: list[str]) -> Path:
+    """18 captions of an asset whose core tag is set, with ``[rules] kind_prune``."""
+    caps = {f"8_x/a{i:02d}.png": f"{core}, no humans, {tags}, {p}" for i, p in enumerate(POSES * 3)}
+    root = rf.write_images(root, caps)
+    listed = ", ".join(f'"{t}"' for t in prune)
     (root / "lorapan.toml").write_text(
-        '[dataset]\nkind = "asset"\ncore_tag = "trcn jacket"\n\n'
-        '[rules]\nkind_prune = ["hooded jacket", "zipper", "trcn jacket"]\n'
+        f'[dataset]\nkind = "asset"\ncore_tag = "{core}"\n\n[rules]\nkind_prune = [{listed}]\n'
     )
-    [prune] = check(root).find("tags.kind-prune")
-    assert set(prune.details) == {"hooded jacket", "zipper"}
+    return root
+
+
+def test_a_core_tag_listed_to_prune_is_kept_and_fix_settles(tmp_path, lorapan_cmd):
+    prune = ["hooded jacket", "zipper", "trcn jacket"]
+    root = asset_set(tmp_path / "ds", "trcn jacket", "hooded jacket, zipper", prune)
+    [found] = check(root).find("tags.kind-prune")
+    assert set(found.details) == {"hooded jacket", "zipper"}
     assert lorapan_cmd("fix", root).returncode in (0, 1)
-    assert (root / "12_trcn jacket" / "j00.txt").read_text().startswith("trcn jacket, no humans")
+    assert (root / "8_x" / "a00.txt").read_text().startswith("trcn jacket, no humans")
     assert "0 captions changed" in lorapan_cmd("fix", root).stdout
 
 
@@ -92,17 +96,10 @@ def test_the_style_tag_listed_for_removal_is_kept_and_fix_settles(tmp_path, lora
 def test_an_assets_core_words_listed_to_prune_go_the_whole_core_tag_stays(tmp_path):
     """'skull chair (object) focus': kind_prune = ['skull'] removes the separate tag
     'skull' (the guide prunes what the object is); the core tag itself stays."""
-    caps = {
-        f"8_chair/c{i:02d}.png": f"skull chair (object) focus, no humans, skull, chair, {p}"
-        for i, p in enumerate(POSES * 3)
-    }
-    root = rf.write_images(tmp_path / "ds", caps)
-    (root / "lorapan.toml").write_text(
-        '[dataset]\nkind = "asset"\ncore_tag = "skull chair (object) focus"\n\n'
-        '[rules]\nkind_prune = ["skull", "chair", "skull chair (object) focus"]\n'
-    )
-    [prune] = check(root).find("tags.kind-prune")
-    assert set(prune.details) == {"skull", "chair"}
+    core = "skull chair (object) focus"
+    root = asset_set(tmp_path / "ds", core, "skull, chair", ["skull", "chair", core])
+    [found] = check(root).find("tags.kind-prune")
+    assert set(found.details) == {"skull", "chair"}
 
 
 def test_a_blacklisted_tag_is_never_proposed_as_the_style_tag(tmp_path):
