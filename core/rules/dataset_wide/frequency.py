@@ -68,9 +68,12 @@ def constant_tags(v: View) -> list[str]:
 
 
 def maybe_the_name(ctx: RuleContext, tag: str) -> bool:
-    """While a person's set has no core tag, a tag on every caption that no tagger
-    writes ('zara') may be the name the guide's core tag needs: never offered to prune."""
-    return bool(ctx.profile.hair_eyes) and not ctx.core and not not_a_name(tag)
+    """While a person's set has no core tag and no trigger was found (a folder, a first
+    field), a tag on every caption that no tagger writes ('zara') may be the name the
+    guide's core tag needs: never offered to prune."""
+    if not ctx.profile.hair_eyes or ctx.core or ctx.trigger is not None:
+        return False
+    return not not_a_name(tag)
 
 
 def constant(v: View) -> list[Finding]:
