@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 from lorapan.core.captions import split_tags
+from lorapan.core.method.clip_bpe import find as find_bpe
 from lorapan.core.method.clip_tokens import caption_tokens, least_tokens
 
 if sys.version_info >= (3, 11):
@@ -42,11 +43,15 @@ HARD = [
 ]
 
 
-def real_counts(texts: list[str]) -> list[int]:
+def install() -> dict:
     path = os.environ.get("LORAPAN_TEST_SD_SCRIPTS")
     if not path:
         pytest.skip("LORAPAN_TEST_SD_SCRIPTS names no sd-scripts install")
-    doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def real_counts(texts: list[str]) -> list[int]:
+    doc = install()
     cache = Path(doc.get("tokenizer_cache_dir", "")) / "openai_clip-vit-large-patch14"
     if not cache.is_dir():
         pytest.skip(f"no CLIP tokenizer files in {cache}")
@@ -87,3 +92,15 @@ def test_the_count_is_never_above_clips_own_and_near_it_for_tags():
     ascii_tags = [(o, r) for t, o, r in zip(captions, ours, real, strict=False) if t.isascii()]
     ratio = sum(r for _o, r in ascii_tags) / sum(o for o, _r in ascii_tags)
     assert ratio < 1.25, ratio  # near: measured 1.10 on these sets
+
+
+def test_with_the_vocabulary_sd_scripts_uses_the_count_is_clips_own():
+    """lorapan's byte-pair count (:mod:`lorapan.core.method.clip_bpe`) from the same
+    tokenizer_cache_dir equals CLIP's on every real caption and the hard strings."""
+    captions = real_captions() + HARD
+    real = real_counts(captions)
+    bpe = find_bpe(install().get("tokenizer_cache_dir", ""))
+    assert bpe is not None
+    ours = [least_tokens(t, bpe) for t in captions]
+    wrong = [(t[:60], o, r) for t, o, r in zip(captions, ours, real, strict=True) if o != r]
+    assert not wrong, wrong

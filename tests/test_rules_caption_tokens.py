@@ -58,6 +58,23 @@ LONG = SHORT + [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_hub_cache(tmp_path, monkeypatch):
+    """CLIP's vocabulary in this machine's Hugging Face cache would make counts exact."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-hub"))
+
+
+def toy_clip(folder: Path) -> Path:
+    """A CLIP tokenizer folder whose merges make 'long</w>' and 'hair</w>' one token
+    each and leave every other word a token per letter (vocab.json is only looked at)."""
+    model = folder / "openai_clip-vit-large-patch14"
+    model.mkdir(parents=True)
+    merges = ["l o", "lo n", "lon g</w>", "h a", "ha i", "hai r</w>"]
+    (model / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+    (model / "vocab.json").write_text("{}")
+    return folder
+
+
 def check(root: Path) -> Report:
     return RulesEngine(Dataset.open(root), live=False).check()
 
@@ -178,3 +195,17 @@ def test_past_225_the_others_still_get_the_fix_that_reads_them(tmp_path):
     [found] = check(root).find("caption.tokens")
     assert found.fix is not None and found.fix.settings == {"training.max_token_length": 225}
     assert "1 caption past 225 must be pruned either way" in found.message
+
+
+def test_with_clips_vocabulary_on_the_machine_the_count_is_exact(tmp_path):
+    """tokenizer_cache_dir (as sd-scripts is given it) holds CLIP's merges: words it has
+    no merges for take a token per letter, so a caption the lower bound let pass is long."""
+    words = ["ayu", "long hair"] + [f"w{i}" for i in range(20)]  # 'w13' = w, 1, 3
+    root = rf.write_images(tmp_path / "ds", {f"{i}.png": ", ".join(words) for i in range(3)})
+    assert not check(root).find("caption.tokens")  # 74 pieces: under 75
+    cache = toy_clip(tmp_path / "tok")
+    (root / "lorapan.toml").write_text(f'[training]\ntokenizer_cache_dir = "{cache}"\n')
+    [found] = check(root).find("caption.tokens")
+    # the pieces, with 'ayu' a token per letter: 76
+    assert "76 tokens (the longest, by CLIP's own tokenizer)" in found.message
+    assert "at least" not in found.message

@@ -5,8 +5,9 @@ start and end marks); with ``--max_token_length 150`` or ``225`` it keeps two or
 windows of 75. What lies past the limit is cut without a word, so the last tags of a
 long caption never train (with ``shuffle_caption``, a different tail each step).
 
-CLIP's vocabulary is not shipped with lorapan (no model files), so the count here is a
-*lower bound*, exact in how it splits: CLIP's tokenizer first cuts the lowercased text
+Where CLIP's vocabulary is on the machine (sd-scripts' tokenizer_cache_dir, or the
+Hugging Face cache: :mod:`.clip_bpe`) the count is CLIP's own. lorapan ships no
+vocabulary, so elsewhere the count is a *lower bound*, exact in how it splits: CLIP's tokenizer first cuts the lowercased text
 with the pattern ``'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+`` and
 then splits each piece into one or more BPE tokens. Counting the pieces therefore never
 says a caption is longer than it is; a caption of common words (``long hair``, ``smile``)
@@ -20,6 +21,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from lorapan.core.method.clip_bpe import ClipBPE
+
 #: Tokens CLIP reads in one window (77 with the start and end marks).
 WINDOW = 75
 #: The values sd-scripts accepts for ``max_token_length`` (None means one window).
@@ -27,17 +30,22 @@ LIMITS = (75, 150, 225)
 
 # \p{L}+ is "letters": \w minus digits and '_'. \p{N} is one digit. The rest of a run of
 # neither letters, digits nor spaces ('_' and punctuation) is one piece.
+#: ftfy, which CLIP's tokenizer cleans text with, writes fullwidth letters halfwidth
+_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _PIECES = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+")
 
 
-def least_tokens(text: str) -> int:
-    """CLIP tokens ``text`` takes at least (start and end marks not counted)."""
-    return len(_PIECES.findall(" ".join(text.split()).lower()))
+def least_tokens(text: str, bpe: ClipBPE | None = None) -> int:
+    """CLIP tokens ``text`` takes at least (start and end marks not counted); exactly,
+    given CLIP's own tokenizer (:mod:`.clip_bpe`)."""
+    pieces = _PIECES.findall(" ".join(text.translate(_HALFWIDTH).split()).lower())
+    return sum(map(bpe.count, pieces)) if bpe is not None else len(pieces)
 
 
-def caption_tokens(tags: tuple[str, ...]) -> int:
-    """Tokens at least of the caption kohya builds from ``tags`` (joined with ', ')."""
-    return least_tokens(", ".join(tags))
+def caption_tokens(tags: tuple[str, ...], bpe: ClipBPE | None = None) -> int:
+    """Tokens (at least, or exactly with ``bpe``) of the caption kohya builds from
+    ``tags`` (joined with ', ')."""
+    return least_tokens(", ".join(tags), bpe)
 
 
 def token_limit(training: Mapping[str, Any]) -> int:

@@ -136,7 +136,7 @@ def issues(ctx: RuleContext, item: ImageItem, out: dict[tuple[str, str], tuple[s
         out[(SEPARATOR, "")] = tuple(_FOREIGN.findall("".join(foreign)))
     if escaped := tuple(t for t in tags if _ESCAPE.search(t)):
         out[(ESCAPED, "")] = escaped
-    if (tokens := caption_tokens(tags)) > ctx.token_limit:
+    if (tokens := caption_tokens(tags, ctx.clip_bpe)) > ctx.token_limit:
         # Words in other scripts take several tokens each where the count says one.
         other = () if all(t.isascii() for t in tags) else (OTHER_SCRIPT,)
         out[(TOKENS, "")] = (f"{tokens} tokens", *other)
@@ -189,12 +189,14 @@ def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding
     setting = "max_token_length unset" if limit == WINDOW else f"max_token_length = {limit}"
     msg = (
         f"{plural(n, 'caption')} {verb(n, 'is', 'are')} longer than CLIP lets kohya read: "
-        f"at least {longest} tokens (the longest), where sd-scripts keeps the first {limit} "
+        f"{'' if ctx.clip_bpe else 'at least '}{longest} tokens (the longest"
+        f"{', by CLIP' + chr(39) + 's own tokenizer' if ctx.clip_bpe else ''}), where "
+        f"sd-scripts keeps the first {limit} "
         f"({setting}) and cuts the rest without a word: it never trains (with "
         "shuffle_caption, a different tail is cut each step)."
     )
     wanted = limit_for(longest)
-    if OTHER_SCRIPT in g.details:
+    if OTHER_SCRIPT in g.details and ctx.clip_bpe is None:
         msg += (
             " Words outside English take several tokens each where lorapan counts one "
             "(it ships no CLIP vocabulary), so the captions are longer than counted."

@@ -21,6 +21,8 @@ from lorapan.core.commands_hint import hint
 from lorapan.core.dataset import Dataset
 from lorapan.core.method.anchor import Anchor, anchor_of, tag_key, trained_items
 from lorapan.core.method.anchor import kohya_trains as trains  # where the rules read it
+from lorapan.core.method.clip_bpe import ClipBPE
+from lorapan.core.method.clip_bpe import find as find_bpe
 from lorapan.core.method.clip_tokens import token_limit
 from lorapan.core.method.kind import resolve_kind, subject_tags
 from lorapan.core.method.names import character_qualifier, not_a_name, series_in
@@ -99,10 +101,20 @@ class RuleContext:
         return self.vocab.profile
 
     @cached_property
+    def _training(self) -> dict[str, Any]:
+        """``[training]``: the dataset's keys over the user config's."""
+        return {**load_user_config().table("training"), **self.dataset.settings.section("training")}
+
+    @cached_property
     def token_limit(self) -> int:
         """CLIP tokens sd-scripts reads of a caption (``[training] max_token_length``)."""
-        table = load_user_config().table("training")  # the dataset's keys over the user's
-        return token_limit({**table, **self.dataset.settings.section("training")})
+        return token_limit(self._training)
+
+    @cached_property
+    def clip_bpe(self) -> ClipBPE | None:
+        """CLIP's tokenizer where sd-scripts would find it (None: counts are a lower
+        bound): its tokenizer_cache_dir, or the Hugging Face cache."""
+        return find_bpe(str(self._training.get("tokenizer_cache_dir") or ""))
 
     @property
     def settings_kind(self) -> str:
