@@ -28,6 +28,9 @@ class TagChange:
     #: Write the caption as its tag line alone: its other lines were joined into the tags
     #: (kohya reads the first line only; :mod:`lorapan.core.rules.caption_form`).
     one_line: bool = False
+    #: Write the tag line anew even where the tags read the same: its empty fields
+    #: (a leading ',', ',,') go (:mod:`lorapan.core.rules.caption_form`).
+    anew: bool = False
 
     @cached_property
     def diff(self) -> TagDiff:

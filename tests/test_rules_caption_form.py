@@ -206,3 +206,27 @@ def test_info_says_each_line_is_a_caption_when_wildcards_are_on(tmp_path, lorapa
     wild = lorapan_cmd("info", root).stdout
     assert "kohya reads only the first" not in wild
     assert "each a caption of its own" in wild and "check the first line of each" in wild
+
+
+def test_a_leading_comma_is_named_and_the_fix_writes_the_line_anew(tmp_path, lorapan_cmd):
+    """', mira, ...': sd-scripts splits on ',' as written, so keep_tokens = 1 holds an
+    empty field and 'mira' is shuffled. lorapan read the tags the same either way and
+    said nothing; no edit would ever rewrite the line, since its tags did not change."""
+    caps = {f"10_mira/m{i:02d}.png": ", ".join(tags(i)) + "\n" for i in range(20)}
+    caps["10_mira/m00.png"] = ", " + caps["10_mira/m00.png"]
+    caps["10_mira/m01.png"] = caps["10_mira/m01.png"].replace(", solo", ",, solo")
+    root = rf.write_images(tmp_path / "e", caps)
+    report = check(root)
+    [lead] = [f for f in report.findings if f.key == "caption.empty-fields:leading"]
+    [inner] = [f for f in report.findings if f.key == "caption.empty-fields:inner"]
+    assert lead.severity == "warning" and lead.images == ["10_mira/m00.png"]
+    assert inner.severity == "advice" and inner.images == ["10_mira/m01.png"]
+    before = rf.snapshot_bytes(root)
+    out = lorapan_cmd("fix", root, "--rule", "caption.empty-fields")
+    assert out.returncode in (0, 1), out.stderr
+    assert (root / "10_mira" / "m00.txt").read_text() == ", ".join(tags(0)) + "\n"
+    assert (root / "10_mira" / "m01.txt").read_text() == ", ".join(tags(1)) + "\n"
+    assert (root / "10_mira" / "m02.txt").read_bytes() == before["10_mira/m02.txt"]
+    assert "0 captions changed" in lorapan_cmd("fix", root, "--rule", "caption.empty-fields").stdout
+    assert lorapan_cmd("undo", root).returncode == 0
+    assert rf.snapshot_bytes(root) == before

@@ -9,7 +9,7 @@ share one caption file (``a.png`` and ``a.jpg``) get one write with both edits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lorapan.core.captions import Caption, format_caption, new_caption, norm_tag
 from lorapan.core.dataset.items import ImageItem
@@ -95,7 +95,7 @@ def plan_writes(
                 (ch.relpath, f"{what} {refusal}" if item.write_block else refusal)
             )
             continue
-        if tuple(ch.after) == item.tags and (item.has_caption or not ch.after):
+        if tuple(ch.after) == item.tags and (item.has_caption or not ch.after) and not ch.anew:
             result.unchanged += 1
             continue
         if tuple(ch.before) != item.tags:
@@ -107,7 +107,12 @@ def plan_writes(
             ops[rel] = (raw, cap, merge_edit(tags, ch))
             continue
         cap = item.caption or new_caption()
-        ops[rel] = (cap.raw, tag_line_only(cap) if ch.one_line else cap, tuple(ch.after))
+        raw = cap.raw  # the bytes on disk, which the journal keeps for undo
+        if ch.one_line:
+            cap = tag_line_only(cap)
+        elif ch.anew:
+            cap = replace(tag_line_only(cap), extra_lines=cap.extra_lines)
+        ops[rel] = (raw, cap, tuple(ch.after))
         owners[rel] = ch.relpath
     writes = [(rel, raw, format_caption(cap, tags)) for rel, (raw, cap, tags) in ops.items()]
     return writes, owners

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 MULTILINE, SEPARATOR, ESCAPED = "caption.multiline", "tags.separator", "tags.escaped-brackets"
 TOKENS = "caption.tokens"
+EMPTY = "caption.empty-fields"
 OTHER_SCRIPT = "other script"
 #: The ideographic comma (U+3001) and the fullwidth comma (U+FF0C).
 FOREIGN_COMMAS = ("、", "，")
@@ -136,10 +137,28 @@ def issues(ctx: RuleContext, item: ImageItem, out: dict[tuple[str, str], tuple[s
         out[(SEPARATOR, "")] = tuple(_FOREIGN.findall("".join(foreign)))
     if escaped := tuple(t for t in tags if _ESCAPE.search(t)):
         out[(ESCAPED, "")] = escaped
+    if where := empty_fields(item):
+        out[(EMPTY, where)] = ()
     if (tokens := caption_tokens(tags, ctx.clip_bpe)) > ctx.token_limit:
         # Words in other scripts take several tokens each where the count says one.
         other = () if all(t.isascii() for t in tags) else (OTHER_SCRIPT,)
         out[(TOKENS, "")] = (f"{tokens} tokens", *other)
+
+
+def empty_fields(item: ImageItem) -> str:
+    """'leading' when the tag line starts with a comma, 'inner' for ',,' or a trailing
+    ',' ('' for neither). sd-scripts splits the line on ',' as it is: a leading comma
+    makes an empty first field, which keep_tokens = 1 holds in place of the first tag."""
+    cap = item.caption
+    line = getattr(cap, "_line", None) if cap is not None else None
+    if not line or "," not in line:
+        return ""
+    pieces = [p.strip() for p in line.strip().split(",")]
+    if not any(pieces):
+        return ""
+    if not pieces[0]:
+        return "leading"
+    return "inner" if "" in pieces[1:] else ""
 
 
 # ---- findings --------------------------------------------------------------------
@@ -227,6 +246,38 @@ def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding
     return Finding(TOKENS, "warning", msg, g.images, fix)
 
 
+def empty_fields_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding:
+    n = len(g)
+    if sub == "leading":
+        msg = (
+            f"{plural(n, 'caption')} {verb(n, 'starts', 'start')} with a comma: kohya splits "
+            "a caption on ',' as written, so keep_tokens = 1 holds the empty field before "
+            "it and the first tag is shuffled like any other. The fix writes the tag line "
+            "without empty fields."
+        )
+        severity = "warning"
+    else:
+        msg = (
+            f"{plural(n, 'caption')} {verb(n, 'has', 'have')} empty fields (',,' or a comma "
+            "at the end): kohya trains each as an empty tag. The fix drops them."
+        )
+        severity = "advice"
+    frozen = tuple(g.images)
+
+    def planner(ds: Dataset) -> list[TagChange]:
+        out = []
+        for rel in frozen:
+            item = ds.items.get(rel)
+            if item is None or item.read_only or not hasattr(item, "caption"):
+                continue
+            if empty_fields(item):
+                out.append(TagChange(rel, item.tags, item.tags, anew=True))
+        return out
+
+    fix = Fix("write the tag line without empty fields", planner, EMPTY)
+    return Finding(EMPTY, severity, msg, g.images, fix, key=f"{EMPTY}:{sub}")
+
+
 def join_lines_fix(images: list[str]) -> Fix:
     """Each caption's later lines joined into its first, each tag once (one line left)."""
     frozen = tuple(images)
@@ -250,4 +301,5 @@ BUILDERS = {
     SEPARATOR: separator_finding,
     ESCAPED: escaped_finding,
     TOKENS: tokens_finding,
+    EMPTY: empty_fields_finding,
 }

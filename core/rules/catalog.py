@@ -94,6 +94,11 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "escaped brackets (bow \\(weapon\\)) that kohya trains with their backslashes",
     ),
+    "caption.empty-fields": (
+        "warning",
+        "a caption starting with a comma (keep_tokens holds the empty field) or with ',,' "
+        "(an empty tag trained)",
+    ),
     "caption.tokens": (
         "warning",
         "captions longer than the 75 CLIP tokens sd-scripts reads (or max_token_length): "

@@ -14,16 +14,23 @@ Tags = tuple[str, ...]
 
 
 class _OverlayItem:
-    __slots__ = ("folder", "has_caption", "one_line", "read_only", "tags")
+    __slots__ = ("anew", "folder", "has_caption", "one_line", "read_only", "tags")
 
     def __init__(
-        self, tags: Tags, has_caption: bool, read_only: bool, folder: object, one_line: bool
+        self,
+        tags: Tags,
+        has_caption: bool,
+        read_only: bool,
+        folder: object,
+        one_line: bool,
+        anew: bool = False,
     ) -> None:
         self.tags = tags
         self.has_caption = has_caption
         self.read_only = read_only
         self.folder = folder
         self.one_line = one_line  # an earlier fix joined the caption's lines into its tags
+        self.anew = anew  # an earlier fix writes the tag line anew (its empty fields go)
 
 
 class _OverlayItems(Mapping):
@@ -57,8 +64,9 @@ class _Overlay:
         old = self.items[change.relpath]
         has = old.has_caption or bool(change.after)
         one_line = change.one_line or getattr(old, "one_line", False)
+        anew = change.anew or getattr(old, "anew", False)
         self.changed[change.relpath] = _OverlayItem(
-            tuple(change.after), has, old.read_only, getattr(old, "folder", None), one_line
+            tuple(change.after), has, old.read_only, getattr(old, "folder", None), one_line, anew
         )
 
 
@@ -80,8 +88,8 @@ def compose(
     combined = []
     for rel, item in overlay.changed.items():
         before = ds.items[rel].tags
-        if item.tags != before or (item.tags and not ds.items[rel].has_caption):
-            combined.append(TagChange(rel, before, item.tags, item.one_line))
+        if item.tags != before or item.anew or (item.tags and not ds.items[rel].has_caption):
+            combined.append(TagChange(rel, before, item.tags, item.one_line, item.anew))
     order = {rel: i for i, rel in enumerate(ds.items)}
     combined.sort(key=lambda c: order.get(c.relpath, 0))
     return combined, steps
