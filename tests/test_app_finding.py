@@ -193,3 +193,26 @@ async def test_the_sidebar_cursor_stays_at_the_top_until_the_user_moves_it(tmp_p
         sidebar.show_report(replace(report, findings=[urgent, *report.findings]))
         assert sidebar.current() is not None and sidebar.current().key == chosen.key
         assert first is not None
+
+
+async def test_going_to_a_caption_without_an_image_says_so_instead_of_an_empty_list(tmp_path):
+    root = styled(build_dataset(tmp_path / "data", CAPTIONS))
+    (root / "lost.txt").write_text("gob, solo")  # its image was deleted
+    app = app_for(root, tmp_path, rules=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        sidebar = app.screen.sidebar
+        oid = next(
+            k
+            for k, f in sidebar._findings.items()
+            if f.rule_id == "pair.orphans" and f.images == ["lost.txt"]
+        )
+        sidebar.choose(oid)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)  # not a filter that shows nothing
+        assert any("lost.txt has no image" in n.message for n in app._notifications)

@@ -162,7 +162,16 @@ class FindingScreen(Screen[FindingChoice | None]):
         if rows.highlighted is None or not self.rows:
             self.notify("no image to go to", timeout=2)
             return
-        self.dismiss(FindingChoice("jump", self.rows[rows.highlighted][0]))
+        rel = self.rows[rows.highlighted][0]
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is not None and rel not in dataset.items:
+            # a caption with no image beside it: the list would show nothing
+            self.notify(
+                f"{rel} has no image in the list: the message above says what to do with it",
+                timeout=6,
+            )
+            return
+        self.dismiss(FindingChoice("jump", rel))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         # A finding without a fix does not offer one in the footer (the text says so).
