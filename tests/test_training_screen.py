@@ -412,7 +412,9 @@ async def test_start_despite_error_findings_after_a_confirm_that_lists_them(tmp_
         confirm = pilot.app.screen
         body = str(confirm.query_one(".body", Static).render())
         assert "error-level finding" in body and "•" in body  # each finding on its own line
-        assert "lorapan fix" in body
+        # what to do in the app, not a CLI command (and its --force, which is y here)
+        assert "R on the main screen goes to the findings, f fixes one" in body
+        assert "--force" not in body and "lorapan fix" not in body
         assert not any((root / ".lorapan" / "runs").glob("*"))  # nothing yet
         await pilot.press("n")  # no: nothing starts
         assert await _until(pilot, lambda: pilot.app.screen is screen)

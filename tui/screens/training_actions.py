@@ -228,8 +228,9 @@ class TrainingActions(Screen[None]):
         for c in errors:
             lines.append(c.message.split(":", 1)[0] + ":")
             lines += [f"  • {d}" for d in c.details]
+        fix_keys = "R on the main screen goes to the findings, f fixes one"
         body = "\n".join(
-            [*lines, "", "Training now bakes these into the LoRA.", f"Fix first: {errors[0].hint}"]
+            [*lines, "", "Training now bakes these into the LoRA.", f"Fix first: {fix_keys}."]
         )
 
         def answered(yes: str | None) -> None:
