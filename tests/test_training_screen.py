@@ -193,6 +193,16 @@ async def test_start_key_starts_and_follows(tmp_path, monkeypatch):
         assert screen.run is not None and screen.last.step == 10
 
 
+async def test_the_start_dialog_shows_the_plans_warnings_before_the_start(tmp_path):
+    """The SD1.5 size warning came as a toast after the run had started."""
+    training = runnable_training(tmp_path)
+    del training["resolution"]  # the preset's 1024 px on an SD1.5 base
+    screen = TrainingScreen(make_dataset(tmp_path / "ds", training=training))
+    async with Host(screen).run_test(size=(120, 45)) as pilot:
+        dialog = await _dialog(pilot, screen)
+        assert "! the characters preset trains at 1024 px" in dialog.plan_text
+
+
 async def test_start_dialog_preset_and_overrides_predict_the_steps_of_the_run(
     tmp_path, monkeypatch
 ):

@@ -172,6 +172,7 @@ class StartTrainingScreen(ModalScreen[StartChoice | None]):
                     f"preset {plan.preset} ({family})",
                     steps_summary(plan),
                     plan.sampling.text(plan.steps.total_steps),
+                    *(f"! {w}" for w in plan.warnings),  # before the start, not after it
                 ]
             )
             choice = StartChoice(preset, overrides, plan.steps.total_steps, self.inputs)
