@@ -11,7 +11,6 @@ bytes mapped to CLIP's printable alphabet and merged by rank (OpenAI's
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -93,7 +92,8 @@ def candidates(cache_dir: str = "", env: dict[str, str] | None = None) -> list[P
 
 @lru_cache(maxsize=4)
 def load(folder: str) -> ClipBPE | None:
-    """The tokenizer of ``folder`` (its merges.txt, with vocab.json beside it), or None."""
+    """The tokenizer of ``folder`` (its merges.txt, with vocab.json beside it), or None.
+    Counting needs the merges only: the vocabulary maps tokens to ids."""
     path = Path(folder)
     try:
         if not (path / "vocab.json").is_file():
@@ -103,19 +103,9 @@ def load(folder: str) -> ClipBPE | None:
         return None
     # the first line is '#version'; CLIP uses the first 49152 - 256 - 2 merges
     merges = [tuple(line.split()) for line in lines[1:MERGES] if len(line.split()) == 2]
-    if not merges:
-        return None
-    json.loads((path / "vocab.json").read_text(encoding="utf-8"))  # a broken file: not used
-    return ClipBPE(merges)  # type: ignore[arg-type]
+    return ClipBPE(merges) if merges else None  # type: ignore[arg-type]
 
 
 def find(cache_dir: str = "") -> ClipBPE | None:
     """CLIP's tokenizer from the first folder that holds it (None: none on this machine)."""
-    for folder in candidates(cache_dir):
-        try:
-            got = load(str(folder))
-        except ValueError:  # vocab.json that does not parse
-            continue
-        if got is not None:
-            return got
-    return None
+    return next(filter(None, map(load, map(str, candidates(cache_dir)))), None)

@@ -206,11 +206,14 @@ def tokens_finding(ctx: RuleContext, sub: str, g: Group, counts: Any) -> Finding
     n, limit = len(g), ctx.token_limit
     longest = max(int(t.split()[0]) for t in g.details if t != OTHER_SCRIPT)
     setting = "max_token_length unset" if limit == WINDOW else f"max_token_length = {limit}"
+    counted = (
+        f"{longest} tokens (the longest, by CLIP's own tokenizer)"
+        if ctx.clip_bpe
+        else f"at least {longest} tokens (the longest)"
+    )
     msg = (
         f"{plural(n, 'caption')} {verb(n, 'is', 'are')} longer than CLIP lets kohya read: "
-        f"{'' if ctx.clip_bpe else 'at least '}{longest} tokens (the longest"
-        f"{', by CLIP' + chr(39) + 's own tokenizer' if ctx.clip_bpe else ''}), where "
-        f"sd-scripts keeps the first {limit} "
+        f"{counted}, where sd-scripts keeps the first {limit} "
         f"({setting}) and cuts the rest without a word: it never trains (with "
         "shuffle_caption, a different tail is cut each step)."
     )

@@ -128,11 +128,9 @@ class RulesSidebar(Widget, can_focus=False):
         self.list.highlighted = self.list.get_option_index(option_id)
 
     def action_cursor_down(self) -> None:
-        self._chosen = True
-        self.list.action_cursor_down()
+        self.list.action_cursor_down()  # the user's move: on_option_list_option_highlighted
 
     def action_cursor_up(self) -> None:
-        self._chosen = True
         self.list.action_cursor_up()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
